@@ -1,0 +1,13 @@
+import { ServiceError } from '@textback/service-kit';
+
+export type DecisionErrorCode = 'invalid-request';
+
+/** The one error class of decision; its code decides the HTTP status at the edge. */
+export class DecisionError extends ServiceError<DecisionErrorCode> {
+  get httpStatus(): number {
+    switch (this.code) {
+      case 'invalid-request':
+        return 400;
+    }
+  }
+}

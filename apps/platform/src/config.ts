@@ -1,0 +1,19 @@
+import { z } from 'zod';
+import { parseConfig } from '@textback/service-kit';
+
+/** Settings of the all-in-one runner (`npm start`); each service reads its own on top. */
+export const platformConfigSchema = z.object({
+  TEXTBACK_TRANSPORT: z.enum(['in-process', 'kafka']).default('in-process'),
+  TEXTBACK_BASE_PORT: z.coerce.number().int().min(1).max(65000).default(3001),
+  TEXTBACK_DATA_DIR: z.string().default('./data'),
+  /** Use this PostgreSQL instead of the embedded one. */
+  DATABASE_URL: z.string().url().optional(),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  CALL_EVENTS_SIGNING_SECRET: z.string().min(16).optional(),
+  LOG_LEVEL: z.string().default('info'),
+});
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+
+export function loadPlatformConfig(env: Record<string, string | undefined>): PlatformConfig {
+  return parseConfig('platform', platformConfigSchema, env);
+}

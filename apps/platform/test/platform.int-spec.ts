@@ -1,0 +1,135 @@
+import { Client } from 'pg';
+import { uniqueTestPrefix } from '@textback/testing';
+import { signCallEvent } from '../../call-ingest/src/call-events/call-event-signature';
+import { startPlatform, type RunningPlatform } from '../src/platform';
+
+const secret = 'integration-test-secret-0123';
+
+describe.each(['in-process', 'kafka'] as const)('the platform on the %s transport', (transport) => {
+  let platform: RunningPlatform;
+  let db: Client;
+  const prefix = uniqueTestPrefix(transport);
+
+  beforeAll(async () => {
+    const started = Date.now();
+    platform = await startPlatform({
+      env: {
+        CALL_EVENTS_SIGNING_SECRET: secret,
+        KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+        KAFKA_TOPIC_PREFIX: `${prefix}.`,
+        LOG_LEVEL: 'warn',
+        OUTBOX_POLL_MS: '100',
+      },
+      databaseUrl: process.env['DATABASE_URL']!,
+      transport,
+      basePort: 0,
+      schemaPrefix: `${prefix}_`,
+    });
+    for (const s of platform.services.values()) {
+      const res = await fetch(`${s.url}/readyz`);
+      expect(res.status).toBe(200);
+    }
+    process.stdout.write(`platform (${transport}) ready in ${Date.now() - started} ms\n`);
+    db = new Client({ connectionString: process.env['DATABASE_URL'] });
+    await db.connect();
+  });
+
+  afterAll(async () => {
+    await db?.end();
+    await platform?.stop();
+  });
+
+  const url = (service: string): string => platform.services.get(service)!.url;
+
+  async function postCallEvent(body: object, sign = true): Promise<Response> {
+    const raw = JSON.stringify(body);
+    return fetch(`${url('call-ingest')}/v1/call-events`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(sign ? { 'x-textback-signature': signCallEvent(secret, raw, Math.floor(Date.now() / 1000)) } : {}),
+      },
+      body: raw,
+    });
+  }
+
+  const call = (callId: string, outcome: string) => ({
+    callId,
+    tenantId: 'acme-hvac',
+    locationId: 'atlanta-north',
+    businessNumber: '+14045550199',
+    callerNumber: '(404) 555-0101',
+    outcome,
+    endedAt: new Date().toISOString(),
+  });
+
+  async function decisionOf(callId: string): Promise<{ outcome: string; reason: string | null } | undefined> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      const { rows } = await db.query<{ outcome: string; reason: string | null }>(
+        `SELECT outcome, reason FROM "${prefix}_decision".textback_decision WHERE call_id = $1`,
+        [callId],
+      );
+      if (rows[0]) return rows[0];
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return undefined;
+  }
+
+  it('carries a missed call from call-ingest to a text-back request in decision', async () => {
+    const res = await postCallEvent(call('missed-1', 'no-answer'));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ accepted: true, duplicate: false });
+    expect(await decisionOf('missed-1')).toEqual({ outcome: 'requested', reason: null });
+    const { rows } = await db.query(`SELECT topic FROM "${prefix}_decision".outbox_message WHERE published_at IS NOT NULL`);
+    expect(rows.map((r: { topic: string }) => r.topic)).toContain('textback.requested.v1');
+  });
+
+  it('suppresses an answered call with its reason', async () => {
+    expect((await postCallEvent(call('answered-1', 'answered'))).status).toBe(202);
+    expect(await decisionOf('answered-1')).toEqual({ outcome: 'suppressed', reason: 'call-answered' });
+  });
+
+  it('acknowledges a repeated call event without deciding twice', async () => {
+    expect((await postCallEvent(call('repeat-1', 'busy'))).status).toBe(202);
+    const again = await postCallEvent(call('repeat-1', 'busy'));
+    expect(await again.json()).toEqual({ accepted: true, duplicate: true });
+    await decisionOf('repeat-1');
+    const { rows } = await db.query(`SELECT count(*)::int AS n FROM "${prefix}_decision".textback_decision WHERE call_id = 'repeat-1'`);
+    expect(rows[0]).toEqual({ n: 1 });
+  });
+
+  it('refuses unsigned and forged requests, and says why a payload is malformed', async () => {
+    const unsigned = await postCallEvent(call('unsigned-1', 'no-answer'), false);
+    expect(unsigned.status).toBe(401);
+    expect(await unsigned.json()).toMatchObject({ error: 'invalid-signature', message: 'signature missing' });
+
+    const forged = await fetch(`${url('call-ingest')}/v1/call-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-textback-signature': signCallEvent('not-the-secret-000000', '{}', Math.floor(Date.now() / 1000)) },
+      body: JSON.stringify(call('forged-1', 'no-answer')),
+    });
+    expect(forged.status).toBe(401);
+
+    const malformed = await postCallEvent({ ...call('bad-number-1', 'no-answer'), callerNumber: '555-CALL-ME' });
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toMatchObject({ error: 'invalid-payload', message: expect.stringContaining('callerNumber') });
+
+    const { rows } = await db.query(
+      `SELECT call_id FROM "${prefix}_call_ingest".call_event WHERE call_id IN ('unsigned-1', 'forged-1', 'bad-number-1')`,
+    );
+    expect(rows).toEqual([]);
+  });
+
+  it('exposes health, readiness and consumer metrics on every service', async () => {
+    await decisionOf('missed-1');
+    for (const [name, s] of platform.services) {
+      expect((await fetch(`${s.url}/healthz`)).status).toBe(200);
+      const metrics = await (await fetch(`${s.url}/metrics`)).text();
+      expect(metrics).toContain(`${name.replace(/-/g, '_')}_process_cpu_user_seconds_total`);
+    }
+    const decisionMetrics = await (await fetch(`${url('decision')}/metrics`)).text();
+    expect(decisionMetrics).toMatch(/decision_consumer_handled_total\{topic="call.ended.v1",service="decision"\} [1-9]/);
+    expect(decisionMetrics).not.toMatch(/\+1404/);
+  });
+});

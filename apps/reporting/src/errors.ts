@@ -1,0 +1,13 @@
+import { ServiceError } from '@textback/service-kit';
+
+export type ReportingErrorCode = 'invalid-request';
+
+/** The one error class of reporting; its code decides the HTTP status at the edge. */
+export class ReportingError extends ServiceError<ReportingErrorCode> {
+  get httpStatus(): number {
+    switch (this.code) {
+      case 'invalid-request':
+        return 400;
+    }
+  }
+}

@@ -1,0 +1,24 @@
+import 'reflect-metadata';
+import type { InProcessBroker } from '@textback/messaging';
+import { createRuntime, startService, stopOnSignals, type RunningService } from '@textback/service-kit';
+import { AppModule } from './app.module';
+import { loadReportingConfig } from './config';
+
+export async function startReporting(
+  env: Record<string, string | undefined>,
+  options: { inProcessBroker?: InProcessBroker } = {},
+): Promise<RunningService> {
+  const config = loadReportingConfig(env);
+  const runtime = await createRuntime({ service: 'reporting', config, ...options });
+  return startService(AppModule.register(runtime), runtime);
+}
+
+if (require.main === module) {
+  startReporting(process.env).then(
+    (service) => stopOnSignals(service.stop, { info: (m) => process.stdout.write(`${m}\n`) }),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
+}

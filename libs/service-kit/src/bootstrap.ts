@@ -1,0 +1,67 @@
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication, LoggerService, Type, DynamicModule } from '@nestjs/common';
+import { EventBusServer } from '@textback/messaging';
+import { ServiceErrorFilter } from './errors';
+import type { ServiceRuntime } from './runtime';
+
+export const RUNTIME = Symbol('SERVICE_RUNTIME');
+
+export interface RunningService {
+  readonly name: string;
+  readonly app: INestApplication;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Starts one service: its Nest app, its consumers (as a Nest microservice) and its outbox relay. */
+export async function startService(module: Type | DynamicModule, runtime: ServiceRuntime): Promise<RunningService> {
+  // rawBody: webhook signatures are computed over the exact bytes received.
+  const app = await NestFactory.create(module, { logger: nestLogger(runtime), rawBody: true });
+  app.useGlobalFilters(new ServiceErrorFilter());
+  app.connectMicroservice({ strategy: new EventBusServer(runtime.bus) }, { inheritAppConfig: true });
+  await app.startAllMicroservices();
+  runtime.outbox.start();
+  await app.listen(runtime.config.HTTP_PORT, runtime.config.HTTP_HOST);
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  runtime.logger.info({ url, transport: runtime.transport.kind }, `${runtime.service} ready`);
+  let stopped = false;
+  return {
+    name: runtime.service,
+    app,
+    url,
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await app.close();
+      await runtime.close();
+    },
+  };
+}
+
+function nestLogger(runtime: ServiceRuntime): LoggerService {
+  const l = runtime.logger;
+  return {
+    log: (m: unknown, ctx?: unknown) => l.debug({ ctx }, String(m)),
+    error: (m: unknown, trace?: unknown) => l.error({ trace }, String(m)),
+    warn: (m: unknown) => l.warn(String(m)),
+    debug: (m: unknown) => l.debug(String(m)),
+    verbose: (m: unknown) => l.trace(String(m)),
+  };
+}
+
+/** Stops gracefully on SIGTERM/SIGINT (Kubernetes sends SIGTERM, then waits the grace period). */
+export function stopOnSignals(stop: () => Promise<void>, logger: { info(m: string): void }): void {
+  let stopping = false;
+  const handler = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal}: draining and stopping`);
+    void stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.once('SIGTERM', () => handler('SIGTERM'));
+  process.once('SIGINT', () => handler('SIGINT'));
+}

@@ -1,0 +1,95 @@
+import type { Logger } from 'pino';
+import type { Registry } from 'prom-client';
+import type { DataSource } from 'typeorm';
+import { EventBus, InProcessBroker, InProcessTransport, KafkaTransport, provisionTopics, type Transport } from '@textback/messaging';
+import { OutboxRelay, openDataSource } from '@textback/persistence';
+import { createLogger, createMetricsRegistry, type ReadinessCheck } from '@textback/telemetry';
+import type { BaseConfig } from './config';
+
+/** Everything one service needs at run time, built from its parsed config. */
+export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
+  readonly service: string;
+  readonly config: C;
+  readonly logger: Logger;
+  readonly registry: Registry;
+  readonly dataSource: DataSource;
+  readonly transport: Transport;
+  readonly bus: EventBus;
+  readonly outbox: OutboxRelay;
+  readonly readiness: ReadinessCheck[];
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions<C extends BaseConfig> {
+  readonly service: string;
+  readonly config: C;
+  readonly entities?: readonly (new () => unknown)[];
+  readonly migrations?: readonly (new () => { up: unknown; down: unknown })[];
+  /** The shared in-memory broker when all services run in one process. */
+  readonly inProcessBroker?: InProcessBroker;
+  readonly logger?: Logger;
+}
+
+export async function createRuntime<C extends BaseConfig>(o: RuntimeOptions<C>): Promise<ServiceRuntime<C>> {
+  const { config, service } = o;
+  const logger = o.logger ?? createLogger(service, config.LOG_LEVEL);
+  const registry = createMetricsRegistry(service);
+  const log = (level: 'error' | 'warn' | 'info', message: string, fields?: object): void => logger[level](fields ?? {}, message);
+
+  const transport: Transport =
+    config.EVENT_TRANSPORT === 'kafka'
+      ? new KafkaTransport({
+          brokers: (config.KAFKA_BROKERS ?? '').split(',').map((b) => b.trim()),
+          clientId: service,
+          topicPrefix: config.KAFKA_TOPIC_PREFIX,
+          partitions: config.KAFKA_PARTITIONS,
+          log,
+        })
+      : new InProcessTransport(o.inProcessBroker ?? new InProcessBroker());
+
+  const dataSource = await openDataSource({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA ?? service.replace(/-/g, '_'),
+    entities: o.entities ?? [],
+    migrations: o.migrations ?? [],
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: service,
+  });
+  await transport.connect();
+  // Idempotent: creates what is missing. In Kubernetes a Helm hook job does this first.
+  await provisionTopics(transport);
+
+  const bus = new EventBus({
+    service,
+    transport,
+    registry,
+    log,
+    retry: { maxAttempts: config.CONSUMER_MAX_ATTEMPTS, initialDelayMs: config.CONSUMER_RETRY_INITIAL_MS, maxDelayMs: config.CONSUMER_RETRY_MAX_MS },
+  });
+  const outbox = new OutboxRelay(dataSource, bus, {
+    pollMs: config.OUTBOX_POLL_MS,
+    onError: (err) => logger.error({ err: err.message }, 'outbox relay failed; will retry'),
+  });
+  const readiness: ReadinessCheck[] = [
+    { name: 'database', isReady: async () => (await dataSource.query('SELECT 1')).length === 1 },
+    { name: 'transport', isReady: () => transport.isReady() },
+  ];
+  return {
+    service,
+    config,
+    logger,
+    registry,
+    dataSource,
+    transport,
+    bus,
+    outbox,
+    readiness,
+    // Consumers first (they may still write), then the relay drains, then connections close.
+    close: async () => {
+      await bus.stop();
+      await outbox.stop();
+      await transport.close();
+      await dataSource.destroy();
+    },
+  };
+}
