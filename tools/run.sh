@@ -58,7 +58,8 @@ case "$cmd" in
   test)      exec bash tools/test.sh "$@" ;;
   bench)     run_ts tools/bench/bench.ts "$@" ;;
   simulate)  run_ts tools/simulate/simulate.ts "$@" ;;
-  lint)      exec npx eslint . "$@" ;;
+  lint)      npx nx show projects >/dev/null && exec npx eslint --ignore-pattern '**/lint-fixtures/**' apps libs tools "$@" ;;
+  kafka)     run_ts tools/kafka/start.ts ;;
   typecheck) exec npx tsc -p tsconfig.json --noEmit "$@" ;;
   serve)     run_ts "apps/$1/src/main.ts" "${@:2}" ;;
   exec)      exec "$@" ;;

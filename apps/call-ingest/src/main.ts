@@ -22,3 +22,4 @@ if (require.main === module) {
     },
   );
 }
+export { signCallEvent } from './call-events/call-event-signature';

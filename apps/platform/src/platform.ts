@@ -1,12 +1,12 @@
 import { InProcessBroker } from '@textback/messaging';
 import type { RunningService } from '@textback/service-kit';
-import { startCallIngest } from '../../call-ingest/src/main';
-import { startCompliance } from '../../compliance/src/main';
-import { startConversation } from '../../conversation/src/main';
-import { startDecision } from '../../decision/src/main';
-import { startGateway } from '../../gateway/src/main';
-import { startReporting } from '../../reporting/src/main';
-import { startSmsDispatch } from '../../sms-dispatch/src/main';
+import { startCallIngest } from '@textback/call-ingest';
+import { startCompliance } from '@textback/compliance';
+import { startConversation } from '@textback/conversation';
+import { startDecision } from '@textback/decision';
+import { startGateway } from '@textback/gateway';
+import { startReporting } from '@textback/reporting';
+import { startSmsDispatch } from '@textback/sms-dispatch';
 
 type Starter = (env: Record<string, string | undefined>, o: { inProcessBroker?: InProcessBroker }) => Promise<RunningService>;
 
@@ -60,7 +60,10 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
   }
   return {
     // Listed in flow order, whatever order they became ready in.
-    services: new Map(services.flatMap(({ name }) => (running.has(name) ? [[name, running.get(name)!] as const] : []))),
+    services: new Map(services.flatMap(({ name }) => {
+      const s = running.get(name);
+      return s ? [[name, s] as const] : [];
+    })),
     stop: async () => {
       // Edges first so nothing new comes in while consumers drain.
       for (const { name } of services) await running.get(name)?.stop();

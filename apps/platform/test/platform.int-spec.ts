@@ -1,6 +1,6 @@
 import { Client } from 'pg';
 import { uniqueTestPrefix } from '@textback/testing';
-import { signCallEvent } from '../../call-ingest/src/call-events/call-event-signature';
+import { signCallEvent } from '@textback/call-ingest';
 import { startPlatform, type RunningPlatform } from '../src/platform';
 
 const secret = 'integration-test-secret-0123';

@@ -101,8 +101,9 @@ export class EventBus {
     payload: PayloadOf<T>,
     options: PublishOptions = {},
   ): Promise<EventMetadata> {
-    const [envelope] = await this.publishAll([{ topic, key, payload, ...options }]);
-    return envelope!;
+    const [meta] = await this.publishAll([{ topic, key, payload, ...options }]);
+    if (!meta) throw new Error('publishAll returned no metadata');
+    return meta;
   }
 
   /** Publishes several events in one transport call (used by the outbox relay). */

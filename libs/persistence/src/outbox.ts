@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
 import type { DataSource, EntityManager } from 'typeorm';
 import { topics, type PayloadOf, type Topic } from '@textback/contracts';
-import type { EventBus } from '@textback/messaging';
 
 /** Adds an event to the outbox inside the caller's transaction. */
 export async function addToOutbox<T extends Topic>(
@@ -22,6 +21,21 @@ export async function addToOutbox<T extends Topic>(
     [eventId, topic, key, JSON.stringify(parsed), options.causationId ?? null, carrier['traceparent'] ?? null],
   );
   return eventId;
+}
+
+/** What the relay publishes through: the event bus (kept structural so persistence stays below messaging). */
+export interface OutboxPublisher {
+  publishAll(
+    events: readonly {
+      topic: Topic;
+      key: string;
+      payload: unknown;
+      id: string;
+      time: string;
+      causationId?: string;
+      traceparent?: string;
+    }[],
+  ): Promise<unknown>;
 }
 
 interface OutboxRow {
@@ -48,7 +62,7 @@ export class OutboxRelay {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly bus: EventBus,
+    private readonly bus: OutboxPublisher,
     private readonly options: { pollMs?: number; batchSize?: number; onError?: (err: Error) => void } = {},
   ) {}
 

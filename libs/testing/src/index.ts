@@ -2,3 +2,4 @@ export * from './infrastructure';
 export * from './tracing';
 export * from './factories';
 export * from './wait';
+export * from './kafka-broker';

@@ -60,8 +60,8 @@ export async function resolveInfrastructure(): Promise<ResolvedInfrastructure> {
   }
 
   if (!kafkaBrokers) {
-    // Loaded lazily: the provisioning lives in tools/ and needs Java + Maven.
-    const { startKafka } = await import('../../../tools/kafka/kafka-broker');
+    // Needs Java + Maven (tools/kafka/pom.xml); loaded only when no broker was given.
+    const { startKafka } = await import('./kafka-broker');
     const started = Date.now();
     const kafka = await startKafka();
     kafkaBrokers = kafka.brokers;
@@ -138,7 +138,7 @@ async function localPostgres(): Promise<{ url: string; name: string; drop: Stopp
 }
 
 async function embeddedPostgres(): Promise<{ url: string; stop: Stopper }> {
-  const { startEmbeddedPostgres } = await import('../../persistence/src/embedded-postgres');
+  const { startEmbeddedPostgres } = await import('@textback/persistence');
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');

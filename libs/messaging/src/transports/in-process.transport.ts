@@ -38,7 +38,8 @@ export class InProcessBroker {
     const log = this.logs.get(message.topic);
     if (!log) throw new Error(`unknown topic ${message.topic}: topics are provisioned, not auto-created`);
     const partition = this.partitionOf(message.key);
-    const entries = log[partition]!;
+    const entries = log[partition];
+    if (!entries) throw new Error(`no partition ${partition} in ${message.topic}`);
     entries.push({ ...message, partition, offset: String(entries.length) });
     for (const wake of [...this.waiters]) wake();
   }
@@ -83,7 +84,9 @@ export class InProcessTransport implements Transport {
     private readonly options: { topicPrefix?: string } = {},
   ) {}
 
-  async connect(): Promise<void> {}
+  connect(): Promise<void> {
+    return Promise.resolve(); // nothing to connect to: the broker lives in this process
+  }
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
     for (const topic of topics) this.broker.createTopic(this.physical(topic));
@@ -129,7 +132,9 @@ export class InProcessTransport implements Transport {
     return true;
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 
   private async partitionLoop(
     groupId: string,

@@ -3,7 +3,7 @@
  * for machines with Java but no Docker. Idempotent: the jars are fetched once into .cache/
  * (Maven's ~/.m2 caches the downloads); every start gets a fresh data dir and free ports.
  *
- *   node … tools/kafka/kafka-broker.ts start   # prints KAFKA_BROKERS=127.0.0.1:<port>, stays up
+ *   npm run kafka   # prints KAFKA_BROKERS=127.0.0.1:<port> and keeps the broker up (tools/kafka/start.ts)
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 
-const root = resolve(__dirname, '..', '..');
+const root = resolve(__dirname, '..', '..', '..');
 const KAFKA_VERSION = '4.1.2';
 
 export interface RunningKafka {
@@ -122,13 +122,4 @@ export async function startKafka(options: { readyTimeoutMs?: number } = {}): Pro
   await admin.describeCluster();
   await admin.disconnect();
   return { brokers, pid: child.pid ?? -1, logFile, stop };
-}
-
-if (require.main === module && process.argv[2] === 'start') {
-  void startKafka().then((kafka) => {
-    process.stdout.write(`KAFKA_BROKERS=${kafka.brokers}\n(broker pid ${kafka.pid}, log ${kafka.logFile}; Ctrl-C stops it)\n`);
-    const shutdown = (): void => void kafka.stop().then(() => process.exit(0));
-    process.on('SIGINT', shutdown);
-    process.on('SIGTERM', shutdown);
-  });
 }
