@@ -10,4 +10,8 @@ echo "== lint"
 npx nx show projects >/dev/null
 npx eslint --max-warnings=0 --ignore-pattern '**/lint-fixtures/**' apps libs tools
 echo "== tests"
-npx jest --ci "$@"
+status=0
+npx jest --ci --json --outputFile=.cache/jest-results.json "$@" || status=$?
+# One plain closing line, whatever the runner printed above it.
+node -e 'const r=require("./.cache/jest-results.json");console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+exit "$status"

@@ -1,0 +1,88 @@
+import type { DataSource } from 'typeorm';
+import { EventBus, InProcessBroker, InProcessTransport, provisionTopics } from '@textback/messaging';
+import { aCallEnded, eventually, uniqueTestPrefix } from '@textback/testing';
+import { addToOutbox, handleOnce, openDataSource, OutboxRelay } from '../src';
+
+describe('outbox and processed-event store on PostgreSQL', () => {
+  let ds: DataSource;
+  let bus: EventBus;
+  const received: { id: string; callId: string }[] = [];
+
+  beforeAll(async () => {
+    ds = await openDataSource({ url: process.env['DATABASE_URL']!, schema: uniqueTestPrefix('persistence') });
+    const transport = new InProcessTransport(new InProcessBroker());
+    await provisionTopics(transport);
+    bus = new EventBus({ service: 'outbox-test', transport });
+    bus.subscribe('call.ended.v1', async (e) => {
+      received.push({ id: e.metadata.id, callId: e.payload.callId });
+    });
+    await bus.start();
+  });
+
+  afterAll(async () => {
+    await bus.stop();
+    await ds.destroy();
+  });
+
+  it('migrations are idempotent', async () => {
+    await expect(ds.runMigrations()).resolves.toEqual([]);
+  });
+
+  it('publishes committed rows in order and never the rows of a rolled-back transaction', async () => {
+    await ds.transaction(async (tx) => {
+      for (const callId of ['o-1', 'o-2', 'o-3']) await addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId }));
+    });
+    await ds
+      .transaction(async (tx) => {
+        await addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId: 'rolled-back' }));
+        throw new Error('business write failed');
+      })
+      .catch(() => undefined);
+    const relay = new OutboxRelay(ds, bus);
+    expect(await relay.relayOnce()).toBe(3);
+    expect(await relay.relayOnce()).toBe(0);
+    await eventually(() => received.length >= 3, { what: 'relayed events' });
+    expect(received.map((r) => r.callId)).toEqual(['o-1', 'o-2', 'o-3']);
+  });
+
+  it('re-publishes with the same event id when marking failed, so idempotent consumers see one event', async () => {
+    await ds.transaction((tx) => addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId: 'o-crash' })).then(() => undefined));
+    let first = true;
+    const flaky = {
+      publishAll: async (events: Parameters<EventBus['publishAll']>[0]) => {
+        await bus.publishAll(events);
+        if (first) {
+          first = false;
+          throw new Error('crash after publish, before marking');
+        }
+        return [];
+      },
+    };
+    const relay = new OutboxRelay(ds, flaky);
+    await expect(relay.relayOnce()).rejects.toThrow('crash after publish');
+    expect(await relay.relayOnce()).toBe(1);
+    const copies = await eventually(() => {
+      const c = received.filter((r) => r.callId === 'o-crash');
+      return c.length === 2 && c;
+    }, { what: 'two copies' });
+    expect(copies[0]!.id).toBe(copies[1]!.id);
+
+    let effects = 0;
+    for (const copy of copies) await handleOnce(ds, 'test-consumer', copy.id, async () => void effects++);
+    expect(effects).toBe(1);
+  });
+
+  it('handles an event again after its first attempt rolled back', async () => {
+    let attempts = 0;
+    await expect(
+      handleOnce(ds, 'test-consumer', 'evt-rollback', async (tx) => {
+        attempts++;
+        await tx.query('SELECT 1');
+        throw new Error('handler failed');
+      }),
+    ).rejects.toThrow('handler failed');
+    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(true);
+    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(false);
+    expect(attempts).toBe(2);
+  });
+});
