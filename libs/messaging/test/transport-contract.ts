@@ -94,6 +94,32 @@ export function transportContract(name: string, makeTransport: () => Promise<() 
       expect(deliveries).toEqual([meta.id, meta.id]);
     });
 
+    it('drains in-flight work on a graceful stop and commits it', async () => {
+      const first = bus('drainer');
+      const finished: string[] = [];
+      let started = 0;
+      first.subscribe('call.ended.v1', async (e) => {
+        started++;
+        await new Promise((r) => setTimeout(r, 300));
+        finished.push(e.metadata.id);
+      });
+      await first.start();
+      const meta = await bus('drainer-producer').publish('call.ended.v1', 'k', aCallEnded());
+      await eventually(() => started === 1, { what: 'handler started' });
+      await first.stop();
+      expect(finished).toEqual([meta.id]);
+
+      const again = bus('drainer');
+      const redelivered: string[] = [];
+      again.subscribe('call.ended.v1', async (e) => {
+        redelivered.push(e.metadata.id);
+      });
+      await again.start();
+      const marker = await bus('drainer-producer').publish('call.ended.v1', 'k', aCallEnded());
+      await eventually(() => redelivered.includes(marker.id), { what: 'the next event' });
+      expect(redelivered).toEqual([marker.id]);
+    });
+
     it('retries a failing handler, then parks the event on the dead-letter topic and moves on', async () => {
       const deadLetters = await collectDeadLetters();
       const consumer = bus('failer');

@@ -1,5 +1,5 @@
 import { trace } from '@opentelemetry/api';
-import pino, { type Logger } from 'pino';
+import pino, { type DestinationStream, type Logger } from 'pino';
 import { maskPhone } from '@textback/contracts';
 
 /** Field names whose values are personal data: phone numbers are masked, bodies removed. */
@@ -10,9 +10,9 @@ const bodyFields = ['text', 'body', 'Text', 'message'];
  * Structured JSON logs with the active trace and span ids on every line, and personal data
  * masked by field name at any depth up to two levels (pino's redact).
  */
-export function createLogger(service: string, level = 'info'): Logger {
+export function createLogger(service: string, level = 'info', destination?: DestinationStream): Logger {
   const paths = [...phoneFields, ...bodyFields].flatMap((f) => [f, `*.${f}`, `*.*.${f}`]);
-  return pino({
+  const options: pino.LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -29,5 +29,6 @@ export function createLogger(service: string, level = 'info'): Logger {
       const span = trace.getActiveSpan()?.spanContext();
       return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

@@ -5,6 +5,7 @@ import {
   type Admin,
   type Consumer,
   type IHeaders,
+  type KafkaMessage,
   type LogEntry,
   type Producer,
 } from 'kafkajs';
@@ -53,7 +54,12 @@ export class KafkaTransport implements Transport {
       brokers: [...options.brokers],
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => {
-        const level = entry.level === logLevel.ERROR ? 'error' : entry.level === logLevel.WARN ? 'warn' : 'info';
+        const level =
+          entry.level === logLevel.ERROR
+            ? 'error'
+            : entry.level === logLevel.WARN
+              ? 'warn'
+              : 'info';
         log?.(level, `kafkajs ${entry.namespace}: ${entry.log.message}`);
       },
       retry: { initialRetryTime: 100, retries: 8 },
@@ -113,6 +119,8 @@ export class KafkaTransport implements Transport {
     this.consumers.add(consumer);
     const logicalOf = new Map(options.topics.map((t) => [this.physical(t), t]));
     let aborted = false;
+    let stopping = false;
+    const inFlight = new Set<Promise<void>>();
     let abortInFlight: (err: Error) => void = () => undefined;
     const abortSignal = new Promise<never>((_, reject) => {
       abortInFlight = reject;
@@ -127,21 +135,23 @@ export class KafkaTransport implements Transport {
       partitionsConsumedConcurrently: options.concurrency ?? 3,
       eachMessage: async ({ topic, partition, message }) => {
         if (aborted) throw new TransportAbortedError();
-        await Promise.race([
-          handler({
-            topic: logicalOf.get(topic) ?? topic,
-            partition,
-            offset: message.offset,
-            key: message.key?.toString() ?? '',
-            value: message.value?.toString() ?? '',
-            headers: headerText(message.headers),
-          }),
+        // Fetched but not started when a stop began: leave it uncommitted for the next owner.
+        if (stopping) return;
+        const work = this.handleAndCommit(
+          consumer,
+          handler,
+          logicalOf,
+          topic,
+          partition,
+          message,
           abortSignal,
-        ]);
-        // Commit only after the handler succeeded: a crash before this line means redelivery.
-        await consumer.commitOffsets([
-          { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-        ]);
+        );
+        inFlight.add(work);
+        try {
+          await work;
+        } finally {
+          inFlight.delete(work);
+        }
       },
     });
     await joined;
@@ -151,13 +161,45 @@ export class KafkaTransport implements Transport {
       await consumer.disconnect();
     };
     return {
-      stop: close,
+      // Graceful: stop fetching, let started handlers finish and commit, then leave the group.
+      stop: async () => {
+        stopping = true;
+        consumer.pause([...logicalOf.keys()].map((topic) => ({ topic })));
+        await Promise.allSettled([...inFlight]);
+        await close();
+      },
       abort: async () => {
         aborted = true;
         abortInFlight(new TransportAbortedError());
         await close();
       },
     };
+  }
+
+  private async handleAndCommit(
+    consumer: Consumer,
+    handler: DeliveryHandler,
+    logicalOf: Map<string, string>,
+    topic: string,
+    partition: number,
+    message: KafkaMessage,
+    abortSignal: Promise<never>,
+  ): Promise<void> {
+    await Promise.race([
+      handler({
+        topic: logicalOf.get(topic) ?? topic,
+        partition,
+        offset: message.offset,
+        key: message.key?.toString() ?? '',
+        value: message.value?.toString() ?? '',
+        headers: headerText(message.headers),
+      }),
+      abortSignal,
+    ]);
+    // Commit only after the handler succeeded: a crash before this line means redelivery.
+    await consumer.commitOffsets([
+      { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
+    ]);
   }
 
   async isReady(): Promise<boolean> {
