@@ -7,6 +7,7 @@ echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 echo "== lint"
 # The boundary rule reads Nx's project graph; build it first (no daemon, no cloud).
+npx nx reset >/dev/null 2>&1 || true
 npx nx show projects >/dev/null
 npx eslint --max-warnings=0 --ignore-pattern '**/lint-fixtures/**' apps libs tools
 echo "== tests"

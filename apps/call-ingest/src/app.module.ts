@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { ObservabilityModule } from '@textback/telemetry';
+import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { CallEventsController } from './call-events/call-events.controller';
 import { CallEventsService } from './call-events/call-events.service';
 import { CALL_INGEST_CONFIG, type CallIngestConfig } from './config';
@@ -12,15 +11,9 @@ export const callIngestMigrations = [CallEvent1763800100000];
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<CallIngestConfig>): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [ObservabilityModule.register(runtime.registry, runtime.readiness)],
+    return serviceModule(AppModule, runtime, {
       controllers: [CallEventsController],
-      providers: [
-        { provide: RUNTIME, useValue: runtime },
-        { provide: CALL_INGEST_CONFIG, useValue: runtime.config },
-        CallEventsService,
-      ],
-    };
+      providers: [{ provide: CALL_INGEST_CONFIG, useValue: runtime.config }, CallEventsService],
+    });
   }
 }

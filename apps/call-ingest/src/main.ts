@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { InProcessBroker } from '@textback/messaging';
-import { createRuntime, startService, stopOnSignals, type RunningService } from '@textback/service-kit';
+import { createRuntime, runIfMain, startService, type RunningService } from '@textback/service-kit';
 import { AppModule, callIngestMigrations } from './app.module';
 import { loadCallIngestConfig } from './config';
 
@@ -13,13 +13,5 @@ export async function startCallIngest(
   return startService(AppModule.register(runtime), runtime);
 }
 
-if (require.main === module) {
-  startCallIngest(process.env).then(
-    (service) => stopOnSignals(service.stop, { info: (m) => process.stdout.write(`${m}\n`) }),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(module, () => startCallIngest(process.env));
 export { signCallEvent } from './call-events/call-event-signature';

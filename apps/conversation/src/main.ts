@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import type { InProcessBroker } from '@textback/messaging';
-import { createRuntime, startService, stopOnSignals, type RunningService } from '@textback/service-kit';
+import { createRuntime, runIfMain, startService, type RunningService } from '@textback/service-kit';
 import { AppModule } from './app.module';
 import { loadConversationConfig } from './config';
 
@@ -13,12 +13,4 @@ export async function startConversation(
   return startService(AppModule.register(runtime), runtime);
 }
 
-if (require.main === module) {
-  startConversation(process.env).then(
-    (service) => stopOnSignals(service.stop, { info: (m) => process.stdout.write(`${m}\n`) }),
-    (err: unknown) => {
-      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
-      process.exit(1);
-    },
-  );
-}
+runIfMain(module, () => startConversation(process.env));

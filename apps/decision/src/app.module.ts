@@ -1,6 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { ObservabilityModule } from '@textback/telemetry';
+import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { TextbackDecision1763800200000 } from './migrations/1763800200000-textback-decision';
 import { CallEndedConsumer } from './textback-decisions/call-ended.consumer';
 import { TextbackDecisionsService } from './textback-decisions/textback-decisions.service';
@@ -11,11 +10,6 @@ export const decisionMigrations = [TextbackDecision1763800200000];
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime): DynamicModule {
-    return {
-      module: AppModule,
-      imports: [ObservabilityModule.register(runtime.registry, runtime.readiness)],
-      controllers: [CallEndedConsumer],
-      providers: [{ provide: RUNTIME, useValue: runtime }, TextbackDecisionsService],
-    };
+    return serviceModule(AppModule, runtime, { controllers: [CallEndedConsumer], providers: [TextbackDecisionsService] });
   }
 }

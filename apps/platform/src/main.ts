@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { startEmbeddedPostgres, type EmbeddedPostgres } from '@textback/persistence';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from '@textback/embedded-postgres';
 import { loadPlatformConfig } from './config';
 import { startPlatform } from './platform';
 

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication, LoggerService, Type, DynamicModule } from '@nestjs/common';
+import type { DynamicModule, INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
+import { ObservabilityModule } from '@textback/telemetry';
 import { EventBusServer } from '@textback/messaging';
 import { ServiceErrorFilter } from './errors';
 import type { ServiceRuntime } from './runtime';
@@ -64,4 +65,33 @@ export function stopOnSignals(stop: () => Promise<void>, logger: { info(m: strin
   };
   process.once('SIGTERM', () => handler('SIGTERM'));
   process.once('SIGINT', () => handler('SIGINT'));
+}
+
+/**
+ * The module every service's AppModule returns: observability endpoints, the runtime, and the
+ * service's own controllers (HTTP and event consumers) and providers.
+ */
+export function serviceModule(
+  module: Type,
+  runtime: ServiceRuntime,
+  parts: { controllers?: Type[]; providers?: Provider[] } = {},
+): DynamicModule {
+  return {
+    module,
+    imports: [ObservabilityModule.register(runtime.registry, runtime.readiness)],
+    controllers: parts.controllers ?? [],
+    providers: [{ provide: RUNTIME, useValue: runtime }, ...(parts.providers ?? [])],
+  };
+}
+
+/** The `main.ts` tail of every service: start from the environment when run directly. */
+export function runIfMain(mainModule: NodeModule, start: () => Promise<RunningService>): void {
+  if (require.main !== mainModule) return;
+  start().then(
+    (service) => stopOnSignals(service.stop, { info: (m) => process.stdout.write(`${m}\n`) }),
+    (err: unknown) => {
+      process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    },
+  );
 }

@@ -138,7 +138,7 @@ async function localPostgres(): Promise<{ url: string; name: string; drop: Stopp
 }
 
 async function embeddedPostgres(): Promise<{ url: string; stop: Stopper }> {
-  const { startEmbeddedPostgres } = await import('@textback/persistence');
+  const { startEmbeddedPostgres } = await import('@textback/embedded-postgres');
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
