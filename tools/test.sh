@@ -12,7 +12,8 @@ npx nx show projects >/dev/null
 npx eslint --max-warnings=0 --ignore-pattern '**/lint-fixtures/**' apps libs tools
 echo "== tests"
 status=0
+rm -f .cache/jest-results.json
 npx jest --ci --json --outputFile=.cache/jest-results.json "$@" || status=$?
 # One plain closing line, whatever the runner printed above it.
-node -e 'const r=require("./.cache/jest-results.json");console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)' || true
+[ -f .cache/jest-results.json ] && node -e 'const r=require("./.cache/jest-results.json");console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed`)'
 exit "$status"

@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgres {
@@ -34,6 +34,12 @@ export async function startEmbeddedPostgres(options: {
     onLog: (m: string) => options.log?.(m),
     onError: (m: unknown) => options.log?.(String(m)),
   });
+  if (process.getuid?.() === 0) {
+    // Run as root, the server runs as the `postgres` OS user, which must reach the data dir.
+    const parent = dirname(options.dataDir);
+    mkdirSync(parent, { recursive: true });
+    chmodSync(parent, 0o755);
+  }
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
   const database = options.database ?? 'textback';

@@ -82,7 +82,9 @@ export async function startKafka(options: { readyTimeoutMs?: number } = {}): Pro
     ].join('\n'),
   );
   const java = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', `-Dlog4j2.configurationFile=${join(root, 'tools', 'kafka', 'log4j2.properties')}`, '-cp', `${lib}/*`];
-  const clusterId = randomBytes(16).toString('base64url');
+  // Kafka's own ids never start with '-' (it would read as a command-line option).
+  let clusterId = randomBytes(16).toString('base64url');
+  while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
   execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { stdio: 'ignore' });
 
   const logFile = join(dir, 'broker.log');

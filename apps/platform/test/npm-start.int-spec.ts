@@ -1,0 +1,100 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Client } from 'pg';
+import { signCallEvent } from '@textback/call-ingest';
+import { eventually, freePort } from '@textback/testing';
+
+const root = resolve(__dirname, '..', '..', '..');
+
+/**
+ * What `npm start` runs (tools/run.sh start), as a real child process: embedded PostgreSQL from
+ * npm, the in-process transport, every service on its port. Startup time is printed, not asserted.
+ */
+describe('npm start (embedded mode)', () => {
+  let child: ChildProcess;
+  let output = '';
+  const dataDir = mkdtempSync(join(tmpdir(), 'textback-start-'));
+  let basePort = 0;
+  let pgPort = 0;
+
+  beforeAll(async () => {
+    basePort = await freePort();
+    pgPort = await freePort();
+    const started = Date.now();
+    child = spawn(
+      process.execPath,
+      ['--require', '@swc-node/register', '--require', join(root, 'libs/telemetry/src/otel.preload.ts'), join(root, 'apps/platform/src/main.ts')],
+      {
+        cwd: root,
+        env: {
+          PATH: process.env['PATH'],
+          HOME: process.env['HOME'],
+          SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'),
+          TEXTBACK_DATA_DIR: dataDir,
+          TEXTBACK_BASE_PORT: String(basePort),
+          EMBEDDED_POSTGRES_PORT: String(pgPort),
+          LOG_LEVEL: 'warn',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
+    child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
+    await eventually(() => output.includes('Textback is running') || child.exitCode !== null, { timeoutMs: 90_000, what: 'the platform to start' });
+    if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
+    process.stdout.write(`npm start: all services up in ${Date.now() - started} ms (embedded PostgreSQL initialised in ${dataDir})\n`);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+  });
+
+  it('brings every service to ready', async () => {
+    for (let i = 0; i < 7; i++) {
+      const res = await fetch(`http://127.0.0.1:${basePort + i}/readyz`);
+      expect(res.status).toBe(200);
+    }
+  });
+
+  it('carries a message from one service to another inside the process', async () => {
+    const secret = (JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { CALL_EVENTS_SIGNING_SECRET: string }).CALL_EVENTS_SIGNING_SECRET;
+    const body = JSON.stringify({
+      callId: 'npm-start-1',
+      tenantId: 'acme-hvac',
+      locationId: 'atlanta-north',
+      businessNumber: '+14045550199',
+      callerNumber: '+14045550101',
+      outcome: 'no-answer',
+      endedAt: new Date().toISOString(),
+    });
+    const res = await fetch(`http://127.0.0.1:${basePort}/v1/call-events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-textback-signature': signCallEvent(secret, body, Math.floor(Date.now() / 1000)) },
+      body,
+    });
+    expect(res.status).toBe(202);
+    const db = new Client({ connectionString: `postgres://postgres:textback@127.0.0.1:${pgPort}/textback` });
+    await db.connect();
+    try {
+      const decision = await eventually(async () => {
+        const { rows } = await db.query<{ outcome: string }>(`SELECT outcome FROM decision.textback_decision WHERE call_id = 'npm-start-1'`);
+        return rows[0];
+      }, { what: 'the decision' });
+      expect(decision.outcome).toBe('requested');
+    } finally {
+      await db.end();
+    }
+  });
+
+  it('stops cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  });
+});
