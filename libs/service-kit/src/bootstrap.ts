@@ -1,9 +1,10 @@
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
 import { ObservabilityModule } from '@textback/telemetry';
-import { EventBusServer } from '@textback/messaging';
+import { EventBusServer, type InProcessBroker } from '@textback/messaging';
 import { ServiceErrorFilter } from './errors';
-import type { ServiceRuntime } from './runtime';
+import type { BaseConfig } from './config';
+import { createRuntime, type RuntimeOptions, type ServiceRuntime } from './runtime';
 
 export const RUNTIME = Symbol('SERVICE_RUNTIME');
 
@@ -94,4 +95,28 @@ export function runIfMain(mainModule: NodeModule, start: () => Promise<RunningSe
       process.exit(1);
     },
   );
+}
+
+export interface ServiceDefinition<C extends BaseConfig> {
+  readonly service: string;
+  readonly loadConfig: (env: Record<string, string | undefined>) => C;
+  readonly module: { register(runtime: ServiceRuntime<C>): DynamicModule };
+  readonly migrations?: RuntimeOptions<C>['migrations'];
+}
+
+/** A service's start function: parse its config, build its runtime, start its Nest app. */
+export function serviceStarter<C extends BaseConfig>(definition: ServiceDefinition<C>) {
+  return async (
+    env: Record<string, string | undefined>,
+    options: { inProcessBroker?: InProcessBroker } = {},
+  ): Promise<RunningService> => {
+    const config = definition.loadConfig(env);
+    const runtime = await createRuntime({
+      service: definition.service,
+      config,
+      ...(definition.migrations ? { migrations: definition.migrations } : {}),
+      ...options,
+    });
+    return startService(definition.module.register(runtime), runtime);
+  };
 }
