@@ -6,7 +6,8 @@ import tseslint from 'typescript-eslint';
  *   type:contracts  may use only contracts (no Nest, Kafka or database packages);
  *   type:domain     pure rules: contracts and domain only;
  *   type:infra      messaging, persistence, telemetry, service-kit;
- *   type:app        services; type:testing only from tests.
+ *   type:app        services; type:testing only from tests;
+ *   type:dev-fake   the Plivo fake: tests and the development platform, never a service.
  */
 export default [
   { ignores: ['**/node_modules', '**/dist', '.cache', 'data', 'coverage', '**/*.cjs', '**/*.mjs'] },
@@ -38,7 +39,8 @@ export default [
             },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:testing'] },
+            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:testing', 'type:dev-fake'] },
+            { sourceTag: 'type:dev-fake', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra'] },
           ],
         },
       ],
@@ -52,7 +54,8 @@ export default [
         'error',
         {
           allow: ['@textback/call-ingest', '@textback/decision', '@textback/sms-dispatch', '@textback/conversation', '@textback/compliance', '@textback/reporting', '@textback/gateway'],
-          depConstraints: [{ sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:app'] }],
+          // The embedded default runs the Plivo fake in place of the carrier (no real texts in development).
+          depConstraints: [{ sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:app', 'type:dev-fake'] }],
         },
       ],
     },

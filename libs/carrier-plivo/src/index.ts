@@ -1,1 +1,2 @@
 export * from './plivo-signature';
+export * from './plivo-messaging';

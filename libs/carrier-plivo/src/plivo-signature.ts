@@ -110,3 +110,36 @@ export function verifyPlivoWebhook(input: {
   }
   return 'unsigned';
 }
+
+/** Signs as Plivo does (V3): what the carrier fake and the simulator put in `X-Plivo-Signature-V3`. */
+export function signV3(method: 'GET' | 'POST', uri: string, params: FlatParams, nonce: string, authToken: string): string {
+  return hmacBase64(authToken, `${v3StringToSign(method, uri, params)}.${nonce}`).toString('base64');
+}
+
+/** Signs as Plivo does (V2): base URL + nonce, the body not covered. */
+export function signV2(uri: string, nonce: string, authToken: string): string {
+  return hmacBase64(authToken, `${baseOf(uri)}${nonce}`).toString('base64');
+}
+
+/** The headers Plivo sends with a webhook, for the schemes asked for. */
+export function plivoSignatureHeaders(input: {
+  method: 'GET' | 'POST';
+  url: string;
+  params: FlatParams;
+  authToken: string;
+  nonce: string;
+  schemes: readonly ('v2' | 'v3')[];
+}): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (input.schemes.includes('v3')) {
+    headers['X-Plivo-Signature-V3'] = signV3(input.method, input.url, input.params, input.nonce, input.authToken);
+    headers['X-Plivo-Signature-Ma-V3'] = headers['X-Plivo-Signature-V3'];
+    headers['X-Plivo-Signature-V3-Nonce'] = input.nonce;
+  }
+  if (input.schemes.includes('v2')) {
+    headers['X-Plivo-Signature-V2'] = signV2(input.url, input.nonce, input.authToken);
+    headers['X-Plivo-Signature-Ma-V2'] = headers['X-Plivo-Signature-V2'];
+    headers['X-Plivo-Signature-V2-Nonce'] = input.nonce;
+  }
+  return headers;
+}

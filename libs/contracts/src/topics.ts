@@ -9,6 +9,7 @@ import {
   TextbackRequestedV1,
   TextbackSuppressedV1,
 } from './events';
+import { LocationProfile } from './tenancy';
 
 /**
  * The one table of topics: name (`<entity>.<past-tense-verb>.v<major>`) → payload schema
@@ -23,6 +24,8 @@ export const topics = {
   'sms.failed.v1': { schema: SmsFailedV1, key: 'locationId:to' },
   'sms.received.v1': { schema: SmsReceivedV1, key: 'locationId:from' },
   'consent.changed.v1': { schema: ConsentChangedV1, key: 'tenantId:phoneNumber' },
+  /** The whole profile of a location on every change; compacted, keyed by location. */
+  'location.configured.v1': { schema: LocationProfile, key: 'locationId', compacted: true },
 } as const;
 
 export type Topic = keyof typeof topics;

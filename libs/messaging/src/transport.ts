@@ -32,13 +32,19 @@ export interface Subscription {
 }
 
 /** The seam between the event bus and a broker: Kafka in production, in-process when embedded. */
+export interface TopicSpec {
+  readonly name: string;
+  /** Log compaction: the topic keeps the latest record per key (state, not history). */
+  readonly compacted?: boolean;
+}
+
 export interface Transport {
   readonly kind: 'kafka' | 'in-process';
   connect(): Promise<void>;
   send(messages: readonly OutgoingMessage[]): Promise<void>;
   consume(options: ConsumerOptions, handler: DeliveryHandler): Promise<Subscription>;
   /** Creates topics ahead of use (brokers here never auto-create). */
-  ensureTopics(topics: readonly string[]): Promise<void>;
+  ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   isReady(): Promise<boolean>;
   close(): Promise<void>;
 }

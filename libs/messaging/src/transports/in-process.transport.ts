@@ -5,6 +5,7 @@ import type {
   DeliveryHandler,
   OutgoingMessage,
   Subscription,
+  TopicSpec,
   Transport,
 } from '../transport';
 import { TransportAbortedError } from '../transport';
@@ -88,8 +89,8 @@ export class InProcessTransport implements Transport {
     return Promise.resolve(); // nothing to connect to: the broker lives in this process
   }
 
-  async ensureTopics(topics: readonly string[]): Promise<void> {
-    for (const topic of topics) this.broker.createTopic(this.physical(topic));
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
+    for (const topic of topics) this.broker.createTopic(this.physical(topic.name));
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {

@@ -14,6 +14,7 @@ import type {
   DeliveryHandler,
   OutgoingMessage,
   Subscription,
+  TopicSpec,
   Transport,
 } from '../transport';
 import { TransportAbortedError } from '../transport';
@@ -80,17 +81,18 @@ export class KafkaTransport implements Transport {
     return this.connecting;
   }
 
-  async ensureTopics(topics: readonly string[]): Promise<void> {
+  async ensureTopics(topics: readonly TopicSpec[]): Promise<void> {
     const admin = await this.adminClient();
     const existing = new Set(await admin.listTopics());
-    const missing = topics.map((t) => this.physical(t)).filter((t) => !existing.has(t));
+    const missing = topics.filter((t) => !existing.has(this.physical(t.name)));
     if (missing.length === 0) return;
     await admin.createTopics({
       waitForLeaders: true,
-      topics: missing.map((topic) => ({
-        topic,
+      topics: missing.map((t) => ({
+        topic: this.physical(t.name),
         numPartitions: this.options.partitions ?? 3,
         replicationFactor: this.options.replicationFactor ?? 1,
+        ...(t.compacted ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
       })),
     });
   }

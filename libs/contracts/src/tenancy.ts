@@ -1,0 +1,78 @@
+import { IANAZone } from 'luxon';
+import { z } from 'zod';
+import { E164, LocationId, Money, TenantId } from './primitives';
+
+/** An IANA time zone name such as `America/New_York` (checked against the tz database). */
+export const TimeZone = z.string().refine((v) => IANAZone.isValidZone(v), 'is not an IANA time zone such as America/New_York');
+
+const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
+/** Opening periods of one weekday in the location's local time; `close` may be `24:00`. */
+export const OpeningPeriod = z
+  .object({ open: clock, close: z.union([clock, z.literal('24:00')]) })
+  .refine((p) => p.open < p.close, 'open must be before close');
+export const Weekday = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun']);
+export type Weekday = z.infer<typeof Weekday>;
+export const BusinessHours = z.partialRecord(Weekday, z.array(OpeningPeriod).max(4));
+export type BusinessHours = z.infer<typeof BusinessHours>;
+
+export const Vertical = z.enum(['hvac', 'plumbing', 'electrical', 'pest', 'dental', 'vet', 'auto', 'legal', 'other']);
+export type Vertical = z.infer<typeof Vertical>;
+
+/** Variables a text-back template may use, e.g. `{{business}}`. */
+export const templateVariables = ['business', 'location', 'bookingUrl', 'phone'] as const;
+const templateVariable = /\{\{\s*([a-zA-Z]+)\s*\}\}/g;
+export const TextbackTemplate = z
+  .string()
+  .min(1)
+  .max(1000)
+  .superRefine((t, ctx) => {
+    for (const m of t.matchAll(templateVariable)) {
+      if (!(templateVariables as readonly string[]).includes(m[1] ?? '')) {
+        ctx.addIssue({ code: 'custom', message: `unknown variable {{${m[1]}}}; use ${templateVariables.map((v) => `{{${v}}}`).join(', ')}` });
+      }
+    }
+  });
+
+/**
+ * When a missed call is texted back: `always`, only while the location is open, or only while it
+ * is closed (some businesses answer every call in hours and only want after-hours texts).
+ */
+export const TextbackHours = z.enum(['always', 'business-hours', 'after-hours']);
+/** What a caller hears after hours: the business phone rings anyway, or a short announcement. */
+export const AfterHoursCall = z.enum(['forward', 'announce']);
+
+/**
+ * Everything the pipeline needs to know about one location, published whole on every change
+ * (`location.configured.v1`), so each service keeps its own copy and never calls the owner.
+ */
+export const LocationProfile = z.object({
+  tenantId: TenantId,
+  locationId: LocationId,
+  /** Increases on every change; consumers keep the highest they have seen. */
+  version: z.number().int().positive(),
+  active: z.boolean(),
+  brandName: z.string().min(1).max(80),
+  locationName: z.string().min(1).max(80),
+  vertical: Vertical,
+  businessNumbers: z.array(E164).min(1).max(20),
+  forwardTo: E164,
+  ringTimeoutSeconds: z.number().int().min(5).max(120),
+  /** Ask the person who picks up to press 1, so a voicemail greeting is never taken for an answer. */
+  screenCalls: z.boolean(),
+  timezone: TimeZone,
+  businessHours: BusinessHours,
+  textbackHours: TextbackHours,
+  afterHoursCall: AfterHoursCall,
+  template: TextbackTemplate,
+  bookingUrl: z.url().optional(),
+  dedupeWindowMinutes: z.number().int().min(0).max(60 * 24 * 30),
+  sendDelaySeconds: z.number().int().min(0).max(3600),
+  spamNumbers: z.array(E164).max(10_000),
+  averageTicket: Money.optional(),
+  /** 10DLC campaign the business numbers are registered under (carrier throughput is per campaign). */
+  campaignId: z.string().max(64).optional(),
+  /** The brand's daily text cap across all its locations (carrier daily limits). */
+  brandDailyCap: z.number().int().positive().optional(),
+  updatedAt: z.iso.datetime({ offset: true }),
+});
+export type LocationProfile = z.infer<typeof LocationProfile>;

@@ -1,0 +1,2 @@
+export * from './plivo-fake';
+export * from './voice-driver';

@@ -1,0 +1,181 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { XMLParser } from 'fast-xml-parser';
+import { plivoSignatureHeaders } from '@textback/carrier-plivo';
+
+/**
+ * Plays an inbound call the way Plivo's voice platform would (plivo.md §1): answer_url, then the
+ * Dial's callbackUrl events and action, then the application's hangup_url, each form-encoded and
+ * V3-signed. Orders and duplicates can be varied: Plivo promises neither.
+ */
+export type CallScenario = 'missed' | 'busy' | 'abandoned' | 'voicemail' | 'answered';
+
+export interface PlayCallOptions {
+  readonly answerUrl: string;
+  readonly hangupUrl: string;
+  readonly authToken: string;
+  readonly from: string;
+  readonly to: string;
+  readonly scenario: CallScenario;
+  readonly callUuid?: string;
+  /** `natural`: as the call happens; `hangup-first`: the hangup arrives before the Dial action. */
+  readonly order?: 'natural' | 'hangup-first';
+  /** Sends every callback twice (Plivo retries when it missed our answer). */
+  readonly duplicate?: boolean;
+  /** Whether Plivo calls the Dial action when the caller hangs up mid-ring (unverified either way). */
+  readonly actionOnAbandon?: boolean;
+  /** DialStatus Plivo reports when a screened B leg answered but never pressed the key (unverified). */
+  readonly screenedVoicemailDialStatus?: 'completed' | 'no-answer';
+}
+
+export interface WebhookExchange {
+  readonly url: string;
+  readonly params: Record<string, string>;
+  readonly status: number;
+  readonly body: string;
+}
+
+export interface PlayedCall {
+  readonly callUuid: string;
+  readonly answerXml: string;
+  readonly exchanges: WebhookExchange[];
+}
+
+interface DialInstruction {
+  action?: string;
+  callbackUrl?: string;
+  confirmKey?: string;
+  number?: string;
+}
+
+const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' });
+
+export function parseDial(answerXml: string): DialInstruction | undefined {
+  const doc = xml.parse(answerXml) as { Response?: { Dial?: Record<string, unknown> } };
+  const dial = doc.Response?.Dial;
+  if (!dial) return undefined;
+  const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+  const number = dial['Number'];
+  return {
+    action: str(dial['action']),
+    callbackUrl: str(dial['callbackUrl']),
+    confirmKey: str(dial['confirmKey']),
+    number: typeof number === 'object' && number !== null ? str((number as Record<string, unknown>)['#text']) : str(number),
+  };
+}
+
+/** POSTs one signed, form-encoded voice callback. HTTP clients never send the `#…` fragment. */
+export async function postVoiceWebhook(url: string, params: Record<string, string>, authToken: string): Promise<WebhookExchange> {
+  const headers = plivoSignatureHeaders({
+    method: 'POST',
+    url: url.split('#')[0] ?? url,
+    params,
+    authToken,
+    nonce: randomBytes(10).readBigUInt64BE().toString(),
+    schemes: ['v3'],
+  });
+  const res = await fetch(url.split('#')[0] ?? url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(params).toString(),
+    signal: AbortSignal.timeout(10_000),
+  });
+  return { url, params, status: res.status, body: await res.text() };
+}
+
+export async function playCall(o: PlayCallOptions): Promise<PlayedCall> {
+  const callUuid = o.callUuid ?? randomUUID();
+  const from = o.from.replace(/^\+/, '');
+  const to = o.to.replace(/^\+/, '');
+  const exchanges: WebhookExchange[] = [];
+  const base = { CallUUID: callUuid, From: from, To: to, Direction: 'inbound' };
+  const send = async (url: string | undefined, params: Record<string, string>): Promise<void> => {
+    if (!url) return;
+    for (let i = 0; i < (o.duplicate ? 2 : 1); i++) exchanges.push(await postVoiceWebhook(url, params, o.authToken));
+  };
+
+  const answer = await postVoiceWebhook(o.answerUrl, { ...base, CallStatus: 'ringing', Event: 'StartApp', CallerName: `+${from}` }, o.authToken);
+  exchanges.push(answer);
+  if (answer.status !== 200) return { callUuid, answerXml: answer.body, exchanges };
+  const dial = parseDial(answer.body);
+  const bLeg = randomUUID();
+  const screened = dial?.confirmKey !== undefined;
+  const dialEvent = (p: Record<string, string>): Record<string, string> => ({
+    ...base,
+    CallStatus: 'in-progress',
+    DialALegUUID: callUuid,
+    DialBLegUUID: bLeg,
+    DialBLegTo: dial?.number ?? '',
+    DialBLegFrom: from,
+    ...p,
+  });
+  const hangup = (cause: string, source: string, duration: number): Record<string, string> => ({
+    ...base,
+    Event: 'Hangup',
+    CallStatus: 'completed',
+    HangupCause: cause,
+    HangupCauseName: cause === 'NORMAL_CLEARING' ? 'Normal Hangup' : cause,
+    HangupCauseCode: cause === 'NORMAL_CLEARING' ? '4000' : '0',
+    HangupSource: source,
+    Duration: String(duration),
+    BillDuration: String(Math.ceil(duration / 60) * 60),
+  });
+
+  const callbacks: Record<string, string>[] = [];
+  let action: Record<string, string> | undefined;
+  let end: Record<string, string>;
+  const actionOf = (status: string, cause: string, bridged: boolean, rang: boolean): Record<string, string> => ({
+    ...base,
+    CallStatus: 'in-progress',
+    DialStatus: status,
+    DialRingStatus: String(rang),
+    DialHangupCause: cause,
+    DialALegUUID: callUuid,
+    DialBLegUUID: bridged ? bLeg : '',
+  });
+
+  if (!dial) {
+    // No Dial (e.g. an after-hours announcement): the call simply ends.
+    end = hangup('NORMAL_CLEARING', 'Answer XML', 12);
+  } else {
+    switch (o.scenario) {
+      case 'answered':
+        callbacks.push(dialEvent({ Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' }));
+        if (screened) callbacks.push(dialEvent({ Event: 'DialAnswer', DialAction: 'connected', DialBLegStatus: 'answer' }));
+        callbacks.push(dialEvent({ Event: 'DialHangup', DialAction: 'hangup', DialBLegStatus: 'hangup', DialBLegDuration: '95', DialBLegHangupCause: 'NORMAL_CLEARING', DialBLegHangupSource: 'Caller' }));
+        action = actionOf('completed', 'NORMAL_CLEARING', true, true);
+        end = hangup('NORMAL_CLEARING', 'Caller', 110);
+        break;
+      case 'missed':
+        action = actionOf('no-answer', 'NO_ANSWER', false, true);
+        end = hangup('NORMAL_CLEARING', 'Answer XML', 24);
+        break;
+      case 'busy':
+        action = actionOf('busy', 'USER_BUSY', false, false);
+        end = hangup('NORMAL_CLEARING', 'Answer XML', 3);
+        break;
+      case 'abandoned':
+        action = o.actionOnAbandon ? actionOf('cancel', 'ORIGINATOR_CANCEL', false, true) : undefined;
+        end = hangup('ORIGINATOR_CANCEL', 'Caller', 8);
+        break;
+      case 'voicemail':
+        // The business phone's voicemail picks up the B leg but cannot press the screening key.
+        callbacks.push(dialEvent({ Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' }));
+        callbacks.push(dialEvent({ Event: 'DialHangup', DialAction: 'hangup', DialBLegStatus: 'hangup', DialBLegDuration: '30', DialBLegHangupCause: 'NORMAL_CLEARING', DialBLegHangupSource: 'Plivo' }));
+        action = screened
+          ? actionOf(o.screenedVoicemailDialStatus ?? 'no-answer', 'NORMAL_CLEARING', false, true)
+          : actionOf('completed', 'NORMAL_CLEARING', true, true);
+        end = hangup('NORMAL_CLEARING', screened ? 'Answer XML' : 'Callee', 40);
+        break;
+    }
+  }
+
+  for (const c of callbacks) await send(dial?.callbackUrl, c);
+  if (o.order === 'hangup-first') {
+    await send(o.hangupUrl, end);
+    if (action) await send(dial?.action, action);
+  } else {
+    if (action) await send(dial?.action, action);
+    await send(o.hangupUrl, end);
+  }
+  return { callUuid, answerXml: answer.body, exchanges };
+}

@@ -1,0 +1,2 @@
+export * from './location-directory';
+export * from './location-directory.module';
