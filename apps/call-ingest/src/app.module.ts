@@ -1,19 +1,24 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import { CallEventsController } from './call-events/call-events.controller';
 import { CallEventsService } from './call-events/call-events.service';
 import { CALL_INGEST_CONFIG, type CallIngestConfig } from './config';
 import { CallEvent1763800100000 } from './migrations/1763800100000-call-event';
+import { PlivoCall1763900300000 } from './migrations/1763900300000-plivo-call';
+import { PlivoVoiceController } from './plivo-voice/plivo-voice.controller';
+import { PlivoVoiceService } from './plivo-voice/plivo-voice.service';
 
-export const callIngestMigrations = [CallEvent1763800100000];
+export const callIngestMigrations = [CallEvent1763800100000, LocationDirectory1763900000000, PlivoCall1763900300000];
 
 /** Voice webhooks and call events in; `call.ended.v1` out. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<CallIngestConfig>): DynamicModule {
+    const directory = locationDirectoryParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
-      controllers: [CallEventsController],
-      providers: [{ provide: CALL_INGEST_CONFIG, useValue: runtime.config }, CallEventsService],
+      controllers: [CallEventsController, PlivoVoiceController, ...directory.controllers],
+      providers: [{ provide: CALL_INGEST_CONFIG, useValue: runtime.config }, CallEventsService, PlivoVoiceService, ...directory.providers],
     });
   }
 }

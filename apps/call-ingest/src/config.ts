@@ -1,9 +1,23 @@
 import { z } from 'zod';
+import { plivoConfigShape } from '@textback/carrier-plivo';
 import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const callIngestConfigSchema = defineConfig({
   /** Shared with phone systems that post to /v1/call-events; from a Secret in Kubernetes. */
   CALL_EVENTS_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,
+  PLIVO_MAIN_ACCOUNT_TOKEN: plivoConfigShape.PLIVO_MAIN_ACCOUNT_TOKEN,
+  /**
+   * This service's URL as Plivo calls it (e.g. https://voice.example.com). Signatures cover the
+   * exact URL, so behind a proxy it must be the outside one. Defaults to the listening address.
+   */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** Plivo's callback retry fragment added to the URLs we hand it (plivo.md §1.7). */
+  PLIVO_CALLBACK_RETRY: z.string().regex(/^[a-z]+=[^#\s]+(&[a-z]+=[^#\s]+)*$/).default('rc=3&rp=ct,rt,5xx'),
+  /** How long a webhook nonce is remembered: a repeat inside it is a replay. */
+  PLIVO_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),
+  /** After the hangup, how long to wait for a late Dial action before classifying without it. */
+  PLIVO_DIAL_ACTION_GRACE_MS: z.coerce.number().int().min(0).default(3_000),
 });
 export type CallIngestConfig = z.infer<typeof callIngestConfigSchema>;
 export const CALL_INGEST_CONFIG = Symbol('CALL_INGEST_CONFIG');

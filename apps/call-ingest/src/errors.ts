@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type CallIngestErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature';
+export type CallIngestErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed';
 
 /** The one error class of call-ingest; its code decides the HTTP status at the edge. */
 export class CallIngestError extends ServiceError<CallIngestErrorCode> {
@@ -11,6 +11,8 @@ export class CallIngestError extends ServiceError<CallIngestErrorCode> {
         return 400;
       case 'invalid-signature':
         return 401;
+      case 'replayed':
+        return 409;
     }
   }
 }

@@ -1,7 +1,13 @@
+import { z } from 'zod';
+import { plivoConfigShape } from '@textback/carrier-plivo';
 import { defineConfig, parseConfig } from '@textback/service-kit';
-import type { z } from 'zod';
 
-export const conversationConfigSchema = defineConfig({});
+export const conversationConfigSchema = defineConfig({
+  PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,
+  PLIVO_MAIN_ACCOUNT_TOKEN: plivoConfigShape.PLIVO_MAIN_ACCOUNT_TOKEN,
+  /** This service's URL as Plivo calls it (the application's message_url). Defaults to the listening address. */
+  PUBLIC_BASE_URL: z.url().optional(),
+});
 export type ConversationConfig = z.infer<typeof conversationConfigSchema>;
 
 /** Defaults for running alone; the platform and Kubernetes override them through the environment. */

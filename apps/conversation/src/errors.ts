@@ -1,13 +1,18 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type ConversationErrorCode = 'invalid-request';
+export type ConversationErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed';
 
 /** The one error class of conversation; its code decides the HTTP status at the edge. */
 export class ConversationError extends ServiceError<ConversationErrorCode> {
   get httpStatus(): number {
     switch (this.code) {
       case 'invalid-request':
+      case 'invalid-payload':
         return 400;
+      case 'invalid-signature':
+        return 401;
+      case 'replayed':
+        return 409;
     }
   }
 }

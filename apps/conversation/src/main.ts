@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { runIfMain, serviceStarter } from '@textback/service-kit';
-import { AppModule } from './app.module';
+import { AppModule, conversationMigrations } from './app.module';
 import { loadConversationConfig } from './config';
 
 export const startConversation = serviceStarter({
   service: 'conversation',
   loadConfig: loadConversationConfig,
   module: AppModule,
+  migrations: conversationMigrations,
 });
 
 runIfMain(module, () => startConversation(process.env));

@@ -1,7 +1,13 @@
+import { z } from 'zod';
+import { plivoConfigShape } from '@textback/carrier-plivo';
 import { defineConfig, parseConfig } from '@textback/service-kit';
-import type { z } from 'zod';
 
-export const decisionConfigSchema = defineConfig({});
+export const decisionConfigSchema = defineConfig({
+  ...plivoConfigShape,
+  /** Look up each caller's line type (Plivo Lookup, $0.004 each) so landlines get no text. */
+  LINE_TYPE_LOOKUP: z.enum(['on', 'off']).default('on'),
+  LINE_TYPE_CACHE_DAYS: z.coerce.number().int().min(1).default(30),
+});
 export type DecisionConfig = z.infer<typeof decisionConfigSchema>;
 
 /** Defaults for running alone; the platform and Kubernetes override them through the environment. */

@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type DecisionErrorCode = 'invalid-request';
+export type DecisionErrorCode = 'invalid-request' | 'not-found';
 
 /** The one error class of decision; its code decides the HTTP status at the edge. */
 export class DecisionError extends ServiceError<DecisionErrorCode> {
@@ -8,6 +8,8 @@ export class DecisionError extends ServiceError<DecisionErrorCode> {
     switch (this.code) {
       case 'invalid-request':
         return 400;
+      case 'not-found':
+        return 404;
     }
   }
 }

@@ -1,10 +1,31 @@
-import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
+import { RUNTIME, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
+import { AdminKeyGuard, TenancyController } from './tenancy/tenancy.controller';
+import { TenancyService } from './tenancy/tenancy.service';
 
-/** Partner REST/gRPC gateway. */
+export const gatewayMigrations = [Tenancy1763900100000];
+
+/** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
 @Module({})
-export class AppModule {
-  static register(runtime: ServiceRuntime): DynamicModule {
-    return serviceModule(AppModule, runtime);
+export class AppModule implements OnApplicationBootstrap {
+  constructor(
+    private readonly tenancy: TenancyService,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>,
+  ) {}
+
+  static register(runtime: ServiceRuntime<GatewayConfig>): DynamicModule {
+    return serviceModule(AppModule, runtime, {
+      controllers: [TenancyController],
+      providers: [{ provide: GATEWAY_CONFIG, useValue: runtime.config }, AdminKeyGuard, TenancyService],
+    });
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    const file = this.runtime.config.TENANCY_SEED_FILE;
+    if (!file) return;
+    const seeded = await this.tenancy.seed(file);
+    this.runtime.logger.info(seeded, 'tenancy seed applied');
   }
 }

@@ -1,8 +1,14 @@
+import { z } from 'zod';
 import { defineConfig, parseConfig } from '@textback/service-kit';
-import type { z } from 'zod';
 
-export const gatewayConfigSchema = defineConfig({});
+export const gatewayConfigSchema = defineConfig({
+  /** Bearer key for the admin API (tenants, locations, numbers); from a Secret in Kubernetes. */
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /** A JSON file of tenants and locations created at start when missing (the embedded mode's franchises). */
+  TENANCY_SEED_FILE: z.string().optional(),
+});
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');
 
 /** Defaults for running alone; the platform and Kubernetes override them through the environment. */
 export function loadGatewayConfig(env: Record<string, string | undefined>): GatewayConfig {

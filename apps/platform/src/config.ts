@@ -9,7 +9,11 @@ export const platformConfigSchema = z.object({
   /** Use this PostgreSQL instead of the embedded one. */
   DATABASE_URL: z.string().url().optional(),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
-  CALL_EVENTS_SIGNING_SECRET: z.string().min(16).optional(),
+  /** Set to use a real Plivo account; unset, the local Plivo fake stands in (no real texts). */
+  PLIVO_API_URL: z.url().optional(),
+  /** The fake's port; 0 = the base port + 20. */
+  PLIVO_FAKE_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  TENANCY_SEED_FILE: z.string().optional(),
   LOG_LEVEL: z.string().default('info'),
 });
 export type PlatformConfig = z.infer<typeof platformConfigSchema>;

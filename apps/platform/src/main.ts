@@ -1,19 +1,13 @@
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@textback/embedded-postgres';
+import { PlivoFake } from '@textback/plivo-fake';
 import { loadPlatformConfig } from './config';
-import { startPlatform } from './platform';
+import { devSecrets } from './dev-secrets';
+import { plivoApplicationUrls, startPlatform } from './platform';
 
-/** Development secrets made once per data dir, so nothing secret is ever committed. */
-function devSecrets(dataDir: string): { CALL_EVENTS_SIGNING_SECRET: string } {
-  const file = join(dataDir, 'dev-secrets.json');
-  if (!existsSync(file)) {
-    writeFileSync(file, JSON.stringify({ CALL_EVENTS_SIGNING_SECRET: randomBytes(24).toString('hex') }, null, 2), { mode: 0o600 });
-  }
-  return JSON.parse(readFileSync(file, 'utf8')) as { CALL_EVENTS_SIGNING_SECRET: string };
-}
+const root = resolve(__dirname, '..', '..', '..');
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -26,16 +20,38 @@ async function main(): Promise<void> {
     pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
     databaseUrl = pg.url;
   }
-  const secrets = devSecrets(dataDir);
+  const secrets = devSecrets(dataDir, process.env);
+  // Without a real Plivo account, the local fake is the carrier: texts land there, never on phones.
+  let fake: PlivoFake | undefined;
+  if (!config.PLIVO_API_URL) {
+    fake = await new PlivoFake({
+      accounts: { [secrets.PLIVO_AUTH_ID]: secrets.PLIVO_AUTH_TOKEN },
+      port: config.PLIVO_FAKE_PORT || config.TEXTBACK_BASE_PORT + 20,
+      dlrStepMs: 50,
+    }).start();
+  }
   const platform = await startPlatform({
-    env: { ...process.env, CALL_EVENTS_SIGNING_SECRET: config.CALL_EVENTS_SIGNING_SECRET ?? secrets.CALL_EVENTS_SIGNING_SECRET },
+    env: {
+      ...process.env,
+      ...secrets,
+      ...(fake ? { PLIVO_API_URL: fake.url, PLIVO_LOOKUP_URL: fake.url } : {}),
+      TENANCY_SEED_FILE: config.TENANCY_SEED_FILE ?? join(root, 'apps/gateway/seed/franchises.json'),
+    },
     databaseUrl,
     transport: config.TEXTBACK_TRANSPORT,
     basePort: config.TEXTBACK_BASE_PORT,
   });
+  const app = plivoApplicationUrls(platform);
+  fake?.setMessageUrl(app.message_url);
+  const urls = Object.fromEntries([...platform.services].map(([name, s]) => [name, s.url]));
+  // What `npm run simulate` reads to find the platform and the fake.
+  writeFileSync(join(dataDir, 'platform.json'), JSON.stringify({ services: urls, plivoFake: fake?.url ?? null, plivoApplication: app, pid: process.pid }, null, 2));
   const lines = [...platform.services.values()].map((s) => `  ${s.name.padEnd(14)} ${s.url}  (/readyz /metrics)`);
   process.stdout.write(
-    `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Date.now() - started} ms\n${lines.join('\n')}\n\n`,
+    `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Date.now() - started} ms\n${lines.join('\n')}\n` +
+      (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
+      `\nPlivo application: answer_url ${app.answer_url}\n                   hangup_url ${app.hangup_url}\n                   message_url ${app.message_url}\n` +
+      `Try: npm run simulate -- missed\n\n`,
   );
   let stopping = false;
   const stop = (): void => {
@@ -43,6 +59,7 @@ async function main(): Promise<void> {
     stopping = true;
     void platform
       .stop()
+      .then(() => fake?.stop())
       .then(() => pg?.stop())
       .then(() => process.exit(0), () => process.exit(1));
   };

@@ -29,6 +29,8 @@ export interface PlatformOptions {
   readonly basePort: number;
   /** Prefixes every service schema (tests isolate runs with it). */
   readonly schemaPrefix?: string;
+  /** Services to leave out (a test may run one of them as its own process). */
+  readonly without?: readonly string[];
 }
 
 export interface RunningPlatform {
@@ -43,6 +45,7 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
   try {
     await Promise.all(
       services.map(async ({ name, start }, i) => {
+        if (o.without?.includes(name)) return;
         const env = {
           ...o.env,
           EVENT_TRANSPORT: o.transport,
@@ -68,5 +71,15 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
       // Edges first so nothing new comes in while consumers drain.
       for (const { name } of services) await running.get(name)?.stop();
     },
+  };
+}
+
+/** The URLs to configure on the Plivo application (and that the fake and the simulator call). */
+export function plivoApplicationUrls(platform: RunningPlatform): { answer_url: string; hangup_url: string; message_url: string } {
+  const url = (name: string): string => platform.services.get(name)?.url ?? '';
+  return {
+    answer_url: `${url('call-ingest')}/v1/plivo/voice/answer`,
+    hangup_url: `${url('call-ingest')}/v1/plivo/voice/hangup`,
+    message_url: `${url('conversation')}/v1/plivo/sms/inbound`,
   };
 }

@@ -1,10 +1,28 @@
+import { z } from 'zod';
+import { plivoConfigShape } from '@textback/carrier-plivo';
 import { defineConfig, parseConfig } from '@textback/service-kit';
-import type { z } from 'zod';
 
-export const sms_dispatchConfigSchema = defineConfig({});
-export type SmsDispatchConfig = z.infer<typeof sms_dispatchConfigSchema>;
+export const smsDispatchConfigSchema = defineConfig({
+  ...plivoConfigShape,
+  /** This service's URL as Plivo calls it (delivery reports). Defaults to the listening address. */
+  PUBLIC_BASE_URL: z.url().optional(),
+  /** Per sending number (unregistered US long code: 1 msg/s; plivo.md §2.5). */
+  SENDER_MESSAGES_PER_SECOND: z.coerce.number().positive().default(1),
+  /** Per 10DLC campaign across its numbers (standard tier 3.75–15 msg/s). */
+  CAMPAIGN_MESSAGES_PER_SECOND: z.coerce.number().positive().default(4),
+  /** Per brand per day, when the tenant sets no cap of its own. */
+  BRAND_DAILY_CAP: z.coerce.number().int().positive().default(2_000),
+  DISPATCH_POLL_MS: z.coerce.number().int().min(10).default(200),
+  /** Attempts at a send the carrier definitely refused (429, connection refused) before giving up. */
+  SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  SEND_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(1_000),
+  SEND_RETRY_MAX_MS: z.coerce.number().int().min(1).default(60_000),
+  /** How long an ambiguous send waits for its delivery report before the carrier's record is checked. */
+  RECONCILE_AFTER_MS: z.coerce.number().int().min(0).default(60_000),
+});
+export type SmsDispatchConfig = z.infer<typeof smsDispatchConfigSchema>;
 
 /** Defaults for running alone; the platform and Kubernetes override them through the environment. */
 export function loadSmsDispatchConfig(env: Record<string, string | undefined>): SmsDispatchConfig {
-  return parseConfig('sms-dispatch', sms_dispatchConfigSchema, { HTTP_PORT: '3003', ...env });
+  return parseConfig('sms-dispatch', smsDispatchConfigSchema, { HTTP_PORT: '3003', ...env });
 }

@@ -1,2 +1,3 @@
 export * from './plivo-signature';
 export * from './plivo-messaging';
+export * from './plivo-webhook';

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import * as plivo from 'plivo';
 
 /**
@@ -117,3 +118,15 @@ export class PlivoMessaging {
     return type === 'mobile' || type === 'fixed' || type === 'voip' || type === 'toll-free' ? type : 'unknown';
   }
 }
+
+/** The Plivo settings a service reads from its environment (merged into its config schema). */
+export const plivoConfigShape = {
+  PLIVO_AUTH_ID: z.string().min(1, 'is required (the Plivo account id)'),
+  /** From a Secret in Kubernetes; signs webhooks and authenticates API calls. */
+  PLIVO_AUTH_TOKEN: z.string().min(8, 'is required (the Plivo auth token)'),
+  /** The main account's token, when the numbers live in a subaccount (`X-Plivo-Signature-Ma-*`). */
+  PLIVO_MAIN_ACCOUNT_TOKEN: z.string().min(8).optional(),
+  PLIVO_API_URL: z.url().default('https://api.plivo.com'),
+  PLIVO_LOOKUP_URL: z.url().default('https://lookup.plivo.com'),
+  PLIVO_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+};

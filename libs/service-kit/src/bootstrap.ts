@@ -26,6 +26,7 @@ export async function startService(module: Type | DynamicModule, runtime: Servic
   await app.listen(runtime.config.HTTP_PORT, runtime.config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
+  runtime.listeningUrl = url;
   runtime.logger.info({ url, transport: runtime.transport.kind }, `${runtime.service} ready`);
   let stopped = false;
   return {

@@ -17,6 +17,8 @@ export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly bus: EventBus;
   readonly outbox: OutboxRelay;
   readonly readiness: ReadinessCheck[];
+  /** Where the HTTP server listens, once it does (webhook URLs default to it when no public URL is set). */
+  listeningUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,7 @@ export async function createRuntime<C extends BaseConfig>(o: RuntimeOptions<C>):
     bus,
     outbox,
     readiness,
+    listeningUrl: undefined,
     // Consumers first (they may still write), then the relay drains, then connections close.
     close: async () => {
       await bus.stop();

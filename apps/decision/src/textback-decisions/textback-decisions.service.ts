@@ -1,27 +1,59 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { ConsentStates } from '@textback/consent';
 import type { EventEnvelope } from '@textback/contracts';
-import { decideTextback } from '@textback/domain';
+import { decideTextback, type TextbackContext, type TextbackDecision } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { LocationDirectory } from '@textback/tenancy';
+import { LineTypesService } from './line-types.service';
 
 @Injectable()
 export class TextbackDecisionsService {
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+    private readonly lineTypes: LineTypesService,
+    @Inject(ConsentStates) private readonly consent: ConsentStates,
+  ) {}
 
-  /** Decides once per event: the decision row and its event commit together (outbox). */
+  /**
+   * Gathers the facts, lets the pure policy decide, and stores the decision with its reason and
+   * its event in one transaction (outbox), once per event and once per call.
+   */
   async decide(event: EventEnvelope<'call.ended.v1'>): Promise<void> {
     const call = event.payload;
-    const handled = await handleOnce(this.runtime.dataSource, 'decision.call-ended', event.metadata.id, async (tx) => {
-      const decision = decideTextback(call);
+    const db = this.runtime.dataSource;
+    const last: { decided_at: Date }[] = await db.query(
+      `SELECT decided_at FROM textback_decision
+       WHERE location_id = $1 AND caller_number = $2 AND outcome = 'requested' AND call_id <> $3
+       ORDER BY decided_at DESC LIMIT 1`,
+      [call.locationId, call.callerNumber, call.callId],
+    );
+    const context: TextbackContext = {
+      call,
+      location: this.directory.location(call.locationId),
+      consent: await this.consent.stateOf(call.tenantId, call.callerNumber),
+      lastTextbackAt: last[0]?.decided_at,
+      lineType: undefined,
+      now: new Date(),
+    };
+    let decision: TextbackDecision = decideTextback(context);
+    // Lookup costs money: only ask about callers every other rule would text.
+    if (decision.outcome === 'requested') {
+      decision = decideTextback({ ...context, lineType: await this.lineTypes.lineTypeOf(call.callerNumber) });
+    }
+
+    const handled = await handleOnce(db, 'decision.call-ended', event.metadata.id, async (tx) => {
       const key = `${call.locationId}:${call.callerNumber}`;
       const decidedAt = new Date().toISOString();
       const textbackId = decision.outcome === 'requested' ? randomUUID() : null;
       const inserted: unknown[] = await tx.query(
-        `INSERT INTO textback_decision (call_id, tenant_id, location_id, caller_number, call_outcome, outcome, reason, textback_id, decided_at, caused_by_event)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (call_id) DO NOTHING RETURNING call_id`,
+        `INSERT INTO textback_decision (call_id, tenant_id, location_id, caller_number, call_outcome, outcome, reason, textback_id, send_after, decided_at, caused_by_event)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (call_id) DO NOTHING RETURNING call_id`,
         [call.callId, call.tenantId, call.locationId, call.callerNumber, call.outcome, decision.outcome,
-          decision.outcome === 'suppressed' ? decision.reason : null, textbackId, decidedAt, event.metadata.id],
+          decision.outcome === 'suppressed' ? decision.reason : null, textbackId,
+          decision.outcome === 'requested' ? decision.sendAfter : null, decidedAt, event.metadata.id],
       );
       // The same call reported twice (two event ids) is decided once.
       if (inserted.length === 0) return;
@@ -34,7 +66,7 @@ export class TextbackDecisionsService {
           locationId: call.locationId,
           from: call.businessNumber,
           to: call.callerNumber,
-          sendAfter: decidedAt,
+          sendAfter: decision.sendAfter.toISOString(),
           callEndedAt: call.endedAt,
         }, causation);
       } else if (decision.outcome === 'suppressed') {

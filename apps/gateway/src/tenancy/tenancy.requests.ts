@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import {
+  AfterHoursCall,
+  BusinessHours,
+  InvalidPhoneNumberError,
+  Money,
+  TextbackHours,
+  TextbackTemplate,
+  TimeZone,
+  Vertical,
+  toE164,
+  type E164,
+} from '@textback/contracts';
+
+/** A phone number as a person types it; stored in E.164. */
+const PhoneInput = z.string().transform((value, ctx): E164 => {
+  try {
+    return toE164(value);
+  } catch (err) {
+    if (!(err instanceof InvalidPhoneNumberError)) throw err;
+    ctx.addIssue({ code: 'custom', message: 'is not a valid phone number' });
+    return z.NEVER;
+  }
+});
+
+export const defaultTemplate =
+  'Hi, this is {{business}} ({{location}}). Sorry we missed your call! How can we help you today?';
+
+/** A tenant (brand): settings shared by all its locations. */
+export const TenantRequest = z.strictObject({
+  brandName: z.string().min(1).max(80),
+  vertical: Vertical.default('other'),
+  campaignId: z.string().max(64).optional(),
+  brandDailyCap: z.number().int().positive().optional(),
+});
+export type TenantSettings = z.infer<typeof TenantRequest>;
+
+export const LocationRequest = z.strictObject({
+  name: z.string().min(1).max(80),
+  active: z.boolean().default(true),
+  businessNumbers: z.array(PhoneInput).min(1).max(20),
+  forwardTo: PhoneInput,
+  ringTimeoutSeconds: z.number().int().min(5).max(120).default(20),
+  screenCalls: z.boolean().default(true),
+  timezone: TimeZone,
+  businessHours: BusinessHours.default({}),
+  textbackHours: TextbackHours.default('always'),
+  afterHoursCall: AfterHoursCall.default('forward'),
+  template: TextbackTemplate.default(defaultTemplate),
+  bookingUrl: z.url().optional(),
+  dedupeWindowMinutes: z.number().int().min(0).max(60 * 24 * 30).default(24 * 60),
+  sendDelaySeconds: z.number().int().min(0).max(3600).default(0),
+  spamNumbers: z.array(PhoneInput).max(10_000).default([]),
+  averageTicket: Money.optional(),
+});
+export type LocationSettings = z.infer<typeof LocationRequest>;
+
+/** The seed file: tenants, each with its locations. */
+export const TenancySeed = z.object({
+  tenants: z.array(
+    TenantRequest.extend({
+      tenantId: z.string(),
+      locations: z.array(LocationRequest.extend({ locationId: z.string() })),
+    }),
+  ),
+});
+
+export function reasonOf(error: z.ZodError): string {
+  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
+}

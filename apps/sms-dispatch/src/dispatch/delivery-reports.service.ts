@@ -1,0 +1,73 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { addToOutbox } from '@textback/persistence';
+import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { SmsDispatchError } from '../errors';
+import { DispatchService, type OutboundSmsRow } from './dispatch.service';
+
+const FINAL_FAILURES = new Set(['failed', 'undelivered', 'rejected']);
+
+/**
+ * Plivo delivery reports (plivo.md §3): recorded once per (MessageUUID, Sequence); a report
+ * older than the newest one seen changes nothing (`Sequence` orders them). The first report of
+ * an ambiguous send settles it as accepted. ErrorCode 200 (the recipient opted out at the
+ * carrier) goes out on `sms.failed.v1` with its code, which compliance records as an opt-out.
+ */
+@Injectable()
+export class DeliveryReportsService {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly dispatch: DispatchService,
+  ) {}
+
+  async receive(params: Record<string, string>, sendId: string | undefined, nonce: string): Promise<{ duplicate: boolean }> {
+    const uuid = params['MessageUUID'] ?? '';
+    const status = (params['Status'] ?? '').toLowerCase();
+    const sequence = Number.parseInt(params['Sequence'] ?? '', 10);
+    if (!/^[A-Za-z0-9-]{8,64}$/.test(uuid)) throw new SmsDispatchError('invalid-payload', 'MessageUUID: missing or malformed');
+    if (!status) throw new SmsDispatchError('invalid-payload', 'Status: missing');
+    if (!Number.isSafeInteger(sequence) || sequence < 0) throw new SmsDispatchError('invalid-payload', 'Sequence: must be a non-negative integer');
+    const errorCode = params['ErrorCode'] || undefined;
+
+    const duplicate = await this.runtime.dataSource.transaction(async (tx) => {
+      const fresh: unknown[] = await tx.query('INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce', [nonce]);
+      if (fresh.length === 0) throw new SmsDispatchError('replayed', 'this request was already received (nonce seen before)');
+      const first: unknown[] = await tx.query(
+        'INSERT INTO delivery_report (message_uuid, sequence, status, error_code) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING sequence',
+        [uuid, sequence, status, errorCode ?? null],
+      );
+      if (first.length === 0) return true;
+      const rows: OutboundSmsRow[] = await tx.query(
+        `SELECT * FROM outbound_sms WHERE carrier_message_id = $1 OR (sms_id::text = $2 AND carrier_message_id IS NULL) FOR UPDATE`,
+        [uuid, sendId ?? ''],
+      );
+      const row = rows[0];
+      if (!row) {
+        this.runtime.logger.warn({ status }, 'delivery report for a message we did not send; kept, ignored');
+        return false;
+      }
+      if (!row.carrier_message_id) await this.dispatch.accept(row, uuid, tx);
+      if (sequence <= Number(row.last_sequence)) return false; // out of order: a newer status is already in
+      await tx.query('UPDATE outbound_sms SET last_status = $2, last_sequence = $3, updated_at = now() WHERE sms_id = $1', [row.sms_id, status, sequence]);
+      if (status === 'delivered') {
+        const updated: [OutboundSmsRow[], number] = await tx.query(
+          `UPDATE outbound_sms SET state = 'delivered' WHERE sms_id = $1 AND state = 'accepted' RETURNING *`,
+          [row.sms_id],
+        );
+        const done = updated[0][0];
+        if (done) {
+          await addToOutbox(tx, 'sms.delivered.v1', `${done.location_id}:${done.to_number}`, {
+            ...this.dispatch.smsFields(done),
+            carrierMessageId: uuid,
+            at: new Date().toISOString(),
+          });
+        }
+      } else if (FINAL_FAILURES.has(status)) {
+        const reason = errorCode === '200' ? 'recipient opted out at the carrier (ErrorCode 200)' : `carrier reported ${status}`;
+        await this.dispatch.finish(row, 'failed', { reason, errorCode }, tx);
+      }
+      return false;
+    });
+    this.runtime.outbox.wake();
+    return { duplicate };
+  }
+}

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { ExponentialBackoff } from 'cockatiel';
+import type { EntityManager } from 'typeorm';
+import { Counter } from 'prom-client';
+import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
+import { ConsentStates } from '@textback/consent';
+import { maskPhone, type EventEnvelope } from '@textback/contracts';
+import { renderTextback } from '@textback/domain';
+import { addToOutbox, handleOnce } from '@textback/persistence';
+import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { LocationDirectory } from '@textback/tenancy';
+import type { SmsDispatchConfig } from '../config';
+import { SmsDispatchError } from '../errors';
+import { SendRateLimits } from './send-rate-limits';
+
+export interface OutboundSmsRow {
+  sms_id: string;
+  textback_id: string | null;
+  tenant_id: string;
+  location_id: string;
+  call_id: string;
+  from_number: string;
+  to_number: string;
+  body: string | null;
+  segments: number;
+  encoding: 'GSM-7' | 'UCS-2';
+  state: 'pending' | 'sending' | 'unknown' | 'accepted' | 'delivered' | 'failed' | 'suppressed';
+  attempts: number;
+  sending_started_at: Date | null;
+  carrier_message_id: string | null;
+  last_sequence: string;
+}
+
+/**
+ * Sends each requested text-back exactly once. The send record (unique per location + call) is
+ * written when the request is consumed; a worker sends due records. A definite refusal is
+ * retried with backoff; an ambiguous answer (timeout, reset, 5xx) is never resent blindly: the
+ * send waits for its delivery report or the carrier's message record to settle it.
+ */
+@Injectable()
+export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly carrier: PlivoMessaging;
+  private readonly limits: SendRateLimits;
+  private readonly backoff: ExponentialBackoff<unknown>;
+  private readonly outcomes: Counter<'result'>;
+  private timer: NodeJS.Timeout | undefined;
+  private working: Promise<void> | undefined;
+
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+    @Inject(ConsentStates) private readonly consent: ConsentStates,
+  ) {
+    const c = runtime.config;
+    this.carrier = new PlivoMessaging({ authId: c.PLIVO_AUTH_ID, authToken: c.PLIVO_AUTH_TOKEN, apiUrl: c.PLIVO_API_URL, lookupUrl: c.PLIVO_LOOKUP_URL, timeoutMs: c.PLIVO_TIMEOUT_MS });
+    this.limits = new SendRateLimits(runtime.dataSource, c.DATABASE_SCHEMA ?? 'sms_dispatch', {
+      senderPerSecond: c.SENDER_MESSAGES_PER_SECOND,
+      campaignPerSecond: c.CAMPAIGN_MESSAGES_PER_SECOND,
+      brandDailyCap: c.BRAND_DAILY_CAP,
+    });
+    this.backoff = new ExponentialBackoff({ initialDelay: c.SEND_RETRY_INITIAL_MS, maxDelay: c.SEND_RETRY_MAX_MS });
+    this.outcomes = new Counter({
+      name: 'sms_dispatch_carrier_sends_total',
+      help: 'Carrier send attempts by result (accepted, refused-retryable, refused, ambiguous).',
+      labelNames: ['result'],
+      registers: [runtime.registry],
+    });
+  }
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => this.kick(), this.runtime.config.DISPATCH_POLL_MS);
+    this.timer.unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.working;
+  }
+
+  /** Runs one pass now (and is what the timer calls); passes never overlap. */
+  kick(): void {
+    this.working ??= this.work()
+      .catch((err: unknown) => this.runtime.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'dispatch pass failed'))
+      .finally(() => (this.working = undefined));
+  }
+
+  statusCallbackUrl(smsId: string): string {
+    const base = (this.runtime.config.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '').replace(/\/$/, '');
+    return `${base}/v1/plivo/sms/status?sendId=${smsId}`;
+  }
+
+  /** Records the send for a requested text-back; a redelivered request finds it and does nothing. */
+  async enqueue(event: EventEnvelope<'textback.requested.v1'>): Promise<void> {
+    const r = event.payload;
+    const location = this.directory.location(r.locationId);
+    if (!location) throw new SmsDispatchError('location-unknown', `location ${r.locationId} is not in the directory yet`, true);
+    const text = renderTextback(location);
+    await handleOnce(this.runtime.dataSource, 'sms-dispatch.textback-requested', event.metadata.id, async (tx) => {
+      await tx.query(
+        `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11) ON CONFLICT (location_id, call_id) DO NOTHING`,
+        [randomUUID(), r.textbackId, r.tenantId, r.locationId, r.callId, r.from, r.to, text.body, text.segments, text.encoding, r.sendAfter],
+      );
+    });
+    this.kick();
+  }
+
+  private async work(): Promise<void> {
+    const db = this.runtime.dataSource;
+    // A send caught mid-call by a crash may or may not have reached the carrier: settle, never resend.
+    await db.query(
+      `UPDATE outbound_sms SET state = 'unknown', due_at = now(), updated_at = now()
+       WHERE state = 'sending' AND sending_started_at < now() - make_interval(secs => $1::double precision / 1000)`,
+      [this.runtime.config.PLIVO_TIMEOUT_MS * 2],
+    );
+    for (;;) {
+      const claimed: OutboundSmsRow[] = await db.query(
+        `UPDATE outbound_sms SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
+           attempts = attempts + CASE WHEN state = 'pending' THEN 1 ELSE 0 END,
+           sending_started_at = CASE WHEN state = 'pending' THEN now() ELSE sending_started_at END,
+           due_at = now() + interval '1 minute', updated_at = now()
+         WHERE sms_id IN (SELECT sms_id FROM outbound_sms WHERE state IN ('pending', 'unknown') AND due_at <= now()
+                          ORDER BY due_at LIMIT 10 FOR UPDATE SKIP LOCKED)
+         RETURNING *`,
+      );
+      const rows = (claimed as unknown as [OutboundSmsRow[], number])[0] ?? [];
+      if (rows.length === 0) return;
+      await Promise.all(rows.map((row) => (row.state === 'unknown' ? this.reconcile(row) : this.send(row))));
+    }
+  }
+
+  private async send(row: OutboundSmsRow): Promise<void> {
+    const location = this.directory.location(row.location_id);
+    // Consent is checked again at the last moment: a STOP may have arrived since the decision.
+    if ((await this.consent.stateOf(row.tenant_id, row.to_number)) === 'opted-out') {
+      return this.finish(row, 'suppressed', { reason: 'opted out before the send', errorCode: undefined });
+    }
+    const wait = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location?.campaignId, brandDailyCap: location?.brandDailyCap });
+    if (wait > 0) {
+      await this.runtime.dataSource.query(
+        `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, due_at = now() + make_interval(secs => $2::double precision / 1000), updated_at = now() WHERE sms_id = $1`,
+        [row.sms_id, wait],
+      );
+      return;
+    }
+    const result = await this.carrier.send({ from: row.from_number, to: row.to_number, text: row.body ?? '', statusUrl: this.statusCallbackUrl(row.sms_id) });
+    this.outcomes.inc({ result: result.kind === 'refused' ? (result.retryable ? 'refused-retryable' : 'refused') : result.kind });
+    await this.settle(row, result);
+  }
+
+  private async settle(row: OutboundSmsRow, result: SendResult): Promise<void> {
+    const db = this.runtime.dataSource;
+    switch (result.kind) {
+      case 'accepted':
+        return this.accept(row, result.messageUuid);
+      case 'ambiguous':
+        this.runtime.logger.warn({ smsId: row.sms_id, reason: result.reason }, 'carrier answer ambiguous: waiting for its record, not resending');
+        await db.query(
+          `UPDATE outbound_sms SET state = 'unknown', error_reason = $2, due_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
+           WHERE sms_id = $1 AND state = 'sending'`,
+          [row.sms_id, result.reason, this.runtime.config.RECONCILE_AFTER_MS],
+        );
+        return;
+      case 'refused':
+        if (result.retryable && row.attempts < this.runtime.config.SEND_MAX_ATTEMPTS) {
+          const delay = this.retryDelay(row.attempts);
+          await db.query(
+            `UPDATE outbound_sms SET state = 'pending', error_reason = $2, due_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
+             WHERE sms_id = $1 AND state = 'sending'`,
+            [row.sms_id, result.reason, delay],
+          );
+          return;
+        }
+        return this.finish(row, 'failed', { reason: `carrier refused: ${result.reason}`, errorCode: result.status === undefined ? undefined : String(result.status) });
+    }
+  }
+
+  /** Exponential backoff by attempt number; cockatiel's default generator adds decorrelated jitter. */
+  private retryDelay(attempt: number): number {
+    let b = this.backoff.next();
+    for (let i = 1; i < attempt; i++) b = b.next(undefined);
+    return b.duration;
+  }
+
+  /** An ambiguous send: did the carrier queue it? Its record says; absent, it is safe to send. */
+  private async reconcile(row: OutboundSmsRow): Promise<void> {
+    const since = new Date((row.sending_started_at ?? new Date()).getTime() - 5_000);
+    let found;
+    try {
+      found = await this.carrier.outboundSince(since, { from: row.from_number, to: row.to_number });
+    } catch (err) {
+      this.runtime.logger.warn({ smsId: row.sms_id, err: String(err) }, 'carrier record unavailable; will check again');
+      await this.runtime.dataSource.query(`UPDATE outbound_sms SET due_at = now() + interval '30 seconds' WHERE sms_id = $1`, [row.sms_id]);
+      return;
+    }
+    const mine = found.filter((m) => m.time.getTime() >= since.getTime()).sort((a, b) => a.time.getTime() - b.time.getTime())[0];
+    if (mine) {
+      this.runtime.logger.info({ smsId: row.sms_id }, 'ambiguous send found in the carrier record: accepted');
+      return this.accept(row, mine.messageUuid);
+    }
+    this.runtime.logger.info({ smsId: row.sms_id, to: maskPhone(row.to_number) }, 'ambiguous send not in the carrier record: sending again');
+    await this.runtime.dataSource.query(`UPDATE outbound_sms SET state = 'pending', due_at = now(), updated_at = now() WHERE sms_id = $1 AND state = 'unknown'`, [row.sms_id]);
+  }
+
+  /** The carrier has the message: record its id and say it was sent (once). */
+  async accept(row: Pick<OutboundSmsRow, 'sms_id'>, messageUuid: string, tx?: EntityManager): Promise<void> {
+    const run = async (m: EntityManager): Promise<void> => {
+      const updated: [OutboundSmsRow[], number] = await m.query(
+        `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $2, error_reason = NULL, updated_at = now()
+         WHERE sms_id = $1 AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
+        [row.sms_id, messageUuid],
+      );
+      const sent = updated[0][0];
+      if (!sent) return;
+      await addToOutbox(m, 'sms.sent.v1', `${sent.location_id}:${sent.to_number}`, {
+        ...this.smsFields(sent),
+        carrierMessageId: messageUuid,
+        segments: sent.segments,
+        encoding: sent.encoding,
+        at: new Date().toISOString(),
+      });
+    };
+    if (tx) await run(tx);
+    else await this.runtime.dataSource.transaction(run);
+    this.runtime.outbox.wake();
+  }
+
+  async finish(row: Pick<OutboundSmsRow, 'sms_id'>, state: 'failed' | 'suppressed', why: { reason: string; errorCode: string | undefined }, tx?: EntityManager): Promise<void> {
+    const run = async (m: EntityManager): Promise<void> => {
+      const updated: [OutboundSmsRow[], number] = await m.query(
+        `UPDATE outbound_sms SET state = $2, error_reason = $3, error_code = $4, updated_at = now()
+         WHERE sms_id = $1 AND state NOT IN ('failed', 'suppressed', 'delivered') RETURNING *`,
+        [row.sms_id, state, why.reason, why.errorCode ?? null],
+      );
+      const done = updated[0][0];
+      if (!done) return;
+      await addToOutbox(m, 'sms.failed.v1', `${done.location_id}:${done.to_number}`, {
+        ...this.smsFields(done),
+        ...(done.carrier_message_id ? { carrierMessageId: done.carrier_message_id } : {}),
+        ...(why.errorCode ? { errorCode: why.errorCode } : {}),
+        reason: why.reason.slice(0, 200),
+        at: new Date().toISOString(),
+      });
+    };
+    if (tx) await run(tx);
+    else await this.runtime.dataSource.transaction(run);
+    this.runtime.outbox.wake();
+  }
+
+  smsFields(row: OutboundSmsRow) {
+    return {
+      smsId: row.sms_id,
+      tenantId: row.tenant_id as never,
+      locationId: row.location_id as never,
+      from: row.from_number as never,
+      to: row.to_number as never,
+      ...(row.textback_id ? { textbackId: row.textback_id } : {}),
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { playCall, type CallScenario } from '@textback/plivo-fake';
+
+/**
+ * `npm run simulate -- <scenario> [--from E164] [--to E164] [--text "…"]`: plays signed Plivo
+ * webhooks against a running platform (`npm start`) the way Plivo would, then prints one JSON
+ * line with the texts the carrier fake holds for the caller and the platform's decision.
+ */
+const scenarios = ['missed', 'busy', 'abandoned', 'voicemail', 'answered', 'spam', 'sms'] as const;
+type Scenario = (typeof scenarios)[number];
+
+interface PlatformInfo {
+  services: Record<string, string>;
+  plivoFake: string | null;
+  plivoApplication: { answer_url: string; hangup_url: string; message_url: string };
+}
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    from: { type: 'string' },
+    to: { type: 'string', default: '+14045550100' },
+    text: { type: 'string', default: 'Hi, my AC stopped working, can someone come today?' },
+    'data-dir': { type: 'string', default: process.env['TEXTBACK_DATA_DIR'] ?? './data' },
+    wait: { type: 'string', default: '30' },
+  },
+});
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+function fail(message: string): never {
+  process.stderr.write(`simulate: ${message}\n`);
+  process.exit(2);
+}
+
+async function until<T>(what: string, deadlineMs: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
+  const deadline = Date.now() + deadlineMs;
+  while (Date.now() < deadline) {
+    const v = await check().catch(() => undefined);
+    if (v !== undefined) return v;
+    await sleep(100);
+  }
+  void what;
+  return undefined;
+}
+
+async function main(): Promise<void> {
+  const scenario = positionals[0] as Scenario | undefined;
+  if (!scenario || !scenarios.includes(scenario)) fail(`usage: npm run simulate -- <${scenarios.join('|')}> [--from E164] [--to E164] [--text "…"]`);
+  const dataDir = resolve(values['data-dir']);
+  const waitMs = Number(values.wait) * 1000;
+
+  // Wait (up to --wait seconds) for a platform to be up and ready.
+  const info = await until('the platform', waitMs, async () => {
+    const file = join(dataDir, 'platform.json');
+    if (!existsSync(file)) return undefined;
+    const p = JSON.parse(readFileSync(file, 'utf8')) as PlatformInfo;
+    const ready = await fetch(`${p.services['call-ingest']}/readyz`).then((r) => r.ok);
+    return ready ? p : undefined;
+  });
+  if (!info) fail(`no ready platform found via ${join(dataDir, 'platform.json')} within ${values.wait} s (is \`npm start\` running?)`);
+  const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { PLIVO_AUTH_TOKEN: string };
+  const authToken = process.env['PLIVO_AUTH_TOKEN'] ?? secrets.PLIVO_AUTH_TOKEN;
+  const to = values.to;
+  const caller = scenario === 'spam' ? (values.from ?? '+14045550666') : (values.from ?? `+1404555${String(1000 + Math.floor(Math.random() * 9000)).padStart(4, '0')}`);
+
+  let callId: string | null = null;
+  if (scenario === 'sms') {
+    if (!info.plivoFake) fail('the sms scenario needs the Plivo fake (platform started without PLIVO_API_URL)');
+    await fetch(`${info.plivoFake}/__fake/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: caller, to, text: values.text }) });
+  } else {
+    const callScenario: CallScenario = scenario === 'spam' ? 'missed' : scenario;
+    const played = await playCall({ answerUrl: info.plivoApplication.answer_url, hangupUrl: info.plivoApplication.hangup_url, authToken, from: caller, to, scenario: callScenario });
+    const refused = played.exchanges.find((e) => e.status >= 300);
+    if (refused) fail(`the platform refused ${refused.url}: ${refused.status} ${refused.body}`);
+    callId = played.callUuid;
+  }
+
+  const decision = callId
+    ? await until('the decision', 15_000, async () => {
+        const res = await fetch(`${info.services['decision']}/v1/decisions/${callId}`);
+        return res.ok ? ((await res.json()) as { outcome: string; reason: string | null }) : undefined;
+      })
+    : undefined;
+
+  type FakeMessage = { from: string; to: string; text: string; status: string; origin: string; direction: string };
+  const messagesNow = async (): Promise<FakeMessage[]> =>
+    info.plivoFake ? ((await (await fetch(`${info.plivoFake}/__fake/messages?to=${encodeURIComponent(caller)}`)).json()) as FakeMessage[]) : [];
+  if (decision?.outcome === 'requested') {
+    // Wait for the text to reach a final state at the carrier.
+    await until('the text', 15_000, async () => {
+      const ms = (await messagesNow()).filter((m) => m.origin === 'api');
+      return ms.some((m) => ['delivered', 'failed', 'undelivered'].includes(m.status)) ? true : undefined;
+    });
+  }
+  const messages = (await messagesNow())
+    .filter((m) => m.direction === 'outbound')
+    .map((m) => ({ from: `+${m.from}`, to: `+${m.to}`, text: m.text, status: m.status, ...(m.origin === 'carrier' ? { sentBy: 'carrier' } : {}) }));
+  process.stdout.write(
+    `${JSON.stringify({ scenario, caller, callId, messages, decision: decision ? { outcome: decision.outcome, reason: decision.reason } : null })}\n`,
+  );
+}
+
+main().catch((err: unknown) => fail(err instanceof Error ? err.message : String(err)));
