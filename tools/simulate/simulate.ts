@@ -66,6 +66,7 @@ async function main(): Promise<void> {
   const caller = scenario === 'spam' ? (values.from ?? '+14045550666') : (values.from ?? `+1404555${String(1000 + Math.floor(Math.random() * 9000)).padStart(4, '0')}`);
 
   let callId: string | null = null;
+  let endedAt = Date.now();
   if (scenario === 'sms') {
     if (!info.plivoFake) fail('the sms scenario needs the Plivo fake (platform started without PLIVO_API_URL)');
     await fetch(`${info.plivoFake}/__fake/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: caller, to, text: values.text }) });
@@ -75,6 +76,7 @@ async function main(): Promise<void> {
     const refused = played.exchanges.find((e) => e.status >= 300);
     if (refused) fail(`the platform refused ${refused.url}: ${refused.status} ${refused.body}`);
     callId = played.callUuid;
+    endedAt = Date.now(); // Plivo has told us the call ended (hangup acknowledged)
   }
 
   const decision = callId
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
       })
     : undefined;
 
-  type FakeMessage = { from: string; to: string; text: string; status: string; origin: string; direction: string };
+  type FakeMessage = { from: string; to: string; text: string; status: string; origin: string; direction: string; createdAt: string };
   const messagesNow = async (): Promise<FakeMessage[]> =>
     info.plivoFake ? ((await (await fetch(`${info.plivoFake}/__fake/messages?to=${encodeURIComponent(caller)}`)).json()) as FakeMessage[]) : [];
   if (decision?.outcome === 'requested') {
@@ -97,8 +99,11 @@ async function main(): Promise<void> {
   const messages = (await messagesNow())
     .filter((m) => m.direction === 'outbound')
     .map((m) => ({ from: `+${m.from}`, to: `+${m.to}`, text: m.text, status: m.status, ...(m.origin === 'carrier' ? { sentBy: 'carrier' } : {}) }));
+  // How long after the call ended the carrier had our text (a measurement, printed, never asserted).
+  const firstText = (await messagesNow()).find((m) => m.origin === 'api' && Date.parse(m.createdAt) >= endedAt - 60_000);
+  const textAfterMs = callId && firstText ? Math.max(0, Date.parse(firstText.createdAt) - endedAt) : null;
   process.stdout.write(
-    `${JSON.stringify({ scenario, caller, callId, messages, decision: decision ? { outcome: decision.outcome, reason: decision.reason } : null })}\n`,
+    `${JSON.stringify({ scenario, caller, callId, messages, decision: decision ? { outcome: decision.outcome, reason: decision.reason } : null, textAfterMs })}\n`,
   );
 }
 

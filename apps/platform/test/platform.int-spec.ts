@@ -1,42 +1,29 @@
-import { Client } from 'pg';
-import { uniqueTestPrefix } from '@textback/testing';
+import type { Client } from 'pg';
 import { signCallEvent } from '@textback/call-ingest';
-import { startPlatform, type RunningPlatform } from '../src/platform';
+import type { RunningPlatform } from '../src/platform';
+import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
-const secret = 'integration-test-secret-0123';
+const secret = secrets.CALL_EVENTS_SIGNING_SECRET;
 
 describe.each(['in-process', 'kafka'] as const)('the platform on the %s transport', (transport) => {
+  let t: TestPlatform;
   let platform: RunningPlatform;
   let db: Client;
-  const prefix = uniqueTestPrefix(transport);
+  let prefix: string;
 
   beforeAll(async () => {
     const started = Date.now();
-    platform = await startPlatform({
-      env: {
-        CALL_EVENTS_SIGNING_SECRET: secret,
-        KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
-        KAFKA_TOPIC_PREFIX: `${prefix}.`,
-        LOG_LEVEL: 'warn',
-        OUTBOX_POLL_MS: '100',
-      },
-      databaseUrl: process.env['DATABASE_URL']!,
-      transport,
-      basePort: 0,
-      schemaPrefix: `${prefix}_`,
-    });
+    t = await startTestPlatform({ transport, name: transport });
+    ({ platform, db, prefix } = t);
     for (const s of platform.services.values()) {
       const res = await fetch(`${s.url}/readyz`);
       expect(res.status).toBe(200);
     }
     process.stdout.write(`platform (${transport}) ready in ${Date.now() - started} ms\n`);
-    db = new Client({ connectionString: process.env['DATABASE_URL'] });
-    await db.connect();
   });
 
   afterAll(async () => {
-    await db?.end();
-    await platform?.stop();
+    await t?.stop();
   });
 
   const url = (service: string): string => platform.services.get(service)!.url;
@@ -53,12 +40,13 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
     });
   }
 
+  let callerSeq = Math.floor(Math.random() * 8000);
   const call = (callId: string, outcome: string) => ({
     callId,
-    tenantId: 'acme-hvac',
+    tenantId: 'cool-breeze-hvac',
     locationId: 'atlanta-north',
-    businessNumber: '+14045550199',
-    callerNumber: '(404) 555-0101',
+    businessNumber: '+14045550100',
+    callerNumber: `(404) 555-${String(1000 + (callerSeq++ % 8999))}`,
     outcome,
     endedAt: new Date().toISOString(),
   });

@@ -1,0 +1,102 @@
+import { resolve } from 'node:path';
+import { Client } from 'pg';
+import { PlivoFake } from '@textback/plivo-fake';
+import { eventually, uniqueTestPrefix } from '@textback/testing';
+import { plivoApplicationUrls, startPlatform, type RunningPlatform } from '../src/platform';
+
+export const secrets = {
+  CALL_EVENTS_SIGNING_SECRET: 'integration-test-secret-0123',
+  ADMIN_API_KEY: 'integration-admin-key-0123456',
+  PLIVO_AUTH_ID: 'MATESTACCOUNT0000001',
+  PLIVO_AUTH_TOKEN: 'integration-plivo-token-01',
+};
+
+export const seedFile = resolve(__dirname, '../../gateway/seed/franchises.json');
+
+export interface TestPlatform {
+  readonly platform: RunningPlatform;
+  readonly fake: PlivoFake;
+  readonly db: Client;
+  readonly prefix: string;
+  readonly env: Record<string, string | undefined>;
+  url(service: string): string;
+  app(): { answer_url: string; hangup_url: string; message_url: string };
+  schema(service: string): string;
+  decisionOf(callId: string): Promise<{ outcome: string; reason: string | null }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The whole platform against the run's real Kafka and PostgreSQL, with the Plivo fake as the
+ * carrier and the seed franchises loaded; short timings so tests don't wait on production pacing.
+ */
+export async function startTestPlatform(o: {
+  transport: 'in-process' | 'kafka';
+  name: string;
+  without?: string[];
+  env?: Record<string, string>;
+}): Promise<TestPlatform> {
+  const prefix = uniqueTestPrefix(o.name);
+  const fake = await new PlivoFake({ accounts: { [secrets.PLIVO_AUTH_ID]: secrets.PLIVO_AUTH_TOKEN }, dlrStepMs: 5, dlrRetryDelaysMs: [50, 100, 200] }).start();
+  const env: Record<string, string | undefined> = {
+    ...secrets,
+    PLIVO_API_URL: fake.url,
+    PLIVO_LOOKUP_URL: fake.url,
+    PLIVO_TIMEOUT_MS: '1000',
+    TENANCY_SEED_FILE: seedFile,
+    KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
+    KAFKA_TOPIC_PREFIX: `${prefix}.`,
+    LOG_LEVEL: 'warn',
+    OUTBOX_POLL_MS: '50',
+    DISPATCH_POLL_MS: '50',
+    PLIVO_DIAL_ACTION_GRACE_MS: '300',
+    RECONCILE_AFTER_MS: '500',
+    SEND_RETRY_INITIAL_MS: '50',
+    SEND_RETRY_MAX_MS: '500',
+    SENDER_MESSAGES_PER_SECOND: '50',
+    CAMPAIGN_MESSAGES_PER_SECOND: '100',
+    ...o.env,
+  };
+  const platform = await startPlatform({
+    env,
+    databaseUrl: process.env['DATABASE_URL']!,
+    transport: o.transport,
+    basePort: 0,
+    schemaPrefix: `${prefix}_`,
+    ...(o.without ? { without: o.without } : {}),
+  });
+  fake.setMessageUrl(plivoApplicationUrls(platform).message_url);
+  const db = new Client({ connectionString: process.env['DATABASE_URL'] });
+  await db.connect();
+  const schema = (service: string): string => `"${prefix}_${service.replace(/-/g, '_')}"`;
+  // Every consuming service has the seeded locations before a test calls.
+  for (const service of ['call-ingest', 'decision', 'sms-dispatch', 'conversation'].filter((s) => !o.without?.includes(s))) {
+    await eventually(async () => {
+      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema(service)}.location_directory`);
+      return (rows[0]?.n ?? 0) >= 6;
+    }, { what: `${service} to learn the seeded locations`, timeoutMs: 30_000 });
+  }
+  return {
+    platform,
+    fake,
+    db,
+    prefix,
+    env,
+    url: (service) => platform.services.get(service)!.url,
+    app: () => plivoApplicationUrls(platform),
+    schema,
+    decisionOf: (callId) =>
+      eventually(async () => {
+        const { rows } = await db.query<{ outcome: string; reason: string | null }>(
+          `SELECT outcome, reason FROM ${schema('decision')}.textback_decision WHERE call_id = $1`,
+          [callId],
+        );
+        return rows[0];
+      }, { what: `the decision on call ${callId}` }),
+    stop: async () => {
+      await db.end();
+      await platform.stop();
+      await fake.stop();
+    },
+  };
+}
