@@ -25,6 +25,8 @@ export type Fault =
   | { kind: 'accepted-then-500' }
   /** The message IS queued, then the connection is dropped without an answer. */
   | { kind: 'accepted-then-drop' }
+  /** The message IS queued, and the answer never comes (the sender may crash while waiting). */
+  | { kind: 'accepted-then-hang' }
   /** Answers normally after a delay. */
   | { kind: 'latency'; ms: number };
 
@@ -281,6 +283,7 @@ export class PlivoFake {
     });
     if (fault?.kind === 'accepted-then-500') return void res.status(500).json({ api_id: apiId(), error: 'internal server error' });
     if (fault?.kind === 'accepted-then-drop') return void req.socket.destroy();
+    if (fault?.kind === 'accepted-then-hang') return;
     res.status(202).json({
       api_id: apiId(),
       message: 'message(s) queued',

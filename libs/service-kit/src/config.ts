@@ -8,6 +8,8 @@ export const baseConfigShape = z.object({
     KAFKA_BROKERS: z.string().optional(),
     KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
     KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+    /** How soon the group notices a consumer that died without leaving (its partitions move on). */
+    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
     DATABASE_URL: z.string().url({ message: 'must be a postgres:// URL' }),
     DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits, underscores').optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),

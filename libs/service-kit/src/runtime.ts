@@ -45,6 +45,7 @@ export async function createRuntime<C extends BaseConfig>(o: RuntimeOptions<C>):
           clientId: service,
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
           partitions: config.KAFKA_PARTITIONS,
+          sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
           log,
         })
       : new InProcessTransport(o.inProcessBroker ?? new InProcessBroker());

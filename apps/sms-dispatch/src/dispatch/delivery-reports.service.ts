@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addToOutbox } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { SmsDispatchError } from '../errors';
 import { DispatchService, type OutboundSmsRow } from './dispatch.service';
@@ -49,18 +48,7 @@ export class DeliveryReportsService {
       if (sequence <= Number(row.last_sequence)) return false; // out of order: a newer status is already in
       await tx.query('UPDATE outbound_sms SET last_status = $2, last_sequence = $3, updated_at = now() WHERE sms_id = $1', [row.sms_id, status, sequence]);
       if (status === 'delivered') {
-        const updated: [OutboundSmsRow[], number] = await tx.query(
-          `UPDATE outbound_sms SET state = 'delivered' WHERE sms_id = $1 AND state = 'accepted' RETURNING *`,
-          [row.sms_id],
-        );
-        const done = updated[0][0];
-        if (done) {
-          await addToOutbox(tx, 'sms.delivered.v1', `${done.location_id}:${done.to_number}`, {
-            ...this.dispatch.smsFields(done),
-            carrierMessageId: uuid,
-            at: new Date().toISOString(),
-          });
-        }
+        await this.dispatch.deliver(row, uuid, tx);
       } else if (FINAL_FAILURES.has(status)) {
         const reason = errorCode === '200' ? 'recipient opted out at the carrier (ErrorCode 200)' : `carrier reported ${status}`;
         await this.dispatch.finish(row, 'failed', { reason, errorCode }, tx);

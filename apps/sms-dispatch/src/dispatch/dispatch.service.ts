@@ -197,8 +197,14 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const mine = found.filter((m) => m.time.getTime() >= since.getTime()).sort((a, b) => a.time.getTime() - b.time.getTime())[0];
     if (mine) {
-      this.runtime.logger.info({ smsId: row.sms_id }, 'ambiguous send found in the carrier record: accepted');
-      return this.accept(row, mine.messageUuid);
+      this.runtime.logger.info({ smsId: row.sms_id, state: mine.state }, 'ambiguous send found in the carrier record: accepted');
+      await this.accept(row, mine.messageUuid);
+      // Its delivery reports may have been lost while we were down: the record has the outcome.
+      if (mine.state === 'delivered') await this.deliver(row, mine.messageUuid);
+      else if (['failed', 'undelivered', 'rejected'].includes(mine.state)) {
+        await this.finish(row, 'failed', { reason: `carrier reported ${mine.state}`, errorCode: mine.errorCode });
+      }
+      return;
     }
     this.runtime.logger.info({ smsId: row.sms_id, to: maskPhone(row.to_number) }, 'ambiguous send not in the carrier record: sending again');
     await this.runtime.dataSource.query(`UPDATE outbound_sms SET state = 'pending', due_at = now(), updated_at = now() WHERE sms_id = $1 AND state = 'unknown'`, [row.sms_id]);
@@ -219,6 +225,26 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
         carrierMessageId: messageUuid,
         segments: sent.segments,
         encoding: sent.encoding,
+        at: new Date().toISOString(),
+      });
+    };
+    if (tx) await run(tx);
+    else await this.runtime.dataSource.transaction(run);
+    this.runtime.outbox.wake();
+  }
+
+  /** The carrier delivered the text: say so (once). */
+  async deliver(row: Pick<OutboundSmsRow, 'sms_id'>, messageUuid: string, tx?: EntityManager): Promise<void> {
+    const run = async (m: EntityManager): Promise<void> => {
+      const updated: [OutboundSmsRow[], number] = await m.query(
+        `UPDATE outbound_sms SET state = 'delivered', updated_at = now() WHERE sms_id = $1 AND state = 'accepted' RETURNING *`,
+        [row.sms_id],
+      );
+      const done = updated[0][0];
+      if (!done) return;
+      await addToOutbox(m, 'sms.delivered.v1', `${done.location_id}:${done.to_number}`, {
+        ...this.smsFields(done),
+        carrierMessageId: messageUuid,
         at: new Date().toISOString(),
       });
     };

@@ -55,13 +55,12 @@ export class KafkaTransport implements Transport {
       brokers: [...options.brokers],
       logLevel: logLevel.WARN,
       logCreator: () => (entry: LogEntry) => {
-        const level =
-          entry.level === logLevel.ERROR
-            ? 'error'
-            : entry.level === logLevel.WARN
-              ? 'warn'
-              : 'info';
-        log?.(level, `kafkajs ${entry.namespace}: ${entry.log.message}`);
+        // An error response from the broker (e.g. no leader yet for a new topic) is retried by
+        // kafkajs itself: a warning, not an error; what fails after its retries is thrown to us.
+        const brokerResponse = entry.namespace === 'Connection' && entry.log.message.startsWith('Response');
+        const level = entry.level === logLevel.ERROR && !brokerResponse ? 'error' : entry.level <= logLevel.WARN ? 'warn' : 'info';
+        const detail = typeof entry.log['error'] === 'string' ? ` (${entry.log['error']})` : '';
+        log?.(level, `kafkajs ${entry.namespace}: ${entry.log.message}${detail}`);
       },
       retry: { initialRetryTime: 100, retries: 8 },
     });
