@@ -1,0 +1,265 @@
+import 'reflect-metadata';
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel } from 'kafkajs';
+import { PlivoFake, postVoiceWebhook, parseDial } from '@textback/plivo-fake';
+import { resolveInfrastructure, uniqueTestPrefix } from '@textback/testing';
+import { plivoApplicationUrls, startPlatform } from '../../apps/platform/src/platform';
+
+/**
+ * `npm run bench [-- --rate 500 --seconds 10 --transport kafka|embedded|both --json]`
+ *
+ * Drives a steady rate of signed missed calls (answer_url → Dial action → hangup_url, as Plivo
+ * sends them) through the whole platform to the Plivo fake, and measures: webhook ack latency,
+ * hangup → carrier-send latency, sustained calls/s, lost and duplicate texts. In the same run a
+ * bare kafkajs three-hop relay gives the ceiling the broker allows on this machine.
+ * Carrier pacing (1 msg/s per number) is lifted: this measures our pipeline, not Plivo's limits.
+ */
+const { values } = parseArgs({
+  options: {
+    rate: { type: 'string', default: '500' },
+    seconds: { type: 'string', default: '10' },
+    transport: { type: 'string', default: 'both' },
+    json: { type: 'boolean', default: false },
+    'drain-seconds': { type: 'string', default: '60' },
+  },
+});
+
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const say = (m: string): void => {
+  if (!values.json) process.stderr.write(`${m}\n`);
+};
+
+const authId = 'MABENCHACCOUNT000001';
+const authToken = 'bench-auth-token-0001';
+const businessNumbers = ['+14045550100', '+14045550110', '+17705550120', '+13035550130', '+15125550150'];
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
+}
+const round = (n: number): number => Math.round(n * 10) / 10;
+
+export interface BenchResult {
+  transport: 'kafka' | 'embedded';
+  targetCallsPerSecond: number;
+  seconds: number;
+  calls: number;
+  webhooks: number;
+  ackP50Ms: number;
+  ackP95Ms: number;
+  ackP99Ms: number;
+  sendP50Ms: number;
+  sendP95Ms: number;
+  sendP99Ms: number;
+  callsPerSecond: number;
+  lost: number;
+  duplicates: number;
+  webhookErrors: number;
+}
+
+async function runPipeline(transport: 'kafka' | 'embedded', infra: { kafkaBrokers: string; databaseUrl: string }): Promise<BenchResult> {
+  const prefix = uniqueTestPrefix(`bench${transport}`);
+  const fake = await new PlivoFake({ accounts: { [authId]: authToken }, dlrStepMs: 20 }).start();
+  const platform = await startPlatform({
+    env: {
+      CALL_EVENTS_SIGNING_SECRET: 'bench-signing-secret-000000',
+      ADMIN_API_KEY: 'bench-admin-key-0000000000',
+      PLIVO_AUTH_ID: authId,
+      PLIVO_AUTH_TOKEN: authToken,
+      PLIVO_API_URL: fake.url,
+      PLIVO_LOOKUP_URL: fake.url,
+      TENANCY_SEED_FILE: resolve(__dirname, '../../apps/gateway/seed/franchises.json'),
+      KAFKA_BROKERS: infra.kafkaBrokers,
+      KAFKA_TOPIC_PREFIX: `${prefix}.`,
+      LOG_LEVEL: 'error',
+      OUTBOX_POLL_MS: '20',
+      DISPATCH_POLL_MS: '20',
+      SENDER_MESSAGES_PER_SECOND: '100000',
+      CAMPAIGN_MESSAGES_PER_SECOND: '100000',
+      BRAND_DAILY_CAP: '10000000',
+      DATABASE_POOL_SIZE: '8',
+    },
+    databaseUrl: infra.databaseUrl,
+    transport: transport === 'kafka' ? 'kafka' : 'in-process',
+    basePort: 0,
+    schemaPrefix: `${prefix}_`,
+  });
+  const app = plivoApplicationUrls(platform);
+  // Wait for the seeded locations to reach call-ingest.
+  for (let i = 0; i < 300; i++) {
+    const probe = await postVoiceWebhook(app.answer_url, { CallUUID: randomUUID(), From: '14045550199', To: '14045550100', Direction: 'inbound', CallStatus: 'ringing' }, authToken);
+    if (probe.body.includes('<Dial')) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  const acks: number[] = [];
+  const hangupAt = new Map<string, number>(); // caller digits → when the hangup was sent
+  let webhookErrors = 0;
+  const total = Math.round(rate * seconds);
+  const started = performance.now();
+  const wallStart = Date.now();
+  const inflight = new Set<Promise<void>>();
+  say(`[${transport}] driving ${total} missed calls at ${rate}/s for ${seconds}s`);
+
+  const timed = async (url: string, params: Record<string, string>): Promise<string> => {
+    const t0 = performance.now();
+    const res = await postVoiceWebhook(url, params, authToken);
+    acks.push(performance.now() - t0);
+    if (res.status !== 200) webhookErrors++;
+    return res.body;
+  };
+
+  const oneCall = async (i: number): Promise<void> => {
+    const areas = ['404', '770', '678', '470'];
+    const caller = `1${areas[i % 4]}555${String(Math.floor(i / 4) % 10000).padStart(4, '0')}`;
+    const to = (businessNumbers[i % businessNumbers.length] ?? '+14045550100').slice(1);
+    const callUuid = randomUUID();
+    const base = { CallUUID: callUuid, From: caller, To: to, Direction: 'inbound' };
+    const xml = await timed(app.answer_url, { ...base, CallStatus: 'ringing', Event: 'StartApp' });
+    const dial = parseDial(xml);
+    if (dial?.action) {
+      await timed(dial.action.split('#')[0] ?? dial.action, { ...base, CallStatus: 'in-progress', DialStatus: 'no-answer', DialRingStatus: 'true', DialHangupCause: 'NO_ANSWER', DialALegUUID: callUuid, DialBLegUUID: '' });
+    }
+    hangupAt.set(caller, Date.now());
+    await timed(app.hangup_url, { ...base, Event: 'Hangup', CallStatus: 'completed', HangupCause: 'NORMAL_CLEARING', HangupSource: 'Answer XML', Duration: '24', BillDuration: '60' });
+  };
+
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const p = oneCall(i).catch(() => void webhookErrors++);
+    inflight.add(p);
+    void p.finally(() => inflight.delete(p));
+  }
+  await Promise.all([...inflight]);
+  const drivenMs = performance.now() - started;
+
+  // Drain: every call should end with exactly one text at the carrier.
+  const deadline = Date.now() + Number(values['drain-seconds']) * 1000;
+  const textsByCaller = (): Map<string, number[]> => {
+    const m = new Map<string, number[]>();
+    for (const msg of fake.messages.values()) {
+      if (msg.origin !== 'api' || msg.createdAt.getTime() < wallStart) continue;
+      m.set(msg.to, [...(m.get(msg.to) ?? []), msg.createdAt.getTime()]);
+    }
+    return m;
+  };
+  while (Date.now() < deadline && textsByCaller().size < hangupAt.size) await new Promise((r) => setTimeout(r, 200));
+  const lastText = Math.max(...[...textsByCaller().values()].flat());
+  const texts = textsByCaller();
+  const sendLatencies: number[] = [];
+  let lost = 0;
+  let duplicates = 0;
+  for (const [caller, at] of hangupAt) {
+    const sent = texts.get(caller);
+    if (!sent) lost++;
+    else {
+      if (sent.length > 1) duplicates += sent.length - 1;
+      sendLatencies.push(Math.max(0, Math.min(...sent) - at));
+    }
+  }
+  const elapsed = Math.max(drivenMs, lastText - wallStart) / 1000;
+  acks.sort((a, b) => a - b);
+  sendLatencies.sort((a, b) => a - b);
+  await platform.stop();
+  await fake.stop();
+  return {
+    transport,
+    targetCallsPerSecond: rate,
+    seconds,
+    calls: hangupAt.size,
+    webhooks: acks.length,
+    ackP50Ms: round(percentile(acks, 50)),
+    ackP95Ms: round(percentile(acks, 95)),
+    ackP99Ms: round(percentile(acks, 99)),
+    sendP50Ms: round(percentile(sendLatencies, 50)),
+    sendP95Ms: round(percentile(sendLatencies, 95)),
+    sendP99Ms: round(percentile(sendLatencies, 99)),
+    callsPerSecond: round((hangupAt.size - lost) / elapsed),
+    lost,
+    duplicates,
+    webhookErrors,
+  };
+}
+
+/** The ceiling: a bare kafkajs relay over three topics (produce → hop → hop → consume). */
+async function bareKafkaRelay(brokers: string, messages: number): Promise<number> {
+  const prefix = uniqueTestPrefix('relay');
+  const kafka = new Kafka({ clientId: 'bench-relay', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const topics = [`${prefix}.hop0`, `${prefix}.hop1`, `${prefix}.hop2`] as const;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 6 })) });
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const consumers = [];
+  let done = 0;
+  let finish: () => void = () => undefined;
+  const finished = new Promise<void>((r) => (finish = r));
+  for (let hop = 0; hop < 3; hop++) {
+    const consumer = kafka.consumer({ groupId: `${prefix}-hop${hop}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: topics[hop] ?? topics[0], fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        const nextTopic = topics[hop + 1];
+        if (nextTopic) await producer.send({ topic: nextTopic, acks: -1, messages: [{ key: message.key, value: message.value }] });
+        else if (++done === messages) finish();
+      },
+    });
+    consumers.push(consumer);
+  }
+  const started = performance.now();
+  const batch = 50;
+  for (let i = 0; i < messages; i += batch) {
+    await producer.send({ topic: topics[0], acks: -1, messages: Array.from({ length: Math.min(batch, messages - i) }, (_, j) => ({ key: `k${(i + j) % 97}`, value: `{"call":${i + j}}` })) });
+  }
+  await Promise.race([finished, new Promise((r) => setTimeout(r, 120_000))]);
+  const perSecond = done / ((performance.now() - started) / 1000);
+  for (const c of consumers) await c.disconnect();
+  await producer.disconnect();
+  return round(perSecond);
+}
+
+async function main(): Promise<void> {
+  const infra = await resolveInfrastructure();
+  for (const line of infra.description) say(line);
+  const results: BenchResult[] = [];
+  try {
+    const which = values.transport === 'both' ? (['kafka', 'embedded'] as const) : [values.transport as 'kafka' | 'embedded'];
+    for (const t of which) results.push(await runPipeline(t, infra));
+    say('[baseline] bare kafkajs three-hop relay');
+    const baseline = await bareKafkaRelay(infra.kafkaBrokers, Math.max(2000, Math.round(rate * seconds)));
+    const out = results.map((r) => ({ ...r, baselineCallsPerSecond: baseline, ratioToBaseline: round(r.callsPerSecond / baseline) }));
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(out.length === 1 ? out[0] : { runs: out, ...out[0] })}\n`);
+    } else {
+      for (const r of out) {
+        process.stdout.write(
+          [
+            `\n${r.transport}: ${r.calls} missed calls at a target of ${r.targetCallsPerSecond}/s`,
+            `  webhook ack      p50 ${r.ackP50Ms} ms   p95 ${r.ackP95Ms} ms   p99 ${r.ackP99Ms} ms   (${r.webhooks} webhooks, ${r.webhookErrors} errors)`,
+            `  hangup → carrier p50 ${r.sendP50Ms} ms   p95 ${r.sendP95Ms} ms   p99 ${r.sendP99Ms} ms`,
+            `  sustained        ${r.callsPerSecond} calls/s   lost ${r.lost}   duplicates ${r.duplicates}`,
+            `  bare kafkajs three-hop relay: ${r.baselineCallsPerSecond} msg/s (pipeline/baseline ${r.ratioToBaseline})`,
+          ].join('\n') + '\n',
+        );
+      }
+    }
+  } finally {
+    await infra.release();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);
