@@ -82,6 +82,19 @@ export function plivoMessageIntent(text: string): 'optout' | 'optin' | 'help' | 
 }
 
 const digitsOnly = (n: string): string => n.replace(/[^0-9]/g, '');
+
+const segmentCache = new Map<string, { units: number; encoding: string }>();
+/** Units and encoding as Plivo bills them; memoised (texts repeat, and counting is slow). */
+function segmentsOf(text: string): { units: number; encoding: string } {
+  let s = segmentCache.get(text);
+  if (!s) {
+    const m = new SegmentedMessage(text);
+    s = { units: m.segmentsCount, encoding: m.encodingName };
+    if (segmentCache.size > 1_000) segmentCache.clear();
+    segmentCache.set(text, s);
+  }
+  return s;
+}
 const apiId = (): string => randomUUID();
 const plivoTime = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '000').slice(0, 26);
 
@@ -206,7 +219,6 @@ export class PlivoFake {
       this.autoReply(to, from, 'Reply STOP to unsubscribe. Msg&data rates may apply.');
     }
     if (!this.messageUrl) return { messageUuid: uuid, intent, status: 0 };
-    const segments = new SegmentedMessage(input.text);
     const params = {
       From: from,
       To: to,
@@ -214,7 +226,7 @@ export class PlivoFake {
       Type: 'sms',
       MessageUUID: uuid,
       MessageIntent: intent,
-      Units: String(segments.segmentsCount),
+      Units: String(segmentsOf(input.text).units),
       TotalRate: '0.00000',
       TotalAmount: '0.00000',
       PowerpackUUID: '',
@@ -228,8 +240,7 @@ export class PlivoFake {
   }
 
   private record(m: Omit<FakeMessage, 'units' | 'encoding' | 'createdAt' | 'errorCode' | 'sequence'>): FakeMessage {
-    const segments = new SegmentedMessage(m.text);
-    const message: FakeMessage = { ...m, units: segments.segmentsCount, encoding: segments.encodingName, createdAt: new Date(), errorCode: undefined, sequence: 0 };
+    const message: FakeMessage = { ...m, ...segmentsOf(m.text), createdAt: new Date(), errorCode: undefined, sequence: 0 };
     this.messages.set(message.uuid, message);
     return message;
   }
@@ -267,8 +278,7 @@ export class PlivoFake {
     if (!src === !powerpack) return bad('specify either src or powerpack_uuid');
     if (type === 'sms' && !text) return bad('text is required for sms');
     if (src && /^\d+$/.test(src) && src.length > 14) return bad(`'${src}' is not a valid source number`);
-    const segments = new SegmentedMessage(text);
-    if (segments.encodingName === 'GSM-7' ? text.length > 1600 : text.length > 737) return bad('text exceeds the maximum length');
+    if (segmentsOf(text).encoding === 'GSM-7' ? text.length > 1600 : text.length > 737) return bad('text exceeds the maximum length');
 
     const destinations = dst.split('<').map((d) => d.replace(/[/\-.+() ]/g, ''));
     const valid = destinations.filter((d) => /^\d{8,15}$/.test(d));

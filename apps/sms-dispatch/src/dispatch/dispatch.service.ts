@@ -2,11 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
 import { ConsentStates } from '@textback/consent';
-import { maskPhone, type EventEnvelope } from '@textback/contracts';
-import { renderTextback } from '@textback/domain';
+import { maskPhone, type EventEnvelope, type LocationProfile } from '@textback/contracts';
+import { renderTextback, type RenderedText } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
@@ -44,6 +44,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly limits: SendRateLimits;
   private readonly backoff: ExponentialBackoff<unknown>;
   private readonly outcomes: Counter<'result'>;
+  private readonly stages: Histogram<'stage'>;
   private timer: NodeJS.Timeout | undefined;
   private working: Promise<void> | undefined;
 
@@ -64,6 +65,13 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       name: 'sms_dispatch_carrier_sends_total',
       help: 'Carrier send attempts by result (accepted, refused-retryable, refused, ambiguous).',
       labelNames: ['result'],
+      registers: [runtime.registry],
+    });
+    this.stages = new Histogram({
+      name: 'sms_dispatch_send_stage_seconds',
+      help: 'Time a send spends in each stage: consent re-check, rate limits, the carrier call, recording the result.',
+      labelNames: ['stage'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [runtime.registry],
     });
   }
@@ -96,7 +104,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const r = event.payload;
     const location = this.directory.location(r.locationId);
     if (!location) throw new SmsDispatchError('location-unknown', `location ${r.locationId} is not in the directory yet`, true);
-    const text = renderTextback(location);
+    const text = this.textFor(location);
     await handleOnce(this.runtime.dataSource, 'sms-dispatch.textback-requested', event.metadata.id, async (tx) => {
       await tx.query(
         `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at)
@@ -105,6 +113,20 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       );
     });
     this.kick();
+  }
+
+  private readonly rendered = new Map<string, RenderedText>();
+
+  /** The rendered text of a location's template, once per profile version (segment counting is not cheap). */
+  private textFor(location: LocationProfile): RenderedText {
+    const key = `${location.locationId}:${location.version}`;
+    let text = this.rendered.get(key);
+    if (!text) {
+      text = renderTextback(location);
+      if (this.rendered.size > 10_000) this.rendered.clear();
+      this.rendered.set(key, text);
+    }
+    return text;
   }
 
   private async work(): Promise<void> {
@@ -132,11 +154,13 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async send(row: OutboundSmsRow): Promise<void> {
+    const t0 = performance.now();
     const location = this.directory.location(row.location_id);
     // Consent is checked again at the last moment: a STOP may have arrived since the decision.
     if ((await this.consent.stateOf(row.tenant_id, row.to_number)) === 'opted-out') {
       return this.finish(row, 'suppressed', { reason: 'opted out before the send', errorCode: undefined });
     }
+    const t1 = performance.now();
     const wait = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location?.campaignId, brandDailyCap: location?.brandDailyCap });
     if (wait > 0) {
       await this.runtime.dataSource.query(
@@ -145,9 +169,16 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       );
       return;
     }
+    const t2 = performance.now();
     const result = await this.carrier.send({ from: row.from_number, to: row.to_number, text: row.body ?? '', statusUrl: this.statusCallbackUrl(row.sms_id) });
     this.outcomes.inc({ result: result.kind === 'refused' ? (result.retryable ? 'refused-retryable' : 'refused') : result.kind });
+    const t3 = performance.now();
     await this.settle(row, result);
+    const t4 = performance.now();
+    this.stages.observe({ stage: 'consent' }, (t1 - t0) / 1000);
+    this.stages.observe({ stage: 'rate-limit' }, (t2 - t1) / 1000);
+    this.stages.observe({ stage: 'carrier' }, (t3 - t2) / 1000);
+    this.stages.observe({ stage: 'record' }, (t4 - t3) / 1000);
   }
 
   private async settle(row: OutboundSmsRow, result: SendResult): Promise<void> {
