@@ -178,6 +178,45 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     expect(failed.payload.errorCode).toBe('200');
   });
 
+  it('applies delivery reports by Sequence: late and repeated ones change nothing', async () => {
+    const caller = newCaller();
+    const played = await call('missed', caller);
+    await settled(played.callUuid);
+    const text = await deliveredTextTo(caller);
+    const { rows } = await t.db.query<{ sms_id: string; last_sequence: string }>(
+      `SELECT sms_id, last_sequence FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
+      [played.callUuid],
+    );
+    const row = rows[0]!;
+    const { plivoSignatureHeaders } = await import('@textback/carrier-plivo');
+    const report = async (status: string, sequence: number, extra: Record<string, string> = {}, nonce = String(Date.now()) + String(sequence)) => {
+      const url = `${t.url('sms-dispatch')}/v1/plivo/sms/status?sendId=${row.sms_id}`;
+      const params = { MessageUUID: text.uuid, Status: status, Sequence: String(sequence), From: text.from, To: text.to, ...extra };
+      return fetch(url, {
+        method: 'POST',
+        headers: { ...plivoSignatureHeaders({ method: 'POST', url, params, authToken: secrets.PLIVO_AUTH_TOKEN, nonce, schemes: ['v2'] }), 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(params).toString(),
+      });
+    };
+    // An older report arriving late ("sent", before "delivered") does not undo delivery.
+    const late = await report('sent', Number(row.last_sequence) - 1);
+    expect(late.status).toBe(200);
+    // Plivo's retry of a report we already have: acknowledged as a duplicate.
+    const again = await report('delivered', Number(row.last_sequence));
+    expect(await again.json()).toEqual({ received: true, duplicate: true });
+    const older = await report('undelivered', 1, { ErrorCode: '30' });
+    expect(older.status).toBe(200);
+    const { rows: after } = await t.db.query(`SELECT state, last_status FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE sms_id = $1`, [row.sms_id]);
+    expect(after[0]).toEqual({ state: 'delivered', last_status: 'delivered' });
+    // A forged report is refused.
+    const forged = await fetch(`${t.url('sms-dispatch')}/v1/plivo/sms/status?sendId=${row.sms_id}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-plivo-signature-v2': 'AAAA', 'x-plivo-signature-v2-nonce': '1' },
+      body: new URLSearchParams({ MessageUUID: text.uuid, Status: 'failed', Sequence: '999' }).toString(),
+    });
+    expect(forged.status).toBe(401);
+  });
+
   it('uses a location configured through the admin API, with its own template and delay', async () => {
     const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' };
     const gateway = t.url('gateway');
