@@ -178,6 +178,20 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     expect(failed.payload.errorCode).toBe('200');
   });
 
+  it('takes an inbound text once, with Plivo\'s intent, onto sms.received.v1', async () => {
+    const caller = newCaller();
+    const first = await t.fake.receiveFromCustomer({ from: caller, to: business, text: 'HELP' });
+    expect(first.status).toBe(200);
+    const published = await eventually(async () => {
+      const { rows } = await t.db.query<{ payload: { from: string; text: string; carrierIntent?: string; locationId: string } }>(
+        `SELECT payload FROM ${t.schema('conversation')}.outbox_message WHERE topic = 'sms.received.v1' AND published_at IS NOT NULL AND payload->>'from' = $1`,
+        [caller],
+      );
+      return rows[0];
+    }, { what: 'sms.received.v1 published' });
+    expect(published.payload).toMatchObject({ from: caller, text: 'HELP', carrierIntent: 'help', locationId: 'atlanta-north' });
+  });
+
   it('applies delivery reports by Sequence: late and repeated ones change nothing', async () => {
     const caller = newCaller();
     const played = await call('missed', caller);
