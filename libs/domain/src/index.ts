@@ -2,3 +2,4 @@ export * from './textback-policy';
 export * from './call-classification';
 export * from './business-hours';
 export * from './textback-message';
+export * from './consent';
