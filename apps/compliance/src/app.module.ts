@@ -1,10 +1,28 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { ADMIN_API_KEY, AdminKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
+import type { ComplianceConfig } from './config';
+import { ConsentController, ConsentEventsConsumer } from './consent/consent.controller';
+import { ConsentLedgerService } from './consent/consent-ledger.service';
+import { InboundConsentService } from './consent/inbound-consent.service';
+import { ConsentLedger1763900800000 } from './migrations/1763900800000-consent-ledger';
 
-/** Consent ledger and quiet hours (issue 4). */
+export const complianceMigrations = [LocationDirectory1763900000000, ConsentLedger1763900800000];
+
+/** The single owner of "may we text this number now?": the consent ledger, keywords, revocations. */
 @Module({})
 export class AppModule {
-  static register(runtime: ServiceRuntime): DynamicModule {
-    return serviceModule(AppModule, runtime);
+  static register(runtime: ServiceRuntime<ComplianceConfig>): DynamicModule {
+    const directory = locationDirectoryParts(runtime.dataSource);
+    return serviceModule(AppModule, runtime, {
+      controllers: [ConsentEventsConsumer, ConsentController, ...directory.controllers],
+      providers: [
+        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
+        AdminKeyGuard,
+        ConsentLedgerService,
+        InboundConsentService,
+        ...directory.providers,
+      ],
+    });
   }
 }

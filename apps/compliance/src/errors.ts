@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type ComplianceErrorCode = 'invalid-request';
+export type ComplianceErrorCode = 'invalid-request' | 'not-found';
 
 /** The one error class of compliance; its code decides the HTTP status at the edge. */
 export class ComplianceError extends ServiceError<ComplianceErrorCode> {
@@ -8,6 +8,8 @@ export class ComplianceError extends ServiceError<ComplianceErrorCode> {
     switch (this.code) {
       case 'invalid-request':
         return 400;
+      case 'not-found':
+        return 404;
     }
   }
 }

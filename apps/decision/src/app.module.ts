@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ConsentState1763900050000, consentStateParts } from '@textback/consent';
+import { consentStateMigrations, consentStateParts } from '@textback/consent';
 import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { DecisionConfig } from './config';
@@ -10,7 +10,7 @@ import { DecisionsController } from './textback-decisions/decisions.controller';
 import { LineTypesService } from './textback-decisions/line-types.service';
 import { TextbackDecisionsService } from './textback-decisions/textback-decisions.service';
 
-export const decisionMigrations = [TextbackDecision1763800200000, LocationDirectory1763900000000, ConsentState1763900050000, DecisionInputs1763900200000];
+export const decisionMigrations = [TextbackDecision1763800200000, LocationDirectory1763900000000, ...consentStateMigrations, DecisionInputs1763900200000];
 
 /** Decides whether a call is texted back: `call.ended.v1` in, `textback.requested|suppressed.v1` out. */
 @Module({})

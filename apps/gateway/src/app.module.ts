@@ -1,8 +1,8 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { RUNTIME, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { ADMIN_API_KEY, AdminKeyGuard, RUNTIME, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
-import { AdminKeyGuard, TenancyController } from './tenancy/tenancy.controller';
+import { TenancyController } from './tenancy/tenancy.controller';
 import { TenancyService } from './tenancy/tenancy.service';
 
 export const gatewayMigrations = [Tenancy1763900100000];
@@ -18,7 +18,7 @@ export class AppModule implements OnApplicationBootstrap {
   static register(runtime: ServiceRuntime<GatewayConfig>): DynamicModule {
     return serviceModule(AppModule, runtime, {
       controllers: [TenancyController],
-      providers: [{ provide: GATEWAY_CONFIG, useValue: runtime.config }, AdminKeyGuard, TenancyService],
+      providers: [{ provide: GATEWAY_CONFIG, useValue: runtime.config }, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, TenancyService],
     });
   }
 

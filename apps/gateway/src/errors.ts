@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type GatewayErrorCode = 'invalid-request' | 'unauthorized' | 'not-found' | 'conflict';
+export type GatewayErrorCode = 'invalid-request' | 'not-found' | 'conflict';
 
 /** The one error class of gateway; its code decides the HTTP status at the edge. */
 export class GatewayError extends ServiceError<GatewayErrorCode> {
@@ -8,8 +8,6 @@ export class GatewayError extends ServiceError<GatewayErrorCode> {
     switch (this.code) {
       case 'invalid-request':
         return 400;
-      case 'unauthorized':
-        return 401;
       case 'not-found':
         return 404;
       case 'conflict':

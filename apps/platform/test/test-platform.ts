@@ -70,7 +70,7 @@ export async function startTestPlatform(o: {
   await db.connect();
   const schema = (service: string): string => `"${prefix}_${service.replace(/-/g, '_')}"`;
   // Every consuming service has the seeded locations before a test calls.
-  for (const service of ['call-ingest', 'decision', 'sms-dispatch', 'conversation'].filter((s) => !o.without?.includes(s))) {
+  for (const service of ['call-ingest', 'decision', 'sms-dispatch', 'conversation', 'compliance'].filter((s) => !o.without?.includes(s))) {
     await eventually(async () => {
       const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema(service)}.location_directory`);
       return (rows[0]?.n ?? 0) >= 6;

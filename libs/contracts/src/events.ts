@@ -110,12 +110,29 @@ export const ConsentSource = z.enum([
   'operator',
   'api',
 ]);
+export type ConsentSource = z.infer<typeof ConsentSource>;
 export const ConsentChangedV1 = z.object({
   tenantId: TenantId,
   phoneNumber: E164,
   state: z.enum(['opted-out', 'opted-in']),
   source: ConsentSource,
   channelNumber: E164.optional(),
+  /** `tenant`: every location and number of the brand (the default); `number`: only `channelNumber`. */
+  scope: z.enum(['tenant', 'number']).optional(),
   changedAt: Timestamp,
 });
 export type ConsentChangedV1 = z.infer<typeof ConsentChangedV1>;
+
+/** A text to send that is not a text-back: a HELP reply, an opt-out confirmation, an operator's reply, a follow-up. */
+export const SmsReplyRequestedV1 = z.object({
+  replyId: z.uuid(),
+  tenantId: TenantId,
+  locationId: LocationId,
+  from: E164,
+  to: E164,
+  text: z.string().min(1).max(1600),
+  /** Responses to the customer's own message go at once; follow-ups respect quiet hours and consent. */
+  purpose: z.enum(['help', 'opt-out-confirmation', 'operator', 'follow-up']),
+  requestedAt: Timestamp,
+});
+export type SmsReplyRequestedV1 = z.infer<typeof SmsReplyRequestedV1>;

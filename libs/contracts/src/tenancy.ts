@@ -73,6 +73,12 @@ export const LocationProfile = z.object({
   campaignId: z.string().max(64).optional(),
   /** The brand's daily text cap across all its locations (carrier daily limits). */
   brandDailyCap: z.number().int().positive().optional(),
+  /** Where an opt-out applies: the whole brand (default) or only the number it was sent to. */
+  optOutScope: z.enum(['tenant', 'number']).optional(),
+  /** Whether quiet hours hold back the immediate text-back too (default: no, it answers their call). */
+  quietHoursApplyToTextback: z.boolean().optional(),
+  /** Send our own opt-out confirmation (off by default: Plivo already sends one). */
+  confirmOptOut: z.boolean().optional(),
   updatedAt: z.iso.datetime({ offset: true }),
 });
 export type LocationProfile = z.infer<typeof LocationProfile>;

@@ -5,6 +5,7 @@ import {
   SmsDeliveredV1,
   SmsFailedV1,
   SmsReceivedV1,
+  SmsReplyRequestedV1,
   SmsSentV1,
   TextbackRequestedV1,
   TextbackSuppressedV1,
@@ -23,6 +24,7 @@ export const topics = {
   'sms.delivered.v1': { schema: SmsDeliveredV1, key: 'locationId:to' },
   'sms.failed.v1': { schema: SmsFailedV1, key: 'locationId:to' },
   'sms.received.v1': { schema: SmsReceivedV1, key: 'locationId:from' },
+  'sms.reply-requested.v1': { schema: SmsReplyRequestedV1, key: 'locationId:to' },
   'consent.changed.v1': { schema: ConsentChangedV1, key: 'tenantId:phoneNumber' },
   /** The whole profile of a location on every change; compacted, keyed by location. */
   'location.configured.v1': { schema: LocationProfile, key: 'locationId', compacted: true },

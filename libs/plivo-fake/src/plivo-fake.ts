@@ -177,6 +177,14 @@ export class PlivoFake {
     this.lineTypes.set(digitsOnly(number), type);
   }
 
+  /**
+   * The recipient opted out at the carrier without us seeing it (e.g. a STOP to another number of
+   * the same 10DLC campaign): later sends get 202, then fail with ErrorCode 200.
+   */
+  blockAtCarrier(from: string, to: string): void {
+    this.optOuts.add(`${digitsOnly(from)}>${digitsOnly(to)}`);
+  }
+
   /** The next texts to this number end this way instead of `delivered`. */
   setDeliveryOutcome(number: string, outcome: DeliveryOutcome): void {
     this.outcomes.set(digitsOnly(number), outcome);

@@ -2,3 +2,4 @@ export * from './config';
 export * from './errors';
 export * from './runtime';
 export * from './bootstrap';
+export * from './admin-key.guard';

@@ -33,7 +33,7 @@ export class TextbackDecisionsService {
     const context: TextbackContext = {
       call,
       location: this.directory.location(call.locationId),
-      consent: await this.consent.stateOf(call.tenantId, call.callerNumber),
+      consent: await this.consent.stateOf(call.tenantId, call.callerNumber, call.businessNumber),
       lastTextbackAt: last[0]?.decided_at,
       lineType: undefined,
       now: new Date(),

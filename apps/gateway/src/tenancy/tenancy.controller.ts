@@ -1,25 +1,7 @@
-import { Body, Controller, Get, Inject, Param, Put, Res, UseGuards, type CanActivate, type ExecutionContext, Injectable } from '@nestjs/common';
-import type { Request, Response } from 'express';
-import { timingSafeEqual } from 'node:crypto';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { GatewayError } from '../errors';
+import { Body, Controller, Get, Param, Put, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { AdminKeyGuard } from '@textback/service-kit';
 import { TenancyService } from './tenancy.service';
-
-/** The admin API is for operators: a bearer key, compared in constant time. */
-@Injectable()
-export class AdminKeyGuard implements CanActivate {
-  constructor(@Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig) {}
-
-  canActivate(context: ExecutionContext): boolean {
-    const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const given = Buffer.from(header.replace(/^Bearer /, ''));
-    const expected = Buffer.from(this.config.ADMIN_API_KEY);
-    if (!header.startsWith('Bearer ') || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new GatewayError('unauthorized', 'admin API key missing or wrong (Authorization: Bearer <ADMIN_API_KEY>)');
-    }
-    return true;
-  }
-}
 
 @Controller('v1/admin/tenants')
 @UseGuards(AdminKeyGuard)

@@ -32,6 +32,9 @@ export const TenantRequest = z.strictObject({
   vertical: Vertical.default('other'),
   campaignId: z.string().max(64).optional(),
   brandDailyCap: z.number().int().positive().optional(),
+  optOutScope: z.enum(['tenant', 'number']).default('tenant'),
+  quietHoursApplyToTextback: z.boolean().default(false),
+  confirmOptOut: z.boolean().default(false),
 });
 export type TenantSettings = z.infer<typeof TenantRequest>;
 

@@ -150,6 +150,9 @@ export class TenancyService {
       ...(s.averageTicket ? { averageTicket: s.averageTicket } : {}),
       ...(tenant.campaignId ? { campaignId: tenant.campaignId } : {}),
       ...(tenant.brandDailyCap ? { brandDailyCap: tenant.brandDailyCap } : {}),
+      optOutScope: tenant.optOutScope ?? 'tenant',
+      quietHoursApplyToTextback: tenant.quietHoursApplyToTextback ?? false,
+      confirmOptOut: tenant.confirmOptOut ?? false,
       updatedAt: updatedAt.toISOString(),
     });
   }

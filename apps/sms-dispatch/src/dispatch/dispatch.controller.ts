@@ -18,6 +18,11 @@ export class TextbackRequestedConsumer {
   onTextbackRequested(@Payload() event: EventEnvelope<'textback.requested.v1'>): Promise<void> {
     return this.dispatch.enqueue(event);
   }
+
+  @OnEvent('sms.reply-requested.v1')
+  onReplyRequested(@Payload() event: EventEnvelope<'sms.reply-requested.v1'>): Promise<void> {
+    return this.dispatch.enqueueReply(event);
+  }
 }
 
 /** Plivo's delivery reports for the texts we sent (the `url` given at send time). */

@@ -6,7 +6,7 @@ import { Counter, Histogram } from 'prom-client';
 import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
 import { ConsentStates } from '@textback/consent';
 import { maskPhone, type EventEnvelope, type LocationProfile } from '@textback/contracts';
-import { renderTextback, type RenderedText } from '@textback/domain';
+import { applicableRule, countSegments, nextAllowedTime, recipientOf, renderTextback, type RenderedText } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
@@ -30,7 +30,12 @@ export interface OutboundSmsRow {
   sending_started_at: Date | null;
   carrier_message_id: string | null;
   last_sequence: string;
+  purpose: 'textback' | 'help' | 'opt-out-confirmation' | 'operator' | 'follow-up';
+  requested_at: Date | null;
 }
+
+/** An opt-out may be confirmed by one text within 5 minutes (compliance.md), not later. */
+const OPT_OUT_CONFIRMATION_WINDOW_MS = 5 * 60_000;
 
 /**
  * Sends each requested text-back exactly once. The send record (unique per location + call) is
@@ -115,6 +120,39 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     this.kick();
   }
 
+  /** A HELP reply, an opt-out confirmation, an operator reply or a follow-up: one send per request id. */
+  async enqueueReply(event: EventEnvelope<'sms.reply-requested.v1'>): Promise<void> {
+    const r = event.payload;
+    const text = countSegments(r.text);
+    await handleOnce(this.runtime.dataSource, 'sms-dispatch.reply-requested', event.metadata.id, async (tx) => {
+      await tx.query(
+        `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now(), $10, $11) ON CONFLICT (location_id, call_id) DO NOTHING`,
+        [randomUUID(), r.tenantId, r.locationId, r.replyId, r.from, r.to, r.text, text.segments, text.encoding, r.purpose, r.requestedAt],
+      );
+    });
+    this.kick();
+  }
+
+  /** Why this send must not go now: consent per purpose, then quiet hours; undefined = go. */
+  private async holdOrStop(row: OutboundSmsRow, location: LocationProfile | undefined): Promise<{ stop: string } | { deferUntil: Date } | undefined> {
+    if (row.purpose === 'opt-out-confirmation') {
+      const requested = row.requested_at?.getTime() ?? 0;
+      return Date.now() - requested > OPT_OUT_CONFIRMATION_WINDOW_MS ? { stop: 'opt-out confirmation window (5 minutes) passed' } : undefined;
+    }
+    // HELP is answered whatever the consent state (CTIA); everything else needs it.
+    if (row.purpose !== 'help' && (await this.consent.stateOf(row.tenant_id, row.to_number, row.from_number)) === 'opted-out') {
+      return { stop: 'opted out before the send' };
+    }
+    const quiet = row.purpose === 'follow-up' || (row.purpose === 'textback' && location?.quietHoursApplyToTextback === true);
+    if (quiet) {
+      const recipient = recipientOf(row.to_number, location?.timezone ?? 'America/New_York');
+      const next = nextAllowedTime(new Date(), recipient, applicableRule(recipient));
+      if (next.getTime() > Date.now()) return { deferUntil: next };
+    }
+    return undefined;
+  }
+
   private readonly rendered = new Map<string, RenderedText>();
 
   /** The rendered text of a location's template, once per profile version (segment counting is not cheap). */
@@ -157,8 +195,15 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const t0 = performance.now();
     const location = this.directory.location(row.location_id);
     // Consent is checked again at the last moment: a STOP may have arrived since the decision.
-    if ((await this.consent.stateOf(row.tenant_id, row.to_number)) === 'opted-out') {
-      return this.finish(row, 'suppressed', { reason: 'opted out before the send', errorCode: undefined });
+    const hold = await this.holdOrStop(row, location);
+    if (hold && 'stop' in hold) return this.finish(row, 'suppressed', { reason: hold.stop, errorCode: undefined });
+    if (hold) {
+      // Deferred, never dropped: quiet hours end at a known time.
+      await this.runtime.dataSource.query(
+        `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, due_at = $2, error_reason = 'quiet hours', updated_at = now() WHERE sms_id = $1`,
+        [row.sms_id, hold.deferUntil],
+      );
+      return;
     }
     const t1 = performance.now();
     const wait = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location?.campaignId, brandDailyCap: location?.brandDailyCap });

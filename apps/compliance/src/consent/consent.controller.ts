@@ -1,0 +1,118 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import type { Response } from 'express';
+import { stringify } from 'csv-stringify/sync';
+import { z } from 'zod';
+import { InvalidPhoneNumberError, toE164, type EventEnvelope } from '@textback/contracts';
+import { OnEvent } from '@textback/messaging';
+import { AdminKeyGuard } from '@textback/service-kit';
+import { ComplianceError } from '../errors';
+import { ConsentLedgerService, type ConsentChangeRow } from './consent-ledger.service';
+import { InboundConsentService } from './inbound-consent.service';
+
+@Controller()
+export class ConsentEventsConsumer {
+  constructor(private readonly inbound: InboundConsentService) {}
+
+  @OnEvent('sms.received.v1')
+  onText(@Payload() event: EventEnvelope<'sms.received.v1'>): Promise<void> {
+    return this.inbound.onText(event);
+  }
+
+  @OnEvent('sms.failed.v1')
+  onSendFailed(@Payload() event: EventEnvelope<'sms.failed.v1'>): Promise<void> {
+    return this.inbound.onSendFailed(event);
+  }
+}
+
+const OperatorChange = z.strictObject({
+  actor: z.string().min(1).max(120),
+  reason: z.string().min(1).max(500),
+  source: z.enum(['operator', 'api']).default('operator'),
+  /** Only this business number (per-number scope); omitted: the whole brand. */
+  channelNumber: z.string().optional(),
+});
+
+function e164(value: string, field: string): string {
+  try {
+    return toE164(value);
+  } catch (err) {
+    if (err instanceof InvalidPhoneNumberError) throw new ComplianceError('invalid-request', `${field}: is not a valid phone number`);
+    throw err;
+  }
+}
+
+const view = (r: ConsentChangeRow) => ({
+  seq: Number(r.seq),
+  state: r.state,
+  source: r.source,
+  scope: r.scope,
+  channelNumber: r.channel_number,
+  detail: r.detail,
+  actor: r.actor,
+  reason: r.reason,
+  messageText: r.message_text,
+  textRedacted: r.text_redacted_at !== null,
+  changedAt: r.changed_at.toISOString(),
+});
+
+/** Operators and auditors: a number's state and history, operator changes, and the tenant's export. */
+@Controller('v1/consent')
+@UseGuards(AdminKeyGuard)
+export class ConsentController {
+  constructor(private readonly ledger: ConsentLedgerService) {}
+
+  @Get(':tenantId/export')
+  async export(@Param('tenantId') tenantId: string, @Query('format') format = 'json', @Query('phone') phone: string | undefined, @Res() res: Response): Promise<void> {
+    const rows = (await this.ledger.history(tenantId, phone ? e164(phone, 'phone') : undefined)).map((r) => ({ phoneNumber: r.phone_number, ...view(r) }));
+    if (format === 'csv') {
+      res.type('text/csv').attachment(`consent-${tenantId}.csv`);
+      res.send(stringify(rows, { header: true, columns: ['seq', 'phoneNumber', 'state', 'source', 'scope', 'channelNumber', 'detail', 'actor', 'reason', 'messageText', 'textRedacted', 'changedAt'] }));
+      return;
+    }
+    if (format !== 'json') throw new ComplianceError('invalid-request', 'format: must be csv or json');
+    res.json({ tenantId, changes: rows });
+  }
+
+  @Get(':tenantId/:phone')
+  async state(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Query('channel') channel?: string) {
+    const number = e164(phone, 'phone');
+    const history = await this.ledger.history(tenantId, number);
+    return {
+      tenantId,
+      phoneNumber: number,
+      state: await this.ledger.currentState(tenantId, number, channel ? e164(channel, 'channel') : undefined),
+      history: history.map(view),
+    };
+  }
+
+  @Post(':tenantId/:phone/opt-out')
+  @HttpCode(201)
+  optOut(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Body() body: unknown) {
+    return this.change(tenantId, phone, 'opted-out', body);
+  }
+
+  @Post(':tenantId/:phone/opt-in')
+  @HttpCode(201)
+  optIn(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Body() body: unknown) {
+    return this.change(tenantId, phone, 'opted-in', body);
+  }
+
+  private async change(tenantId: string, phone: string, state: 'opted-in' | 'opted-out', body: unknown) {
+    const parsed = OperatorChange.safeParse(body);
+    if (!parsed.success) throw new ComplianceError('invalid-request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    const number = e164(phone, 'phone');
+    const channel = parsed.data.channelNumber ? e164(parsed.data.channelNumber, 'channelNumber') : undefined;
+    await this.ledger.recordNow({
+      tenantId,
+      phoneNumber: number,
+      state,
+      source: parsed.data.source,
+      scope: channel ? 'number' : 'tenant',
+      channelNumber: channel,
+      actor: parsed.data.actor,
+      reason: parsed.data.reason,
+    });
+    return { tenantId, phoneNumber: number, state };
+  }
+}
