@@ -213,6 +213,7 @@ async function runPipeline(transport: 'kafka' | 'embedded', infra: { kafkaBroker
     env: {
       CALL_EVENTS_SIGNING_SECRET: 'bench-signing-secret-000000',
       ADMIN_API_KEY: 'bench-admin-key-0000000000',
+      SERVICE_API_KEY: 'bench-service-key-000000000',
       PLIVO_AUTH_ID: authId,
       PLIVO_AUTH_TOKEN: authToken,
       PLIVO_API_URL: fakeUrl,

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 export interface DevSecrets {
   CALL_EVENTS_SIGNING_SECRET: string;
   ADMIN_API_KEY: string;
+  SERVICE_API_KEY: string;
   PLIVO_AUTH_ID: string;
   PLIVO_AUTH_TOKEN: string;
 }
@@ -19,6 +20,7 @@ export function devSecrets(dataDir: string, env: Record<string, string | undefin
   const made: DevSecrets = {
     CALL_EVENTS_SIGNING_SECRET: stored.CALL_EVENTS_SIGNING_SECRET ?? randomBytes(24).toString('hex'),
     ADMIN_API_KEY: stored.ADMIN_API_KEY ?? randomBytes(24).toString('hex'),
+    SERVICE_API_KEY: stored.SERVICE_API_KEY ?? randomBytes(24).toString('hex'),
     PLIVO_AUTH_ID: stored.PLIVO_AUTH_ID ?? `MA${randomBytes(9).toString('hex').toUpperCase()}`,
     PLIVO_AUTH_TOKEN: stored.PLIVO_AUTH_TOKEN ?? randomBytes(20).toString('hex'),
   };
@@ -27,6 +29,7 @@ export function devSecrets(dataDir: string, env: Record<string, string | undefin
   return {
     CALL_EVENTS_SIGNING_SECRET: pick('CALL_EVENTS_SIGNING_SECRET'),
     ADMIN_API_KEY: pick('ADMIN_API_KEY'),
+    SERVICE_API_KEY: pick('SERVICE_API_KEY'),
     PLIVO_AUTH_ID: pick('PLIVO_AUTH_ID'),
     PLIVO_AUTH_TOKEN: pick('PLIVO_AUTH_TOKEN'),
   };

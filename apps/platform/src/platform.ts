@@ -42,20 +42,31 @@ export interface RunningPlatform {
 export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform> {
   const broker = o.transport === 'in-process' ? new InProcessBroker({ partitions: 6 }) : undefined;
   const running = new Map<string, RunningService>();
+  const envFor = (name: string, i: number, extra: Record<string, string>) => ({
+    ...o.env,
+    EVENT_TRANSPORT: o.transport,
+    DATABASE_URL: o.databaseUrl,
+    DATABASE_SCHEMA: `${o.schemaPrefix ?? ''}${name.replace(/-/g, '_')}`,
+    DATABASE_POOL_SIZE: o.env['DATABASE_POOL_SIZE'] ?? '4',
+    HTTP_PORT: String(o.basePort === 0 ? 0 : o.basePort + i),
+    ...extra,
+  });
+  const startOne = async (name: string, extra: Record<string, string> = {}): Promise<RunningService | undefined> => {
+    const i = services.findIndex((s) => s.name === name);
+    const definition = services[i];
+    if (!definition || o.without?.includes(name)) return undefined;
+    const service = await definition.start(envFor(name, i, extra), broker ? { inProcessBroker: broker } : {});
+    running.set(name, service);
+    return service;
+  };
   try {
+    // Compliance first: sms-dispatch asks it about consent before every send.
+    const compliance = await startOne('compliance');
+    const complianceUrl = o.env['COMPLIANCE_URL'] ?? compliance?.url;
     await Promise.all(
-      services.map(async ({ name, start }, i) => {
-        if (o.without?.includes(name)) return;
-        const env = {
-          ...o.env,
-          EVENT_TRANSPORT: o.transport,
-          DATABASE_URL: o.databaseUrl,
-          DATABASE_SCHEMA: `${o.schemaPrefix ?? ''}${name.replace(/-/g, '_')}`,
-          DATABASE_POOL_SIZE: o.env['DATABASE_POOL_SIZE'] ?? '4',
-          HTTP_PORT: String(o.basePort === 0 ? 0 : o.basePort + i),
-        };
-        running.set(name, await start(env, broker ? { inProcessBroker: broker } : {}));
-      }),
+      services
+        .filter(({ name }) => name !== 'compliance')
+        .map(({ name }) => startOne(name, complianceUrl ? { COMPLIANCE_URL: complianceUrl } : {})),
     );
   } catch (err) {
     await Promise.allSettled([...running.values()].map((s) => s.stop()));

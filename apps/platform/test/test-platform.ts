@@ -7,6 +7,7 @@ import { plivoApplicationUrls, startPlatform, type RunningPlatform } from '../sr
 export const secrets = {
   CALL_EVENTS_SIGNING_SECRET: 'integration-test-secret-0123',
   ADMIN_API_KEY: 'integration-admin-key-0123456',
+  SERVICE_API_KEY: 'integration-service-key-012345',
   PLIVO_AUTH_ID: 'MATESTACCOUNT0000001',
   PLIVO_AUTH_TOKEN: 'integration-plivo-token-01',
 };

@@ -163,7 +163,8 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
 
   it('records a carrier opt-out (ErrorCode 200) on sms.failed', async () => {
     const caller = newCaller();
-    await t.fake.receiveFromCustomer({ from: caller, to: business, text: 'STOP' });
+    // Opted out at the carrier in a way we never saw (e.g. STOP to another number of the campaign).
+    t.fake.blockAtCarrier(business, caller);
     const played = await call('missed', caller);
     await settled(played.callUuid);
     const { rows } = await t.db.query(`SELECT state, error_code FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`, [played.callUuid]);

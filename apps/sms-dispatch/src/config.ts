@@ -4,6 +4,11 @@ import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const smsDispatchConfigSchema = defineConfig({
   ...plivoConfigShape,
+  /** Where compliance answers "may we text this number now?" just before each send. */
+  COMPLIANCE_URL: z.url().default('http://127.0.0.1:3005'),
+  COMPLIANCE_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
+  /** Bearer key for compliance's `/internal/...` endpoints; from a Secret. */
+  SERVICE_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** This service's URL as Plivo calls it (delivery reports). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),
   /** Per sending number (unregistered US long code: 1 msg/s; plivo.md §2.5). */

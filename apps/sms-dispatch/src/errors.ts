@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type SmsDispatchErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'location-unknown';
+export type SmsDispatchErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'location-unknown' | 'consent-unavailable';
 
 /** The one error class of sms-dispatch; its code decides the HTTP status at the edge. */
 export class SmsDispatchError extends ServiceError<SmsDispatchErrorCode> {
@@ -14,6 +14,7 @@ export class SmsDispatchError extends ServiceError<SmsDispatchErrorCode> {
       case 'replayed':
         return 409;
       case 'location-unknown':
+      case 'consent-unavailable':
         return 503;
     }
   }

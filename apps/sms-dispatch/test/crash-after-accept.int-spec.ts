@@ -29,6 +29,7 @@ describe('sms-dispatch killed after the carrier accepted a text', () => {
         DATABASE_URL: process.env['DATABASE_URL'],
         DATABASE_SCHEMA: `${t.prefix}_sms_dispatch`,
         HTTP_PORT: String(port),
+        COMPLIANCE_URL: t.url('compliance'),
         LOG_LEVEL: 'info',
       },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,7 @@ import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { InvalidPhoneNumberError, toE164, type EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { AdminKeyGuard } from '@textback/service-kit';
+import { AdminKeyGuard, ServiceKeyGuard } from '@textback/service-kit';
 import { ComplianceError } from '../errors';
 import { ConsentLedgerService, type ConsentChangeRow } from './consent-ledger.service';
 import { InboundConsentService } from './inbound-consent.service';
@@ -114,5 +114,21 @@ export class ConsentController {
       reason: parsed.data.reason,
     });
     return { tenantId, phoneNumber: number, state };
+  }
+}
+
+/**
+ * "May we text this number now?" for sms-dispatch, answered from the ledger itself (not a copy),
+ * just before the carrier call.
+ */
+@Controller('internal/v1/consent')
+@UseGuards(ServiceKeyGuard)
+export class ConsentCheckController {
+  constructor(private readonly ledger: ConsentLedgerService) {}
+
+  @Get(':tenantId/:phone')
+  async check(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Query('channel') channel?: string) {
+    const state = await this.ledger.currentState(tenantId, e164(phone, 'phone'), channel ? e164(channel, 'channel') : undefined);
+    return { state, mayText: state !== 'opted-out' };
   }
 }

@@ -4,7 +4,6 @@ import { ExponentialBackoff } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import { Counter, Histogram } from 'prom-client';
 import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
-import { ConsentStates } from '@textback/consent';
 import { maskPhone, type EventEnvelope, type LocationProfile } from '@textback/contracts';
 import { applicableRule, countSegments, nextAllowedTime, recipientOf, renderTextback, type RenderedText } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
@@ -12,6 +11,7 @@ import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
+import { ComplianceClient } from './compliance.client';
 import { SendRateLimits } from './send-rate-limits';
 
 export interface OutboundSmsRow {
@@ -50,13 +50,14 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly backoff: ExponentialBackoff<unknown>;
   private readonly outcomes: Counter<'result'>;
   private readonly stages: Histogram<'stage'>;
+  private readonly consentUnavailable: Counter;
   private timer: NodeJS.Timeout | undefined;
   private working: Promise<void> | undefined;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
-    @Inject(ConsentStates) private readonly consent: ConsentStates,
+    private readonly compliance: ComplianceClient,
   ) {
     const c = runtime.config;
     this.carrier = new PlivoMessaging({ authId: c.PLIVO_AUTH_ID, authToken: c.PLIVO_AUTH_TOKEN, apiUrl: c.PLIVO_API_URL, lookupUrl: c.PLIVO_LOOKUP_URL, timeoutMs: c.PLIVO_TIMEOUT_MS });
@@ -70,6 +71,11 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       name: 'sms_dispatch_carrier_sends_total',
       help: 'Carrier send attempts by result (accepted, refused-retryable, refused, ambiguous).',
       labelNames: ['result'],
+      registers: [runtime.registry],
+    });
+    this.consentUnavailable = new Counter({
+      name: 'sms_dispatch_consent_unavailable_total',
+      help: 'Sends held back because compliance did not answer the consent check (retried later).',
       registers: [runtime.registry],
     });
     this.stages = new Histogram({
@@ -141,7 +147,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       return Date.now() - requested > OPT_OUT_CONFIRMATION_WINDOW_MS ? { stop: 'opt-out confirmation window (5 minutes) passed' } : undefined;
     }
     // HELP is answered whatever the consent state (CTIA); everything else needs it.
-    if (row.purpose !== 'help' && (await this.consent.stateOf(row.tenant_id, row.to_number, row.from_number)) === 'opted-out') {
+    if (row.purpose !== 'help' && !(await this.compliance.mayText(row.tenant_id, row.to_number, row.from_number))) {
       return { stop: 'opted out before the send' };
     }
     const quiet = row.purpose === 'follow-up' || (row.purpose === 'textback' && location?.quietHoursApplyToTextback === true);
@@ -195,7 +201,19 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const t0 = performance.now();
     const location = this.directory.location(row.location_id);
     // Consent is checked again at the last moment: a STOP may have arrived since the decision.
-    const hold = await this.holdOrStop(row, location);
+    let hold: Awaited<ReturnType<DispatchService['holdOrStop']>>;
+    try {
+      hold = await this.holdOrStop(row, location);
+    } catch (err) {
+      if (!(err instanceof SmsDispatchError && err.code === 'consent-unavailable')) throw err;
+      // Fail closed: no answer from compliance, no text; ask again after a backoff.
+      this.consentUnavailable.inc();
+      await this.runtime.dataSource.query(
+        `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $2, due_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now() WHERE sms_id = $1`,
+        [row.sms_id, err.message.slice(0, 200), this.retryDelay(Math.min(row.attempts, 6))],
+      );
+      return;
+    }
     if (hold && 'stop' in hold) return this.finish(row, 'suppressed', { reason: hold.stop, errorCode: undefined });
     if (hold) {
       // Deferred, never dropped: quiet hours end at a known time.
