@@ -84,16 +84,35 @@ export class KafkaTransport implements Transport {
     const admin = await this.adminClient();
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(this.physical(t.name)));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((t) => ({
-        topic: this.physical(t.name),
-        numPartitions: this.options.partitions ?? 3,
-        replicationFactor: this.options.replicationFactor ?? 1,
-        ...(t.compacted ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
-      })),
-    });
+    if (missing.length > 0) {
+      await admin.createTopics({
+        topics: missing.map((t) => ({
+          topic: this.physical(t.name),
+          numPartitions: this.options.partitions ?? 3,
+          replicationFactor: this.options.replicationFactor ?? 1,
+          ...(t.compacted ? { configEntries: [{ name: 'cleanup.policy', value: 'compact' }] } : {}),
+        })),
+      });
+    }
+    await this.waitForLeaders(admin, topics.map((t) => this.physical(t.name)));
+  }
+
+  /**
+   * Until every partition has a leader. kafkajs' own `waitForLeaders` gives up on "This server
+   * does not host this topic-partition", which a busy broker answers right after creating a topic.
+   */
+  private async waitForLeaders(admin: Admin, names: readonly string[], timeoutMs = 60_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
+      try {
+        const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
+        if (topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${names.join(', ')}`);
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
