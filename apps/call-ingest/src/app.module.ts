@@ -6,10 +6,11 @@ import { CallEventsService } from './call-events/call-events.service';
 import { CALL_INGEST_CONFIG, type CallIngestConfig } from './config';
 import { CallEvent1763800100000 } from './migrations/1763800100000-call-event';
 import { PlivoCall1763900300000 } from './migrations/1763900300000-plivo-call';
+import { CallTrace1763900900000 } from './migrations/1763900900000-call-trace';
 import { PlivoVoiceController } from './plivo-voice/plivo-voice.controller';
 import { PlivoVoiceService } from './plivo-voice/plivo-voice.service';
 
-export const callIngestMigrations = [CallEvent1763800100000, LocationDirectory1763900000000, PlivoCall1763900300000];
+export const callIngestMigrations = [CallEvent1763800100000, LocationDirectory1763900000000, PlivoCall1763900300000, CallTrace1763900900000];
 
 /** Voice webhooks and call events in; `call.ended.v1` out. */
 @Module({})

@@ -207,13 +207,14 @@ export class EventBus {
     await context.with(parent, () =>
       tracer.startActiveSpan(
         `process ${topic}`,
-        { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': this.options.transport.kind, 'messaging.destination.name': topic } },
+        { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': this.options.transport.kind, 'messaging.destination.name': topic, 'textback.service': this.options.service } },
         async (span) => {
           const started = process.hrtime.bigint();
           try {
             if (!handler) throw new MalformedEventError(`no handler for ${topic}`);
             const envelope = this.parse(topic, message);
-            await this.handleWithRetries(handler, envelope, parent);
+            // The handler runs inside the consumer span: what it writes (outbox rows) continues this trace.
+            await this.handleWithRetries(handler, envelope, trace.setSpan(parent, span));
             this.metrics?.handled(topic, started);
           } catch (err) {
             span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });

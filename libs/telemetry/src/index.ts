@@ -1,3 +1,4 @@
 export * from './logger';
 export * from './metrics';
 export * from './nest/observability.module';
+export * from './spans';

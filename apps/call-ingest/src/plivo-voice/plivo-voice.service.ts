@@ -5,6 +5,7 @@ import { InvalidPhoneNumberError, maskPhone, toE164, type E164, type LocationPro
 import { classifyPlivoCall, isOpenAt } from '@textback/domain';
 import { addToOutbox } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
@@ -98,7 +99,12 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     return `${base}${path}#${this.runtime.config.PLIVO_CALLBACK_RETRY}`;
   }
 
-  async answer(params: Record<string, string>, nonce: string): Promise<string> {
+  answer(params: Record<string, string>, nonce: string): Promise<string> {
+    // The call's trace starts here; every later webhook of the call continues it.
+    return inSpan('plivo.voice.answer', { service: 'call-ingest', kind: SpanKind.SERVER }, () => this.answerInSpan(params, nonce));
+  }
+
+  private async answerInSpan(params: Record<string, string>, nonce: string): Promise<string> {
     const { callUuid, to } = this.identify(params);
     const location = this.directory.locationOfNumber(to);
     if (!location) {
@@ -112,9 +118,9 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     const dial = open || location.afterHoursCall === 'forward';
     await this.record(callUuid, 'answer', '', nonce, async (tx) => {
       await tx.query(
-        `INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (call_uuid) DO NOTHING`,
-        [callUuid, location.tenantId, location.locationId, to, callerOf(params['From']), dial, dial && location.screenCalls],
+        `INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (call_uuid) DO NOTHING`,
+        [callUuid, location.tenantId, location.locationId, to, callerOf(params['From']), dial, dial && location.screenCalls, activeTraceparent() ?? null],
       );
     });
     return dial ? this.dialXml(location) : this.closedXml(location);
@@ -166,15 +172,17 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   /** Classifies calls whose Dial verdict is overdue (or whose hangup never came). */
   async finalizeOverdue(): Promise<number> {
     const grace = this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS;
-    const due: { call_uuid: string }[] = await this.runtime.dataSource.query(
-      `SELECT call_uuid FROM plivo_call WHERE finalized_at IS NULL
+    const due: { call_uuid: string; traceparent: string | null }[] = await this.runtime.dataSource.query(
+      `SELECT call_uuid, traceparent FROM plivo_call WHERE finalized_at IS NULL
          AND ((hangup_at IS NOT NULL AND hangup_at < now() - make_interval(secs => $1::double precision / 1000))
            OR (dial_action_at IS NOT NULL AND dial_action_at < now() - interval '10 minutes'))
        LIMIT 100`,
       [grace],
     );
-    for (const { call_uuid } of due) {
-      await this.runtime.dataSource.transaction((tx) => this.finalizeIfComplete(tx, call_uuid, true));
+    for (const { call_uuid, traceparent } of due) {
+      await inSpan('call.finalize-overdue', { service: 'call-ingest', parent: traceparent }, () =>
+        this.runtime.dataSource.transaction((tx) => this.finalizeIfComplete(tx, call_uuid, true)),
+      );
     }
     if (due.length > 0) this.runtime.outbox.wake();
     return due.length;
@@ -200,6 +208,14 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
    * its effects. A repeated webhook (Plivo's retry) changes nothing; a reused nonce is a replay.
    */
   private async record(callUuid: string, kind: VoiceWebhookKind, detail: string, nonce: string, effects: (tx: EntityManager) => Promise<void>): Promise<void> {
+    if (kind === 'answer') return this.recordInTransaction(callUuid, kind, detail, nonce, effects);
+    const rows: { traceparent: string | null }[] = await this.runtime.dataSource.query('SELECT traceparent FROM plivo_call WHERE call_uuid = $1', [callUuid]);
+    return inSpan(`plivo.voice.${kind}`, { service: 'call-ingest', kind: SpanKind.SERVER, parent: rows[0]?.traceparent }, () =>
+      this.recordInTransaction(callUuid, kind, detail, nonce, effects),
+    );
+  }
+
+  private async recordInTransaction(callUuid: string, kind: VoiceWebhookKind, detail: string, nonce: string, effects: (tx: EntityManager) => Promise<void>): Promise<void> {
     await this.runtime.dataSource.transaction(async (tx) => {
       const fresh: unknown[] = await tx.query('INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce', [nonce]);
       if (fresh.length === 0) throw new CallIngestError('replayed', 'this request was already received (nonce seen before)');

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { inSpan, SpanKind } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
 import { DispatchService, type OutboundSmsRow } from './dispatch.service';
 
@@ -26,8 +27,18 @@ export class DeliveryReportsService {
     if (!status) throw new SmsDispatchError('invalid-payload', 'Status: missing');
     if (!Number.isSafeInteger(sequence) || sequence < 0) throw new SmsDispatchError('invalid-payload', 'Sequence: must be a non-negative integer');
     const errorCode = params['ErrorCode'] || undefined;
+    // Continue the trace of the send this report is about.
+    const sent: { traceparent: string | null }[] = await this.runtime.dataSource.query(
+      `SELECT traceparent FROM outbound_sms WHERE carrier_message_id = $1 OR sms_id::text = $2 LIMIT 1`,
+      [uuid, sendId ?? ''],
+    );
+    const duplicate = await inSpan('plivo.delivery-report', { service: 'sms-dispatch', kind: SpanKind.SERVER, parent: sent[0]?.traceparent, attributes: { 'textback.sms.status': status } }, () => this.apply(uuid, status, sequence, errorCode, sendId, nonce));
+    this.runtime.outbox.wake();
+    return { duplicate };
+  }
 
-    const duplicate = await this.runtime.dataSource.transaction(async (tx) => {
+  private apply(uuid: string, status: string, sequence: number, errorCode: string | undefined, sendId: string | undefined, nonce: string): Promise<boolean> {
+    return this.runtime.dataSource.transaction(async (tx) => {
       const fresh: unknown[] = await tx.query('INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce', [nonce]);
       if (fresh.length === 0) throw new SmsDispatchError('replayed', 'this request was already received (nonce seen before)');
       const first: unknown[] = await tx.query(
@@ -55,7 +66,5 @@ export class DeliveryReportsService {
       }
       return false;
     });
-    this.runtime.outbox.wake();
-    return { duplicate };
   }
 }

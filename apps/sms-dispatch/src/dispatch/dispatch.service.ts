@@ -8,6 +8,7 @@ import { maskPhone, type EventEnvelope, type LocationProfile } from '@textback/c
 import { applicableRule, countSegments, nextAllowedTime, recipientOf, renderTextback, type RenderedText } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
@@ -32,6 +33,7 @@ export interface OutboundSmsRow {
   last_sequence: string;
   purpose: 'textback' | 'help' | 'opt-out-confirmation' | 'operator' | 'follow-up';
   requested_at: Date | null;
+  traceparent: string | null;
 }
 
 /** An opt-out may be confirmed by one text within 5 minutes (compliance.md), not later. */
@@ -118,9 +120,9 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const text = this.textFor(location);
     await handleOnce(this.runtime.dataSource, 'sms-dispatch.textback-requested', event.metadata.id, async (tx) => {
       await tx.query(
-        `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11) ON CONFLICT (location_id, call_id) DO NOTHING`,
-        [randomUUID(), r.textbackId, r.tenantId, r.locationId, r.callId, r.from, r.to, text.body, text.segments, text.encoding, r.sendAfter],
+        `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, traceparent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
+        [randomUUID(), r.textbackId, r.tenantId, r.locationId, r.callId, r.from, r.to, text.body, text.segments, text.encoding, r.sendAfter, activeTraceparent() ?? null],
       );
     });
     this.kick();
@@ -132,9 +134,9 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const text = countSegments(r.text);
     await handleOnce(this.runtime.dataSource, 'sms-dispatch.reply-requested', event.metadata.id, async (tx) => {
       await tx.query(
-        `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now(), $10, $11) ON CONFLICT (location_id, call_id) DO NOTHING`,
-        [randomUUID(), r.tenantId, r.locationId, r.replyId, r.from, r.to, r.text, text.segments, text.encoding, r.purpose, r.requestedAt],
+        `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at, traceparent)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now(), $10, $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
+        [randomUUID(), r.tenantId, r.locationId, r.replyId, r.from, r.to, r.text, text.segments, text.encoding, r.purpose, r.requestedAt, activeTraceparent() ?? null],
       );
     });
     this.kick();
@@ -193,7 +195,13 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       );
       const rows = (claimed as unknown as [OutboundSmsRow[], number])[0] ?? [];
       if (rows.length === 0) return;
-      await Promise.all(rows.map((row) => (row.state === 'unknown' ? this.reconcile(row) : this.send(row))));
+      await Promise.all(
+        rows.map((row) =>
+          inSpan(row.state === 'unknown' ? 'sms.reconcile' : 'sms.send', { service: 'sms-dispatch', parent: row.traceparent, attributes: { 'textback.sms.purpose': row.purpose } }, () =>
+            row.state === 'unknown' ? this.reconcile(row) : this.send(row),
+          ),
+        ),
+      );
     }
   }
 
@@ -233,7 +241,11 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       return;
     }
     const t2 = performance.now();
-    const result = await this.carrier.send({ from: row.from_number, to: row.to_number, text: row.body ?? '', statusUrl: this.statusCallbackUrl(row.sms_id) });
+    const result = await inSpan('plivo.message.create', { service: 'sms-dispatch', kind: SpanKind.CLIENT, attributes: { 'textback.sms.segments': row.segments } }, async (span) => {
+      const r = await this.carrier.send({ from: row.from_number, to: row.to_number, text: row.body ?? '', statusUrl: this.statusCallbackUrl(row.sms_id) });
+      span.setAttribute('textback.carrier.result', r.kind);
+      return r;
+    });
     this.outcomes.inc({ result: result.kind === 'refused' ? (result.retryable ? 'refused-retryable' : 'refused') : result.kind });
     const t3 = performance.now();
     await this.settle(row, result);
@@ -308,9 +320,11 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   async accept(row: Pick<OutboundSmsRow, 'sms_id'>, messageUuid: string, tx?: EntityManager): Promise<void> {
     const run = async (m: EntityManager): Promise<void> => {
       const updated: [OutboundSmsRow[], number] = await m.query(
-        `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $2, error_reason = NULL, updated_at = now()
+        // From here on the message's reports continue the trace of the send that got it accepted.
+        `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $2, error_reason = NULL, updated_at = now(),
+           traceparent = COALESCE($3, traceparent)
          WHERE sms_id = $1 AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
-        [row.sms_id, messageUuid],
+        [row.sms_id, messageUuid, activeTraceparent() ?? null],
       );
       const sent = updated[0][0];
       if (!sent) return;

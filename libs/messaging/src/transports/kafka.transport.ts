@@ -86,6 +86,7 @@ export class KafkaTransport implements Transport {
     const missing = topics.filter((t) => !existing.has(this.physical(t.name)));
     if (missing.length > 0) {
       await admin.createTopics({
+        waitForLeaders: false, // see waitForLeaders below
         topics: missing.map((t) => ({
           topic: this.physical(t.name),
           numPartitions: this.options.partitions ?? 3,
