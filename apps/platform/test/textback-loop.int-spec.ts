@@ -279,4 +279,19 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     );
     expect(rows[0]!.delay).toBeCloseTo(1, 1);
   });
+
+  it('exposes the pipeline metrics on /metrics, with no phone number in any label', async () => {
+    const metricsOf = async (service: string): Promise<string> => (await fetch(`${t.url(service)}/metrics`)).text();
+    const expected: Record<string, RegExp[]> = {
+      'call-ingest': [/call_ingest_calls_ended_total\{outcome="no-answer"/, /call_ingest_http_requests_total\{method="POST",route="\/v1\/plivo\/voice\/hangup",status="200"/, /call_ingest_http_request_duration_seconds_bucket/, /call_ingest_webhook_signature_failures_total\{route="\/v1\/plivo\/voice\/answer"/],
+      decision: [/decision_textbacks_total\{outcome="requested",reason="none"/, /decision_textbacks_total\{outcome="suppressed",reason="spam-caller"/, /decision_consumer_handled_total\{topic="call.ended.v1"/, /decision_consumer_lag\{topic="call.ended.v1"[^}]*\} \d+/],
+      'sms-dispatch': [/sms_dispatch_texts_total\{outcome="delivered",purpose="textback"/, /sms_dispatch_time_to_text_seconds_bucket/, /sms_dispatch_send_stage_seconds_bucket\{[^}]*stage="carrier"/, /sms_dispatch_carrier_sends_total\{result="accepted"/, /sms_dispatch_delivery_reports_total\{status="failed",error_code="200"/, /sms_dispatch_consumer_lag\{topic="textback.requested.v1"/],
+      compliance: [/compliance_consumer_dead_lettered_total|compliance_consumer_handled_total/],
+    };
+    for (const [service, patterns] of Object.entries(expected)) {
+      const text = await metricsOf(service);
+      for (const p of patterns) expect(text).toMatch(p);
+      expect(text).not.toMatch(/\+?1404555\d{4}/);
+    }
+  });
 });

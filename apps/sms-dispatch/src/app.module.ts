@@ -10,9 +10,10 @@ import { DispatchService } from './dispatch/dispatch.service';
 import { OutboundSms1763900400000 } from './migrations/1763900400000-outbound-sms';
 import { OutboundPurpose1763900700000 } from './migrations/1763900700000-outbound-purpose';
 import { SendTrace1763900950000 } from './migrations/1763900950000-send-trace';
+import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-at';
 
 // consent_state (the earlier local copy of consent) stays in the schema's history; sends now ask compliance.
-export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consentStateMigrations, OutboundSms1763900400000, OutboundPurpose1763900700000, SendTrace1763900950000];
+export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consentStateMigrations, OutboundSms1763900400000, OutboundPurpose1763900700000, SendTrace1763900950000, CallEndedAt1763900960000];
 
 /** Sends requested text-backs through Plivo exactly once and ingests their delivery reports. */
 @Module({})

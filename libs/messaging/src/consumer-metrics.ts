@@ -1,4 +1,4 @@
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 /** `<service>_consumer_*` metrics, labelled by topic only (bounded, never personal data). */
 export class ConsumerMetrics {
@@ -7,8 +7,21 @@ export class ConsumerMetrics {
   private readonly deadLetteredTotal: Counter<'topic'>;
   private readonly duration: Histogram<'topic' | 'outcome'>;
 
-  constructor(registry: Registry, prefix: string) {
+  constructor(registry: Registry, prefix: string, lag?: () => Promise<Map<string, number>>) {
     const p = prefix.replace(/[^a-zA-Z0-9_]/g, '_');
+    if (lag) {
+      // Read at scrape time from the broker (committed offsets vs. log end), per subscribed topic.
+      new Gauge({
+        name: `${p}_consumer_lag`,
+        help: 'Events published but not yet committed by this service, per topic',
+        labelNames: ['topic'],
+        registers: [registry],
+        async collect() {
+          const byTopic = await lag().catch(() => new Map<string, number>());
+          for (const [topic, value] of byTopic) this.set({ topic }, value);
+        },
+      });
+    }
     this.handledTotal = new Counter({ name: `${p}_consumer_handled_total`, help: 'Events handled successfully', labelNames: ['topic'], registers: [registry] });
     this.failedTotal = new Counter({ name: `${p}_consumer_failed_total`, help: 'Handler attempts that failed (each retry counts)', labelNames: ['topic'], registers: [registry] });
     this.deadLetteredTotal = new Counter({ name: `${p}_consumer_dead_lettered_total`, help: 'Events parked on a dead-letter topic', labelNames: ['topic'], registers: [registry] });

@@ -87,7 +87,9 @@ export class EventBus {
   constructor(private readonly options: EventBusOptions) {
     this.retry = { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, ...options.retry };
     this.metrics = options.registry
-      ? new ConsumerMetrics(options.registry, options.metricPrefix ?? options.service)
+      ? new ConsumerMetrics(options.registry, options.metricPrefix ?? options.service, () =>
+          this.handlers.size > 0 ? this.options.transport.consumerLag(this.options.service, this.subscribedTopics()) : Promise.resolve(new Map()),
+        )
       : undefined;
   }
 

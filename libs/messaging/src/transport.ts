@@ -46,6 +46,8 @@ export interface Transport {
   /** Creates topics ahead of use (brokers here never auto-create). */
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   isReady(): Promise<boolean>;
+  /** Messages not yet committed by `groupId`, per (logical) topic. */
+  consumerLag(groupId: string, topics: readonly string[]): Promise<Map<string, number>>;
   close(): Promise<void>;
 }
 

@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
-import { ObservabilityModule } from '@textback/telemetry';
+import { httpMetricsMiddleware, ObservabilityModule } from '@textback/telemetry';
 import { EventBusServer, type InProcessBroker } from '@textback/messaging';
 import { ServiceErrorFilter } from './errors';
 import type { BaseConfig } from './config';
@@ -20,6 +20,7 @@ export async function startService(module: Type | DynamicModule, runtime: Servic
   // rawBody: webhook signatures are computed over the exact bytes received.
   const app = await NestFactory.create(module, { logger: nestLogger(runtime), rawBody: true });
   app.useGlobalFilters(new ServiceErrorFilter());
+  app.use(httpMetricsMiddleware(runtime.registry, runtime.service));
   app.connectMicroservice({ strategy: new EventBusServer(runtime.bus) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   runtime.outbox.start();

@@ -3,3 +3,4 @@ export * from './errors';
 export * from './runtime';
 export * from './bootstrap';
 export * from './admin-key.guard';
+export * from './service-metrics';

@@ -2,3 +2,4 @@ export * from './logger';
 export * from './metrics';
 export * from './nest/observability.module';
 export * from './spans';
+export * from './http-metrics';

@@ -1,7 +1,7 @@
 import { Controller, Header, HttpCode, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
 import { isRejection, readPlivoPost, type PlivoWebhook } from '@textback/carrier-plivo';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { RUNTIME, webhookSignatureFailures, type ServiceRuntime } from '@textback/service-kit';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
 import { PlivoVoiceService } from './plivo-voice.service';
@@ -62,7 +62,10 @@ export class PlivoVoiceController {
       authToken: c.PLIVO_AUTH_TOKEN,
       mainAccountToken: c.PLIVO_MAIN_ACCOUNT_TOKEN,
     });
-    if (isRejection(hook)) throw new CallIngestError('invalid-signature', hook.reason);
+    if (isRejection(hook)) {
+      webhookSignatureFailures(this.runtime.registry, this.runtime.service).inc({ route: req.path });
+      throw new CallIngestError('invalid-signature', hook.reason);
+    }
     return hook;
   }
 }

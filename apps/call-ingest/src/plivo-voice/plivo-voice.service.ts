@@ -4,7 +4,7 @@ import type { EntityManager } from 'typeorm';
 import { InvalidPhoneNumberError, maskPhone, toE164, type E164, type LocationProfile } from '@textback/contracts';
 import { classifyPlivoCall, isOpenAt } from '@textback/domain';
 import { addToOutbox } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { CallIngestConfig } from '../config';
@@ -246,6 +246,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       ...(call.hangup_source ? { hangupSource: call.hangup_source } : {}),
     });
     await tx.query('UPDATE plivo_call SET outcome = $2, finalized_at = now() WHERE call_uuid = $1', [callUuid, outcome]);
+    counterOf(this.runtime.registry, 'call_ingest_calls_ended_total', 'Calls to business numbers by how they ended (the top of the funnel)', ['outcome']).inc({ outcome });
     if (!call.caller_number) {
       this.runtime.logger.info({ callUuid, outcome }, 'call ended without a caller id: nobody to text');
       return;

@@ -4,7 +4,7 @@ import { ConsentStates } from '@textback/consent';
 import type { EventEnvelope } from '@textback/contracts';
 import { decideTextback, type TextbackContext, type TextbackDecision } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { LineTypesService } from './line-types.service';
 
@@ -80,6 +80,10 @@ export class TextbackDecisionsService {
         }, causation);
       }
     });
-    if (handled) this.runtime.outbox.wake();
+    if (handled) {
+      counterOf(this.runtime.registry, 'decision_textbacks_total', 'Text-back decisions by outcome and suppression reason', ['outcome', 'reason'])
+        .inc({ outcome: decision.outcome, reason: decision.outcome === 'suppressed' ? decision.reason : 'none' });
+      this.runtime.outbox.wake();
+    }
   }
 }

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
 import { DispatchService, type OutboundSmsRow } from './dispatch.service';
 
 const FINAL_FAILURES = new Set(['failed', 'undelivered', 'rejected']);
+const KNOWN_STATUSES = new Set(['queued', 'sent', 'delivered', 'undelivered', 'failed', 'rejected', 'read']);
 
 /**
  * Plivo delivery reports (plivo.md §3): recorded once per (MessageUUID, Sequence); a report
@@ -27,6 +28,8 @@ export class DeliveryReportsService {
     if (!status) throw new SmsDispatchError('invalid-payload', 'Status: missing');
     if (!Number.isSafeInteger(sequence) || sequence < 0) throw new SmsDispatchError('invalid-payload', 'Sequence: must be a non-negative integer');
     const errorCode = params['ErrorCode'] || undefined;
+    counterOf(this.runtime.registry, 'sms_dispatch_delivery_reports_total', 'Carrier delivery reports by status and error code', ['status', 'error_code'])
+      .inc({ status: KNOWN_STATUSES.has(status) ? status : 'other', error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none' });
     // Continue the trace of the send this report is about.
     const sent: { traceparent: string | null }[] = await this.runtime.dataSource.query(
       `SELECT traceparent FROM outbound_sms WHERE carrier_message_id = $1 OR sms_id::text = $2 LIMIT 1`,

@@ -4,7 +4,7 @@ import type { Request } from 'express';
 import { isRejection, readPlivoPost } from '@textback/carrier-plivo';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { RUNTIME, webhookSignatureFailures, type ServiceRuntime } from '@textback/service-kit';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 import { DeliveryReportsService } from './delivery-reports.service';
@@ -42,7 +42,10 @@ export class DeliveryReportsController {
       authToken: c.PLIVO_AUTH_TOKEN,
       mainAccountToken: c.PLIVO_MAIN_ACCOUNT_TOKEN,
     });
-    if (isRejection(hook)) throw new SmsDispatchError('invalid-signature', hook.reason);
+    if (isRejection(hook)) {
+      webhookSignatureFailures(this.runtime.registry, this.runtime.service).inc({ route: req.path });
+      throw new SmsDispatchError('invalid-signature', hook.reason);
+    }
     return { received: true, ...(await this.reports.receive(hook.params, sendId, hook.nonce)) };
   }
 }

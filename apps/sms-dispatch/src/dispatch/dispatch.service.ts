@@ -34,6 +34,7 @@ export interface OutboundSmsRow {
   purpose: 'textback' | 'help' | 'opt-out-confirmation' | 'operator' | 'follow-up';
   requested_at: Date | null;
   traceparent: string | null;
+  call_ended_at: Date | null;
 }
 
 /** An opt-out may be confirmed by one text within 5 minutes (compliance.md), not later. */
@@ -53,6 +54,8 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly outcomes: Counter<'result'>;
   private readonly stages: Histogram<'stage'>;
   private readonly consentUnavailable: Counter;
+  private readonly texts: Counter<'outcome' | 'purpose'>;
+  private readonly timeToText: Histogram;
   private timer: NodeJS.Timeout | undefined;
   private working: Promise<void> | undefined;
 
@@ -73,6 +76,18 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       name: 'sms_dispatch_carrier_sends_total',
       help: 'Carrier send attempts by result (accepted, refused-retryable, refused, ambiguous).',
       labelNames: ['result'],
+      registers: [runtime.registry],
+    });
+    this.texts = new Counter({
+      name: 'sms_dispatch_texts_total',
+      help: 'Texts by outcome (sent = accepted by the carrier, delivered, failed, suppressed) and purpose',
+      labelNames: ['outcome', 'purpose'],
+      registers: [runtime.registry],
+    });
+    this.timeToText = new Histogram({
+      name: 'sms_dispatch_time_to_text_seconds',
+      help: 'From the end of a missed call to the carrier accepting its text-back',
+      buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900],
       registers: [runtime.registry],
     });
     this.consentUnavailable = new Counter({
@@ -120,9 +135,9 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const text = this.textFor(location);
     await handleOnce(this.runtime.dataSource, 'sms-dispatch.textback-requested', event.metadata.id, async (tx) => {
       await tx.query(
-        `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, traceparent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
-        [randomUUID(), r.textbackId, r.tenantId, r.locationId, r.callId, r.from, r.to, text.body, text.segments, text.encoding, r.sendAfter, activeTraceparent() ?? null],
+        `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, traceparent, call_ended_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13) ON CONFLICT (location_id, call_id) DO NOTHING`,
+        [randomUUID(), r.textbackId, r.tenantId, r.locationId, r.callId, r.from, r.to, text.body, text.segments, text.encoding, r.sendAfter, activeTraceparent() ?? null, r.callEndedAt],
       );
     });
     this.kick();
@@ -328,6 +343,8 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       );
       const sent = updated[0][0];
       if (!sent) return;
+      this.texts.inc({ outcome: 'sent', purpose: sent.purpose });
+      if (sent.purpose === 'textback' && sent.call_ended_at) this.timeToText.observe((Date.now() - sent.call_ended_at.getTime()) / 1000);
       await addToOutbox(m, 'sms.sent.v1', `${sent.location_id}:${sent.to_number}`, {
         ...this.smsFields(sent),
         carrierMessageId: messageUuid,
@@ -350,6 +367,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       );
       const done = updated[0][0];
       if (!done) return;
+      this.texts.inc({ outcome: 'delivered', purpose: done.purpose });
       await addToOutbox(m, 'sms.delivered.v1', `${done.location_id}:${done.to_number}`, {
         ...this.smsFields(done),
         carrierMessageId: messageUuid,
@@ -370,6 +388,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       );
       const done = updated[0][0];
       if (!done) return;
+      this.texts.inc({ outcome: state, purpose: done.purpose });
       await addToOutbox(m, 'sms.failed.v1', `${done.location_id}:${done.to_number}`, {
         ...this.smsFields(done),
         ...(done.carrier_message_id ? { carrierMessageId: done.carrier_message_id } : {}),

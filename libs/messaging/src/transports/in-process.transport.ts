@@ -49,6 +49,10 @@ export class InProcessBroker {
     return this.logs.get(topic)?.[partition]?.[offset];
   }
 
+  endOffset(topic: string, partition: number): number {
+    return this.logs.get(topic)?.[partition]?.length ?? 0;
+  }
+
   committedOffset(groupId: string, topic: string, partition: number): number {
     return this.committed.get(`${groupId}|${topic}|${partition}`) ?? 0;
   }
@@ -131,6 +135,19 @@ export class InProcessTransport implements Transport {
 
   async isReady(): Promise<boolean> {
     return true;
+  }
+
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<Map<string, number>> {
+    const lag = new Map<string, number>();
+    for (const logical of topics) {
+      const topic = this.physical(logical);
+      let behind = 0;
+      for (let p = 0; p < this.broker.partitions; p++) {
+        behind += Math.max(0, this.broker.endOffset(topic, p) - this.broker.committedOffset(groupId, topic, p));
+      }
+      lag.set(logical, behind);
+    }
+    return lag;
   }
 
   close(): Promise<void> {

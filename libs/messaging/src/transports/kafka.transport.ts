@@ -116,6 +116,23 @@ export class KafkaTransport implements Transport {
     }
   }
 
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<Map<string, number>> {
+    const admin = await this.adminClient();
+    const lag = new Map<string, number>();
+    const committed = await admin.fetchOffsets({ groupId: `${this.options.topicPrefix ?? ''}${groupId}`, topics: topics.map((t) => this.physical(t)) });
+    for (const logical of topics) {
+      const ends = await admin.fetchTopicOffsets(this.physical(logical));
+      const mine = committed.find((c) => c.topic === this.physical(logical))?.partitions ?? [];
+      let behind = 0;
+      for (const end of ends) {
+        const at = Number(mine.find((p) => p.partition === end.partition)?.offset ?? '-1');
+        behind += Math.max(0, Number(end.high) - (at < 0 ? Number(end.low) : at));
+      }
+      lag.set(logical, behind);
+    }
+    return lag;
+  }
+
   async send(messages: readonly OutgoingMessage[]): Promise<void> {
     await this.connect();
     const byTopic = new Map<string, OutgoingMessage[]>();
