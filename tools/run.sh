@@ -61,8 +61,9 @@ case "$cmd" in
   lint)      npx nx show projects >/dev/null && exec npx eslint --ignore-pattern '**/lint-fixtures/**' apps libs tools "$@" ;;
   kafka)     run_ts tools/kafka/start.ts ;;
   plivo-fake) run_ts libs/plivo-fake/src/main.ts ;;
-  typecheck) exec npx tsc -p tsconfig.json --noEmit "$@" ;;
+  dashboards) SWC_NODE_PROJECT="$root/tools/dashboards/src/tsconfig.json" run_ts tools/dashboards/src/generate.ts "$@" ;;
+  typecheck) npx tsc -p tsconfig.json --noEmit "$@" && exec npx tsc -p tools/dashboards/src/tsconfig.json --noEmit ;;
   serve)     run_ts "apps/$1/src/main.ts" "${@:2}" ;;
   exec)      exec "$@" ;;
-  *) echo "usage: tools/run.sh start|test|bench|simulate|lint|typecheck|kafka|plivo-fake|serve <app>|exec <cmd>" >&2; exit 2 ;;
+  *) echo "usage: tools/run.sh start|test|bench|simulate|lint|typecheck|kafka|plivo-fake|dashboards [--check]|serve <app>|exec <cmd>" >&2; exit 2 ;;
 esac

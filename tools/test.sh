@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
+# The dashboards generator resolves the Grafana SDK's subpath exports (node16 resolution).
+npx tsc -p tools/dashboards/src/tsconfig.json --noEmit
 echo "== lint"
 # The boundary rule reads Nx's project graph; build it first (no daemon, no cloud).
 npx nx reset >/dev/null 2>&1 || true

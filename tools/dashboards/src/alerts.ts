@@ -1,0 +1,46 @@
+/** Prometheus alert rules as typed data (a PrometheusRule's `spec`). */
+export interface AlertRule {
+  readonly alert: string;
+  readonly expr: string;
+  readonly for: string;
+  readonly labels: { readonly severity: 'page' | 'ticket' };
+  readonly annotations: { readonly summary: string; readonly description: string };
+}
+
+export const alertRules: readonly AlertRule[] = [
+  {
+    alert: 'TextbackTimeToTextSlow',
+    expr: 'histogram_quantile(0.95, sum by (le) (rate(sms_dispatch_time_to_text_seconds_bucket[10m]))) > 60',
+    for: '10m',
+    labels: { severity: 'page' },
+    annotations: { summary: 'Missed callers wait more than a minute for their text (p95)', description: 'p95 from call end to the carrier accepting the text-back is {{ $value | humanizeDuration }}.' },
+  },
+  {
+    alert: 'TextbackDeadLettersGrowing',
+    expr: 'sum by (service, topic) (increase({__name__=~".+_consumer_dead_lettered_total"}[15m])) > 0',
+    for: '0m',
+    labels: { severity: 'ticket' },
+    annotations: { summary: 'Events are being dead-lettered', description: '{{ $labels.service }} parked events from {{ $labels.topic }} on its dead-letter topic.' },
+  },
+  {
+    alert: 'TextbackConsumerLagHigh',
+    expr: 'max by (service, topic) ({__name__=~".+_consumer_lag"}) > 1000',
+    for: '10m',
+    labels: { severity: 'page' },
+    annotations: { summary: 'A consumer is falling behind', description: '{{ $labels.service }} is {{ $value }} events behind on {{ $labels.topic }}.' },
+  },
+  {
+    alert: 'TextbackCarrierErrorRateHigh',
+    expr: 'sum(rate(sms_dispatch_carrier_sends_total{result!="accepted"}[10m])) / sum(rate(sms_dispatch_carrier_sends_total[10m])) > 0.1',
+    for: '10m',
+    labels: { severity: 'page' },
+    annotations: { summary: 'More than 10% of carrier sends fail', description: 'Carrier send failure ratio is {{ $value | humanizePercentage }}.' },
+  },
+  {
+    alert: 'TextbackWebhookSignatureFailures',
+    expr: 'sum by (service) (rate({__name__=~".+_webhook_signature_failures_total"}[5m])) > 0.2',
+    for: '5m',
+    labels: { severity: 'ticket' },
+    annotations: { summary: 'Webhooks with bad signatures are arriving', description: '{{ $labels.service }} refuses {{ $value }} webhooks/s for bad or missing signatures: a misconfigured token or forged traffic.' },
+  },
+];
