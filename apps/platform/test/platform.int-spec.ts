@@ -1,5 +1,6 @@
 import type { Client } from 'pg';
 import { signCallEvent } from '@textback/call-ingest';
+import { eventually } from '@textback/testing';
 import type { RunningPlatform } from '../src/platform';
 import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
@@ -69,8 +70,12 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
     expect(res.status).toBe(202);
     expect(await res.json()).toEqual({ accepted: true, duplicate: false });
     expect(await decisionOf('missed-1')).toEqual({ outcome: 'requested', reason: null });
-    const { rows } = await db.query(`SELECT topic FROM "${prefix}_decision".outbox_message WHERE published_at IS NOT NULL`);
-    expect(rows.map((r: { topic: string }) => r.topic)).toContain('textback.requested.v1');
+    // The decision and its event commit together; the relay publishes it right after.
+    const published = await eventually(async () => {
+      const { rows } = await db.query<{ topic: string }>(`SELECT topic FROM "${prefix}_decision".outbox_message WHERE published_at IS NOT NULL`);
+      return rows.some((r) => r.topic === 'textback.requested.v1') ? rows : undefined;
+    }, { what: 'textback.requested.v1 to be published' });
+    expect(published.map((r) => r.topic)).toContain('textback.requested.v1');
   });
 
   it('suppresses an answered call with its reason', async () => {
