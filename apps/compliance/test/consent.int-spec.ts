@@ -134,4 +134,34 @@ describe('consent on Kafka + PostgreSQL', () => {
     const { history } = await consentOf(caller);
     expect(history).toEqual([expect.objectContaining({ state: 'opted-out', source: 'keyword', messageText: null })]);
   });
+
+  it('scopes an opt-out to the number it was sent to when the tenant says so', async () => {
+    const gateway = t.url('gateway');
+    expect((await fetch(`${gateway}/v1/admin/tenants/corner-plumbing`, { method: 'PUT', headers: admin, body: JSON.stringify({ brandName: 'Corner Plumbing', vertical: 'plumbing', optOutScope: 'number' }) })).status).toBe(201);
+    const created = await fetch(`${gateway}/v1/admin/tenants/corner-plumbing/locations/decatur`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ name: 'Decatur', businessNumbers: ['+14705550181', '+14705550182'], forwardTo: '+14705550189', timezone: 'America/New_York' }),
+    });
+    expect(created.status).toBe(201);
+    await eventually(async () => {
+      for (const service of ['call-ingest', 'decision', 'compliance']) {
+        const { rows } = await t.db.query(`SELECT 1 FROM ${t.schema(service)}.location_directory WHERE location_id = 'decatur'`);
+        if (rows.length === 0) return false;
+      }
+      return true;
+    }, { what: 'the new location everywhere' });
+    const caller = newCaller();
+    await t.fake.receiveFromCustomer({ from: caller, to: '+14705550181', text: 'STOP' });
+    await eventually(async () => {
+      const { rows } = await t.db.query(`SELECT channel_number FROM ${t.schema('decision')}.consent_state WHERE phone_number = $1`, [caller]);
+      return (rows[0] as { channel_number: string } | undefined)?.channel_number === '+14705550181';
+    }, { what: 'the per-number opt-out in decision' });
+    const other = await missedCall(caller, '+14705550182');
+    expect(other.decision).toEqual({ outcome: 'requested', reason: null });
+    const same = await missedCall(caller, '+14705550181');
+    expect(same.decision).toEqual({ outcome: 'suppressed', reason: 'opted-out' });
+    const res = await fetch(`${t.url('compliance')}/v1/consent/corner-plumbing/${encodeURIComponent(caller)}?channel=${encodeURIComponent('+14705550182')}`, { headers: admin });
+    expect(await res.json()).toMatchObject({ state: 'no-record', history: [expect.objectContaining({ scope: 'number', channelNumber: '+14705550181' })] });
+  });
 });

@@ -79,6 +79,8 @@ export const LocationProfile = z.object({
   quietHoursApplyToTextback: z.boolean().optional(),
   /** Send our own opt-out confirmation (off by default: Plivo already sends one). */
   confirmOptOut: z.boolean().optional(),
+  /** The tenant's own, stricter, sending window in the recipient's time (it can only tighten the law's). */
+  quietHours: z.object({ start: clock, end: clock }).optional(),
   updatedAt: z.iso.datetime({ offset: true }),
 });
 export type LocationProfile = z.infer<typeof LocationProfile>;

@@ -35,6 +35,7 @@ export const TenantRequest = z.strictObject({
   optOutScope: z.enum(['tenant', 'number']).default('tenant'),
   quietHoursApplyToTextback: z.boolean().default(false),
   confirmOptOut: z.boolean().default(false),
+  quietHours: z.object({ start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/), end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/) }).optional(),
 });
 export type TenantSettings = z.infer<typeof TenantRequest>;
 

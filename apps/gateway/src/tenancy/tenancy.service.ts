@@ -153,6 +153,7 @@ export class TenancyService {
       optOutScope: tenant.optOutScope ?? 'tenant',
       quietHoursApplyToTextback: tenant.quietHoursApplyToTextback ?? false,
       confirmOptOut: tenant.confirmOptOut ?? false,
+      ...(tenant.quietHours ? { quietHours: tenant.quietHours } : {}),
       updatedAt: updatedAt.toISOString(),
     });
   }

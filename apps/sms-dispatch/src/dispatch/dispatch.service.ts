@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { Counter, Histogram } from 'prom-client';
 import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
 import { maskPhone, type EventEnvelope, type LocationProfile } from '@textback/contracts';
-import { applicableRule, countSegments, nextAllowedTime, recipientOf, renderTextback, type RenderedText } from '@textback/domain';
+import { applicableRule, countSegments, frequencyCapDeferral, nextAllowedTime, recipientOf, renderTextback, type RenderedText } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
@@ -170,8 +170,18 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const quiet = row.purpose === 'follow-up' || (row.purpose === 'textback' && location?.quietHoursApplyToTextback === true);
     if (quiet) {
       const recipient = recipientOf(row.to_number, location?.timezone ?? 'America/New_York');
-      const next = nextAllowedTime(new Date(), recipient, applicableRule(recipient));
+      const rule = applicableRule(recipient, location?.quietHours ? { name: 'tenant', ...location.quietHours } : undefined);
+      const next = nextAllowedTime(new Date(), recipient, rule);
       if (next.getTime() > Date.now()) return { deferUntil: next };
+      if (rule.maxPer24h !== undefined) {
+        const recent: { at: Date }[] = await this.runtime.dataSource.query(
+          `SELECT updated_at AS at FROM outbound_sms WHERE tenant_id = $1 AND to_number = $2 AND state IN ('accepted', 'delivered')
+             AND updated_at > now() - interval '24 hours'`,
+          [row.tenant_id, row.to_number],
+        );
+        const capped = frequencyCapDeferral(recent.map((r) => r.at), rule, new Date());
+        if (capped) return { deferUntil: nextAllowedTime(capped, recipient, rule) };
+      }
     }
     return undefined;
   }

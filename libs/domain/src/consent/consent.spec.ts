@@ -1,7 +1,7 @@
 import { helpReply } from './help-reply';
 import { keywordIntent, normaliseKeyword } from './keywords';
 import { readPlainWords } from './plain-words';
-import { applicableRule, nextAllowedTime, recipientOf } from './quiet-hours';
+import { applicableRule, frequencyCapDeferral, nextAllowedTime, recipientOf } from './quiet-hours';
 
 describe('keywords', () => {
   const optOuts = ['STOP', 'STOPALL', 'STOP ALL', 'UNSUBSCRIBE', 'UNSUB', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT', 'OPT OUT'];
@@ -116,5 +116,16 @@ describe('quiet hours', () => {
     expect(nextAllowedTime(new Date('2026-03-08T04:00:00Z'), atlanta, rule).toISOString()).toBe('2026-03-08T12:00:00.000Z');
     // Sat 31 Oct 2026 22:00 EDT → Sun 1 Nov 08:00 EST (clocks went back at 02:00) = 13:00Z.
     expect(nextAllowedTime(new Date('2026-11-01T02:00:00Z'), atlanta, rule).toISOString()).toBe('2026-11-01T13:00:00.000Z');
+  });
+
+  it('caps Florida, Oklahoma and Maryland recipients at 3 messages per 24 h, deferring the fourth', () => {
+    const miami = applicableRule(recipientOf('+13055550101', 'America/New_York'));
+    const atlanta = applicableRule(recipientOf('+14045550101', 'America/New_York'));
+    const now = new Date('2026-11-23T18:00:00Z');
+    const sent = ['2026-11-22T19:00:00Z', '2026-11-23T09:00:00Z', '2026-11-23T15:00:00Z'].map((d) => new Date(d));
+    expect(frequencyCapDeferral(sent, miami, now)?.toISOString()).toBe('2026-11-23T19:00:00.000Z');
+    expect(frequencyCapDeferral(sent.slice(1), miami, now)).toBeUndefined();
+    expect(frequencyCapDeferral([new Date('2026-11-22T17:00:00Z'), ...sent.slice(1)], miami, now)).toBeUndefined(); // one is older than 24 h
+    expect(frequencyCapDeferral(sent, atlanta, now)).toBeUndefined(); // no cap outside those states
   });
 });

@@ -68,3 +68,16 @@ export function nextAllowedTime(at: Date, recipient: Recipient, rule: QuietHours
   const day = hhmm < rule.start ? local : local.plus({ days: 1 });
   return day.set({ hour: h, minute: m, second: 0, millisecond: 0 }).toJSDate();
 }
+
+/**
+ * The frequency cap (e.g. 3 per 24 h on the same subject in FL/OK/MD): undefined when another
+ * message may go now, else when the oldest of the last `maxPer24h` leaves the 24-hour window.
+ */
+export function frequencyCapDeferral(sentAt: readonly Date[], rule: QuietHoursRule, now: Date): Date | undefined {
+  if (rule.maxPer24h === undefined) return undefined;
+  const dayAgo = now.getTime() - 86_400_000;
+  const recent = sentAt.map((d) => d.getTime()).filter((t) => t > dayAgo).sort((a, b) => a - b);
+  if (recent.length < rule.maxPer24h) return undefined;
+  const oldestCounted = recent[recent.length - rule.maxPer24h] ?? recent[0] ?? now.getTime();
+  return new Date(oldestCounted + 86_400_000);
+}
