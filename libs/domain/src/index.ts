@@ -3,3 +3,4 @@ export * from './call-classification';
 export * from './business-hours';
 export * from './textback-message';
 export * from './consent';
+export * from './qualification';

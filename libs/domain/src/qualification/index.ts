@@ -1,0 +1,2 @@
+export * from './vertical-rules';
+export * from './qualifier';
