@@ -1,21 +1,24 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { ADMIN_API_KEY, AdminKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { ConversationConfig } from './config';
 import { InboundSmsController } from './inbound-sms/inbound-sms.controller';
 import { InboundSmsService } from './inbound-sms/inbound-sms.service';
 import { InboundMessage1763900500000 } from './migrations/1763900500000-inbound-message';
+import { Threads1763901000000 } from './migrations/1763901000000-threads';
+import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
+import { ThreadsService } from './threads/threads.service';
 
-export const conversationMigrations = [LocationDirectory1763900000000, InboundMessage1763900500000];
+export const conversationMigrations = [LocationDirectory1763900000000, InboundMessage1763900500000, Threads1763901000000];
 
-/** Inbound texts today; threads, leads and the operator inbox are issue 5. */
+/** Inbound texts, threads, leads and their qualification, emergency routing, the operator inbox. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ConversationConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
-      controllers: [InboundSmsController, ...directory.controllers],
-      providers: [InboundSmsService, ...directory.providers],
+      controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, ...directory.controllers],
+      providers: [InboundSmsService, ThreadsService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
     });
   }
 }

@@ -4,6 +4,8 @@ import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const conversationConfigSchema = defineConfig({
   PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,
+  /** Bearer key of the operator inbox API; from a Secret. */
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   PLIVO_MAIN_ACCOUNT_TOKEN: plivoConfigShape.PLIVO_MAIN_ACCOUNT_TOKEN,
   /** This service's URL as Plivo calls it (the application's message_url). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),

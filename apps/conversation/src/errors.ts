@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type ConversationErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed';
+export type ConversationErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'not-found';
 
 /** The one error class of conversation; its code decides the HTTP status at the edge. */
 export class ConversationError extends ServiceError<ConversationErrorCode> {
@@ -13,6 +13,8 @@ export class ConversationError extends ServiceError<ConversationErrorCode> {
         return 401;
       case 'replayed':
         return 409;
+      case 'not-found':
+        return 404;
     }
   }
 }

@@ -73,10 +73,18 @@ const SmsBase = z.object({
   at: Timestamp,
 });
 
+export const SmsPurpose = z.enum(['textback', 'help', 'opt-out-confirmation', 'operator', 'follow-up', 'auto-response', 'on-call-alert']);
+export type SmsPurpose = z.infer<typeof SmsPurpose>;
+
 export const SmsSentV1 = SmsBase.extend({
   segments: z.number().int().positive(),
   encoding: z.enum(['GSM-7', 'UCS-2']),
   cost: Money.optional(),
+  /** What the text said and why it was sent: the conversation thread shows it. */
+  text: z.string().max(1600).optional(),
+  purpose: SmsPurpose.optional(),
+  /** The call a text-back answers, or the reply request id. */
+  sourceId: z.string().max(128).optional(),
 });
 export type SmsSentV1 = z.infer<typeof SmsSentV1>;
 
@@ -132,7 +140,30 @@ export const SmsReplyRequestedV1 = z.object({
   to: E164,
   text: z.string().min(1).max(1600),
   /** Responses to the customer's own message go at once; follow-ups respect quiet hours and consent. */
-  purpose: z.enum(['help', 'opt-out-confirmation', 'operator', 'follow-up']),
+  purpose: SmsPurpose.exclude(['textback']),
   requestedAt: Timestamp,
 });
 export type SmsReplyRequestedV1 = z.infer<typeof SmsReplyRequestedV1>;
+
+export const LeadStatus = z.enum(['new', 'engaged', 'qualified', 'booked', 'lost']);
+export type LeadStatus = z.infer<typeof LeadStatus>;
+
+/** A lead's whole current state on every change (CRM sync and reporting read it). */
+export const LeadChangedV1 = z.object({
+  leadId: z.uuid(),
+  tenantId: TenantId,
+  locationId: LocationId,
+  threadId: z.uuid(),
+  callId: z.string().optional(),
+  customerNumber: E164,
+  status: LeadStatus,
+  serviceType: z.string().max(64).optional(),
+  urgent: z.boolean(),
+  emergency: z.string().max(64).optional(),
+  zip: z.string().max(10).optional(),
+  requestedTime: Timestamp.optional(),
+  value: Money.optional(),
+  version: z.number().int().positive(),
+  changedAt: Timestamp,
+});
+export type LeadChangedV1 = z.infer<typeof LeadChangedV1>;

@@ -69,6 +69,11 @@ export const LocationProfile = z.object({
   sendDelaySeconds: z.number().int().min(0).max(3600),
   spamNumbers: z.array(E164).max(10_000),
   averageTicket: Money.optional(),
+  /** Who is told at once about an emergency (an SMS, and a webhook when set). */
+  onCallNumber: E164.optional(),
+  onCallWebhookUrl: z.url().optional(),
+  /** Automatic follow-up questions per conversation, one at a time, before a person takes over. */
+  maxFollowUpQuestions: z.number().int().min(0).max(5).optional(),
   /** 10DLC campaign the business numbers are registered under (carrier throughput is per campaign). */
   campaignId: z.string().max(64).optional(),
   /** The brand's daily text cap across all its locations (carrier daily limits). */

@@ -6,6 +6,7 @@ import {
   SmsFailedV1,
   SmsReceivedV1,
   SmsReplyRequestedV1,
+  LeadChangedV1,
   SmsSentV1,
   TextbackRequestedV1,
   TextbackSuppressedV1,
@@ -25,6 +26,7 @@ export const topics = {
   'sms.failed.v1': { schema: SmsFailedV1, key: 'locationId:to' },
   'sms.received.v1': { schema: SmsReceivedV1, key: 'locationId:from' },
   'sms.reply-requested.v1': { schema: SmsReplyRequestedV1, key: 'locationId:to' },
+  'lead.changed.v1': { schema: LeadChangedV1, key: 'leadId' },
   'consent.changed.v1': { schema: ConsentChangedV1, key: 'tenantId:phoneNumber' },
   /** The whole profile of a location on every change; compacted, keyed by location. */
   'location.configured.v1': { schema: LocationProfile, key: 'locationId', compacted: true },

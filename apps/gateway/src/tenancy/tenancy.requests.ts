@@ -56,6 +56,9 @@ export const LocationRequest = z.strictObject({
   sendDelaySeconds: z.number().int().min(0).max(3600).default(0),
   spamNumbers: z.array(PhoneInput).max(10_000).default([]),
   averageTicket: Money.optional(),
+  onCallNumber: PhoneInput.optional(),
+  onCallWebhookUrl: z.url().optional(),
+  maxFollowUpQuestions: z.number().int().min(0).max(5).default(2),
 });
 export type LocationSettings = z.infer<typeof LocationRequest>;
 

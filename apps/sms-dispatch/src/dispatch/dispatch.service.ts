@@ -4,7 +4,7 @@ import { ExponentialBackoff } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import { Counter, Histogram } from 'prom-client';
 import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
-import { maskPhone, type EventEnvelope, type LocationProfile } from '@textback/contracts';
+import { maskPhone, type EventEnvelope, type LocationProfile, type SmsPurpose } from '@textback/contracts';
 import { applicableRule, countSegments, frequencyCapDeferral, nextAllowedTime, recipientOf, renderTextback, type RenderedText } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
@@ -31,7 +31,7 @@ export interface OutboundSmsRow {
   sending_started_at: Date | null;
   carrier_message_id: string | null;
   last_sequence: string;
-  purpose: 'textback' | 'help' | 'opt-out-confirmation' | 'operator' | 'follow-up';
+  purpose: SmsPurpose;
   requested_at: Date | null;
   traceparent: string | null;
   call_ended_at: Date | null;
@@ -360,6 +360,9 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
         carrierMessageId: messageUuid,
         segments: sent.segments,
         encoding: sent.encoding,
+        ...(sent.body ? { text: sent.body } : {}),
+        purpose: sent.purpose,
+        sourceId: sent.call_id,
         at: new Date().toISOString(),
       });
     };

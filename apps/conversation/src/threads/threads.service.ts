@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope, LeadStatus, LocationProfile, SmsPurpose } from '@textback/contracts';
+import { keywordIntent, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
+import { addToOutbox, handleOnce } from '@textback/persistence';
+import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { LocationDirectory } from '@textback/tenancy';
+import { ConversationError } from '../errors';
+
+export interface ThreadRow {
+  thread_id: string;
+  tenant_id: string;
+  location_id: string;
+  customer_number: string;
+  call_id: string | null;
+  status: 'open' | 'closed';
+  urgent: boolean;
+  automation: boolean;
+  follow_ups_asked: number;
+  on_call_notified_at: Date | null;
+  assigned_to: string | null;
+  first_customer_reply_at: Date | null;
+  first_human_reply_at: Date | null;
+  created_at: Date;
+  last_message_at: Date;
+}
+
+export interface LeadRow {
+  lead_id: string;
+  thread_id: string;
+  tenant_id: string;
+  location_id: string;
+  call_id: string | null;
+  customer_number: string;
+  status: LeadStatus;
+  service_type: string | null;
+  urgent: boolean;
+  emergency: string | null;
+  zip: string | null;
+  requested_time: Date | null;
+  value_minor: string | null;
+  currency: string | null;
+  version: number;
+}
+
+const first = <T>(rows: unknown): T | undefined => (Array.isArray(rows) ? (Array.isArray(rows[0]) ? (rows[0] as T[])[0] : (rows as T[])[0]) : undefined);
+
+/**
+ * Threads and leads. Every text to or from a customer lands in the thread of its location and
+ * number; a texted missed call makes a lead; replies are qualified by the vertical's rules while
+ * automation is on (at most the location's number of follow-up questions, one at a time), and
+ * an emergency alerts the on-call contact at once. A human reply or an opt-out ends automation.
+ */
+@Injectable()
+export class ThreadsService {
+  private readonly qualifier: LeadQualifier = new RulesQualifier();
+
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+  ) {}
+
+  async onSent(event: EventEnvelope<'sms.sent.v1'>): Promise<void> {
+    const s = event.payload;
+    if (s.purpose === 'on-call-alert') return; // to staff, not a customer conversation
+    await this.once('conversation.sms-sent', event, async (tx) => {
+      const thread = await this.threadFor(tx, s.tenantId, s.locationId, s.to, s.purpose === 'textback' ? s.sourceId : undefined);
+      await tx.query(
+        `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
+         VALUES ($1, $2, 'outbound', $3, $4, $5, 'sent', $6) ON CONFLICT (message_id) DO NOTHING`,
+        [s.smsId, thread.thread_id, s.purpose === 'operator' ? 'operator' : 'automation', s.purpose ?? null, s.text ?? null, s.at],
+      );
+      await tx.query('UPDATE thread SET last_message_at = greatest(last_message_at, $2) WHERE thread_id = $1', [thread.thread_id, s.at]);
+      // Every texted missed call is a lead, reply or not.
+      if (s.purpose === 'textback' || s.purpose === undefined) await this.leadFor(tx, thread, 'new');
+    });
+  }
+
+  async onDeliveryChange(smsId: string, status: 'delivered' | 'failed'): Promise<void> {
+    await this.runtime.dataSource.query('UPDATE thread_message SET status = $2 WHERE message_id = $1', [smsId, status]);
+  }
+
+  async onReceived(event: EventEnvelope<'sms.received.v1'>): Promise<void> {
+    const m = event.payload;
+    const location = this.directory.location(m.locationId);
+    await this.once('conversation.sms-received', event, async (tx) => {
+      const thread = await this.threadFor(tx, m.tenantId, m.locationId, m.from, undefined);
+      await tx.query(
+        `INSERT INTO thread_message (message_id, thread_id, direction, author, body, status, at)
+         VALUES ($1, $2, 'inbound', 'customer', $3, 'received', $4) ON CONFLICT (message_id) DO NOTHING`,
+        [m.carrierMessageId, thread.thread_id, m.text, m.receivedAt],
+      );
+      await tx.query(
+        'UPDATE thread SET last_message_at = greatest(last_message_at, $2), first_customer_reply_at = coalesce(first_customer_reply_at, $2), status = $3 WHERE thread_id = $1',
+        [thread.thread_id, m.receivedAt, 'open'],
+      );
+      // Consent keywords belong to compliance; an opt-out also ends automation here.
+      const keyword = keywordIntent(m.text, false);
+      if (keyword === 'opt-out' || m.carrierIntent === 'optout') {
+        await tx.query('UPDATE thread SET automation = false WHERE thread_id = $1', [thread.thread_id]);
+        return;
+      }
+      if (keyword) return;
+      const lead = await this.leadFor(tx, thread, 'engaged');
+      if (!location || !thread.automation) {
+        if (lead.status === 'new') await this.saveLead(tx, lead, { status: 'engaged' });
+        return;
+      }
+      await this.qualifyReply(tx, thread, lead, location, m.text);
+    });
+  }
+
+  /** An opt-out anywhere in the brand ends automation in that customer's threads. */
+  async onConsentChanged(event: EventEnvelope<'consent.changed.v1'>): Promise<void> {
+    const c = event.payload;
+    if (c.state !== 'opted-out') return;
+    await this.runtime.dataSource.query('UPDATE thread SET automation = false WHERE tenant_id = $1 AND customer_number = $2', [c.tenantId, c.phoneNumber]);
+  }
+
+  private async qualifyReply(tx: EntityManager, thread: ThreadRow, lead: LeadRow, location: LocationProfile, text: string): Promise<void> {
+    const q: Qualification = this.qualifier.qualify({ text, vertical: location.vertical, timezone: location.timezone, now: new Date() });
+    const merged = {
+      serviceType: lead.service_type ?? q.serviceType ?? null,
+      urgent: lead.urgent || q.urgent,
+      emergency: lead.emergency ?? q.emergency ?? null,
+      zip: q.zip ?? lead.zip,
+      requestedTime: q.requestedTime ?? lead.requested_time,
+    };
+    const qualified = merged.serviceType !== null && (merged.zip !== null || merged.requestedTime !== null || merged.urgent);
+    await this.saveLead(tx, lead, {
+      status: lead.status === 'booked' ? 'booked' : qualified ? 'qualified' : 'engaged',
+      service_type: merged.serviceType,
+      urgent: merged.urgent,
+      emergency: merged.emergency,
+      zip: merged.zip,
+      requested_time: merged.requestedTime,
+    });
+    if (merged.urgent) await tx.query('UPDATE thread SET urgent = true WHERE thread_id = $1', [thread.thread_id]);
+
+    if (q.emergency && !thread.on_call_notified_at) {
+      await tx.query('UPDATE thread SET on_call_notified_at = now() WHERE thread_id = $1', [thread.thread_id]);
+      if (location.onCallNumber) {
+        await this.requestText(tx, location, location.onCallNumber, `URGENT ${location.brandName} ${location.locationName}: ${q.emergency.replace(/-/g, ' ')}. Customer ${thread.customer_number} wrote: "${text.slice(0, 300)}"`, 'on-call-alert');
+      }
+      await this.requestText(tx, location, thread.customer_number, "Thanks, this sounds urgent. We've alerted our on-call team and someone will call you shortly to help.", 'auto-response');
+      if (location.onCallWebhookUrl) this.notifyWebhookAfterCommit(location.onCallWebhookUrl, { threadId: thread.thread_id, leadId: lead.lead_id, tenantId: location.tenantId, locationId: location.locationId, emergency: q.emergency });
+      return;
+    }
+    const max = location.maxFollowUpQuestions ?? 2;
+    if (thread.follow_ups_asked >= max) return;
+    const question =
+      merged.serviceType === null ? 'What do you need help with?' : merged.zip === null && !merged.urgent ? "What's the ZIP code where you need us?" : merged.requestedTime === null ? 'When would you like us to come out?' : undefined;
+    if (!question) return;
+    await tx.query('UPDATE thread SET follow_ups_asked = follow_ups_asked + 1 WHERE thread_id = $1', [thread.thread_id]);
+    await this.requestText(tx, location, thread.customer_number, question, 'follow-up');
+  }
+
+  private async requestText(tx: EntityManager, location: LocationProfile, to: string, text: string, purpose: Exclude<SmsPurpose, 'textback'>): Promise<void> {
+    await addToOutbox(tx, 'sms.reply-requested.v1', `${location.locationId}:${to}`, {
+      replyId: randomUUID(),
+      tenantId: location.tenantId,
+      locationId: location.locationId,
+      from: location.businessNumbers[0] as never,
+      to: to as never,
+      text,
+      purpose,
+      requestedAt: new Date().toISOString(),
+    });
+  }
+
+  /** The on-call webhook, after the commit, retried with backoff; a failure is logged, the SMS alert stands. */
+  private notifyWebhookAfterCommit(url: string, body: object): void {
+    const policy = retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }) });
+    setImmediate(() => {
+      void policy
+        .execute(async () => {
+          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'emergency', ...body, at: new Date().toISOString() }), signal: AbortSignal.timeout(5_000) });
+          if (!res.ok) throw new Error(`on-call webhook answered ${res.status}`);
+        })
+        .catch((err: unknown) => this.runtime.logger.error({ err: String(err) }, 'on-call webhook failed after retries'));
+    });
+  }
+
+  // ---- the operator inbox ----
+
+  async list(filter: { tenantId: string; locationId?: string; status?: string; urgent?: boolean }): Promise<(ThreadRow & { lead_status: string | null })[]> {
+    return this.runtime.dataSource.query(
+      `SELECT t.*, l.status AS lead_status FROM thread t LEFT JOIN lead l ON l.thread_id = t.thread_id
+       WHERE t.tenant_id = $1 AND ($2::text IS NULL OR t.location_id = $2) AND ($3::text IS NULL OR t.status = $3) AND ($4::boolean IS NULL OR t.urgent = $4)
+       ORDER BY t.urgent DESC, t.last_message_at DESC LIMIT 200`,
+      [filter.tenantId, filter.locationId ?? null, filter.status ?? null, filter.urgent ?? null],
+    );
+  }
+
+  async get(threadId: string): Promise<{ thread: ThreadRow; lead: LeadRow | undefined; messages: unknown[] }> {
+    const thread = first<ThreadRow>(await this.runtime.dataSource.query('SELECT * FROM thread WHERE thread_id = $1', [threadId]));
+    if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
+    const lead = first<LeadRow>(await this.runtime.dataSource.query('SELECT * FROM lead WHERE thread_id = $1', [threadId]));
+    const messages: unknown[] = await this.runtime.dataSource.query(
+      'SELECT message_id, direction, author, purpose, body, status, at FROM thread_message WHERE thread_id = $1 ORDER BY at, message_id',
+      [threadId],
+    );
+    return { thread, lead, messages };
+  }
+
+  /** A person replies as the business number: automation on this thread ends. */
+  async reply(threadId: string, author: string, text: string): Promise<{ replyRequested: true }> {
+    const { thread } = await this.get(threadId);
+    const location = this.directory.location(thread.location_id);
+    if (!location) throw new ConversationError('not-found', `location ${thread.location_id} is not configured`);
+    await this.runtime.dataSource.transaction(async (tx) => {
+      await tx.query(
+        `UPDATE thread SET automation = false, assigned_to = coalesce(assigned_to, $2), first_human_reply_at = coalesce(first_human_reply_at, now()), status = 'open' WHERE thread_id = $1`,
+        [threadId, author],
+      );
+      await this.requestText(tx, location, thread.customer_number, text, 'operator');
+    });
+    this.runtime.outbox.wake();
+    return { replyRequested: true };
+  }
+
+  async assign(threadId: string, assignee: string): Promise<void> {
+    await this.get(threadId);
+    await this.runtime.dataSource.query('UPDATE thread SET assigned_to = $2 WHERE thread_id = $1', [threadId, assignee]);
+  }
+
+  async close(threadId: string): Promise<void> {
+    await this.get(threadId);
+    await this.runtime.dataSource.query(`UPDATE thread SET status = 'closed', automation = false WHERE thread_id = $1`, [threadId]);
+  }
+
+  async book(threadId: string, value: { amountMinor: number; currency: string }): Promise<LeadRow> {
+    const { thread } = await this.get(threadId);
+    const saved = await this.runtime.dataSource.transaction(async (tx) => {
+      const lead = await this.leadFor(tx, thread, 'engaged');
+      return this.saveLead(tx, lead, { status: 'booked', value_minor: String(value.amountMinor), currency: value.currency });
+    });
+    this.runtime.outbox.wake();
+    return saved;
+  }
+
+  // ---- storage ----
+
+  private async once(consumer: string, event: { metadata: { id: string } }, work: (tx: EntityManager) => Promise<void>): Promise<void> {
+    const handled = await handleOnce(this.runtime.dataSource, consumer, event.metadata.id, work);
+    if (handled) this.runtime.outbox.wake();
+  }
+
+  private async threadFor(tx: EntityManager, tenantId: string, locationId: string, customer: string, callId: string | undefined): Promise<ThreadRow> {
+    await tx.query(
+      `INSERT INTO thread (thread_id, tenant_id, location_id, customer_number, call_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (location_id, customer_number) DO UPDATE SET call_id = coalesce(EXCLUDED.call_id, thread.call_id)`,
+      [randomUUID(), tenantId, locationId, customer, callId ?? null],
+    );
+    const thread = first<ThreadRow>(await tx.query('SELECT * FROM thread WHERE location_id = $1 AND customer_number = $2 FOR UPDATE', [locationId, customer]));
+    if (!thread) throw new Error('thread vanished');
+    return thread;
+  }
+
+  private async leadFor(tx: EntityManager, thread: ThreadRow, status: LeadStatus): Promise<LeadRow> {
+    const existing = first<LeadRow>(await tx.query('SELECT * FROM lead WHERE thread_id = $1 FOR UPDATE', [thread.thread_id]));
+    if (existing) return existing;
+    const rows: unknown = await tx.query(
+      `INSERT INTO lead (lead_id, thread_id, tenant_id, location_id, call_id, customer_number, status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [randomUUID(), thread.thread_id, thread.tenant_id, thread.location_id, thread.call_id, thread.customer_number, status],
+    );
+    const lead = first<LeadRow>(rows);
+    if (!lead) throw new Error('lead not created');
+    await this.publishLead(tx, lead);
+    return lead;
+  }
+
+  private async saveLead(tx: EntityManager, lead: LeadRow, change: Partial<Omit<LeadRow, 'lead_id' | 'thread_id' | 'version'>>): Promise<LeadRow> {
+    const next = { ...lead, ...change };
+    const rows: unknown = await tx.query(
+      `UPDATE lead SET status = $2, service_type = $3, urgent = $4, emergency = $5, zip = $6, requested_time = $7, value_minor = $8, currency = $9,
+         version = version + 1, updated_at = now() WHERE lead_id = $1 RETURNING *`,
+      [lead.lead_id, next.status, next.service_type, next.urgent, next.emergency, next.zip, next.requested_time, next.value_minor, next.currency],
+    );
+    const saved = first<LeadRow>(rows);
+    if (!saved) throw new Error('lead vanished');
+    await this.publishLead(tx, saved);
+    return saved;
+  }
+
+  private async publishLead(tx: EntityManager, l: LeadRow): Promise<void> {
+    await addToOutbox(tx, 'lead.changed.v1', l.lead_id, {
+      leadId: l.lead_id,
+      tenantId: l.tenant_id as never,
+      locationId: l.location_id as never,
+      threadId: l.thread_id,
+      ...(l.call_id ? { callId: l.call_id } : {}),
+      customerNumber: l.customer_number as never,
+      status: l.status,
+      ...(l.service_type ? { serviceType: l.service_type } : {}),
+      urgent: l.urgent,
+      ...(l.emergency ? { emergency: l.emergency } : {}),
+      ...(l.zip ? { zip: l.zip } : {}),
+      ...(l.requested_time ? { requestedTime: new Date(l.requested_time).toISOString() } : {}),
+      ...(l.value_minor !== null && l.currency ? { value: { amountMinor: Number(l.value_minor), currency: l.currency } } : {}),
+      version: l.version,
+      changedAt: new Date().toISOString(),
+    });
+  }
+}

@@ -1,0 +1,138 @@
+import { createServer, type Server } from 'node:http';
+import { DateTime } from 'luxon';
+import { playCall, type FakeMessage } from '@textback/plivo-fake';
+import { eventually } from '@textback/testing';
+import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+
+interface ThreadView {
+  thread: { thread_id: string; urgent: boolean; automation: boolean; first_human_reply_at: string | null; follow_ups_asked: number };
+  lead?: { status: string; service_type: string | null; urgent: boolean; emergency: string | null; zip: string | null; requested_time: string | null; value_minor: string | null };
+  messages: { direction: string; author: string; purpose: string | null; body: string | null; status: string }[];
+}
+
+/** Replies become leads and reach people: threads, qualification, emergencies, the inbox, on Kafka + PostgreSQL. */
+describe('conversations and leads on Kafka + PostgreSQL', () => {
+  let t: TestPlatform;
+  let hookServer: Server;
+  const hooks: unknown[] = [];
+  const atlantaNorth = '+14045550100';
+  const onCall = '+14045550178';
+  let next = 4000 + Math.floor(Math.random() * 5000);
+  const newCaller = (): string => `+1770555${String(next++).padStart(4, '0')}`;
+  const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' };
+
+  beforeAll(async () => {
+    hookServer = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        hooks.push(JSON.parse(body));
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', () => r()));
+    t = await startTestPlatform({ transport: 'kafka', name: 'conversation' });
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.stop();
+    await new Promise((r) => hookServer.close(r));
+  });
+
+  const textsTo = (n: string): FakeMessage[] => t.fake.sentTo(n);
+  async function missedAndTexted(caller: string, to = atlantaNorth): Promise<void> {
+    await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from: caller, to, scenario: 'missed' });
+    await eventually(() => textsTo(caller).find((m) => m.status === 'delivered'), { what: `the text-back to ${caller}` });
+  }
+  async function threadOf(caller: string): Promise<ThreadView> {
+    const list = (await (await fetch(`${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac`, { headers: admin })).json()) as { thread_id: string; customer_number: string }[];
+    const row = list.find((r) => r.customer_number === caller);
+    if (!row) throw new Error(`no thread for ${caller}`);
+    return (await (await fetch(`${t.url('conversation')}/v1/inbox/threads/${row.thread_id}`, { headers: admin })).json()) as ThreadView;
+  }
+  const until = <T>(what: string, check: (v: ThreadView) => T | undefined | false, caller: string) =>
+    eventually(async () => {
+      const v = await threadOf(caller).catch(() => undefined);
+      return v ? check(v) : undefined;
+    }, { what });
+
+  it('qualifies "AC is out and it\'s 95 degrees, 30301, can someone come today?" as an urgent HVAC lead and alerts on-call', async () => {
+    const caller = newCaller();
+    await missedAndTexted(caller);
+    const lead = await until('the lead', (v) => v.lead?.status === 'new' && v.lead, caller);
+    expect(lead.status).toBe('new'); // a texted missed call is a lead even before any reply
+    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: "AC is out and it's 95 degrees, 30301, can someone come today?" });
+    const qualified = await until('qualification', (v) => v.lead?.status === 'qualified' && v, caller);
+    expect(qualified.lead).toMatchObject({ service_type: 'cooling', urgent: true, emergency: 'no-cooling-in-heat', zip: '30301' });
+    expect(qualified.thread.urgent).toBe(true);
+    const alert = await eventually(() => textsTo(onCall).find((m) => m.text.includes(caller)), { what: 'the on-call alert' });
+    expect(alert.text).toContain('URGENT Cool Breeze Heating & Air Atlanta North');
+    const told = await eventually(() => textsTo(caller).find((m) => m.text.includes('someone will call you shortly')), { what: 'the customer told help is coming' });
+    expect(told.from).toBe('14045550100');
+    // Urgent threads come first in the inbox.
+    const list = (await (await fetch(`${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac&urgent=true`, { headers: admin })).json()) as { customer_number: string }[];
+    expect(list.map((r) => r.customer_number)).toContain(caller);
+  });
+
+  it('reads a requested time in the location\'s zone, asking one question at a time', async () => {
+    const caller = newCaller();
+    await missedAndTexted(caller);
+    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: 'Looking for a furnace tune-up' });
+    const asked = await until('a follow-up question', (v) => v.messages.filter((m) => m.purpose === 'follow-up').length === 1 && v, caller);
+    expect(asked.messages.find((m) => m.purpose === 'follow-up')?.body).toBe("What's the ZIP code where you need us?");
+    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: '30305, tomorrow at 9am works' });
+    const booked = await until('the requested time', (v) => (v.lead?.requested_time ? v.lead : undefined), caller);
+    const expected = DateTime.now().setZone('America/New_York').plus({ days: 1 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+    expect(new Date(booked.requested_time!).toISOString()).toBe(expected.toUTC().toISO());
+    expect(booked).toMatchObject({ status: 'qualified', service_type: 'heating', zip: '30305' });
+  });
+
+  it('stops automatic questions once a person replies, and books the lead with its value', async () => {
+    const caller = newCaller();
+    await missedAndTexted(caller);
+    const { thread } = await threadOf(caller);
+    const reply = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread.thread_id}/reply`, { method: 'POST', headers: admin, body: JSON.stringify({ author: 'dana', text: 'Hi, Dana here from Cool Breeze. How can I help?' }) });
+    expect(reply.status).toBe(202);
+    await eventually(() => textsTo(caller).find((m) => m.text.startsWith('Hi, Dana here') && m.status === 'delivered'), { what: 'the human reply at the carrier' });
+    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: 'My heat pump is making noise' });
+    const after = await until('the customer reply in the thread', (v) => v.messages.some((m) => m.body === 'My heat pump is making noise') && v, caller);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const settled = await threadOf(caller);
+    expect(settled.thread.automation).toBe(false);
+    expect(settled.thread.first_human_reply_at).not.toBeNull();
+    expect(settled.messages.filter((m) => m.purpose === 'follow-up')).toEqual([]);
+    expect(after.messages.map((m) => m.author)).toEqual(['automation', 'operator', 'customer']);
+
+    const book = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread.thread_id}/book`, { method: 'POST', headers: admin, body: JSON.stringify({ value: { amountMinor: 52000, currency: 'USD' } }) });
+    expect(book.status).toBe(201);
+    const booked = await until('booked', (v) => v.lead?.status === 'booked' && v.lead, caller);
+    expect(booked.value_minor).toBe('52000');
+    const published = await eventually(async () => {
+      const { rows } = await t.db.query<{ payload: { status: string; value?: { amountMinor: number } } }>(
+        `SELECT payload FROM ${t.schema('conversation')}.outbox_message WHERE topic = 'lead.changed.v1' AND published_at IS NOT NULL AND payload->>'customerNumber' = $1 ORDER BY seq DESC LIMIT 1`,
+        [caller],
+      );
+      return rows[0]?.payload.status === 'booked' ? rows[0] : undefined;
+    }, { what: 'lead.changed.v1 booked' });
+    expect(published.payload.value).toEqual({ amountMinor: 52000, currency: 'USD' });
+  });
+
+  it('calls the on-call webhook of a location that has one', async () => {
+    const port = (hookServer.address() as { port: number }).port;
+    const put = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/atlanta-south`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ name: 'Atlanta South', businessNumbers: ['+14045550110'], forwardTo: '+14045550191', timezone: 'America/New_York', onCallNumber: onCall, onCallWebhookUrl: `http://127.0.0.1:${port}/on-call` }),
+    });
+    expect(put.status).toBe(200);
+    await eventually(async () => {
+      const { rows } = await t.db.query<{ profile: { onCallWebhookUrl?: string } }>(`SELECT profile FROM ${t.schema('conversation')}.location_directory WHERE location_id = 'atlanta-south'`);
+      return rows[0]?.profile.onCallWebhookUrl !== undefined;
+    }, { what: 'conversation to see the webhook' });
+    const caller = newCaller();
+    await missedAndTexted(caller, '+14045550110');
+    await t.fake.receiveFromCustomer({ from: caller, to: '+14045550110', text: 'I smell gas in the basement' });
+    const hook = await eventually(() => hooks.find((h) => (h as { emergency?: string }).emergency === 'gas-smell'), { what: 'the webhook' });
+    expect(hook).toMatchObject({ type: 'emergency', tenantId: 'cool-breeze-hvac', locationId: 'atlanta-south' });
+  });
+});
