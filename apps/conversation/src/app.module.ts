@@ -6,10 +6,13 @@ import { InboundSmsController } from './inbound-sms/inbound-sms.controller';
 import { InboundSmsService } from './inbound-sms/inbound-sms.service';
 import { InboundMessage1763900500000 } from './migrations/1763900500000-inbound-message';
 import { Threads1763901000000 } from './migrations/1763901000000-threads';
+import { CrmSync1763901100000 } from './migrations/1763901100000-crm-sync';
+import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
+import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
 import { ThreadsService } from './threads/threads.service';
 
-export const conversationMigrations = [LocationDirectory1763900000000, InboundMessage1763900500000, Threads1763901000000];
+export const conversationMigrations = [LocationDirectory1763900000000, InboundMessage1763900500000, Threads1763901000000, CrmSync1763901100000];
 
 /** Inbound texts, threads, leads and their qualification, emergency routing, the operator inbox. */
 @Module({})
@@ -17,8 +20,8 @@ export class AppModule {
   static register(runtime: ServiceRuntime<ConversationConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
-      controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, ...directory.controllers],
-      providers: [InboundSmsService, ThreadsService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
+      controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, CrmAdminController, CrmInboundController, ...directory.controllers],
+      providers: [InboundSmsService, ThreadsService, CrmSyncService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
     });
   }
 }

@@ -6,6 +6,11 @@ export const conversationConfigSchema = defineConfig({
   PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,
   /** Bearer key of the operator inbox API; from a Secret. */
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  CRM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
+  CRM_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(2_000),
+  CRM_RETRY_MAX_MS: z.coerce.number().int().min(1).default(600_000),
+  CRM_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  CRM_POLL_MS: z.coerce.number().int().min(10).default(500),
   PLIVO_MAIN_ACCOUNT_TOKEN: plivoConfigShape.PLIVO_MAIN_ACCOUNT_TOKEN,
   /** This service's URL as Plivo calls it (the application's message_url). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),

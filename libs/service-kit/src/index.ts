@@ -4,3 +4,4 @@ export * from './runtime';
 export * from './bootstrap';
 export * from './admin-key.guard';
 export * from './service-metrics';
+export * from './webhook-signature';

@@ -1,31 +1,6 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
-
-/**
- * Signature of the provider-neutral call-event endpoint, for phone systems not on Plivo:
- *   X-Textback-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>
- * The timestamp bounds replays to a window; the MAC covers the exact bytes received.
- */
-export type SignatureVerdict = 'valid' | 'missing' | 'malformed' | 'mismatch' | 'stale';
-
-export function signCallEvent(secret: string, rawBody: string, unixSeconds: number): string {
-  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${rawBody}`).digest('hex');
-  return `t=${unixSeconds},v1=${mac}`;
-}
-
-export function verifyCallEventSignature(
-  secret: string,
-  rawBody: Buffer,
-  header: string | undefined,
-  nowSeconds: number,
-  toleranceSeconds = 300,
-): SignatureVerdict {
-  if (!header) return 'missing';
-  const parts = new Map(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
-  const t = Number(parts.get('t'));
-  const given = parts.get('v1');
-  if (!Number.isInteger(t) || !given || !/^[0-9a-f]{64}$/.test(given)) return 'malformed';
-  const expected = createHmac('sha256', secret).update(`${t}.`).update(rawBody).digest();
-  if (!timingSafeEqual(expected, Buffer.from(given, 'hex'))) return 'mismatch';
-  if (Math.abs(nowSeconds - t) > toleranceSeconds) return 'stale';
-  return 'valid';
-}
+/** The provider-neutral call-event endpoint uses Textback's webhook signature (libs/service-kit). */
+export {
+  signTextbackWebhook as signCallEvent,
+  verifyTextbackWebhook as verifyCallEventSignature,
+  type SignatureVerdict,
+} from '@textback/service-kit';

@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
-import type { EventEnvelope, LeadStatus, LocationProfile, SmsPurpose } from '@textback/contracts';
+import type { EventEnvelope, LeadChangedV1, LeadStatus, LocationProfile, SmsPurpose } from '@textback/contracts';
 import { keywordIntent, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
+import { CrmSyncService } from '../crm/crm-sync.service';
 import { ConversationError } from '../errors';
 
 export interface ThreadRow {
@@ -60,6 +61,7 @@ export class ThreadsService {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+    private readonly crm: CrmSyncService,
   ) {}
 
   async onSent(event: EventEnvelope<'sms.sent.v1'>): Promise<void> {
@@ -281,12 +283,12 @@ export class ThreadsService {
     );
     const saved = first<LeadRow>(rows);
     if (!saved) throw new Error('lead vanished');
-    await this.publishLead(tx, saved);
+    await this.publishLead(tx, saved, lead.status);
     return saved;
   }
 
-  private async publishLead(tx: EntityManager, l: LeadRow): Promise<void> {
-    await addToOutbox(tx, 'lead.changed.v1', l.lead_id, {
+  private async publishLead(tx: EntityManager, l: LeadRow, previousStatus?: string): Promise<void> {
+    const event: LeadChangedV1 = {
       leadId: l.lead_id,
       tenantId: l.tenant_id as never,
       locationId: l.location_id as never,
@@ -302,6 +304,9 @@ export class ThreadsService {
       ...(l.value_minor !== null && l.currency ? { value: { amountMinor: Number(l.value_minor), currency: l.currency } } : {}),
       version: l.version,
       changedAt: new Date().toISOString(),
-    });
+    };
+    await addToOutbox(tx, 'lead.changed.v1', l.lead_id, event);
+    await this.crm.enqueue(tx, event, previousStatus);
+    this.crm.kick();
   }
 }
