@@ -3,3 +3,4 @@ export * from './processed-events';
 export * from './outbox';
 export * from './entities/outbox-message.entity';
 export * from './entities/processed-event.entity';
+export * from './webhook-nonces';

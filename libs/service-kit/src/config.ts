@@ -18,6 +18,8 @@ export const baseConfigShape = z.object({
     CONSUMER_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(200),
     CONSUMER_RETRY_MAX_MS: z.coerce.number().int().min(1).default(5_000),
     OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(250),
+    /** Services taking webhooks: how long a nonce is remembered (a repeat inside it is a replay). */
+    WEBHOOK_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),
 });
 export type BaseConfig = z.infer<typeof baseConfigShape>;
 

@@ -5,3 +5,4 @@ export * from './bootstrap';
 export * from './admin-key.guard';
 export * from './service-metrics';
 export * from './webhook-signature';
+export * from './plivo-webhooks';

@@ -1,7 +1,7 @@
 import { Controller, Header, HttpCode, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
-import { isRejection, readPlivoPost, type PlivoWebhook } from '@textback/carrier-plivo';
-import { RUNTIME, webhookSignatureFailures, type ServiceRuntime } from '@textback/service-kit';
+import type { PlivoWebhook } from '@textback/carrier-plivo';
+import { receivePlivoWebhook, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
 import { PlivoVoiceService } from './plivo-voice.service';
@@ -56,16 +56,8 @@ export class PlivoVoiceController {
   }
 
   private verified(req: RawBodyRequest<Request>): PlivoWebhook {
-    const c = this.runtime.config;
-    const hook = readPlivoPost(req, {
-      publicBaseUrl: c.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '',
-      authToken: c.PLIVO_AUTH_TOKEN,
-      mainAccountToken: c.PLIVO_MAIN_ACCOUNT_TOKEN,
-    });
-    if (isRejection(hook)) {
-      webhookSignatureFailures(this.runtime.registry, this.runtime.service).inc({ route: req.path });
-      throw new CallIngestError('invalid-signature', hook.reason);
-    }
+    const hook = receivePlivoWebhook(req, this.runtime);
+    if ('refused' in hook) throw new CallIngestError('invalid-signature', hook.refused);
     return hook;
   }
 }

@@ -3,7 +3,7 @@ import * as plivo from 'plivo';
 import type { EntityManager } from 'typeorm';
 import { InvalidPhoneNumberError, maskPhone, toE164, type E164, type LocationProfile } from '@textback/contracts';
 import { classifyPlivoCall, isOpenAt } from '@textback/domain';
-import { addToOutbox } from '@textback/persistence';
+import { addToOutbox, purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
@@ -71,6 +71,7 @@ function callerOf(from: string | undefined): E164 | null {
 export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   private sweeper: NodeJS.Timeout | undefined;
   private sweeping: Promise<void> | undefined;
+  private stopPurge: () => void = () => undefined;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
@@ -78,6 +79,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    this.stopPurge = purgeNoncesPeriodically(this.runtime.dataSource, this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS);
     const every = Math.max(100, Math.min(1_000, this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS / 2));
     this.sweeper = setInterval(() => {
       this.sweeping ??= this.finalizeOverdue()
@@ -89,6 +91,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async onModuleDestroy(): Promise<void> {
+    this.stopPurge();
     if (this.sweeper) clearInterval(this.sweeper);
     await this.sweeping;
   }
@@ -217,8 +220,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
 
   private async recordInTransaction(callUuid: string, kind: VoiceWebhookKind, detail: string, nonce: string, effects: (tx: EntityManager) => Promise<void>): Promise<void> {
     await this.runtime.dataSource.transaction(async (tx) => {
-      const fresh: unknown[] = await tx.query('INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce', [nonce]);
-      if (fresh.length === 0) throw new CallIngestError('replayed', 'this request was already received (nonce seen before)');
+      if (!(await rememberNonce(tx, nonce))) throw new CallIngestError('replayed', 'this request was already received (nonce seen before)');
       const first: unknown[] = await tx.query(
         'INSERT INTO plivo_webhook (call_uuid, kind, detail) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING call_uuid',
         [callUuid, kind, detail],

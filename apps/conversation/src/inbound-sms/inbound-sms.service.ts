@@ -1,6 +1,6 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { maskPhone, toE164, type E164 } from '@textback/contracts';
-import { addToOutbox } from '@textback/persistence';
+import { addToOutbox, purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { ConversationError } from '../errors';
@@ -9,11 +9,21 @@ const INTENTS = new Set(['optout', 'optin', 'help']);
 
 /** Inbound texts (Plivo message_url, plivo.md §4) → `sms.received.v1`, recorded before the 200. */
 @Injectable()
-export class InboundSmsService {
+export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
+  private stopPurge: () => void = () => undefined;
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
+
+  onModuleInit(): void {
+    this.stopPurge = purgeNoncesPeriodically(this.runtime.dataSource, this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS);
+  }
+
+  onModuleDestroy(): void {
+    this.stopPurge();
+  }
 
   async receive(params: Record<string, string>, nonce: string): Promise<{ duplicate: boolean }> {
     const uuid = params['MessageUUID'] ?? '';
@@ -35,8 +45,7 @@ export class InboundSmsService {
     }
     const intent = params['MessageIntent'] ?? '';
     const inserted = await this.runtime.dataSource.transaction(async (tx) => {
-      const fresh: unknown[] = await tx.query('INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce', [nonce]);
-      if (fresh.length === 0) throw new ConversationError('replayed', 'this request was already received (nonce seen before)');
+      if (!(await rememberNonce(tx, nonce))) throw new ConversationError('replayed', 'this request was already received (nonce seen before)');
       const rows: unknown[] = await tx.query(
         `INSERT INTO inbound_message (message_uuid, tenant_id, location_id, from_number, to_number, body, carrier_intent)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING message_uuid`,

@@ -1,4 +1,5 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
@@ -14,11 +15,21 @@ const KNOWN_STATUSES = new Set(['queued', 'sent', 'delivered', 'undelivered', 'f
  * carrier) goes out on `sms.failed.v1` with its code, which compliance records as an opt-out.
  */
 @Injectable()
-export class DeliveryReportsService {
+export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
+  private stopPurge: () => void = () => undefined;
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly dispatch: DispatchService,
   ) {}
+
+  onModuleInit(): void {
+    this.stopPurge = purgeNoncesPeriodically(this.runtime.dataSource, this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS);
+  }
+
+  onModuleDestroy(): void {
+    this.stopPurge();
+  }
 
   async receive(params: Record<string, string>, sendId: string | undefined, nonce: string): Promise<{ duplicate: boolean }> {
     const uuid = params['MessageUUID'] ?? '';
@@ -42,8 +53,7 @@ export class DeliveryReportsService {
 
   private apply(uuid: string, status: string, sequence: number, errorCode: string | undefined, sendId: string | undefined, nonce: string): Promise<boolean> {
     return this.runtime.dataSource.transaction(async (tx) => {
-      const fresh: unknown[] = await tx.query('INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce', [nonce]);
-      if (fresh.length === 0) throw new SmsDispatchError('replayed', 'this request was already received (nonce seen before)');
+      if (!(await rememberNonce(tx, nonce))) throw new SmsDispatchError('replayed', 'this request was already received (nonce seen before)');
       const first: unknown[] = await tx.query(
         'INSERT INTO delivery_report (message_uuid, sequence, status, error_code) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING sequence',
         [uuid, sequence, status, errorCode ?? null],

@@ -1,10 +1,9 @@
 import { Controller, HttpCode, Inject, Post, Query, Req, type RawBodyRequest } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { Request } from 'express';
-import { isRejection, readPlivoPost } from '@textback/carrier-plivo';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { RUNTIME, webhookSignatureFailures, type ServiceRuntime } from '@textback/service-kit';
+import { receivePlivoWebhook, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 import { DeliveryReportsService } from './delivery-reports.service';
@@ -36,16 +35,8 @@ export class DeliveryReportsController {
   @Post('status')
   @HttpCode(200)
   async status(@Req() req: RawBodyRequest<Request>, @Query('sendId') sendId?: string): Promise<{ received: true; duplicate: boolean }> {
-    const c = this.runtime.config;
-    const hook = readPlivoPost(req, {
-      publicBaseUrl: c.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '',
-      authToken: c.PLIVO_AUTH_TOKEN,
-      mainAccountToken: c.PLIVO_MAIN_ACCOUNT_TOKEN,
-    });
-    if (isRejection(hook)) {
-      webhookSignatureFailures(this.runtime.registry, this.runtime.service).inc({ route: req.path });
-      throw new SmsDispatchError('invalid-signature', hook.reason);
-    }
+    const hook = receivePlivoWebhook(req, this.runtime);
+    if ('refused' in hook) throw new SmsDispatchError('invalid-signature', hook.refused);
     return { received: true, ...(await this.reports.receive(hook.params, sendId, hook.nonce)) };
   }
 }
