@@ -196,15 +196,18 @@ export class ThreadsService {
     );
   }
 
+  /** The thread, its lead and messages as of one moment (one snapshot, never half of a change). */
   async get(threadId: string): Promise<{ thread: ThreadRow; lead: LeadRow | undefined; messages: unknown[] }> {
-    const thread = first<ThreadRow>(await this.runtime.dataSource.query('SELECT * FROM thread WHERE thread_id = $1', [threadId]));
-    if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
-    const lead = first<LeadRow>(await this.runtime.dataSource.query('SELECT * FROM lead WHERE thread_id = $1', [threadId]));
-    const messages: unknown[] = await this.runtime.dataSource.query(
-      'SELECT message_id, direction, author, purpose, body, status, at FROM thread_message WHERE thread_id = $1 ORDER BY at, message_id',
-      [threadId],
-    );
-    return { thread, lead, messages };
+    return this.runtime.dataSource.transaction('REPEATABLE READ', async (m) => {
+      const thread = first<ThreadRow>(await m.query('SELECT * FROM thread WHERE thread_id = $1', [threadId]));
+      if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
+      const lead = first<LeadRow>(await m.query('SELECT * FROM lead WHERE thread_id = $1', [threadId]));
+      const messages: unknown[] = await m.query(
+        'SELECT message_id, direction, author, purpose, body, status, at FROM thread_message WHERE thread_id = $1 ORDER BY at, message_id',
+        [threadId],
+      );
+      return { thread, lead, messages };
+    });
   }
 
   /** A person replies as the business number: automation on this thread ends. */
