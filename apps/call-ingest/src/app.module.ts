@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { WebhookNonce1763900250000 } from '@textback/persistence';
 import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import { CallEventsController } from './call-events/call-events.controller';
@@ -10,7 +11,7 @@ import { CallTrace1763900900000 } from './migrations/1763900900000-call-trace';
 import { PlivoVoiceController } from './plivo-voice/plivo-voice.controller';
 import { PlivoVoiceService } from './plivo-voice/plivo-voice.service';
 
-export const callIngestMigrations = [CallEvent1763800100000, LocationDirectory1763900000000, PlivoCall1763900300000, CallTrace1763900900000];
+export const callIngestMigrations = [CallEvent1763800100000, LocationDirectory1763900000000, WebhookNonce1763900250000, PlivoCall1763900300000, CallTrace1763900900000];
 
 /** Voice webhooks and call events in; `call.ended.v1` out. */
 @Module({})

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { WebhookNonce1763900250000 } from '@textback/persistence';
 import { ADMIN_API_KEY, AdminKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { ConversationConfig } from './config';
@@ -12,7 +13,7 @@ import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
 import { ThreadsService } from './threads/threads.service';
 
-export const conversationMigrations = [LocationDirectory1763900000000, InboundMessage1763900500000, Threads1763901000000, CrmSync1763901100000];
+export const conversationMigrations = [LocationDirectory1763900000000, WebhookNonce1763900250000, InboundMessage1763900500000, Threads1763901000000, CrmSync1763901100000];
 
 /** Inbound texts, threads, leads and their qualification, emergency routing, the operator inbox. */
 @Module({})

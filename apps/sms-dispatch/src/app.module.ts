@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { consentStateMigrations } from '@textback/consent';
+import { WebhookNonce1763900250000 } from '@textback/persistence';
 import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { SmsDispatchConfig } from './config';
@@ -13,7 +14,7 @@ import { SendTrace1763900950000 } from './migrations/1763900950000-send-trace';
 import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-at';
 
 // consent_state (the earlier local copy of consent) stays in the schema's history; sends now ask compliance.
-export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consentStateMigrations, OutboundSms1763900400000, OutboundPurpose1763900700000, SendTrace1763900950000, CallEndedAt1763900960000];
+export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consentStateMigrations, WebhookNonce1763900250000, OutboundSms1763900400000, OutboundPurpose1763900700000, SendTrace1763900950000, CallEndedAt1763900960000];
 
 /** Sends requested text-backs through Plivo exactly once and ingests their delivery reports. */
 @Module({})

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * One row per Plivo call, assembled from its webhooks (any order, any number of times), the
- * webhooks themselves (idempotency per CallUUID + event), and the nonces seen (replay window).
+ * webhooks themselves (idempotency per CallUUID + event).
  */
 export class PlivoCall1763900300000 implements MigrationInterface {
   name = 'PlivoCall1763900300000';
@@ -40,15 +40,9 @@ export class PlivoCall1763900300000 implements MigrationInterface {
         received_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (call_uuid, kind, detail)
       )`);
-    await q.query(`
-      CREATE TABLE webhook_nonce (
-        nonce text PRIMARY KEY,
-        seen_at timestamptz NOT NULL DEFAULT now()
-      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE webhook_nonce');
     await q.query('DROP TABLE plivo_webhook');
     await q.query('DROP TABLE plivo_call');
   }

@@ -16,15 +16,9 @@ export class InboundMessage1763900500000 implements MigrationInterface {
         carrier_intent text,
         received_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`
-      CREATE TABLE webhook_nonce (
-        nonce text PRIMARY KEY,
-        seen_at timestamptz NOT NULL DEFAULT now()
-      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE webhook_nonce');
     await q.query('DROP TABLE inbound_message');
   }
 }

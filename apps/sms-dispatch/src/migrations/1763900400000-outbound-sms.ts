@@ -43,11 +43,6 @@ export class OutboundSms1763900400000 implements MigrationInterface {
         received_at timestamptz NOT NULL DEFAULT now(),
         PRIMARY KEY (message_uuid, sequence)
       )`);
-    await q.query(`
-      CREATE TABLE webhook_nonce (
-        nonce text PRIMARY KEY,
-        seen_at timestamptz NOT NULL DEFAULT now()
-      )`);
     // rate-limiter-flexible's table (created here, not lazily, so replicas never race to create it).
     await q.query(`
       CREATE TABLE rate_limit (
@@ -58,6 +53,6 @@ export class OutboundSms1763900400000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['rate_limit', 'webhook_nonce', 'delivery_report', 'outbound_sms']) await q.query(`DROP TABLE ${t}`);
+    for (const t of ['rate_limit', 'delivery_report', 'outbound_sms']) await q.query(`DROP TABLE ${t}`);
   }
 }
