@@ -7,6 +7,16 @@ echo "== typecheck"
 npx tsc -p tsconfig.json --noEmit
 # The dashboards generator resolves the Grafana SDK's subpath exports (node16 resolution).
 npx tsc -p tools/dashboards/src/tsconfig.json --noEmit
+npx tsc -p apps/conversation/web/tsconfig.json --noEmit
+echo "== browser"
+# The inbox test drives Debian's Chromium headless (playwright-core); install it when missing.
+if ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "installing Debian's chromium for the browser test"
+    apt-get install -y --no-install-recommends chromium >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends chromium >/dev/null 2>&1; } || echo "could not install chromium"
+  fi
+fi
+command -v chromium >/dev/null 2>&1 && echo "chromium: $(command -v chromium)" || echo "chromium: not available (the browser test will fail)"
 echo "== lint"
 # The boundary rule reads Nx's project graph; build it first (no daemon, no cloud).
 npx nx reset >/dev/null 2>&1 || true

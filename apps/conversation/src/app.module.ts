@@ -10,6 +10,7 @@ import { Threads1763901000000 } from './migrations/1763901000000-threads';
 import { CrmSync1763901100000 } from './migrations/1763901100000-crm-sync';
 import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
 import { CrmSyncService } from './crm/crm-sync.service';
+import { InboxPageController } from './threads/inbox-page.controller';
 import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
 import { ThreadsService } from './threads/threads.service';
 
@@ -21,7 +22,7 @@ export class AppModule {
   static register(runtime: ServiceRuntime<ConversationConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
-      controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, CrmAdminController, CrmInboundController, ...directory.controllers],
+      controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, InboxPageController, CrmAdminController, CrmInboundController, ...directory.controllers],
       providers: [InboundSmsService, ThreadsService, CrmSyncService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
     });
   }

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Date.now() - started} ms\n${lines.join('\n')}\n` +
       (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
       `\nPlivo application: answer_url ${app.answer_url}\n                   hangup_url ${app.hangup_url}\n                   message_url ${app.message_url}\n` +
+      `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (API key: ADMIN_API_KEY in ${join(dataDir, 'dev-secrets.json')})\n` +
       `Try: npm run simulate -- missed\n\n`,
   );
   let stopping = false;

@@ -1,0 +1,48 @@
+import { chromium, type Browser } from 'playwright-core';
+import { playCall } from '@textback/plivo-fake';
+import { eventually } from '@textback/testing';
+import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+
+/** The operator inbox page in headless Chromium (Debian's, driven by playwright-core). */
+describe('the operator inbox page', () => {
+  let t: TestPlatform;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startTestPlatform({ transport: 'in-process', name: 'inboxpage' });
+    browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('shows a thread made by a missed call, marks urgent ones, and sends a reply that reaches the carrier', async () => {
+    const caller = '+14045556677';
+    const urgentCaller = '+14045556678';
+    for (const from of [caller, urgentCaller]) {
+      await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from, to: '+14045550100', scenario: 'missed' });
+      await eventually(() => t.fake.sentTo(from).find((m) => m.status === 'delivered'), { what: `the text-back to ${from}` });
+    }
+    await t.fake.receiveFromCustomer({ from: urgentCaller, to: '+14045550100', text: 'I smell gas in the basement' });
+
+    const page = await browser.newPage();
+    await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac`);
+    await page.fill('#key', secrets.ADMIN_API_KEY);
+    await page.click('#session button[type=submit]');
+    const urgentRow = page.locator('#threads button.urgent', { hasText: urgentCaller });
+    await urgentRow.waitFor({ timeout: 15_000 });
+    expect(await urgentRow.locator('.badge').textContent()).toBe('urgent');
+
+    await page.locator('#threads button', { hasText: caller }).click();
+    await page.locator('.message.outbound', { hasText: 'Cool Breeze Heating & Air' }).waitFor();
+    await page.fill('textarea[name=reply]', 'Hi, this is Dana. We can come by at 2pm today.');
+    await page.click('.reply button[type=submit]');
+    await page.locator('.message.outbound', { hasText: 'We can come by at 2pm today' }).waitFor({ timeout: 15_000 });
+    await page.screenshot({ path: `${process.cwd()}/.cache/inbox-page.png` });
+
+    const reply = await eventually(() => t.fake.sentTo(caller).find((m) => m.text === 'Hi, this is Dana. We can come by at 2pm today.'), { what: 'the reply at the carrier' });
+    expect(reply.from).toBe('14045550100');
+  });
+});

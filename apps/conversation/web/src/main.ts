@@ -1,0 +1,110 @@
+import './style.css';
+
+/**
+ * The operator inbox: threads of a tenant (urgent first, and marked), one conversation at a
+ * time, and a reply box that sends from the business number through the inbox API.
+ */
+interface ThreadRow {
+  thread_id: string;
+  location_id: string;
+  customer_number: string;
+  urgent: boolean;
+  status: string;
+  lead_status: string | null;
+  last_message_at: string;
+}
+interface Message {
+  message_id: string;
+  direction: 'inbound' | 'outbound';
+  author: string;
+  body: string | null;
+  status: string;
+  at: string;
+}
+interface ThreadView {
+  thread: ThreadRow & { automation: boolean };
+  lead?: { status: string; service_type: string | null; zip: string | null; urgent: boolean };
+  messages: Message[];
+}
+
+const session = { tenant: sessionStorage.getItem('tenant') ?? '', key: sessionStorage.getItem('key') ?? '' };
+let selected: string | undefined;
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const res = await fetch(`/v1/inbox${path}`, {
+    ...init,
+    headers: { authorization: `Bearer ${session.key}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+  });
+  if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${res.status}`);
+  return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
+}
+
+async function renderThreads(): Promise<void> {
+  const list = $('threads');
+  try {
+    const threads = await api<ThreadRow[]>(`/threads?tenantId=${encodeURIComponent(session.tenant)}`);
+    list.replaceChildren(
+      ...(threads.length === 0 ? [el('p', { className: 'hint', textContent: 'No conversations yet.' })] : []),
+      ...threads.map((t) =>
+        el(
+          'button',
+          {
+            className: `${t.urgent ? 'urgent' : ''} ${t.thread_id === selected ? 'selected' : ''}`.trim(),
+            onclick: () => void openThread(t.thread_id),
+          },
+          el('strong', { textContent: t.customer_number }),
+          ...(t.urgent ? [el('span', { className: 'badge', textContent: 'urgent' })] : []),
+          el('div', { className: 'meta', textContent: `${t.location_id} · ${t.lead_status ?? 'no lead'} · ${new Date(t.last_message_at).toLocaleString()}` }),
+        ),
+      ),
+    );
+    list.dataset['loaded'] = 'true';
+  } catch (err) {
+    list.replaceChildren(el('p', { className: 'error', textContent: `Could not load threads: ${(err as Error).message}` }));
+  }
+}
+
+async function openThread(threadId: string): Promise<void> {
+  selected = threadId;
+  const view = await api<ThreadView>(`/threads/${threadId}`);
+  const pane = $('thread');
+  const text = el('textarea', { name: 'reply', placeholder: 'Reply as the business…' });
+  const send = el('button', { type: 'submit', textContent: 'Send' });
+  const form = el('form', { className: 'reply' }, text, send);
+  form.onsubmit = (e) => {
+    e.preventDefault();
+    if (!text.value.trim()) return;
+    send.disabled = true;
+    void api(`/threads/${threadId}/reply`, { method: 'POST', body: JSON.stringify({ author: 'inbox', text: text.value.trim() }) })
+      .then(() => openThread(threadId))
+      .finally(() => (send.disabled = false));
+  };
+  pane.replaceChildren(
+    el('h2', { textContent: view.thread.customer_number }),
+    el('div', { className: 'meta', textContent: `Lead: ${view.lead?.status ?? '—'}${view.lead?.service_type ? ` · ${view.lead.service_type}` : ''}${view.lead?.zip ? ` · ${view.lead.zip}` : ''}${view.thread.automation ? ' · automatic questions on' : ''}` }),
+    el('div', { className: 'messages' }, ...view.messages.map((m) => el('div', { className: `message ${m.direction}`, title: `${m.author} · ${m.status}`, textContent: m.body ?? '' }))),
+    form,
+  );
+  await renderThreads();
+}
+
+$('session').addEventListener('submit', (e) => {
+  e.preventDefault();
+  session.tenant = $<HTMLInputElement>('tenant').value.trim();
+  session.key = $<HTMLInputElement>('key').value;
+  sessionStorage.setItem('tenant', session.tenant);
+  sessionStorage.setItem('key', session.key);
+  void renderThreads();
+});
+$<HTMLInputElement>('tenant').value = new URLSearchParams(location.search).get('tenant') ?? session.tenant;
+if (session.tenant && session.key) void renderThreads();
+setInterval(() => {
+  if (session.tenant && session.key) void (selected ? openThread(selected) : renderThreads());
+}, 3_000);
