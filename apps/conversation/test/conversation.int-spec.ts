@@ -115,6 +115,22 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
       return rows[0]?.payload.status === 'booked' ? rows[0] : undefined;
     }, { what: 'lead.changed.v1 booked' });
     expect(published.payload.value).toEqual({ amountMinor: 52000, currency: 'USD' });
+
+    // The first human reply came before the customer's first message here: within every target.
+    const times = (await (await fetch(`${t.url('conversation')}/v1/inbox/response-times?tenantId=cool-breeze-hvac`, { headers: admin })).json()) as { answered: number; within5m: number; within60m: number };
+    expect(times.answered).toBeGreaterThanOrEqual(1);
+    expect(times.within5m).toBeGreaterThanOrEqual(1);
+    expect(times.within60m).toBeGreaterThanOrEqual(times.within5m);
+  });
+
+  it('closes a thread as lost', async () => {
+    const caller = newCaller();
+    await missedAndTexted(caller);
+    const { thread } = await until('the thread with its lead', (v) => v.lead && v, caller);
+    const closed = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread.thread_id}/close`, { method: 'POST', headers: admin, body: JSON.stringify({ outcome: 'lost' }) });
+    expect(closed.status).toBe(204);
+    const view = await threadOf(caller);
+    expect(view.lead?.status).toBe('lost');
   });
 
   it('calls the on-call webhook of a location that has one', async () => {

@@ -45,6 +45,7 @@ const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
 const Reply = z.strictObject({ author: z.string().min(1).max(120), text: z.string().min(1).max(1600) });
 const Assign = z.strictObject({ assignee: z.string().min(1).max(120) });
 const Book = z.strictObject({ value: Money });
+const Close = z.strictObject({ outcome: z.literal('lost').optional() });
 
 /** The operator inbox API: threads by tenant/location/status/urgency, read, reply, assign, close, book. */
 @Controller('v1/inbox')
@@ -78,8 +79,17 @@ export class InboxController {
 
   @Post('threads/:threadId/close')
   @HttpCode(204)
-  close(@Param('threadId') threadId: string) {
-    return this.threads.close(threadId);
+  close(@Param('threadId') threadId: string, @Body() body: unknown) {
+    return this.threads.close(threadId, parse(Close, body ?? {}).outcome);
+  }
+
+  /** Time to first human reply against the 5 / 15 / 60 minute targets. */
+  @Get('response-times')
+  responseTimes(@Query('tenantId') tenantId?: string, @Query('since') since?: string) {
+    if (!tenantId) throw new ConversationError('invalid-request', 'tenantId: required');
+    const from = since ? new Date(since) : new Date(Date.now() - 30 * 86_400_000);
+    if (Number.isNaN(from.getTime())) throw new ConversationError('invalid-request', 'since: must be an ISO date');
+    return this.threads.responseTimes(tenantId, from);
   }
 
   @Post('threads/:threadId/book')

@@ -231,9 +231,42 @@ export class ThreadsService {
     await this.runtime.dataSource.query('UPDATE thread SET assigned_to = $2 WHERE thread_id = $1', [threadId, assignee]);
   }
 
-  async close(threadId: string): Promise<void> {
-    await this.get(threadId);
-    await this.runtime.dataSource.query(`UPDATE thread SET status = 'closed', automation = false WHERE thread_id = $1`, [threadId]);
+  /** Closes the thread; `lost` also marks its lead lost (booked leads stay booked). */
+  async close(threadId: string, outcome?: 'lost'): Promise<void> {
+    const { thread } = await this.get(threadId);
+    await this.runtime.dataSource.transaction(async (tx) => {
+      await tx.query(`UPDATE thread SET status = 'closed', automation = false WHERE thread_id = $1`, [threadId]);
+      if (outcome !== 'lost') return;
+      const lead = await this.leadFor(tx, thread, 'engaged');
+      if (lead.status !== 'booked') await this.saveLead(tx, lead, { status: 'lost' });
+    });
+    this.runtime.outbox.wake();
+  }
+
+  /**
+   * Time to first human reply, measured from the customer's first message, against the 5 / 15 /
+   * 60 minute targets (compliance.md's industry figures): how many threads met each.
+   */
+  async responseTimes(tenantId: string, since: Date): Promise<{ threads: number; answered: number; within5m: number; within15m: number; within60m: number; medianSeconds: number | null }> {
+    const rows: { threads: string; answered: string; w5: string; w15: string; w60: string; median: number | null }[] = await this.runtime.dataSource.query(
+      `SELECT count(*) AS threads,
+              count(first_human_reply_at) AS answered,
+              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '5 minutes') AS w5,
+              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '15 minutes') AS w15,
+              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '60 minutes') AS w60,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_human_reply_at - first_customer_reply_at)) AS median
+       FROM thread WHERE tenant_id = $1 AND first_customer_reply_at >= $2`,
+      [tenantId, since],
+    );
+    const r = rows[0];
+    return {
+      threads: Number(r?.threads ?? 0),
+      answered: Number(r?.answered ?? 0),
+      within5m: Number(r?.w5 ?? 0),
+      within15m: Number(r?.w15 ?? 0),
+      within60m: Number(r?.w60 ?? 0),
+      medianSeconds: r?.median === null || r?.median === undefined ? null : Number(r.median),
+    };
   }
 
   async book(threadId: string, value: { amountMinor: number; currency: string }): Promise<LeadRow> {
