@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
@@ -7,6 +8,25 @@ import { signCallEvent } from '@textback/call-ingest';
 import { eventually, freePort } from '@textback/testing';
 
 const root = resolve(__dirname, '..', '..', '..');
+
+/**
+ * A base port whose services' ports (base … base+6) and the fake's (base+20) are all free, chosen
+ * below the kernel's ephemeral range so suites listening on port 0 cannot take them meanwhile.
+ */
+async function freeBasePort(): Promise<number> {
+  const free = (port: number): Promise<boolean> =>
+    new Promise((done) => {
+      const server = createServer();
+      server.once('error', () => done(false));
+      server.listen(port, '0.0.0.0', () => server.close(() => done(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 9_000);
+    const ports = [0, 1, 2, 3, 4, 5, 6, 20].map((o) => base + o);
+    if ((await Promise.all(ports.map(free))).every(Boolean)) return base;
+  }
+  throw new Error('no free port range for npm start');
+}
 
 /**
  * What `npm start` runs (tools/run.sh start), as a real child process: embedded PostgreSQL from
@@ -20,7 +40,7 @@ describe('npm start (embedded mode)', () => {
   let pgPort = 0;
 
   beforeAll(async () => {
-    basePort = await freePort();
+    basePort = await freeBasePort();
     pgPort = await freePort();
     const started = Date.now();
     child = spawn(
