@@ -1,7 +1,10 @@
+import { z } from 'zod';
 import { defineConfig, parseConfig } from '@textback/service-kit';
-import type { z } from 'zod';
 
-export const reportingConfigSchema = defineConfig({});
+export const reportingConfigSchema = defineConfig({
+  /** Bearer key of the analyst API until tenant-scoped keys land; from a Secret. */
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+});
 export type ReportingConfig = z.infer<typeof reportingConfigSchema>;
 
 /** Defaults for running alone; the platform and Kubernetes override them through the environment. */

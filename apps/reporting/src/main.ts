@@ -1,12 +1,13 @@
 import 'reflect-metadata';
 import { runIfMain, serviceStarter } from '@textback/service-kit';
-import { AppModule } from './app.module';
+import { AppModule, reportingMigrations } from './app.module';
 import { loadReportingConfig } from './config';
 
 export const startReporting = serviceStarter({
   service: 'reporting',
   loadConfig: loadReportingConfig,
   module: AppModule,
+  migrations: reportingMigrations,
 });
 
 runIfMain(module, () => startReporting(process.env));
