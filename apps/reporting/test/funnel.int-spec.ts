@@ -93,6 +93,20 @@ describe('the reporting funnel', () => {
       throw err;
     });
     expect(pick(report.totals)).toEqual(expected);
+    // ROI: message cost from the segments the carrier billed, the subscription prorated over the range.
+    const segments = [...t.fake.messages.values()].filter((m) => m.origin === 'api' && ['14045550100', '14045550110', '17705550120'].includes(m.from)).reduce((n, m) => n + m.units, 0);
+    const messageCostMinor = Math.round((segments * 5_500) / 10_000);
+    const subscriptionMinor = Math.round((29_900 * 3) / 30); // 3 days at $299/month (seed)
+    const withRoi = (await (await fetch(`${t.url('reporting')}/v1/reports/funnel?tenantId=cool-breeze-hvac&from=${from}&to=${to}`, { headers: admin })).json()) as { roi: Record<string, unknown> };
+    const cost = messageCostMinor + subscriptionMinor;
+    expect(withRoi.roi).toMatchObject({ currency: 'USD', revenueMinor: expected.revenue_minor, messageCostMinor, subscriptionMinor, costMinor: cost, roi: Math.round(((expected.revenue_minor - cost) / cost) * 100) / 100 });
+    const csv = await (await fetch(`${t.url('reporting')}/v1/reports/funnel?tenantId=cool-breeze-hvac&from=${from}&to=${to}&format=csv`, { headers: admin })).text();
+    const [header, ...lines] = csv.trim().split('\n');
+    const columns = header!.split(',');
+    expect(columns.slice(0, 2)).toEqual(['day', 'location']);
+    const missedColumn = columns.indexOf('calls_missed');
+    expect(lines.reduce((n, l) => n + Number(l.split(',')[missedColumn]), 0)).toBe(expected.calls_missed);
+
     // By location, the same counts split as the calls were.
     const byNumber = (n: string) => calls.filter((c) => c.to === n && c.scenario !== 'answered').length;
     expect(report.byLocation['marietta']?.['calls_missed']).toBe(byNumber('+17705550120'));

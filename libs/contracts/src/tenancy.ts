@@ -84,6 +84,8 @@ export const LocationProfile = z.object({
   quietHoursApplyToTextback: z.boolean().optional(),
   /** Send our own opt-out confirmation (off by default: Plivo already sends one). */
   confirmOptOut: z.boolean().optional(),
+  /** What the tenant pays for Textback per month (ROI is measured against it). */
+  monthlyPrice: Money.optional(),
   /** The tenant's own, stricter, sending window in the recipient's time (it can only tighten the law's). */
   quietHours: z.object({ start: clock, end: clock }).optional(),
   updatedAt: z.iso.datetime({ offset: true }),

@@ -34,6 +34,7 @@ export const TenantRequest = z.strictObject({
   brandDailyCap: z.number().int().positive().optional(),
   optOutScope: z.enum(['tenant', 'number']).default('tenant'),
   quietHoursApplyToTextback: z.boolean().default(false),
+  monthlyPrice: Money.optional(),
   confirmOptOut: z.boolean().default(false),
   quietHours: z.object({ start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/), end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/) }).optional(),
 });

@@ -157,6 +157,7 @@ export class TenancyService {
       quietHoursApplyToTextback: tenant.quietHoursApplyToTextback ?? false,
       confirmOptOut: tenant.confirmOptOut ?? false,
       ...(tenant.quietHours ? { quietHours: tenant.quietHours } : {}),
+      ...(tenant.monthlyPrice ? { monthlyPrice: tenant.monthlyPrice } : {}),
       updatedAt: updatedAt.toISOString(),
     });
   }

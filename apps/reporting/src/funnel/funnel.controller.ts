@@ -1,4 +1,6 @@
-import { Controller, Get, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import type { Response } from 'express';
+import { stringify } from 'csv-stringify/sync';
 import { Payload } from '@nestjs/microservices';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
@@ -55,9 +57,26 @@ export class FunnelController {
   constructor(private readonly funnel: FunnelService) {}
 
   @Get('funnel')
-  get(@Query('tenantId') tenantId?: string, @Query('from') from?: string, @Query('to') to?: string, @Query('locationId') locationId?: string) {
+  async get(
+    @Res({ passthrough: true }) res: Response,
+    @Query('tenantId') tenantId?: string,
+    @Query('from') from?: string,
+    @Query('to') to?: string,
+    @Query('locationId') locationId?: string,
+    @Query('format') format = 'json',
+  ) {
     if (!tenantId) throw new ReportingError('invalid-request', 'tenantId: required');
     if (!from || !to || !isoDay.test(from) || !isoDay.test(to)) throw new ReportingError('invalid-request', 'from, to: required, as YYYY-MM-DD');
-    return this.funnel.funnel(tenantId, from, to, locationId);
+    if (format !== 'json' && format !== 'csv') throw new ReportingError('invalid-request', 'format: json or csv');
+    const funnel = await this.funnel.funnel(tenantId, from, to, locationId);
+    if (format === 'json') return { ...funnel, roi: this.funnel.roi(tenantId, funnel.totals, from, to) };
+    // One row per location and day, one column per metric.
+    const metrics = [...new Set(Object.values(funnel.byLocation).flatMap((m) => Object.keys(m)))].sort();
+    const rows = Object.entries(funnel.byLocationDay).flatMap(([key, m]) => {
+      const [location, day] = key.split('|');
+      return [[day, location, ...metrics.map((k) => m[k] ?? 0)]];
+    });
+    res.type('text/csv').attachment(`funnel-${tenantId}-${from}-${to}.csv`);
+    return stringify([['day', 'location', ...metrics], ...rows.sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])))]);
   }
 }

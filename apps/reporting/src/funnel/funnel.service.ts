@@ -5,6 +5,7 @@ import type { EventEnvelope } from '@textback/contracts';
 import { handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
+import type { ReportingConfig } from '../config';
 
 /** The stages a lead is counted in once it reaches them (booked implies qualified and engaged). */
 const STAGES = ['engaged', 'qualified', 'booked'] as const;
@@ -14,6 +15,17 @@ export interface FunnelTotals {
   [metric: string]: number;
 }
 
+export interface Roi {
+  currency: string;
+  revenueMinor: number;
+  messageCostMinor: number;
+  subscriptionMinor: number;
+  costMinor: number;
+  /** (revenue − cost) / cost; null without any cost. */
+  roi: number | null;
+  assumptions: Record<string, string | number>;
+}
+
 /**
  * Counts the text-back funnel per tenant, location and local day, once per event (processed
  * events), from the pipeline's own events: calls ended, decisions, texts, leads and bookings.
@@ -21,7 +33,7 @@ export interface FunnelTotals {
 @Injectable()
 export class FunnelService {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
 
@@ -84,7 +96,35 @@ export class FunnelService {
     });
   }
 
-  async funnel(tenantId: string, from: string, to: string, locationId?: string): Promise<{ totals: FunnelTotals; byLocation: Record<string, FunnelTotals>; byDay: Record<string, FunnelTotals> }> {
+  /**
+   * Return on what the tenant spends: the subscription prorated over the range (30-day months)
+   * plus message cost (segments × rate), against recovered revenue. Assumptions are returned.
+   */
+  roi(tenantId: string, totals: FunnelTotals, from: string, to: string): Roi {
+    const profile = this.directory.all().find((l) => l.tenantId === tenantId);
+    const days = Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from), 'days').days) + 1;
+    const micros = this.runtime.config.SMS_COST_MICROS_PER_SEGMENT;
+    const messageCostMinor = Math.round(((totals['segments'] ?? 0) * micros) / 10_000);
+    const subscriptionMinor = Math.round(((profile?.monthlyPrice?.amountMinor ?? 0) * days) / 30);
+    const costMinor = messageCostMinor + subscriptionMinor;
+    const revenueMinor = totals['revenue_minor'] ?? 0;
+    return {
+      currency: profile?.monthlyPrice?.currency ?? profile?.averageTicket?.currency ?? 'USD',
+      revenueMinor,
+      messageCostMinor,
+      subscriptionMinor,
+      costMinor,
+      roi: costMinor === 0 ? null : Math.round(((revenueMinor - costMinor) / costMinor) * 100) / 100,
+      assumptions: { smsCostMicrosPerSegment: micros, days, monthlyPriceMinor: profile?.monthlyPrice?.amountMinor ?? 0, revenue: 'booked value, else the location average ticket' },
+    };
+  }
+
+  async funnel(
+    tenantId: string,
+    from: string,
+    to: string,
+    locationId?: string,
+  ): Promise<{ totals: FunnelTotals; byLocation: Record<string, FunnelTotals>; byDay: Record<string, FunnelTotals>; byLocationDay: Record<string, FunnelTotals> }> {
     const rows: { location_id: string; day: string; metric: string; value: string }[] = await this.runtime.dataSource.query(
       `SELECT location_id, day::text AS day, metric, value FROM funnel_day
        WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR location_id = $4)`,
@@ -93,6 +133,7 @@ export class FunnelService {
     const totals: FunnelTotals = {};
     const byLocation: Record<string, FunnelTotals> = {};
     const byDay: Record<string, FunnelTotals> = {};
+    const byLocationDay: Record<string, FunnelTotals> = {};
     for (const r of rows) {
       const v = Number(r.value);
       totals[r.metric] = (totals[r.metric] ?? 0) + v;
@@ -100,8 +141,10 @@ export class FunnelService {
       loc[r.metric] = (loc[r.metric] ?? 0) + v;
       const d = (byDay[r.day] ??= {});
       d[r.metric] = (d[r.metric] ?? 0) + v;
+      const ld = (byLocationDay[`${r.location_id}|${r.day}`] ??= {});
+      ld[r.metric] = (ld[r.metric] ?? 0) + v;
     }
-    return { totals, byLocation, byDay };
+    return { totals, byLocation, byDay, byLocationDay };
   }
 
   private localDay(locationId: string, at: string): string {
