@@ -63,11 +63,18 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
     // Compliance first: sms-dispatch asks it about consent before every send.
     const compliance = await startOne('compliance');
     const complianceUrl = o.env['COMPLIANCE_URL'] ?? compliance?.url;
+    const withCompliance: Record<string, string> = complianceUrl ? { COMPLIANCE_URL: complianceUrl } : {};
+    // Reporting links calls to the inbox page: known up front with fixed ports, else once conversation listens.
+    const inboxUrlUpFront = o.env['INBOX_URL'] ?? (o.basePort === 0 ? undefined : `http://127.0.0.1:${o.basePort + services.findIndex((s) => s.name === 'conversation')}/inbox`);
     await Promise.all(
       services
-        .filter(({ name }) => name !== 'compliance')
-        .map(({ name }) => startOne(name, complianceUrl ? { COMPLIANCE_URL: complianceUrl } : {})),
+        .filter(({ name }) => name !== 'compliance' && (name !== 'reporting' || inboxUrlUpFront))
+        .map(({ name }) => startOne(name, name === 'reporting' && inboxUrlUpFront ? { ...withCompliance, INBOX_URL: inboxUrlUpFront } : withCompliance)),
     );
+    if (!inboxUrlUpFront) {
+      const conversation = running.get('conversation');
+      await startOne('reporting', { ...withCompliance, ...(conversation ? { INBOX_URL: `${conversation.url}/inbox` } : {}) });
+    }
   } catch (err) {
     await Promise.allSettled([...running.values()].map((s) => s.stop()));
     throw err;

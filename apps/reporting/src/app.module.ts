@@ -1,21 +1,30 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ADMIN_API_KEY, AdminKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
+import { AnalystGuard, OperatorGuard } from './access/analyst.guard';
+import { ApiKeysController } from './access/api-keys.controller';
+import { ApiKeysService } from './access/api-keys.service';
+import { AnalystPageController } from './analyst-page.controller';
+import { CallsService } from './calls/calls.service';
 import type { ReportingConfig } from './config';
-import { FunnelConsumer, FunnelController } from './funnel/funnel.controller';
 import { FunnelService } from './funnel/funnel.service';
 import { Funnel1763901200000 } from './migrations/1763901200000-funnel';
+import { CallReport1763990000000 } from './migrations/1763990000000-call-report';
+import { ApiKeys1763990100000 } from './migrations/1763990100000-api-keys';
+import { ReadModelConsumer } from './read-model.consumer';
+import { ReportsController } from './reports.controller';
+import { WhatIfController } from './what-if.controller';
 
-export const reportingMigrations = [LocationDirectory1763900000000, Funnel1763901200000];
+export const reportingMigrations = [LocationDirectory1763900000000, Funnel1763901200000, CallReport1763990000000, ApiKeys1763990100000];
 
-/** Read models and the analyst API: the text-back funnel per tenant, location and day. */
+/** Read models and the analyst API: the funnel, the calls list, ROI and its what-if, per tenant. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ReportingConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
-      controllers: [FunnelConsumer, FunnelController, ...directory.controllers],
-      providers: [FunnelService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
+      controllers: [ReadModelConsumer, ReportsController, WhatIfController, ApiKeysController, AnalystPageController, ...directory.controllers],
+      providers: [FunnelService, CallsService, ApiKeysService, AnalystGuard, OperatorGuard, ...directory.providers],
     });
   }
 }

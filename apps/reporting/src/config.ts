@@ -6,6 +6,11 @@ export const reportingConfigSchema = defineConfig({
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** What one SMS segment costs, in millionths of the currency unit (Plivo US long code ≈ $0.0055). */
   SMS_COST_MICROS_PER_SEGMENT: z.coerce.number().int().min(0).default(5_500),
+  /** Caller numbers in the calls list are kept this long, then nulled (counts and timings stay). */
+  REPORTING_PII_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  REDACTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /** The operator inbox page (conversation's `/inbox`): the calls list links each thread there. */
+  INBOX_URL: z.url().optional(),
 });
 export type ReportingConfig = z.infer<typeof reportingConfigSchema>;
 

@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type ReportingErrorCode = 'invalid-request';
+export type ReportingErrorCode = 'invalid-request' | 'unauthorized' | 'forbidden' | 'not-found';
 
 /** The one error class of reporting; its code decides the HTTP status at the edge. */
 export class ReportingError extends ServiceError<ReportingErrorCode> {
@@ -8,6 +8,12 @@ export class ReportingError extends ServiceError<ReportingErrorCode> {
     switch (this.code) {
       case 'invalid-request':
         return 400;
+      case 'unauthorized':
+        return 401;
+      case 'forbidden':
+        return 403;
+      case 'not-found':
+        return 404;
     }
   }
 }

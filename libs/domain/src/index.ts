@@ -4,3 +4,4 @@ export * from './business-hours';
 export * from './textback-message';
 export * from './consent';
 export * from './qualification';
+export * from './what-if';

@@ -1,5 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
+import type { NestExpressApplication } from '@nestjs/platform-express';
 import { httpMetricsMiddleware, ObservabilityModule } from '@textback/telemetry';
 import { EventBusServer, type InProcessBroker } from '@textback/messaging';
 import { ServiceErrorFilter } from './errors';
@@ -16,11 +17,16 @@ export interface RunningService {
 }
 
 /** Starts one service: its Nest app, its consumers (as a Nest microservice) and its outbox relay. */
-export async function startService(module: Type | DynamicModule, runtime: ServiceRuntime): Promise<RunningService> {
+export async function startService(
+  module: Type | DynamicModule,
+  runtime: ServiceRuntime,
+  configure?: (app: NestExpressApplication) => void,
+): Promise<RunningService> {
   // rawBody: webhook signatures are computed over the exact bytes received.
-  const app = await NestFactory.create(module, { logger: nestLogger(runtime), rawBody: true });
+  const app = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger(runtime), rawBody: true });
   app.useGlobalFilters(new ServiceErrorFilter());
   app.use(httpMetricsMiddleware(runtime.registry, runtime.service));
+  configure?.(app);
   app.connectMicroservice({ strategy: new EventBusServer(runtime.bus) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   runtime.outbox.start();
@@ -104,6 +110,8 @@ export interface ServiceDefinition<C extends BaseConfig> {
   readonly loadConfig: (env: Record<string, string | undefined>) => C;
   readonly module: { register(runtime: ServiceRuntime<C>): DynamicModule };
   readonly migrations?: RuntimeOptions<C>['migrations'];
+  /** Extra HTTP set-up before listening (body parsers, OpenAPI documents). */
+  readonly configure?: (app: NestExpressApplication, runtime: ServiceRuntime<C>) => void;
 }
 
 /** A service's start function: parse its config, build its runtime, start its Nest app. */
@@ -119,6 +127,7 @@ export function serviceStarter<C extends BaseConfig>(definition: ServiceDefiniti
       ...(definition.migrations ? { migrations: definition.migrations } : {}),
       ...options,
     });
-    return startService(definition.module.register(runtime), runtime);
+    const configure = definition.configure;
+    return startService(definition.module.register(runtime), runtime, configure ? (app) => configure(app, runtime) : undefined);
   };
 }

@@ -101,10 +101,17 @@ $('session').addEventListener('submit', (e) => {
   session.key = $<HTMLInputElement>('key').value;
   sessionStorage.setItem('tenant', session.tenant);
   sessionStorage.setItem('key', session.key);
-  void renderThreads();
+  void start();
 });
-$<HTMLInputElement>('tenant').value = new URLSearchParams(location.search).get('tenant') ?? session.tenant;
-if (session.tenant && session.key) void renderThreads();
+const linked = new URLSearchParams(location.search);
+$<HTMLInputElement>('tenant').value = linked.get('tenant') ?? session.tenant;
+/** A link from the reports' calls list opens its thread (`?tenant=…&thread=…`). */
+async function start(): Promise<void> {
+  await renderThreads();
+  const thread = linked.get('thread');
+  if (thread && !selected) await openThread(thread);
+}
+if (session.tenant && session.key) void start();
 setInterval(() => {
   if (session.tenant && session.key) void (selected ? openThread(selected) : renderThreads());
 }, 3_000);

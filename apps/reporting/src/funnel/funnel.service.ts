@@ -2,7 +2,6 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@textback/contracts';
-import { handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
@@ -10,6 +9,16 @@ import type { ReportingConfig } from '../config';
 /** The stages a lead is counted in once it reaches them (booked implies qualified and engaged). */
 const STAGES = ['engaged', 'qualified', 'booked'] as const;
 const implied: Record<string, readonly string[]> = { new: [], engaged: ['engaged'], qualified: ['engaged', 'qualified'], booked: ['engaged', 'qualified', 'booked'], lost: [] };
+
+type Tx = Pick<EntityManager, 'query'>;
+
+export type Interval = 'day' | 'week' | 'month';
+
+/** The first day of the period a local day falls in (ISO weeks start on Monday, as in PostgreSQL). */
+export function periodOf(day: string, interval: Interval): string {
+  if (interval === 'day') return day;
+  return DateTime.fromISO(day).startOf(interval).toISODate() ?? day;
+}
 
 export interface FunnelTotals {
   [metric: string]: number;
@@ -37,63 +46,61 @@ export class FunnelService {
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
 
-  onCallEnded(e: EventEnvelope<'call.ended.v1'>): Promise<void> {
+  onCallEnded(tx: Tx, e: EventEnvelope<'call.ended.v1'>): Promise<void> {
     const c = e.payload;
-    return this.count(e, c.tenantId, c.locationId, c.endedAt, [[c.outcome === 'answered' ? 'calls_answered' : 'calls_missed', 1]]);
+    return this.count(tx, c.locationId, c.tenantId, c.endedAt, [[c.outcome === 'answered' ? 'calls_answered' : 'calls_missed', 1]]);
   }
 
-  onTextbackRequested(e: EventEnvelope<'textback.requested.v1'>): Promise<void> {
+  onTextbackRequested(tx: Tx, e: EventEnvelope<'textback.requested.v1'>): Promise<void> {
     const r = e.payload;
-    return this.count(e, r.tenantId, r.locationId, r.callEndedAt, [['textbacks_requested', 1]]);
+    return this.count(tx, r.locationId, r.tenantId, r.callEndedAt, [['textbacks_requested', 1]]);
   }
 
-  onTextbackSuppressed(e: EventEnvelope<'textback.suppressed.v1'>): Promise<void> {
+  onTextbackSuppressed(tx: Tx, e: EventEnvelope<'textback.suppressed.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(e, s.tenantId, s.locationId, s.decidedAt, [['textbacks_suppressed', 1], [`suppressed_${s.reason}`, 1]]);
+    return this.count(tx, s.locationId, s.tenantId, s.decidedAt, [['textbacks_suppressed', 1], [`suppressed_${s.reason}`, 1]]);
   }
 
-  onSmsSent(e: EventEnvelope<'sms.sent.v1'>): Promise<void> {
+  onSmsSent(tx: Tx, e: EventEnvelope<'sms.sent.v1'>): Promise<void> {
     const s = e.payload;
-    if (s.purpose && s.purpose !== 'textback') return this.count(e, s.tenantId, s.locationId, s.at, [['segments', s.segments]]);
-    return this.count(e, s.tenantId, s.locationId, s.at, [['textbacks_sent', 1], ['segments', s.segments]]);
+    if (s.purpose && s.purpose !== 'textback') return this.count(tx, s.locationId, s.tenantId, s.at, [['segments', s.segments]]);
+    return this.count(tx, s.locationId, s.tenantId, s.at, [['textbacks_sent', 1], ['segments', s.segments]]);
   }
 
-  onSmsDelivered(e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
+  onSmsDelivered(tx: Tx, e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(e, s.tenantId, s.locationId, s.at, [[s.textbackId ? 'textbacks_delivered' : 'replies_delivered', 1]]);
+    return this.count(tx, s.locationId, s.tenantId, s.at, [[s.textbackId ? 'textbacks_delivered' : 'replies_delivered', 1]]);
   }
 
-  onSmsFailed(e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
+  onSmsFailed(tx: Tx, e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(e, s.tenantId, s.locationId, s.at, [[s.textbackId ? 'textbacks_failed' : 'replies_failed', 1]]);
+    return this.count(tx, s.locationId, s.tenantId, s.at, [[s.textbackId ? 'textbacks_failed' : 'replies_failed', 1]]);
   }
 
   /** A lead counts once when created, and once per stage it first reaches; a booking adds its value. */
-  async onLeadChanged(e: EventEnvelope<'lead.changed.v1'>): Promise<void> {
+  async onLeadChanged(tx: Tx, e: EventEnvelope<'lead.changed.v1'>): Promise<void> {
     const l = e.payload;
-    await handleOnce(this.runtime.dataSource, 'reporting.lead-changed', e.metadata.id, async (tx) => {
-      const rows: { version: number; reached: string[]; day: string }[] = await tx.query('SELECT version, reached, day::text AS day FROM lead_state WHERE lead_id = $1 FOR UPDATE', [l.leadId]);
-      const known = rows[0];
-      if (known && known.version >= l.version) return; // an older or repeated change
-      const day = known?.day ?? this.localDay(l.locationId, l.changedAt);
-      const reached = new Set(known?.reached ?? []);
-      const increments: [string, number][] = known ? [] : [['leads', 1]];
-      for (const stage of implied[l.status] ?? []) {
-        if (reached.has(stage)) continue;
-        reached.add(stage);
-        increments.push([`leads_${stage}`, 1]);
-        if (stage === 'booked') {
-          const value = l.value?.amountMinor ?? this.directory.location(l.locationId)?.averageTicket?.amountMinor ?? 0;
-          increments.push(['revenue_minor', value], [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1]);
-        }
+    const rows: { version: number; reached: string[]; day: string }[] = await tx.query('SELECT version, reached, day::text AS day FROM lead_state WHERE lead_id = $1 FOR UPDATE', [l.leadId]);
+    const known = rows[0];
+    if (known && known.version >= l.version) return; // an older or repeated change
+    const day = known?.day ?? this.localDay(l.locationId, l.changedAt);
+    const reached = new Set(known?.reached ?? []);
+    const increments: [string, number][] = known ? [] : [['leads', 1]];
+    for (const stage of implied[l.status] ?? []) {
+      if (reached.has(stage)) continue;
+      reached.add(stage);
+      increments.push([`leads_${stage}`, 1]);
+      if (stage === 'booked') {
+        const value = l.value?.amountMinor ?? this.directory.location(l.locationId)?.averageTicket?.amountMinor ?? 0;
+        increments.push(['revenue_minor', value], [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1]);
       }
-      await tx.query(
-        `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, version, reached) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, reached = EXCLUDED.reached`,
-        [l.leadId, l.tenantId, l.locationId, day, l.version, [...reached].filter((s) => (STAGES as readonly string[]).includes(s))],
-      );
-      await this.add(tx, l.tenantId, l.locationId, day, increments);
-    });
+    }
+    await tx.query(
+      `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, version, reached) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, reached = EXCLUDED.reached`,
+      [l.leadId, l.tenantId, l.locationId, day, l.version, [...reached].filter((s) => (STAGES as readonly string[]).includes(s))],
+    );
+    await this.add(tx, l.tenantId, l.locationId, day, increments);
   }
 
   /**
@@ -119,12 +126,14 @@ export class FunnelService {
     };
   }
 
+  /** Totals, per location, and per period (local day, ISO week from Monday, or month) of a tenant's range. */
   async funnel(
     tenantId: string,
     from: string,
     to: string,
-    locationId?: string,
-  ): Promise<{ totals: FunnelTotals; byLocation: Record<string, FunnelTotals>; byDay: Record<string, FunnelTotals>; byLocationDay: Record<string, FunnelTotals> }> {
+    locationId: string | undefined,
+    interval: Interval,
+  ): Promise<{ totals: FunnelTotals; byLocation: Record<string, FunnelTotals>; byPeriod: Record<string, FunnelTotals>; byLocationPeriod: Record<string, Record<string, FunnelTotals>> }> {
     const rows: { location_id: string; day: string; metric: string; value: string }[] = await this.runtime.dataSource.query(
       `SELECT location_id, day::text AS day, metric, value FROM funnel_day
        WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR location_id = $4)`,
@@ -132,19 +141,20 @@ export class FunnelService {
     );
     const totals: FunnelTotals = {};
     const byLocation: Record<string, FunnelTotals> = {};
-    const byDay: Record<string, FunnelTotals> = {};
-    const byLocationDay: Record<string, FunnelTotals> = {};
+    const byPeriod: Record<string, FunnelTotals> = {};
+    const byLocationPeriod: Record<string, Record<string, FunnelTotals>> = {};
+    const add = (into: FunnelTotals, metric: string, v: number): void => {
+      into[metric] = (into[metric] ?? 0) + v;
+    };
     for (const r of rows) {
       const v = Number(r.value);
-      totals[r.metric] = (totals[r.metric] ?? 0) + v;
-      const loc = (byLocation[r.location_id] ??= {});
-      loc[r.metric] = (loc[r.metric] ?? 0) + v;
-      const d = (byDay[r.day] ??= {});
-      d[r.metric] = (d[r.metric] ?? 0) + v;
-      const ld = (byLocationDay[`${r.location_id}|${r.day}`] ??= {});
-      ld[r.metric] = (ld[r.metric] ?? 0) + v;
+      const period = periodOf(r.day, interval);
+      add(totals, r.metric, v);
+      add((byLocation[r.location_id] ??= {}), r.metric, v);
+      add((byPeriod[period] ??= {}), r.metric, v);
+      add(((byLocationPeriod[r.location_id] ??= {})[period] ??= {}), r.metric, v);
     }
-    return { totals, byLocation, byDay, byLocationDay };
+    return { totals, byLocation, byPeriod, byLocationPeriod };
   }
 
   private localDay(locationId: string, at: string): string {
@@ -152,11 +162,11 @@ export class FunnelService {
     return DateTime.fromISO(at, { zone }).toISODate() ?? at.slice(0, 10);
   }
 
-  private async count(e: { metadata: { id: string; type: string } }, tenantId: string, locationId: string, at: string, increments: [string, number][]): Promise<void> {
-    await handleOnce(this.runtime.dataSource, `reporting.${e.metadata.type}`, e.metadata.id, (tx) => this.add(tx, tenantId, locationId, this.localDay(locationId, at), increments));
+  private count(tx: Tx, locationId: string, tenantId: string, at: string, increments: [string, number][]): Promise<void> {
+    return this.add(tx, tenantId, locationId, this.localDay(locationId, at), increments);
   }
 
-  private async add(tx: EntityManager, tenantId: string, locationId: string, day: string, increments: [string, number][]): Promise<void> {
+  private async add(tx: Tx, tenantId: string, locationId: string, day: string, increments: [string, number][]): Promise<void> {
     for (const [metric, value] of increments) {
       await tx.query(
         `INSERT INTO funnel_day (tenant_id, location_id, day, metric, value) VALUES ($1, $2, $3, $4, $5)

@@ -1,0 +1,69 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Payload } from '@nestjs/microservices';
+import type { EntityManager } from 'typeorm';
+import type { EventEnvelope } from '@textback/contracts';
+import { OnEvent } from '@textback/messaging';
+import { handleOnce } from '@textback/persistence';
+import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { CallsService } from './calls/calls.service';
+import type { ReportingConfig } from './config';
+import { FunnelService } from './funnel/funnel.service';
+
+/**
+ * Feeds both read models (the funnel counters and the per-call rows) from each event, once per
+ * event and in one transaction, so a redelivery changes nothing and a replay rebuilds both.
+ */
+@Controller()
+export class ReadModelConsumer {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
+    private readonly funnel: FunnelService,
+    private readonly calls: CallsService,
+  ) {}
+
+  @OnEvent('call.ended.v1')
+  callEnded(@Payload() e: EventEnvelope<'call.ended.v1'>) {
+    return this.apply(e, (tx) => this.funnel.onCallEnded(tx, e), (tx) => this.calls.onCallEnded(tx, e));
+  }
+
+  @OnEvent('textback.requested.v1')
+  requested(@Payload() e: EventEnvelope<'textback.requested.v1'>) {
+    return this.apply(e, (tx) => this.funnel.onTextbackRequested(tx, e), (tx) => this.calls.onTextbackRequested(tx, e));
+  }
+
+  @OnEvent('textback.suppressed.v1')
+  suppressed(@Payload() e: EventEnvelope<'textback.suppressed.v1'>) {
+    return this.apply(e, (tx) => this.funnel.onTextbackSuppressed(tx, e), (tx) => this.calls.onTextbackSuppressed(tx, e));
+  }
+
+  @OnEvent('sms.sent.v1')
+  sent(@Payload() e: EventEnvelope<'sms.sent.v1'>) {
+    return this.apply(e, (tx) => this.funnel.onSmsSent(tx, e), (tx) => this.calls.onSmsSent(tx, e));
+  }
+
+  @OnEvent('sms.delivered.v1')
+  delivered(@Payload() e: EventEnvelope<'sms.delivered.v1'>) {
+    return this.apply(e, (tx) => this.funnel.onSmsDelivered(tx, e), (tx) => this.calls.onSmsOutcome(tx, e));
+  }
+
+  @OnEvent('sms.failed.v1')
+  failed(@Payload() e: EventEnvelope<'sms.failed.v1'>) {
+    return this.apply(e, (tx) => this.funnel.onSmsFailed(tx, e), (tx) => this.calls.onSmsOutcome(tx, e));
+  }
+
+  @OnEvent('sms.received.v1')
+  received(@Payload() e: EventEnvelope<'sms.received.v1'>) {
+    return this.apply(e, (tx) => this.calls.onSmsReceived(tx, e));
+  }
+
+  @OnEvent('lead.changed.v1')
+  lead(@Payload() e: EventEnvelope<'lead.changed.v1'>) {
+    return this.apply(e, (tx) => this.funnel.onLeadChanged(tx, e), (tx) => this.calls.onLeadChanged(tx, e));
+  }
+
+  private async apply(e: EventEnvelope, ...work: ((tx: EntityManager) => Promise<void>)[]): Promise<void> {
+    await handleOnce(this.runtime.dataSource, `reporting.${e.metadata.type}`, e.metadata.id, async (tx) => {
+      for (const w of work) await w(tx);
+    });
+  }
+}

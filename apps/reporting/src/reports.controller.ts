@@ -1,0 +1,149 @@
+import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { stringify } from 'csv-stringify/sync';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { AnalystGuard, CurrentCaller } from './access/analyst.guard';
+import { tenantFor, type Caller } from './access/api-keys.service';
+import { CallsService, type CallCursor, type CallRow } from './calls/calls.service';
+import { ReportingError } from './errors';
+import { FunnelService, type Interval } from './funnel/funnel.service';
+import { CallsQuery, FunnelQuery, parseOr400 } from './queries';
+
+const rangeQueries = [
+  ApiQuery({ name: 'tenantId', required: false, description: 'Required with the admin key; a tenant API key reads its own tenant.' }),
+  ApiQuery({ name: 'from', required: true, description: 'First local day, YYYY-MM-DD (days are in each location’s time zone).', example: '2026-11-01' }),
+  ApiQuery({ name: 'to', required: true, description: 'Last local day, YYYY-MM-DD, inclusive.', example: '2026-11-30' }),
+  ApiQuery({ name: 'locationId', required: false, description: 'One location only.' }),
+];
+const both = (...decorators: MethodDecorator[]): MethodDecorator => (target, key, descriptor) => {
+  for (const d of decorators) d(target, key, descriptor);
+};
+
+/** The analyst API: the funnel with ROI and timings, and the calls list, as JSON or CSV. */
+@ApiTags('reports')
+@ApiBearerAuth()
+@Controller('v1/reports')
+@UseGuards(AnalystGuard)
+export class ReportsController {
+  constructor(
+    private readonly funnel: FunnelService,
+    private readonly calls: CallsService,
+  ) {}
+
+  @Get('funnel')
+  @both(...rangeQueries)
+  @ApiQuery({ name: 'interval', required: false, enum: ['day', 'week', 'month'], description: 'Series granularity (weeks start on Monday).' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'Totals, by location and per period: calls, text-backs sent and suppressed by reason, delivered/failed, leads by stage, revenue; time to text and to first human reply (p50/p95/p99, seconds); ROI with its assumptions.' })
+  async getFunnel(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
+    const q = parseOr400(FunnelQuery, query);
+    const tenantId = tenantFor(caller, q.tenantId);
+    const range = { tenantId, from: q.from, to: q.to, locationId: q.locationId };
+    const [funnel, timings, periodTimings] = await Promise.all([
+      this.funnel.funnel(tenantId, q.from, q.to, q.locationId, q.interval),
+      this.calls.timings(range),
+      this.calls.timingsBy(range, q.interval),
+    ]);
+    if (q.format === 'csv') {
+      // One row per period and location, one column per metric.
+      const metrics = [...new Set(Object.values(funnel.byLocation).flatMap((m) => Object.keys(m)))].sort();
+      const rows = Object.entries(funnel.byLocationPeriod)
+        .flatMap(([location, periods]) => Object.entries(periods).map(([period, m]) => [period, location, ...metrics.map((k) => m[k] ?? 0)]))
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])));
+      res.type('text/csv').attachment(`funnel-${tenantId}-${q.from}-${q.to}.csv`);
+      return stringify([[q.interval, 'location', ...metrics], ...rows]);
+    }
+    const series = Object.keys(funnel.byPeriod)
+      .sort()
+      .map((period) => {
+        // Each period's ROI over the part of it inside the range.
+        const end = periodEnd(period, q.interval);
+        const metrics = funnel.byPeriod[period] ?? {};
+        return { period, metrics, timings: periodTimings.get(period) ?? null, roi: this.funnel.roi(tenantId, metrics, period < q.from ? q.from : period, end > q.to ? q.to : end) };
+      });
+    return {
+      tenantId,
+      from: q.from,
+      to: q.to,
+      locationId: q.locationId ?? null,
+      interval: q.interval,
+      totals: funnel.totals,
+      timings,
+      byLocation: funnel.byLocation,
+      series,
+      roi: this.funnel.roi(tenantId, funnel.totals, q.from, q.to),
+    };
+  }
+
+  @Get('calls')
+  @both(...rangeQueries)
+  @ApiQuery({ name: 'textback', required: false, enum: ['texted', 'suppressed', 'scheduled', 'send-failed', 'pending'], description: 'Only calls with this text-back status.' })
+  @ApiQuery({ name: 'limit', required: false, description: 'Page size, 1–500 (default 50).' })
+  @ApiQuery({ name: 'cursor', required: false, description: 'The `nextCursor` of the previous page.' })
+  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'CSV exports every matching call (no paging).' })
+  @ApiProduces('application/json', 'text/csv')
+  @ApiOkResponse({ description: 'Calls newest first: outcome, texted or why not, time to text, delivery, reply, time to first human reply, lead and a link to its thread; `nextCursor` while more remain.' })
+  async getCalls(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
+    const q = parseOr400(CallsQuery, query);
+    const tenantId = tenantFor(caller, q.tenantId);
+    const filter = { tenantId, from: q.from, to: q.to, locationId: q.locationId, textback: q.textback };
+    if (q.format === 'csv') {
+      res.type('text/csv').attachment(`calls-${tenantId}-${q.from}-${q.to}.csv`);
+      res.write(stringify([CSV_COLUMNS as unknown as string[]]));
+      // Keyset pages: memory stays flat however long the range.
+      for (let after: CallCursor | undefined; ; ) {
+        const { items, next } = await this.calls.list(filter, 1_000, after);
+        if (items.length > 0) res.write(stringify(items.map((c) => CSV_COLUMNS.map((k) => c[k] ?? ''))));
+        if (!next) break;
+        after = next;
+      }
+      res.end();
+      return undefined;
+    }
+    const { items, next } = await this.calls.list(filter, q.limit, q.cursor ? decodeCursor(q.cursor) : undefined);
+    return { items, nextCursor: next ? encodeCursor(next) : null };
+  }
+}
+
+const CSV_COLUMNS = [
+  'callId',
+  'day',
+  'endedAt',
+  'locationId',
+  'caller',
+  'outcome',
+  'durationSeconds',
+  'textback',
+  'whyNot',
+  'textSentAt',
+  'secondsToText',
+  'delivery',
+  'replied',
+  'secondsToHumanReply',
+  'leadStatus',
+  'leadValueMinor',
+  'threadUrl',
+] as const satisfies readonly (keyof CallRow)[];
+
+const Cursor = z.object({ e: z.iso.datetime({ offset: true }), c: z.string().min(1).max(128) });
+
+function encodeCursor(c: CallCursor): string {
+  return Buffer.from(JSON.stringify({ e: c.endedAt, c: c.callId })).toString('base64url');
+}
+
+function decodeCursor(text: string): CallCursor {
+  try {
+    const parsed = Cursor.parse(JSON.parse(Buffer.from(text, 'base64url').toString('utf8')));
+    return { endedAt: parsed.e, callId: parsed.c };
+  } catch {
+    throw new ReportingError('invalid-request', 'cursor: not a cursor this API returned');
+  }
+}
+
+/** The last day of a period that starts on `start`. */
+function periodEnd(start: string, interval: Interval): string {
+  return DateTime.fromISO(start).endOf(interval).toISODate() ?? start;
+}

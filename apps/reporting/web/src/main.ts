@@ -1,0 +1,141 @@
+import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import './style.css';
+
+/**
+ * The analyst page: a tenant's funnel and ROI for a date range, as key figures and two charts
+ * (Chart.js), from the reporting API; and the ROI what-if for an uploaded call log.
+ */
+Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, Tooltip);
+
+interface Roi {
+  currency: string;
+  revenueMinor: number;
+  costMinor: number;
+  roi: number | null;
+}
+interface Percentiles {
+  count: number;
+  p50: number | null;
+  p95: number | null;
+}
+interface Funnel {
+  tenantId: string;
+  totals: Record<string, number>;
+  timings: { timeToText: Percentiles; timeToFirstHumanReply: Percentiles };
+  series: { period: string; metrics: Record<string, number>; roi: Roi }[];
+  roi: Roi;
+}
+
+/** The funnel's stages, in order, and the counter each reads. */
+const STAGES: [label: string, metric: string][] = [
+  ['Missed calls', 'calls_missed'],
+  ['Texted', 'textbacks_sent'],
+  ['Delivered', 'textbacks_delivered'],
+  ['Replied', 'leads_engaged'],
+  ['Qualified', 'leads_qualified'],
+  ['Booked', 'leads_booked'],
+];
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
+  const node = Object.assign(document.createElement(tag), props);
+  node.append(...children);
+  return node;
+};
+const money = (minor: number, currency: string): string => new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 100);
+const seconds = (s: number | null): string => (s === null ? '—' : s < 90 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
+
+const charts = new Map<string, Chart>();
+function draw(id: string, labels: string[], datasets: { label: string; data: number[]; backgroundColor: string }[]): void {
+  charts.get(id)?.destroy();
+  const canvas = $<HTMLCanvasElement>(id);
+  // The plotted numbers, for people with screen readers and for the page's test.
+  canvas.dataset['values'] = JSON.stringify(Object.fromEntries(datasets.map((d) => [d.label, d.data])));
+  canvas.setAttribute('aria-label', datasets.map((d) => `${d.label}: ${labels.map((l, i) => `${l} ${d.data[i]}`).join(', ')}`).join('; '));
+  charts.set(id, new Chart(canvas, { type: 'bar', data: { labels, datasets }, options: { animation: false, responsive: true, plugins: { legend: { display: datasets.length > 1 } } } }));
+}
+
+function kpi(metric: string, label: string, value: string): HTMLElement {
+  const card = el('div', { className: 'kpi' }, el('div', { className: 'label', textContent: label }), el('div', { className: 'value', textContent: value }));
+  card.dataset['metric'] = metric;
+  return card;
+}
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+  const key = $<HTMLInputElement>('key').value;
+  const res = await fetch(path, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
+  if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${res.status}`);
+  return (await res.json()) as T;
+}
+
+async function show(): Promise<void> {
+  const params = new URLSearchParams({ from: $<HTMLInputElement>('from').value, to: $<HTMLInputElement>('to').value, interval: $<HTMLSelectElement>('interval').value });
+  const tenant = $<HTMLInputElement>('tenant').value.trim();
+  if (tenant) params.set('tenantId', tenant);
+  $('status').textContent = 'Loading…';
+  try {
+    const f = await api<Funnel>(`/v1/reports/funnel?${params}`);
+    const t = (m: string): number => f.totals[m] ?? 0;
+    const cards: [string, string, string][] = [
+      ['calls_missed', 'Missed calls', String(t('calls_missed'))],
+      ['textbacks_sent', 'Texted back', String(t('textbacks_sent'))],
+      ['reply_rate', 'Reply rate', t('textbacks_sent') ? `${Math.round((t('leads_engaged') / t('textbacks_sent')) * 100)}%` : '—'],
+      ['leads_booked', 'Booked', String(t('leads_booked'))],
+      ['revenue', 'Revenue recovered', money(f.roi.revenueMinor, f.roi.currency)],
+      ['cost', 'Cost', money(f.roi.costMinor, f.roi.currency)],
+      ['roi', 'ROI', f.roi.roi === null ? '—' : `${f.roi.roi}×`],
+      ['time_to_text_p95', 'Time to text (p95)', seconds(f.timings.timeToText.p95)],
+      ['first_human_reply_p50', 'First human reply (median)', seconds(f.timings.timeToFirstHumanReply.p50)],
+    ];
+    $('kpis').replaceChildren(...cards.map(([metric, label, value]) => kpi(metric, label, value)));
+    draw('funnel-chart', STAGES.map(([label]) => label), [{ label: 'Count', data: STAGES.map(([, m]) => t(m)), backgroundColor: '#3b6fd8' }]);
+    draw('roi-chart', f.series.map((s) => s.period), [
+      { label: `Revenue (${f.roi.currency})`, data: f.series.map((s) => s.roi.revenueMinor / 100), backgroundColor: '#2e9d5b' },
+      { label: `Cost (${f.roi.currency})`, data: f.series.map((s) => s.roi.costMinor / 100), backgroundColor: '#d98b2b' },
+    ]);
+    $('status').textContent = `${f.tenantId}, ${params.get('from')} to ${params.get('to')}`;
+  } catch (err) {
+    $('status').replaceChildren(el('span', { className: 'error', textContent: `Could not load the report: ${(err as Error).message}` }));
+  }
+}
+
+async function whatIf(): Promise<void> {
+  const file = $<HTMLInputElement>('call-log').files?.[0];
+  if (!file) return;
+  const params = new URLSearchParams();
+  const tenant = $<HTMLInputElement>('tenant').value.trim();
+  if (tenant) params.set('tenantId', tenant);
+  for (const [id, name] of [['reply-rate', 'replyRate'], ['qualification-rate', 'qualificationRate']] as const) {
+    const v = $<HTMLInputElement>(id).value;
+    if (v) params.set(name, v);
+  }
+  const out = $('what-if-result');
+  try {
+    const w = await api<{ calls: { total: number; missed: number }; projection: { texts: number; leads: number; qualifiedLeads: number; revenueMinor: number }; rejectedCount: number; roi: number | null; assumptions: { name: string; value: number | string; source: string }[] }>(
+      `/v1/reports/what-if?${params}`,
+      { method: 'POST', headers: { 'content-type': 'text/csv' }, body: await file.text() },
+    );
+    const currency = String(w.assumptions.find((a) => a.name === 'currency')?.value ?? 'USD');
+    out.replaceChildren(
+      el('p', { textContent: `${w.calls.total} calls, ${w.calls.missed} missed${w.rejectedCount ? `, ${w.rejectedCount} lines rejected` : ''}: ${w.projection.texts} texts → ${w.projection.leads} leads → ${w.projection.qualifiedLeads} qualified → ${money(w.projection.revenueMinor, currency)}${w.roi === null ? '' : ` (ROI ${w.roi}×)`}.` }),
+      el('table', {}, ...w.assumptions.map((a) => el('tr', {}, el('th', { textContent: a.name }), el('td', { textContent: String(a.value) }), el('td', { className: 'hint', textContent: a.source })))),
+    );
+  } catch (err) {
+    out.replaceChildren(el('p', { className: 'error', textContent: (err as Error).message }));
+  }
+}
+
+const query = new URLSearchParams(location.search);
+const today = new Date();
+const monthAgo = new Date(today.getTime() - 29 * 86_400_000);
+$<HTMLInputElement>('tenant').value = query.get('tenant') ?? '';
+$<HTMLInputElement>('from').value = query.get('from') ?? monthAgo.toISOString().slice(0, 10);
+$<HTMLInputElement>('to').value = query.get('to') ?? today.toISOString().slice(0, 10);
+$('query').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void show();
+});
+$('what-if-form').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void whatIf();
+});

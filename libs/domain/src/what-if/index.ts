@@ -1,0 +1,2 @@
+export * from './call-log';
+export * from './projection';
