@@ -35,6 +35,8 @@ export interface PlatformOptions {
 
 export interface RunningPlatform {
   readonly services: ReadonlyMap<string, RunningService>;
+  /** The in-process broker, when not on Kafka (a test may attach another consumer to it). */
+  readonly broker?: InProcessBroker;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
     throw err;
   }
   return {
+    ...(broker ? { broker } : {}),
     // Listed in flow order, whatever order they became ready in.
     services: new Map(services.flatMap(({ name }) => {
       const s = running.get(name);

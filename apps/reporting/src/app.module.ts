@@ -11,11 +11,12 @@ import { FunnelService } from './funnel/funnel.service';
 import { Funnel1763901200000 } from './migrations/1763901200000-funnel';
 import { CallReport1763990000000 } from './migrations/1763990000000-call-report';
 import { ApiKeys1763990100000 } from './migrations/1763990100000-api-keys';
+import { PendingDays1763990200000 } from './migrations/1763990200000-pending-days';
 import { ReadModelConsumer } from './read-model.consumer';
 import { ReportsController } from './reports.controller';
 import { WhatIfController } from './what-if.controller';
 
-export const reportingMigrations = [LocationDirectory1763900000000, Funnel1763901200000, CallReport1763990000000, ApiKeys1763990100000];
+export const reportingMigrations = [LocationDirectory1763900000000, Funnel1763901200000, CallReport1763990000000, ApiKeys1763990100000, PendingDays1763990200000];
 
 /** Read models and the analyst API: the funnel, the calls list, ROI and its what-if, per tenant. */
 @Module({})

@@ -1,4 +1,4 @@
-import { Controller, Inject } from '@nestjs/common';
+import { Controller, Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@textback/contracts';
@@ -14,12 +14,28 @@ import { FunnelService } from './funnel/funnel.service';
  * event and in one transaction, so a redelivery changes nothing and a replay rebuilds both.
  */
 @Controller()
-export class ReadModelConsumer {
+export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
+  private timer?: NodeJS.Timeout;
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     private readonly funnel: FunnelService,
     private readonly calls: CallsService,
   ) {}
+
+  /** Facts that came before their location's profile are counted once it is known (a replay reads topics in parallel). */
+  onModuleInit(): void {
+    this.timer = setInterval(() => {
+      void Promise.all([this.funnel.settlePending(), this.calls.settlePending()]).catch((err: unknown) =>
+        this.runtime.logger.warn({ err: (err as Error).message }, 'settling facts that waited for their location failed; will retry'),
+      );
+    }, this.runtime.config.READ_MODEL_SETTLE_MS);
+    this.timer.unref();
+  }
+
+  onModuleDestroy(): void {
+    clearInterval(this.timer);
+  }
 
   @OnEvent('call.ended.v1')
   callEnded(@Payload() e: EventEnvelope<'call.ended.v1'>) {

@@ -32,6 +32,8 @@ export interface RetryOptions {
 export interface EventBusOptions {
   /** The service publishing and consuming (`source` of its events, its consumer group). */
   readonly service: string;
+  /** The consumer group; defaults to the service. A new group re-reads every topic from the start (a read-model rebuild). */
+  readonly groupId?: string;
   readonly transport: Transport;
   readonly retry?: Partial<RetryOptions>;
   readonly concurrency?: number;
@@ -88,7 +90,7 @@ export class EventBus {
     this.retry = { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, ...options.retry };
     this.metrics = options.registry
       ? new ConsumerMetrics(options.registry, options.metricPrefix ?? options.service, () =>
-          this.handlers.size > 0 ? this.options.transport.consumerLag(this.options.service, this.subscribedTopics()) : Promise.resolve(new Map()),
+          this.handlers.size > 0 ? this.options.transport.consumerLag(this.groupId, this.subscribedTopics()) : Promise.resolve(new Map()),
         )
       : undefined;
   }
@@ -173,6 +175,10 @@ export class EventBus {
     this.handlers.set(topic, handler as unknown as EventHandler<Topic>);
   }
 
+  private get groupId(): string {
+    return this.options.groupId ?? this.options.service;
+  }
+
   subscribedTopics(): Topic[] {
     return [...this.handlers.keys()];
   }
@@ -182,7 +188,7 @@ export class EventBus {
     if (this.handlers.size === 0) return;
     this.subscription = await this.options.transport.consume(
       {
-        groupId: this.options.service,
+        groupId: this.groupId,
         topics: [...this.handlers.keys()],
         ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
       },
@@ -281,7 +287,7 @@ export class EventBus {
           [deadLetterHeaders.originalTopic]: message.topic,
           [deadLetterHeaders.originalPartition]: String(message.partition),
           [deadLetterHeaders.originalOffset]: message.offset,
-          [deadLetterHeaders.consumerGroup]: this.options.service,
+          [deadLetterHeaders.consumerGroup]: this.groupId,
           [deadLetterHeaders.failedAt]: new Date().toISOString(),
         },
       },

@@ -10,6 +10,8 @@ export const baseConfigShape = z.object({
     KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
     /** How soon the group notices a consumer that died without leaving (its partitions move on). */
     KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+    /** The service's consumer group (default: its name). A new group with an empty schema rebuilds its read models from the topics. */
+    CONSUMER_GROUP_ID: z.string().regex(/^[a-zA-Z0-9._-]+$/).optional(),
     DATABASE_URL: z.string().url({ message: 'must be a postgres:// URL' }),
     DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits, underscores').optional(),
     DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),

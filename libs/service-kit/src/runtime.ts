@@ -64,6 +64,7 @@ export async function createRuntime<C extends BaseConfig>(o: RuntimeOptions<C>):
 
   const bus = new EventBus({
     service,
+    ...(config.CONSUMER_GROUP_ID ? { groupId: config.CONSUMER_GROUP_ID } : {}),
     transport,
     registry,
     log,

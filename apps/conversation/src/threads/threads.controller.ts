@@ -44,7 +44,7 @@ const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
 };
 const Reply = z.strictObject({ author: z.string().min(1).max(120), text: z.string().min(1).max(1600) });
 const Assign = z.strictObject({ assignee: z.string().min(1).max(120) });
-const Book = z.strictObject({ value: Money });
+const Book = z.strictObject({ value: Money.optional() });
 const Close = z.strictObject({ outcome: z.literal('lost').optional() });
 
 /** The operator inbox API: threads by tenant/location/status/urgency, read, reply, assign, close, book. */

@@ -269,11 +269,12 @@ export class ThreadsService {
     };
   }
 
-  async book(threadId: string, value: { amountMinor: number; currency: string }): Promise<LeadRow> {
+  /** Without a value (not known yet), reporting counts the location's average ticket. */
+  async book(threadId: string, value: { amountMinor: number; currency: string } | undefined): Promise<LeadRow> {
     const { thread } = await this.get(threadId);
     const saved = await this.runtime.dataSource.transaction(async (tx) => {
       const lead = await this.leadFor(tx, thread, 'engaged');
-      return this.saveLead(tx, lead, { status: 'booked', value_minor: String(value.amountMinor), currency: value.currency });
+      return this.saveLead(tx, lead, { status: 'booked', ...(value ? { value_minor: String(value.amountMinor), currency: value.currency } : {}) });
     });
     this.runtime.outbox.wake();
     return saved;

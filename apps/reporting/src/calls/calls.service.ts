@@ -326,9 +326,26 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
-  private localDay(locationId: string, at: string): string {
-    const zone = this.directory.location(locationId)?.timezone ?? 'UTC';
-    return DateTime.fromISO(at, { zone }).toISODate() ?? at.slice(0, 10);
+  /** The day in the location's zone; null while the location is not known (`settlePending` fills it in). */
+  private localDay(locationId: string, at: string): string | null {
+    const zone = this.directory.location(locationId)?.timezone;
+    return zone ? (DateTime.fromISO(at, { zone }).toISODate() ?? null) : null;
+  }
+
+  /** Gives calls that arrived before their location's profile their local day. */
+  async settlePending(): Promise<number> {
+    const waiting: { location_id: string }[] = await this.runtime.dataSource.query('SELECT DISTINCT location_id FROM call_report WHERE day IS NULL AND ended_at IS NOT NULL');
+    let settled = 0;
+    for (const { location_id: locationId } of waiting) {
+      const zone = this.directory.location(locationId)?.timezone;
+      if (!zone) continue;
+      const [, n]: [unknown[], number] = await this.runtime.dataSource.query(
+        'UPDATE call_report SET day = (ended_at AT TIME ZONE $2)::date WHERE location_id = $1 AND day IS NULL AND ended_at IS NOT NULL',
+        [locationId, zone],
+      );
+      settled += n;
+    }
+    return settled;
   }
 }
 

@@ -12,6 +12,10 @@ const implied: Record<string, readonly string[]> = { new: [], engaged: ['engaged
 
 type Tx = Pick<EntityManager, 'query'>;
 
+/** A booking without its own value: worth the location's average ticket, known when counted. */
+const AVERAGE_TICKET = Symbol('average ticket');
+type Increment = [metric: string, value: number | typeof AVERAGE_TICKET];
+
 export type Interval = 'day' | 'week' | 'month';
 
 /** The first day of the period a local day falls in (ISO weeks start on Monday, as in PostgreSQL). */
@@ -80,27 +84,42 @@ export class FunnelService {
   /** A lead counts once when created, and once per stage it first reaches; a booking adds its value. */
   async onLeadChanged(tx: Tx, e: EventEnvelope<'lead.changed.v1'>): Promise<void> {
     const l = e.payload;
-    const rows: { version: number; reached: string[]; day: string }[] = await tx.query('SELECT version, reached, day::text AS day FROM lead_state WHERE lead_id = $1 FOR UPDATE', [l.leadId]);
+    const rows: { version: number; reached: string[]; first_at: Date | null }[] = await tx.query('SELECT version, reached, first_at FROM lead_state WHERE lead_id = $1 FOR UPDATE', [l.leadId]);
     const known = rows[0];
     if (known && known.version >= l.version) return; // an older or repeated change
-    const day = known?.day ?? this.localDay(l.locationId, l.changedAt);
+    // Every stage of a lead counts on the day the lead began.
+    const firstAt = known?.first_at?.toISOString() ?? l.changedAt;
     const reached = new Set(known?.reached ?? []);
-    const increments: [string, number][] = known ? [] : [['leads', 1]];
+    const increments: Increment[] = known ? [] : [['leads', 1]];
     for (const stage of implied[l.status] ?? []) {
       if (reached.has(stage)) continue;
       reached.add(stage);
       increments.push([`leads_${stage}`, 1]);
-      if (stage === 'booked') {
-        const value = l.value?.amountMinor ?? this.directory.location(l.locationId)?.averageTicket?.amountMinor ?? 0;
-        increments.push(['revenue_minor', value], [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1]);
-      }
+      if (stage === 'booked') increments.push(['revenue_minor', l.value?.amountMinor ?? AVERAGE_TICKET], [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1]);
     }
     await tx.query(
-      `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, version, reached) VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, first_at, version, reached) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, reached = EXCLUDED.reached`,
-      [l.leadId, l.tenantId, l.locationId, day, l.version, [...reached].filter((s) => (STAGES as readonly string[]).includes(s))],
+      [l.leadId, l.tenantId, l.locationId, this.localDay(l.locationId, firstAt) ?? null, firstAt, l.version, [...reached].filter((s) => (STAGES as readonly string[]).includes(s))],
     );
-    await this.add(tx, l.tenantId, l.locationId, day, increments);
+    await this.count(tx, l.locationId, l.tenantId, firstAt, increments);
+  }
+
+  /** Counts the facts that waited for their location's profile, now that it is known. */
+  async settlePending(): Promise<number> {
+    const waiting: { location_id: string }[] = await this.runtime.dataSource.query('SELECT DISTINCT location_id FROM funnel_pending');
+    let settled = 0;
+    for (const { location_id: locationId } of waiting) {
+      if (!this.directory.location(locationId)) continue;
+      await this.runtime.dataSource.transaction(async (tx) => {
+        const [rows]: [{ tenant_id: string; at: Date; metric: string; value: string | null }[], number] = await tx.query('DELETE FROM funnel_pending WHERE location_id = $1 RETURNING tenant_id, at, metric, value', [locationId]);
+        for (const r of rows) {
+          await this.count(tx, locationId, r.tenant_id, r.at.toISOString(), [[r.metric, r.value === null ? AVERAGE_TICKET : Number(r.value)]]);
+          settled += 1;
+        }
+      });
+    }
+    return settled;
   }
 
   /**
@@ -157,13 +176,24 @@ export class FunnelService {
     return { totals, byLocation, byPeriod, byLocationPeriod };
   }
 
-  private localDay(locationId: string, at: string): string {
-    const zone = this.directory.location(locationId)?.timezone ?? 'UTC';
-    return DateTime.fromISO(at, { zone }).toISODate() ?? at.slice(0, 10);
+  /** The day in the location's zone; undefined while the location is not known. */
+  private localDay(locationId: string, at: string): string | undefined {
+    const zone = this.directory.location(locationId)?.timezone;
+    return zone ? (DateTime.fromISO(at, { zone }).toISODate() ?? undefined) : undefined;
   }
 
-  private count(tx: Tx, locationId: string, tenantId: string, at: string, increments: [string, number][]): Promise<void> {
-    return this.add(tx, tenantId, locationId, this.localDay(locationId, at), increments);
+  /** Adds to the location's local day, or parks the increments until the location is known. */
+  private async count(tx: Tx, locationId: string, tenantId: string, at: string, increments: Increment[]): Promise<void> {
+    const location = this.directory.location(locationId);
+    const day = this.localDay(locationId, at);
+    if (!location || !day) {
+      for (const [metric, value] of increments) {
+        await tx.query('INSERT INTO funnel_pending (tenant_id, location_id, at, metric, value) VALUES ($1, $2, $3, $4, $5)', [tenantId, locationId, at, metric, value === AVERAGE_TICKET ? null : value]);
+      }
+      return;
+    }
+    const averageTicket = location.averageTicket?.amountMinor ?? 0;
+    await this.add(tx, tenantId, locationId, day, increments.map(([metric, value]) => [metric, value === AVERAGE_TICKET ? averageTicket : value]));
   }
 
   private async add(tx: Tx, tenantId: string, locationId: string, day: string, increments: [string, number][]): Promise<void> {
