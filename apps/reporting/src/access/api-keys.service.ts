@@ -63,11 +63,12 @@ export class ApiKeysService {
     const match = KEY_FORMAT.exec(given);
     if (match) {
       const [, keyId, secret] = match as unknown as [string, string, string];
-      const rows: ApiKeyRow[] = await this.runtime.dataSource.query(
+      // An UPDATE … RETURNING comes back as [rows, affected count].
+      const [updated]: [ApiKeyRow[], number] = await this.runtime.dataSource.query(
         `UPDATE api_key SET last_used_at = now() WHERE key_id = $1 AND revoked_at IS NULL RETURNING *`,
         [keyId],
       );
-      const row = rows[0];
+      const row = updated[0];
       if (row && timingSafeEqual(row.secret_sha256, sha256(secret))) return { kind: 'tenant-key', keyId, tenantId: row.tenant_id };
     }
     throw new ReportingError('unauthorized', 'API key unknown or revoked');

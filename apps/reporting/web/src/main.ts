@@ -43,6 +43,8 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
   return node;
 };
 const money = (minor: number, currency: string): string => new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 100);
+/** ROI as a percentage return on cost: 0.5 → "+50%". */
+const percent = (roi: number | null): string => (roi === null ? '—' : `${roi >= 0 ? '+' : ''}${Math.round(roi * 100)}%`);
 const seconds = (s: number | null): string => (s === null ? '—' : s < 90 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
 
 const charts = new Map<string, Chart>();
@@ -83,7 +85,7 @@ async function show(): Promise<void> {
       ['leads_booked', 'Booked', String(t('leads_booked'))],
       ['revenue', 'Revenue recovered', money(f.roi.revenueMinor, f.roi.currency)],
       ['cost', 'Cost', money(f.roi.costMinor, f.roi.currency)],
-      ['roi', 'ROI', f.roi.roi === null ? '—' : `${f.roi.roi}×`],
+      ['roi', 'ROI', percent(f.roi.roi)],
       ['time_to_text_p95', 'Time to text (p95)', seconds(f.timings.timeToText.p95)],
       ['first_human_reply_p50', 'First human reply (median)', seconds(f.timings.timeToFirstHumanReply.p50)],
     ];
@@ -117,7 +119,7 @@ async function whatIf(): Promise<void> {
     );
     const currency = String(w.assumptions.find((a) => a.name === 'currency')?.value ?? 'USD');
     out.replaceChildren(
-      el('p', { textContent: `${w.calls.total} calls, ${w.calls.missed} missed${w.rejectedCount ? `, ${w.rejectedCount} lines rejected` : ''}: ${w.projection.texts} texts → ${w.projection.leads} leads → ${w.projection.qualifiedLeads} qualified → ${money(w.projection.revenueMinor, currency)}${w.roi === null ? '' : ` (ROI ${w.roi}×)`}.` }),
+      el('p', { textContent: `${w.calls.total} calls, ${w.calls.missed} missed${w.rejectedCount ? `, ${w.rejectedCount} lines rejected` : ''}: ${w.projection.texts} texts → ${w.projection.leads} leads → ${w.projection.qualifiedLeads} qualified → ${money(w.projection.revenueMinor, currency)}${w.roi === null ? '' : ` (ROI ${percent(w.roi)})`}.` }),
       el('table', {}, ...w.assumptions.map((a) => el('tr', {}, el('th', { textContent: a.name }), el('td', { textContent: String(a.value) }), el('td', { className: 'hint', textContent: a.source })))),
     );
   } catch (err) {
