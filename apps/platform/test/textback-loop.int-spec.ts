@@ -287,6 +287,9 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
       decision: [/decision_textbacks_total\{outcome="requested",reason="none"/, /decision_textbacks_total\{outcome="suppressed",reason="spam-caller"/, /decision_consumer_handled_total\{topic="call.ended.v1"/, /decision_consumer_lag\{topic="call.ended.v1"[^}]*\} \d+/],
       'sms-dispatch': [/sms_dispatch_texts_total\{outcome="delivered",purpose="textback"/, /sms_dispatch_time_to_text_seconds_bucket/, /sms_dispatch_send_stage_seconds_bucket\{[^}]*stage="carrier"/, /sms_dispatch_carrier_sends_total\{result="accepted"/, /sms_dispatch_delivery_reports_total\{status="failed",error_code="200"/, /sms_dispatch_consumer_lag\{topic="textback.requested.v1"/],
       compliance: [/compliance_consumer_dead_lettered_total|compliance_consumer_handled_total/],
+      conversation: [/conversation_lead_transitions_total\{status="new"[^}]*\} \d+/, /conversation_consumer_handled_total\{topic="sms.sent.v1"/, /conversation_http_requests_total/],
+      reporting: [/reporting_consumer_handled_total\{topic="call.ended.v1"/, /reporting_consumer_lag\{topic="sms.sent.v1"/, /reporting_read_model_waiting_facts\{[^}]*\} 0/],
+      gateway: [/gateway_process_cpu_user_seconds_total/, /gateway_http_requests_total|gateway_nodejs_eventloop_lag_seconds/],
     };
     for (const [service, patterns] of Object.entries(expected)) {
       const text = await metricsOf(service);

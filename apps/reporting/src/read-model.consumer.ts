@@ -1,5 +1,6 @@
 import { Controller, Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
+import { Gauge } from 'prom-client';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
@@ -25,10 +26,16 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
 
   /** Facts that came before their location's profile are counted once it is known (a replay reads topics in parallel). */
   onModuleInit(): void {
+    const waiting = new Gauge({ name: 'reporting_read_model_waiting_facts', help: 'Facts waiting for their location profile (stays above 0 only if a location never arrives)', registers: [this.runtime.registry] });
     this.timer = setInterval(() => {
-      void Promise.all([this.funnel.settlePending(), this.calls.settlePending()]).catch((err: unknown) =>
-        this.runtime.logger.warn({ err: (err as Error).message }, 'settling facts that waited for their location failed; will retry'),
-      );
+      void Promise.all([this.funnel.settlePending(), this.calls.settlePending()])
+        .then(async () => {
+          const [row]: { n: string }[] = await this.runtime.dataSource.query(
+            'SELECT (SELECT count(*) FROM funnel_pending) + (SELECT count(*) FROM call_report WHERE day IS NULL AND ended_at IS NOT NULL) AS n',
+          );
+          waiting.set(Number(row?.n ?? 0));
+        })
+        .catch((err: unknown) => this.runtime.logger.warn({ err: (err as Error).message }, 'settling facts that waited for their location failed; will retry'));
     }, this.runtime.config.READ_MODEL_SETTLE_MS);
     this.timer.unref();
   }

@@ -22,7 +22,8 @@ describe('the reporting API and analyst page', () => {
   let tenantKey = '';
 
   beforeAll(async () => {
-    t = await startTestPlatform({ transport: 'in-process', name: 'reportsapi' });
+    // Retention of zero days: caller numbers are redacted from the read model as soon as the job runs.
+    t = await startTestPlatform({ transport: 'in-process', name: 'reportsapi', env: { REPORTING_PII_RETENTION_DAYS: '0', REDACTION_INTERVAL_MS: '1000' } });
     base = t.url('reporting');
     browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     for (const [i, from] of callers.entries()) {
@@ -104,6 +105,21 @@ describe('the reporting API and analyst page', () => {
 
     const suppressed = (await (await fetch(`${base}/v1/reports/calls?${range}&textback=suppressed`, { headers: { authorization: `Bearer ${tenantKey}` } })).json()) as { items: { whyNot: string }[] };
     expect(suppressed.items.map((c) => c.whyNot)).toEqual(['call-answered', 'call-answered', 'call-answered']);
+  });
+
+  it('redacts caller numbers after the retention period and keeps the counts and timings', async () => {
+    await eventually(async () => {
+      const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.schema('reporting')}.call_report WHERE caller_number IS NOT NULL`);
+      return rows[0]?.n === 0;
+    }, { what: 'caller numbers redacted', timeoutMs: 15_000 });
+    const { rows } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${t.schema('reporting')}.reply_event`);
+    expect(rows[0]?.n).toBe(0);
+    const page = (await (await fetch(`${base}/v1/reports/calls?tenantId=cool-breeze-hvac&${range}&limit=100`, { headers: admin })).json()) as { items: { caller: string; secondsToText: number | null; textback: string }[] };
+    expect(page.items).toHaveLength(callers.length);
+    for (const c of page.items) {
+      expect(c.caller).toMatch(/^\+1\*{6}\d{2}$/);
+      if (c.textback === 'texted') expect(c.secondsToText).not.toBeNull();
+    }
   });
 
   it('publishes its OpenAPI document and docs page', async () => {

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import type { Counter } from 'prom-client';
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope, LeadChangedV1, LeadStatus, LocationProfile, SmsPurpose } from '@textback/contracts';
 import { keywordIntent, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { CrmSyncService } from '../crm/crm-sync.service';
 import { ConversationError } from '../errors';
@@ -62,7 +63,12 @@ export class ThreadsService {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
     private readonly crm: CrmSyncService,
-  ) {}
+  ) {
+    this.leadTransitions = counterOf(runtime.registry, 'conversation_lead_transitions_total', 'Leads entering a status', ['status']);
+  }
+
+  /** Leads reaching each status (SRE funnel view; per-tenant detail is the reporting API's). */
+  private readonly leadTransitions: Counter<'status'>;
 
   async onSent(event: EventEnvelope<'sms.sent.v1'>): Promise<void> {
     const s = event.payload;
@@ -325,6 +331,7 @@ export class ThreadsService {
   }
 
   private async publishLead(tx: EntityManager, l: LeadRow, previousStatus?: string): Promise<void> {
+    if (l.status !== previousStatus) this.leadTransitions.inc({ status: l.status });
     const event: LeadChangedV1 = {
       leadId: l.lead_id,
       tenantId: l.tenant_id as never,

@@ -1,6 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import type { Counter } from 'prom-client';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
 import { ReportingError } from '../errors';
@@ -28,10 +29,15 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
  */
 @Injectable()
 export class ApiKeysService {
+  /** Refused API calls (a spike is someone guessing keys, or a revoked key still in use). */
+  private readonly refused: Counter<'reason'>;
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
-  ) {}
+  ) {
+    this.refused = counterOf(runtime.registry, 'reporting_api_auth_failures_total', 'Analyst API requests refused for their key', ['reason']);
+  }
 
   async create(tenantId: string, name: string): Promise<ApiKeyView & { key: string }> {
     if (!this.directory.all().some((l) => l.tenantId === tenantId)) throw new ReportingError('not-found', `tenant ${tenantId}: no such tenant`);
@@ -58,7 +64,10 @@ export class ApiKeysService {
   /** The caller behind an `Authorization: Bearer …` header, or a 401 saying what is wrong. */
   async authenticate(header: string | undefined): Promise<Caller> {
     const given = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
-    if (!given) throw new ReportingError('unauthorized', 'API key missing (Authorization: Bearer <tenant API key>)');
+    if (!given) {
+      this.refused.inc({ reason: 'missing' });
+      throw new ReportingError('unauthorized', 'API key missing (Authorization: Bearer <tenant API key>)');
+    }
     if (constantTimeEquals(given, this.runtime.config.ADMIN_API_KEY)) return { kind: 'admin' };
     const match = KEY_FORMAT.exec(given);
     if (match) {
@@ -71,6 +80,7 @@ export class ApiKeysService {
       const row = updated[0];
       if (row && timingSafeEqual(row.secret_sha256, sha256(secret))) return { kind: 'tenant-key', keyId, tenantId: row.tenant_id };
     }
+    this.refused.inc({ reason: 'unknown-or-revoked' });
     throw new ReportingError('unauthorized', 'API key unknown or revoked');
   }
 }
