@@ -42,11 +42,18 @@ export class ReportsController {
     const q = parseOr400(FunnelQuery, query);
     const tenantId = tenantFor(caller, q.tenantId);
     const range = { tenantId, from: q.from, to: q.to, locationId: q.locationId };
-    const [funnel, timings, periodTimings] = await Promise.all([
+    const [funnel, timings, periodTimings, replied] = await Promise.all([
       this.funnel.funnel(tenantId, q.from, q.to, q.locationId, q.interval),
       this.calls.timings(range),
       this.calls.timingsBy(range, q.interval),
+      this.calls.repliedBy(range, q.interval),
     ]);
+    // Replies come from the per-call model (matched to the text they answer); merged into the counters.
+    for (const r of replied) {
+      for (const into of [funnel.totals, (funnel.byLocation[r.location_id] ??= {}), (funnel.byPeriod[r.period] ??= {}), ((funnel.byLocationPeriod[r.location_id] ??= {})[r.period] ??= {})]) {
+        into['textbacks_replied'] = (into['textbacks_replied'] ?? 0) + r.n;
+      }
+    }
     if (q.format === 'csv') {
       // One row per period and location, one column per metric.
       const metrics = [...new Set(Object.values(funnel.byLocation).flatMap((m) => Object.keys(m)))].sort();

@@ -172,6 +172,7 @@ describe('the reporting funnel after a few hundred calls', () => {
         'suppressed_spam-caller': subset.filter((c) => c.spam && !c.answered).length,
         textbacks_sent: txt.length,
         textbacks_delivered: txt.length,
+        textbacks_replied: txt.filter((c) => c.reply).length,
         leads: txt.length,
         leads_engaged: txt.filter((c) => c.reply || c.booked !== undefined).length,
         leads_qualified: txt.filter((c) => c.reply === 'qualifying' || c.booked !== undefined).length,

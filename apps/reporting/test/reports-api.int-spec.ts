@@ -180,7 +180,7 @@ describe('the reporting API and analyst page', () => {
     expect(await page.locator('.kpi[data-metric=textbacks_sent] .value').textContent()).toBe(String(funnel.totals['textbacks_sent']));
     const plotted = JSON.parse((await page.locator('#funnel-chart').getAttribute('data-values')) ?? '{}') as Record<string, number[]>;
     const t = (m: string): number => funnel.totals[m] ?? 0;
-    expect(plotted['Count']).toEqual([t('calls_missed'), t('textbacks_sent'), t('textbacks_delivered'), t('leads_engaged'), t('leads_qualified'), t('leads_booked')]);
+    expect(plotted['Count']).toEqual([t('calls_missed'), t('textbacks_sent'), t('textbacks_delivered'), t('textbacks_replied'), t('leads_qualified'), t('leads_booked')]);
     // The charts drew something: coloured pixels on both canvases.
     for (const id of ['funnel-chart', 'roi-chart']) {
       // Evaluated in the page (a string: this test's TypeScript has no DOM types).

@@ -236,6 +236,20 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /**
+   * Text-backs the customer answered, per location and period (first day of it): counted from
+   * the calls, where a reply is matched to the text it answers, so each counts once.
+   */
+  async repliedBy(filter: Omit<CallFilter, 'textback'>, period: 'day' | 'week' | 'month'): Promise<{ location_id: string; period: string; n: number }[]> {
+    const rows: { location_id: string; period: string; n: string }[] = await this.runtime.dataSource.query(
+      `SELECT location_id, date_trunc('${period}', day)::date::text AS period, count(*) AS n FROM call_report
+       WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR location_id = $4) AND first_customer_reply_at IS NOT NULL
+       GROUP BY 1, 2`,
+      [filter.tenantId, filter.from, filter.to, filter.locationId ?? null],
+    );
+    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+  }
+
   /** One page of a tenant's calls, newest first, and where the next page starts. */
   async list(filter: CallFilter, limit: number, after?: CallCursor): Promise<{ items: CallRow[]; next: CallCursor | null }> {
     const rows: CallReportRow[] = await this.runtime.dataSource.query(

@@ -31,7 +31,7 @@ const STAGES: [label: string, metric: string][] = [
   ['Missed calls', 'calls_missed'],
   ['Texted', 'textbacks_sent'],
   ['Delivered', 'textbacks_delivered'],
-  ['Replied', 'leads_engaged'],
+  ['Replied', 'textbacks_replied'],
   ['Qualified', 'leads_qualified'],
   ['Booked', 'leads_booked'],
 ];
@@ -81,7 +81,7 @@ async function show(): Promise<void> {
     const cards: [string, string, string][] = [
       ['calls_missed', 'Missed calls', String(t('calls_missed'))],
       ['textbacks_sent', 'Texted back', String(t('textbacks_sent'))],
-      ['reply_rate', 'Reply rate', t('textbacks_sent') ? `${Math.round((t('leads_engaged') / t('textbacks_sent')) * 100)}%` : '—'],
+      ['reply_rate', 'Reply rate', t('textbacks_sent') ? `${Math.round((t('textbacks_replied') / t('textbacks_sent')) * 100)}%` : '—'],
       ['leads_booked', 'Booked', String(t('leads_booked'))],
       ['revenue', 'Revenue recovered', money(f.roi.revenueMinor, f.roi.currency)],
       ['cost', 'Cost', money(f.roi.costMinor, f.roi.currency)],
