@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type DecisionErrorCode = 'invalid-request' | 'not-found';
+export type DecisionErrorCode = 'invalid-request' | 'not-found' | 'location-unknown';
 
 /** The one error class of decision; its code decides the HTTP status at the edge. */
 export class DecisionError extends ServiceError<DecisionErrorCode> {
@@ -10,6 +10,8 @@ export class DecisionError extends ServiceError<DecisionErrorCode> {
         return 400;
       case 'not-found':
         return 404;
+      case 'location-unknown':
+        return 503;
     }
   }
 }

@@ -12,9 +12,10 @@ import { OutboundSms1763900400000 } from './migrations/1763900400000-outbound-sm
 import { OutboundPurpose1763900700000 } from './migrations/1763900700000-outbound-purpose';
 import { SendTrace1763900950000 } from './migrations/1763900950000-send-trace';
 import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-at';
+import { DropConsentCopy1763990300000 } from './migrations/1763990300000-drop-consent-copy';
 
-// consent_state (the earlier local copy of consent) stays in the schema's history; sends now ask compliance.
-export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consentStateMigrations, WebhookNonce1763900250000, OutboundSms1763900400000, OutboundPurpose1763900700000, SendTrace1763900950000, CallEndedAt1763900960000];
+// The earlier local copy of consent is created by its old migrations and dropped by the last one; sends ask compliance.
+export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consentStateMigrations, WebhookNonce1763900250000, OutboundSms1763900400000, OutboundPurpose1763900700000, SendTrace1763900950000, CallEndedAt1763900960000, DropConsentCopy1763990300000];
 
 /** Sends requested text-backs through Plivo exactly once and ingests their delivery reports. */
 @Module({})

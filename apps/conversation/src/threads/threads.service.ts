@@ -228,7 +228,7 @@ export class ThreadsService {
       );
       await this.requestText(tx, location, thread.customer_number, text, 'operator');
     });
-    this.runtime.outbox.wake();
+    this.committed();
     return { replyRequested: true };
   }
 
@@ -246,7 +246,7 @@ export class ThreadsService {
       const lead = await this.leadFor(tx, thread, 'engaged');
       if (lead.status !== 'booked') await this.saveLead(tx, lead, { status: 'lost' });
     });
-    this.runtime.outbox.wake();
+    this.committed();
   }
 
   /**
@@ -282,7 +282,7 @@ export class ThreadsService {
       const lead = await this.leadFor(tx, thread, 'engaged');
       return this.saveLead(tx, lead, { status: 'booked', ...(value ? { value_minor: String(value.amountMinor), currency: value.currency } : {}) });
     });
-    this.runtime.outbox.wake();
+    this.committed();
     return saved;
   }
 
@@ -290,7 +290,7 @@ export class ThreadsService {
 
   private async once(consumer: string, event: { metadata: { id: string } }, work: (tx: EntityManager) => Promise<void>): Promise<void> {
     const handled = await handleOnce(this.runtime.dataSource, consumer, event.metadata.id, work);
-    if (handled) this.runtime.outbox.wake();
+    if (handled) this.committed();
   }
 
   private async threadFor(tx: EntityManager, tenantId: string, locationId: string, customer: string, callId: string | undefined): Promise<ThreadRow> {
@@ -351,6 +351,11 @@ export class ThreadsService {
     };
     await addToOutbox(tx, 'lead.changed.v1', l.lead_id, event);
     await this.crm.enqueue(tx, event, previousStatus);
+  }
+
+  /** After a commit: the outbox relay and the CRM worker find the new rows at once. */
+  private committed(): void {
+    this.runtime.outbox.wake();
     this.crm.kick();
   }
 }

@@ -6,6 +6,7 @@ import { decideTextback, type TextbackContext, type TextbackDecision } from '@te
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
+import { DecisionError } from '../errors';
 import { LineTypesService } from './line-types.service';
 
 @Injectable()
@@ -16,6 +17,21 @@ export class TextbackDecisionsService {
     private readonly lineTypes: LineTypesService,
     @Inject(ConsentStates) private readonly consent: ConsentStates,
   ) {}
+
+  /**
+   * The call's location. call-ingest only reports calls to numbers a location owns, so an unknown
+   * one means this copy of the directory is behind (a first start, a replica that missed the
+   * update): reload it, and if it is still unknown fail retryably (the consumer retries with
+   * backoff, then parks the event on the DLT for a replay) rather than suppress the text for good.
+   */
+  private async knownLocation(locationId: string) {
+    const known = this.directory.location(locationId);
+    if (known) return known;
+    await this.directory.reload();
+    const reloaded = this.directory.location(locationId);
+    if (!reloaded) throw new DecisionError('location-unknown', `location ${locationId} is not in this service's directory yet`, true);
+    return reloaded;
+  }
 
   /**
    * Gathers the facts, lets the pure policy decide, and stores the decision with its reason and
@@ -32,7 +48,7 @@ export class TextbackDecisionsService {
     );
     const context: TextbackContext = {
       call,
-      location: this.directory.location(call.locationId),
+      location: await this.knownLocation(call.locationId),
       consent: await this.consent.stateOf(call.tenantId, call.callerNumber, call.businessNumber),
       lastTextbackAt: last[0]?.decided_at,
       lineType: undefined,
