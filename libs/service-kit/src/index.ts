@@ -6,3 +6,4 @@ export * from './admin-key.guard';
 export * from './service-metrics';
 export * from './webhook-signature';
 export * from './plivo-webhooks';
+export * from './built-page';

@@ -1,32 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { Controller, Get, Param, Res } from '@nestjs/common';
-import type { Response } from 'express';
+import { resolve } from 'node:path';
+import { builtPageController } from '@textback/service-kit';
 
-/** Built by `vite build` (tools/run.sh does it before `start` and `test`). */
-const dist = resolve(__dirname, '../../web/dist');
-
-/** Serves the operator inbox page (apps/conversation/web); it talks to the inbox API. */
-@Controller('inbox')
-export class InboxPageController {
-  @Get()
-  page(@Res() res: Response): void {
-    const index = join(dist, 'index.html');
-    if (!existsSync(index)) {
-      res.status(503).json({ error: 'not-built', message: 'the inbox page is not built: run `bash tools/run.sh web`' });
-      return;
-    }
-    res.sendFile(index);
-  }
-
-  @Get('assets/:file')
-  asset(@Param('file') file: string, @Res() res: Response): void {
-    if (!/^[\w.-]+\.(js|css|svg|png|woff2?)$/.test(file)) {
-      res.status(404).end();
-      return;
-    }
-    res.sendFile(join(dist, 'assets', file), { maxAge: '1y', immutable: true }, (err) => {
-      if (err && !res.headersSent) res.status(404).end();
-    });
-  }
-}
+/** The operator inbox page (apps/conversation/web); it talks to the inbox API. */
+export const InboxPageController = builtPageController('inbox', resolve(__dirname, '../../web/dist'), 'the inbox page');

@@ -19,13 +19,10 @@ export class AnalystGuard implements CanActivate {
 
 /** The operator only (creating and revoking analyst keys). */
 @Injectable()
-export class OperatorGuard implements CanActivate {
-  constructor(private readonly keys: ApiKeysService) {}
-
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<WithCaller>();
-    req.caller = await this.keys.authenticate(req.headers.authorization);
-    if (req.caller.kind !== 'admin') throw new ReportingError('forbidden', 'managing API keys needs the admin key');
+export class OperatorGuard extends AnalystGuard {
+  override async canActivate(context: ExecutionContext): Promise<boolean> {
+    await super.canActivate(context);
+    if (context.switchToHttp().getRequest<WithCaller>().caller?.kind !== 'admin') throw new ReportingError('forbidden', 'managing API keys needs the admin key');
     return true;
   }
 }
