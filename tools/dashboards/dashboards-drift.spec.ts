@@ -33,6 +33,8 @@ describe('dashboards and alerts as code', () => {
       'TextbackConsumerLagHigh',
       'TextbackCarrierErrorRateHigh',
       'TextbackWebhookSignatureFailures',
+      'TextbackReportingFactsWaiting',
+      'TextbackAnalystKeyRefusalsSpiking',
     ]);
   });
 });

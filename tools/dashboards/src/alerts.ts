@@ -43,4 +43,18 @@ export const alertRules: readonly AlertRule[] = [
     labels: { severity: 'ticket' },
     annotations: { summary: 'Webhooks with bad signatures are arriving', description: '{{ $labels.service }} refuses {{ $value }} webhooks/s for bad or missing signatures: a misconfigured token or forged traffic.' },
   },
+  {
+    alert: 'TextbackReportingFactsWaiting',
+    expr: 'max(reporting_read_model_waiting_facts) > 0',
+    for: '30m',
+    labels: { severity: 'ticket' },
+    annotations: { summary: 'Reporting holds facts for a location it never learned', description: '{{ $value }} facts wait for their location profile: the funnel under-counts until location.configured.v1 reaches reporting.' },
+  },
+  {
+    alert: 'TextbackAnalystKeyRefusalsSpiking',
+    expr: 'sum(rate(reporting_api_auth_failures_total[5m])) > 1',
+    for: '10m',
+    labels: { severity: 'ticket' },
+    annotations: { summary: 'The reporting API refuses many keys', description: '{{ $value }} requests/s with a missing, unknown or revoked analyst key: a revoked key still in use, or someone guessing.' },
+  },
 ];
