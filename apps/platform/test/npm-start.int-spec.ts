@@ -130,6 +130,25 @@ describe('npm start (embedded mode)', () => {
     expect(answered.messages).toEqual([]);
   });
 
+  it('serves the inbox and analyst pages, and reports the simulated calls', async () => {
+    const conversation = `http://127.0.0.1:${basePort + 3}`;
+    const reporting = `http://127.0.0.1:${basePort + 5}`;
+    for (const page of [`${conversation}/inbox`, `${reporting}/reports`]) {
+      const res = await fetch(page);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toContain('text/html');
+    }
+    const admin = (JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { ADMIN_API_KEY: string }).ADMIN_API_KEY;
+    const day = new Date().toISOString().slice(0, 10);
+    const from = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const calls = await eventually(async () => {
+      const res = await fetch(`${reporting}/v1/reports/calls?tenantId=cool-breeze-hvac&from=${from}&to=${day}`, { headers: { authorization: `Bearer ${admin}` } });
+      const body = (await res.json()) as { items: { textback: string; whyNot: string | null; threadUrl: string | null }[] };
+      return body.items.some((c) => c.whyNot === 'call-answered') && body.items.some((c) => c.threadUrl) ? body.items : undefined;
+    }, { what: 'the simulated calls in the calls list' });
+    expect(calls.find((c) => c.threadUrl)?.threadUrl).toMatch(new RegExp(`^${conversation}/inbox\\?tenant=cool-breeze-hvac&thread=`));
+  });
+
   it('stops cleanly on SIGTERM', async () => {
     const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
     child.kill('SIGTERM');
