@@ -13,6 +13,10 @@ import { BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace
 
 const env = process.env;
 if (env['OTEL_SDK_DISABLED'] !== 'true') {
+  // Metrics are prom-client's (/metrics) and logs pino's: OpenTelemetry only traces, so it does
+  // not also record a histogram per pg statement nor export metrics and logs nobody reads.
+  env['OTEL_METRICS_EXPORTER'] ??= 'none';
+  env['OTEL_LOGS_EXPORTER'] ??= 'none';
   const spanProcessors: SpanProcessor[] = env['OTEL_EXPORTER_OTLP_ENDPOINT']
     ? [new BatchSpanProcessor(new OTLPTraceExporter())]
     : [];
@@ -21,7 +25,9 @@ if (env['OTEL_SDK_DISABLED'] !== 'true') {
     spanProcessors,
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') }),
-      new PgInstrumentation(),
+      // Only statements inside a traced operation get a span: pollers' queries (outbox, send
+      // worker, timers) would otherwise each start a trace of their own, many times a second.
+      new PgInstrumentation({ requireParentSpan: true }),
     ],
   });
   sdk.start();
