@@ -20,6 +20,9 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
   let next = 4000 + Math.floor(Math.random() * 5000);
   const newCaller = (): string => `+1770555${String(next++).padStart(4, '0')}`;
   const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' };
+  /** Zones spread around the clock: at any moment one of them is between 9:00 and 19:00. */
+  const DAYTIME_ZONES = ['America/New_York', 'America/Los_Angeles', 'Pacific/Honolulu', 'Asia/Tokyo', 'Asia/Kolkata', 'Europe/London'];
+  const daytime = { number: '+17705550133', zone: 'America/New_York' };
 
   beforeAll(async () => {
     hookServer = createServer((req, res) => {
@@ -32,6 +35,22 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', () => r()));
     t = await startTestPlatform({ transport: 'kafka', name: 'conversation' });
+    // Follow-up questions keep the law's quiet hours (8:00–21:00 in the customer's zone). So that
+    // the tests asking them hold at any hour CI runs, they use a location whose zone is in
+    // daytime right now (these callers' area code has no zone of its own: the location's applies).
+    daytime.zone = DAYTIME_ZONES.find((zone) => {
+      const hour = DateTime.now().setZone(zone).hour;
+      return hour >= 9 && hour < 19;
+    })!;
+    const created = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/daytime`, {
+      method: 'PUT',
+      headers: admin,
+      body: JSON.stringify({ name: 'Daytime', businessNumbers: [daytime.number], forwardTo: '+17705550199', timezone: daytime.zone, textbackHours: 'always', afterHoursCall: 'forward' }),
+    });
+    expect(created.status).toBe(201);
+    for (const service of ['call-ingest', 'decision', 'sms-dispatch', 'conversation']) {
+      await eventually(async () => (await t.db.query(`SELECT 1 FROM ${t.schema(service)}.location_directory WHERE location_id = 'daytime'`)).rows.length > 0, { what: `${service} to know the daytime location` });
+    }
   }, 120_000);
 
   afterAll(async () => {
@@ -76,25 +95,25 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
 
   it('reads a requested time in the location\'s zone, asking one question at a time', async () => {
     const caller = newCaller();
-    await missedAndTexted(caller);
-    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: 'Looking for a furnace tune-up' });
+    await missedAndTexted(caller, daytime.number);
+    await t.fake.receiveFromCustomer({ from: caller, to: daytime.number, text: 'Looking for a furnace tune-up' });
     const asked = await until('a follow-up question', (v) => v.messages.filter((m) => m.purpose === 'follow-up').length === 1 && v, caller);
     expect(asked.messages.find((m) => m.purpose === 'follow-up')?.body).toBe("What's the ZIP code where you need us?");
-    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: '30305, tomorrow at 9am works' });
+    await t.fake.receiveFromCustomer({ from: caller, to: daytime.number, text: '30305, tomorrow at 9am works' });
     const booked = await until('the requested time', (v) => (v.lead?.requested_time ? v.lead : undefined), caller);
-    const expected = DateTime.now().setZone('America/New_York').plus({ days: 1 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
+    const expected = DateTime.now().setZone(daytime.zone).plus({ days: 1 }).set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
     expect(new Date(booked.requested_time!).toISOString()).toBe(expected.toUTC().toISO());
     expect(booked).toMatchObject({ status: 'qualified', service_type: 'heating', zip: '30305' });
   });
 
   it('stops automatic questions once a person replies, and books the lead with its value', async () => {
     const caller = newCaller();
-    await missedAndTexted(caller);
+    await missedAndTexted(caller, daytime.number);
     const { thread } = await threadOf(caller);
     const reply = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread.thread_id}/reply`, { method: 'POST', headers: admin, body: JSON.stringify({ author: 'dana', text: 'Hi, Dana here from Cool Breeze. How can I help?' }) });
     expect(reply.status).toBe(202);
     await eventually(() => textsTo(caller).find((m) => m.text.startsWith('Hi, Dana here') && m.status === 'delivered'), { what: 'the human reply at the carrier' });
-    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: 'My heat pump is making noise' });
+    await t.fake.receiveFromCustomer({ from: caller, to: daytime.number, text: 'My heat pump is making noise' });
     const after = await until('the customer reply in the thread', (v) => v.messages.some((m) => m.body === 'My heat pump is making noise') && v, caller);
     await new Promise((r) => setTimeout(r, 1_000));
     const settled = await threadOf(caller);
