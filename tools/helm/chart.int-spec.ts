@@ -101,6 +101,33 @@ describe('the Helm chart', () => {
     expect(container?.resources?.requests).toBeDefined();
   });
 
+  it('routes the public paths through an Ingress when enabled, and nothing internal', () => {
+    const withIngress = parseAllDocuments(renderChart(undefined, { 'ingress.enabled': 'true', 'ingress.host': 'textback.example.org', 'ingress.tlsSecretName': 'textback-tls' }))
+      .map((d) => d.toJSON() as { kind: string; spec?: { tls?: unknown[]; rules?: { host: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] } } | null)
+      .find((m) => m?.kind === 'Ingress');
+    const rule = withIngress?.spec?.rules?.[0];
+    expect(rule?.host).toBe('textback.example.org');
+    const routes = Object.fromEntries((rule?.http.paths ?? []).map((p) => [p.path, p.backend.service.name.replace('textback-', '')]));
+    expect(routes).toMatchObject({
+      '/v1/plivo/voice': 'call-ingest',
+      '/v1/plivo/sms/status': 'sms-dispatch',
+      '/v1/plivo/sms/inbound': 'conversation',
+      '/inbox': 'conversation',
+      '/v1/reports': 'reporting',
+      '/reports': 'reporting',
+      '/v1/admin': 'gateway',
+    });
+    expect(Object.keys(routes).some((p) => p.startsWith('/internal') || p === '/metrics')).toBe(false);
+    expect(withIngress?.spec?.tls).toHaveLength(1);
+    expect(manifests.some((m) => m.kind === 'Ingress')).toBe(false); // off by default
+  }, 60_000);
+
+  it('refuses values its schema does not allow, saying which', () => {
+    expect(() => renderChart(undefined, { 'services.reporting.replicas': 'two' })).toThrow(/replicas/);
+    expect(() => renderChart(undefined, { publicBaseUrl: 'not a url' })).toThrow(/publicBaseUrl/);
+    expect(() => renderChart(undefined, { 'services.billing.enabled': 'true' })).toThrow(/billing|services/);
+  }, 60_000);
+
   it('ships the dashboards and the alert rules', () => {
     const dashboards = manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.labels?.['grafana_dashboard'] === '1');
     expect(dashboards.length).toBeGreaterThanOrEqual(3);
