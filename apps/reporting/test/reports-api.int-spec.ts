@@ -1,4 +1,5 @@
 import { statSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { DateTime } from 'luxon';
 import { chromium, type Browser } from 'playwright-core';
 import { playCall } from '@textback/plivo-fake';
@@ -179,8 +180,8 @@ describe('the reporting API and analyst page', () => {
     expect(await page.locator('.kpi[data-metric=calls_missed] .value').textContent()).toBe(String(funnel.totals['calls_missed']));
     expect(await page.locator('.kpi[data-metric=textbacks_sent] .value').textContent()).toBe(String(funnel.totals['textbacks_sent']));
     const plotted = JSON.parse((await page.locator('#funnel-chart').getAttribute('data-values')) ?? '{}') as Record<string, number[]>;
-    const t = (m: string): number => funnel.totals[m] ?? 0;
-    expect(plotted['Count']).toEqual([t('calls_missed'), t('textbacks_sent'), t('textbacks_delivered'), t('textbacks_replied'), t('leads_qualified'), t('leads_booked')]);
+    const total = (m: string): number => funnel.totals[m] ?? 0;
+    expect(plotted['Count']).toEqual([total('calls_missed'), total('textbacks_sent'), total('textbacks_delivered'), total('textbacks_replied'), total('leads_qualified'), total('leads_booked')]);
     // The charts drew something: coloured pixels on both canvases.
     for (const id of ['funnel-chart', 'roi-chart']) {
       // Evaluated in the page (a string: this test's TypeScript has no DOM types).
@@ -193,6 +194,17 @@ describe('the reporting API and analyst page', () => {
       })()`);
       expect(inked).toBeGreaterThan(1_000);
     }
+
+    // The calls list under the charts, 25 at a time, and the CSV exports as downloads.
+    await page.locator('#call-rows tr').first().waitFor();
+    expect(await page.locator('#call-rows tr').count()).toBe(callers.length);
+    expect(await page.locator('#call-rows tr.suppressed').count()).toBe(3);
+    expect(await page.locator('#call-rows tr.suppressed td').nth(4).textContent()).toBe('no: call-answered');
+    expect(await page.locator('#call-rows tr.texted a').first().getAttribute('href')).toContain(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac&thread=`);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download-calls')]);
+    expect(download.suggestedFilename()).toBe(`calls-${from}-${to}.csv`);
+    const exported = await readFile((await download.path())!, 'utf8');
+    expect(exported.trim().split('\n')).toHaveLength(callers.length + 1);
 
     await page.setInputFiles('#call-log', { name: 'calls.csv', mimeType: 'text/csv', buffer: Buffer.from('time,caller,outcome,duration\n2026-11-02 09:00,+14045552000,no-answer,0\n2026-11-02 09:05,+14045552001,busy,0\n') });
     await page.fill('#reply-rate', '0.5');

@@ -96,9 +96,69 @@ async function show(): Promise<void> {
       { label: `Cost (${f.roi.currency})`, data: f.series.map((s) => s.roi.costMinor / 100), backgroundColor: '#d98b2b' },
     ]);
     $('status').textContent = `${f.tenantId}, ${params.get('from')} to ${params.get('to')}`;
+    shown = params;
+    for (const id of ['download-funnel', 'download-calls']) $<HTMLButtonElement>(id).disabled = false;
+    await showCalls();
   } catch (err) {
     $('status').replaceChildren(el('span', { className: 'error', textContent: `Could not load the report: ${(err as Error).message}` }));
   }
+}
+
+interface CallItem {
+  endedAt: string | null;
+  locationId: string;
+  caller: string | null;
+  outcome: string | null;
+  textback: string;
+  whyNot: string | null;
+  secondsToText: number | null;
+  leadStatus: string | null;
+  threadUrl: string | null;
+}
+
+/** The query of the report on screen (the calls list and the exports use the same). */
+let shown: URLSearchParams | undefined;
+let nextCursor: string | null = null;
+
+async function showCalls(more = false): Promise<void> {
+  if (!shown) return;
+  const params = new URLSearchParams(shown);
+  params.delete('interval');
+  params.set('limit', '25');
+  if (more && nextCursor) params.set('cursor', nextCursor);
+  const page = await api<{ items: CallItem[]; nextCursor: string | null }>(`/v1/reports/calls?${params}`);
+  nextCursor = page.nextCursor;
+  const rows = page.items.map((c) =>
+    el(
+      'tr',
+      { className: `call ${c.textback}` },
+      el('td', { textContent: c.endedAt ? new Date(c.endedAt).toLocaleString() : '—' }),
+      el('td', { textContent: c.locationId }),
+      el('td', { textContent: c.caller ?? '—' }),
+      el('td', { textContent: c.outcome ?? '—' }),
+      el('td', { textContent: c.textback === 'texted' ? 'yes' : `no: ${c.whyNot ?? c.textback}` }),
+      el('td', { textContent: seconds(c.secondsToText) }),
+      el('td', { textContent: c.leadStatus ?? '—' }),
+      el('td', {}, c.threadUrl ? el('a', { href: c.threadUrl, textContent: 'open', target: '_blank' }) : '—'),
+    ),
+  );
+  if (more) $('call-rows').append(...rows);
+  else $('call-rows').replaceChildren(...rows);
+  $('more-calls').hidden = !nextCursor;
+}
+
+/** CSV exports need the key in a header, so they are fetched and handed to the browser as a file. */
+async function download(path: 'funnel' | 'calls'): Promise<void> {
+  if (!shown) return;
+  const params = new URLSearchParams(shown);
+  params.set('format', 'csv');
+  if (path === 'calls') params.delete('interval');
+  const res = await fetch(`/v1/reports/${path}?${params}`, { headers: { authorization: `Bearer ${$<HTMLInputElement>('key').value}` } });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const link = el('a', { href: URL.createObjectURL(await res.blob()), download: `${path}-${params.get('from')}-${params.get('to')}.csv` });
+  document.body.append(link);
+  link.click();
+  link.remove();
 }
 
 async function whatIf(): Promise<void> {
@@ -137,6 +197,9 @@ $('query').addEventListener('submit', (e) => {
   e.preventDefault();
   void show();
 });
+$('more-calls').addEventListener('click', () => void showCalls(true));
+$('download-funnel').addEventListener('click', () => void download('funnel'));
+$('download-calls').addEventListener('click', () => void download('calls'));
 $('what-if-form').addEventListener('submit', (e) => {
   e.preventDefault();
   void whatIf();
