@@ -196,13 +196,20 @@ export class FunnelService {
     await this.add(tx, tenantId, locationId, day, increments.map(([metric, value]) => [metric, value === AVERAGE_TICKET ? averageTicket : value]));
   }
 
+  /**
+   * One statement per event: the increments summed per metric (a row may be touched once per
+   * upsert) and sorted, so concurrent events lock the counters in the same order.
+   */
   private async add(tx: Tx, tenantId: string, locationId: string, day: string, increments: [string, number][]): Promise<void> {
-    for (const [metric, value] of increments) {
-      await tx.query(
-        `INSERT INTO funnel_day (tenant_id, location_id, day, metric, value) VALUES ($1, $2, $3, $4, $5)
-         ON CONFLICT (tenant_id, location_id, day, metric) DO UPDATE SET value = funnel_day.value + EXCLUDED.value`,
-        [tenantId, locationId, day, metric, value],
-      );
-    }
+    const sums = new Map<string, number>();
+    for (const [metric, value] of increments) sums.set(metric, (sums.get(metric) ?? 0) + value);
+    if (sums.size === 0) return;
+    const metrics = [...sums.keys()].sort();
+    await tx.query(
+      `INSERT INTO funnel_day (tenant_id, location_id, day, metric, value)
+       SELECT $1, $2, $3, m, v FROM unnest($4::text[], $5::bigint[]) AS t(m, v)
+       ON CONFLICT (tenant_id, location_id, day, metric) DO UPDATE SET value = funnel_day.value + EXCLUDED.value`,
+      [tenantId, locationId, day, metrics, metrics.map((m) => sums.get(m) ?? 0)],
+    );
   }
 }
