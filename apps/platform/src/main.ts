@@ -52,6 +52,7 @@ async function main(): Promise<void> {
       (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
       `\nPlivo application: answer_url ${app.answer_url}\n                   hangup_url ${app.hangup_url}\n                   message_url ${app.message_url}\n` +
       `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (API key: ADMIN_API_KEY in ${join(dataDir, 'dev-secrets.json')})\n` +
+      `Analyst page:   ${platform.services.get('reporting')?.url ?? ''}/reports  (reporting API docs: ${platform.services.get('reporting')?.url ?? ''}/v1/reports/docs)\n` +
       `Try: npm run simulate -- missed\n\n`,
   );
   let stopping = false;
