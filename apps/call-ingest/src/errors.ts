@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type CallIngestErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed';
+export type CallIngestErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'forbidden';
 
 /** The one error class of call-ingest; its code decides the HTTP status at the edge. */
 export class CallIngestError extends ServiceError<CallIngestErrorCode> {
@@ -13,6 +13,8 @@ export class CallIngestError extends ServiceError<CallIngestErrorCode> {
         return 401;
       case 'replayed':
         return 409;
+      case 'forbidden':
+        return 403;
     }
   }
 }

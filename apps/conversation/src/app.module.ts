@@ -5,6 +5,7 @@ import { LocationDirectory1763900000000, locationDirectoryParts } from '@textbac
 import type { ConversationConfig } from './config';
 import { InboundSmsController } from './inbound-sms/inbound-sms.controller';
 import { InboundSmsService } from './inbound-sms/inbound-sms.service';
+import { ComplianceClient } from './inbound-sms/compliance.client';
 import { InboundMessage1763900500000 } from './migrations/1763900500000-inbound-message';
 import { Threads1763901000000 } from './migrations/1763901000000-threads';
 import { CrmSync1763901100000 } from './migrations/1763901100000-crm-sync';
@@ -23,7 +24,7 @@ export class AppModule {
     const directory = locationDirectoryParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
       controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, InboxPageController, CrmAdminController, CrmInboundController, ...directory.controllers],
-      providers: [InboundSmsService, ThreadsService, CrmSyncService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
+      providers: [InboundSmsService, ComplianceClient, ThreadsService, CrmSyncService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
     });
   }
 }

@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type ConversationErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'not-found';
+export type ConversationErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'not-found' | 'consent-unavailable';
 
 /** The one error class of conversation; its code decides the HTTP status at the edge. */
 export class ConversationError extends ServiceError<ConversationErrorCode> {
@@ -15,6 +15,9 @@ export class ConversationError extends ServiceError<ConversationErrorCode> {
         return 409;
       case 'not-found':
         return 404;
+      case 'consent-unavailable':
+        // Plivo retries an inbound text that was not acknowledged; the text itself is already stored.
+        return 503;
     }
   }
 }

@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type SmsDispatchErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'location-unknown' | 'consent-unavailable';
+export type SmsDispatchErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'location-unknown' | 'consent-unavailable' | 'location-mismatch';
 
 /** The one error class of sms-dispatch; its code decides the HTTP status at the edge. */
 export class SmsDispatchError extends ServiceError<SmsDispatchErrorCode> {
@@ -8,6 +8,7 @@ export class SmsDispatchError extends ServiceError<SmsDispatchErrorCode> {
     switch (this.code) {
       case 'invalid-request':
       case 'invalid-payload':
+      case 'location-mismatch':
         return 400;
       case 'invalid-signature':
         return 401;

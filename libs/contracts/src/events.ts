@@ -104,6 +104,8 @@ export const SmsReceivedV1 = z.object({
   from: E164,
   to: E164,
   text: z.string().max(1600),
+  /** The customer's text was longer than `text` holds (cut at a code point); the whole text is in conversation's store. */
+  textTruncated: z.boolean().optional(),
   /** Plivo's own reading of the message (`optout`, `optin`, `help`), when it gives one. */
   carrierIntent: z.enum(['optout', 'optin', 'help']).optional(),
   receivedAt: Timestamp,

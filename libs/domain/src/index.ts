@@ -5,3 +5,4 @@ export * from './textback-message';
 export * from './consent';
 export * from './qualification';
 export * from './what-if';
+export * from './inbound-text';

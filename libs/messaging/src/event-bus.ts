@@ -7,7 +7,7 @@ import {
   trace,
   type Context,
 } from '@opentelemetry/api';
-import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { Registry } from 'prom-client';
 import {
   deadLetterTopicOf,
@@ -60,6 +60,8 @@ const H = {
 export const deadLetterHeaders = {
   error: 'dlt-error',
   errorKind: 'dlt-error-kind',
+  /** The error's own code (e.g. `location-mismatch`), `malformed`, or `error` when it had none. */
+  errorCode: 'dlt-error-code',
   attempts: 'dlt-attempts',
   originalTopic: 'dlt-original-topic',
   originalPartition: 'dlt-original-partition',
@@ -251,7 +253,7 @@ export class EventBus {
   }
 
   private async handleWithRetries(handler: EventHandler<Topic>, envelope: EventEnvelope, parent: Context): Promise<void> {
-    const policy = retry(handleAll, {
+    const policy = retry(handleWhen(isRetryable), {
       maxAttempts: this.retry.maxAttempts - 1,
       backoff: new ExponentialBackoff({ initialDelay: this.retry.initialDelayMs, maxDelay: this.retry.maxDelayMs }),
     });
@@ -267,13 +269,13 @@ export class EventBus {
       });
     } catch (err) {
       this.metrics?.failed(envelope.topic);
-      const e = err as Error;
-      throw Object.assign(new Error(e.message), { name: e.name, attempts });
+      const e = err instanceof Error ? err : new Error(describe(err));
+      throw Object.assign(new Error(e.message), { name: e.name, attempts, code: codeOf(err) });
     }
   }
 
-  private async deadLetter(message: DeliveredMessage, err: Error & { attempts?: number }): Promise<void> {
-    this.options.log?.('error', `dead-lettering ${message.topic}`, { error: err.message, offset: message.offset });
+  private async deadLetter(message: DeliveredMessage, err: Error & { attempts?: number; code?: string }): Promise<void> {
+    this.options.log?.('error', `dead-lettering ${message.topic}`, { error: err.message, code: err.code, offset: message.offset });
     await this.options.transport.send([
       {
         topic: deadLetterTopicOf(message.topic),
@@ -283,6 +285,7 @@ export class EventBus {
           ...message.headers,
           [deadLetterHeaders.error]: err.message.slice(0, 1000),
           [deadLetterHeaders.errorKind]: err instanceof MalformedEventError ? 'malformed' : 'handler-failed',
+          [deadLetterHeaders.errorCode]: err instanceof MalformedEventError ? 'malformed' : (err.code ?? 'error'),
           [deadLetterHeaders.attempts]: String(err.attempts ?? 0),
           [deadLetterHeaders.originalTopic]: message.topic,
           [deadLetterHeaders.originalPartition]: String(message.partition),
@@ -292,6 +295,31 @@ export class EventBus {
         },
       },
     ]);
+  }
+}
+
+/**
+ * Whether another attempt could help. An error that says it is not retryable (a service error
+ * whose `retryable` is false: a refusal, a mismatch) is dead-lettered at once; anything else
+ * (a lost connection, a timeout, a deadlock) is retried.
+ */
+function isRetryable(err: unknown): boolean {
+  if (err instanceof MalformedEventError) return false;
+  return !(typeof err === 'object' && err !== null && 'retryable' in err && (err as { retryable: unknown }).retryable === false);
+}
+
+function codeOf(err: unknown): string | undefined {
+  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
+}
+
+/** A thrown non-Error (an RPC error object, a string) as words, not "[object Object]". */
+function describe(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  try {
+    return typeof err === 'string' ? err : JSON.stringify(err);
+  } catch {
+    return String(err);
   }
 }
 

@@ -1,9 +1,9 @@
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import type { DynamicModule, INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { httpMetricsMiddleware, ObservabilityModule } from '@textback/telemetry';
 import { EventBusServer, type InProcessBroker } from '@textback/messaging';
-import { ServiceErrorFilter } from './errors';
+import { EdgeErrorFilter } from './errors';
 import type { BaseConfig } from './config';
 import { createRuntime, type RuntimeOptions, type ServiceRuntime } from './runtime';
 
@@ -24,9 +24,10 @@ export async function startService(
 ): Promise<RunningService> {
   // rawBody: webhook signatures are computed over the exact bytes received.
   const app = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger(runtime), rawBody: true });
-  app.useGlobalFilters(new ServiceErrorFilter());
+  app.useGlobalFilters(new EdgeErrorFilter(app.get(HttpAdapterHost).httpAdapter, runtime.logger));
   app.use(httpMetricsMiddleware(runtime.registry, runtime.service));
   configure?.(app);
+  // Inherits the edge filter, which hands consumers' errors back to the bus as they are.
   app.connectMicroservice({ strategy: new EventBusServer(runtime.bus) }, { inheritAppConfig: true });
   await app.startAllMicroservices();
   runtime.outbox.start();

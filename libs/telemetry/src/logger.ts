@@ -1,4 +1,4 @@
-import { trace } from '@opentelemetry/api';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import { maskPhone } from '@textback/contracts';
 
@@ -27,7 +27,8 @@ export function createLogger(service: string, level = 'info', destination?: Dest
     },
     mixin() {
       const span = trace.getActiveSpan()?.spanContext();
-      return span ? { trace_id: span.traceId, span_id: span.spanId } : {};
+      // No active trace (or a non-recording placeholder): no ids, rather than all zeros.
+      return span && isSpanContextValid(span) ? { trace_id: span.traceId, span_id: span.spanId } : {};
     },
   };
   return destination ? pino(options, destination) : pino(options);

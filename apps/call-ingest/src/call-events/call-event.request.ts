@@ -11,8 +11,8 @@ const phone = z.string().transform((value, ctx) => {
 });
 
 /** What a phone system posts when a call to a business number ended. */
-export const CallEventRequest = z.object({
-  callId: z.string().min(1).max(128),
+export const CallEventRequest = z.strictObject({
+  callId: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, 'must be 1–128 letters, digits or . _ : -'),
   tenantId: TenantId,
   locationId: LocationId,
   businessNumber: phone,
@@ -20,6 +20,7 @@ export const CallEventRequest = z.object({
   outcome: CallOutcome,
   endedAt: Timestamp,
   startedAt: Timestamp.optional(),
-  durationSeconds: z.number().int().nonnegative().optional(),
+  /** A call longer than a day is a bad clock or a bad field, not a call. */
+  durationSeconds: z.number().int().nonnegative().max(86_400).optional(),
 });
 export type CallEventRequest = z.infer<typeof CallEventRequest>;

@@ -1,12 +1,44 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { addToOutbox } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import type { Counter } from 'prom-client';
+import { maskPhone } from '@textback/contracts';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { LocationDirectory } from '@textback/tenancy';
 import { CallIngestError } from '../errors';
 import { CallEventRequest } from './call-event.request';
 
 @Injectable()
 export class CallEventsService {
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
+  private readonly refused: Counter<'reason'>;
+
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+  ) {
+    this.refused = counterOf(runtime.registry, 'call_ingest_call_events_refused_total', 'Signed call events refused because tenant, location and number do not belong together', ['reason']);
+  }
+
+  /**
+   * A signed event may only report a call to one of its own location's numbers, at a location of
+   * the tenant it names: otherwise it could check consent (and text) in another tenant's name.
+   */
+  private checkBelongsTogether(call: CallEventRequest): void {
+    const location = this.directory.location(call.locationId);
+    const owner = this.directory.locationOfNumber(call.businessNumber);
+    let reason: 'unknown-location' | 'tenant-mismatch' | 'number-not-at-location' | undefined;
+    if (!location) reason = 'unknown-location';
+    else if (location.tenantId !== call.tenantId) reason = 'tenant-mismatch';
+    else if (!location.businessNumbers.includes(call.businessNumber) || owner?.locationId !== location.locationId) reason = 'number-not-at-location';
+    if (!reason) return;
+    this.refused.inc({ reason });
+    this.runtime.logger.warn({ reason, tenantId: call.tenantId, locationId: call.locationId, businessNumber: call.businessNumber, callId: call.callId }, 'call event refused');
+    const messages = {
+      'unknown-location': `locationId: no active location ${call.locationId}`,
+      'tenant-mismatch': `locationId: location ${call.locationId} does not belong to tenant ${call.tenantId}`,
+      'number-not-at-location': `businessNumber: ${maskPhone(call.businessNumber)} is not a number of location ${call.locationId}`,
+    } as const;
+    throw new CallIngestError('forbidden', messages[reason]);
+  }
 
   /**
    * Records the ended call and its `call.ended.v1` event in one transaction before answering,
@@ -19,6 +51,7 @@ export class CallEventsService {
       throw new CallIngestError('invalid-payload', reason);
     }
     const call = parsed.data;
+    this.checkBelongsTogether(call);
     const inserted = await this.runtime.dataSource.transaction(async (tx) => {
       const rows: unknown[] = await tx.query(
         `INSERT INTO call_event (provider, call_id, event, tenant_id, location_id, outcome, ended_at)

@@ -3,7 +3,7 @@ import { Payload } from '@nestjs/microservices';
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { InvalidPhoneNumberError, toE164, type EventEnvelope } from '@textback/contracts';
+import { InvalidPhoneNumberError, SmsReceivedV1, toE164, type EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
 import { AdminKeyGuard, ServiceKeyGuard } from '@textback/service-kit';
 import { ComplianceError } from '../errors';
@@ -124,7 +124,22 @@ export class ConsentController {
 @Controller('internal/v1/consent')
 @UseGuards(ServiceKeyGuard)
 export class ConsentCheckController {
-  constructor(private readonly ledger: ConsentLedgerService) {}
+  constructor(
+    private readonly ledger: ConsentLedgerService,
+    private readonly inbound: InboundConsentService,
+  ) {}
+
+  /**
+   * conversation hands over an inbound text before acknowledging it to the carrier, so a STOP
+   * the platform acknowledged is in the ledger before any later consent check (docs/decisions).
+   */
+  @Post('inbound')
+  @HttpCode(200)
+  async readInbound(@Body() body: unknown) {
+    const parsed = SmsReceivedV1.safeParse(body);
+    if (!parsed.success) throw new ComplianceError('invalid-request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+    return { reading: await this.inbound.readInbound(parsed.data) };
+  }
 
   @Get(':tenantId/:phone')
   async check(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Query('channel') channel?: string) {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import type { EventEnvelope, LocationProfile } from '@textback/contracts';
-import { helpReply, keywordIntent, normaliseKeyword, optOutConfirmation, readPlainWords } from '@textback/domain';
+import type { EventEnvelope, LocationProfile, SmsReceivedV1 } from '@textback/contracts';
+import { helpReply, optOutConfirmation, readConsentReply, type ConsentReading } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
@@ -21,43 +21,53 @@ export class InboundConsentService {
     private readonly ledger: ConsentLedgerService,
   ) {}
 
-  async onText(event: EventEnvelope<'sms.received.v1'>): Promise<void> {
-    const m = event.payload;
+  /**
+   * Reads one inbound text for consent, once per carrier message: conversation calls this before
+   * it acknowledges the text to Plivo (so an acknowledged STOP is already in the ledger when the
+   * next consent check comes), and the `sms.received.v1` consumer calls it again as a backstop
+   * (a no-op when the text was already read). Returns what the text meant.
+   */
+  async readInbound(m: SmsReceivedV1): Promise<ConsentReading['kind']> {
     const location = this.directory.location(m.locationId);
     const scope = location?.optOutScope ?? 'tenant';
-    await handleOnce(this.runtime.dataSource, 'compliance.sms-received', event.metadata.id, async (tx) => {
+    let kind: ConsentReading['kind'] = 'none';
+    await handleOnce(this.runtime.dataSource, 'compliance.inbound-text', m.carrierMessageId, async (tx) => {
       const current = await this.ledger.currentState(m.tenantId, m.from, m.to, tx);
       const base = { tenantId: m.tenantId, phoneNumber: m.from, scope, channelNumber: m.to, messageId: m.carrierMessageId, messageText: m.text } as const;
-      const intent = keywordIntent(m.text, current === 'opted-out');
-      if (intent === 'opt-out') {
-        await this.ledger.record(tx, { ...base, state: 'opted-out', source: 'keyword', detail: normaliseKeyword(m.text) });
-        if (location?.confirmOptOut) await this.reply(tx, location, m.to, m.from, optOutConfirmation(location), 'opt-out-confirmation');
-        return;
+      const reading = readConsentReply(m.text, { currentlyOptedOut: current === 'opted-out', carrierIntent: m.carrierIntent });
+      kind = reading.kind;
+      switch (reading.kind) {
+        case 'none':
+          return;
+        case 'help':
+          if (location) await this.reply(tx, location, m.to, m.from, helpReply(location, reading.language), 'help');
+          return;
+        case 'review':
+          return this.flag(tx, m, 'ambiguous', reading.detail);
+        case 'opt-in':
+          await this.ledger.record(tx, { ...base, state: 'opted-in', source: reading.source, detail: reading.detail });
+          return;
+        case 'opt-out':
+          await this.ledger.record(tx, { ...base, state: 'opted-out', source: reading.source, detail: reading.detail });
+          if (reading.source === 'plain-words') return this.flag(tx, m, 'revocation', reading.detail);
+          if (location?.confirmOptOut) await this.reply(tx, location, m.to, m.from, optOutConfirmation(location), 'opt-out-confirmation');
+          return;
       }
-      if (intent === 'opt-in') {
-        await this.ledger.record(tx, { ...base, state: 'opted-in', source: 'keyword', detail: normaliseKeyword(m.text) });
-        return;
-      }
-      if (intent === 'help') {
-        if (location) await this.reply(tx, location, m.to, m.from, helpReply(location), 'help');
-        return;
-      }
-      if (m.carrierIntent === 'optout' || m.carrierIntent === 'optin') {
-        await this.ledger.record(tx, { ...base, state: m.carrierIntent === 'optout' ? 'opted-out' : 'opted-in', source: 'carrier-intent', detail: m.carrierIntent });
-        return;
-      }
-      const plain = readPlainWords(m.text);
-      if (plain.kind === 'none') return;
-      if (plain.kind === 'revocation') {
-        await this.ledger.record(tx, { ...base, state: 'opted-out', source: 'plain-words', detail: plain.rule });
-      }
-      await tx.query(
-        `INSERT INTO consent_review (message_id, tenant_id, location_id, phone_number, verdict, rule, message_text)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-        [m.carrierMessageId, m.tenantId, m.locationId, m.from, plain.kind, plain.rule, m.text],
-      );
     });
     this.runtime.outbox.wake();
+    return kind;
+  }
+
+  async onText(event: EventEnvelope<'sms.received.v1'>): Promise<void> {
+    await this.readInbound(event.payload);
+  }
+
+  private async flag(tx: EntityManager, m: SmsReceivedV1, verdict: 'ambiguous' | 'revocation', rule: string): Promise<void> {
+    await tx.query(
+      `INSERT INTO consent_review (message_id, tenant_id, location_id, phone_number, verdict, rule, message_text)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
+      [m.carrierMessageId, m.tenantId, m.locationId, m.from, verdict, rule, m.text],
+    );
   }
 
   /** ErrorCode 200: the carrier blocked the text because the recipient opted out (plivo.md §4). */

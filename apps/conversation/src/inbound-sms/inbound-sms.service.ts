@@ -1,11 +1,15 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { maskPhone, toE164, type E164 } from '@textback/contracts';
+import { maskPhone, toE164, type E164, type SmsReceivedV1 } from '@textback/contracts';
+import { safeInboundText } from '@textback/domain';
 import { addToOutbox, purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { ConversationError } from '../errors';
+import { ComplianceClient } from './compliance.client';
 
 const INTENTS = new Set(['optout', 'optin', 'help']);
+/** `sms.received.v1`'s limit on `text` (UTF-16 units, as carriers count a 10-part message). */
+const MAX_EVENT_TEXT = 1600;
 
 /** Inbound texts (Plivo message_url, plivo.md §4) → `sms.received.v1`, recorded before the 200. */
 @Injectable()
@@ -15,6 +19,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+    private readonly compliance: ComplianceClient,
   ) {}
 
   onModuleInit(): void {
@@ -25,6 +30,12 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
     this.stopPurge();
   }
 
+  /**
+   * Stores the text and its `sms.received.v1` in one transaction (once per MessageUUID), then
+   * hands it to compliance before the 200: an acknowledged STOP is in the consent ledger before
+   * any later send is checked (docs/decisions/0006). A repeat after a 503 skips the store and asks
+   * compliance again (its reading is idempotent per message).
+   */
   async receive(params: Record<string, string>, nonce: string): Promise<{ duplicate: boolean }> {
     const uuid = params['MessageUUID'] ?? '';
     if (!/^[A-Za-z0-9-]{8,64}$/.test(uuid)) throw new ConversationError('invalid-payload', 'MessageUUID: missing or malformed');
@@ -37,34 +48,42 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
     };
     const from = number('From');
     const to = number('To');
-    const text = (params['Text'] ?? params['Body'] ?? '').slice(0, 1600);
     const location = this.directory.locationOfNumber(to);
     if (!location) {
       this.runtime.logger.warn({ to: maskPhone(to) }, 'text to a number no location owns; dropped');
       return { duplicate: false };
     }
+    const raw = params['Text'] ?? params['Body'] ?? '';
+    const safe = safeInboundText(raw, MAX_EVENT_TEXT);
+    if (safe.truncated || safe.replacedCharacters > 0) {
+      this.runtime.logger.warn({ messageUuid: uuid, length: raw.length, truncated: safe.truncated, replacedCharacters: safe.replacedCharacters }, 'inbound text stored whole; its event carries a cut or cleaned copy');
+    }
     const intent = params['MessageIntent'] ?? '';
+    const received: SmsReceivedV1 = {
+      carrierMessageId: uuid,
+      tenantId: location.tenantId,
+      locationId: location.locationId,
+      from,
+      to,
+      text: safe.text,
+      ...(safe.truncated ? { textTruncated: true } : {}),
+      ...(INTENTS.has(intent) ? { carrierIntent: intent as 'optout' | 'optin' | 'help' } : {}),
+      receivedAt: new Date().toISOString(),
+    };
     const inserted = await this.runtime.dataSource.transaction(async (tx) => {
       if (!(await rememberNonce(tx, nonce))) throw new ConversationError('replayed', 'this request was already received (nonce seen before)');
       const rows: unknown[] = await tx.query(
         `INSERT INTO inbound_message (message_uuid, tenant_id, location_id, from_number, to_number, body, carrier_intent)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING message_uuid`,
-        [uuid, location.tenantId, location.locationId, from, to, text, intent || null],
+        // The whole text (control characters made visible), even past the event's limit.
+        [uuid, location.tenantId, location.locationId, from, to, safeInboundText(raw, Number.MAX_SAFE_INTEGER).text, intent || null],
       );
       if (rows.length === 0) return false;
-      await addToOutbox(tx, 'sms.received.v1', `${location.locationId}:${from}`, {
-        carrierMessageId: uuid,
-        tenantId: location.tenantId,
-        locationId: location.locationId,
-        from,
-        to,
-        text,
-        ...(INTENTS.has(intent) ? { carrierIntent: intent as 'optout' | 'optin' | 'help' } : {}),
-        receivedAt: new Date().toISOString(),
-      });
+      await addToOutbox(tx, 'sms.received.v1', `${location.locationId}:${from}`, received);
       return true;
     });
     if (inserted) this.runtime.outbox.wake();
+    await this.compliance.readInbound(received);
     return { duplicate: !inserted };
   }
 }

@@ -4,7 +4,7 @@ import type { Counter } from 'prom-client';
 import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope, LeadChangedV1, LeadStatus, LocationProfile, SmsPurpose } from '@textback/contracts';
-import { keywordIntent, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
+import { readConsentReply, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
@@ -105,12 +105,12 @@ export class ThreadsService {
         [thread.thread_id, m.receivedAt, 'open'],
       );
       // Consent keywords belong to compliance; an opt-out also ends automation here.
-      const keyword = keywordIntent(m.text, false);
-      if (keyword === 'opt-out' || m.carrierIntent === 'optout') {
+      const consent = readConsentReply(m.text, { currentlyOptedOut: false, carrierIntent: m.carrierIntent });
+      if (consent.kind === 'opt-out') {
         await tx.query('UPDATE thread SET automation = false WHERE thread_id = $1', [thread.thread_id]);
         return;
       }
-      if (keyword) return;
+      if (consent.kind === 'opt-in' || consent.kind === 'help') return;
       const lead = await this.leadFor(tx, thread, 'engaged');
       if (!location || !thread.automation) {
         if (lead.status === 'new') await this.saveLead(tx, lead, { status: 'engaged' });

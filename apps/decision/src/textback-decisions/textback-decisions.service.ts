@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { ConsentStates } from '@textback/consent';
-import type { EventEnvelope } from '@textback/contracts';
+import { maskPhone, type EventEnvelope } from '@textback/contracts';
 import { decideTextback, type TextbackContext, type TextbackDecision } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
@@ -40,6 +40,15 @@ export class TextbackDecisionsService {
   async decide(event: EventEnvelope<'call.ended.v1'>): Promise<void> {
     const call = event.payload;
     const db = this.runtime.dataSource;
+    const location = await this.knownLocation(call.locationId);
+    // The tenant and the sending number come from the location, never from the event alone: a
+    // call event naming another tenant must not check consent (or text) in the wrong name.
+    if (location.tenantId !== call.tenantId) {
+      throw new DecisionError('location-mismatch', `location ${call.locationId} belongs to tenant ${location.tenantId}, not ${call.tenantId}`);
+    }
+    if (!location.businessNumbers.includes(call.businessNumber)) {
+      throw new DecisionError('location-mismatch', `business number ${maskPhone(call.businessNumber)} is not a number of location ${call.locationId}`);
+    }
     const last: { decided_at: Date }[] = await db.query(
       `SELECT decided_at FROM textback_decision
        WHERE location_id = $1 AND caller_number = $2 AND outcome = 'requested' AND call_id <> $3
@@ -48,8 +57,8 @@ export class TextbackDecisionsService {
     );
     const context: TextbackContext = {
       call,
-      location: await this.knownLocation(call.locationId),
-      consent: await this.consent.stateOf(call.tenantId, call.callerNumber, call.businessNumber),
+      location,
+      consent: await this.consent.stateOf(location.tenantId, call.callerNumber, call.businessNumber),
       lastTextbackAt: last[0]?.decided_at,
       lineType: undefined,
       now: new Date(),
@@ -62,7 +71,8 @@ export class TextbackDecisionsService {
 
     const handled = await handleOnce(db, 'decision.call-ended', event.metadata.id, async (tx) => {
       const key = `${call.locationId}:${call.callerNumber}`;
-      const decidedAt = new Date().toISOString();
+      // The time the policy decided at (sendAfter is measured from it), not the time of the write.
+      const decidedAt = context.now.toISOString();
       const textbackId = decision.outcome === 'requested' ? randomUUID() : null;
       const inserted: unknown[] = await tx.query(
         `INSERT INTO textback_decision (call_id, tenant_id, location_id, caller_number, call_outcome, outcome, reason, textback_id, send_after, decided_at, caused_by_event)

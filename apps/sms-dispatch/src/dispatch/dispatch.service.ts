@@ -130,8 +130,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Records the send for a requested text-back; a redelivered request finds it and does nothing. */
   async enqueue(event: EventEnvelope<'textback.requested.v1'>): Promise<void> {
     const r = event.payload;
-    const location = this.directory.location(r.locationId);
-    if (!location) throw new SmsDispatchError('location-unknown', `location ${r.locationId} is not in the directory yet`, true);
+    const location = await this.checkedLocation(r);
     const text = this.textFor(location);
     await handleOnce(this.runtime.dataSource, 'sms-dispatch.textback-requested', event.metadata.id, async (tx) => {
       await tx.query(
@@ -146,6 +145,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   /** A HELP reply, an opt-out confirmation, an operator reply or a follow-up: one send per request id. */
   async enqueueReply(event: EventEnvelope<'sms.reply-requested.v1'>): Promise<void> {
     const r = event.payload;
+    await this.checkedLocation(r);
     const text = countSegments(r.text);
     await handleOnce(this.runtime.dataSource, 'sms-dispatch.reply-requested', event.metadata.id, async (tx) => {
       await tx.query(
@@ -157,20 +157,16 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     this.kick();
   }
 
-  /** Why this send must not go now: consent per purpose, then quiet hours; undefined = go. */
-  private async holdOrStop(row: OutboundSmsRow, location: LocationProfile | undefined): Promise<{ stop: string } | { deferUntil: Date } | undefined> {
+  /** Why this send must wait or must not go, before any consent is asked; undefined = go on. */
+  private async holdOrStop(row: OutboundSmsRow, location: LocationProfile): Promise<{ stop: string } | { deferUntil: Date } | undefined> {
     if (row.purpose === 'opt-out-confirmation') {
       const requested = row.requested_at?.getTime() ?? 0;
       return Date.now() - requested > OPT_OUT_CONFIRMATION_WINDOW_MS ? { stop: 'opt-out confirmation window (5 minutes) passed' } : undefined;
     }
-    // HELP is answered whatever the consent state (CTIA); everything else needs it.
-    if (row.purpose !== 'help' && !(await this.compliance.mayText(row.tenant_id, row.to_number, row.from_number))) {
-      return { stop: 'opted out before the send' };
-    }
-    const quiet = row.purpose === 'follow-up' || (row.purpose === 'textback' && location?.quietHoursApplyToTextback === true);
+    const quiet = row.purpose === 'follow-up' || (row.purpose === 'textback' && location.quietHoursApplyToTextback === true);
     if (quiet) {
-      const recipient = recipientOf(row.to_number, location?.timezone ?? 'America/New_York');
-      const rule = applicableRule(recipient, location?.quietHours ? { name: 'tenant', ...location.quietHours } : undefined);
+      const recipient = recipientOf(row.to_number, location.timezone);
+      const rule = applicableRule(recipient, location.quietHours ? { name: 'tenant', ...location.quietHours } : undefined);
       const next = nextAllowedTime(new Date(), recipient, rule);
       if (next.getTime() > Date.now()) return { deferUntil: next };
       if (rule.maxPer24h !== undefined) {
@@ -184,6 +180,16 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       }
     }
     return undefined;
+  }
+
+  /**
+   * Consent, asked of compliance as the last step before the carrier call, so a STOP recorded
+   * before this question stops the send (docs/decisions/0006). HELP and the opt-out confirmation
+   * are answered whatever the state (CTIA); everything else needs consent.
+   */
+  private async consentStops(row: OutboundSmsRow): Promise<boolean> {
+    if (row.purpose === 'help' || row.purpose === 'opt-out-confirmation') return false;
+    return !(await this.compliance.mayText(row.tenant_id, row.to_number, row.from_number));
   }
 
   private readonly rendered = new Map<string, RenderedText>();
@@ -232,53 +238,87 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async send(row: OutboundSmsRow): Promise<void> {
     const t0 = performance.now();
-    const location = this.directory.location(row.location_id);
+    const location = await this.knownLocation(row.location_id);
+    if (!location) {
+      // Its zone and caps are unknown: wait for the profile rather than send without them.
+      await this.backToPending(row, { delayMs: this.retryDelay(Math.min(row.attempts, 6)), reason: 'location not in the directory yet' });
+      return;
+    }
+    const hold = await this.holdOrStop(row, location);
+    if (hold && 'stop' in hold) return this.finish(row, 'suppressed', { reason: hold.stop, errorCode: undefined });
+    if (hold) {
+      // Deferred, never dropped: quiet hours end at a known time.
+      await this.backToPending(row, { at: hold.deferUntil, reason: 'quiet hours' });
+      return;
+    }
+    const t1 = performance.now();
+    const wait = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location.campaignId, brandDailyCap: location.brandDailyCap });
+    if (wait > 0) {
+      await this.backToPending(row, { delayMs: wait, reason: 'rate limit' });
+      return;
+    }
+    const t2 = performance.now();
     // Consent is checked again at the last moment: a STOP may have arrived since the decision.
-    let hold: Awaited<ReturnType<DispatchService['holdOrStop']>>;
+    let stopped: boolean;
     try {
-      hold = await this.holdOrStop(row, location);
+      stopped = await this.consentStops(row);
     } catch (err) {
       if (!(err instanceof SmsDispatchError && err.code === 'consent-unavailable')) throw err;
       // Fail closed: no answer from compliance, no text; ask again after a backoff.
       this.consentUnavailable.inc();
-      await this.runtime.dataSource.query(
-        `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $2, due_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now() WHERE sms_id = $1`,
-        [row.sms_id, err.message.slice(0, 200), this.retryDelay(Math.min(row.attempts, 6))],
-      );
+      await this.backToPending(row, { delayMs: this.retryDelay(Math.min(row.attempts, 6)), reason: err.message });
       return;
     }
-    if (hold && 'stop' in hold) return this.finish(row, 'suppressed', { reason: hold.stop, errorCode: undefined });
-    if (hold) {
-      // Deferred, never dropped: quiet hours end at a known time.
-      await this.runtime.dataSource.query(
-        `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, due_at = $2, error_reason = 'quiet hours', updated_at = now() WHERE sms_id = $1`,
-        [row.sms_id, hold.deferUntil],
-      );
-      return;
-    }
-    const t1 = performance.now();
-    const wait = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location?.campaignId, brandDailyCap: location?.brandDailyCap });
-    if (wait > 0) {
-      await this.runtime.dataSource.query(
-        `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, due_at = now() + make_interval(secs => $2::double precision / 1000), updated_at = now() WHERE sms_id = $1`,
-        [row.sms_id, wait],
-      );
-      return;
-    }
-    const t2 = performance.now();
+    if (stopped) return this.finish(row, 'suppressed', { reason: 'opted out before the send', errorCode: undefined });
+    const t3 = performance.now();
     const result = await inSpan('plivo.message.create', { service: 'sms-dispatch', kind: SpanKind.CLIENT, attributes: { 'textback.sms.segments': row.segments } }, async (span) => {
       const r = await this.carrier.send({ from: row.from_number, to: row.to_number, text: row.body ?? '', statusUrl: this.statusCallbackUrl(row.sms_id) });
       span.setAttribute('textback.carrier.result', r.kind);
       return r;
     });
     this.outcomes.inc({ result: result.kind === 'refused' ? (result.retryable ? 'refused-retryable' : 'refused') : result.kind });
-    const t3 = performance.now();
-    await this.settle(row, result);
     const t4 = performance.now();
-    this.stages.observe({ stage: 'consent' }, (t1 - t0) / 1000);
+    await this.settle(row, result);
+    const t5 = performance.now();
     this.stages.observe({ stage: 'rate-limit' }, (t2 - t1) / 1000);
-    this.stages.observe({ stage: 'carrier' }, (t3 - t2) / 1000);
-    this.stages.observe({ stage: 'record' }, (t4 - t3) / 1000);
+    this.stages.observe({ stage: 'consent' }, (t3 - t2 + (t1 - t0)) / 1000);
+    this.stages.observe({ stage: 'carrier' }, (t4 - t3) / 1000);
+    this.stages.observe({ stage: 'record' }, (t5 - t4) / 1000);
+  }
+
+  /** Not now: back to pending (the attempt does not count), due after a delay or at a time. */
+  private async backToPending(row: OutboundSmsRow, when: { delayMs?: number; at?: Date; reason: string }): Promise<void> {
+    await this.runtime.dataSource.query(
+      `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $2,
+         due_at = COALESCE($3::timestamptz, now() + make_interval(secs => $4::double precision / 1000)), updated_at = now()
+       WHERE sms_id = $1`,
+      [row.sms_id, when.reason.slice(0, 200), when.at ?? null, when.delayMs ?? 0],
+    );
+  }
+
+  /** The send's location; a directory behind the gateway is reloaded once before giving up for now. */
+  private async knownLocation(locationId: string): Promise<LocationProfile | undefined> {
+    const known = this.directory.location(locationId);
+    if (known) return known;
+    await this.directory.reload();
+    return this.directory.location(locationId);
+  }
+
+  /**
+   * A request must name a location we know, its tenant and one of its business numbers as the
+   * sender (item 1 of the hostile-input review): otherwise it could send in another tenant's
+   * name. Unknown yet: retry; disagreeing: refuse for good (dead letter with the reason).
+   */
+  private async checkedLocation(r: { tenantId: string; locationId: string; from: string }): Promise<LocationProfile> {
+    const location = await this.knownLocation(r.locationId);
+    if (!location) throw new SmsDispatchError('location-unknown', `location ${r.locationId} is not in the directory yet`, true);
+    if (location.tenantId !== r.tenantId) {
+      throw new SmsDispatchError('location-mismatch', `location ${r.locationId} belongs to tenant ${location.tenantId}, not ${r.tenantId}`);
+    }
+    if (!location.businessNumbers.includes(r.from as never)) {
+      throw new SmsDispatchError('location-mismatch', `sender ${maskPhone(r.from)} is not a business number of location ${r.locationId}`);
+    }
+    return location;
   }
 
   private async settle(row: OutboundSmsRow, result: SendResult): Promise<void> {

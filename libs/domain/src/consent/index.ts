@@ -1,4 +1,6 @@
 export * from './keywords';
+export * from './languages';
 export * from './plain-words';
+export * from './reading';
 export * from './quiet-hours';
 export * from './help-reply';
