@@ -60,7 +60,8 @@ async function main(): Promise<void> {
     return ready ? p : undefined;
   });
   if (!info) fail(`no ready platform found via ${join(dataDir, 'platform.json')} within ${values.wait} s (is \`npm start\` running?)`);
-  const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { PLIVO_AUTH_TOKEN: string };
+  const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { PLIVO_AUTH_TOKEN: string; ADMIN_API_KEY: string };
+  const adminKey = process.env['ADMIN_API_KEY'] ?? secrets.ADMIN_API_KEY;
   const authToken = process.env['PLIVO_AUTH_TOKEN'] ?? secrets.PLIVO_AUTH_TOKEN;
   const to = values.to;
   const caller = scenario === 'spam' ? (values.from ?? '+14045550666') : (values.from ?? `+1404555${String(1000 + Math.floor(Math.random() * 9000)).padStart(4, '0')}`);
@@ -81,7 +82,7 @@ async function main(): Promise<void> {
 
   const decision = callId
     ? await until('the decision', 15_000, async () => {
-        const res = await fetch(`${info.services['decision']}/v1/decisions/${callId}`);
+        const res = await fetch(`${info.services['decision']}/v1/decisions/${callId}`, { headers: { authorization: `Bearer ${adminKey}` } });
         return res.ok ? ((await res.json()) as { outcome: string; reason: string | null }) : undefined;
       })
     : undefined;

@@ -76,7 +76,7 @@ describe('consent on Kafka + PostgreSQL', () => {
     const caller = newCaller();
     await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: 'help' });
     const reply = await eventually(() => textsTo(caller).find((m) => m.status === 'delivered'), { what: 'the HELP reply' });
-    expect(reply.text).toBe('Cool Breeze Heating & Air (Atlanta North): missed-call text line. For help call +14045550100. Msg&data rates may apply. Reply STOP to opt out.');
+    expect(reply.text).toBe('Cool Breeze Heating & Air (Atlanta North): missed-call text line. For help call +14045550100. Msg frequency varies. Msg&data rates may apply. Reply STOP to opt out.');
     expect((await consentOf(caller)).state).toBe('no-record');
   });
 

@@ -1,6 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { consentStateMigrations, consentStateParts } from '@textback/consent';
-import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { ADMIN_API_KEY, AdminKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { DecisionConfig } from './config';
 import { TextbackDecision1763800200000 } from './migrations/1763800200000-textback-decision';
@@ -20,7 +20,7 @@ export class AppModule {
     const consent = consentStateParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
       controllers: [CallEndedConsumer, DecisionsController, ...consent.controllers, ...directory.controllers],
-      providers: [TextbackDecisionsService, LineTypesService, ...consent.providers, ...directory.providers],
+      providers: [TextbackDecisionsService, LineTypesService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...consent.providers, ...directory.providers],
     });
   }
 }

@@ -4,6 +4,8 @@ import { parseConfig } from '@textback/service-kit';
 /** Settings of the all-in-one runner (`npm start`); each service reads its own on top. */
 export const platformConfigSchema = z.object({
   TEXTBACK_TRANSPORT: z.enum(['in-process', 'kafka']).default('in-process'),
+  /** Where every service listens; loopback by default (a development machine), `0.0.0.0` to be reachable from elsewhere. */
+  TEXTBACK_HOST: z.string().min(1).default('127.0.0.1'),
   TEXTBACK_BASE_PORT: z.coerce.number().int().min(1).max(65000).default(3001),
   TEXTBACK_DATA_DIR: z.string().default('./data'),
   /** Use this PostgreSQL instead of the embedded one. */

@@ -34,6 +34,9 @@ async function main(): Promise<void> {
     env: {
       ...process.env,
       ...secrets,
+      HTTP_HOST: config.TEXTBACK_HOST,
+      // A development platform: webhooks to http://localhost tools are allowed (private ranges never are).
+      EGRESS_ALLOW_INSECURE: process.env['EGRESS_ALLOW_INSECURE'] ?? 'true',
       ...(fake ? { PLIVO_API_URL: fake.url, PLIVO_LOOKUP_URL: fake.url } : {}),
       TENANCY_SEED_FILE: config.TENANCY_SEED_FILE ?? join(root, 'apps/gateway/seed/franchises.json'),
     },
@@ -47,8 +50,9 @@ async function main(): Promise<void> {
   // What `npm run simulate` reads to find the platform and the fake.
   writeFileSync(join(dataDir, 'platform.json'), JSON.stringify({ services: urls, plivoFake: fake?.url ?? null, plivoApplication: app, pid: process.pid }, null, 2));
   const lines = [...platform.services.values()].map((s) => `  ${s.name.padEnd(14)} ${s.url}  (/readyz /metrics)`);
+  const reach = ['127.0.0.1', 'localhost', '::1'].includes(config.TEXTBACK_HOST) ? 'this machine only' : `every address of this machine (TEXTBACK_HOST=${config.TEXTBACK_HOST})`;
   process.stdout.write(
-    `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Date.now() - started} ms\n${lines.join('\n')}\n` +
+    `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Date.now() - started} ms\nListening on ${reach}:\n${lines.join('\n')}\n` +
       (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
       `\nPlivo application: answer_url ${app.answer_url}\n                   hangup_url ${app.hangup_url}\n                   message_url ${app.message_url}\n` +
       `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (API key: ADMIN_API_KEY in ${join(dataDir, 'dev-secrets.json')})\n` +

@@ -75,6 +75,16 @@ describe('npm start (embedded mode)', () => {
     }
   });
 
+  it('listens on loopback only, and says so (#11 item 3)', () => {
+    expect(output).toContain('Listening on this machine only:');
+    // The kernel's table of listening TCP sockets: each service's port is bound to 127.0.0.1 (0100007F), not 0.0.0.0.
+    const listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === '0A').map((f) => f[1] ?? '');
+    for (let i = 0; i < 7; i++) {
+      const port = (basePort + i).toString(16).toUpperCase().padStart(4, '0');
+      expect(listening.filter((a) => a.endsWith(`:${port}`))).toEqual([`0100007F:${port}`]);
+    }
+  });
+
   it('brings every service to ready', async () => {
     for (let i = 0; i < 7; i++) {
       const res = await fetch(`http://127.0.0.1:${basePort + i}/readyz`);

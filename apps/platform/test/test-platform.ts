@@ -48,6 +48,7 @@ export async function startTestPlatform(o: {
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'],
     KAFKA_TOPIC_PREFIX: `${prefix}.`,
     LOG_LEVEL: 'warn',
+    EGRESS_ALLOW_INSECURE: 'true',
     OUTBOX_POLL_MS: '50',
     DISPATCH_POLL_MS: '50',
     PLIVO_DIAL_ACTION_GRACE_MS: '300',

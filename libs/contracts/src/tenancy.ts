@@ -64,14 +64,14 @@ export const LocationProfile = z.object({
   textbackHours: TextbackHours,
   afterHoursCall: AfterHoursCall,
   template: TextbackTemplate,
-  bookingUrl: z.url().optional(),
+  bookingUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
   dedupeWindowMinutes: z.number().int().min(0).max(60 * 24 * 30),
   sendDelaySeconds: z.number().int().min(0).max(3600),
   spamNumbers: z.array(E164).max(10_000),
   averageTicket: Money.optional(),
   /** Who is told at once about an emergency (an SMS, and a webhook when set). */
   onCallNumber: E164.optional(),
-  onCallWebhookUrl: z.url().optional(),
+  onCallWebhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
   /** Automatic follow-up questions per conversation, one at a time, before a person takes over. */
   maxFollowUpQuestions: z.number().int().min(0).max(5).optional(),
   /** 10DLC campaign the business numbers are registered under (carrier throughput is per campaign). */

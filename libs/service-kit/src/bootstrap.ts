@@ -33,7 +33,9 @@ export async function startService(
   runtime.outbox.start();
   await app.listen(runtime.config.HTTP_PORT, runtime.config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
-  const url = `http://127.0.0.1:${address.port}`;
+  // The address to reach it on from this machine: the bound one, or loopback when bound to all.
+  const host = ['0.0.0.0', '::'].includes(runtime.config.HTTP_HOST) ? '127.0.0.1' : runtime.config.HTTP_HOST;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   runtime.listeningUrl = url;
   runtime.logger.info({ url, transport: runtime.transport.kind }, `${runtime.service} ready`);
   let stopped = false;

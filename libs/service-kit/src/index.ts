@@ -7,3 +7,5 @@ export * from './service-metrics';
 export * from './webhook-signature';
 export * from './plivo-webhooks';
 export * from './built-page';
+export * from './egress';
+export * from './validation';

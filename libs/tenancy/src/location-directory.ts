@@ -60,6 +60,12 @@ export class LocationDirectory {
     return this.byNumber.get(number);
   }
 
+  /** Whether a tenant has any location here (services know tenants through their locations). */
+  hasTenant(tenantId: string): boolean {
+    for (const p of this.byId.values()) if (p.tenantId === tenantId) return true;
+    return false;
+  }
+
   all(): LocationProfile[] {
     return [...this.byId.values()];
   }

@@ -3,8 +3,9 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import { ExponentialBackoff } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import type { LeadChangedV1 } from '@textback/contracts';
-import { counterOf, RUNTIME, signTextbackWebhook, type ServiceRuntime } from '@textback/service-kit';
+import { checkEgressUrl, counterOf, egressFetch, EgressRefusedError, RUNTIME, signTextbackWebhook, type ServiceRuntime } from '@textback/service-kit';
 import type { ConversationConfig } from '../config';
+import { ConversationError } from '../errors';
 
 interface DeliveryRow {
   seq: string;
@@ -62,7 +63,14 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     );
   }
 
+  /** Saves a tenant's CRM endpoint once its URL passes the egress check (checked again at each delivery). */
   async setEndpoint(tenantId: string, url: string, secret: string): Promise<void> {
+    try {
+      await checkEgressUrl(url, { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE });
+    } catch (err) {
+      if (err instanceof EgressRefusedError) throw new ConversationError('invalid-request', `url: ${err.message}`);
+      throw err;
+    }
     await this.runtime.dataSource.query(
       `INSERT INTO crm_endpoint (tenant_id, url, secret) VALUES ($1, $2, $3)
        ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()`,
@@ -114,8 +122,9 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     const body = JSON.stringify({ id: d.delivery_id, type: d.event_type, occurredAt: d.payload.changedAt, lead: d.payload });
     let status = 0;
     let error = '';
+    let refused = false;
     try {
-      const res = await fetch(d.url, {
+      const res = await egressFetch(d.url, {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
@@ -125,11 +134,12 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
         },
         body,
         signal: AbortSignal.timeout(this.runtime.config.CRM_TIMEOUT_MS),
-      });
+      }, { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE });
       status = res.status;
-      await res.arrayBuffer();
     } catch (err) {
-      error = err instanceof Error ? err.message : String(err);
+      // A URL the egress check refuses will not get better by retrying: dead at once, with the reason.
+      refused = err instanceof EgressRefusedError;
+      error = refused ? `egress refused: ${(err as Error).message}` : err instanceof Error ? err.message : String(err);
     }
     const outcome = counterOf(this.runtime.registry, 'conversation_crm_deliveries_total', 'CRM webhook attempts by result', ['result']);
     if (status >= 200 && status < 300) {
@@ -138,7 +148,7 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     const attempts = d.attempts + 1;
-    const dead = attempts >= this.runtime.config.CRM_MAX_ATTEMPTS;
+    const dead = refused || attempts >= this.runtime.config.CRM_MAX_ATTEMPTS;
     outcome.inc({ result: dead ? 'dead' : 'retry' });
     let b = this.backoff.next();
     for (let i = 1; i < attempts; i++) b = b.next(undefined);

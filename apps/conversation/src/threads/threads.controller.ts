@@ -1,9 +1,10 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { z } from 'zod';
 import { Money, type EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { AdminKeyGuard } from '@textback/service-kit';
+import { AdminKeyGuard, edge, parseRequest, ZodPipe } from '@textback/service-kit';
+import { LocationDirectory } from '@textback/tenancy';
 import { ConversationError } from '../errors';
 import { ThreadsService } from './threads.service';
 
@@ -37,63 +38,75 @@ export class ThreadEventsConsumer {
   }
 }
 
-const parse = <T>(schema: z.ZodType<T>, body: unknown): T => {
-  const r = schema.safeParse(body);
-  if (!r.success) throw new ConversationError('invalid-request', r.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
-  return r.data;
-};
-const Reply = z.strictObject({ author: z.string().min(1).max(120), text: z.string().min(1).max(1600) });
-const Assign = z.strictObject({ assignee: z.string().min(1).max(120) });
-const Book = z.strictObject({ value: Money.optional() });
+/** A reply the customer will read: not blank, at most 10 SMS parts. */
+const Reply = z.strictObject({
+  author: edge.name,
+  text: z.string().max(1600).refine((t) => t.trim().length > 0, 'must not be blank'),
+});
+const Assign = z.strictObject({ assignee: edge.name });
+/** A booking's value: never negative (the revenue report adds it up). */
+const Book = z.strictObject({ value: Money.refine((m) => m.amountMinor >= 0, { message: 'must not be negative', path: ['amountMinor'] }).optional() });
 const Close = z.strictObject({ outcome: z.literal('lost').optional() });
+const ThreadsQuery = z.strictObject({
+  tenantId: edge.slug,
+  locationId: edge.slug.optional(),
+  status: z.enum(['open', 'closed']).optional(),
+  urgent: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+});
+const ResponseTimesQuery = z.strictObject({ tenantId: edge.slug, since: edge.date.optional() });
+const threadId = new ZodPipe(edge.uuid, 'threadId');
 
 /** The operator inbox API: threads by tenant/location/status/urgency, read, reply, assign, close, book. */
 @Controller('v1/inbox')
 @UseGuards(AdminKeyGuard)
 export class InboxController {
-  constructor(private readonly threads: ThreadsService) {}
+  constructor(
+    private readonly threads: ThreadsService,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+  ) {}
+
+  private knownTenant(tenantId: string): void {
+    if (!this.directory.hasTenant(tenantId)) throw new ConversationError('not-found', `no tenant ${tenantId}`);
+  }
 
   @Get('threads')
-  list(@Query('tenantId') tenantId?: string, @Query('locationId') locationId?: string, @Query('status') status?: string, @Query('urgent') urgent?: string) {
-    if (!tenantId) throw new ConversationError('invalid-request', 'tenantId: required');
-    return this.threads.list({ tenantId, ...(locationId ? { locationId } : {}), ...(status ? { status } : {}), ...(urgent ? { urgent: urgent === 'true' } : {}) });
+  list(@Query(new ZodPipe(ThreadsQuery)) q: z.infer<typeof ThreadsQuery>) {
+    this.knownTenant(q.tenantId);
+    return this.threads.list({ tenantId: q.tenantId, ...(q.locationId ? { locationId: q.locationId } : {}), ...(q.status ? { status: q.status } : {}), ...(q.urgent !== undefined ? { urgent: q.urgent } : {}) });
   }
 
   @Get('threads/:threadId')
-  get(@Param('threadId') threadId: string) {
-    return this.threads.get(threadId);
+  get(@Param('threadId', threadId) id: string) {
+    return this.threads.get(id);
   }
 
   @Post('threads/:threadId/reply')
   @HttpCode(202)
-  reply(@Param('threadId') threadId: string, @Body() body: unknown) {
-    const r = parse(Reply, body);
-    return this.threads.reply(threadId, r.author, r.text);
+  reply(@Param('threadId', threadId) id: string, @Body(new ZodPipe(Reply)) r: z.infer<typeof Reply>) {
+    return this.threads.reply(id, r.author, r.text.trim());
   }
 
   @Post('threads/:threadId/assign')
   @HttpCode(204)
-  assign(@Param('threadId') threadId: string, @Body() body: unknown) {
-    return this.threads.assign(threadId, parse(Assign, body).assignee);
+  assign(@Param('threadId', threadId) id: string, @Body(new ZodPipe(Assign)) a: z.infer<typeof Assign>) {
+    return this.threads.assign(id, a.assignee);
   }
 
   @Post('threads/:threadId/close')
   @HttpCode(204)
-  close(@Param('threadId') threadId: string, @Body() body: unknown) {
-    return this.threads.close(threadId, parse(Close, body ?? {}).outcome);
+  close(@Param('threadId', threadId) id: string, @Body() body: unknown) {
+    return this.threads.close(id, parseRequest(Close, body ?? {}).outcome);
   }
 
   /** Time to first human reply against the 5 / 15 / 60 minute targets. */
   @Get('response-times')
-  responseTimes(@Query('tenantId') tenantId?: string, @Query('since') since?: string) {
-    if (!tenantId) throw new ConversationError('invalid-request', 'tenantId: required');
-    const from = since ? new Date(since) : new Date(Date.now() - 30 * 86_400_000);
-    if (Number.isNaN(from.getTime())) throw new ConversationError('invalid-request', 'since: must be an ISO date');
-    return this.threads.responseTimes(tenantId, from);
+  responseTimes(@Query(new ZodPipe(ResponseTimesQuery)) q: z.infer<typeof ResponseTimesQuery>) {
+    this.knownTenant(q.tenantId);
+    return this.threads.responseTimes(q.tenantId, q.since ?? new Date(Date.now() - 30 * 86_400_000));
   }
 
   @Post('threads/:threadId/book')
-  book(@Param('threadId') threadId: string, @Body() body: unknown) {
-    return this.threads.book(threadId, parse(Book, body).value);
+  book(@Param('threadId', threadId) id: string, @Body(new ZodPipe(Book)) b: z.infer<typeof Book>) {
+    return this.threads.book(id, b.value);
   }
 }

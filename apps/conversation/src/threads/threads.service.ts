@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { ExponentialBackoff, handleAll, retry } from 'cockatiel';
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope, LeadChangedV1, LeadStatus, LocationProfile, SmsPurpose } from '@textback/contracts';
 import { readConsentReply, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
-import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, egressFetch, EgressRefusedError, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { CrmSyncService } from '../crm/crm-sync.service';
+import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
 
 export interface ThreadRow {
@@ -56,19 +57,27 @@ const first = <T>(rows: unknown): T | undefined => (Array.isArray(rows) ? (Array
  * an emergency alerts the on-call contact at once. A human reply or an opt-out ends automation.
  */
 @Injectable()
-export class ThreadsService {
+export class ThreadsService implements OnModuleDestroy {
   private readonly qualifier: LeadQualifier = new RulesQualifier();
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
     private readonly crm: CrmSyncService,
   ) {
     this.leadTransitions = counterOf(runtime.registry, 'conversation_lead_transitions_total', 'Leads entering a status', ['status']);
+    this.onCallWebhooks = counterOf(runtime.registry, 'conversation_on_call_webhooks_total', 'On-call webhook calls by result (delivered, failed, refused by the egress check)', ['result']);
   }
 
   /** Leads reaching each status (SRE funnel view; per-tenant detail is the reporting API's). */
   private readonly leadTransitions: Counter<'status'>;
+  private readonly onCallWebhooks: Counter<'result'>;
+  /** On-call webhook calls in flight (awaited on shutdown). */
+  private readonly onCallCalls = new Set<Promise<void>>();
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.allSettled([...this.onCallCalls]);
+  }
 
   async onSent(event: EventEnvelope<'sms.sent.v1'>): Promise<void> {
     const s = event.payload;
@@ -93,7 +102,7 @@ export class ThreadsService {
   async onReceived(event: EventEnvelope<'sms.received.v1'>): Promise<void> {
     const m = event.payload;
     const location = this.directory.location(m.locationId);
-    await this.once('conversation.sms-received', event, async (tx) => {
+    await this.once('conversation.sms-received', event, async (tx, afterCommit) => {
       const thread = await this.threadFor(tx, m.tenantId, m.locationId, m.from, undefined);
       await tx.query(
         `INSERT INTO thread_message (message_id, thread_id, direction, author, body, status, at)
@@ -116,7 +125,7 @@ export class ThreadsService {
         if (lead.status === 'new') await this.saveLead(tx, lead, { status: 'engaged' });
         return;
       }
-      await this.qualifyReply(tx, thread, lead, location, m.text);
+      await this.qualifyReply(tx, thread, lead, location, m.text, afterCommit);
     });
   }
 
@@ -127,7 +136,7 @@ export class ThreadsService {
     await this.runtime.dataSource.query('UPDATE thread SET automation = false WHERE tenant_id = $1 AND customer_number = $2', [c.tenantId, c.phoneNumber]);
   }
 
-  private async qualifyReply(tx: EntityManager, thread: ThreadRow, lead: LeadRow, location: LocationProfile, text: string): Promise<void> {
+  private async qualifyReply(tx: EntityManager, thread: ThreadRow, lead: LeadRow, location: LocationProfile, text: string, afterCommit: (effect: () => void) => void): Promise<void> {
     const q: Qualification = this.qualifier.qualify({ text, vertical: location.vertical, timezone: location.timezone, now: new Date() });
     const merged = {
       serviceType: lead.service_type ?? q.serviceType ?? null,
@@ -153,7 +162,9 @@ export class ThreadsService {
         await this.requestText(tx, location, location.onCallNumber, `URGENT ${location.brandName} ${location.locationName}: ${q.emergency.replace(/-/g, ' ')}. Customer ${thread.customer_number} wrote: "${text.slice(0, 300)}"`, 'on-call-alert');
       }
       await this.requestText(tx, location, thread.customer_number, "Thanks, this sounds urgent. We've alerted our on-call team and someone will call you shortly to help.", 'auto-response');
-      if (location.onCallWebhookUrl) this.notifyWebhookAfterCommit(location.onCallWebhookUrl, { threadId: thread.thread_id, leadId: lead.lead_id, tenantId: location.tenantId, locationId: location.locationId, emergency: q.emergency });
+      const url = location.onCallWebhookUrl;
+      const emergency = { threadId: thread.thread_id, leadId: lead.lead_id, tenantId: location.tenantId, locationId: location.locationId, emergency: q.emergency };
+      if (url) afterCommit(() => this.notifyOnCallWebhook(url, emergency));
       return;
     }
     const max = location.maxFollowUpQuestions ?? 2;
@@ -178,17 +189,22 @@ export class ThreadsService {
     });
   }
 
-  /** The on-call webhook, after the commit, retried with backoff; a failure is logged, the SMS alert stands. */
-  private notifyWebhookAfterCommit(url: string, body: object): void {
-    const policy = retry(handleAll, { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }) });
-    setImmediate(() => {
-      void policy
-        .execute(async () => {
-          const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'emergency', ...body, at: new Date().toISOString() }), signal: AbortSignal.timeout(5_000) });
-          if (!res.ok) throw new Error(`on-call webhook answered ${res.status}`);
-        })
-        .catch((err: unknown) => this.runtime.logger.error({ err: String(err) }, 'on-call webhook failed after retries'));
+  /** The on-call webhook (after the commit), through the egress check, retried with backoff; a failure is logged, the SMS alert stands. */
+  private notifyOnCallWebhook(url: string, body: object): void {
+    const policy = retry(handleWhen((err) => !(err instanceof EgressRefusedError)), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }) });
+    const egress = { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE };
+    const call = policy.execute(async () => {
+      const res = await egressFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'emergency', ...body, at: new Date().toISOString() }), signal: AbortSignal.timeout(5_000) }, egress);
+      if (!res.ok) throw new Error(`on-call webhook answered ${res.status}`);
     });
+    this.onCallCalls.add(call);
+    void call
+      .then(() => this.onCallWebhooks.inc({ result: 'delivered' }))
+      .catch((err: unknown) => {
+        this.onCallWebhooks.inc({ result: err instanceof EgressRefusedError ? 'refused' : 'failed' });
+        this.runtime.logger.error({ err: String(err) }, 'on-call webhook failed');
+      })
+      .finally(() => this.onCallCalls.delete(call));
   }
 
   // ---- the operator inbox ----
@@ -288,9 +304,17 @@ export class ThreadsService {
 
   // ---- storage ----
 
-  private async once(consumer: string, event: { metadata: { id: string } }, work: (tx: EntityManager) => Promise<void>): Promise<void> {
-    const handled = await handleOnce(this.runtime.dataSource, consumer, event.metadata.id, work);
-    if (handled) this.committed();
+  /**
+   * Handles an event once; effects outside the database (the on-call webhook) are queued with
+   * `afterCommit` and run only once the transaction has committed, so a rolled-back or
+   * redelivered event never calls out twice or before its state exists.
+   */
+  private async once(consumer: string, event: { metadata: { id: string } }, work: (tx: EntityManager, afterCommit: (effect: () => void) => void) => Promise<void>): Promise<void> {
+    const effects: (() => void)[] = [];
+    const handled = await handleOnce(this.runtime.dataSource, consumer, event.metadata.id, (tx) => work(tx, (effect) => effects.push(effect)));
+    if (!handled) return;
+    this.committed();
+    for (const effect of effects) effect();
   }
 
   private async threadFor(tx: EntityManager, tenantId: string, locationId: string, customer: string, callId: string | undefined): Promise<ThreadRow> {

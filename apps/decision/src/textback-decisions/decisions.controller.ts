@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Param } from '@nestjs/common';
+import { Controller, Get, Inject, Param, UseGuards } from '@nestjs/common';
 import { maskPhone } from '@textback/contracts';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { AdminKeyGuard, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { DecisionError } from '../errors';
 
 /** "Why did / didn't this caller get a text?" for one call (internal; partners go through the gateway). */
 @Controller('v1/decisions')
+@UseGuards(AdminKeyGuard)
 export class DecisionsController {
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
 

@@ -52,13 +52,13 @@ export const LocationRequest = z.strictObject({
   textbackHours: TextbackHours.default('always'),
   afterHoursCall: AfterHoursCall.default('forward'),
   template: TextbackTemplate.default(defaultTemplate),
-  bookingUrl: z.url().optional(),
+  bookingUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
   dedupeWindowMinutes: z.number().int().min(0).max(60 * 24 * 30).default(24 * 60),
   sendDelaySeconds: z.number().int().min(0).max(3600).default(0),
   spamNumbers: z.array(PhoneInput).max(10_000).default([]),
   averageTicket: Money.optional(),
   onCallNumber: PhoneInput.optional(),
-  onCallWebhookUrl: z.url().optional(),
+  onCallWebhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
   maxFollowUpQuestions: z.number().int().min(0).max(5).default(2),
 });
 export type LocationSettings = z.infer<typeof LocationRequest>;

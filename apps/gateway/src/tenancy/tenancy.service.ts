@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LocationId, LocationProfile, TenantId } from '@textback/contracts';
 import { addToOutbox } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { checkEgressUrl, EgressRefusedError, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { GatewayError } from '../errors';
 import { LocationRequest, TenancySeed, TenantRequest, reasonOf, type LocationSettings, type TenantSettings } from './tenancy.requests';
 
@@ -46,12 +46,36 @@ export class TenancyService {
     return { tenantId: id, created, ...parsed.data };
   }
 
+  /**
+   * Links that go into texts and pages are https (http only in development); the on-call webhook
+   * is a URL we will call, so it passes the egress check (public addresses only) when saved, and
+   * again at each delivery.
+   */
+  private async checkUrls(settings: LocationSettings): Promise<void> {
+    const allowInsecure = this.runtime.config.EGRESS_ALLOW_INSECURE;
+    if (settings.bookingUrl) {
+      const protocol = new URL(settings.bookingUrl).protocol;
+      if (protocol !== 'https:' && !(allowInsecure && protocol === 'http:')) {
+        throw new GatewayError('invalid-request', `bookingUrl: must be an https link (got ${protocol.replace(/:$/, '')})`);
+      }
+    }
+    if (settings.onCallWebhookUrl) {
+      try {
+        await checkEgressUrl(settings.onCallWebhookUrl, { allowInsecure });
+      } catch (err) {
+        if (err instanceof EgressRefusedError) throw new GatewayError('invalid-request', `onCallWebhookUrl: ${err.message}`);
+        throw err;
+      }
+    }
+  }
+
   async putLocation(tenantId: string, locationId: string, body: unknown): Promise<LocationProfile & { created: boolean }> {
     const tid = this.slug(TenantId, 'tenantId', tenantId);
     const lid = this.slug(LocationId, 'locationId', locationId);
     const parsed = LocationRequest.safeParse(body);
     if (!parsed.success) throw new GatewayError('invalid-request', reasonOf(parsed.error));
     const settings = parsed.data;
+    await this.checkUrls(settings);
     const result = await this.db.transaction(async (tx) => {
       const tenant = await this.tenantSettings(tx, tid);
       const existing: LocationRow[] = await tx.query('SELECT * FROM location WHERE location_id = $1 FOR UPDATE', [lid]);

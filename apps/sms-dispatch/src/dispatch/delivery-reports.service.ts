@@ -14,6 +14,13 @@ const KNOWN_STATUSES = new Set(['queued', 'sent', 'delivered', 'undelivered', 'f
  * an ambiguous send settles it as accepted. ErrorCode 200 (the recipient opted out at the
  * carrier) goes out on `sms.failed.v1` with its code, which compliance records as an opt-out.
  */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/**
+ * The send a report is about: by the carrier's message id, or (before we recorded it) by our send
+ * id. Both are compared in their own types so each uses its index (a ::text cast scanned the table).
+ */
+export const FIND_SEND = 'SELECT * FROM outbound_sms WHERE carrier_message_id = $1 OR (sms_id = $2::uuid AND carrier_message_id IS NULL)';
+
 @Injectable()
 export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   private stopPurge: () => void = () => undefined;
@@ -39,19 +46,21 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
     if (!status) throw new SmsDispatchError('invalid-payload', 'Status: missing');
     if (!Number.isSafeInteger(sequence) || sequence < 0) throw new SmsDispatchError('invalid-payload', 'Sequence: must be a non-negative integer');
     const errorCode = params['ErrorCode'] || undefined;
+    // Our send id rides on the status URL; anything but a UUID there is not ours.
+    const sendUuid = sendId && UUID.test(sendId) ? sendId : null;
     counterOf(this.runtime.registry, 'sms_dispatch_delivery_reports_total', 'Carrier delivery reports by status and error code', ['status', 'error_code'])
       .inc({ status: KNOWN_STATUSES.has(status) ? status : 'other', error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none' });
     // Continue the trace of the send this report is about.
     const sent: { traceparent: string | null }[] = await this.runtime.dataSource.query(
-      `SELECT traceparent FROM outbound_sms WHERE carrier_message_id = $1 OR sms_id::text = $2 LIMIT 1`,
-      [uuid, sendId ?? ''],
+      `${FIND_SEND.replace('SELECT *', 'SELECT traceparent')} LIMIT 1`,
+      [uuid, sendUuid],
     );
-    const duplicate = await inSpan('plivo.delivery-report', { service: 'sms-dispatch', kind: SpanKind.SERVER, parent: sent[0]?.traceparent, attributes: { 'textback.sms.status': status } }, () => this.apply(uuid, status, sequence, errorCode, sendId, nonce));
+    const duplicate = await inSpan('plivo.delivery-report', { service: 'sms-dispatch', kind: SpanKind.SERVER, parent: sent[0]?.traceparent, attributes: { 'textback.sms.status': status } }, () => this.apply(uuid, status, sequence, errorCode, sendUuid, nonce));
     this.runtime.outbox.wake();
     return { duplicate };
   }
 
-  private apply(uuid: string, status: string, sequence: number, errorCode: string | undefined, sendId: string | undefined, nonce: string): Promise<boolean> {
+  private apply(uuid: string, status: string, sequence: number, errorCode: string | undefined, sendId: string | null, nonce: string): Promise<boolean> {
     return this.runtime.dataSource.transaction(async (tx) => {
       if (!(await rememberNonce(tx, nonce))) throw new SmsDispatchError('replayed', 'this request was already received (nonce seen before)');
       const first: unknown[] = await tx.query(
@@ -60,8 +69,8 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       );
       if (first.length === 0) return true;
       const rows: OutboundSmsRow[] = await tx.query(
-        `SELECT * FROM outbound_sms WHERE carrier_message_id = $1 OR (sms_id::text = $2 AND carrier_message_id IS NULL) FOR UPDATE`,
-        [uuid, sendId ?? ''],
+        `${FIND_SEND} FOR UPDATE`,
+        [uuid, sendId],
       );
       const row = rows[0];
       if (!row) {
