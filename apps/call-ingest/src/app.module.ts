@@ -17,7 +17,7 @@ export const callIngestMigrations = [CallEvent1763800100000, LocationDirectory17
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<CallIngestConfig>): DynamicModule {
-    const directory = locationDirectoryParts(runtime.dataSource);
+    const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
       controllers: [CallEventsController, PlivoVoiceController, ...directory.controllers],
       providers: [{ provide: CALL_INGEST_CONFIG, useValue: runtime.config }, CallEventsService, PlivoVoiceService, ...directory.providers],

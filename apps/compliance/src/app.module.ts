@@ -13,7 +13,7 @@ export const complianceMigrations = [LocationDirectory1763900000000, ConsentLedg
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ComplianceConfig>): DynamicModule {
-    const directory = locationDirectoryParts(runtime.dataSource);
+    const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
       controllers: [ConsentEventsConsumer, ConsentController, ConsentCheckController, ...directory.controllers],
       providers: [

@@ -21,7 +21,7 @@ export const conversationMigrations = [LocationDirectory1763900000000, WebhookNo
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ConversationConfig>): DynamicModule {
-    const directory = locationDirectoryParts(runtime.dataSource);
+    const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
       controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, InboxPageController, CrmAdminController, CrmInboundController, ...directory.controllers],
       providers: [InboundSmsService, ComplianceClient, ThreadsService, CrmSyncService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],

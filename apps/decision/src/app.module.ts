@@ -16,7 +16,7 @@ export const decisionMigrations = [TextbackDecision1763800200000, LocationDirect
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<DecisionConfig>): DynamicModule {
-    const directory = locationDirectoryParts(runtime.dataSource);
+    const directory = locationDirectoryParts(runtime);
     const consent = consentStateParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
       controllers: [CallEndedConsumer, DecisionsController, ...consent.controllers, ...directory.controllers],

@@ -8,6 +8,10 @@ export const startGateway = serviceStarter({
   loadConfig: loadGatewayConfig,
   module: AppModule,
   migrations: gatewayMigrations,
+  // A location may list up to 10,000 spam numbers (~20 bytes each as JSON); Express's default 100 KB is too small.
+  configure: (app) => {
+    app.useBodyParser('json', { limit: '1mb' });
+  },
 });
 
 runIfMain(module, () => startGateway(process.env));

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { signCallEvent } from '@textback/call-ingest';
 import { EventBus, InProcessTransport, type DeliveredMessage } from '@textback/messaging';
-import { playCall } from '@textback/plivo-fake';
+import { playCall, postVoiceWebhook } from '@textback/plivo-fake';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { FIND_SEND } from '@textback/sms-dispatch';
+import { LocationDirectory } from '@textback/tenancy';
 import { eventually } from '@textback/testing';
 import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
@@ -186,7 +188,7 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
         const ack = await t.fake.receiveFromCustomer({ from: caller, to: '+17705550161', text: 'Stop' });
         expect(ack.status).toBe(200);
         const sms = await eventually(async () => {
-          const { rows } = await t.db.query<{ state: string; error_reason: string }>(`SELECT state, error_reason FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1 AND state <> 'pending'`, [call.callUuid]);
+          const { rows } = await t.db.query<{ state: string; error_reason: string }>(`SELECT state, error_reason FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1 AND state NOT IN ('pending', 'sending')`, [call.callUuid]);
           return rows[0];
         }, { what: 'the queued text to be settled', timeoutMs: 15_000 });
         expect(sms).toEqual({ state: 'suppressed', error_reason: 'opted out before the send' });
@@ -194,6 +196,291 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
       } finally {
         await compliance.bus.start();
       }
+    });
+  });
+
+  describe('item 3: who may ask why a caller was (not) texted', () => {
+    it('GET /v1/decisions/{callId} needs the operator key', async () => {
+      const call = await missedCall(newCaller());
+      await t.decisionOf(call.callUuid);
+      expect((await fetch(`${t.url('decision')}/v1/decisions/${call.callUuid}`)).status).toBe(401);
+      const res = await fetch(`${t.url('decision')}/v1/decisions/${call.callUuid}`, { headers: admin });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toMatchObject({ callId: call.callUuid, caller: expect.stringMatching(/^\+1\*+\d\d$/) });
+    });
+  });
+
+  /** A thread made by an inbound text (the customer's first message). */
+  const threadOf = async (caller: string, text = 'Is anyone there?'): Promise<string> => {
+    await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text });
+    return eventually(async () => {
+      const { rows } = await t.db.query<{ thread_id: string }>(`SELECT thread_id FROM ${t.schema('conversation')}.thread WHERE customer_number = $1`, [caller]);
+      return rows[0]?.thread_id;
+    }, { what: 'the thread' });
+  };
+  const inbox = (path: string, body?: unknown) =>
+    fetch(`${t.url('conversation')}/v1/inbox${path}`, { method: body === undefined ? 'GET' : 'POST', headers: admin, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+
+  describe('item 4: the inbox refuses what would corrupt a report or reach a customer blank', () => {
+    it('refuses a negative booking value and a blank reply, naming the field', async () => {
+      const thread = await threadOf(newCaller());
+      const negative = await inbox(`/threads/${thread}/book`, { value: { amountMinor: -5000, currency: 'USD' } });
+      expect(negative.status).toBe(400);
+      expect(await negative.json()).toEqual({ error: 'invalid-request', message: 'value.amountMinor: must not be negative' });
+      const blank = await inbox(`/threads/${thread}/reply`, { author: 'dana', text: ' \n\t ' });
+      expect(blank.status).toBe(400);
+      expect(await blank.json()).toEqual({ error: 'invalid-request', message: 'text: must not be blank' });
+    });
+  });
+
+  describe('item 5: no request to a private address (SSRF)', () => {
+    const putLocation = (body: object) =>
+      fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/ssrf-probe`, {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify({ name: 'Probe', businessNumbers: ['+17705550171'], forwardTo: '+17705550199', timezone: 'America/New_York', ...body }),
+      });
+
+    it.each([
+      ['http://169.254.169.254/latest/meta-data/', /onCallWebhookUrl: 169\.254\.169\.254 is in the linkLocal range/],
+      ['https://10.0.0.1/hook', /onCallWebhookUrl: 10\.0\.0\.1 is in the private range/],
+      ['https://[fd00::1]/hook', /onCallWebhookUrl: fd00::1 is in the uniqueLocal range/],
+      ['file:///etc/passwd', /onCallWebhookUrl: must be an http\(s\) URL/],
+    ])('the on-call webhook %s is refused when saved', async (url, reason) => {
+      const res = await putLocation({ onCallWebhookUrl: url });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(reason);
+    });
+
+    it.each([
+      ['file:///etc/passwd', /url: must be an https URL \(got file\)/],
+      ['http://169.254.169.254/latest/meta-data/iam/', /url: 169\.254\.169\.254 is in the linkLocal range/],
+      ['https://192.168.0.10/crm', /url: 192\.168\.0\.10 is in the private range/],
+    ])('a CRM endpoint %s is refused when saved', async (url, reason) => {
+      const res = await fetch(`${t.url('conversation')}/v1/crm/endpoints/cool-breeze-hvac`, { method: 'PUT', headers: admin, body: JSON.stringify({ url, secret: 'crm-secret-0123456789' }) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(reason);
+    });
+
+    it('a CRM URL that became forbidden after it was saved is refused at delivery, dead at once with the reason', async () => {
+      await t.db.query(
+        `INSERT INTO ${t.schema('conversation')}.crm_endpoint (tenant_id, url, secret) VALUES ('happy-paws-vet', 'http://10.0.0.1/hook', 'crm-secret-0123456789')
+         ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url`,
+      );
+      const caller = newCaller();
+      await t.fake.receiveFromCustomer({ from: caller, to: '+15125550150', text: 'my dog is limping' });
+      const delivery = await eventually(async () => {
+        const { rows } = await t.db.query<{ status: string; last_error: string }>(`SELECT status, last_error FROM ${t.schema('conversation')}.crm_delivery WHERE tenant_id = 'happy-paws-vet' AND status = 'dead'`);
+        return rows[0];
+      }, { what: 'the refused delivery' });
+      expect(delivery).toEqual({ status: 'dead', last_error: 'egress refused: 10.0.0.1 is in the private range' });
+    });
+
+    it('an on-call webhook that became forbidden is refused at delivery (counted), and the SMS alert still goes', async () => {
+      // A profile stored before this check existed (written straight into conversation's copy).
+      await t.db.query(
+        `UPDATE ${t.schema('conversation')}.location_directory SET profile = jsonb_set(profile, '{onCallWebhookUrl}', '"http://169.254.169.254/latest/meta-data/"') WHERE location_id = 'atlanta-north'`,
+      );
+      const directory = t.platform.services.get('conversation')!.app.get(LocationDirectory);
+      await directory.reload();
+      try {
+        const caller = newCaller();
+        const call = await missedCall(caller);
+        await t.decisionOf(call.callUuid);
+        await eventually(() => ourTextsTo(caller)[0], { what: 'the text-back' });
+        await t.fake.receiveFromCustomer({ from: caller, to: atlantaNorth, text: 'AC is out and it is 95 degrees, 30301' });
+        await eventually(async () => /conversation_on_call_webhooks_total\{result="refused"[^}]*\} [1-9]/.test(await (await fetch(`${t.url('conversation')}/metrics`)).text()), { what: 'the refused webhook' });
+        await eventually(() => t.fake.sentTo('+14045550178').some((m) => m.text.startsWith('URGENT')), { what: 'the on-call SMS' });
+      } finally {
+        await t.db.query(`UPDATE ${t.schema('conversation')}.location_directory SET profile = profile - 'onCallWebhookUrl' WHERE location_id = 'atlanta-north'`);
+        await directory.reload();
+      }
+    });
+  });
+
+  describe('item 6: only http(s) links go into texts', () => {
+    it.each(['javascript:alert(document.cookie)', 'data:text/html,hi', 'ftp://coolbreeze.example/book'])('bookingUrl %s is refused', async (url) => {
+      const res = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/link-probe`, {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify({ name: 'Probe', businessNumbers: ['+17705550172'], forwardTo: '+17705550199', timezone: 'America/New_York', bookingUrl: url }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(/^bookingUrl: /);
+    });
+  });
+
+  describe('item 7: CSV exports cannot carry live formulas', () => {
+    it('neutralises an actor and a reason starting a formula; numbers round-trip', async () => {
+      const caller = newCaller();
+      const res = await fetch(`${t.url('compliance')}/v1/consent/cool-breeze-hvac/${encodeURIComponent(caller)}/opt-out`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ actor: "=cmd|' /C calc'!A0", reason: '@SUM(1+1)' }),
+      });
+      expect(res.status).toBe(201);
+      const csv = await (await fetch(`${t.url('compliance')}/v1/consent/cool-breeze-hvac/export?format=csv&phone=${encodeURIComponent(caller)}`, { headers: admin })).text();
+      const { parse } = await import('csv-parse/sync');
+      const [row] = parse(csv, { columns: true }) as Record<string, string>[];
+      expect(row).toMatchObject({ phoneNumber: caller, actor: "'=cmd|' /C calc'!A0", reason: "'@SUM(1+1)" });
+    });
+  });
+
+  describe('item 8: ordinary bad input is a 400 naming the field, never a 500', () => {
+    it.each([
+      ['GET', '/v1/inbox/threads/not-a-uuid', undefined, /^threadId: must be a UUID$/],
+      ['POST', '/v1/inbox/threads/not-a-uuid/reply', { author: 'a', text: 'hi' }, /^threadId: /],
+      ['POST', '/v1/inbox/threads/not-a-uuid/assign', { assignee: 'a' }, /^threadId: /],
+      ['POST', '/v1/inbox/threads/not-a-uuid/close', {}, /^threadId: /],
+      ['POST', '/v1/inbox/threads/not-a-uuid/book', {}, /^threadId: /],
+      ['POST', '/v1/crm/deliveries/not-a-uuid/retry', undefined, /^deliveryId: /],
+      ['GET', '/v1/inbox/response-times?tenantId=cool-breeze-hvac&since=-271821-04-20', undefined, /^since: /],
+      ['GET', `/v1/inbox/threads?tenantId=${'a'.repeat(3000)}`, undefined, /^tenantId: /],
+    ])('conversation %s %#', async (method, path, body, reason) => {
+      const res = await fetch(`${t.url('conversation')}${path}`, { method, headers: admin, ...(body ? { body: JSON.stringify(body) } : {}) });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(reason);
+    });
+
+    it('refuses NUL in admin, consent, inbox and API-key strings', async () => {
+      const thread = await threadOf(newCaller());
+      const cases: [string, string, string, object][] = [
+        [t.url('gateway'), 'PUT', '/v1/admin/tenants/nul-probe', { brandName: 'Nul\u0000Co', vertical: 'hvac' }],
+        [t.url('compliance'), 'POST', `/v1/consent/cool-breeze-hvac/${encodeURIComponent(newCaller())}/opt-out`, { actor: 'a\u0000', reason: 'r' }],
+        [t.url('conversation'), 'POST', `/v1/inbox/threads/${thread}/reply`, { author: 'dana\u0000', text: 'hi' }],
+        [t.url('reporting'), 'POST', '/v1/reports/api-keys', { tenantId: 'cool-breeze-hvac', name: 'key\u0000' }],
+      ];
+      for (const [base, method, path, body] of cases) {
+        const res = await fetch(`${base}${path}`, { method, headers: admin, body: JSON.stringify(body) });
+        expect([path, res.status]).toEqual([path, 400]);
+        expect(((await res.json()) as { message: string }).message).toMatch(/: must not contain NUL characters$/);
+      }
+    });
+
+    it('refuses a 3,000-character tenant id, a crafted cursor and a NUL call id', async () => {
+      const long = await fetch(`${t.url('gateway')}/v1/admin/tenants/${'a'.repeat(3000)}`, { method: 'PUT', headers: admin, body: JSON.stringify({ brandName: 'x' }) });
+      expect(long.status).toBe(400);
+      const consent = await fetch(`${t.url('compliance')}/v1/consent/${'a'.repeat(3000)}/${encodeURIComponent(newCaller())}`, { headers: admin });
+      expect(consent.status).toBe(400);
+      const cursor = Buffer.from(JSON.stringify({ e: '0000-01-01T00:00:00Z', c: 'x' })).toString('base64url');
+      const day = new Date().toISOString().slice(0, 10);
+      const reports = await fetch(`${t.url('reporting')}/v1/reports/calls?tenantId=cool-breeze-hvac&from=${day}&to=${day}&cursor=${cursor}`, { headers: admin });
+      expect(reports.status).toBe(400);
+      expect(((await reports.json()) as { message: string }).message).toMatch(/^cursor: /);
+      const nul = await fetch(`${t.url('decision')}/v1/decisions/%00`, { headers: admin });
+      expect(nul.status).toBe(400);
+      expect(((await nul.json()) as { message: string }).message).toMatch(/^callId: /);
+    });
+
+    it('refuses a call event lasting a trillion seconds at the edge, instead of dead-lettering it later', async () => {
+      const res = await postCallEvent({ callId: randomUUID(), tenantId: 'cool-breeze-hvac', locationId: 'atlanta-north', businessNumber: atlantaNorth, callerNumber: newCaller(), outcome: 'no-answer', endedAt: new Date().toISOString(), durationSeconds: 1e12 });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { message: string }).message).toMatch(/^durationSeconds: /);
+    });
+
+    it('keeps a hangup whose Duration no call could have (2^31 s) as a hangup of unknown length', async () => {
+      const callUuid = randomUUID();
+      const call = { CallUUID: callUuid, From: newCaller().slice(1), To: atlantaNorth.slice(1), Direction: 'inbound' };
+      expect((await postVoiceWebhook(t.app().answer_url, { ...call, CallStatus: 'ringing', Event: 'StartApp' }, secrets.PLIVO_AUTH_TOKEN)).status).toBe(200);
+      const res = await postVoiceWebhook(t.app().hangup_url, { ...call, Duration: String(2 ** 31), HangupCause: 'NORMAL_CLEARING', HangupSource: 'Caller', Event: 'Hangup', CallStatus: 'completed' }, secrets.PLIVO_AUTH_TOKEN);
+      expect(res.status).toBe(200);
+      const { rows } = await t.db.query(`SELECT duration_seconds FROM ${t.schema('call-ingest')}.plivo_call WHERE call_uuid = $1`, [callUuid]);
+      expect(rows).toEqual([{ duration_seconds: null }]);
+    });
+  });
+
+  describe('item 9: unknown tenants', () => {
+    it('an opt-out or a CRM endpoint for a tenant that does not exist is a 404, and nothing is recorded', async () => {
+      const caller = newCaller();
+      const optOut = await fetch(`${t.url('compliance')}/v1/consent/no-such-tenant/${encodeURIComponent(caller)}/opt-out`, { method: 'POST', headers: admin, body: JSON.stringify({ actor: 'a', reason: 'b' }) });
+      expect(optOut.status).toBe(404);
+      const { rows } = await t.db.query(`SELECT 1 FROM ${t.schema('compliance')}.consent_change WHERE tenant_id = 'no-such-tenant'`);
+      expect(rows).toHaveLength(0);
+      const crm = await fetch(`${t.url('conversation')}/v1/crm/endpoints/no-such-tenant`, { method: 'PUT', headers: admin, body: JSON.stringify({ url: 'https://crm.example/hook', secret: 'crm-secret-0123456789' }) });
+      expect(crm.status).toBe(404);
+    });
+  });
+
+  describe('item 11: pages send security headers', () => {
+    it.each([['conversation', '/inbox'], ['reporting', '/reports']])('%s %s', async (service, path) => {
+      const res = await fetch(`${t.url(service)}${path}`);
+      const csp = (res.headers.get('content-security-policy') ?? '').split(';');
+      expect(csp).toEqual(expect.arrayContaining(["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'", "object-src 'none'"]));
+      expect(res.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+    });
+  });
+
+  describe('item 13: delivery reports and CRM look rows up by their primary keys', () => {
+    it('EXPLAIN shows a primary-key index scan (the ::text cast could not use it)', async () => {
+      const plan = async (sql: string): Promise<string> => {
+        const client = t.db;
+        await client.query('BEGIN');
+        try {
+          await client.query('SET LOCAL enable_seqscan = off');
+          const { rows } = await client.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`);
+          return rows.map((r) => r['QUERY PLAN']).join('\n');
+        } finally {
+          await client.query('ROLLBACK');
+        }
+      };
+      const id = randomUUID();
+      const report = await plan(`${FIND_SEND.replace('$1', "'MSG'").replace('$2', `'${id}'`).replace(/FROM outbound_sms/g, `FROM ${t.schema('sms-dispatch')}.outbound_sms`)}`);
+      expect(report).toMatch(/Index (Only )?Scan using outbound_sms_pkey/);
+      expect(report).toMatch(/Index (Only )?Scan using outbound_sms_carrier_message_id_key/);
+      const before = await plan(`SELECT * FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE sms_id::text = '${id}'`);
+      expect(before).not.toContain('outbound_sms_pkey');
+      const lead = await plan(`SELECT tenant_id, thread_id FROM ${t.schema('conversation')}.lead WHERE lead_id = '${id}'::uuid`);
+      expect(lead).toMatch(/Index Scan using lead_pkey/);
+    });
+  });
+
+  describe('item 14: a send for a location sms-dispatch does not know waits instead of going out without its zone and caps', () => {
+    it('stays pending with the reason, and no text goes', async () => {
+      const caller = newCaller();
+      const smsId = randomUUID();
+      await t.db.query(
+        `INSERT INTO ${t.schema('sms-dispatch')}.outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at)
+         VALUES ($1, 'cool-breeze-hvac', 'ghost-location', $2, '+14045550100', $3, 'hello', 1, 'GSM-7', 'pending', now(), 'follow-up', now())`,
+        [smsId, randomUUID(), caller],
+      );
+      const row = await eventually(async () => {
+        const { rows } = await t.db.query<{ state: string; error_reason: string | null }>(`SELECT state, error_reason FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE sms_id = $1`, [smsId]);
+        return rows[0]?.error_reason ? rows[0] : undefined;
+      }, { what: 'the send to be looked at' });
+      expect(row).toEqual({ state: 'pending', error_reason: 'location not in the directory yet' });
+      expect(ourTextsTo(caller)).toEqual([]);
+      await t.db.query(`DELETE FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE sms_id = $1`, [smsId]);
+    });
+  });
+
+  describe('item 15: a stored profile this version cannot read', () => {
+    it('is logged and counted, and the location keeps its last good copy', async () => {
+      const directory = t.platform.services.get('decision')!.app.get(LocationDirectory);
+      await t.db.query(`UPDATE ${t.schema('decision')}.location_directory SET profile = profile - 'timezone' WHERE location_id = 'austin'`);
+      try {
+        await directory.reload();
+        expect(directory.location('austin')?.timezone).toBe('America/Chicago');
+        expect(await (await fetch(`${t.url('decision')}/metrics`)).text()).toMatch(/decision_location_directory_invalid_profiles\{[^}]*\} 1/);
+      } finally {
+        await t.db.query(`UPDATE ${t.schema('decision')}.location_directory SET profile = jsonb_set(profile, '{timezone}', '"America/Chicago"') WHERE location_id = 'austin'`);
+        await directory.reload();
+      }
+    });
+  });
+
+  describe('item 17: the admin API takes what its schema allows', () => {
+    it('accepts a location with 10,000 spam numbers', async () => {
+      const spamNumbers = Array.from({ length: 10_000 }, (_, i) => `+1212555${String(i).padStart(4, '0')}`);
+      const res = await fetch(`${t.url('gateway')}/v1/admin/tenants/happy-paws-vet/locations/spam-heavy`, {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify({ name: 'Spam heavy', businessNumbers: ['+15125550159'], forwardTo: '+15125550199', timezone: 'America/Chicago', spamNumbers }),
+      });
+      expect(res.status).toBe(201);
+      expect(((await res.json()) as { spamNumbers: string[] }).spamNumbers).toHaveLength(10_000);
     });
   });
 });

@@ -22,7 +22,7 @@ export const reportingMigrations = [LocationDirectory1763900000000, Funnel176390
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ReportingConfig>): DynamicModule {
-    const directory = locationDirectoryParts(runtime.dataSource);
+    const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
       controllers: [ReadModelConsumer, ReportsController, WhatIfController, ApiKeysController, AnalystPageController, ...directory.controllers],
       providers: [FunnelService, CallsService, ApiKeysService, AnalystGuard, OperatorGuard, ...directory.providers],

@@ -1,25 +1,25 @@
 import { DateTime } from 'luxon';
 import { z } from 'zod';
-import { ReportingError } from './errors';
+import { edge, parseRequest } from '@textback/service-kit';
 
 /** Validates a query or body, or throws a 400 naming each field and what is wrong with it. */
 export function parseOr400<T>(schema: z.ZodType<T>, input: unknown): T {
-  const r = schema.safeParse(input);
-  if (!r.success) throw new ReportingError('invalid-request', r.error.issues.map((i) => `${i.path.join('.') || '(query)'}: ${i.message}`).join('; '));
-  return r.data;
+  return parseRequest(schema, input);
 }
 
-const IsoDay = z.string().refine((s) => /^\d{4}-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s).isValid, 'a date as YYYY-MM-DD');
+const IsoDay = z
+  .string()
+  .refine((s) => /^(20\d\d|2100)-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s).isValid, 'a date as YYYY-MM-DD between the years 2000 and 2100');
 
 /** At most about three years per query: the read model is per day and a range is summed in SQL. */
 const MAX_RANGE_DAYS = 1_100;
 
 export const RangeQuery = z
   .object({
-    tenantId: z.string().min(1).max(64).optional(),
+    tenantId: edge.slug.optional(),
     from: IsoDay,
     to: IsoDay,
-    locationId: z.string().min(1).max(64).optional(),
+    locationId: edge.slug.optional(),
   })
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
   .refine((q) => DateTime.fromISO(q.to).diff(DateTime.fromISO(q.from), 'days').days <= MAX_RANGE_DAYS, { message: `at most ${MAX_RANGE_DAYS} days`, path: ['to'] });
@@ -54,4 +54,4 @@ export const WhatIfQuery = z.object({
   monthlyPriceMinor: z.coerce.number().int().min(0).optional(),
 });
 
-export const NewApiKey = z.strictObject({ tenantId: z.string().min(1).max(64), name: z.string().min(1).max(120) });
+export const NewApiKey = z.strictObject({ tenantId: edge.slug, name: edge.name });

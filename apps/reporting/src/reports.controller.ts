@@ -10,6 +10,7 @@ import { CallsService, type CallCursor, type CallRow } from './calls/calls.servi
 import { ReportingError } from './errors';
 import { FunnelService, type Interval } from './funnel/funnel.service';
 import { CallsQuery, FunnelQuery, parseOr400 } from './queries';
+import { neutraliseFormula } from '@textback/service-kit';
 
 const rangeQueries = [
   ApiQuery({ name: 'tenantId', required: false, description: 'Required with the admin key; a tenant API key reads its own tenant.' }),
@@ -103,7 +104,7 @@ export class ReportsController {
       // Keyset pages: memory stays flat however long the range.
       for (let after: CallCursor | undefined; ; ) {
         const { items, next } = await this.calls.list(filter, 1_000, after);
-        if (items.length > 0) res.write(stringify(items.map((c) => CSV_COLUMNS.map((k) => c[k] ?? ''))));
+        if (items.length > 0) res.write(stringify(items.map((c) => CSV_COLUMNS.map((k) => { const v = c[k] ?? ''; return CSV_FREE_TEXT.has(k) && typeof v === 'string' ? neutraliseFormula(v) : v; }))));
         if (!next) break;
         after = next;
       }
@@ -134,8 +135,10 @@ const CSV_COLUMNS = [
   'leadValueMinor',
   'threadUrl',
 ] as const satisfies readonly (keyof CallRow)[];
+/** Cells that may hold text from outside (a phone system's call id, a carrier's reason); the rest are typed. */
+const CSV_FREE_TEXT: ReadonlySet<string> = new Set(['callId', 'whyNot']);
 
-const Cursor = z.object({ e: z.iso.datetime({ offset: true }), c: z.string().min(1).max(128) });
+const Cursor = z.object({ e: z.iso.datetime({ offset: true }).refine((e) => /^(20\d\d|2100)-/.test(e), 'a time between the years 2000 and 2100'), c: z.string().min(1).max(128) });
 
 function encodeCursor(c: CallCursor): string {
   return Buffer.from(JSON.stringify({ e: c.endedAt, c: c.callId })).toString('base64url');

@@ -21,7 +21,7 @@ export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consent
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<SmsDispatchConfig>): DynamicModule {
-    const directory = locationDirectoryParts(runtime.dataSource);
+    const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
       controllers: [TextbackRequestedConsumer, DeliveryReportsController, ...directory.controllers],
       providers: [DispatchService, DeliveryReportsService, ComplianceClient, ...directory.providers],

@@ -3,6 +3,9 @@ import { runIfMain, serviceStarter } from '@textback/service-kit';
 import { AppModule, smsDispatchMigrations } from './app.module';
 import { loadSmsDispatchConfig } from './config';
 
+/** How a delivery report finds its send (the issue #11 test EXPLAINs it). */
+export { FIND_SEND } from './dispatch/delivery-reports.service';
+
 export const startSmsDispatch = serviceStarter({
   service: 'sms-dispatch',
   loadConfig: loadSmsDispatchConfig,

@@ -70,7 +70,7 @@ export async function checkEgressUrl(raw: string, policy: EgressPolicy): Promise
   if (addresses.length === 0) throw new EgressRefusedError(`${host} does not resolve`);
   for (const address of addresses) {
     const why = forbiddenAddress(address, policy);
-    if (why) throw new EgressRefusedError(`${host}: ${why}`);
+    if (why) throw new EgressRefusedError(address === host ? why : `${host}: ${why}`);
   }
   return { url, addresses };
 }

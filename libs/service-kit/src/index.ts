@@ -9,3 +9,5 @@ export * from './plivo-webhooks';
 export * from './built-page';
 export * from './egress';
 export * from './validation';
+export * from './csv';
+export * from './periodic';

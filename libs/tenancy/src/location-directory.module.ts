@@ -2,8 +2,7 @@ import { Controller, Inject, Injectable, type OnModuleDestroy, type Provider, ty
 import { Payload } from '@nestjs/microservices';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import type { DataSource } from 'typeorm';
-import { LocationDirectory } from './location-directory';
+import { LocationDirectory, type DirectoryRuntime } from './location-directory';
 
 @Injectable()
 class LocationDirectoryLifecycle implements OnModuleDestroy {
@@ -23,8 +22,8 @@ export class LocationConfiguredConsumer {
   }
 }
 
-/** What a service adds to its module to keep a location directory. */
-export function locationDirectoryParts(dataSource: DataSource, options: { reloadMs?: number } = {}): {
+/** What a service adds to its module to keep a location directory (its runtime gives the database, logger and metrics). */
+export function locationDirectoryParts(runtime: DirectoryRuntime, options: { reloadMs?: number } = {}): {
   controllers: Type[];
   providers: Provider[];
 } {
@@ -34,7 +33,7 @@ export function locationDirectoryParts(dataSource: DataSource, options: { reload
       {
         provide: LocationDirectory,
         useFactory: async () => {
-          const directory = new LocationDirectory(dataSource, options);
+          const directory = new LocationDirectory(runtime.dataSource, { ...options, logger: runtime.logger, registry: runtime.registry, service: runtime.service });
           await directory.start();
           return directory;
         },

@@ -1,5 +1,14 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { LocationProfile, type E164, type LocationId } from '@textback/contracts';
+
+/** What the directory needs of its service: the database, where to log, where to count. */
+export interface DirectoryRuntime {
+  readonly dataSource: DataSource;
+  readonly service: string;
+  readonly logger: { warn(fields: object, message: string): void; error(fields: object, message: string): void };
+  readonly registry: Registry;
+}
 
 /**
  * Each service's own copy of every location's profile, fed by `location.configured.v1`.
@@ -12,15 +21,31 @@ export class LocationDirectory {
   private byNumber = new Map<string, LocationProfile>();
   private timer: NodeJS.Timeout | undefined;
 
+  private readonly invalid: Gauge | undefined;
+  private readonly reloadFailures: Counter | undefined;
+
   constructor(
     private readonly dataSource: DataSource,
-    private readonly options: { reloadMs?: number } = {},
-  ) {}
+    private readonly options: { reloadMs?: number; logger?: DirectoryRuntime['logger']; registry?: Registry; service?: string } = {},
+  ) {
+    const prefix = (options.service ?? 'service').replace(/-/g, '_');
+    this.invalid = options.registry
+      ? new Gauge({ name: `${prefix}_location_directory_invalid_profiles`, help: 'Stored location profiles this version cannot read (kept, not served; a schema change needs a migration)', registers: [options.registry] })
+      : undefined;
+    this.reloadFailures = options.registry
+      ? new Counter({ name: `${prefix}_location_directory_reload_failures_total`, help: 'Reloads of the location directory that failed (the copy in memory stays as it was)', registers: [options.registry] })
+      : undefined;
+  }
 
   async start(): Promise<void> {
     await this.reload();
     const every = this.options.reloadMs ?? 5_000;
-    this.timer = setInterval(() => void this.reload().catch(() => undefined), every);
+    this.timer = setInterval(() => {
+      this.reload().catch((err: unknown) => {
+        this.reloadFailures?.inc();
+        this.options.logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'location directory reload failed; keeping the copy in memory');
+      });
+    }, every);
     this.timer.unref();
   }
 
@@ -43,12 +68,27 @@ export class LocationDirectory {
     if (!known || known.version < profile.version) this.index([...this.withoutLocation(profile.locationId), profile]);
   }
 
+  /**
+   * Reads every stored profile. One this version cannot read is not silently dropped: it is
+   * logged and counted (an alert fires), and the copy in memory keeps the last good version of
+   * that location, so a schema change never makes locations vanish from a running service.
+   */
   async reload(): Promise<void> {
-    const rows: { profile: unknown }[] = await this.dataSource.query('SELECT profile FROM location_directory');
-    this.index(rows.flatMap((r) => {
+    const rows: { location_id: string; profile: unknown }[] = await this.dataSource.query('SELECT location_id, profile FROM location_directory');
+    const good: LocationProfile[] = [];
+    const bad: string[] = [];
+    for (const r of rows) {
       const parsed = LocationProfile.safeParse(r.profile);
-      return parsed.success ? [parsed.data] : [];
-    }));
+      if (parsed.success) good.push(parsed.data);
+      else {
+        bad.push(r.location_id);
+        const kept = this.byId.get(r.location_id);
+        if (kept) good.push(kept);
+        this.options.logger?.error({ locationId: r.location_id, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'stored location profile cannot be read; kept the last good copy');
+      }
+    }
+    this.invalid?.set(bad.length);
+    this.index(good);
   }
 
   location(locationId: LocationId | string): LocationProfile | undefined {

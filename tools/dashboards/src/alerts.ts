@@ -57,4 +57,25 @@ export const alertRules: readonly AlertRule[] = [
     labels: { severity: 'ticket' },
     annotations: { summary: 'The reporting API refuses many keys', description: '{{ $value }} requests/s with a missing, unknown or revoked analyst key: a revoked key still in use, or someone guessing.' },
   },
+  {
+    alert: 'TextbackPeriodicTaskFailing',
+    expr: 'sum by (service, task) (increase({__name__=~".+_task_failures_total"}[2h])) > 0',
+    for: '0m',
+    labels: { severity: 'ticket' },
+    annotations: { summary: 'A periodic task (personal-data retention, purges) is failing', description: '{{ $labels.service }}: task {{ $labels.task }} failed; personal data past its retention may not be redacted.' },
+  },
+  {
+    alert: 'TextbackLocationProfilesUnreadable',
+    expr: 'max by (service) ({__name__=~".+_location_directory_invalid_profiles"}) > 0',
+    for: '5m',
+    labels: { severity: 'page' },
+    annotations: { summary: 'A service cannot read stored location profiles', description: '{{ $labels.service }} cannot read {{ $value }} stored profiles (a schema change without a migration?); it serves their last good copy until fixed.' },
+  },
+  {
+    alert: 'TextbackLocationDirectoryReloadFailing',
+    expr: 'sum by (service) (increase({__name__=~".+_location_directory_reload_failures_total"}[15m])) > 3',
+    for: '0m',
+    labels: { severity: 'ticket' },
+    annotations: { summary: 'A service cannot reload its location directory', description: '{{ $labels.service }} failed to reload location profiles; replicas may serve stale settings.' },
+  },
 ];

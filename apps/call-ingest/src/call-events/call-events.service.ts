@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { addToOutbox } from '@textback/persistence';
 import type { Counter } from 'prom-client';
 import { maskPhone } from '@textback/contracts';
-import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, InvalidRequestError, parseRequest, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { CallIngestError } from '../errors';
 import { CallEventRequest } from './call-event.request';
@@ -45,12 +45,14 @@ export class CallEventsService {
    * so an accepted request is never lost; a repeat of the same call is acknowledged, not re-sent.
    */
   async accept(body: unknown): Promise<{ duplicate: boolean }> {
-    const parsed = CallEventRequest.safeParse(body);
-    if (!parsed.success) {
-      const reason = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-      throw new CallIngestError('invalid-payload', reason);
+    let call: CallEventRequest;
+    try {
+      call = parseRequest(CallEventRequest, body);
+    } catch (err) {
+      // This endpoint has always answered `invalid-payload` (partners match on it).
+      if (err instanceof InvalidRequestError) throw new CallIngestError('invalid-payload', err.message);
+      throw err;
     }
-    const call = parsed.data;
     this.checkBelongsTogether(call);
     const inserted = await this.runtime.dataSource.transaction(async (tx) => {
       const rows: unknown[] = await tx.query(

@@ -161,12 +161,16 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
 
   async hangup(params: Record<string, string>, nonce: string): Promise<void> {
     const { callUuid } = this.identify(params);
-    const duration = Number.parseInt(params['Duration'] ?? '', 10);
+    const duration = plausibleDuration(params['Duration']);
+    if (params['Duration'] && duration === null) {
+      // The hangup itself is what matters (it ends the call); an impossible length is kept as unknown, not refused.
+      this.runtime.logger.warn({ callUuid, duration: params['Duration'].slice(0, 40) }, 'hangup Duration is not a plausible length; stored as unknown');
+    }
     await this.record(callUuid, 'hangup', '', nonce, async (tx) => {
       await tx.query(
         `UPDATE plivo_call SET hangup_cause = $2, hangup_source = $3, duration_seconds = $4, hangup_at = now()
          WHERE call_uuid = $1 AND hangup_at IS NULL`,
-        [callUuid, params['HangupCause'] ?? '', params['HangupSource'] ?? '', Number.isFinite(duration) ? duration : null],
+        [callUuid, (params['HangupCause'] ?? '').slice(0, 100), (params['HangupSource'] ?? '').slice(0, 100), duration],
       );
       await this.finalizeIfComplete(tx, callUuid);
     });
@@ -290,4 +294,11 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       r.addHangup();
     });
   }
+}
+
+/** Seconds, when the carrier's value is a whole number no call could exceed (a day); otherwise unknown. */
+function plausibleDuration(raw: string | undefined): number | null {
+  if (!raw || !/^\d{1,9}$/.test(raw)) return null;
+  const seconds = Number(raw);
+  return seconds <= 86_400 ? seconds : null;
 }

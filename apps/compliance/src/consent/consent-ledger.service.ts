@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy }
 import type { EntityManager } from 'typeorm';
 import type { ConsentSource } from '@textback/contracts';
 import { addToOutbox } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
 import type { ComplianceConfig } from '../config';
 
 export interface ConsentChangeInput {
@@ -44,17 +44,16 @@ export interface ConsentChangeRow {
  */
 @Injectable()
 export class ConsentLedgerService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
+  private retention: PeriodicTask | undefined;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<ComplianceConfig>) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.redactExpiredTexts().catch(() => undefined), this.runtime.config.REDACTION_INTERVAL_MS);
-    this.timer.unref();
+    this.retention = every(this.runtime, 'consent-text-retention', this.runtime.config.REDACTION_INTERVAL_MS, () => this.redactExpiredTexts());
   }
 
-  onModuleDestroy(): void {
-    if (this.timer) clearInterval(this.timer);
+  async onModuleDestroy(): Promise<void> {
+    await this.retention?.stop();
   }
 
   /** Appends a change (once per message and source) and publishes it. */

@@ -1,11 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { InvalidPhoneNumberError, SmsReceivedV1, toE164, type EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { AdminKeyGuard, ServiceKeyGuard } from '@textback/service-kit';
+import { AdminKeyGuard, csvSafe, edge, ServiceKeyGuard, ZodPipe } from '@textback/service-kit';
+import { LocationDirectory } from '@textback/tenancy';
 import { ComplianceError } from '../errors';
 import { ConsentLedgerService, type ConsentChangeRow } from './consent-ledger.service';
 import { InboundConsentService } from './inbound-consent.service';
@@ -26,12 +27,16 @@ export class ConsentEventsConsumer {
 }
 
 const OperatorChange = z.strictObject({
-  actor: z.string().min(1).max(120),
-  reason: z.string().min(1).max(500),
+  actor: edge.name,
+  reason: z.string().trim().min(1, 'must not be blank').max(500),
   source: z.enum(['operator', 'api']).default('operator'),
   /** Only this business number (per-number scope); omitted: the whole brand. */
-  channelNumber: z.string().optional(),
+  channelNumber: z.string().max(40).optional(),
 });
+const tenantIdParam = new ZodPipe(edge.slug, 'tenantId');
+const phoneParam = new ZodPipe(z.string().max(40), 'phone');
+const ExportQuery = z.strictObject({ format: z.enum(['csv', 'json']).default('json'), phone: z.string().max(40).optional() });
+const StateQuery = z.strictObject({ channel: z.string().max(40).optional() });
 
 function e164(value: string, field: string): string {
   try {
@@ -60,22 +65,32 @@ const view = (r: ConsentChangeRow) => ({
 @Controller('v1/consent')
 @UseGuards(AdminKeyGuard)
 export class ConsentController {
-  constructor(private readonly ledger: ConsentLedgerService) {}
+  constructor(
+    private readonly ledger: ConsentLedgerService,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+  ) {}
+
+  /** Consent is kept per tenant: a tenant we have no location of does not exist here (404, nothing recorded). */
+  private knownTenant(tenantId: string): void {
+    if (!this.directory.hasTenant(tenantId)) throw new ComplianceError('not-found', `no tenant ${tenantId}`);
+  }
 
   @Get(':tenantId/export')
-  async export(@Param('tenantId') tenantId: string, @Query('format') format = 'json', @Query('phone') phone: string | undefined, @Res() res: Response): Promise<void> {
+  async export(@Param('tenantId', tenantIdParam) tenantId: string, @Query(new ZodPipe(ExportQuery)) q: z.infer<typeof ExportQuery>, @Res() res: Response): Promise<void> {
+    this.knownTenant(tenantId);
+    const { format, phone } = q;
     const rows = (await this.ledger.history(tenantId, phone ? e164(phone, 'phone') : undefined)).map((r) => ({ phoneNumber: r.phone_number, ...view(r) }));
     if (format === 'csv') {
       res.type('text/csv').attachment(`consent-${tenantId}.csv`);
-      res.send(stringify(rows, { header: true, columns: ['seq', 'phoneNumber', 'state', 'source', 'scope', 'channelNumber', 'detail', 'actor', 'reason', 'messageText', 'textRedacted', 'changedAt'] }));
+      res.send(stringify(rows.map((r) => csvSafe(r, ['detail', 'actor', 'reason', 'messageText'])), { header: true, columns: ['seq', 'phoneNumber', 'state', 'source', 'scope', 'channelNumber', 'detail', 'actor', 'reason', 'messageText', 'textRedacted', 'changedAt'] }));
       return;
     }
-    if (format !== 'json') throw new ComplianceError('invalid-request', 'format: must be csv or json');
     res.json({ tenantId, changes: rows });
   }
 
   @Get(':tenantId/:phone')
-  async state(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Query('channel') channel?: string) {
+  async state(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>) {
+    this.knownTenant(tenantId);
     const number = e164(phone, 'phone');
     const history = await this.ledger.history(tenantId, number);
     return {
@@ -88,30 +103,29 @@ export class ConsentController {
 
   @Post(':tenantId/:phone/opt-out')
   @HttpCode(201)
-  optOut(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Body() body: unknown) {
+  optOut(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>) {
     return this.change(tenantId, phone, 'opted-out', body);
   }
 
   @Post(':tenantId/:phone/opt-in')
   @HttpCode(201)
-  optIn(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Body() body: unknown) {
+  optIn(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>) {
     return this.change(tenantId, phone, 'opted-in', body);
   }
 
-  private async change(tenantId: string, phone: string, state: 'opted-in' | 'opted-out', body: unknown) {
-    const parsed = OperatorChange.safeParse(body);
-    if (!parsed.success) throw new ComplianceError('invalid-request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
+  private async change(tenantId: string, phone: string, state: 'opted-in' | 'opted-out', change: z.infer<typeof OperatorChange>) {
+    this.knownTenant(tenantId);
     const number = e164(phone, 'phone');
-    const channel = parsed.data.channelNumber ? e164(parsed.data.channelNumber, 'channelNumber') : undefined;
+    const channel = change.channelNumber ? e164(change.channelNumber, 'channelNumber') : undefined;
     await this.ledger.recordNow({
       tenantId,
       phoneNumber: number,
       state,
-      source: parsed.data.source,
+      source: change.source,
       scope: channel ? 'number' : 'tenant',
       channelNumber: channel,
-      actor: parsed.data.actor,
-      reason: parsed.data.reason,
+      actor: change.actor,
+      reason: change.reason,
     });
     return { tenantId, phoneNumber: number, state };
   }
@@ -135,14 +149,12 @@ export class ConsentCheckController {
    */
   @Post('inbound')
   @HttpCode(200)
-  async readInbound(@Body() body: unknown) {
-    const parsed = SmsReceivedV1.safeParse(body);
-    if (!parsed.success) throw new ComplianceError('invalid-request', parsed.error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '));
-    return { reading: await this.inbound.readInbound(parsed.data) };
+  async readInbound(@Body(new ZodPipe(SmsReceivedV1)) message: SmsReceivedV1) {
+    return { reading: await this.inbound.readInbound(message) };
   }
 
   @Get(':tenantId/:phone')
-  async check(@Param('tenantId') tenantId: string, @Param('phone') phone: string, @Query('channel') channel?: string) {
+  async check(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>) {
     const state = await this.ledger.currentState(tenantId, e164(phone, 'phone'), channel ? e164(channel, 'channel') : undefined);
     return { state, mayText: state !== 'opted-out' };
   }

@@ -72,7 +72,3 @@ export const TenancySeed = z.object({
     }),
   ),
 });
-
-export function reasonOf(error: z.ZodError): string {
-  return error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ');
-}

@@ -3,9 +3,9 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LocationId, LocationProfile, TenantId } from '@textback/contracts';
 import { addToOutbox } from '@textback/persistence';
-import { checkEgressUrl, EgressRefusedError, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { checkEgressUrl, describeIssues, EgressRefusedError, parseRequest, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { GatewayError } from '../errors';
-import { LocationRequest, TenancySeed, TenantRequest, reasonOf, type LocationSettings, type TenantSettings } from './tenancy.requests';
+import { LocationRequest, TenancySeed, TenantRequest, type LocationSettings, type TenantSettings } from './tenancy.requests';
 
 interface LocationRow {
   location_id: string;
@@ -28,8 +28,7 @@ export class TenancyService {
 
   async putTenant(tenantId: string, body: unknown): Promise<{ tenantId: string; created: boolean } & TenantSettings> {
     const id = this.slug(TenantId, 'tenantId', tenantId);
-    const parsed = TenantRequest.safeParse(body);
-    if (!parsed.success) throw new GatewayError('invalid-request', reasonOf(parsed.error));
+    const parsed = { data: parseRequest(TenantRequest, body) };
     const created = await this.db.transaction(async (tx) => {
       const rows: { created: boolean }[] = await tx.query(
         `INSERT INTO tenant (tenant_id, settings) VALUES ($1, $2)
@@ -72,9 +71,7 @@ export class TenancyService {
   async putLocation(tenantId: string, locationId: string, body: unknown): Promise<LocationProfile & { created: boolean }> {
     const tid = this.slug(TenantId, 'tenantId', tenantId);
     const lid = this.slug(LocationId, 'locationId', locationId);
-    const parsed = LocationRequest.safeParse(body);
-    if (!parsed.success) throw new GatewayError('invalid-request', reasonOf(parsed.error));
-    const settings = parsed.data;
+    const settings = parseRequest(LocationRequest, body);
     await this.checkUrls(settings);
     const result = await this.db.transaction(async (tx) => {
       const tenant = await this.tenantSettings(tx, tid);
@@ -123,7 +120,7 @@ export class TenancyService {
   /** Creates what the seed file names and the database lacks; never overwrites an operator's edits. */
   async seed(file: string): Promise<{ tenants: number; locations: number }> {
     const parsed = TenancySeed.safeParse(JSON.parse(await readFile(file, 'utf8')));
-    if (!parsed.success) throw new Error(`seed file ${file}: ${reasonOf(parsed.error)}`);
+    if (!parsed.success) throw new Error(`seed file ${file}: ${describeIssues(parsed.error)}`);
     let tenants = 0;
     let locations = 0;
     for (const { tenantId, locations: locs, ...tenant } of parsed.data.tenants) {

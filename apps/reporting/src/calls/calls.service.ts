@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { DateTime } from 'luxon';
 import type { EntityManager } from 'typeorm';
 import { maskPhone, type EventEnvelope } from '@textback/contracts';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { RUNTIME, type ServiceRuntime, every, type PeriodicTask } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
 
@@ -88,7 +88,7 @@ type Tx = Pick<EntityManager, 'query'>;
  */
 @Injectable()
 export class CallsService implements OnModuleInit, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
+  private retention?: PeriodicTask;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
@@ -96,12 +96,11 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.timer = setInterval(() => void this.redactExpired().catch(() => undefined), this.runtime.config.REDACTION_INTERVAL_MS);
-    this.timer.unref();
+    this.retention = every(this.runtime, 'pii-retention', this.runtime.config.REDACTION_INTERVAL_MS, () => this.redactExpired());
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  async onModuleDestroy(): Promise<void> {
+    await this.retention?.stop();
   }
 
   async onCallEnded(tx: Tx, e: EventEnvelope<'call.ended.v1'>): Promise<void> {

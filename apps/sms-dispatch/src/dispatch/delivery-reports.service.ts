@@ -19,7 +19,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * The send a report is about: by the carrier's message id, or (before we recorded it) by our send
  * id. Both are compared in their own types so each uses its index (a ::text cast scanned the table).
  */
-export const FIND_SEND = 'SELECT * FROM outbound_sms WHERE carrier_message_id = $1 OR (sms_id = $2::uuid AND carrier_message_id IS NULL)';
+export const FIND_SEND = `SELECT * FROM outbound_sms WHERE sms_id = (
+  SELECT sms_id FROM outbound_sms WHERE carrier_message_id = $1
+  UNION ALL
+  SELECT sms_id FROM outbound_sms WHERE sms_id = $2::uuid AND carrier_message_id IS NULL
+  LIMIT 1)`;
 
 @Injectable()
 export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
@@ -52,7 +56,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       .inc({ status: KNOWN_STATUSES.has(status) ? status : 'other', error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none' });
     // Continue the trace of the send this report is about.
     const sent: { traceparent: string | null }[] = await this.runtime.dataSource.query(
-      `${FIND_SEND.replace('SELECT *', 'SELECT traceparent')} LIMIT 1`,
+      FIND_SEND.replace('SELECT *', 'SELECT traceparent'),
       [uuid, sendUuid],
     );
     const duplicate = await inSpan('plivo.delivery-report', { service: 'sms-dispatch', kind: SpanKind.SERVER, parent: sent[0]?.traceparent, attributes: { 'textback.sms.status': status } }, () => this.apply(uuid, status, sequence, errorCode, sendUuid, nonce));
