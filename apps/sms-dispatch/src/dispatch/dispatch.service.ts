@@ -252,9 +252,9 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       return;
     }
     const t1 = performance.now();
-    const wait = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location.campaignId, brandDailyCap: location.brandDailyCap });
-    if (wait > 0) {
-      await this.backToPending(row, { delayMs: wait, reason: 'rate limit' });
+    const held = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location.campaignId, brandDailyCap: location.brandDailyCap, timezone: location.timezone });
+    if (held) {
+      await this.backToPending(row, { delayMs: held.waitMs, reason: held.layer === 'brand-day' ? "brand's daily cap reached: held until the next local day" : `rate limit (${held.layer})` });
       return;
     }
     const t2 = performance.now();

@@ -1,4 +1,5 @@
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
+import { DateTime } from 'luxon';
 import type { DataSource } from 'typeorm';
 import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 
@@ -7,6 +8,14 @@ export interface RateLimitedSend {
   readonly tenantId: string;
   readonly campaignId?: string | undefined;
   readonly brandDailyCap?: number | undefined;
+  /** The location's zone: the brand's daily cap counts the brand's local day. */
+  readonly timezone: string;
+}
+
+/** Not now: how long to wait, and which layer said so. */
+export interface RateLimitHold {
+  readonly waitMs: number;
+  readonly layer: 'sender' | 'campaign' | 'brand-day';
 }
 
 export interface RateLimitSettings {
@@ -28,13 +37,19 @@ export class SendRateLimits {
     private readonly settings: RateLimitSettings,
   ) {}
 
-  /** 0 when the send may go now (its budget taken), else how long to wait (ms). */
-  async take(send: RateLimitedSend): Promise<number> {
-    const layers: [RateLimiterPostgres, string][] = [[this.perSecond('sender', this.settings.senderPerSecond), send.from]];
-    if (send.campaignId) layers.push([this.perSecond('campaign', this.settings.campaignPerSecond), send.campaignId]);
-    layers.push([this.limiter('brand-day', send.brandDailyCap ?? this.settings.brandDailyCap, 86_400), send.tenantId]);
+  /**
+   * Undefined when the send may go now (its budgets taken), else how long to wait and why. The
+   * brand's cap is per local day of the location: past it, the send waits for the next local
+   * midnight (it is held, never dropped).
+   */
+  async take(send: RateLimitedSend, now = new Date()): Promise<RateLimitHold | undefined> {
+    const local = DateTime.fromJSDate(now).setZone(send.timezone);
+    const layers: [RateLimiterPostgres, string, RateLimitHold['layer']][] = [[this.perSecond('sender', this.settings.senderPerSecond), send.from, 'sender']];
+    if (send.campaignId) layers.push([this.perSecond('campaign', this.settings.campaignPerSecond), send.campaignId, 'campaign']);
+    // Keyed by the local day; kept two days so a key outlives its day in any zone.
+    layers.push([this.limiter('brand-day', send.brandDailyCap ?? this.settings.brandDailyCap, 2 * 86_400), `${send.tenantId}:${local.toISODate() ?? ''}`, 'brand-day']);
     const taken: [RateLimiterPostgres, string][] = [];
-    for (const [limiter, key] of layers) {
+    for (const [limiter, key, layer] of layers) {
       try {
         await limiter.consume(key);
         taken.push([limiter, key]);
@@ -42,10 +57,11 @@ export class SendRateLimits {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         // Give back what the earlier layers granted: this send is not going now.
         for (const [l, k] of taken) await l.reward(k, 1);
-        return Math.max(1, rejection.msBeforeNext);
+        const waitMs = layer === 'brand-day' ? local.plus({ days: 1 }).startOf('day').toMillis() - now.getTime() : rejection.msBeforeNext;
+        return { waitMs: Math.max(1, waitMs), layer };
       }
     }
-    return 0;
+    return undefined;
   }
 
   /** A rate below 1/s is one message per ⌈1/rate⌉ seconds. */
