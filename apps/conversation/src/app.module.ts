@@ -9,13 +9,14 @@ import { ComplianceClient } from './inbound-sms/compliance.client';
 import { InboundMessage1763900500000 } from './migrations/1763900500000-inbound-message';
 import { Threads1763901000000 } from './migrations/1763901000000-threads';
 import { CrmSync1763901100000 } from './migrations/1763901100000-crm-sync';
+import { MessageFailure1764400000000 } from './migrations/1764400000000-message-failure';
 import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
 import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxPageController } from './threads/inbox-page.controller';
 import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
 import { ThreadsService } from './threads/threads.service';
 
-export const conversationMigrations = [LocationDirectory1763900000000, WebhookNonce1763900250000, InboundMessage1763900500000, Threads1763901000000, CrmSync1763901100000];
+export const conversationMigrations = [LocationDirectory1763900000000, WebhookNonce1763900250000, InboundMessage1763900500000, Threads1763901000000, CrmSync1763901100000, MessageFailure1764400000000];
 
 /** Inbound texts, threads, leads and their qualification, emergency routing, the operator inbox. */
 @Module({})

@@ -44,5 +44,32 @@ describe('the operator inbox page', () => {
 
     const reply = await eventually(() => t.fake.sentTo(caller).find((m) => m.text === 'Hi, this is Dana. We can come by at 2pm today.'), { what: 'the reply at the carrier' });
     expect(reply.from).toBe('14045550100');
+    await page.close();
+  });
+
+  it('shows a reply refused at send time (the customer opted out) with its reason, and says when a linked thread does not exist (#11 item 18)', async () => {
+    const caller = '+14045556679';
+    await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from: caller, to: '+14045550100', scenario: 'missed' });
+    await eventually(() => t.fake.sentTo(caller).find((m) => m.status === 'delivered'), { what: 'the text-back' });
+    await t.fake.receiveFromCustomer({ from: caller, to: '+14045550100', text: 'STOP' });
+
+    const page = await browser.newPage();
+    await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac`);
+    await page.fill('#key', secrets.ADMIN_API_KEY);
+    await page.click('#session button[type=submit]');
+    await page.locator('#threads button', { hasText: caller }).click();
+    await page.fill('textarea[name=reply]', 'Are you still there?');
+    await page.click('.reply button[type=submit]');
+    const refused = page.locator('.message.outbound.failed', { hasText: 'Are you still there?' });
+    await refused.waitFor({ timeout: 15_000 });
+    expect(await refused.locator('.failure').textContent()).toBe('Not delivered: opted out before the send');
+    expect(t.fake.sentTo(caller).filter((m) => m.origin === 'api' && m.text === 'Are you still there?')).toEqual([]);
+
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac&thread=00000000-0000-4000-8000-000000000000`);
+    await page.locator('#thread .error', { hasText: 'Cannot open this conversation: no thread 00000000-0000-4000-8000-000000000000' }).waitFor({ timeout: 15_000 });
+    expect(errors).toEqual([]);
+    await page.close();
   });
 });

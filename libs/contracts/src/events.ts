@@ -94,6 +94,8 @@ export type SmsDeliveredV1 = z.infer<typeof SmsDeliveredV1>;
 export const SmsFailedV1 = SmsBase.extend({
   errorCode: z.string().max(16).optional(),
   reason: z.string().max(200),
+  /** What the text answered: the call id of a text-back, the request id of a reply (as on `sms.sent.v1`). */
+  sourceId: z.string().max(128).optional(),
 });
 export type SmsFailedV1 = z.infer<typeof SmsFailedV1>;
 

@@ -24,7 +24,7 @@ export class ThreadEventsConsumer {
 
   @OnEvent('sms.failed.v1')
   onFailed(@Payload() e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
-    return this.threads.onDeliveryChange(e.payload.smsId, 'failed');
+    return this.threads.onFailed(e.payload);
   }
 
   @OnEvent('sms.received.v1')

@@ -3,7 +3,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
-import type { EventEnvelope, LeadChangedV1, LeadStatus, LocationProfile, SmsPurpose } from '@textback/contracts';
+import type { EventEnvelope, LeadChangedV1, LeadStatus, LocationProfile, SmsFailedV1, SmsPurpose } from '@textback/contracts';
 import { readConsentReply, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { counterOf, egressFetch, EgressRefusedError, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
@@ -84,6 +84,8 @@ export class ThreadsService implements OnModuleDestroy {
     if (s.purpose === 'on-call-alert') return; // to staff, not a customer conversation
     await this.once('conversation.sms-sent', event, async (tx) => {
       const thread = await this.threadFor(tx, s.tenantId, s.locationId, s.to, s.purpose === 'textback' ? s.sourceId : undefined);
+      // An operator's reply is already in the thread under its request id: it becomes the sent text.
+      if (s.sourceId) await tx.query(`UPDATE thread_message SET message_id = $1, status = 'sent', at = $3 WHERE message_id = $2 AND status = 'requested'`, [s.smsId, s.sourceId, s.at]);
       await tx.query(
         `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
          VALUES ($1, $2, 'outbound', $3, $4, $5, 'sent', $6) ON CONFLICT (message_id) DO NOTHING`,
@@ -97,6 +99,14 @@ export class ThreadsService implements OnModuleDestroy {
 
   async onDeliveryChange(smsId: string, status: 'delivered' | 'failed'): Promise<void> {
     await this.runtime.dataSource.query('UPDATE thread_message SET status = $2 WHERE message_id = $1', [smsId, status]);
+  }
+
+  /** A text that failed or was never sent (opted out, refused): its message says so, with the reason. */
+  async onFailed(f: SmsFailedV1): Promise<void> {
+    await this.runtime.dataSource.query(
+      `UPDATE thread_message SET status = 'failed', failure_reason = $3 WHERE message_id = $1 OR ($2::text IS NOT NULL AND message_id = $2 AND status = 'requested')`,
+      [f.smsId, f.sourceId ?? null, f.reason],
+    );
   }
 
   async onReceived(event: EventEnvelope<'sms.received.v1'>): Promise<void> {
@@ -176,9 +186,11 @@ export class ThreadsService implements OnModuleDestroy {
     await this.requestText(tx, location, thread.customer_number, question, 'follow-up');
   }
 
-  private async requestText(tx: EntityManager, location: LocationProfile, to: string, text: string, purpose: Exclude<SmsPurpose, 'textback'>): Promise<void> {
+  /** Asks sms-dispatch for a text from the location's number; returns the request's id. */
+  private async requestText(tx: EntityManager, location: LocationProfile, to: string, text: string, purpose: Exclude<SmsPurpose, 'textback'>): Promise<string> {
+    const replyId = randomUUID();
     await addToOutbox(tx, 'sms.reply-requested.v1', `${location.locationId}:${to}`, {
-      replyId: randomUUID(),
+      replyId,
       tenantId: location.tenantId,
       locationId: location.locationId,
       from: location.businessNumbers[0] as never,
@@ -187,6 +199,7 @@ export class ThreadsService implements OnModuleDestroy {
       purpose,
       requestedAt: new Date().toISOString(),
     });
+    return replyId;
   }
 
   /** The on-call webhook (after the commit), through the egress check, retried with backoff; a failure is logged, the SMS alert stands. */
@@ -225,7 +238,7 @@ export class ThreadsService implements OnModuleDestroy {
       if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
       const lead = first<LeadRow>(await m.query('SELECT * FROM lead WHERE thread_id = $1', [threadId]));
       const messages: unknown[] = await m.query(
-        'SELECT message_id, direction, author, purpose, body, status, at FROM thread_message WHERE thread_id = $1 ORDER BY at, message_id',
+        'SELECT message_id, direction, author, purpose, body, status, failure_reason, at FROM thread_message WHERE thread_id = $1 ORDER BY at, message_id',
         [threadId],
       );
       return { thread, lead, messages };
@@ -242,7 +255,12 @@ export class ThreadsService implements OnModuleDestroy {
         `UPDATE thread SET automation = false, assigned_to = coalesce(assigned_to, $2), first_human_reply_at = coalesce(first_human_reply_at, now()), status = 'open' WHERE thread_id = $1`,
         [threadId, author],
       );
-      await this.requestText(tx, location, thread.customer_number, text, 'operator');
+      const replyId = await this.requestText(tx, location, thread.customer_number, text, 'operator');
+      // In the thread at once: sent, delivered, or not sent and why, as the pipeline reports it.
+      await tx.query(
+        `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at) VALUES ($1, $2, 'outbound', 'operator', 'operator', $3, 'requested', now())`,
+        [replyId, threadId, text],
+      );
     });
     this.committed();
     return { replyRequested: true };

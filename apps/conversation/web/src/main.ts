@@ -19,6 +19,7 @@ interface Message {
   author: string;
   body: string | null;
   status: string;
+  failure_reason: string | null;
   at: string;
 }
 interface ThreadView {
@@ -71,10 +72,30 @@ async function renderThreads(): Promise<void> {
   }
 }
 
+/** One message; a text that was not sent (or failed) says so, with the reason. */
+function messageView(m: Message): HTMLElement {
+  const failed = m.status === 'failed';
+  return el(
+    'div',
+    { className: `message ${m.direction}${failed ? ' failed' : ''}${m.status === 'requested' ? ' pending' : ''}`, title: `${m.author} · ${m.status}` },
+    m.body ?? '',
+    ...(failed ? [el('div', { className: 'failure', textContent: `Not delivered: ${m.failure_reason ?? 'the carrier refused it'}` })] : []),
+    ...(m.status === 'requested' ? [el('div', { className: 'meta', textContent: 'sending…' })] : []),
+  );
+}
+
 async function openThread(threadId: string): Promise<void> {
   selected = threadId;
-  const view = await api<ThreadView>(`/threads/${threadId}`);
   const pane = $('thread');
+  let view: ThreadView;
+  try {
+    view = await api<ThreadView>(`/threads/${threadId}`);
+  } catch (err) {
+    // A stale or mistyped link: say so instead of leaving the pane blank.
+    selected = undefined;
+    pane.replaceChildren(el('p', { className: 'error', textContent: `Cannot open this conversation: ${(err as Error).message}` }));
+    return;
+  }
   const text = el('textarea', { name: 'reply', placeholder: 'Reply as the business…' });
   const send = el('button', { type: 'submit', textContent: 'Send' });
   const form = el('form', { className: 'reply' }, text, send);
@@ -84,12 +105,13 @@ async function openThread(threadId: string): Promise<void> {
     send.disabled = true;
     void api(`/threads/${threadId}/reply`, { method: 'POST', body: JSON.stringify({ author: 'inbox', text: text.value.trim() }) })
       .then(() => openThread(threadId))
+      .catch((err: unknown) => form.append(el('p', { className: 'error', textContent: `Not sent: ${(err as Error).message}` })))
       .finally(() => (send.disabled = false));
   };
   pane.replaceChildren(
     el('h2', { textContent: view.thread.customer_number }),
     el('div', { className: 'meta', textContent: `Lead: ${view.lead?.status ?? '—'}${view.lead?.service_type ? ` · ${view.lead.service_type}` : ''}${view.lead?.zip ? ` · ${view.lead.zip}` : ''}${view.thread.automation ? ' · automatic questions on' : ''}` }),
-    el('div', { className: 'messages' }, ...view.messages.map((m) => el('div', { className: `message ${m.direction}`, title: `${m.author} · ${m.status}`, textContent: m.body ?? '' }))),
+    el('div', { className: 'messages' }, ...view.messages.map(messageView)),
     form,
   );
   await renderThreads();

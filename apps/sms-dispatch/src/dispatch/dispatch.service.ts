@@ -447,6 +447,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
         ...(done.carrier_message_id ? { carrierMessageId: done.carrier_message_id } : {}),
         ...(why.errorCode ? { errorCode: why.errorCode } : {}),
         reason: why.reason.slice(0, 200),
+        sourceId: done.call_id,
         at: new Date().toISOString(),
       });
     };
