@@ -49,10 +49,12 @@ export class ReportsController {
       this.calls.timingsBy(range, q.interval),
       this.calls.repliedBy(range, q.interval),
     ]);
-    // Replies come from the per-call model (matched to the text they answer); merged into the counters.
+    // The text-backs' own funnel comes from the per-call model (one population); merged into the counters.
     for (const r of replied) {
       for (const into of [funnel.totals, (funnel.byLocation[r.location_id] ??= {}), (funnel.byPeriod[r.period] ??= {}), ((funnel.byLocationPeriod[r.location_id] ??= {})[r.period] ??= {})]) {
-        into['textbacks_replied'] = (into['textbacks_replied'] ?? 0) + r.n;
+        into['textbacks_replied'] = (into['textbacks_replied'] ?? 0) + r.replied;
+        into['textbacks_qualified'] = (into['textbacks_qualified'] ?? 0) + r.qualified;
+        into['textbacks_booked'] = (into['textbacks_booked'] ?? 0) + r.booked;
       }
     }
     if (q.format === 'csv') {

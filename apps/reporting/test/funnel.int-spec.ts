@@ -173,6 +173,9 @@ describe('the reporting funnel after a few hundred calls', () => {
         textbacks_sent: txt.length,
         textbacks_delivered: txt.length,
         textbacks_replied: txt.filter((c) => c.reply).length,
+        // The text-backs' own funnel: of the callers who replied, qualified (or booked), then booked.
+        textbacks_qualified: txt.filter((c) => c.reply && (c.reply === 'qualifying' || c.booked !== undefined)).length,
+        textbacks_booked: txt.filter((c) => c.reply && c.booked !== undefined).length,
         leads: txt.length,
         leads_engaged: txt.filter((c) => c.reply || c.booked !== undefined).length,
         leads_qualified: txt.filter((c) => c.reply === 'qualifying' || c.booked !== undefined).length,

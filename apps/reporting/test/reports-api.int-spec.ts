@@ -181,7 +181,14 @@ describe('the reporting API and analyst page', () => {
     expect(await page.locator('.kpi[data-metric=textbacks_sent] .value').textContent()).toBe(String(funnel.totals['textbacks_sent']));
     const plotted = JSON.parse((await page.locator('#funnel-chart').getAttribute('data-values')) ?? '{}') as Record<string, number[]>;
     const total = (m: string): number => funnel.totals[m] ?? 0;
-    expect(plotted['Count']).toEqual([total('calls_missed'), total('textbacks_sent'), total('textbacks_delivered'), total('textbacks_replied'), total('leads_qualified'), total('leads_booked')]);
+    expect(plotted['Count']).toEqual([total('calls_missed'), total('textbacks_sent'), total('textbacks_delivered'), total('textbacks_replied'), total('textbacks_qualified'), total('textbacks_booked')]);
+    // One population: each stage is part of the one before (#11 item 19).
+    const stages = plotted['Count'] ?? [];
+    for (let i = 1; i < stages.length; i++) expect([i, stages[i]! <= stages[i - 1]!]).toEqual([i, true]);
+    expect(await page.locator('#funnel-note').textContent()).toContain(`All leads, including people who texted without calling or were booked by phone: ${total('leads_qualified')} qualified, ${total('leads_booked')} booked`);
+    // The cost key figure is explained where it differs from what a chart shows.
+    const costNote = (await page.locator('#cost-note').textContent()) ?? '';
+    expect(costNote).toMatch(/^Cost \$[\d,]+ = subscription \$[\d,]+ \(\$[\d,]+\/month × \d+ days ÷ 30\) \+ messages \$[\d,]+ \(\d+ segments × 0\.0055\)/);
     // The charts drew something: coloured pixels on both canvases.
     for (const id of ['funnel-chart', 'roi-chart']) {
       // Evaluated in the page (a string: this test's TypeScript has no DOM types).

@@ -236,17 +236,22 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Text-backs the customer answered, per location and period (first day of it): counted from
-   * the calls, where a reply is matched to the text it answers, so each counts once.
+   * The text-backs' own funnel, per location and period (first day of it), counted over one
+   * population — texted calls — so each stage is part of the one before: replied (a reply matched
+   * to the text it answers), then of those qualified (or booked), then booked. Leads from people
+   * who texted without calling are outside it (the lead counters have them).
    */
-  async repliedBy(filter: Omit<CallFilter, 'textback'>, period: 'day' | 'week' | 'month'): Promise<{ location_id: string; period: string; n: number }[]> {
-    const rows: { location_id: string; period: string; n: string }[] = await this.runtime.dataSource.query(
-      `SELECT location_id, date_trunc('${period}', day)::date::text AS period, count(*) AS n FROM call_report
+  async repliedBy(filter: Omit<CallFilter, 'textback'>, period: 'day' | 'week' | 'month'): Promise<{ location_id: string; period: string; replied: number; qualified: number; booked: number }[]> {
+    const rows: { location_id: string; period: string; replied: string; qualified: string; booked: string }[] = await this.runtime.dataSource.query(
+      `SELECT location_id, date_trunc('${period}', day)::date::text AS period, count(*) AS replied,
+              count(*) FILTER (WHERE lead_status IN ('qualified', 'booked')) AS qualified,
+              count(*) FILTER (WHERE lead_status = 'booked') AS booked
+       FROM call_report
        WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR location_id = $4) AND first_customer_reply_at IS NOT NULL
        GROUP BY 1, 2`,
       [filter.tenantId, filter.from, filter.to, filter.locationId ?? null],
     );
-    return rows.map((r) => ({ ...r, n: Number(r.n) }));
+    return rows.map((r) => ({ location_id: r.location_id, period: r.period, replied: Number(r.replied), qualified: Number(r.qualified), booked: Number(r.booked) }));
   }
 
   /** One page of a tenant's calls, newest first, and where the next page starts. */

@@ -10,8 +10,11 @@ Chart.register(BarController, BarElement, CategoryScale, LinearScale, Legend, To
 interface Roi {
   currency: string;
   revenueMinor: number;
+  messageCostMinor: number;
+  subscriptionMinor: number;
   costMinor: number;
   roi: number | null;
+  assumptions: { smsCostMicrosPerSegment: number; days: number; monthlyPriceMinor: number };
 }
 interface Percentiles {
   count: number;
@@ -26,14 +29,18 @@ interface Funnel {
   roi: Roi;
 }
 
-/** The funnel's stages, in order, and the counter each reads. */
+/**
+ * The funnel's stages, in order, and the counter each reads: one population (missed calls and
+ * the texts sent for them), so each stage is part of the one before. Leads from people who texted
+ * without calling are counted beside the chart, not inside it.
+ */
 const STAGES: [label: string, metric: string][] = [
   ['Missed calls', 'calls_missed'],
   ['Texted', 'textbacks_sent'],
   ['Delivered', 'textbacks_delivered'],
   ['Replied', 'textbacks_replied'],
-  ['Qualified', 'leads_qualified'],
-  ['Booked', 'leads_booked'],
+  ['Qualified', 'textbacks_qualified'],
+  ['Booked', 'textbacks_booked'],
 ];
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -91,6 +98,12 @@ async function show(): Promise<void> {
     ];
     $('kpis').replaceChildren(...cards.map(([metric, label, value]) => kpi(metric, label, value)));
     draw('funnel-chart', STAGES.map(([label]) => label), [{ label: 'Count', data: STAGES.map(([, m]) => t(m)), backgroundColor: '#3b6fd8' }]);
+    const otherLeads = t('leads_booked') - t('textbacks_booked');
+    $('funnel-note').textContent =
+      `Stages count the texted calls: qualified and booked are of the callers who replied. All leads, including people who texted without calling or were booked by phone: ${t('leads_qualified')} qualified, ${t('leads_booked')} booked${otherLeads > 0 ? ` (${otherLeads} outside the chart)` : ''}.`;
+    const a = f.roi.assumptions;
+    $('cost-note').textContent =
+      `Cost ${money(f.roi.costMinor, f.roi.currency)} = subscription ${money(f.roi.subscriptionMinor, f.roi.currency)} (${money(a.monthlyPriceMinor, f.roi.currency)}/month × ${a.days} days ÷ 30) + messages ${money(f.roi.messageCostMinor, f.roi.currency)} (${t('segments')} segments × ${(a.smsCostMicrosPerSegment / 1_000_000).toFixed(4)}); the chart shows each period's share.`;
     draw('roi-chart', f.series.map((s) => s.period), [
       { label: `Revenue (${f.roi.currency})`, data: f.series.map((s) => s.roi.revenueMinor / 100), backgroundColor: '#2e9d5b' },
       { label: `Cost (${f.roi.currency})`, data: f.series.map((s) => s.roi.costMinor / 100), backgroundColor: '#d98b2b' },
