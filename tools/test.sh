@@ -18,6 +18,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   fi
 fi
 command -v chromium >/dev/null 2>&1 && echo "chromium: $(command -v chromium)" || echo "chromium: not available (the browser test will fail)"
+# The README's curl examples are run by the npm start test; they read JSON with jq.
+if ! command -v jq >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt-get install -y --no-install-recommends jq >/dev/null 2>&1 || { apt-get update >/dev/null 2>&1 && apt-get install -y --no-install-recommends jq >/dev/null 2>&1; } || echo "could not install jq"
+fi
 echo "== lint"
 # The boundary rule reads Nx's project graph; build it first (no daemon, no cloud).
 npx nx reset >/dev/null 2>&1 || true

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -123,7 +123,13 @@ describe('npm start (embedded mode)', () => {
   });
 
   /** `npm run simulate -- <scenario>` exactly as a person runs it, against this platform. */
-  function simulate(...args: string[]): { scenario: string; caller: string; messages: { from: string; to: string; text: string; status: string }[]; decision: { outcome: string; reason: string | null } | null } {
+  function simulate(...args: string[]): {
+    scenario: string;
+    caller: string;
+    messages: { from: string; to: string; text: string; status: string }[];
+    decision: { outcome: string; reason: string | null } | null;
+    sms?: { text: string; acknowledged: boolean; carrierIntent: string | null; reply: { text: string; status: string } | null };
+  } {
     const out = execFileSync('bash', [join(root, 'tools/run.sh'), 'simulate', ...args, '--data-dir', dataDir], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'warn' } });
     return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ReturnType<typeof simulate>;
   }
@@ -138,6 +144,33 @@ describe('npm start (embedded mode)', () => {
     const answered = simulate('answered', '--from', '+14045550103');
     expect(answered.decision).toEqual({ outcome: 'suppressed', reason: 'call-answered' });
     expect(answered.messages).toEqual([]);
+  });
+
+  it('simulate sms --wait prints the text, its acknowledgement and the platform\'s reply (#11 item 20)', () => {
+    const out = simulate('sms', '--from', '+14045550104', '--text', 'HELP', '--wait');
+    expect(out.sms).toEqual({
+      text: 'HELP',
+      acknowledged: true,
+      carrierIntent: 'help',
+      reply: { text: expect.stringContaining('Msg frequency varies'), status: 'delivered' },
+    });
+    expect(() => simulate('sms', '--from', 'notaphone')).toThrow(/--from: "notaphone" is not a valid phone number/);
+  });
+
+  it("runs every curl example in the README against it (#11 item 20)", () => {
+    const readme = readFileSync(join(root, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('<!-- curl-examples:start -->'), readme.indexOf('<!-- curl-examples:end -->'));
+    const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
+    expect(blocks.length).toBeGreaterThanOrEqual(7);
+    const script = ['set -euxo pipefail', ...blocks.map((b, i) => `echo "=== block ${i + 1}" >&2\n${b}`)].join('\n');
+    const run = spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TEXTBACK_DATA_DIR: dataDir } });
+    // On failure: which block, and what curl said.
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
+    const out = run.stdout;
+    // Every API answered, and with what the examples are about.
+    for (const expected of ['"brandName":"Corner Plumbing"', '"locationId":"decatur"', '"accepted":true', '"outcome":"requested"', 'seq,phoneNumber,state,source', '"replyRequested":true', '"medianSeconds"', '"roi"', 'callId,day,endedAt', '"projection"']) {
+      expect(out).toContain(expected);
+    }
   });
 
   it('serves the inbox and analyst pages, and reports the simulated calls', async () => {
