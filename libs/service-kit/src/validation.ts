@@ -30,10 +30,11 @@ function nulPaths(value: unknown, path: string[] = []): string[] {
 
 /** Parses with a zod schema or throws InvalidRequestError naming each bad field (`prefix` names a lone value). */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, prefix?: string): z.infer<S> {
-  const nul = nulPaths(value, prefix ? [prefix] : []);
-  if (nul.length > 0) throw new InvalidRequestError(nul.map((p) => `${p}: must not contain NUL characters`).join('; '));
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw new InvalidRequestError(describeIssues(parsed.error, prefix));
+  // After parsing, so only fields the schema kept are looked at (unknown keys were refused by name).
+  const nul = nulPaths(parsed.data, prefix ? [prefix] : []);
+  if (nul.length > 0) throw new InvalidRequestError(nul.map((p) => `${p}: must not contain NUL characters`).join('; '));
   return parsed.data;
 }
 

@@ -48,10 +48,15 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
     };
     const from = number('From');
     const to = number('To');
-    const location = this.directory.locationOfNumber(to);
+    // A directory behind the gateway (a number added a moment ago) is reloaded once before refusing.
+    let location = this.directory.locationOfNumber(to);
     if (!location) {
-      this.runtime.logger.warn({ to: maskPhone(to) }, 'text to a number no location owns; dropped');
-      return { duplicate: false };
+      await this.directory.reload();
+      location = this.directory.locationOfNumber(to);
+    }
+    if (!location) {
+      this.runtime.logger.warn({ to: maskPhone(to) }, 'text to a number no location owns; refused');
+      throw new ConversationError('not-found', 'To: no active location has this number');
     }
     const raw = params['Text'] ?? params['Body'] ?? '';
     const safe = safeInboundText(raw, MAX_EVENT_TEXT);
