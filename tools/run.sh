@@ -9,8 +9,11 @@ cd "$root"
 
 want_version="$(tr -d ' \nv' < .nvmrc)"
 want_major="${want_version%%.*}"
-cache="$root/.cache"
-mkdir -p "$cache"
+# Downloads (Node, the Kafka and helm-java jars) are kept outside the clone, so a fresh clone —
+# CI's, every time — reuses them; `.cache/` in the clone only holds a run's outputs.
+cache="${TEXTBACK_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/textback}"
+export TEXTBACK_CACHE_DIR="$cache"
+mkdir -p "$cache" "$root/.cache"
 
 node_major() { "$1" -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
 

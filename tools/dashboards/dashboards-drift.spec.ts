@@ -35,6 +35,9 @@ describe('dashboards and alerts as code', () => {
       'TextbackWebhookSignatureFailures',
       'TextbackReportingFactsWaiting',
       'TextbackAnalystKeyRefusalsSpiking',
+      'TextbackPeriodicTaskFailing',
+      'TextbackLocationProfilesUnreadable',
+      'TextbackLocationDirectoryReloadFailing',
     ]);
   });
 });

@@ -40,9 +40,9 @@ const loaders: Record<string, (env: Record<string, string>) => unknown> = {
 /** The secrets each service may read, and no others. */
 const secretsOf: Record<string, string[]> = {
   'call-ingest': ['call-events-signing-secret', 'database-url', 'plivo-auth-token'],
-  decision: ['database-url', 'plivo-auth-id', 'plivo-auth-token'],
+  decision: ['admin-api-key', 'database-url', 'plivo-auth-id', 'plivo-auth-token'],
   'sms-dispatch': ['database-url', 'plivo-auth-id', 'plivo-auth-token', 'service-api-key'],
-  conversation: ['admin-api-key', 'database-url', 'plivo-auth-token'],
+  conversation: ['admin-api-key', 'database-url', 'plivo-auth-token', 'service-api-key'],
   compliance: ['admin-api-key', 'database-url', 'service-api-key'],
   reporting: ['admin-api-key', 'database-url'],
   gateway: ['admin-api-key', 'database-url'],
@@ -92,7 +92,9 @@ describe('the Helm chart', () => {
     expect(() => loaders[service]!(env)).not.toThrow();
     expect(env['EVENT_TRANSPORT']).toBe('kafka');
     if (service === 'reporting') expect(env['INBOX_URL']).toBe('https://textback.example.org/inbox');
-    if (service === 'sms-dispatch') expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
+    if (service === 'sms-dispatch' || service === 'conversation') expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
+    // Development-only egress is never on in the chart.
+    expect(env['EGRESS_ALLOW_INSECURE']).toBeUndefined();
     // Secure defaults and probes on every pod.
     expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true });
     expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });

@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { downloadCache } from '@textback/testing';
 
 const root = resolve(__dirname, '..', '..');
 const HELM_JAVA_VERSION = '0.0.16';
 
-/** helm-java and its native library, fetched once from Maven Central into .cache/helm. */
+/** helm-java and its native library, fetched once from Maven Central into the download cache (outside the clone). */
 function helmLibDir(): string {
-  const lib = join(root, '.cache', 'helm', `lib-${HELM_JAVA_VERSION}`);
+  const lib = join(downloadCache(), 'helm', `lib-${HELM_JAVA_VERSION}`);
   if (!(existsSync(lib) && readdirSync(lib).some((f) => f.startsWith('helm-java-')))) {
     mkdirSync(lib, { recursive: true });
     execFileSync('mvn', ['-B', '-q', '-f', join(__dirname, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${lib}`], {

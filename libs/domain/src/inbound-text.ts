@@ -10,7 +10,8 @@ export interface SafeInboundText {
   readonly replacedCharacters: number;
 }
 
-// C0 controls except \t \n \r, DEL and C1 controls.
+// C0 controls except \t \n \r, DEL and C1 controls: matching them is the point here.
+// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 
 export function safeInboundText(raw: string, maxUtf16Units: number): SafeInboundText {

@@ -3,3 +3,4 @@ export * from './tracing';
 export * from './factories';
 export * from './wait';
 export * from './kafka-broker';
+export * from './download-cache';

@@ -1,7 +1,7 @@
 /**
  * A real single-node Apache Kafka broker (KRaft) run from the official jars on Maven Central,
- * for machines with Java but no Docker. Idempotent: the jars are fetched once into .cache/
- * (Maven's ~/.m2 caches the downloads); every start gets a fresh data dir and free ports.
+ * for machines with Java but no Docker. Idempotent: the jars are fetched once into the download
+ * cache outside the clone (`downloadCache()`; Maven's ~/.m2 caches the downloads); every start gets a fresh data dir and free ports.
  *
  *   npm run kafka   # prints KAFKA_BROKERS=127.0.0.1:<port> and keeps the broker up (tools/kafka/start.ts)
  */
@@ -12,6 +12,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { downloadCache } from './download-cache';
 
 const root = resolve(__dirname, '..', '..', '..');
 const KAFKA_VERSION = '4.1.2';
@@ -24,7 +25,7 @@ export interface RunningKafka {
 }
 
 export function kafkaLibDir(): string {
-  const lib = join(root, '.cache', 'kafka', `lib-${KAFKA_VERSION}`);
+  const lib = join(downloadCache(), 'kafka', `lib-${KAFKA_VERSION}`);
   const ready = existsSync(lib) && readdirSync(lib).some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`));
   if (!ready) {
     mkdirSync(lib, { recursive: true });

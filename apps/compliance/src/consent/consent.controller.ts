@@ -145,7 +145,7 @@ export class ConsentCheckController {
 
   /**
    * conversation hands over an inbound text before acknowledging it to the carrier, so a STOP
-   * the platform acknowledged is in the ledger before any later consent check (docs/decisions).
+   * the platform acknowledged is in the ledger before any later consent check (docs/decisions/0001-stop-recorded-before-acknowledged.md).
    */
   @Post('inbound')
   @HttpCode(200)

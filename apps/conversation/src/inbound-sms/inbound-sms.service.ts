@@ -33,7 +33,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
   /**
    * Stores the text and its `sms.received.v1` in one transaction (once per MessageUUID), then
    * hands it to compliance before the 200: an acknowledged STOP is in the consent ledger before
-   * any later send is checked (docs/decisions/0006). A repeat after a 503 skips the store and asks
+   * any later send is checked (docs/decisions/0001-stop-recorded-before-acknowledged.md). A repeat after a 503 skips the store and asks
    * compliance again (its reading is idempotent per message).
    */
   async receive(params: Record<string, string>, nonce: string): Promise<{ duplicate: boolean }> {
@@ -61,7 +61,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
     const raw = params['Text'] ?? params['Body'] ?? '';
     const safe = safeInboundText(raw, MAX_EVENT_TEXT);
     if (safe.truncated || safe.replacedCharacters > 0) {
-      this.runtime.logger.warn({ messageUuid: uuid, length: raw.length, truncated: safe.truncated, replacedCharacters: safe.replacedCharacters }, 'inbound text stored whole; its event carries a cut or cleaned copy');
+      this.runtime.logger.info({ messageUuid: uuid, length: raw.length, truncated: safe.truncated, replacedCharacters: safe.replacedCharacters }, 'inbound text stored whole; its event carries a cut or cleaned copy');
     }
     const intent = params['MessageIntent'] ?? '';
     const received: SmsReceivedV1 = {

@@ -184,7 +184,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /**
    * Consent, asked of compliance as the last step before the carrier call, so a STOP recorded
-   * before this question stops the send (docs/decisions/0006). HELP and the opt-out confirmation
+   * before this question stops the send (docs/decisions/0001-stop-recorded-before-acknowledged.md). HELP and the opt-out confirmation
    * are answered whatever the state (CTIA); everything else needs consent.
    */
   private async consentStops(row: OutboundSmsRow): Promise<boolean> {
