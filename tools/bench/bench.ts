@@ -64,6 +64,11 @@ export interface BenchResult {
   webhookErrors: number;
   /** PostgreSQL transactions per call across all services (includes idle polling): the cost that bounds throughput here. */
   dbTransactionsPerCall: number;
+  /**
+   * Milliseconds the main thread (every service; the load generator and the fake run in a
+   * worker) was busy per call, from its event-loop utilisation over the run: the CPU budget.
+   */
+  cpuMsPerCall: number;
 }
 
 interface DriverResult {
@@ -240,10 +245,12 @@ async function runPipeline(transport: 'kafka' | 'embedded', infra: { kafkaBroker
     return Number(rows[0]?.n ?? 0);
   };
   const transactionsBefore = await transactions();
+  const busyBefore = performance.eventLoopUtilization();
   say(`[${transport}] driving ${Math.round(rate * seconds)} missed calls at ${rate}/s for ${seconds}s`);
   const done = next<{ result: DriverResult }>();
   driver.postMessage(plivoApplicationUrls(platform));
   const { result: r } = await done;
+  const busy = performance.eventLoopUtilization(busyBefore);
   // Statistics reach pg_stat_database a moment after the transactions.
   await new Promise((res) => setTimeout(res, 1_000));
   const dbTransactionsPerCall = round((await transactions() - transactionsBefore) / Math.max(1, r.calls));
@@ -271,6 +278,7 @@ async function runPipeline(transport: 'kafka' | 'embedded', infra: { kafkaBroker
     duplicates: r.duplicates,
     webhookErrors: r.webhookErrors,
     dbTransactionsPerCall,
+    cpuMsPerCall: round(busy.active / Math.max(1, r.calls)),
   };
 }
 
@@ -333,7 +341,7 @@ async function main(): Promise<void> {
             `\n${r.transport}: ${r.calls} missed calls at a target of ${r.targetCallsPerSecond}/s`,
             `  webhook ack      p50 ${r.ackP50Ms} ms   p95 ${r.ackP95Ms} ms   p99 ${r.ackP99Ms} ms   answer_url p99 ${r.answerP99Ms} ms   (${r.webhooks} webhooks, ${r.webhookErrors} unanswered or refused)`,
             `  hangup → carrier p50 ${r.sendP50Ms} ms   p95 ${r.sendP95Ms} ms   p99 ${r.sendP99Ms} ms`,
-            `  sustained        ${r.callsPerSecond} calls/s   lost ${r.lost}   duplicates ${r.duplicates}   (${r.dbTransactionsPerCall} PostgreSQL transactions per call)`,
+            `  sustained        ${r.callsPerSecond} calls/s   lost ${r.lost}   duplicates ${r.duplicates}   (${r.dbTransactionsPerCall} PostgreSQL transactions, ${r.cpuMsPerCall} ms of main-thread CPU per call)`,
             `  bare kafkajs three-hop relay: ${r.baselineCallsPerSecond} msg/s (pipeline/baseline ${r.ratioToBaseline})`,
           ].join('\n') + '\n',
         );
