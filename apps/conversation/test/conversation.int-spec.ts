@@ -29,8 +29,12 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
       let body = '';
       req.on('data', (c: Buffer) => (body += c.toString()));
       req.on('end', () => {
-        hooks.push(JSON.parse(body));
-        res.end();
+        // What another connection sees when the webhook arrives: the alert's state must be committed by then (#11 item 12).
+        const hook = JSON.parse(body) as { threadId?: string };
+        void t.db
+          .query<{ on_call_notified_at: Date | null }>(`SELECT on_call_notified_at FROM ${t.schema('conversation')}.thread WHERE thread_id = $1`, [hook.threadId])
+          .then(({ rows }) => hooks.push({ ...hook, committedWhenCalled: rows[0]?.on_call_notified_at != null }))
+          .finally(() => res.end());
       });
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', () => r()));
@@ -168,6 +172,9 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     await missedAndTexted(caller, '+14045550110');
     await t.fake.receiveFromCustomer({ from: caller, to: '+14045550110', text: 'I smell gas in the basement' });
     const hook = await eventually(() => hooks.find((h) => (h as { emergency?: string }).emergency === 'gas-smell'), { what: 'the webhook' });
-    expect(hook).toMatchObject({ type: 'emergency', tenantId: 'cool-breeze-hvac', locationId: 'atlanta-south' });
+    expect(hook).toMatchObject({ type: 'emergency', tenantId: 'cool-breeze-hvac', locationId: 'atlanta-south', committedWhenCalled: true });
+    // Once, even though the event's handling may be retried.
+    await new Promise((r) => setTimeout(r, 500));
+    expect(hooks.filter((h) => (h as { threadId?: string }).threadId === (hook as { threadId?: string }).threadId)).toHaveLength(1);
   });
 });

@@ -35,4 +35,16 @@ describe('logger', () => {
     span.end();
     expect(out.lines()[0]).toMatchObject({ trace_id: span.spanContext().traceId, span_id: span.spanContext().spanId });
   });
+
+  it('writes no trace ids outside a trace (never an all-zero id), and names the service on every line', () => {
+    installTestTracing();
+    const out = capture();
+    const logger = createLogger('sms-dispatch', 'info', out.stream);
+    logger.info('outside any span');
+    context.with(trace.setSpan(context.active(), trace.wrapSpanContext({ traceId: '0'.repeat(32), spanId: '0'.repeat(16), traceFlags: 0 })), () => logger.info('inside an invalid span'));
+    for (const line of out.lines()) {
+      expect(line).toMatchObject({ service: 'sms-dispatch' });
+      expect(line).not.toHaveProperty('trace_id');
+    }
+  });
 });
