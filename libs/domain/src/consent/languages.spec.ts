@@ -77,6 +77,13 @@ describe('keyword-led replies', () => {
 });
 
 describe('plain words, per language', () => {
+  it('has an example below for every rule of every language', () => {
+    const tested = new Set(['stop-messaging-me', 'remove-me', 'es-no-quiero-mensajes', 'es-no-me-escriban', 'es-dejen-de', 'es-sacarme-de-la-lista', 'es-darme-de-baja', 'es-no-mas-mensajes']);
+    // English's other rules have their examples in consent.spec.ts.
+    const inConsentSpec = new Set(['do-not-message-me', 'unsubscribe-me', 'no-more-messages', 'leave-me-alone']);
+    for (const rule of [...english.revocationRules, ...spanish.revocationRules]) expect([rule.name, tested.has(rule.name) || inConsentSpec.has(rule.name)]).toEqual([rule.name, true]);
+  });
+
   it.each([
     ['no quiero recibir más mensajes', 'es-no-quiero-mensajes'],
     ['No quiero mensajes', 'es-no-quiero-mensajes'],
@@ -86,6 +93,7 @@ describe('plain words, per language', () => {
     ['bórrenme de su lista', 'es-sacarme-de-la-lista'],
     ['sáquenme de la lista', 'es-sacarme-de-la-lista'],
     ['denme de baja', 'es-darme-de-baja'],
+    ['ya por favor, no más textos', 'es-no-mas-mensajes'],
     ['please stop texting me', 'stop-messaging-me'],
     ['remove me from your list', 'remove-me'],
   ])('"%s" revokes (%s)', (text, rule) => {
