@@ -15,13 +15,21 @@ export default [
   ...nx.configs['flat/typescript'],
   {
     files: ['**/*.ts'],
-    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       // `_name`: a parameter a signature requires but the body does not use (e.g. Express's 4-arity error handler).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
       '@typescript-eslint/no-floating-promises': 'error',
-      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+      '@typescript-eslint/no-misused-promises': [
+        'error',
+        { checksVoidReturn: { arguments: false } },
+      ],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@nx/enforce-module-boundaries': [
         'error',
@@ -32,7 +40,14 @@ export default [
             {
               sourceTag: 'type:contracts',
               onlyDependOnLibsWithTags: ['type:contracts'],
-              bannedExternalImports: ['@nestjs/*', 'kafkajs', 'typeorm', 'pg', '@opentelemetry/*', 'plivo'],
+              bannedExternalImports: [
+                '@nestjs/*',
+                'kafkajs',
+                'typeorm',
+                'pg',
+                '@opentelemetry/*',
+                'plivo',
+              ],
             },
             {
               sourceTag: 'type:domain',
@@ -40,9 +55,24 @@ export default [
               bannedExternalImports: ['@nestjs/*', 'kafkajs', 'typeorm', 'pg', 'plivo'],
             },
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:testing', 'type:dev-fake'] },
-            { sourceTag: 'type:dev-fake', onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra'] },
+            {
+              sourceTag: 'type:app',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app'],
+            },
+            {
+              sourceTag: 'type:testing',
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:domain',
+                'type:infra',
+                'type:testing',
+                'type:dev-fake',
+              ],
+            },
+            {
+              sourceTag: 'type:dev-fake',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra'],
+            },
           ],
         },
       ],
@@ -55,9 +85,27 @@ export default [
       '@nx/enforce-module-boundaries': [
         'error',
         {
-          allow: ['@textback/call-ingest', '@textback/decision', '@textback/sms-dispatch', '@textback/conversation', '@textback/compliance', '@textback/reporting', '@textback/gateway'],
+          allow: [
+            '@textback/call-ingest',
+            '@textback/decision',
+            '@textback/sms-dispatch',
+            '@textback/conversation',
+            '@textback/compliance',
+            '@textback/reporting',
+            '@textback/gateway',
+          ],
           // The embedded default runs the Plivo fake in place of the carrier (no real texts in development).
-          depConstraints: [{ sourceTag: 'scope:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra', 'type:app', 'type:dev-fake'] }],
+          depConstraints: [
+            {
+              sourceTag: 'scope:platform',
+              onlyDependOnLibsWithTags: [
+                'type:contracts',
+                'type:infra',
+                'type:app',
+                'type:dev-fake',
+              ],
+            },
+          ],
         },
       ],
     },
@@ -65,6 +113,9 @@ export default [
   {
     // Tests may use the testing lib; production code may not (the rule above forbids it).
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'],
-    rules: { '@nx/enforce-module-boundaries': 'off', '@typescript-eslint/no-non-null-assertion': 'off' },
+    rules: {
+      '@nx/enforce-module-boundaries': 'off',
+      '@typescript-eslint/no-non-null-assertion': 'off',
+    },
   },
 ];

@@ -36,7 +36,13 @@ const say = (m: string): void => {
 
 const authId = 'MABENCHACCOUNT000001';
 const authToken = 'bench-auth-token-0001';
-const businessNumbers = ['+14045550100', '+14045550110', '+17705550120', '+13035550130', '+15125550150'];
+const businessNumbers = [
+  '+14045550100',
+  '+14045550110',
+  '+17705550120',
+  '+13035550130',
+  '+15125550150',
+];
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;
@@ -92,11 +98,23 @@ async function driverThread(): Promise<void> {
   const o = workerData as { rate: number; seconds: number; drainSeconds: number };
   const fake = await new PlivoFake({ accounts: { [authId]: authToken }, dlrStepMs: 20 }).start();
   port.postMessage({ fakeUrl: fake.url });
-  const app = await new Promise<{ answer_url: string; hangup_url: string }>((r) => port.once('message', r));
+  const app = await new Promise<{ answer_url: string; hangup_url: string }>((r) =>
+    port.once('message', r),
+  );
 
   // Wait for the seeded locations to reach call-ingest.
   for (let i = 0; i < 300; i++) {
-    const probe = await postVoiceWebhook(app.answer_url, { CallUUID: randomUUID(), From: '14045550199', To: '14045550100', Direction: 'inbound', CallStatus: 'ringing' }, authToken);
+    const probe = await postVoiceWebhook(
+      app.answer_url,
+      {
+        CallUUID: randomUUID(),
+        From: '14045550199',
+        To: '14045550100',
+        Direction: 'inbound',
+        CallStatus: 'ringing',
+      },
+      authToken,
+    );
     if (probe.body.includes('<Dial')) break;
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -110,7 +128,11 @@ async function driverThread(): Promise<void> {
   const inflight = new Set<Promise<void>>();
 
   const answerAcks: number[] = [];
-  const timed = async (url: string, params: Record<string, string>, into = acks): Promise<{ ok: boolean; body: string }> => {
+  const timed = async (
+    url: string,
+    params: Record<string, string>,
+    into = acks,
+  ): Promise<{ ok: boolean; body: string }> => {
     const t0 = performance.now();
     try {
       const res = await postVoiceWebhook(url, params, authToken);
@@ -130,14 +152,34 @@ async function driverThread(): Promise<void> {
     const to = (businessNumbers[i % businessNumbers.length] ?? '+14045550100').slice(1);
     const callUuid = randomUUID();
     const base = { CallUUID: callUuid, From: caller, To: to, Direction: 'inbound' };
-    const answer = await timed(app.answer_url, { ...base, CallStatus: 'ringing', Event: 'StartApp' }, answerAcks);
+    const answer = await timed(
+      app.answer_url,
+      { ...base, CallStatus: 'ringing', Event: 'StartApp' },
+      answerAcks,
+    );
     if (!answer.ok) return;
     const dial = parseDial(answer.body);
     if (dial?.action) {
-      await timed(dial.action.split('#')[0] ?? dial.action, { ...base, CallStatus: 'in-progress', DialStatus: 'no-answer', DialRingStatus: 'true', DialHangupCause: 'NO_ANSWER', DialALegUUID: callUuid, DialBLegUUID: '' });
+      await timed(dial.action.split('#')[0] ?? dial.action, {
+        ...base,
+        CallStatus: 'in-progress',
+        DialStatus: 'no-answer',
+        DialRingStatus: 'true',
+        DialHangupCause: 'NO_ANSWER',
+        DialALegUUID: callUuid,
+        DialBLegUUID: '',
+      });
     }
     const sentAt = Date.now();
-    const hangup = await timed(app.hangup_url, { ...base, Event: 'Hangup', CallStatus: 'completed', HangupCause: 'NORMAL_CLEARING', HangupSource: 'Answer XML', Duration: '24', BillDuration: '60' });
+    const hangup = await timed(app.hangup_url, {
+      ...base,
+      Event: 'Hangup',
+      CallStatus: 'completed',
+      HangupCause: 'NORMAL_CLEARING',
+      HangupSource: 'Answer XML',
+      Duration: '24',
+      BillDuration: '60',
+    });
     // Only an acknowledged hangup makes the platform owe the caller a text.
     if (hangup.ok) hangupAt.set(caller, sentAt);
   };
@@ -206,13 +248,20 @@ async function driverThread(): Promise<void> {
   port.close();
 }
 
-async function runPipeline(transport: 'kafka' | 'embedded', infra: { kafkaBrokers: string; databaseUrl: string }): Promise<BenchResult> {
+async function runPipeline(
+  transport: 'kafka' | 'embedded',
+  infra: { kafkaBrokers: string; databaseUrl: string },
+): Promise<BenchResult> {
   const prefix = uniqueTestPrefix(`bench${transport}`);
-  const driver = new Worker(__filename, { workerData: { rate, seconds, drainSeconds: Number(values['drain-seconds']) }, execArgv: process.execArgv });
-  const next = <T>(): Promise<T> => new Promise((r, j) => {
-    driver.once('message', r);
-    driver.once('error', j);
+  const driver = new Worker(__filename, {
+    workerData: { rate, seconds, drainSeconds: Number(values['drain-seconds']) },
+    execArgv: process.execArgv,
   });
+  const next = <T>(): Promise<T> =>
+    new Promise((r, j) => {
+      driver.once('message', r);
+      driver.once('error', j);
+    });
   const { fakeUrl } = await next<{ fakeUrl: string }>();
   const platform = await startPlatform({
     env: {
@@ -240,20 +289,26 @@ async function runPipeline(transport: 'kafka' | 'embedded', infra: { kafkaBroker
   const transactions = async (): Promise<number> => {
     const c = new Client({ connectionString: infra.databaseUrl });
     await c.connect();
-    const { rows } = await c.query<{ n: string }>('SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()');
+    const { rows } = await c.query<{ n: string }>(
+      'SELECT xact_commit + xact_rollback AS n FROM pg_stat_database WHERE datname = current_database()',
+    );
     await c.end();
     return Number(rows[0]?.n ?? 0);
   };
   const transactionsBefore = await transactions();
   const busyBefore = performance.eventLoopUtilization();
-  say(`[${transport}] driving ${Math.round(rate * seconds)} missed calls at ${rate}/s for ${seconds}s`);
+  say(
+    `[${transport}] driving ${Math.round(rate * seconds)} missed calls at ${rate}/s for ${seconds}s`,
+  );
   const done = next<{ result: DriverResult }>();
   driver.postMessage(plivoApplicationUrls(platform));
   const { result: r } = await done;
   const busy = performance.eventLoopUtilization(busyBefore);
   // Statistics reach pg_stat_database a moment after the transactions.
   await new Promise((res) => setTimeout(res, 1_000));
-  const dbTransactionsPerCall = round((await transactions() - transactionsBefore) / Math.max(1, r.calls));
+  const dbTransactionsPerCall = round(
+    ((await transactions()) - transactionsBefore) / Math.max(1, r.calls),
+  );
   await platform.stop();
   driver.postMessage('stopped');
   await new Promise((res) => driver.once('exit', res));
@@ -285,11 +340,18 @@ async function runPipeline(transport: 'kafka' | 'embedded', infra: { kafkaBroker
 /** The ceiling: a bare kafkajs relay over three topics (produce → hop → hop → consume). */
 async function bareKafkaRelay(brokers: string, messages: number): Promise<number> {
   const prefix = uniqueTestPrefix('relay');
-  const kafka = new Kafka({ clientId: 'bench-relay', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({
+    clientId: 'bench-relay',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
   const topics = [`${prefix}.hop0`, `${prefix}.hop1`, `${prefix}.hop2`] as const;
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: topics.map((topic) => ({ topic, numPartitions: 6 })) });
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: topics.map((topic) => ({ topic, numPartitions: 6 })),
+  });
   await admin.disconnect();
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
@@ -304,7 +366,12 @@ async function bareKafkaRelay(brokers: string, messages: number): Promise<number
     await consumer.run({
       eachMessage: async ({ message }) => {
         const nextTopic = topics[hop + 1];
-        if (nextTopic) await producer.send({ topic: nextTopic, acks: -1, messages: [{ key: message.key, value: message.value }] });
+        if (nextTopic)
+          await producer.send({
+            topic: nextTopic,
+            acks: -1,
+            messages: [{ key: message.key, value: message.value }],
+          });
         else if (++done === messages) finish();
       },
     });
@@ -313,7 +380,14 @@ async function bareKafkaRelay(brokers: string, messages: number): Promise<number
   const started = performance.now();
   const batch = 50;
   for (let i = 0; i < messages; i += batch) {
-    await producer.send({ topic: topics[0], acks: -1, messages: Array.from({ length: Math.min(batch, messages - i) }, (_, j) => ({ key: `k${(i + j) % 97}`, value: `{"call":${i + j}}` })) });
+    await producer.send({
+      topic: topics[0],
+      acks: -1,
+      messages: Array.from({ length: Math.min(batch, messages - i) }, (_, j) => ({
+        key: `k${(i + j) % 97}`,
+        value: `{"call":${i + j}}`,
+      })),
+    });
   }
   await Promise.race([finished, new Promise((r) => setTimeout(r, 120_000))]);
   const perSecond = done / ((performance.now() - started) / 1000);
@@ -327,13 +401,25 @@ async function main(): Promise<void> {
   for (const line of infra.description) say(line);
   const results: BenchResult[] = [];
   try {
-    const which = values.transport === 'both' ? (['kafka', 'embedded'] as const) : [values.transport as 'kafka' | 'embedded'];
+    const which =
+      values.transport === 'both'
+        ? (['kafka', 'embedded'] as const)
+        : [values.transport as 'kafka' | 'embedded'];
     for (const t of which) results.push(await runPipeline(t, infra));
     say('[baseline] bare kafkajs three-hop relay');
-    const baseline = await bareKafkaRelay(infra.kafkaBrokers, Math.max(2000, Math.round(rate * seconds)));
-    const out = results.map((r) => ({ ...r, baselineCallsPerSecond: baseline, ratioToBaseline: round(r.callsPerSecond / baseline) }));
+    const baseline = await bareKafkaRelay(
+      infra.kafkaBrokers,
+      Math.max(2000, Math.round(rate * seconds)),
+    );
+    const out = results.map((r) => ({
+      ...r,
+      baselineCallsPerSecond: baseline,
+      ratioToBaseline: round(r.callsPerSecond / baseline),
+    }));
     if (values.json) {
-      process.stdout.write(`${JSON.stringify(out.length === 1 ? out[0] : { runs: out, ...out[0] })}\n`);
+      process.stdout.write(
+        `${JSON.stringify(out.length === 1 ? out[0] : { runs: out, ...out[0] })}\n`,
+      );
     } else {
       for (const r of out) {
         process.stdout.write(

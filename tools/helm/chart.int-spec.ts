@@ -20,7 +20,14 @@ interface Manifest {
     template?: {
       spec: {
         securityContext?: Record<string, unknown>;
-        containers: { name: string; env: EnvVar[]; readinessProbe?: unknown; livenessProbe?: unknown; resources?: { requests?: unknown; limits?: unknown }; securityContext?: Record<string, unknown> }[];
+        containers: {
+          name: string;
+          env: EnvVar[];
+          readinessProbe?: unknown;
+          livenessProbe?: unknown;
+          resources?: { requests?: unknown; limits?: unknown };
+          securityContext?: Record<string, unknown>;
+        }[];
       };
     };
   };
@@ -49,7 +56,12 @@ const secretsOf: Record<string, string[]> = {
 };
 
 /** Plausible secret contents, so each service's config parser can judge the rest. */
-const secretValue = (key: string): string => (key === 'database-url' ? 'postgres://textback:secret@postgres:5432/textback' : key === 'plivo-auth-id' ? 'MAABCDEFGHIJKLMNOPQR' : 'k'.repeat(40));
+const secretValue = (key: string): string =>
+  key === 'database-url'
+    ? 'postgres://textback:secret@postgres:5432/textback'
+    : key === 'plivo-auth-id'
+      ? 'MAABCDEFGHIJKLMNOPQR'
+      : 'k'.repeat(40);
 
 /**
  * The Helm chart, linted strictly and rendered by Helm's own engine (helm-java, no helm binary
@@ -60,56 +72,94 @@ describe('the Helm chart', () => {
   let manifests: Manifest[];
 
   beforeAll(() => {
-    manifests = parseAllDocuments(renderChart(undefined, { publicBaseUrl: 'https://textback.example.org' }))
+    manifests = parseAllDocuments(
+      renderChart(undefined, { publicBaseUrl: 'https://textback.example.org' }),
+    )
       .map((d) => d.toJSON() as Manifest | null)
       .filter((m): m is Manifest => m !== null);
   }, 180_000);
 
   it('renders a Deployment and a Service per service', () => {
-    const deployments = manifests.filter((m) => m.kind === 'Deployment').map((m) => m.metadata.labels?.['app.kubernetes.io/component']);
+    const deployments = manifests
+      .filter((m) => m.kind === 'Deployment')
+      .map((m) => m.metadata.labels?.['app.kubernetes.io/component']);
     expect(deployments.sort()).toEqual(Object.keys(loaders).sort());
     expect(manifests.filter((m) => m.kind === 'Service')).toHaveLength(Object.keys(loaders).length);
   });
 
-  it.each(Object.keys(loaders))('gives %s an environment its config accepts, with only its own secrets', (service) => {
-    const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.labels?.['app.kubernetes.io/component'] === service);
-    const pod = deployment?.spec?.template?.spec;
-    const container = pod?.containers[0];
-    expect(container).toBeDefined();
-    const env: Record<string, string> = {};
-    const secretKeys: string[] = [];
-    for (const v of container!.env) {
-      const ref = v.valueFrom?.secretKeyRef;
-      if (ref) {
-        expect(['textback-secrets', 'textback-database']).toContain(ref.name);
-        secretKeys.push(ref.key);
-        env[v.name] = secretValue(ref.key);
-      } else {
-        env[v.name] = v.value ?? '';
+  it.each(Object.keys(loaders))(
+    'gives %s an environment its config accepts, with only its own secrets',
+    (service) => {
+      const deployment = manifests.find(
+        (m) =>
+          m.kind === 'Deployment' && m.metadata.labels?.['app.kubernetes.io/component'] === service,
+      );
+      const pod = deployment?.spec?.template?.spec;
+      const container = pod?.containers[0];
+      expect(container).toBeDefined();
+      const env: Record<string, string> = {};
+      const secretKeys: string[] = [];
+      for (const v of container!.env) {
+        const ref = v.valueFrom?.secretKeyRef;
+        if (ref) {
+          expect(['textback-secrets', 'textback-database']).toContain(ref.name);
+          secretKeys.push(ref.key);
+          env[v.name] = secretValue(ref.key);
+        } else {
+          env[v.name] = v.value ?? '';
+        }
       }
-    }
-    expect(secretKeys.sort()).toEqual(secretsOf[service]);
-    expect(() => loaders[service]!(env)).not.toThrow();
-    expect(env['EVENT_TRANSPORT']).toBe('kafka');
-    if (service === 'reporting') expect(env['INBOX_URL']).toBe('https://textback.example.org/inbox');
-    if (service === 'sms-dispatch' || service === 'conversation') expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
-    // Development-only egress is never on in the chart.
-    expect(env['EGRESS_ALLOW_INSECURE']).toBeUndefined();
-    // Secure defaults and probes on every pod.
-    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true });
-    expect(container?.securityContext).toMatchObject({ allowPrivilegeEscalation: false, readOnlyRootFilesystem: true });
-    expect(container?.readinessProbe).toBeDefined();
-    expect(container?.livenessProbe).toBeDefined();
-    expect(container?.resources?.requests).toBeDefined();
-  });
+      expect(secretKeys.sort()).toEqual(secretsOf[service]);
+      expect(() => loaders[service]!(env)).not.toThrow();
+      expect(env['EVENT_TRANSPORT']).toBe('kafka');
+      if (service === 'reporting')
+        expect(env['INBOX_URL']).toBe('https://textback.example.org/inbox');
+      if (service === 'sms-dispatch' || service === 'conversation')
+        expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
+      // Development-only egress is never on in the chart.
+      expect(env['EGRESS_ALLOW_INSECURE']).toBeUndefined();
+      // Secure defaults and probes on every pod.
+      expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true });
+      expect(container?.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+      });
+      expect(container?.readinessProbe).toBeDefined();
+      expect(container?.livenessProbe).toBeDefined();
+      expect(container?.resources?.requests).toBeDefined();
+    },
+  );
 
   it('routes the public paths through an Ingress when enabled, and nothing internal', () => {
-    const withIngress = parseAllDocuments(renderChart(undefined, { 'ingress.enabled': 'true', 'ingress.host': 'textback.example.org', 'ingress.tlsSecretName': 'textback-tls' }))
-      .map((d) => d.toJSON() as { kind: string; spec?: { tls?: unknown[]; rules?: { host: string; http: { paths: { path: string; backend: { service: { name: string } } }[] } }[] } } | null)
+    const withIngress = parseAllDocuments(
+      renderChart(undefined, {
+        'ingress.enabled': 'true',
+        'ingress.host': 'textback.example.org',
+        'ingress.tlsSecretName': 'textback-tls',
+      }),
+    )
+      .map(
+        (d) =>
+          d.toJSON() as {
+            kind: string;
+            spec?: {
+              tls?: unknown[];
+              rules?: {
+                host: string;
+                http: { paths: { path: string; backend: { service: { name: string } } }[] };
+              }[];
+            };
+          } | null,
+      )
       .find((m) => m?.kind === 'Ingress');
     const rule = withIngress?.spec?.rules?.[0];
     expect(rule?.host).toBe('textback.example.org');
-    const routes = Object.fromEntries((rule?.http.paths ?? []).map((p) => [p.path, p.backend.service.name.replace('textback-', '')]));
+    const routes = Object.fromEntries(
+      (rule?.http.paths ?? []).map((p) => [
+        p.path,
+        p.backend.service.name.replace('textback-', ''),
+      ]),
+    );
     expect(routes).toMatchObject({
       '/v1/plivo/voice': 'call-ingest',
       '/v1/plivo/sms/status': 'sms-dispatch',
@@ -119,19 +169,27 @@ describe('the Helm chart', () => {
       '/reports': 'reporting',
       '/v1/admin': 'gateway',
     });
-    expect(Object.keys(routes).some((p) => p.startsWith('/internal') || p === '/metrics')).toBe(false);
+    expect(Object.keys(routes).some((p) => p.startsWith('/internal') || p === '/metrics')).toBe(
+      false,
+    );
     expect(withIngress?.spec?.tls).toHaveLength(1);
     expect(manifests.some((m) => m.kind === 'Ingress')).toBe(false); // off by default
   }, 60_000);
 
   it('refuses values its schema does not allow, saying which', () => {
-    expect(() => renderChart(undefined, { 'services.reporting.replicas': 'two' })).toThrow(/replicas/);
+    expect(() => renderChart(undefined, { 'services.reporting.replicas': 'two' })).toThrow(
+      /replicas/,
+    );
     expect(() => renderChart(undefined, { publicBaseUrl: 'not a url' })).toThrow(/publicBaseUrl/);
-    expect(() => renderChart(undefined, { 'services.billing.enabled': 'true' })).toThrow(/billing|services/);
+    expect(() => renderChart(undefined, { 'services.billing.enabled': 'true' })).toThrow(
+      /billing|services/,
+    );
   }, 60_000);
 
   it('ships the dashboards and the alert rules', () => {
-    const dashboards = manifests.filter((m) => m.kind === 'ConfigMap' && m.metadata.labels?.['grafana_dashboard'] === '1');
+    const dashboards = manifests.filter(
+      (m) => m.kind === 'ConfigMap' && m.metadata.labels?.['grafana_dashboard'] === '1',
+    );
     expect(dashboards.length).toBeGreaterThanOrEqual(3);
     expect(manifests.some((m) => m.kind === 'PrometheusRule')).toBe(true);
   });

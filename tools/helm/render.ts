@@ -11,19 +11,44 @@ function helmLibDir(): string {
   const lib = join(downloadCache(), 'helm', `lib-${HELM_JAVA_VERSION}`);
   if (!(existsSync(lib) && readdirSync(lib).some((f) => f.startsWith('helm-java-')))) {
     mkdirSync(lib, { recursive: true });
-    execFileSync('mvn', ['-B', '-q', '-f', join(__dirname, 'pom.xml'), 'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${lib}`], {
-      stdio: ['ignore', 'ignore', 'inherit'],
-    });
+    execFileSync(
+      'mvn',
+      [
+        '-B',
+        '-q',
+        '-f',
+        join(__dirname, 'pom.xml'),
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${lib}`,
+      ],
+      {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      },
+    );
   }
   return lib;
 }
 
 /** Lints the chart strictly and renders it with Helm's own engine; throws with Helm's messages. */
-export function renderChart(chart = join(root, 'helm', 'textback'), set: Record<string, string> = {}): string {
+export function renderChart(
+  chart = join(root, 'helm', 'textback'),
+  set: Record<string, string> = {},
+): string {
   const lib = helmLibDir();
-  return execFileSync('java', ['-cp', `${lib}/*`, join(__dirname, 'RenderChart.java'), chart, ...Object.entries(set).map(([k, v]) => `${k}=${v}`)], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return execFileSync(
+    'java',
+    [
+      '-cp',
+      `${lib}/*`,
+      join(__dirname, 'RenderChart.java'),
+      chart,
+      ...Object.entries(set).map(([k, v]) => `${k}=${v}`),
+    ],
+    {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }

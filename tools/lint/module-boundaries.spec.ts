@@ -11,16 +11,24 @@ interface LintResult {
 /** Runs the project's real ESLint config over a fixture and returns the boundary rule's findings. */
 async function boundaryFindings(fixture: string): Promise<string[]> {
   const eslintBin = resolve(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
-  const run = await promisify(execFile)(process.execPath, [eslintBin, '--format', 'json', fixture], { cwd: root }).catch(
+  const run = await promisify(execFile)(
+    process.execPath,
+    [eslintBin, '--format', 'json', fixture],
+    { cwd: root },
+  ).catch(
     (err: { stdout: string }) => ({ stdout: err.stdout }), // exit 1 when it finds errors
   );
   const [result] = JSON.parse(run.stdout) as LintResult[];
-  return (result?.messages ?? []).filter((m) => m.ruleId === '@nx/enforce-module-boundaries').map((m) => `${m.line}: ${m.message}`);
+  return (result?.messages ?? [])
+    .filter((m) => m.ruleId === '@nx/enforce-module-boundaries')
+    .map((m) => `${m.line}: ${m.message}`);
 }
 
 describe('module boundaries (lint fixtures)', () => {
   it('fails a contract that imports @nestjs/common, kafkajs or typeorm', async () => {
-    const findings = await boundaryFindings('libs/contracts/lint-fixtures/banned-imports.fixture.ts');
+    const findings = await boundaryFindings(
+      'libs/contracts/lint-fixtures/banned-imports.fixture.ts',
+    );
     expect(findings).toHaveLength(3);
     expect(findings.join('\n')).toMatch(/@nestjs\/common/);
     expect(findings.join('\n')).toMatch(/kafkajs/);
@@ -28,8 +36,12 @@ describe('module boundaries (lint fixtures)', () => {
   });
 
   it('fails production code that imports the testing lib', async () => {
-    const findings = await boundaryFindings('apps/decision/lint-fixtures/imports-testing.fixture.ts');
+    const findings = await boundaryFindings(
+      'apps/decision/lint-fixtures/imports-testing.fixture.ts',
+    );
     expect(findings).toHaveLength(1);
-    expect(findings[0]).toMatch(/"type:app" can only depend on libs tagged with "type:contracts", "type:domain", "type:infra"/);
+    expect(findings[0]).toMatch(
+      /"type:app" can only depend on libs tagged with "type:contracts", "type:domain", "type:infra"/,
+    );
   });
 });

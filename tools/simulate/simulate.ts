@@ -39,7 +39,11 @@ function fail(message: string): never {
   process.exit(2);
 }
 
-async function until<T>(what: string, deadlineMs: number, check: () => Promise<T | undefined>): Promise<T | undefined> {
+async function until<T>(
+  what: string,
+  deadlineMs: number,
+  check: () => Promise<T | undefined>,
+): Promise<T | undefined> {
   const deadline = Date.now() + deadlineMs;
   while (Date.now() < deadline) {
     const v = await check().catch(() => undefined);
@@ -52,10 +56,14 @@ async function until<T>(what: string, deadlineMs: number, check: () => Promise<T
 
 async function main(): Promise<void> {
   const scenario = positionals[0] as Scenario | undefined;
-  if (!scenario || !scenarios.includes(scenario)) fail(`usage: npm run simulate -- <${scenarios.join('|')}> [--from E164] [--to E164] [--text "…"] [--wait] [--timeout seconds]`);
+  if (!scenario || !scenarios.includes(scenario))
+    fail(
+      `usage: npm run simulate -- <${scenarios.join('|')}> [--from E164] [--to E164] [--text "…"] [--wait] [--timeout seconds]`,
+    );
   const dataDir = resolve(values['data-dir']);
   const timeoutSeconds = Number(values.timeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600) fail('--timeout: seconds, more than 0 and at most 3600');
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 3600)
+    fail('--timeout: seconds, more than 0 and at most 3600');
   const waitMs = timeoutSeconds * 1000;
   // A number the fake cannot tell apart would match every tenant's texts: refuse it up front.
   const phone = (flag: string, value: string | undefined): string | undefined => {
@@ -63,7 +71,9 @@ async function main(): Promise<void> {
     try {
       return toE164(value);
     } catch {
-      return fail(`--${flag}: ${JSON.stringify(value)} is not a valid phone number (e.g. +14045551234)`);
+      return fail(
+        `--${flag}: ${JSON.stringify(value)} is not a valid phone number (e.g. +14045551234)`,
+      );
     }
   };
   const from = phone('from', values.from);
@@ -77,26 +87,48 @@ async function main(): Promise<void> {
     const ready = await fetch(`${p.services['call-ingest']}/readyz`).then((r) => r.ok);
     return ready ? p : undefined;
   });
-  if (!info) fail(`no ready platform found via ${join(dataDir, 'platform.json')} within ${timeoutSeconds} s (is \`npm start\` running?)`);
-  const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { PLIVO_AUTH_TOKEN: string; ADMIN_API_KEY: string };
+  if (!info)
+    fail(
+      `no ready platform found via ${join(dataDir, 'platform.json')} within ${timeoutSeconds} s (is \`npm start\` running?)`,
+    );
+  const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
+    PLIVO_AUTH_TOKEN: string;
+    ADMIN_API_KEY: string;
+  };
   const adminKey = process.env['ADMIN_API_KEY'] ?? secrets.ADMIN_API_KEY;
   const authToken = process.env['PLIVO_AUTH_TOKEN'] ?? secrets.PLIVO_AUTH_TOKEN;
   const to = toNumber;
-  const caller = scenario === 'spam' ? (from ?? '+14045550666') : (from ?? `+1404555${String(1000 + Math.floor(Math.random() * 9000)).padStart(4, '0')}`);
+  const caller =
+    scenario === 'spam'
+      ? (from ?? '+14045550666')
+      : (from ?? `+1404555${String(1000 + Math.floor(Math.random() * 9000)).padStart(4, '0')}`);
 
   let callId: string | null = null;
   let endedAt = Date.now();
   let inbound: { status: number; intent: string } | undefined;
   let sentAt = Date.now();
   if (scenario === 'sms') {
-    if (!info.plivoFake) fail('the sms scenario needs the Plivo fake (platform started without PLIVO_API_URL)');
+    if (!info.plivoFake)
+      fail('the sms scenario needs the Plivo fake (platform started without PLIVO_API_URL)');
     sentAt = Date.now();
-    const res = await fetch(`${info.plivoFake}/__fake/inbound`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ from: caller, to, text: values.text }) });
+    const res = await fetch(`${info.plivoFake}/__fake/inbound`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ from: caller, to, text: values.text }),
+    });
     inbound = (await res.json()) as { status: number; intent: string };
-    if (inbound.status !== 200) fail(`the platform did not take the text: its message_url answered ${inbound.status}`);
+    if (inbound.status !== 200)
+      fail(`the platform did not take the text: its message_url answered ${inbound.status}`);
   } else {
     const callScenario: CallScenario = scenario === 'spam' ? 'missed' : scenario;
-    const played = await playCall({ answerUrl: info.plivoApplication.answer_url, hangupUrl: info.plivoApplication.hangup_url, authToken, from: caller, to, scenario: callScenario });
+    const played = await playCall({
+      answerUrl: info.plivoApplication.answer_url,
+      hangupUrl: info.plivoApplication.hangup_url,
+      authToken,
+      from: caller,
+      to,
+      scenario: callScenario,
+    });
     const refused = played.exchanges.find((e) => e.status >= 300);
     if (refused) fail(`the platform refused ${refused.url}: ${refused.status} ${refused.body}`);
     callId = played.callUuid;
@@ -105,34 +137,66 @@ async function main(): Promise<void> {
 
   const decision = callId
     ? await until('the decision', 15_000, async () => {
-        const res = await fetch(`${info.services['decision']}/v1/decisions/${callId}`, { headers: { authorization: `Bearer ${adminKey}` } });
-        return res.ok ? ((await res.json()) as { outcome: string; reason: string | null }) : undefined;
+        const res = await fetch(`${info.services['decision']}/v1/decisions/${callId}`, {
+          headers: { authorization: `Bearer ${adminKey}` },
+        });
+        return res.ok
+          ? ((await res.json()) as { outcome: string; reason: string | null })
+          : undefined;
       })
     : undefined;
 
-  type FakeMessage = { from: string; to: string; text: string; status: string; origin: string; direction: string; createdAt: string };
+  type FakeMessage = {
+    from: string;
+    to: string;
+    text: string;
+    status: string;
+    origin: string;
+    direction: string;
+    createdAt: string;
+  };
   const messagesNow = async (): Promise<FakeMessage[]> =>
-    info.plivoFake ? ((await (await fetch(`${info.plivoFake}/__fake/messages?to=${encodeURIComponent(caller)}`)).json()) as FakeMessage[]) : [];
+    info.plivoFake
+      ? ((await (
+          await fetch(`${info.plivoFake}/__fake/messages?to=${encodeURIComponent(caller)}`)
+        ).json()) as FakeMessage[])
+      : [];
   // sms --wait: the platform's own reply (HELP, a question, an urgent-case answer), delivered.
   let reply: FakeMessage | undefined;
   if (scenario === 'sms' && values.wait) {
     reply = await until('the reply', waitMs, async () =>
-      (await messagesNow()).find((m) => m.origin === 'api' && Date.parse(m.createdAt) >= sentAt - 1_000 && ['delivered', 'failed', 'undelivered'].includes(m.status)),
+      (await messagesNow()).find(
+        (m) =>
+          m.origin === 'api' &&
+          Date.parse(m.createdAt) >= sentAt - 1_000 &&
+          ['delivered', 'failed', 'undelivered'].includes(m.status),
+      ),
     );
   }
   if (decision?.outcome === 'requested') {
     // Wait for the text to reach a final state at the carrier.
     await until('the text', waitMs, async () => {
       const ms = (await messagesNow()).filter((m) => m.origin === 'api');
-      return ms.some((m) => ['delivered', 'failed', 'undelivered'].includes(m.status)) ? true : undefined;
+      return ms.some((m) => ['delivered', 'failed', 'undelivered'].includes(m.status))
+        ? true
+        : undefined;
     });
   }
   const messages = (await messagesNow())
     .filter((m) => m.direction === 'outbound')
-    .map((m) => ({ from: `+${m.from}`, to: `+${m.to}`, text: m.text, status: m.status, ...(m.origin === 'carrier' ? { sentBy: 'carrier' } : {}) }));
+    .map((m) => ({
+      from: `+${m.from}`,
+      to: `+${m.to}`,
+      text: m.text,
+      status: m.status,
+      ...(m.origin === 'carrier' ? { sentBy: 'carrier' } : {}),
+    }));
   // How long after the call ended the carrier had our text (a measurement, printed, never asserted).
-  const firstText = (await messagesNow()).find((m) => m.origin === 'api' && Date.parse(m.createdAt) >= endedAt - 60_000);
-  const textAfterMs = callId && firstText ? Math.max(0, Date.parse(firstText.createdAt) - endedAt) : null;
+  const firstText = (await messagesNow()).find(
+    (m) => m.origin === 'api' && Date.parse(m.createdAt) >= endedAt - 60_000,
+  );
+  const textAfterMs =
+    callId && firstText ? Math.max(0, Date.parse(firstText.createdAt) - endedAt) : null;
   const sms =
     scenario === 'sms'
       ? {
@@ -141,7 +205,11 @@ async function main(): Promise<void> {
           acknowledged: inbound?.status === 200,
           carrierIntent: inbound?.intent || null,
           reply: reply ? { text: reply.text, status: reply.status } : null,
-          ...(values.wait && !reply ? { note: `no reply within ${timeoutSeconds} s (follow-up questions wait out quiet hours; STOP gets the carrier's confirmation only)` } : {}),
+          ...(values.wait && !reply
+            ? {
+                note: `no reply within ${timeoutSeconds} s (follow-up questions wait out quiet hours; STOP gets the carrier's confirmation only)`,
+              }
+            : {}),
         }
       : undefined;
   process.stdout.write(

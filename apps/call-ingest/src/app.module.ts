@@ -11,7 +11,13 @@ import { CallTrace1763900900000 } from './migrations/1763900900000-call-trace';
 import { PlivoVoiceController } from './plivo-voice/plivo-voice.controller';
 import { PlivoVoiceService } from './plivo-voice/plivo-voice.service';
 
-export const callIngestMigrations = [CallEvent1763800100000, LocationDirectory1763900000000, WebhookNonce1763900250000, PlivoCall1763900300000, CallTrace1763900900000];
+export const callIngestMigrations = [
+  CallEvent1763800100000,
+  LocationDirectory1763900000000,
+  WebhookNonce1763900250000,
+  PlivoCall1763900300000,
+  CallTrace1763900900000,
+];
 
 /** Voice webhooks and call events in; `call.ended.v1` out. */
 @Module({})
@@ -20,7 +26,12 @@ export class AppModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
       controllers: [CallEventsController, PlivoVoiceController, ...directory.controllers],
-      providers: [{ provide: CALL_INGEST_CONFIG, useValue: runtime.config }, CallEventsService, PlivoVoiceService, ...directory.providers],
+      providers: [
+        { provide: CALL_INGEST_CONFIG, useValue: runtime.config },
+        CallEventsService,
+        PlivoVoiceService,
+        ...directory.providers,
+      ],
     });
   }
 }

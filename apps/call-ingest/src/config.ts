@@ -13,7 +13,10 @@ export const callIngestConfigSchema = defineConfig({
    */
   PUBLIC_BASE_URL: z.url().optional(),
   /** Plivo's callback retry fragment added to the URLs we hand it (plivo.md §1.7). */
-  PLIVO_CALLBACK_RETRY: z.string().regex(/^[a-z]+=[^#\s]+(&[a-z]+=[^#\s]+)*$/).default('rc=3&rp=ct,rt,5xx'),
+  PLIVO_CALLBACK_RETRY: z
+    .string()
+    .regex(/^[a-z]+=[^#\s]+(&[a-z]+=[^#\s]+)*$/)
+    .default('rc=3&rp=ct,rt,5xx'),
   /** After the hangup, how long to wait for a late Dial action before classifying without it. */
   PLIVO_DIAL_ACTION_GRACE_MS: z.coerce.number().int().min(0).default(3_000),
 });

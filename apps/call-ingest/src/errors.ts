@@ -1,6 +1,7 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type CallIngestErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'forbidden';
+export type CallIngestErrorCode =
+  'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'forbidden';
 
 /** The one error class of call-ingest; its code decides the HTTP status at the edge. */
 export class CallIngestError extends ServiceError<CallIngestErrorCode> {

@@ -1,8 +1,19 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { ADMIN_API_KEY, AdminKeyGuard, SERVICE_API_KEY, ServiceKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import {
+  ADMIN_API_KEY,
+  AdminKeyGuard,
+  SERVICE_API_KEY,
+  ServiceKeyGuard,
+  serviceModule,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { ComplianceConfig } from './config';
-import { ConsentCheckController, ConsentController, ConsentEventsConsumer } from './consent/consent.controller';
+import {
+  ConsentCheckController,
+  ConsentController,
+  ConsentEventsConsumer,
+} from './consent/consent.controller';
 import { ConsentLedgerService } from './consent/consent-ledger.service';
 import { InboundConsentService } from './consent/inbound-consent.service';
 import { ConsentLedger1763900800000 } from './migrations/1763900800000-consent-ledger';
@@ -15,7 +26,12 @@ export class AppModule {
   static register(runtime: ServiceRuntime<ComplianceConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [ConsentEventsConsumer, ConsentController, ConsentCheckController, ...directory.controllers],
+      controllers: [
+        ConsentEventsConsumer,
+        ConsentController,
+        ConsentCheckController,
+        ...directory.controllers,
+      ],
       providers: [
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
         AdminKeyGuard,

@@ -1,6 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { WebhookNonce1763900250000 } from '@textback/persistence';
-import { ADMIN_API_KEY, AdminKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import {
+  ADMIN_API_KEY,
+  AdminKeyGuard,
+  serviceModule,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { ConversationConfig } from './config';
 import { InboundSmsController } from './inbound-sms/inbound-sms.controller';
@@ -16,7 +21,14 @@ import { InboxPageController } from './threads/inbox-page.controller';
 import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
 import { ThreadsService } from './threads/threads.service';
 
-export const conversationMigrations = [LocationDirectory1763900000000, WebhookNonce1763900250000, InboundMessage1763900500000, Threads1763901000000, CrmSync1763901100000, MessageFailure1764400000000];
+export const conversationMigrations = [
+  LocationDirectory1763900000000,
+  WebhookNonce1763900250000,
+  InboundMessage1763900500000,
+  Threads1763901000000,
+  CrmSync1763901100000,
+  MessageFailure1764400000000,
+];
 
 /** Inbound texts, threads, leads and their qualification, emergency routing, the operator inbox. */
 @Module({})
@@ -24,8 +36,24 @@ export class AppModule {
   static register(runtime: ServiceRuntime<ConversationConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [InboundSmsController, ThreadEventsConsumer, InboxController, InboxPageController, CrmAdminController, CrmInboundController, ...directory.controllers],
-      providers: [InboundSmsService, ComplianceClient, ThreadsService, CrmSyncService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...directory.providers],
+      controllers: [
+        InboundSmsController,
+        ThreadEventsConsumer,
+        InboxController,
+        InboxPageController,
+        CrmAdminController,
+        CrmInboundController,
+        ...directory.controllers,
+      ],
+      providers: [
+        InboundSmsService,
+        ComplianceClient,
+        ThreadsService,
+        CrmSyncService,
+        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
+        AdminKeyGuard,
+        ...directory.providers,
+      ],
     });
   }
 }

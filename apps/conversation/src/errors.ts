@@ -1,6 +1,12 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type ConversationErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'not-found' | 'consent-unavailable';
+export type ConversationErrorCode =
+  | 'invalid-request'
+  | 'invalid-payload'
+  | 'invalid-signature'
+  | 'replayed'
+  | 'not-found'
+  | 'consent-unavailable';
 
 /** The one error class of conversation; its code decides the HTTP status at the edge. */
 export class ConversationError extends ServiceError<ConversationErrorCode> {

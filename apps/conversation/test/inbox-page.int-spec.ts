@@ -10,7 +10,10 @@ describe('the operator inbox page', () => {
 
   beforeAll(async () => {
     t = await startTestPlatform({ transport: 'in-process', name: 'inboxpage' });
-    browser = await chromium.launch({ executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium', args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -22,10 +25,23 @@ describe('the operator inbox page', () => {
     const caller = '+14045556677';
     const urgentCaller = '+14045556678';
     for (const from of [caller, urgentCaller]) {
-      await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from, to: '+14045550100', scenario: 'missed' });
-      await eventually(() => t.fake.sentTo(from).find((m) => m.status === 'delivered'), { what: `the text-back to ${from}` });
+      await playCall({
+        answerUrl: t.app().answer_url,
+        hangupUrl: t.app().hangup_url,
+        authToken: secrets.PLIVO_AUTH_TOKEN,
+        from,
+        to: '+14045550100',
+        scenario: 'missed',
+      });
+      await eventually(() => t.fake.sentTo(from).find((m) => m.status === 'delivered'), {
+        what: `the text-back to ${from}`,
+      });
     }
-    await t.fake.receiveFromCustomer({ from: urgentCaller, to: '+14045550100', text: 'I smell gas in the basement' });
+    await t.fake.receiveFromCustomer({
+      from: urgentCaller,
+      to: '+14045550100',
+      text: 'I smell gas in the basement',
+    });
 
     const page = await browser.newPage();
     await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac`);
@@ -39,18 +55,35 @@ describe('the operator inbox page', () => {
     await page.locator('.message.outbound', { hasText: 'Cool Breeze Heating & Air' }).waitFor();
     await page.fill('textarea[name=reply]', 'Hi, this is Dana. We can come by at 2pm today.');
     await page.click('.reply button[type=submit]');
-    await page.locator('.message.outbound', { hasText: 'We can come by at 2pm today' }).waitFor({ timeout: 15_000 });
+    await page
+      .locator('.message.outbound', { hasText: 'We can come by at 2pm today' })
+      .waitFor({ timeout: 15_000 });
     await page.screenshot({ path: `${process.cwd()}/.cache/inbox-page.png` });
 
-    const reply = await eventually(() => t.fake.sentTo(caller).find((m) => m.text === 'Hi, this is Dana. We can come by at 2pm today.'), { what: 'the reply at the carrier' });
+    const reply = await eventually(
+      () =>
+        t.fake
+          .sentTo(caller)
+          .find((m) => m.text === 'Hi, this is Dana. We can come by at 2pm today.'),
+      { what: 'the reply at the carrier' },
+    );
     expect(reply.from).toBe('14045550100');
     await page.close();
   });
 
   it('shows a reply refused at send time (the customer opted out) with its reason, and says when a linked thread does not exist (#11 item 18)', async () => {
     const caller = '+14045556679';
-    await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from: caller, to: '+14045550100', scenario: 'missed' });
-    await eventually(() => t.fake.sentTo(caller).find((m) => m.status === 'delivered'), { what: 'the text-back' });
+    await playCall({
+      answerUrl: t.app().answer_url,
+      hangupUrl: t.app().hangup_url,
+      authToken: secrets.PLIVO_AUTH_TOKEN,
+      from: caller,
+      to: '+14045550100',
+      scenario: 'missed',
+    });
+    await eventually(() => t.fake.sentTo(caller).find((m) => m.status === 'delivered'), {
+      what: 'the text-back',
+    });
     await t.fake.receiveFromCustomer({ from: caller, to: '+14045550100', text: 'STOP' });
 
     const page = await browser.newPage();
@@ -62,13 +95,23 @@ describe('the operator inbox page', () => {
     await page.click('.reply button[type=submit]');
     const refused = page.locator('.message.outbound.failed', { hasText: 'Are you still there?' });
     await refused.waitFor({ timeout: 15_000 });
-    expect(await refused.locator('.failure').textContent()).toBe('Not delivered: opted out before the send');
-    expect(t.fake.sentTo(caller).filter((m) => m.origin === 'api' && m.text === 'Are you still there?')).toEqual([]);
+    expect(await refused.locator('.failure').textContent()).toBe(
+      'Not delivered: opted out before the send',
+    );
+    expect(
+      t.fake.sentTo(caller).filter((m) => m.origin === 'api' && m.text === 'Are you still there?'),
+    ).toEqual([]);
 
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac&thread=00000000-0000-4000-8000-000000000000`);
-    await page.locator('#thread .error', { hasText: 'Cannot open this conversation: no thread 00000000-0000-4000-8000-000000000000' }).waitFor({ timeout: 15_000 });
+    await page.goto(
+      `${t.url('conversation')}/inbox?tenant=cool-breeze-hvac&thread=00000000-0000-4000-8000-000000000000`,
+    );
+    await page
+      .locator('#thread .error', {
+        hasText: 'Cannot open this conversation: no thread 00000000-0000-4000-8000-000000000000',
+      })
+      .waitFor({ timeout: 15_000 });
     expect(errors).toEqual([]);
     await page.close();
   });

@@ -1,6 +1,11 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { consentStateMigrations, consentStateParts } from '@textback/consent';
-import { ADMIN_API_KEY, AdminKeyGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import {
+  ADMIN_API_KEY,
+  AdminKeyGuard,
+  serviceModule,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { DecisionConfig } from './config';
 import { TextbackDecision1763800200000 } from './migrations/1763800200000-textback-decision';
@@ -10,7 +15,12 @@ import { DecisionsController } from './textback-decisions/decisions.controller';
 import { LineTypesService } from './textback-decisions/line-types.service';
 import { TextbackDecisionsService } from './textback-decisions/textback-decisions.service';
 
-export const decisionMigrations = [TextbackDecision1763800200000, LocationDirectory1763900000000, ...consentStateMigrations, DecisionInputs1763900200000];
+export const decisionMigrations = [
+  TextbackDecision1763800200000,
+  LocationDirectory1763900000000,
+  ...consentStateMigrations,
+  DecisionInputs1763900200000,
+];
 
 /** Decides whether a call is texted back: `call.ended.v1` in, `textback.requested|suppressed.v1` out. */
 @Module({})
@@ -19,8 +29,20 @@ export class AppModule {
     const directory = locationDirectoryParts(runtime);
     const consent = consentStateParts(runtime.dataSource);
     return serviceModule(AppModule, runtime, {
-      controllers: [CallEndedConsumer, DecisionsController, ...consent.controllers, ...directory.controllers],
-      providers: [TextbackDecisionsService, LineTypesService, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, ...consent.providers, ...directory.providers],
+      controllers: [
+        CallEndedConsumer,
+        DecisionsController,
+        ...consent.controllers,
+        ...directory.controllers,
+      ],
+      providers: [
+        TextbackDecisionsService,
+        LineTypesService,
+        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
+        AdminKeyGuard,
+        ...consent.providers,
+        ...directory.providers,
+      ],
     });
   }
 }

@@ -1,6 +1,7 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type DecisionErrorCode = 'invalid-request' | 'not-found' | 'location-unknown' | 'location-mismatch';
+export type DecisionErrorCode =
+  'invalid-request' | 'not-found' | 'location-unknown' | 'location-mismatch';
 
 /** The one error class of decision; its code decides the HTTP status at the edge. */
 export class DecisionError extends ServiceError<DecisionErrorCode> {

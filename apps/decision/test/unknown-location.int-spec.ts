@@ -11,11 +11,25 @@ import { secrets, startTestPlatform, type TestPlatform } from '../../platform/te
 describe('a call for a location decision does not know yet', () => {
   let t: TestPlatform;
   let bus: EventBus;
-  const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' };
+  const admin = {
+    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    'content-type': 'application/json',
+  };
 
   beforeAll(async () => {
-    t = await startTestPlatform({ transport: 'in-process', name: 'unknownloc', env: { CONSUMER_RETRY_INITIAL_MS: '300', CONSUMER_RETRY_MAX_MS: '1000', CONSUMER_MAX_ATTEMPTS: '6' } });
-    bus = new EventBus({ service: 'test-phone-system', transport: new InProcessTransport(t.platform.broker!) });
+    t = await startTestPlatform({
+      transport: 'in-process',
+      name: 'unknownloc',
+      env: {
+        CONSUMER_RETRY_INITIAL_MS: '300',
+        CONSUMER_RETRY_MAX_MS: '1000',
+        CONSUMER_MAX_ATTEMPTS: '6',
+      },
+    });
+    bus = new EventBus({
+      service: 'test-phone-system',
+      transport: new InProcessTransport(t.platform.broker!),
+    });
     await bus.start();
   }, 120_000);
 
@@ -47,11 +61,19 @@ describe('a call for a location decision does not know yet', () => {
     const call = callEnded('kennesaw', '+17705550166');
     await call.send();
     await new Promise((r) => setTimeout(r, 500)); // the first attempts find no such location
-    const created = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/kennesaw`, {
-      method: 'PUT',
-      headers: admin,
-      body: JSON.stringify({ name: 'Kennesaw', businessNumbers: ['+17705550166'], forwardTo: '+17705550199', timezone: 'America/New_York' }),
-    });
+    const created = await fetch(
+      `${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/kennesaw`,
+      {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify({
+          name: 'Kennesaw',
+          businessNumbers: ['+17705550166'],
+          forwardTo: '+17705550199',
+          timezone: 'America/New_York',
+        }),
+      },
+    );
     expect(created.status).toBe(201);
     const decided = await t.decisionOf(call.callId);
     expect(decided).toEqual({ outcome: 'requested', reason: null });
@@ -60,11 +82,19 @@ describe('a call for a location decision does not know yet', () => {
   it('dead-letters a call whose location never arrives, and stores no decision', async () => {
     const call = callEnded('nowhere', '+17705550155');
     await call.send();
-    await eventually(async () => {
-      const metrics = await (await fetch(`${t.url('decision')}/metrics`)).text();
-      return /decision_consumer_dead_lettered_total\{topic="call.ended.v1"[^}]*\} 1/.test(metrics);
-    }, { what: 'the call on the dead-letter topic', timeoutMs: 20_000 });
-    const { rows } = await t.db.query(`SELECT 1 FROM ${t.schema('decision')}.textback_decision WHERE call_id = $1`, [call.callId]);
+    await eventually(
+      async () => {
+        const metrics = await (await fetch(`${t.url('decision')}/metrics`)).text();
+        return /decision_consumer_dead_lettered_total\{topic="call.ended.v1"[^}]*\} 1/.test(
+          metrics,
+        );
+      },
+      { what: 'the call on the dead-letter topic', timeoutMs: 20_000 },
+    );
+    const { rows } = await t.db.query(
+      `SELECT 1 FROM ${t.schema('decision')}.textback_decision WHERE call_id = $1`,
+      [call.callId],
+    );
     expect(rows).toHaveLength(0);
   });
 });

@@ -1,5 +1,11 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import { ADMIN_API_KEY, AdminKeyGuard, RUNTIME, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import {
+  ADMIN_API_KEY,
+  AdminKeyGuard,
+  RUNTIME,
+  serviceModule,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
 import { TenancyController } from './tenancy/tenancy.controller';
@@ -18,7 +24,12 @@ export class AppModule implements OnApplicationBootstrap {
   static register(runtime: ServiceRuntime<GatewayConfig>): DynamicModule {
     return serviceModule(AppModule, runtime, {
       controllers: [TenancyController],
-      providers: [{ provide: GATEWAY_CONFIG, useValue: runtime.config }, { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY }, AdminKeyGuard, TenancyService],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: runtime.config },
+        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
+        AdminKeyGuard,
+        TenancyService,
+      ],
     });
   }
 

@@ -16,9 +16,12 @@ export interface DevSecrets {
  */
 export function devSecrets(dataDir: string, env: Record<string, string | undefined>): DevSecrets {
   const file = join(dataDir, 'dev-secrets.json');
-  const stored: Partial<DevSecrets> = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>) : {};
+  const stored: Partial<DevSecrets> = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>)
+    : {};
   const made: DevSecrets = {
-    CALL_EVENTS_SIGNING_SECRET: stored.CALL_EVENTS_SIGNING_SECRET ?? randomBytes(24).toString('hex'),
+    CALL_EVENTS_SIGNING_SECRET:
+      stored.CALL_EVENTS_SIGNING_SECRET ?? randomBytes(24).toString('hex'),
     ADMIN_API_KEY: stored.ADMIN_API_KEY ?? randomBytes(24).toString('hex'),
     SERVICE_API_KEY: stored.SERVICE_API_KEY ?? randomBytes(24).toString('hex'),
     PLIVO_AUTH_ID: stored.PLIVO_AUTH_ID ?? `MA${randomBytes(9).toString('hex').toUpperCase()}`,

@@ -17,7 +17,10 @@ async function main(): Promise<void> {
   let pg: EmbeddedPostgres | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    pg = await startEmbeddedPostgres({ dataDir: join(dataDir, 'postgres'), port: config.EMBEDDED_POSTGRES_PORT });
+    pg = await startEmbeddedPostgres({
+      dataDir: join(dataDir, 'postgres'),
+      port: config.EMBEDDED_POSTGRES_PORT,
+    });
     databaseUrl = pg.url;
   }
   const secrets = devSecrets(dataDir, process.env);
@@ -38,7 +41,8 @@ async function main(): Promise<void> {
       // A development platform: webhooks to http://localhost tools are allowed (private ranges never are).
       EGRESS_ALLOW_INSECURE: process.env['EGRESS_ALLOW_INSECURE'] ?? 'true',
       ...(fake ? { PLIVO_API_URL: fake.url, PLIVO_LOOKUP_URL: fake.url } : {}),
-      TENANCY_SEED_FILE: config.TENANCY_SEED_FILE ?? join(root, 'apps/gateway/seed/franchises.json'),
+      TENANCY_SEED_FILE:
+        config.TENANCY_SEED_FILE ?? join(root, 'apps/gateway/seed/franchises.json'),
     },
     databaseUrl,
     transport: config.TEXTBACK_TRANSPORT,
@@ -48,9 +52,20 @@ async function main(): Promise<void> {
   fake?.setMessageUrl(app.message_url);
   const urls = Object.fromEntries([...platform.services].map(([name, s]) => [name, s.url]));
   // What `npm run simulate` reads to find the platform and the fake.
-  writeFileSync(join(dataDir, 'platform.json'), JSON.stringify({ services: urls, plivoFake: fake?.url ?? null, plivoApplication: app, pid: process.pid }, null, 2));
-  const lines = [...platform.services.values()].map((s) => `  ${s.name.padEnd(14)} ${s.url}  (/readyz /metrics)`);
-  const reach = ['127.0.0.1', 'localhost', '::1'].includes(config.TEXTBACK_HOST) ? 'this machine only' : `every address of this machine (TEXTBACK_HOST=${config.TEXTBACK_HOST})`;
+  writeFileSync(
+    join(dataDir, 'platform.json'),
+    JSON.stringify(
+      { services: urls, plivoFake: fake?.url ?? null, plivoApplication: app, pid: process.pid },
+      null,
+      2,
+    ),
+  );
+  const lines = [...platform.services.values()].map(
+    (s) => `  ${s.name.padEnd(14)} ${s.url}  (/readyz /metrics)`,
+  );
+  const reach = ['127.0.0.1', 'localhost', '::1'].includes(config.TEXTBACK_HOST)
+    ? 'this machine only'
+    : `every address of this machine (TEXTBACK_HOST=${config.TEXTBACK_HOST})`;
   process.stdout.write(
     `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Date.now() - started} ms\nListening on ${reach}:\n${lines.join('\n')}\n` +
       (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
@@ -67,7 +82,10 @@ async function main(): Promise<void> {
       .stop()
       .then(() => fake?.stop())
       .then(() => pg?.stop())
-      .then(() => process.exit(0), () => process.exit(1));
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   // embedded-postgres installs async-exit-hook, which would stop PostgreSQL and exit(143) while
   // the services still drain; this process stops PostgreSQL itself, last.
@@ -78,6 +96,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`textback failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.stderr.write(
+    `textback failed to start: ${err instanceof Error ? err.message : String(err)}\n`,
+  );
   process.exit(1);
 });

@@ -8,7 +8,10 @@ import { startGateway } from '@textback/gateway';
 import { startReporting } from '@textback/reporting';
 import { startSmsDispatch } from '@textback/sms-dispatch';
 
-type Starter = (env: Record<string, string | undefined>, o: { inProcessBroker?: InProcessBroker }) => Promise<RunningService>;
+type Starter = (
+  env: Record<string, string | undefined>,
+  o: { inProcessBroker?: InProcessBroker },
+) => Promise<RunningService>;
 
 /** Every service, in the order a call flows through them; each keeps its own port and schema. */
 export const services: readonly { name: string; start: Starter }[] = [
@@ -53,11 +56,17 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
     HTTP_PORT: String(o.basePort === 0 ? 0 : o.basePort + i),
     ...extra,
   });
-  const startOne = async (name: string, extra: Record<string, string> = {}): Promise<RunningService | undefined> => {
+  const startOne = async (
+    name: string,
+    extra: Record<string, string> = {},
+  ): Promise<RunningService | undefined> => {
     const i = services.findIndex((s) => s.name === name);
     const definition = services[i];
     if (!definition || o.without?.includes(name)) return undefined;
-    const service = await definition.start(envFor(name, i, extra), broker ? { inProcessBroker: broker } : {});
+    const service = await definition.start(
+      envFor(name, i, extra),
+      broker ? { inProcessBroker: broker } : {},
+    );
     running.set(name, service);
     return service;
   };
@@ -65,17 +74,33 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
     // Compliance first: sms-dispatch asks it about consent before every send.
     const compliance = await startOne('compliance');
     const complianceUrl = o.env['COMPLIANCE_URL'] ?? compliance?.url;
-    const withCompliance: Record<string, string> = complianceUrl ? { COMPLIANCE_URL: complianceUrl } : {};
+    const withCompliance: Record<string, string> = complianceUrl
+      ? { COMPLIANCE_URL: complianceUrl }
+      : {};
     // Reporting links calls to the inbox page: known up front with fixed ports, else once conversation listens.
-    const inboxUrlUpFront = o.env['INBOX_URL'] ?? (o.basePort === 0 ? undefined : `http://127.0.0.1:${o.basePort + services.findIndex((s) => s.name === 'conversation')}/inbox`);
+    const inboxUrlUpFront =
+      o.env['INBOX_URL'] ??
+      (o.basePort === 0
+        ? undefined
+        : `http://127.0.0.1:${o.basePort + services.findIndex((s) => s.name === 'conversation')}/inbox`);
     await Promise.all(
       services
         .filter(({ name }) => name !== 'compliance' && (name !== 'reporting' || inboxUrlUpFront))
-        .map(({ name }) => startOne(name, name === 'reporting' && inboxUrlUpFront ? { ...withCompliance, INBOX_URL: inboxUrlUpFront } : withCompliance)),
+        .map(({ name }) =>
+          startOne(
+            name,
+            name === 'reporting' && inboxUrlUpFront
+              ? { ...withCompliance, INBOX_URL: inboxUrlUpFront }
+              : withCompliance,
+          ),
+        ),
     );
     if (!inboxUrlUpFront) {
       const conversation = running.get('conversation');
-      await startOne('reporting', { ...withCompliance, ...(conversation ? { INBOX_URL: `${conversation.url}/inbox` } : {}) });
+      await startOne('reporting', {
+        ...withCompliance,
+        ...(conversation ? { INBOX_URL: `${conversation.url}/inbox` } : {}),
+      });
     }
   } catch (err) {
     await Promise.allSettled([...running.values()].map((s) => s.stop()));
@@ -84,10 +109,12 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
   return {
     ...(broker ? { broker } : {}),
     // Listed in flow order, whatever order they became ready in.
-    services: new Map(services.flatMap(({ name }) => {
-      const s = running.get(name);
-      return s ? [[name, s] as const] : [];
-    })),
+    services: new Map(
+      services.flatMap(({ name }) => {
+        const s = running.get(name);
+        return s ? [[name, s] as const] : [];
+      }),
+    ),
     stop: async () => {
       // Edges first so nothing new comes in while consumers drain.
       for (const { name } of services) await running.get(name)?.stop();
@@ -96,7 +123,11 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
 }
 
 /** The URLs to configure on the Plivo application (and that the fake and the simulator call). */
-export function plivoApplicationUrls(platform: RunningPlatform): { answer_url: string; hangup_url: string; message_url: string } {
+export function plivoApplicationUrls(platform: RunningPlatform): {
+  answer_url: string;
+  hangup_url: string;
+  message_url: string;
+} {
   const url = (name: string): string => platform.services.get(name)?.url ?? '';
   return {
     answer_url: `${url('call-ingest')}/v1/plivo/voice/answer`,

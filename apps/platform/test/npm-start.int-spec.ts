@@ -45,7 +45,13 @@ describe('npm start (embedded mode)', () => {
     const started = Date.now();
     child = spawn(
       process.execPath,
-      ['--require', '@swc-node/register', '--require', join(root, 'libs/telemetry/src/otel.preload.ts'), join(root, 'apps/platform/src/main.ts')],
+      [
+        '--require',
+        '@swc-node/register',
+        '--require',
+        join(root, 'libs/telemetry/src/otel.preload.ts'),
+        join(root, 'apps/platform/src/main.ts'),
+      ],
       {
         cwd: root,
         env: {
@@ -62,9 +68,14 @@ describe('npm start (embedded mode)', () => {
     );
     child.stdout?.on('data', (c: Buffer) => (output += c.toString()));
     child.stderr?.on('data', (c: Buffer) => (output += c.toString()));
-    await eventually(() => output.includes('Textback is running') || child.exitCode !== null, { timeoutMs: 90_000, what: 'the platform to start' });
+    await eventually(() => output.includes('Textback is running') || child.exitCode !== null, {
+      timeoutMs: 90_000,
+      what: 'the platform to start',
+    });
     if (child.exitCode !== null) throw new Error(`npm start exited:\n${output}`);
-    process.stdout.write(`npm start: all services up in ${Date.now() - started} ms (embedded PostgreSQL initialised in ${dataDir})\n`);
+    process.stdout.write(
+      `npm start: all services up in ${Date.now() - started} ms (embedded PostgreSQL initialised in ${dataDir})\n`,
+    );
   }, 120_000);
 
   afterAll(async () => {
@@ -78,7 +89,12 @@ describe('npm start (embedded mode)', () => {
   it('listens on loopback only, and says so (#11 item 3)', () => {
     expect(output).toContain('Listening on this machine only:');
     // The kernel's table of listening TCP sockets: each service's port is bound to 127.0.0.1 (0100007F), not 0.0.0.0.
-    const listening = readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).map((l) => l.trim().split(/\s+/)).filter((f) => f[3] === '0A').map((f) => f[1] ?? '');
+    const listening = readFileSync('/proc/net/tcp', 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(/\s+/))
+      .filter((f) => f[3] === '0A')
+      .map((f) => f[1] ?? '');
     for (let i = 0; i < 7; i++) {
       const port = (basePort + i).toString(16).toUpperCase().padStart(4, '0');
       expect(listening.filter((a) => a.endsWith(`:${port}`))).toEqual([`0100007F:${port}`]);
@@ -93,7 +109,11 @@ describe('npm start (embedded mode)', () => {
   });
 
   it('carries a message from one service to another inside the process', async () => {
-    const secret = (JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { CALL_EVENTS_SIGNING_SECRET: string }).CALL_EVENTS_SIGNING_SECRET;
+    const secret = (
+      JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
+        CALL_EVENTS_SIGNING_SECRET: string;
+      }
+    ).CALL_EVENTS_SIGNING_SECRET;
     const body = JSON.stringify({
       callId: 'npm-start-1',
       tenantId: 'cool-breeze-hvac',
@@ -105,17 +125,27 @@ describe('npm start (embedded mode)', () => {
     });
     const res = await fetch(`http://127.0.0.1:${basePort}/v1/call-events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-textback-signature': signCallEvent(secret, body, Math.floor(Date.now() / 1000)) },
+      headers: {
+        'content-type': 'application/json',
+        'x-textback-signature': signCallEvent(secret, body, Math.floor(Date.now() / 1000)),
+      },
       body,
     });
     expect(res.status).toBe(202);
-    const db = new Client({ connectionString: `postgres://postgres:textback@127.0.0.1:${pgPort}/textback` });
+    const db = new Client({
+      connectionString: `postgres://postgres:textback@127.0.0.1:${pgPort}/textback`,
+    });
     await db.connect();
     try {
-      const decision = await eventually(async () => {
-        const { rows } = await db.query<{ outcome: string }>(`SELECT outcome FROM decision.textback_decision WHERE call_id = 'npm-start-1'`);
-        return rows[0];
-      }, { what: 'the decision' });
+      const decision = await eventually(
+        async () => {
+          const { rows } = await db.query<{ outcome: string }>(
+            `SELECT outcome FROM decision.textback_decision WHERE call_id = 'npm-start-1'`,
+          );
+          return rows[0];
+        },
+        { what: 'the decision' },
+      );
       expect(decision.outcome).toBe('requested');
     } finally {
       await db.end();
@@ -128,9 +158,18 @@ describe('npm start (embedded mode)', () => {
     caller: string;
     messages: { from: string; to: string; text: string; status: string }[];
     decision: { outcome: string; reason: string | null } | null;
-    sms?: { text: string; acknowledged: boolean; carrierIntent: string | null; reply: { text: string; status: string } | null };
+    sms?: {
+      text: string;
+      acknowledged: boolean;
+      carrierIntent: string | null;
+      reply: { text: string; status: string } | null;
+    };
   } {
-    const out = execFileSync('bash', [join(root, 'tools/run.sh'), 'simulate', ...args, '--data-dir', dataDir], { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'warn' } });
+    const out = execFileSync(
+      'bash',
+      [join(root, 'tools/run.sh'), 'simulate', ...args, '--data-dir', dataDir],
+      { cwd: root, encoding: 'utf8', timeout: 60_000, env: { ...process.env, LOG_LEVEL: 'warn' } },
+    );
     return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as ReturnType<typeof simulate>;
   }
 
@@ -138,15 +177,22 @@ describe('npm start (embedded mode)', () => {
     const missed = simulate('missed', '--from', '+14045550102');
     expect(missed.decision).toEqual({ outcome: 'requested', reason: null });
     expect(missed.messages).toEqual([
-      expect.objectContaining({ from: '+14045550100', to: '+14045550102', status: 'delivered', text: expect.stringContaining('Cool Breeze Heating & Air') }),
+      expect.objectContaining({
+        from: '+14045550100',
+        to: '+14045550102',
+        status: 'delivered',
+        text: expect.stringContaining('Cool Breeze Heating & Air'),
+      }),
     ]);
-    process.stdout.write(`npm run simulate -- missed: the carrier had the text ${String((missed as { textAfterMs?: number }).textAfterMs)} ms after the call ended\n`);
+    process.stdout.write(
+      `npm run simulate -- missed: the carrier had the text ${String((missed as { textAfterMs?: number }).textAfterMs)} ms after the call ended\n`,
+    );
     const answered = simulate('answered', '--from', '+14045550103');
     expect(answered.decision).toEqual({ outcome: 'suppressed', reason: 'call-answered' });
     expect(answered.messages).toEqual([]);
   });
 
-  it('simulate sms --wait prints the text, its acknowledgement and the platform\'s reply (#11 item 20)', () => {
+  it("simulate sms --wait prints the text, its acknowledgement and the platform's reply (#11 item 20)", () => {
     const out = simulate('sms', '--from', '+14045550104', '--text', 'HELP', '--wait');
     expect(out.sms).toEqual({
       text: 'HELP',
@@ -154,21 +200,47 @@ describe('npm start (embedded mode)', () => {
       carrierIntent: 'help',
       reply: { text: expect.stringContaining('Msg frequency varies'), status: 'delivered' },
     });
-    expect(() => simulate('sms', '--from', 'notaphone')).toThrow(/--from: "notaphone" is not a valid phone number/);
+    expect(() => simulate('sms', '--from', 'notaphone')).toThrow(
+      /--from: "notaphone" is not a valid phone number/,
+    );
   });
 
-  it("runs every curl example in the README against it (#11 item 20)", () => {
+  it('runs every curl example in the README against it (#11 item 20)', () => {
     const readme = readFileSync(join(root, 'README.md'), 'utf8');
-    const section = readme.slice(readme.indexOf('<!-- curl-examples:start -->'), readme.indexOf('<!-- curl-examples:end -->'));
+    const section = readme.slice(
+      readme.indexOf('<!-- curl-examples:start -->'),
+      readme.indexOf('<!-- curl-examples:end -->'),
+    );
     const blocks = [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '');
     expect(blocks.length).toBeGreaterThanOrEqual(7);
-    const script = ['set -euxo pipefail', ...blocks.map((b, i) => `echo "=== block ${i + 1}" >&2\n${b}`)].join('\n');
-    const run = spawnSync('bash', ['-c', script], { cwd: root, encoding: 'utf8', timeout: 120_000, env: { ...process.env, TEXTBACK_DATA_DIR: dataDir } });
+    const script = [
+      'set -euxo pipefail',
+      ...blocks.map((b, i) => `echo "=== block ${i + 1}" >&2\n${b}`),
+    ].join('\n');
+    const run = spawnSync('bash', ['-c', script], {
+      cwd: root,
+      encoding: 'utf8',
+      timeout: 120_000,
+      env: { ...process.env, TEXTBACK_DATA_DIR: dataDir },
+    });
     // On failure: which block, and what curl said.
-    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual({ status: 0, stderr: '' });
+    expect({ status: run.status, stderr: run.status === 0 ? '' : run.stderr.slice(-2000) }).toEqual(
+      { status: 0, stderr: '' },
+    );
     const out = run.stdout;
     // Every API answered, and with what the examples are about.
-    for (const expected of ['"brandName":"Corner Plumbing"', '"locationId":"decatur"', '"accepted":true', '"outcome":"requested"', 'seq,phoneNumber,state,source', '"replyRequested":true', '"medianSeconds"', '"roi"', 'callId,day,endedAt', '"projection"']) {
+    for (const expected of [
+      '"brandName":"Corner Plumbing"',
+      '"locationId":"decatur"',
+      '"accepted":true',
+      '"outcome":"requested"',
+      'seq,phoneNumber,state,source',
+      '"replyRequested":true',
+      '"medianSeconds"',
+      '"roi"',
+      'callId,day,endedAt',
+      '"projection"',
+    ]) {
       expect(out).toContain(expected);
     }
   });
@@ -181,15 +253,32 @@ describe('npm start (embedded mode)', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
     }
-    const admin = (JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as { ADMIN_API_KEY: string }).ADMIN_API_KEY;
+    const admin = (
+      JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
+        ADMIN_API_KEY: string;
+      }
+    ).ADMIN_API_KEY;
     const day = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
-    const calls = await eventually(async () => {
-      const res = await fetch(`${reporting}/v1/reports/calls?tenantId=cool-breeze-hvac&from=${from}&to=${day}`, { headers: { authorization: `Bearer ${admin}` } });
-      const body = (await res.json()) as { items: { textback: string; whyNot: string | null; threadUrl: string | null }[] };
-      return body.items.some((c) => c.whyNot === 'call-answered') && body.items.some((c) => c.threadUrl) ? body.items : undefined;
-    }, { what: 'the simulated calls in the calls list' });
-    expect(calls.find((c) => c.threadUrl)?.threadUrl).toMatch(new RegExp(`^${conversation}/inbox\\?tenant=cool-breeze-hvac&thread=`));
+    const calls = await eventually(
+      async () => {
+        const res = await fetch(
+          `${reporting}/v1/reports/calls?tenantId=cool-breeze-hvac&from=${from}&to=${day}`,
+          { headers: { authorization: `Bearer ${admin}` } },
+        );
+        const body = (await res.json()) as {
+          items: { textback: string; whyNot: string | null; threadUrl: string | null }[];
+        };
+        return body.items.some((c) => c.whyNot === 'call-answered') &&
+          body.items.some((c) => c.threadUrl)
+          ? body.items
+          : undefined;
+      },
+      { what: 'the simulated calls in the calls list' },
+    );
+    expect(calls.find((c) => c.threadUrl)?.threadUrl).toMatch(
+      new RegExp(`^${conversation}/inbox\\?tenant=cool-breeze-hvac&thread=`),
+    );
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -35,7 +35,9 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        ...(sign ? { 'x-textback-signature': signCallEvent(secret, raw, Math.floor(Date.now() / 1000)) } : {}),
+        ...(sign
+          ? { 'x-textback-signature': signCallEvent(secret, raw, Math.floor(Date.now() / 1000)) }
+          : {}),
       },
       body: raw,
     });
@@ -52,7 +54,9 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
     endedAt: new Date().toISOString(),
   });
 
-  async function decisionOf(callId: string): Promise<{ outcome: string; reason: string | null } | undefined> {
+  async function decisionOf(
+    callId: string,
+  ): Promise<{ outcome: string; reason: string | null } | undefined> {
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       const { rows } = await db.query<{ outcome: string; reason: string | null }>(
@@ -71,16 +75,24 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
     expect(await res.json()).toEqual({ accepted: true, duplicate: false });
     expect(await decisionOf('missed-1')).toEqual({ outcome: 'requested', reason: null });
     // The decision and its event commit together; the relay publishes it right after.
-    const published = await eventually(async () => {
-      const { rows } = await db.query<{ topic: string }>(`SELECT topic FROM "${prefix}_decision".outbox_message WHERE published_at IS NOT NULL`);
-      return rows.some((r) => r.topic === 'textback.requested.v1') ? rows : undefined;
-    }, { what: 'textback.requested.v1 to be published' });
+    const published = await eventually(
+      async () => {
+        const { rows } = await db.query<{ topic: string }>(
+          `SELECT topic FROM "${prefix}_decision".outbox_message WHERE published_at IS NOT NULL`,
+        );
+        return rows.some((r) => r.topic === 'textback.requested.v1') ? rows : undefined;
+      },
+      { what: 'textback.requested.v1 to be published' },
+    );
     expect(published.map((r) => r.topic)).toContain('textback.requested.v1');
   });
 
   it('suppresses an answered call with its reason', async () => {
     expect((await postCallEvent(call('answered-1', 'answered'))).status).toBe(202);
-    expect(await decisionOf('answered-1')).toEqual({ outcome: 'suppressed', reason: 'call-answered' });
+    expect(await decisionOf('answered-1')).toEqual({
+      outcome: 'suppressed',
+      reason: 'call-answered',
+    });
   });
 
   it('acknowledges a repeated call event without deciding twice', async () => {
@@ -88,25 +100,43 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
     const again = await postCallEvent(call('repeat-1', 'busy'));
     expect(await again.json()).toEqual({ accepted: true, duplicate: true });
     await decisionOf('repeat-1');
-    const { rows } = await db.query(`SELECT count(*)::int AS n FROM "${prefix}_decision".textback_decision WHERE call_id = 'repeat-1'`);
+    const { rows } = await db.query(
+      `SELECT count(*)::int AS n FROM "${prefix}_decision".textback_decision WHERE call_id = 'repeat-1'`,
+    );
     expect(rows[0]).toEqual({ n: 1 });
   });
 
   it('refuses unsigned and forged requests, and says why a payload is malformed', async () => {
     const unsigned = await postCallEvent(call('unsigned-1', 'no-answer'), false);
     expect(unsigned.status).toBe(401);
-    expect(await unsigned.json()).toMatchObject({ error: 'invalid-signature', message: 'signature missing' });
+    expect(await unsigned.json()).toMatchObject({
+      error: 'invalid-signature',
+      message: 'signature missing',
+    });
 
     const forged = await fetch(`${url('call-ingest')}/v1/call-events`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-textback-signature': signCallEvent('not-the-secret-000000', '{}', Math.floor(Date.now() / 1000)) },
+      headers: {
+        'content-type': 'application/json',
+        'x-textback-signature': signCallEvent(
+          'not-the-secret-000000',
+          '{}',
+          Math.floor(Date.now() / 1000),
+        ),
+      },
       body: JSON.stringify(call('forged-1', 'no-answer')),
     });
     expect(forged.status).toBe(401);
 
-    const malformed = await postCallEvent({ ...call('bad-number-1', 'no-answer'), callerNumber: '555-CALL-ME' });
+    const malformed = await postCallEvent({
+      ...call('bad-number-1', 'no-answer'),
+      callerNumber: '555-CALL-ME',
+    });
     expect(malformed.status).toBe(400);
-    expect(await malformed.json()).toMatchObject({ error: 'invalid-payload', message: expect.stringContaining('callerNumber') });
+    expect(await malformed.json()).toMatchObject({
+      error: 'invalid-payload',
+      message: expect.stringContaining('callerNumber'),
+    });
 
     const { rows } = await db.query(
       `SELECT call_id FROM "${prefix}_call_ingest".call_event WHERE call_id IN ('unsigned-1', 'forged-1', 'bad-number-1')`,
@@ -122,7 +152,9 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       expect(metrics).toContain(`${name.replace(/-/g, '_')}_process_cpu_user_seconds_total`);
     }
     const decisionMetrics = await (await fetch(`${url('decision')}/metrics`)).text();
-    expect(decisionMetrics).toMatch(/decision_consumer_handled_total\{topic="call.ended.v1",service="decision"\} [1-9]/);
+    expect(decisionMetrics).toMatch(
+      /decision_consumer_handled_total\{topic="call.ended.v1",service="decision"\} [1-9]/,
+    );
     expect(decisionMetrics).not.toMatch(/\+1404/);
   });
 });

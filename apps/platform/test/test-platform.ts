@@ -38,7 +38,11 @@ export async function startTestPlatform(o: {
   env?: Record<string, string>;
 }): Promise<TestPlatform> {
   const prefix = uniqueTestPrefix(o.name);
-  const fake = await new PlivoFake({ accounts: { [secrets.PLIVO_AUTH_ID]: secrets.PLIVO_AUTH_TOKEN }, dlrStepMs: 5, dlrRetryDelaysMs: [50, 100, 200] }).start();
+  const fake = await new PlivoFake({
+    accounts: { [secrets.PLIVO_AUTH_ID]: secrets.PLIVO_AUTH_TOKEN },
+    dlrStepMs: 5,
+    dlrRetryDelaysMs: [50, 100, 200],
+  }).start();
   const env: Record<string, string | undefined> = {
     ...secrets,
     PLIVO_API_URL: fake.url,
@@ -72,11 +76,22 @@ export async function startTestPlatform(o: {
   await db.connect();
   const schema = (service: string): string => `"${prefix}_${service.replace(/-/g, '_')}"`;
   // Every consuming service has the seeded locations before a test calls.
-  for (const service of ['call-ingest', 'decision', 'sms-dispatch', 'conversation', 'compliance'].filter((s) => !o.without?.includes(s))) {
-    await eventually(async () => {
-      const { rows } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema(service)}.location_directory`);
-      return (rows[0]?.n ?? 0) >= 6;
-    }, { what: `${service} to learn the seeded locations`, timeoutMs: 30_000 });
+  for (const service of [
+    'call-ingest',
+    'decision',
+    'sms-dispatch',
+    'conversation',
+    'compliance',
+  ].filter((s) => !o.without?.includes(s))) {
+    await eventually(
+      async () => {
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM ${schema(service)}.location_directory`,
+        );
+        return (rows[0]?.n ?? 0) >= 6;
+      },
+      { what: `${service} to learn the seeded locations`, timeoutMs: 30_000 },
+    );
   }
   return {
     platform,
@@ -88,13 +103,16 @@ export async function startTestPlatform(o: {
     app: () => plivoApplicationUrls(platform),
     schema,
     decisionOf: (callId) =>
-      eventually(async () => {
-        const { rows } = await db.query<{ outcome: string; reason: string | null }>(
-          `SELECT outcome, reason FROM ${schema('decision')}.textback_decision WHERE call_id = $1`,
-          [callId],
-        );
-        return rows[0];
-      }, { what: `the decision on call ${callId}` }),
+      eventually(
+        async () => {
+          const { rows } = await db.query<{ outcome: string; reason: string | null }>(
+            `SELECT outcome, reason FROM ${schema('decision')}.textback_decision WHERE call_id = $1`,
+            [callId],
+          );
+          return rows[0];
+        },
+        { what: `the decision on call ${callId}` },
+      ),
     stop: async () => {
       await db.end();
       await platform.stop();

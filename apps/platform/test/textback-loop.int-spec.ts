@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { playCall, postVoiceWebhook, type CallScenario, type FakeMessage } from '@textback/plivo-fake';
+import {
+  playCall,
+  postVoiceWebhook,
+  type CallScenario,
+  type FakeMessage,
+} from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
 import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
@@ -22,21 +27,44 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     await t?.stop();
   });
 
-  const call = (scenario: CallScenario, from: string, extra: Partial<Parameters<typeof playCall>[0]> = {}) =>
-    playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from, to: business, scenario, ...extra });
+  const call = (
+    scenario: CallScenario,
+    from: string,
+    extra: Partial<Parameters<typeof playCall>[0]> = {},
+  ) =>
+    playCall({
+      answerUrl: t.app().answer_url,
+      hangupUrl: t.app().hangup_url,
+      authToken: secrets.PLIVO_AUTH_TOKEN,
+      from,
+      to: business,
+      scenario,
+      ...extra,
+    });
 
   const textsTo = (caller: string): FakeMessage[] => t.fake.sentTo(caller);
   const deliveredTextTo = (caller: string): Promise<FakeMessage> =>
-    eventually(() => textsTo(caller).find((m) => m.status === 'delivered'), { what: `a delivered text to ${caller}` });
+    eventually(() => textsTo(caller).find((m) => m.status === 'delivered'), {
+      what: `a delivered text to ${caller}`,
+    });
 
   /** Waits until the call's decision is stored and every event it caused has been handled. */
   async function settled(callId: string): Promise<{ outcome: string; reason: string | null }> {
     const decision = await t.decisionOf(callId);
     if (decision.outcome === 'requested') {
-      await eventually(async () => {
-        const { rows } = await t.db.query(`SELECT state FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`, [callId]);
-        return rows[0] && ['delivered', 'failed', 'suppressed'].includes((rows[0] as { state: string }).state);
-      }, { what: `the send for call ${callId} to finish` });
+      await eventually(
+        async () => {
+          const { rows } = await t.db.query(
+            `SELECT state FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
+            [callId],
+          );
+          return (
+            rows[0] &&
+            ['delivered', 'failed', 'suppressed'].includes((rows[0] as { state: string }).state)
+          );
+        },
+        { what: `the send for call ${callId} to finish` },
+      );
     }
     return decision;
   }
@@ -59,20 +87,29 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
       'Hi, this is Cool Breeze Heating & Air (Atlanta North). Sorry we missed your call! Is it heating, cooling or something else? You can also book here: https://coolbreeze.example/book Reply STOP to opt out.',
     );
     expect(textsTo(caller)).toHaveLength(1);
-    const { rows } = await t.db.query(`SELECT outcome FROM ${t.schema('call-ingest')}.plivo_call WHERE call_uuid = $1`, [played.callUuid]);
+    const { rows } = await t.db.query(
+      `SELECT outcome FROM ${t.schema('call-ingest')}.plivo_call WHERE call_uuid = $1`,
+      [played.callUuid],
+    );
     expect(rows[0]).toEqual({ outcome });
   });
 
   it('does not text an answered call', async () => {
     const caller = newCaller();
     const played = await call('answered', caller);
-    expect(await settled(played.callUuid)).toEqual({ outcome: 'suppressed', reason: 'call-answered' });
+    expect(await settled(played.callUuid)).toEqual({
+      outcome: 'suppressed',
+      reason: 'call-answered',
+    });
     expect(textsTo(caller)).toEqual([]);
   });
 
   it('does not text a caller on the location spam list', async () => {
     const played = await call('missed', '+14045550666');
-    expect(await settled(played.callUuid)).toEqual({ outcome: 'suppressed', reason: 'spam-caller' });
+    expect(await settled(played.callUuid)).toEqual({
+      outcome: 'suppressed',
+      reason: 'spam-caller',
+    });
     expect(textsTo('+14045550666')).toEqual([]);
   });
 
@@ -89,7 +126,10 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     const first = await call('missed', caller);
     expect((await settled(first.callUuid)).outcome).toBe('requested');
     const second = await call('busy', caller);
-    expect(await settled(second.callUuid)).toEqual({ outcome: 'suppressed', reason: 'duplicate-within-window' });
+    expect(await settled(second.callUuid)).toEqual({
+      outcome: 'suppressed',
+      reason: 'duplicate-within-window',
+    });
     await deliveredTextTo(caller);
     expect(textsTo(caller)).toHaveLength(1);
   });
@@ -100,29 +140,65 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     expect(played.exchanges.every((e) => e.status === 200)).toBe(true);
     expect(await settled(played.callUuid)).toEqual({ outcome: 'requested', reason: null });
     await deliveredTextTo(caller);
-    const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM ${t.schema('decision')}.textback_decision WHERE call_id = $1`, [played.callUuid]);
+    const { rows } = await t.db.query(
+      `SELECT count(*)::int AS n FROM ${t.schema('decision')}.textback_decision WHERE call_id = $1`,
+      [played.callUuid],
+    );
     expect(rows[0]).toEqual({ n: 1 });
     expect(textsTo(caller)).toHaveLength(1);
   });
 
   it('refuses unsigned, forged, replayed and malformed webhooks with a clear 4xx and no event', async () => {
     const callUuid = randomUUID();
-    const params = { CallUUID: callUuid, From: '14045550155', To: '14045550100', Direction: 'inbound', CallStatus: 'ringing' };
-    const unsigned = await fetch(t.app().answer_url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(params).toString() });
+    const params = {
+      CallUUID: callUuid,
+      From: '14045550155',
+      To: '14045550100',
+      Direction: 'inbound',
+      CallStatus: 'ringing',
+    };
+    const unsigned = await fetch(t.app().answer_url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params).toString(),
+    });
     expect(unsigned.status).toBe(401);
-    expect(await unsigned.json()).toEqual({ error: 'invalid-signature', message: 'signature missing' });
+    expect(await unsigned.json()).toEqual({
+      error: 'invalid-signature',
+      message: 'signature missing',
+    });
     const forged = await postVoiceWebhook(t.app().answer_url, params, 'not-the-auth-token');
     expect(forged.status).toBe(401);
-    expect(JSON.parse(forged.body)).toEqual({ error: 'invalid-signature', message: 'signature invalid' });
-    const malformed = await postVoiceWebhook(t.app().hangup_url, { ...params, CallUUID: 'x' }, secrets.PLIVO_AUTH_TOKEN);
+    expect(JSON.parse(forged.body)).toEqual({
+      error: 'invalid-signature',
+      message: 'signature invalid',
+    });
+    const malformed = await postVoiceWebhook(
+      t.app().hangup_url,
+      { ...params, CallUUID: 'x' },
+      secrets.PLIVO_AUTH_TOKEN,
+    );
     expect(malformed.status).toBe(400);
-    expect(JSON.parse(malformed.body)).toMatchObject({ error: 'invalid-payload', message: expect.stringContaining('CallUUID') });
+    expect(JSON.parse(malformed.body)).toMatchObject({
+      error: 'invalid-payload',
+      message: expect.stringContaining('CallUUID'),
+    });
 
     // A captured, valid request sent again: same nonce, same signature.
     const headers = new Headers();
     const body = new URLSearchParams(params).toString();
     const { plivoSignatureHeaders } = await import('@textback/carrier-plivo');
-    for (const [k, v] of Object.entries(plivoSignatureHeaders({ method: 'POST', url: t.app().answer_url, params, authToken: secrets.PLIVO_AUTH_TOKEN, nonce: '12345678901234567890', schemes: ['v3'] }))) headers.set(k, v);
+    for (const [k, v] of Object.entries(
+      plivoSignatureHeaders({
+        method: 'POST',
+        url: t.app().answer_url,
+        params,
+        authToken: secrets.PLIVO_AUTH_TOKEN,
+        nonce: '12345678901234567890',
+        schemes: ['v3'],
+      }),
+    ))
+      headers.set(k, v);
     headers.set('content-type', 'application/x-www-form-urlencoded');
     const original = await fetch(t.app().answer_url, { method: 'POST', headers, body });
     expect(original.status).toBe(200);
@@ -130,7 +206,10 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     expect(replay.status).toBe(409);
     expect(await replay.json()).toMatchObject({ error: 'replayed' });
 
-    const { rows } = await t.db.query(`SELECT kind FROM ${t.schema('call-ingest')}.plivo_webhook WHERE call_uuid = $1`, [callUuid]);
+    const { rows } = await t.db.query(
+      `SELECT kind FROM ${t.schema('call-ingest')}.plivo_webhook WHERE call_uuid = $1`,
+      [callUuid],
+    );
     expect(rows).toEqual([{ kind: 'answer' }]);
   });
 
@@ -141,7 +220,10 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     await settled(played.callUuid);
     await deliveredTextTo(caller);
     expect(textsTo(caller)).toHaveLength(1);
-    const { rows } = await t.db.query(`SELECT attempts FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`, [played.callUuid]);
+    const { rows } = await t.db.query(
+      `SELECT attempts FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
+      [played.callUuid],
+    );
     expect(rows[0]).toEqual({ attempts: 3 });
   });
 
@@ -156,7 +238,10 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
       // Give a wrong retry every chance to happen.
       await new Promise((r) => setTimeout(r, 1_000));
       expect(textsTo(caller)).toHaveLength(1);
-      const { rows } = await t.db.query(`SELECT state, attempts FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`, [played.callUuid]);
+      const { rows } = await t.db.query(
+        `SELECT state, attempts FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
+        [played.callUuid],
+      );
       expect(rows[0]).toEqual({ state: 'delivered', attempts: 1 });
     },
   );
@@ -167,30 +252,46 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     t.fake.blockAtCarrier(business, caller);
     const played = await call('missed', caller);
     await settled(played.callUuid);
-    const { rows } = await t.db.query(`SELECT state, error_code FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`, [played.callUuid]);
+    const { rows } = await t.db.query(
+      `SELECT state, error_code FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
+      [played.callUuid],
+    );
     expect(rows[0]).toEqual({ state: 'failed', error_code: '200' });
-    const failed = await eventually(async () => {
-      const r = await t.db.query<{ payload: { errorCode?: string } }>(
-        `SELECT payload FROM ${t.schema('sms-dispatch')}.outbox_message WHERE topic = 'sms.failed.v1' AND published_at IS NOT NULL AND payload->>'to' = $1`,
-        [caller],
-      );
-      return r.rows[0];
-    }, { what: 'sms.failed published' });
+    const failed = await eventually(
+      async () => {
+        const r = await t.db.query<{ payload: { errorCode?: string } }>(
+          `SELECT payload FROM ${t.schema('sms-dispatch')}.outbox_message WHERE topic = 'sms.failed.v1' AND published_at IS NOT NULL AND payload->>'to' = $1`,
+          [caller],
+        );
+        return r.rows[0];
+      },
+      { what: 'sms.failed published' },
+    );
     expect(failed.payload.errorCode).toBe('200');
   });
 
-  it('takes an inbound text once, with Plivo\'s intent, onto sms.received.v1', async () => {
+  it("takes an inbound text once, with Plivo's intent, onto sms.received.v1", async () => {
     const caller = newCaller();
     const first = await t.fake.receiveFromCustomer({ from: caller, to: business, text: 'HELP' });
     expect(first.status).toBe(200);
-    const published = await eventually(async () => {
-      const { rows } = await t.db.query<{ payload: { from: string; text: string; carrierIntent?: string; locationId: string } }>(
-        `SELECT payload FROM ${t.schema('conversation')}.outbox_message WHERE topic = 'sms.received.v1' AND published_at IS NOT NULL AND payload->>'from' = $1`,
-        [caller],
-      );
-      return rows[0];
-    }, { what: 'sms.received.v1 published' });
-    expect(published.payload).toMatchObject({ from: caller, text: 'HELP', carrierIntent: 'help', locationId: 'atlanta-north' });
+    const published = await eventually(
+      async () => {
+        const { rows } = await t.db.query<{
+          payload: { from: string; text: string; carrierIntent?: string; locationId: string };
+        }>(
+          `SELECT payload FROM ${t.schema('conversation')}.outbox_message WHERE topic = 'sms.received.v1' AND published_at IS NOT NULL AND payload->>'from' = $1`,
+          [caller],
+        );
+        return rows[0];
+      },
+      { what: 'sms.received.v1 published' },
+    );
+    expect(published.payload).toMatchObject({
+      from: caller,
+      text: 'HELP',
+      carrierIntent: 'help',
+      locationId: 'atlanta-north',
+    });
   });
 
   it('applies delivery reports by Sequence: late and repeated ones change nothing', async () => {
@@ -204,12 +305,34 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     );
     const row = rows[0]!;
     const { plivoSignatureHeaders } = await import('@textback/carrier-plivo');
-    const report = async (status: string, sequence: number, extra: Record<string, string> = {}, nonce = String(Date.now()) + String(sequence)) => {
+    const report = async (
+      status: string,
+      sequence: number,
+      extra: Record<string, string> = {},
+      nonce = String(Date.now()) + String(sequence),
+    ) => {
       const url = `${t.url('sms-dispatch')}/v1/plivo/sms/status?sendId=${row.sms_id}`;
-      const params = { MessageUUID: text.uuid, Status: status, Sequence: String(sequence), From: text.from, To: text.to, ...extra };
+      const params = {
+        MessageUUID: text.uuid,
+        Status: status,
+        Sequence: String(sequence),
+        From: text.from,
+        To: text.to,
+        ...extra,
+      };
       return fetch(url, {
         method: 'POST',
-        headers: { ...plivoSignatureHeaders({ method: 'POST', url, params, authToken: secrets.PLIVO_AUTH_TOKEN, nonce, schemes: ['v2'] }), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          ...plivoSignatureHeaders({
+            method: 'POST',
+            url,
+            params,
+            authToken: secrets.PLIVO_AUTH_TOKEN,
+            nonce,
+            schemes: ['v2'],
+          }),
+          'content-type': 'application/x-www-form-urlencoded',
+        },
         body: new URLSearchParams(params).toString(),
       });
     };
@@ -221,26 +344,52 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     expect(await again.json()).toEqual({ received: true, duplicate: true });
     const older = await report('undelivered', 1, { ErrorCode: '30' });
     expect(older.status).toBe(200);
-    const { rows: after } = await t.db.query(`SELECT state, last_status FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE sms_id = $1`, [row.sms_id]);
+    const { rows: after } = await t.db.query(
+      `SELECT state, last_status FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE sms_id = $1`,
+      [row.sms_id],
+    );
     expect(after[0]).toEqual({ state: 'delivered', last_status: 'delivered' });
     // A forged report is refused.
-    const forged = await fetch(`${t.url('sms-dispatch')}/v1/plivo/sms/status?sendId=${row.sms_id}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-plivo-signature-v2': 'AAAA', 'x-plivo-signature-v2-nonce': '1' },
-      body: new URLSearchParams({ MessageUUID: text.uuid, Status: 'failed', Sequence: '999' }).toString(),
-    });
+    const forged = await fetch(
+      `${t.url('sms-dispatch')}/v1/plivo/sms/status?sendId=${row.sms_id}`,
+      {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'x-plivo-signature-v2': 'AAAA',
+          'x-plivo-signature-v2-nonce': '1',
+        },
+        body: new URLSearchParams({
+          MessageUUID: text.uuid,
+          Status: 'failed',
+          Sequence: '999',
+        }).toString(),
+      },
+    );
     expect(forged.status).toBe(401);
   });
 
   it('uses a location configured through the admin API, with its own template and delay', async () => {
-    const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' };
+    const admin = {
+      authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+      'content-type': 'application/json',
+    };
     const gateway = t.url('gateway');
-    const unauthorized = await fetch(`${gateway}/v1/admin/tenants/cool-breeze-hvac/locations/smyrna`, { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } });
+    const unauthorized = await fetch(
+      `${gateway}/v1/admin/tenants/cool-breeze-hvac/locations/smyrna`,
+      { method: 'PUT', body: '{}', headers: { 'content-type': 'application/json' } },
+    );
     expect(unauthorized.status).toBe(401);
     const bad = await fetch(`${gateway}/v1/admin/tenants/cool-breeze-hvac/locations/smyrna`, {
       method: 'PUT',
       headers: admin,
-      body: JSON.stringify({ name: 'Smyrna', businessNumbers: ['555'], forwardTo: '+17705550199', timezone: 'Mars/Olympus', template: 'Hi {{nope}}' }),
+      body: JSON.stringify({
+        name: 'Smyrna',
+        businessNumbers: ['555'],
+        forwardTo: '+17705550199',
+        timezone: 'Mars/Olympus',
+        template: 'Hi {{nope}}',
+      }),
     });
     expect(bad.status).toBe(400);
     const reason = ((await bad.json()) as { message: string }).message;
@@ -250,29 +399,62 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     const taken = await fetch(`${gateway}/v1/admin/tenants/cool-breeze-hvac/locations/smyrna`, {
       method: 'PUT',
       headers: admin,
-      body: JSON.stringify({ name: 'Smyrna', businessNumbers: ['+14045550100'], forwardTo: '+17705550199', timezone: 'America/New_York' }),
+      body: JSON.stringify({
+        name: 'Smyrna',
+        businessNumbers: ['+14045550100'],
+        forwardTo: '+17705550199',
+        timezone: 'America/New_York',
+      }),
     });
     expect(taken.status).toBe(409);
     const created = await fetch(`${gateway}/v1/admin/tenants/cool-breeze-hvac/locations/smyrna`, {
       method: 'PUT',
       headers: admin,
-      body: JSON.stringify({ name: 'Smyrna', businessNumbers: ['(770) 555-0177'], forwardTo: '+17705550199', timezone: 'America/New_York', template: '{{business}} {{location}} here, sorry we missed you!', sendDelaySeconds: 1 }),
+      body: JSON.stringify({
+        name: 'Smyrna',
+        businessNumbers: ['(770) 555-0177'],
+        forwardTo: '+17705550199',
+        timezone: 'America/New_York',
+        template: '{{business}} {{location}} here, sorry we missed you!',
+        sendDelaySeconds: 1,
+      }),
     });
     expect(created.status).toBe(201);
-    expect(await created.json()).toMatchObject({ locationId: 'smyrna', version: 1, businessNumbers: ['+17705550177'], dedupeWindowMinutes: 1440 });
+    expect(await created.json()).toMatchObject({
+      locationId: 'smyrna',
+      version: 1,
+      businessNumbers: ['+17705550177'],
+      dedupeWindowMinutes: 1440,
+    });
     await eventually(() => fetch(t.app().answer_url).then(() => true)); // any answer: the service is up
-    await eventually(async () => {
-      const { rows } = await t.db.query(`SELECT 1 FROM ${t.schema('call-ingest')}.location_directory WHERE location_id = 'smyrna'`);
-      const { rows: d } = await t.db.query(`SELECT 1 FROM ${t.schema('sms-dispatch')}.location_directory WHERE location_id = 'smyrna'`);
-      return rows.length > 0 && d.length > 0;
-    }, { what: 'the new location to reach the services' });
+    await eventually(
+      async () => {
+        const { rows } = await t.db.query(
+          `SELECT 1 FROM ${t.schema('call-ingest')}.location_directory WHERE location_id = 'smyrna'`,
+        );
+        const { rows: d } = await t.db.query(
+          `SELECT 1 FROM ${t.schema('sms-dispatch')}.location_directory WHERE location_id = 'smyrna'`,
+        );
+        return rows.length > 0 && d.length > 0;
+      },
+      { what: 'the new location to reach the services' },
+    );
     const caller = newCaller();
-    const played = await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from: caller, to: '+17705550177', scenario: 'missed' });
+    const played = await playCall({
+      answerUrl: t.app().answer_url,
+      hangupUrl: t.app().hangup_url,
+      authToken: secrets.PLIVO_AUTH_TOKEN,
+      from: caller,
+      to: '+17705550177',
+      scenario: 'missed',
+    });
     expect(played.answerXml).toContain('<Number>17705550199</Number>');
     const decided = await t.decisionOf(played.callUuid);
     expect(decided.outcome).toBe('requested');
     const text = await deliveredTextTo(caller);
-    expect(text.text).toBe('Cool Breeze Heating & Air Smyrna here, sorry we missed you! Reply STOP to opt out.');
+    expect(text.text).toBe(
+      'Cool Breeze Heating & Air Smyrna here, sorry we missed you! Reply STOP to opt out.',
+    );
     const { rows } = await t.db.query<{ delay: number }>(
       `SELECT extract(epoch FROM (send_after - decided_at))::float AS delay FROM ${t.schema('decision')}.textback_decision WHERE call_id = $1`,
       [played.callUuid],
@@ -281,15 +463,44 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
   });
 
   it('exposes the pipeline metrics on /metrics, with no phone number in any label', async () => {
-    const metricsOf = async (service: string): Promise<string> => (await fetch(`${t.url(service)}/metrics`)).text();
+    const metricsOf = async (service: string): Promise<string> =>
+      (await fetch(`${t.url(service)}/metrics`)).text();
     const expected: Record<string, RegExp[]> = {
-      'call-ingest': [/call_ingest_calls_ended_total\{outcome="no-answer"/, /call_ingest_http_requests_total\{method="POST",route="\/v1\/plivo\/voice\/hangup",status="200"/, /call_ingest_http_request_duration_seconds_bucket/, /call_ingest_webhook_signature_failures_total\{route="\/v1\/plivo\/voice\/answer"/],
-      decision: [/decision_textbacks_total\{outcome="requested",reason="none"/, /decision_textbacks_total\{outcome="suppressed",reason="spam-caller"/, /decision_consumer_handled_total\{topic="call.ended.v1"/, /decision_consumer_lag\{topic="call.ended.v1"[^}]*\} \d+/],
-      'sms-dispatch': [/sms_dispatch_texts_total\{outcome="delivered",purpose="textback"/, /sms_dispatch_time_to_text_seconds_bucket/, /sms_dispatch_send_stage_seconds_bucket\{[^}]*stage="carrier"/, /sms_dispatch_carrier_sends_total\{result="accepted"/, /sms_dispatch_delivery_reports_total\{status="failed",error_code="200"/, /sms_dispatch_consumer_lag\{topic="textback.requested.v1"/],
+      'call-ingest': [
+        /call_ingest_calls_ended_total\{outcome="no-answer"/,
+        /call_ingest_http_requests_total\{method="POST",route="\/v1\/plivo\/voice\/hangup",status="200"/,
+        /call_ingest_http_request_duration_seconds_bucket/,
+        /call_ingest_webhook_signature_failures_total\{route="\/v1\/plivo\/voice\/answer"/,
+      ],
+      decision: [
+        /decision_textbacks_total\{outcome="requested",reason="none"/,
+        /decision_textbacks_total\{outcome="suppressed",reason="spam-caller"/,
+        /decision_consumer_handled_total\{topic="call.ended.v1"/,
+        /decision_consumer_lag\{topic="call.ended.v1"[^}]*\} \d+/,
+      ],
+      'sms-dispatch': [
+        /sms_dispatch_texts_total\{outcome="delivered",purpose="textback"/,
+        /sms_dispatch_time_to_text_seconds_bucket/,
+        /sms_dispatch_send_stage_seconds_bucket\{[^}]*stage="carrier"/,
+        /sms_dispatch_carrier_sends_total\{result="accepted"/,
+        /sms_dispatch_delivery_reports_total\{status="failed",error_code="200"/,
+        /sms_dispatch_consumer_lag\{topic="textback.requested.v1"/,
+      ],
       compliance: [/compliance_consumer_dead_lettered_total|compliance_consumer_handled_total/],
-      conversation: [/conversation_lead_transitions_total\{status="new"[^}]*\} \d+/, /conversation_consumer_handled_total\{topic="sms.sent.v1"/, /conversation_http_requests_total/],
-      reporting: [/reporting_consumer_handled_total\{topic="call.ended.v1"/, /reporting_consumer_lag\{topic="sms.sent.v1"/, /reporting_read_model_waiting_facts\{[^}]*\} 0/],
-      gateway: [/gateway_process_cpu_user_seconds_total/, /gateway_http_requests_total|gateway_nodejs_eventloop_lag_seconds/],
+      conversation: [
+        /conversation_lead_transitions_total\{status="new"[^}]*\} \d+/,
+        /conversation_consumer_handled_total\{topic="sms.sent.v1"/,
+        /conversation_http_requests_total/,
+      ],
+      reporting: [
+        /reporting_consumer_handled_total\{topic="call.ended.v1"/,
+        /reporting_consumer_lag\{topic="sms.sent.v1"/,
+        /reporting_read_model_waiting_facts\{[^}]*\} 0/,
+      ],
+      gateway: [
+        /gateway_process_cpu_user_seconds_total/,
+        /gateway_http_requests_total|gateway_nodejs_eventloop_lag_seconds/,
+      ],
     };
     for (const [service, patterns] of Object.entries(expected)) {
       const text = await metricsOf(service);

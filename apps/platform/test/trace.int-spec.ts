@@ -22,11 +22,24 @@ describe('one trace from the voice webhook to the delivery report', () => {
   it('links every step of a missed call as parent and child across services', async () => {
     exporter.reset();
     const caller = '+14045556611';
-    const played = await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from: caller, to: '+14045550100', scenario: 'missed' });
-    await eventually(async () => {
-      const { rows } = await t.db.query(`SELECT state FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`, [played.callUuid]);
-      return (rows[0] as { state: string } | undefined)?.state === 'delivered';
-    }, { what: 'the text to be delivered' });
+    const played = await playCall({
+      answerUrl: t.app().answer_url,
+      hangupUrl: t.app().hangup_url,
+      authToken: secrets.PLIVO_AUTH_TOKEN,
+      from: caller,
+      to: '+14045550100',
+      scenario: 'missed',
+    });
+    await eventually(
+      async () => {
+        const { rows } = await t.db.query(
+          `SELECT state FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
+          [played.callUuid],
+        );
+        return (rows[0] as { state: string } | undefined)?.state === 'delivered';
+      },
+      { what: 'the text to be delivered' },
+    );
     await t.fake.settle();
 
     const spans = exporter.getFinishedSpans();
@@ -35,15 +48,22 @@ describe('one trace from the voice webhook to the delivery report', () => {
     const traceId = answer!.spanContext().traceId;
     const inTrace = spans.filter((s) => s.spanContext().traceId === traceId);
     const byId = new Map(inTrace.map((s) => [s.spanContext().spanId, s]));
-    const parentOf = (s: ReadableSpan): ReadableSpan | undefined => (s.parentSpanContext ? byId.get(s.parentSpanContext.spanId) : undefined);
+    const parentOf = (s: ReadableSpan): ReadableSpan | undefined =>
+      s.parentSpanContext ? byId.get(s.parentSpanContext.spanId) : undefined;
     const named = (name: string, service?: string): ReadableSpan => {
-      const found = inTrace.find((s) => s.name === name && (!service || s.attributes['textback.service'] === service));
-      if (!found) throw new Error(`no span ${name} (${service ?? 'any'}) in the call's trace; have: ${inTrace.map((s) => `${s.name}@${String(s.attributes['textback.service'])}`).join(', ')}`);
+      const found = inTrace.find(
+        (s) => s.name === name && (!service || s.attributes['textback.service'] === service),
+      );
+      if (!found)
+        throw new Error(
+          `no span ${name} (${service ?? 'any'}) in the call's trace; have: ${inTrace.map((s) => `${s.name}@${String(s.attributes['textback.service'])}`).join(', ')}`,
+        );
       return found;
     };
     /** `child` descends from `ancestor` through recorded parents. */
     const descends = (child: ReadableSpan, ancestor: ReadableSpan): boolean => {
-      for (let s: ReadableSpan | undefined = child; s; s = parentOf(s)) if (s === ancestor) return true;
+      for (let s: ReadableSpan | undefined = child; s; s = parentOf(s))
+        if (s === ancestor) return true;
       return false;
     };
 
@@ -59,7 +79,11 @@ describe('one trace from the voice webhook to the delivery report', () => {
     expect(descends(requested, decided)).toBe(true);
     expect(descends(send, requested)).toBe(true);
     expect(parentOf(carrier)).toBe(send);
-    expect(reports.map((r) => r.attributes['textback.sms.status']).sort()).toEqual(['delivered', 'queued', 'sent']);
+    expect(reports.map((r) => r.attributes['textback.sms.status']).sort()).toEqual([
+      'delivered',
+      'queued',
+      'sent',
+    ]);
     // Reports continue the send record's trace: under the send once it was accepted, else (a
     // report racing our own record of the acceptance) under the request that created the send.
     for (const r of reports) expect(descends(r, send) || descends(r, requested)).toBe(true);

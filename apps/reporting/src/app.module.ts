@@ -16,7 +16,13 @@ import { ReadModelConsumer } from './read-model.consumer';
 import { ReportsController } from './reports.controller';
 import { WhatIfController } from './what-if.controller';
 
-export const reportingMigrations = [LocationDirectory1763900000000, Funnel1763901200000, CallReport1763990000000, ApiKeys1763990100000, PendingDays1763990200000];
+export const reportingMigrations = [
+  LocationDirectory1763900000000,
+  Funnel1763901200000,
+  CallReport1763990000000,
+  ApiKeys1763990100000,
+  PendingDays1763990200000,
+];
 
 /** Read models and the analyst API: the funnel, the calls list, ROI and its what-if, per tenant. */
 @Module({})
@@ -24,8 +30,22 @@ export class AppModule {
   static register(runtime: ServiceRuntime<ReportingConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [ReadModelConsumer, ReportsController, WhatIfController, ApiKeysController, AnalystPageController, ...directory.controllers],
-      providers: [FunnelService, CallsService, ApiKeysService, AnalystGuard, OperatorGuard, ...directory.providers],
+      controllers: [
+        ReadModelConsumer,
+        ReportsController,
+        WhatIfController,
+        ApiKeysController,
+        AnalystPageController,
+        ...directory.controllers,
+      ],
+      providers: [
+        FunnelService,
+        CallsService,
+        ApiKeysService,
+        AnalystGuard,
+        OperatorGuard,
+        ...directory.providers,
+      ],
     });
   }
 }

@@ -9,7 +9,10 @@ export function parseOr400<T>(schema: z.ZodType<T>, input: unknown): T {
 
 const IsoDay = z
   .string()
-  .refine((s) => /^(20\d\d|2100)-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s).isValid, 'a date as YYYY-MM-DD between the years 2000 and 2100');
+  .refine(
+    (s) => /^(20\d\d|2100)-\d{2}-\d{2}$/.test(s) && DateTime.fromISO(s).isValid,
+    'a date as YYYY-MM-DD between the years 2000 and 2100',
+  );
 
 /** At most about three years per query: the read model is per day and a range is summed in SQL. */
 const MAX_RANGE_DAYS = 1_100;
@@ -22,7 +25,10 @@ export const RangeQuery = z
     locationId: edge.slug.optional(),
   })
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
-  .refine((q) => DateTime.fromISO(q.to).diff(DateTime.fromISO(q.from), 'days').days <= MAX_RANGE_DAYS, { message: `at most ${MAX_RANGE_DAYS} days`, path: ['to'] });
+  .refine(
+    (q) => DateTime.fromISO(q.to).diff(DateTime.fromISO(q.from), 'days').days <= MAX_RANGE_DAYS,
+    { message: `at most ${MAX_RANGE_DAYS} days`, path: ['to'] },
+  );
 
 export const FunnelQuery = z.intersection(
   RangeQuery,
@@ -48,8 +54,14 @@ export const WhatIfQuery = z.object({
   replyRate: Rate.optional(),
   qualificationRate: Rate.optional(),
   averageTicketMinor: z.coerce.number().int().min(0).optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'an ISO 4217 code').optional(),
-  timezone: z.string().refine((zone) => DateTime.local().setZone(zone).isValid, 'an IANA time zone').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'an ISO 4217 code')
+    .optional(),
+  timezone: z
+    .string()
+    .refine((zone) => DateTime.local().setZone(zone).isValid, 'an IANA time zone')
+    .optional(),
   dedupeWindowMinutes: z.coerce.number().int().min(0).max(43_200).optional(),
   monthlyPriceMinor: z.coerce.number().int().min(0).optional(),
 });

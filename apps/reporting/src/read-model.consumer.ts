@@ -26,7 +26,11 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
 
   /** Facts that came before their location's profile are counted once it is known (a replay reads topics in parallel). */
   onModuleInit(): void {
-    const waiting = new Gauge({ name: 'reporting_read_model_waiting_facts', help: 'Facts waiting for their location profile (stays above 0 only if a location never arrives)', registers: [this.runtime.registry] });
+    const waiting = new Gauge({
+      name: 'reporting_read_model_waiting_facts',
+      help: 'Facts waiting for their location profile (stays above 0 only if a location never arrives)',
+      registers: [this.runtime.registry],
+    });
     this.timer = setInterval(() => {
       void Promise.all([this.funnel.settlePending(), this.calls.settlePending()])
         .then(async () => {
@@ -35,7 +39,12 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
           );
           waiting.set(Number(row?.n ?? 0));
         })
-        .catch((err: unknown) => this.runtime.logger.warn({ err: (err as Error).message }, 'settling facts that waited for their location failed; will retry'));
+        .catch((err: unknown) =>
+          this.runtime.logger.warn(
+            { err: (err as Error).message },
+            'settling facts that waited for their location failed; will retry',
+          ),
+        );
     }, this.runtime.config.READ_MODEL_SETTLE_MS);
     this.timer.unref();
   }
@@ -46,42 +55,79 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
 
   @OnEvent('call.ended.v1')
   callEnded(@Payload() e: EventEnvelope<'call.ended.v1'>) {
-    return this.apply(e, caller(e.payload.locationId, e.payload.callerNumber), (tx) => this.funnel.onCallEnded(tx, e), (tx) => this.calls.onCallEnded(tx, e));
+    return this.apply(
+      e,
+      caller(e.payload.locationId, e.payload.callerNumber),
+      (tx) => this.funnel.onCallEnded(tx, e),
+      (tx) => this.calls.onCallEnded(tx, e),
+    );
   }
 
   @OnEvent('textback.requested.v1')
   requested(@Payload() e: EventEnvelope<'textback.requested.v1'>) {
-    return this.apply(e, caller(e.payload.locationId, e.payload.to), (tx) => this.funnel.onTextbackRequested(tx, e), (tx) => this.calls.onTextbackRequested(tx, e));
+    return this.apply(
+      e,
+      caller(e.payload.locationId, e.payload.to),
+      (tx) => this.funnel.onTextbackRequested(tx, e),
+      (tx) => this.calls.onTextbackRequested(tx, e),
+    );
   }
 
   @OnEvent('textback.suppressed.v1')
   suppressed(@Payload() e: EventEnvelope<'textback.suppressed.v1'>) {
-    return this.apply(e, caller(e.payload.locationId, e.payload.callerNumber), (tx) => this.funnel.onTextbackSuppressed(tx, e), (tx) => this.calls.onTextbackSuppressed(tx, e));
+    return this.apply(
+      e,
+      caller(e.payload.locationId, e.payload.callerNumber),
+      (tx) => this.funnel.onTextbackSuppressed(tx, e),
+      (tx) => this.calls.onTextbackSuppressed(tx, e),
+    );
   }
 
   @OnEvent('sms.sent.v1')
   sent(@Payload() e: EventEnvelope<'sms.sent.v1'>) {
-    return this.apply(e, caller(e.payload.locationId, e.payload.to), (tx) => this.funnel.onSmsSent(tx, e), (tx) => this.calls.onSmsSent(tx, e));
+    return this.apply(
+      e,
+      caller(e.payload.locationId, e.payload.to),
+      (tx) => this.funnel.onSmsSent(tx, e),
+      (tx) => this.calls.onSmsSent(tx, e),
+    );
   }
 
   @OnEvent('sms.delivered.v1')
   delivered(@Payload() e: EventEnvelope<'sms.delivered.v1'>) {
-    return this.apply(e, undefined, (tx) => this.funnel.onSmsDelivered(tx, e), (tx) => this.calls.onSmsOutcome(tx, e));
+    return this.apply(
+      e,
+      undefined,
+      (tx) => this.funnel.onSmsDelivered(tx, e),
+      (tx) => this.calls.onSmsOutcome(tx, e),
+    );
   }
 
   @OnEvent('sms.failed.v1')
   failed(@Payload() e: EventEnvelope<'sms.failed.v1'>) {
-    return this.apply(e, undefined, (tx) => this.funnel.onSmsFailed(tx, e), (tx) => this.calls.onSmsOutcome(tx, e));
+    return this.apply(
+      e,
+      undefined,
+      (tx) => this.funnel.onSmsFailed(tx, e),
+      (tx) => this.calls.onSmsOutcome(tx, e),
+    );
   }
 
   @OnEvent('sms.received.v1')
   received(@Payload() e: EventEnvelope<'sms.received.v1'>) {
-    return this.apply(e, caller(e.payload.locationId, e.payload.from), (tx) => this.calls.onSmsReceived(tx, e));
+    return this.apply(e, caller(e.payload.locationId, e.payload.from), (tx) =>
+      this.calls.onSmsReceived(tx, e),
+    );
   }
 
   @OnEvent('lead.changed.v1')
   lead(@Payload() e: EventEnvelope<'lead.changed.v1'>) {
-    return this.apply(e, undefined, (tx) => this.funnel.onLeadChanged(tx, e), (tx) => this.calls.onLeadChanged(tx, e));
+    return this.apply(
+      e,
+      undefined,
+      (tx) => this.funnel.onLeadChanged(tx, e),
+      (tx) => this.calls.onLeadChanged(tx, e),
+    );
   }
 
   /**
@@ -89,11 +135,21 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
    * answers, handled at once in two transactions, would each miss the other's uncommitted row.
    * Taken first in the transaction, so no transaction waits for it while holding other locks.
    */
-  private async apply(e: EventEnvelope, callerKey: string | undefined, ...work: ((tx: EntityManager) => Promise<void>)[]): Promise<void> {
-    await handleOnce(this.runtime.dataSource, `reporting.${e.metadata.type}`, e.metadata.id, async (tx) => {
-      if (callerKey) await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [callerKey]);
-      for (const w of work) await w(tx);
-    });
+  private async apply(
+    e: EventEnvelope,
+    callerKey: string | undefined,
+    ...work: ((tx: EntityManager) => Promise<void>)[]
+  ): Promise<void> {
+    await handleOnce(
+      this.runtime.dataSource,
+      `reporting.${e.metadata.type}`,
+      e.metadata.id,
+      async (tx) => {
+        if (callerKey)
+          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [callerKey]);
+        for (const w of work) await w(tx);
+      },
+    );
   }
 }
 

@@ -13,14 +13,30 @@ import { CallsQuery, FunnelQuery, parseOr400 } from './queries';
 import { neutraliseFormula } from '@textback/service-kit';
 
 const rangeQueries = [
-  ApiQuery({ name: 'tenantId', required: false, description: 'Required with the admin key; a tenant API key reads its own tenant.' }),
-  ApiQuery({ name: 'from', required: true, description: 'First local day, YYYY-MM-DD (days are in each location’s time zone).', example: '2026-11-01' }),
-  ApiQuery({ name: 'to', required: true, description: 'Last local day, YYYY-MM-DD, inclusive.', example: '2026-11-30' }),
+  ApiQuery({
+    name: 'tenantId',
+    required: false,
+    description: 'Required with the admin key; a tenant API key reads its own tenant.',
+  }),
+  ApiQuery({
+    name: 'from',
+    required: true,
+    description: 'First local day, YYYY-MM-DD (days are in each location’s time zone).',
+    example: '2026-11-01',
+  }),
+  ApiQuery({
+    name: 'to',
+    required: true,
+    description: 'Last local day, YYYY-MM-DD, inclusive.',
+    example: '2026-11-30',
+  }),
   ApiQuery({ name: 'locationId', required: false, description: 'One location only.' }),
 ];
-const both = (...decorators: MethodDecorator[]): MethodDecorator => (target, key, descriptor) => {
-  for (const d of decorators) d(target, key, descriptor);
-};
+const both =
+  (...decorators: MethodDecorator[]): MethodDecorator =>
+  (target, key, descriptor) => {
+    for (const d of decorators) d(target, key, descriptor);
+  };
 
 /** The analyst API: the funnel with ROI and timings, and the calls list, as JSON or CSV. */
 @ApiTags('reports')
@@ -35,11 +51,23 @@ export class ReportsController {
 
   @Get('funnel')
   @both(...rangeQueries)
-  @ApiQuery({ name: 'interval', required: false, enum: ['day', 'week', 'month'], description: 'Series granularity (weeks start on Monday).' })
+  @ApiQuery({
+    name: 'interval',
+    required: false,
+    enum: ['day', 'week', 'month'],
+    description: 'Series granularity (weeks start on Monday).',
+  })
   @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'] })
   @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ description: 'Totals, by location and per period: calls, text-backs sent and suppressed by reason, delivered/failed, leads by stage, revenue; time to text and to first human reply (p50/p95/p99, seconds); ROI with its assumptions.' })
-  async getFunnel(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
+  @ApiOkResponse({
+    description:
+      'Totals, by location and per period: calls, text-backs sent and suppressed by reason, delivered/failed, leads by stage, revenue; time to text and to first human reply (p50/p95/p99, seconds); ROI with its assumptions.',
+  })
+  async getFunnel(
+    @CurrentCaller() caller: Caller,
+    @Query() query: Record<string, string>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const q = parseOr400(FunnelQuery, query);
     const tenantId = tenantFor(caller, q.tenantId);
     const range = { tenantId, from: q.from, to: q.to, locationId: q.locationId };
@@ -51,7 +79,12 @@ export class ReportsController {
     ]);
     // The text-backs' own funnel comes from the per-call model (one population); merged into the counters.
     for (const r of replied) {
-      for (const into of [funnel.totals, (funnel.byLocation[r.location_id] ??= {}), (funnel.byPeriod[r.period] ??= {}), ((funnel.byLocationPeriod[r.location_id] ??= {})[r.period] ??= {})]) {
+      for (const into of [
+        funnel.totals,
+        (funnel.byLocation[r.location_id] ??= {}),
+        (funnel.byPeriod[r.period] ??= {}),
+        ((funnel.byLocationPeriod[r.location_id] ??= {})[r.period] ??= {}),
+      ]) {
         into['textbacks_replied'] = (into['textbacks_replied'] ?? 0) + r.replied;
         into['textbacks_qualified'] = (into['textbacks_qualified'] ?? 0) + r.qualified;
         into['textbacks_booked'] = (into['textbacks_booked'] ?? 0) + r.booked;
@@ -59,10 +92,21 @@ export class ReportsController {
     }
     if (q.format === 'csv') {
       // One row per period and location, one column per metric.
-      const metrics = [...new Set(Object.values(funnel.byLocation).flatMap((m) => Object.keys(m)))].sort();
+      const metrics = [
+        ...new Set(Object.values(funnel.byLocation).flatMap((m) => Object.keys(m))),
+      ].sort();
       const rows = Object.entries(funnel.byLocationPeriod)
-        .flatMap(([location, periods]) => Object.entries(periods).map(([period, m]) => [period, location, ...metrics.map((k) => m[k] ?? 0)]))
-        .sort((a, b) => String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])));
+        .flatMap(([location, periods]) =>
+          Object.entries(periods).map(([period, m]) => [
+            period,
+            location,
+            ...metrics.map((k) => m[k] ?? 0),
+          ]),
+        )
+        .sort(
+          (a, b) =>
+            String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])),
+        );
       res.type('text/csv').attachment(`funnel-${tenantId}-${q.from}-${q.to}.csv`);
       return stringify([[q.interval, 'location', ...metrics], ...rows]);
     }
@@ -72,7 +116,17 @@ export class ReportsController {
         // Each period's ROI over the part of it inside the range.
         const end = periodEnd(period, q.interval);
         const metrics = funnel.byPeriod[period] ?? {};
-        return { period, metrics, timings: periodTimings.get(period) ?? null, roi: this.funnel.roi(tenantId, metrics, period < q.from ? q.from : period, end > q.to ? q.to : end) };
+        return {
+          period,
+          metrics,
+          timings: periodTimings.get(period) ?? null,
+          roi: this.funnel.roi(
+            tenantId,
+            metrics,
+            period < q.from ? q.from : period,
+            end > q.to ? q.to : end,
+          ),
+        };
       });
     return {
       tenantId,
@@ -90,30 +144,71 @@ export class ReportsController {
 
   @Get('calls')
   @both(...rangeQueries)
-  @ApiQuery({ name: 'textback', required: false, enum: ['texted', 'suppressed', 'scheduled', 'send-failed', 'pending'], description: 'Only calls with this text-back status.' })
+  @ApiQuery({
+    name: 'textback',
+    required: false,
+    enum: ['texted', 'suppressed', 'scheduled', 'send-failed', 'pending'],
+    description: 'Only calls with this text-back status.',
+  })
   @ApiQuery({ name: 'limit', required: false, description: 'Page size, 1–500 (default 50).' })
-  @ApiQuery({ name: 'cursor', required: false, description: 'The `nextCursor` of the previous page.' })
-  @ApiQuery({ name: 'format', required: false, enum: ['json', 'csv'], description: 'CSV exports every matching call (no paging).' })
+  @ApiQuery({
+    name: 'cursor',
+    required: false,
+    description: 'The `nextCursor` of the previous page.',
+  })
+  @ApiQuery({
+    name: 'format',
+    required: false,
+    enum: ['json', 'csv'],
+    description: 'CSV exports every matching call (no paging).',
+  })
   @ApiProduces('application/json', 'text/csv')
-  @ApiOkResponse({ description: 'Calls newest first: outcome, texted or why not, time to text, delivery, reply, time to first human reply, lead and a link to its thread; `nextCursor` while more remain.' })
-  async getCalls(@CurrentCaller() caller: Caller, @Query() query: Record<string, string>, @Res({ passthrough: true }) res: Response) {
+  @ApiOkResponse({
+    description:
+      'Calls newest first: outcome, texted or why not, time to text, delivery, reply, time to first human reply, lead and a link to its thread; `nextCursor` while more remain.',
+  })
+  async getCalls(
+    @CurrentCaller() caller: Caller,
+    @Query() query: Record<string, string>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const q = parseOr400(CallsQuery, query);
     const tenantId = tenantFor(caller, q.tenantId);
-    const filter = { tenantId, from: q.from, to: q.to, locationId: q.locationId, textback: q.textback };
+    const filter = {
+      tenantId,
+      from: q.from,
+      to: q.to,
+      locationId: q.locationId,
+      textback: q.textback,
+    };
     if (q.format === 'csv') {
       res.type('text/csv').attachment(`calls-${tenantId}-${q.from}-${q.to}.csv`);
       res.write(stringify([CSV_COLUMNS as unknown as string[]]));
       // Keyset pages: memory stays flat however long the range.
-      for (let after: CallCursor | undefined; ; ) {
+      for (let after: CallCursor | undefined; ;) {
         const { items, next } = await this.calls.list(filter, 1_000, after);
-        if (items.length > 0) res.write(stringify(items.map((c) => CSV_COLUMNS.map((k) => { const v = c[k] ?? ''; return CSV_FREE_TEXT.has(k) && typeof v === 'string' ? neutraliseFormula(v) : v; }))));
+        if (items.length > 0)
+          res.write(
+            stringify(
+              items.map((c) =>
+                CSV_COLUMNS.map((k) => {
+                  const v = c[k] ?? '';
+                  return CSV_FREE_TEXT.has(k) && typeof v === 'string' ? neutraliseFormula(v) : v;
+                }),
+              ),
+            ),
+          );
         if (!next) break;
         after = next;
       }
       res.end();
       return undefined;
     }
-    const { items, next } = await this.calls.list(filter, q.limit, q.cursor ? decodeCursor(q.cursor) : undefined);
+    const { items, next } = await this.calls.list(
+      filter,
+      q.limit,
+      q.cursor ? decodeCursor(q.cursor) : undefined,
+    );
     return { items, nextCursor: next ? encodeCursor(next) : null };
   }
 }
@@ -140,7 +235,12 @@ const CSV_COLUMNS = [
 /** Cells that may hold text from outside (a phone system's call id, a carrier's reason); the rest are typed. */
 const CSV_FREE_TEXT: ReadonlySet<string> = new Set(['callId', 'whyNot']);
 
-const Cursor = z.object({ e: z.iso.datetime({ offset: true }).refine((e) => /^(20\d\d|2100)-/.test(e), 'a time between the years 2000 and 2100'), c: z.string().min(1).max(128) });
+const Cursor = z.object({
+  e: z.iso
+    .datetime({ offset: true })
+    .refine((e) => /^(20\d\d|2100)-/.test(e), 'a time between the years 2000 and 2100'),
+  c: z.string().min(1).max(128),
+});
 
 function encodeCursor(c: CallCursor): string {
   return Buffer.from(JSON.stringify({ e: c.endedAt, c: c.callId })).toString('base64url');

@@ -51,11 +51,41 @@ interface CallItem {
 }
 
 const LOCATIONS = [
-  { tenantId: 'cool-breeze-hvac', locationId: 'atlanta-north', number: '+14045550100', averageTicket: 45_000, spamList: true },
-  { tenantId: 'cool-breeze-hvac', locationId: 'atlanta-south', number: '+14045550110', averageTicket: 45_000, spamList: true },
-  { tenantId: 'cool-breeze-hvac', locationId: 'marietta', number: '+17705550120', averageTicket: 38_000, spamList: false },
-  { tenantId: 'bright-smile-dental', locationId: 'denver-downtown', number: '+13035550130', averageTicket: 22_000, spamList: false },
-  { tenantId: 'bright-smile-dental', locationId: 'phoenix-central', number: '+16025550140', averageTicket: 22_000, spamList: false },
+  {
+    tenantId: 'cool-breeze-hvac',
+    locationId: 'atlanta-north',
+    number: '+14045550100',
+    averageTicket: 45_000,
+    spamList: true,
+  },
+  {
+    tenantId: 'cool-breeze-hvac',
+    locationId: 'atlanta-south',
+    number: '+14045550110',
+    averageTicket: 45_000,
+    spamList: true,
+  },
+  {
+    tenantId: 'cool-breeze-hvac',
+    locationId: 'marietta',
+    number: '+17705550120',
+    averageTicket: 38_000,
+    spamList: false,
+  },
+  {
+    tenantId: 'bright-smile-dental',
+    locationId: 'denver-downtown',
+    number: '+13035550130',
+    averageTicket: 22_000,
+    spamList: false,
+  },
+  {
+    tenantId: 'bright-smile-dental',
+    locationId: 'phoenix-central',
+    number: '+16025550140',
+    averageTicket: 22_000,
+    spamList: false,
+  },
 ] as const;
 
 /** PostgreSQL's percentile_cont: linear interpolation between the closest ranks. */
@@ -78,7 +108,10 @@ function percentileCont(values: number[], p: number): number | null {
 describe('the reporting funnel after a few hundred calls', () => {
   let t: TestPlatform;
   let rebuilt: RunningService | undefined;
-  const admin = { authorization: `Bearer ${secrets.ADMIN_API_KEY}`, 'content-type': 'application/json' };
+  const admin = {
+    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    'content-type': 'application/json',
+  };
   const today = DateTime.now().setZone('America/New_York');
   const from = today.minus({ days: 1 }).toISODate();
   const to = today.plus({ days: 1 }).toISODate();
@@ -101,7 +134,10 @@ describe('the reporting funnel after a few hundred calls', () => {
     const items: CallItem[] = [];
     let cursor: string | null = null;
     do {
-      const page: { items: CallItem[]; nextCursor: string | null } = await get(base, `/v1/reports/calls?tenantId=${tenantId}&from=${from}&to=${to}&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      const page: { items: CallItem[]; nextCursor: string | null } = await get(
+        base,
+        `/v1/reports/calls?tenantId=${tenantId}&from=${from}&to=${to}&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       items.push(...page.items);
       cursor = page.nextCursor;
     } while (cursor);
@@ -115,7 +151,14 @@ describe('the reporting funnel after a few hundred calls', () => {
       const scenario = scenarios[Math.floor(i / LOCATIONS.length) % scenarios.length]!;
       const spam = location.spamList && i % 17 === 3;
       const texted = scenario !== 'answered' && !spam;
-      const reply = texted && i % 4 === 0 ? (location.tenantId === 'cool-breeze-hvac' ? ('qualifying' as const) : ('chat' as const)) : texted && i % 4 === 1 ? ('chat' as const) : undefined;
+      const reply =
+        texted && i % 4 === 0
+          ? location.tenantId === 'cool-breeze-hvac'
+            ? ('qualifying' as const)
+            : ('chat' as const)
+          : texted && i % 4 === 1
+            ? ('chat' as const)
+            : undefined;
       return {
         tenantId: location.tenantId,
         locationId: location.locationId,
@@ -125,39 +168,77 @@ describe('the reporting funnel after a few hundred calls', () => {
         spam,
         ...(reply ? { reply } : {}),
         ...(reply && i % 3 === 0 ? { operatorReply: true } : {}),
-        ...(texted && i % 8 === 0 ? { booked: 20_000 + i * 100 } : texted && i % 8 === 1 ? { booked: null } : {}),
+        ...(texted && i % 8 === 0
+          ? { booked: 20_000 + i * 100 }
+          : texted && i % 8 === 1
+            ? { booked: null }
+            : {}),
       };
     });
 
     for (const c of calls) {
-      const played = await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from: c.caller, to: c.to, scenario: c.scenario });
+      const played = await playCall({
+        answerUrl: t.app().answer_url,
+        hangupUrl: t.app().hangup_url,
+        authToken: secrets.PLIVO_AUTH_TOKEN,
+        from: c.caller,
+        to: c.to,
+        scenario: c.scenario,
+      });
       c.callId = played.callUuid;
       c.answered = c.scenario === 'answered' && parseDial(played.answerXml) !== undefined;
     }
     const texted = calls.filter((c) => !c.answered && !c.spam);
-    await eventually(() => texted.every((c) => t.fake.sentTo(c.caller).some((m) => m.status === 'delivered')), { what: 'every text-back delivered', timeoutMs: 90_000 });
+    await eventually(
+      () => texted.every((c) => t.fake.sentTo(c.caller).some((m) => m.status === 'delivered')),
+      { what: 'every text-back delivered', timeoutMs: 90_000 },
+    );
     for (const c of texted.filter((x) => x.reply)) {
-      await t.fake.receiveFromCustomer({ from: c.caller, to: c.to, text: c.reply === 'qualifying' ? 'Need AC repair, 30305' : 'hello?' });
+      await t.fake.receiveFromCustomer({
+        from: c.caller,
+        to: c.to,
+        text: c.reply === 'qualifying' ? 'Need AC repair, 30305' : 'hello?',
+      });
     }
     const threadOf = (c: SimulatedCall): Promise<string> =>
-      eventually(async () => {
-        const { rows } = await t.db.query<{ thread_id: string }>(`SELECT thread_id FROM ${t.schema('conversation')}.thread WHERE customer_number = $1 AND location_id = $2`, [c.caller, c.locationId]);
-        return rows[0]?.thread_id;
-      }, { what: `the thread of ${c.caller}` });
+      eventually(
+        async () => {
+          const { rows } = await t.db.query<{ thread_id: string }>(
+            `SELECT thread_id FROM ${t.schema('conversation')}.thread WHERE customer_number = $1 AND location_id = $2`,
+            [c.caller, c.locationId],
+          );
+          return rows[0]?.thread_id;
+        },
+        { what: `the thread of ${c.caller}` },
+      );
     for (const c of texted.filter((x) => x.operatorReply)) {
       // The customer's message must be in the thread before a person answers it.
       const thread = await threadOf(c);
-      await eventually(async () => {
-        const { rows } = await t.db.query(`SELECT 1 FROM ${t.schema('conversation')}.thread_message WHERE thread_id = $1 AND direction = 'inbound'`, [thread]);
-        return rows.length > 0;
-      }, { what: `the reply of ${c.caller} in its thread` });
-      const res = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread}/reply`, { method: 'POST', headers: admin, body: JSON.stringify({ author: 'dana', text: 'Hi, Dana here. When suits you?' }) });
+      await eventually(
+        async () => {
+          const { rows } = await t.db.query(
+            `SELECT 1 FROM ${t.schema('conversation')}.thread_message WHERE thread_id = $1 AND direction = 'inbound'`,
+            [thread],
+          );
+          return rows.length > 0;
+        },
+        { what: `the reply of ${c.caller} in its thread` },
+      );
+      const res = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread}/reply`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ author: 'dana', text: 'Hi, Dana here. When suits you?' }),
+      });
       expect(res.status).toBe(202);
     }
     for (const c of texted.filter((x) => x.booked !== undefined)) {
       const thread = await threadOf(c);
       const body = c.booked === null ? {} : { value: { amountMinor: c.booked, currency: 'USD' } };
-      const res = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread}/book`, { method: 'POST', headers: admin, body: JSON.stringify(body) });
+      const res = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread}/book`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify(body),
+      });
       expect(res.status).toBe(201);
     }
 
@@ -174,24 +255,41 @@ describe('the reporting funnel after a few hundred calls', () => {
         textbacks_delivered: txt.length,
         textbacks_replied: txt.filter((c) => c.reply).length,
         // The text-backs' own funnel: of the callers who replied, qualified (or booked), then booked.
-        textbacks_qualified: txt.filter((c) => c.reply && (c.reply === 'qualifying' || c.booked !== undefined)).length,
+        textbacks_qualified: txt.filter(
+          (c) => c.reply && (c.reply === 'qualifying' || c.booked !== undefined),
+        ).length,
         textbacks_booked: txt.filter((c) => c.reply && c.booked !== undefined).length,
         leads: txt.length,
         leads_engaged: txt.filter((c) => c.reply || c.booked !== undefined).length,
-        leads_qualified: txt.filter((c) => c.reply === 'qualifying' || c.booked !== undefined).length,
+        leads_qualified: txt.filter((c) => c.reply === 'qualifying' || c.booked !== undefined)
+          .length,
         leads_booked: txt.filter((c) => c.booked !== undefined).length,
-        revenue_minor: txt.reduce((sum, c) => sum + (c.booked === undefined ? 0 : (c.booked ?? LOCATIONS.find((l) => l.locationId === c.locationId)!.averageTicket)), 0),
+        revenue_minor: txt.reduce(
+          (sum, c) =>
+            sum +
+            (c.booked === undefined
+              ? 0
+              : (c.booked ?? LOCATIONS.find((l) => l.locationId === c.locationId)!.averageTicket)),
+          0,
+        ),
       };
     };
-    const pick = (totals: Record<string, number>, keys: string[]) => Object.fromEntries(keys.map((k) => [k, totals[k] ?? 0]));
-    const funnelPath = (tenantId: string, extra = '') => `/v1/reports/funnel?tenantId=${tenantId}&from=${from}&to=${to}${extra}`;
+    const pick = (totals: Record<string, number>, keys: string[]) =>
+      Object.fromEntries(keys.map((k) => [k, totals[k] ?? 0]));
+    const funnelPath = (tenantId: string, extra = '') =>
+      `/v1/reports/funnel?tenantId=${tenantId}&from=${from}&to=${to}${extra}`;
     for (const tenantId of ['cool-breeze-hvac', 'bright-smile-dental']) {
       const expected = expectedOf(calls.filter((c) => c.tenantId === tenantId));
       const keys = Object.keys(expected);
-      await eventually(async () => {
-        const body = await get<FunnelBody>(t.url('reporting'), funnelPath(tenantId));
-        return JSON.stringify(pick(body.totals, keys)) === JSON.stringify(expected) ? body : undefined;
-      }, { what: `the ${tenantId} funnel to match`, timeoutMs: 60_000 }).catch(async (err: unknown) => {
+      await eventually(
+        async () => {
+          const body = await get<FunnelBody>(t.url('reporting'), funnelPath(tenantId));
+          return JSON.stringify(pick(body.totals, keys)) === JSON.stringify(expected)
+            ? body
+            : undefined;
+        },
+        { what: `the ${tenantId} funnel to match`, timeoutMs: 60_000 },
+      ).catch(async (err: unknown) => {
         const body = await get<FunnelBody>(t.url('reporting'), funnelPath(tenantId));
         expect(pick(body.totals, keys)).toEqual(expected);
         throw err;
@@ -199,33 +297,57 @@ describe('the reporting funnel after a few hundred calls', () => {
       const report = await get<FunnelBody>(t.url('reporting'), funnelPath(tenantId));
       // By location, the same counts split as the calls were.
       for (const l of LOCATIONS.filter((x) => x.tenantId === tenantId)) {
-        expect(pick(report.byLocation[l.locationId] ?? {}, keys)).toEqual(expectedOf(calls.filter((c) => c.locationId === l.locationId)));
+        expect(pick(report.byLocation[l.locationId] ?? {}, keys)).toEqual(
+          expectedOf(calls.filter((c) => c.locationId === l.locationId)),
+        );
       }
       // The series adds up to the totals, by week as by day.
       for (const interval of ['day', 'week', 'month']) {
-        const series = (await get<FunnelBody>(t.url('reporting'), funnelPath(tenantId, `&interval=${interval}`))).series;
-        expect(series.reduce((n, s) => n + (s.metrics['calls_missed'] ?? 0), 0)).toBe(expected.calls_missed);
+        const series = (
+          await get<FunnelBody>(t.url('reporting'), funnelPath(tenantId, `&interval=${interval}`))
+        ).series;
+        expect(series.reduce((n, s) => n + (s.metrics['calls_missed'] ?? 0), 0)).toBe(
+          expected.calls_missed,
+        );
       }
     }
 
     // ROI: message cost from the segments the carrier billed for this tenant, the subscription prorated.
     const coolNumbers = ['14045550100', '14045550110', '17705550120'];
-    const segments = [...t.fake.messages.values()].filter((m) => m.origin === 'api' && coolNumbers.includes(m.from)).reduce((n, m) => n + m.units, 0);
+    const segments = [...t.fake.messages.values()]
+      .filter((m) => m.origin === 'api' && coolNumbers.includes(m.from))
+      .reduce((n, m) => n + m.units, 0);
     const cool = expectedOf(calls.filter((c) => c.tenantId === 'cool-breeze-hvac'));
     const messageCostMinor = Math.round((segments * 5_500) / 10_000);
     const subscriptionMinor = Math.round((29_900 * 3) / 30); // 3 days at $299/month (seed)
     const cost = messageCostMinor + subscriptionMinor;
     const report = await get<FunnelBody>(t.url('reporting'), funnelPath('cool-breeze-hvac'));
-    expect(report.roi).toMatchObject({ currency: 'USD', revenueMinor: cool.revenue_minor, messageCostMinor, subscriptionMinor, costMinor: cost, roi: Math.round(((cool.revenue_minor - cost) / cost) * 100) / 100 });
+    expect(report.roi).toMatchObject({
+      currency: 'USD',
+      revenueMinor: cool.revenue_minor,
+      messageCostMinor,
+      subscriptionMinor,
+      costMinor: cost,
+      roi: Math.round(((cool.revenue_minor - cost) / cost) * 100) / 100,
+    });
 
     // The calls list: every call once (paged), texted or why not, its thread, its timings.
     const coolCalls = calls.filter((c) => c.tenantId === 'cool-breeze-hvac');
-    const listed = await eventually(async () => {
-      const items = await allCalls(t.url('reporting'), 'cool-breeze-hvac');
-      const settled = items.length === coolCalls.length && items.every((i) => (i.textback === 'texted' ? i.secondsToText !== null : i.textback === 'suppressed'));
-      const humanReplies = items.filter((i) => i.secondsToHumanReply !== null).length;
-      return settled && humanReplies === coolCalls.filter((c) => c.operatorReply).length ? items : undefined;
-    }, { what: 'the calls list to settle', timeoutMs: 30_000 });
+    const listed = await eventually(
+      async () => {
+        const items = await allCalls(t.url('reporting'), 'cool-breeze-hvac');
+        const settled =
+          items.length === coolCalls.length &&
+          items.every((i) =>
+            i.textback === 'texted' ? i.secondsToText !== null : i.textback === 'suppressed',
+          );
+        const humanReplies = items.filter((i) => i.secondsToHumanReply !== null).length;
+        return settled && humanReplies === coolCalls.filter((c) => c.operatorReply).length
+          ? items
+          : undefined;
+      },
+      { what: 'the calls list to settle', timeoutMs: 30_000 },
+    );
     expect(new Set(listed.map((i) => i.callId)).size).toBe(coolCalls.length);
     for (const c of coolCalls) {
       const item = listed.find((i) => i.callId === c.callId);
@@ -234,11 +356,22 @@ describe('the reporting funnel after a few hundred calls', () => {
         textback: c.answered || c.spam ? 'suppressed' : 'texted',
         whyNot: c.answered ? 'call-answered' : c.spam ? 'spam-caller' : null,
         replied: Boolean(c.reply),
-        leadStatus: c.booked !== undefined ? 'booked' : c.reply === 'qualifying' ? 'qualified' : c.reply ? 'engaged' : c.answered || c.spam ? null : 'new',
+        leadStatus:
+          c.booked !== undefined
+            ? 'booked'
+            : c.reply === 'qualifying'
+              ? 'qualified'
+              : c.reply
+                ? 'engaged'
+                : c.answered || c.spam
+                  ? null
+                  : 'new',
       });
       expect(item?.caller).not.toBe(c.caller); // masked
       if (item?.textback === 'texted') {
-        expect(item.threadUrl).toBe(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac&thread=${item.threadId}`);
+        expect(item.threadUrl).toBe(
+          `${t.url('conversation')}/inbox?tenant=cool-breeze-hvac&thread=${item.threadId}`,
+        );
         expect(item.secondsToText).toBeGreaterThanOrEqual(0);
         expect(item.secondsToText).toBeLessThan(60);
       }
@@ -247,10 +380,15 @@ describe('the reporting funnel after a few hundred calls', () => {
     }
     // The percentiles are the calls' own timings, summarised.
     const toText = listed.flatMap((i) => (i.secondsToText === null ? [] : [i.secondsToText]));
-    const toHuman = listed.flatMap((i) => (i.secondsToHumanReply === null ? [] : [i.secondsToHumanReply]));
-    const timings = (await get<FunnelBody>(t.url('reporting'), funnelPath('cool-breeze-hvac'))).timings;
+    const toHuman = listed.flatMap((i) =>
+      i.secondsToHumanReply === null ? [] : [i.secondsToHumanReply],
+    );
+    const timings = (await get<FunnelBody>(t.url('reporting'), funnelPath('cool-breeze-hvac')))
+      .timings;
     expect(timings.timeToText.count).toBe(cool.textbacks_sent);
-    expect(timings.timeToFirstHumanReply.count).toBe(coolCalls.filter((c) => c.operatorReply).length);
+    expect(timings.timeToFirstHumanReply.count).toBe(
+      coolCalls.filter((c) => c.operatorReply).length,
+    );
     for (const p of ['p50', 'p95', 'p99'] as const) {
       const q = { p50: 0.5, p95: 0.95, p99: 0.99 }[p];
       expect(timings.timeToText[p]).toBeCloseTo(percentileCont(toText, q)!, 2);
@@ -258,22 +396,47 @@ describe('the reporting funnel after a few hundred calls', () => {
     }
 
     // CSV: the same calls, one per line.
-    const csv = await (await fetch(`${t.url('reporting')}/v1/reports/calls?tenantId=cool-breeze-hvac&from=${from}&to=${to}&format=csv`, { headers: admin })).text();
+    const csv = await (
+      await fetch(
+        `${t.url('reporting')}/v1/reports/calls?tenantId=cool-breeze-hvac&from=${from}&to=${to}&format=csv`,
+        { headers: admin },
+      )
+    ).text();
     const [header, ...lines] = csv.trim().split('\n');
     expect(header?.split(',').slice(0, 3)).toEqual(['callId', 'day', 'endedAt']);
     expect(lines).toHaveLength(coolCalls.length);
 
     // A rebuild: a new consumer group replays every topic from the start into an empty schema.
     rebuilt = await startReporting(
-      { ...t.env, EVENT_TRANSPORT: 'in-process', DATABASE_URL: process.env['DATABASE_URL'], DATABASE_SCHEMA: `${t.prefix}_reporting_rebuild`, HTTP_PORT: '0', CONSUMER_GROUP_ID: 'reporting-rebuild', INBOX_URL: `${t.url('conversation')}/inbox`, READ_MODEL_SETTLE_MS: '100' },
+      {
+        ...t.env,
+        EVENT_TRANSPORT: 'in-process',
+        DATABASE_URL: process.env['DATABASE_URL'],
+        DATABASE_SCHEMA: `${t.prefix}_reporting_rebuild`,
+        HTTP_PORT: '0',
+        CONSUMER_GROUP_ID: 'reporting-rebuild',
+        INBOX_URL: `${t.url('conversation')}/inbox`,
+        READ_MODEL_SETTLE_MS: '100',
+      },
       { inProcessBroker: t.platform.broker! },
     );
-    const original = await get<FunnelBody>(t.url('reporting'), funnelPath('cool-breeze-hvac', '&interval=week'));
-    await eventually(async () => {
-      const again = await get<FunnelBody>(rebuilt!.url, funnelPath('cool-breeze-hvac', '&interval=week'));
-      return JSON.stringify(again) === JSON.stringify(original);
-    }, { what: 'the rebuilt funnel to equal the original', timeoutMs: 60_000 }).catch(async (err: unknown) => {
-      expect(await get<FunnelBody>(rebuilt!.url, funnelPath('cool-breeze-hvac', '&interval=week'))).toEqual(original);
+    const original = await get<FunnelBody>(
+      t.url('reporting'),
+      funnelPath('cool-breeze-hvac', '&interval=week'),
+    );
+    await eventually(
+      async () => {
+        const again = await get<FunnelBody>(
+          rebuilt!.url,
+          funnelPath('cool-breeze-hvac', '&interval=week'),
+        );
+        return JSON.stringify(again) === JSON.stringify(original);
+      },
+      { what: 'the rebuilt funnel to equal the original', timeoutMs: 60_000 },
+    ).catch(async (err: unknown) => {
+      expect(
+        await get<FunnelBody>(rebuilt!.url, funnelPath('cool-breeze-hvac', '&interval=week')),
+      ).toEqual(original);
       throw err;
     });
     expect(await allCalls(rebuilt.url, 'cool-breeze-hvac')).toEqual(listed);

@@ -6,7 +6,10 @@ import { LocationDirectory1763900000000, locationDirectoryParts } from '@textbac
 import type { SmsDispatchConfig } from './config';
 import { ComplianceClient } from './dispatch/compliance.client';
 import { DeliveryReportsService } from './dispatch/delivery-reports.service';
-import { DeliveryReportsController, TextbackRequestedConsumer } from './dispatch/dispatch.controller';
+import {
+  DeliveryReportsController,
+  TextbackRequestedConsumer,
+} from './dispatch/dispatch.controller';
 import { DispatchService } from './dispatch/dispatch.service';
 import { OutboundSms1763900400000 } from './migrations/1763900400000-outbound-sms';
 import { OutboundPurpose1763900700000 } from './migrations/1763900700000-outbound-purpose';
@@ -15,7 +18,16 @@ import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-
 import { DropConsentCopy1763990300000 } from './migrations/1763990300000-drop-consent-copy';
 
 // The earlier local copy of consent is created by its old migrations and dropped by the last one; sends ask compliance.
-export const smsDispatchMigrations = [LocationDirectory1763900000000, ...consentStateMigrations, WebhookNonce1763900250000, OutboundSms1763900400000, OutboundPurpose1763900700000, SendTrace1763900950000, CallEndedAt1763900960000, DropConsentCopy1763990300000];
+export const smsDispatchMigrations = [
+  LocationDirectory1763900000000,
+  ...consentStateMigrations,
+  WebhookNonce1763900250000,
+  OutboundSms1763900400000,
+  OutboundPurpose1763900700000,
+  SendTrace1763900950000,
+  CallEndedAt1763900960000,
+  DropConsentCopy1763990300000,
+];
 
 /** Sends requested text-backs through Plivo exactly once and ingests their delivery reports. */
 @Module({})
@@ -24,7 +36,12 @@ export class AppModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
       controllers: [TextbackRequestedConsumer, DeliveryReportsController, ...directory.controllers],
-      providers: [DispatchService, DeliveryReportsService, ComplianceClient, ...directory.providers],
+      providers: [
+        DispatchService,
+        DeliveryReportsService,
+        ComplianceClient,
+        ...directory.providers,
+      ],
     });
   }
 }

@@ -1,6 +1,13 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type SmsDispatchErrorCode = 'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'location-unknown' | 'consent-unavailable' | 'location-mismatch';
+export type SmsDispatchErrorCode =
+  | 'invalid-request'
+  | 'invalid-payload'
+  | 'invalid-signature'
+  | 'replayed'
+  | 'location-unknown'
+  | 'consent-unavailable'
+  | 'location-mismatch';
 
 /** The one error class of sms-dispatch; its code decides the HTTP status at the edge. */
 export class SmsDispatchError extends ServiceError<SmsDispatchErrorCode> {

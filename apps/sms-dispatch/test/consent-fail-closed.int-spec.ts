@@ -21,7 +21,9 @@ describe('the consent check before a send fails closed', () => {
         res.end('{"error":"unavailable"}');
         return;
       }
-      fetch(`${target}${req.url ?? ''}`, { headers: { authorization: req.headers.authorization ?? '' } }).then(
+      fetch(`${target}${req.url ?? ''}`, {
+        headers: { authorization: req.headers.authorization ?? '' },
+      }).then(
         async (r) => {
           res.statusCode = r.status;
           res.setHeader('content-type', 'application/json');
@@ -35,7 +37,15 @@ describe('the consent check before a send fails closed', () => {
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
     const port = (proxy.address() as { port: number }).port;
-    t = await startTestPlatform({ transport: 'in-process', name: 'failclosed', env: { COMPLIANCE_URL: `http://127.0.0.1:${port}`, SEND_RETRY_INITIAL_MS: '100', SEND_RETRY_MAX_MS: '300' } });
+    t = await startTestPlatform({
+      transport: 'in-process',
+      name: 'failclosed',
+      env: {
+        COMPLIANCE_URL: `http://127.0.0.1:${port}`,
+        SEND_RETRY_INITIAL_MS: '100',
+        SEND_RETRY_MAX_MS: '300',
+      },
+    });
     target = t.url('compliance');
   }, 120_000);
 
@@ -46,15 +56,25 @@ describe('the consent check before a send fails closed', () => {
 
   it('holds the text while compliance is unreachable and sends it once compliance answers', async () => {
     const caller = '+14045557711';
-    const played = await playCall({ answerUrl: t.app().answer_url, hangupUrl: t.app().hangup_url, authToken: secrets.PLIVO_AUTH_TOKEN, from: caller, to: '+14045550100', scenario: 'missed' });
+    const played = await playCall({
+      answerUrl: t.app().answer_url,
+      hangupUrl: t.app().hangup_url,
+      authToken: secrets.PLIVO_AUTH_TOKEN,
+      from: caller,
+      to: '+14045550100',
+      scenario: 'missed',
+    });
     expect((await t.decisionOf(played.callUuid)).outcome).toBe('requested');
-    const held = await eventually(async () => {
-      const { rows } = await t.db.query<{ state: string; error_reason: string | null }>(
-        `SELECT state, error_reason FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
-        [played.callUuid],
-      );
-      return rows[0]?.error_reason?.includes('compliance answered 503') ? rows[0] : undefined;
-    }, { what: 'the send to be held for consent' });
+    const held = await eventually(
+      async () => {
+        const { rows } = await t.db.query<{ state: string; error_reason: string | null }>(
+          `SELECT state, error_reason FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE call_id = $1`,
+          [played.callUuid],
+        );
+        return rows[0]?.error_reason?.includes('compliance answered 503') ? rows[0] : undefined;
+      },
+      { what: 'the send to be held for consent' },
+    );
     expect(held.state).toBe('pending');
     await new Promise((r) => setTimeout(r, 1_000));
     expect(t.fake.sentTo(caller)).toEqual([]);
@@ -62,7 +82,9 @@ describe('the consent check before a send fails closed', () => {
     expect(metrics).toMatch(/sms_dispatch_consent_unavailable_total\{[^}]*\} [1-9]/);
 
     complianceUp = true;
-    await eventually(() => t.fake.sentTo(caller).find((m) => m.status === 'delivered'), { what: 'the held text to go out' });
+    await eventually(() => t.fake.sentTo(caller).find((m) => m.status === 'delivered'), {
+      what: 'the held text to go out',
+    });
     expect(t.fake.sentTo(caller)).toHaveLength(1);
   });
 });

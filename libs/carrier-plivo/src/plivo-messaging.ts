@@ -22,7 +22,12 @@ export interface PlivoMessagingOptions {
  */
 export type SendResult =
   | { readonly kind: 'accepted'; readonly messageUuid: string }
-  | { readonly kind: 'refused'; readonly retryable: boolean; readonly status: number | undefined; readonly reason: string }
+  | {
+      readonly kind: 'refused';
+      readonly retryable: boolean;
+      readonly status: number | undefined;
+      readonly reason: string;
+    }
   | { readonly kind: 'ambiguous'; readonly reason: string };
 
 export type LineType = 'mobile' | 'fixed' | 'voip' | 'toll-free' | 'unknown';
@@ -42,18 +47,30 @@ const digits = (n: string): string => n.replace(/\D/g, '');
 export function classifySendFailure(err: unknown): Exclude<SendResult, { kind: 'accepted' }> {
   if (typeof err === 'string') {
     // Network errors reject with the error's stack as a string.
-    if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(err)) return { kind: 'refused', retryable: true, status: undefined, reason: 'connection refused' };
-    return { kind: 'ambiguous', reason: /timeout|ETIMEDOUT|ECONNABORTED/i.test(err) ? 'timeout' : 'connection lost' };
+    if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(err))
+      return { kind: 'refused', retryable: true, status: undefined, reason: 'connection refused' };
+    return {
+      kind: 'ambiguous',
+      reason: /timeout|ETIMEDOUT|ECONNABORTED/i.test(err) ? 'timeout' : 'connection lost',
+    };
   }
-  const status = typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number' ? err.status : undefined;
+  const status =
+    typeof err === 'object' && err !== null && 'status' in err && typeof err.status === 'number'
+      ? err.status
+      : undefined;
   const message = err instanceof Error ? err.message : String(err);
   const fromText = /status code (\d{3})/.exec(message)?.[1];
   const code = status ?? (fromText ? Number(fromText) : undefined);
-  if (code === 429) return { kind: 'refused', retryable: true, status: 429, reason: 'rate limited' };
-  if (code !== undefined && code >= 500) return { kind: 'ambiguous', reason: `carrier answered ${code}` };
-  if (code !== undefined && code >= 400) return { kind: 'refused', retryable: false, status: code, reason: message.slice(0, 200) };
-  if (/timeout|ECONNRESET|socket hang up|ECONNABORTED/i.test(message)) return { kind: 'ambiguous', reason: 'connection lost' };
-  if (/ECONNREFUSED/.test(message)) return { kind: 'refused', retryable: true, status: undefined, reason: 'connection refused' };
+  if (code === 429)
+    return { kind: 'refused', retryable: true, status: 429, reason: 'rate limited' };
+  if (code !== undefined && code >= 500)
+    return { kind: 'ambiguous', reason: `carrier answered ${code}` };
+  if (code !== undefined && code >= 400)
+    return { kind: 'refused', retryable: false, status: code, reason: message.slice(0, 200) };
+  if (/timeout|ECONNRESET|socket hang up|ECONNABORTED/i.test(message))
+    return { kind: 'ambiguous', reason: 'connection lost' };
+  if (/ECONNREFUSED/.test(message))
+    return { kind: 'refused', retryable: true, status: undefined, reason: 'connection refused' };
   return { kind: 'ambiguous', reason: message.slice(0, 200) };
 }
 
@@ -67,9 +84,19 @@ export class PlivoMessaging {
     });
   }
 
-  async send(input: { from: string; to: string; text: string; statusUrl: string }): Promise<SendResult> {
+  async send(input: {
+    from: string;
+    to: string;
+    text: string;
+    statusUrl: string;
+  }): Promise<SendResult> {
     try {
-      const res = await this.client.messages.create(digits(input.from), digits(input.to), input.text, { url: input.statusUrl, method: 'POST' });
+      const res = await this.client.messages.create(
+        digits(input.from),
+        digits(input.to),
+        input.text,
+        { url: input.statusUrl, method: 'POST' },
+      );
       const uuid = res.messageUuid[0];
       if (!uuid) return { kind: 'ambiguous', reason: 'accepted without a message uuid' };
       return { kind: 'accepted', messageUuid: uuid };
@@ -79,16 +106,36 @@ export class PlivoMessaging {
   }
 
   /** The carrier's record of messages sent since a moment: how an ambiguous send is settled. */
-  async outboundSince(since: Date, match: { from: string; to: string }, maxPages = 10): Promise<MessageRecord[]> {
+  async outboundSince(
+    since: Date,
+    match: { from: string; to: string },
+    maxPages = 10,
+  ): Promise<MessageRecord[]> {
     const found: MessageRecord[] = [];
     const gte = since.toISOString().replace('T', ' ').slice(0, 19);
     for (let page = 0; page < maxPages; page++) {
-      const list = (await this.client.messages.list({ message_direction: 'outbound', message_time__gte: gte, limit: 20, offset: page * 20 })) as unknown as
-        | { messageUuid?: string; fromNumber?: string; toNumber?: string; messageState?: string; errorCode?: string; messageTime?: string }[]
+      const list = (await this.client.messages.list({
+        message_direction: 'outbound',
+        message_time__gte: gte,
+        limit: 20,
+        offset: page * 20,
+      })) as unknown as
+        | {
+            messageUuid?: string;
+            fromNumber?: string;
+            toNumber?: string;
+            messageState?: string;
+            errorCode?: string;
+            messageTime?: string;
+          }[]
         | undefined;
       const rows = Array.isArray(list) ? list : [];
       for (const m of rows) {
-        if (digits(m.fromNumber ?? '') === digits(match.from) && digits(m.toNumber ?? '') === digits(match.to) && m.messageUuid) {
+        if (
+          digits(m.fromNumber ?? '') === digits(match.from) &&
+          digits(m.toNumber ?? '') === digits(match.to) &&
+          m.messageUuid
+        ) {
           found.push({
             messageUuid: m.messageUuid,
             from: m.fromNumber ?? '',
@@ -107,15 +154,20 @@ export class PlivoMessaging {
   /** Line type of a number (plivo.md §7); `unknown` when Lookup cannot say. */
   async lineType(e164: string): Promise<LineType> {
     const auth = Buffer.from(`${this.options.authId}:${this.options.authToken}`).toString('base64');
-    const res = await fetch(`${this.options.lookupUrl.replace(/\/$/, '')}/v1/Number/${encodeURIComponent(e164)}?type=carrier`, {
-      headers: { authorization: `Basic ${auth}` },
-      signal: AbortSignal.timeout(this.options.timeoutMs),
-    });
+    const res = await fetch(
+      `${this.options.lookupUrl.replace(/\/$/, '')}/v1/Number/${encodeURIComponent(e164)}?type=carrier`,
+      {
+        headers: { authorization: `Basic ${auth}` },
+        signal: AbortSignal.timeout(this.options.timeoutMs),
+      },
+    );
     if (res.status === 404) return 'unknown';
     if (!res.ok) throw new Error(`lookup answered ${res.status}`);
     const body = (await res.json()) as { carrier?: { type?: string } };
     const type = body.carrier?.type;
-    return type === 'mobile' || type === 'fixed' || type === 'voip' || type === 'toll-free' ? type : 'unknown';
+    return type === 'mobile' || type === 'fixed' || type === 'voip' || type === 'toll-free'
+      ? type
+      : 'unknown';
   }
 }
 

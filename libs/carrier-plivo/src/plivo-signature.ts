@@ -32,10 +32,14 @@ export function v3StringToSign(method: 'GET' | 'POST', uri: string, params: Flat
   const query = queryOf(url);
   if (method === 'GET') {
     for (const [k, v] of Object.entries(params)) (query[k] ??= []).push(v);
-    const qs = sortedEntries(query).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`)).join('&');
+    const qs = sortedEntries(query)
+      .flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`))
+      .join('&');
     return qs ? `${base}?${qs}` : base;
   }
-  const qs = sortedEntries(query).flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`)).join('&');
+  const qs = sortedEntries(query)
+    .flatMap(([k, vs]) => vs.map((v) => `${k}=${v}`))
+    .join('&');
   const hasBody = Object.keys(params).length > 0;
   let s = base;
   if (qs || hasBody) s += `?${qs}`;
@@ -63,14 +67,26 @@ function readings(uri: string): string[] {
   return hash < 0 ? [uri] : [uri.slice(0, hash), uri];
 }
 
-export function verifyV3(method: 'GET' | 'POST', uri: string, params: FlatParams, nonce: string, header: string, tokens: readonly string[]): boolean {
+export function verifyV3(
+  method: 'GET' | 'POST',
+  uri: string,
+  params: FlatParams,
+  nonce: string,
+  header: string,
+  tokens: readonly string[],
+): boolean {
   return readings(uri).some((u) => {
     const message = `${v3StringToSign(method, u.split('#')[0] ?? u, params)}.${nonce}`;
     return tokens.some((t) => anyMatches(hmacBase64(t, message), header));
   });
 }
 
-export function verifyV2(uri: string, nonce: string, header: string, tokens: readonly string[]): boolean {
+export function verifyV2(
+  uri: string,
+  nonce: string,
+  header: string,
+  tokens: readonly string[],
+): boolean {
   const message = `${baseOf(uri)}${nonce}`;
   return tokens.some((t) => anyMatches(hmacBase64(t, message), header));
 }
@@ -95,8 +111,12 @@ export function verifyPlivoWebhook(input: {
   const v3Ma = h['x-plivo-signature-ma-v3'];
   if (v3Nonce && (v3 || v3Ma)) {
     const ok =
-      (v3 !== undefined && verifyV3(input.method, input.publicUrl, input.params, v3Nonce, v3, [input.authToken])) ||
-      (v3Ma !== undefined && verifyV3(input.method, input.publicUrl, input.params, v3Nonce, v3Ma, [input.mainAccountToken ?? input.authToken]));
+      (v3 !== undefined &&
+        verifyV3(input.method, input.publicUrl, input.params, v3Nonce, v3, [input.authToken])) ||
+      (v3Ma !== undefined &&
+        verifyV3(input.method, input.publicUrl, input.params, v3Nonce, v3Ma, [
+          input.mainAccountToken ?? input.authToken,
+        ]));
     return ok ? 'valid-v3' : 'invalid';
   }
   const v2Nonce = h['x-plivo-signature-v2-nonce'];
@@ -105,15 +125,24 @@ export function verifyPlivoWebhook(input: {
   if (v2Nonce && (v2 || v2Ma)) {
     const ok =
       (v2 !== undefined && verifyV2(input.publicUrl, v2Nonce, v2, [input.authToken])) ||
-      (v2Ma !== undefined && verifyV2(input.publicUrl, v2Nonce, v2Ma, [input.mainAccountToken ?? input.authToken]));
+      (v2Ma !== undefined &&
+        verifyV2(input.publicUrl, v2Nonce, v2Ma, [input.mainAccountToken ?? input.authToken]));
     return ok ? 'valid-v2' : 'invalid';
   }
   return 'unsigned';
 }
 
 /** Signs as Plivo does (V3): what the carrier fake and the simulator put in `X-Plivo-Signature-V3`. */
-export function signV3(method: 'GET' | 'POST', uri: string, params: FlatParams, nonce: string, authToken: string): string {
-  return hmacBase64(authToken, `${v3StringToSign(method, uri, params)}.${nonce}`).toString('base64');
+export function signV3(
+  method: 'GET' | 'POST',
+  uri: string,
+  params: FlatParams,
+  nonce: string,
+  authToken: string,
+): string {
+  return hmacBase64(authToken, `${v3StringToSign(method, uri, params)}.${nonce}`).toString(
+    'base64',
+  );
 }
 
 /** Signs as Plivo does (V2): base URL + nonce, the body not covered. */
@@ -132,7 +161,13 @@ export function plivoSignatureHeaders(input: {
 }): Record<string, string> {
   const headers: Record<string, string> = {};
   if (input.schemes.includes('v3')) {
-    headers['X-Plivo-Signature-V3'] = signV3(input.method, input.url, input.params, input.nonce, input.authToken);
+    headers['X-Plivo-Signature-V3'] = signV3(
+      input.method,
+      input.url,
+      input.params,
+      input.nonce,
+      input.authToken,
+    );
     headers['X-Plivo-Signature-Ma-V3'] = headers['X-Plivo-Signature-V3'];
     headers['X-Plivo-Signature-V3-Nonce'] = input.nonce;
   }

@@ -30,9 +30,11 @@ export function readPlivoWebhook(input: {
     for (const [k, v] of url.searchParams) params[k] = v;
   }
   const headers: Record<string, string | undefined> = {};
-  for (const [k, v] of Object.entries(input.headers)) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(input.headers))
+    headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   // For GET the parameters already are the query string of the URL: sign over the bare URL.
-  const signedUrl = input.method === 'GET' ? input.publicUrl.split('?')[0] ?? input.publicUrl : input.publicUrl;
+  const signedUrl =
+    input.method === 'GET' ? (input.publicUrl.split('?')[0] ?? input.publicUrl) : input.publicUrl;
   const verdict = verifyPlivoWebhook({
     method: input.method,
     publicUrl: signedUrl,
@@ -43,7 +45,10 @@ export function readPlivoWebhook(input: {
   });
   if (verdict === 'unsigned') return { reason: 'signature missing' };
   if (verdict === 'invalid') return { reason: 'signature invalid' };
-  const nonce = (verdict === 'valid-v3' ? headers['x-plivo-signature-v3-nonce'] : headers['x-plivo-signature-v2-nonce']) ?? '';
+  const nonce =
+    (verdict === 'valid-v3'
+      ? headers['x-plivo-signature-v3-nonce']
+      : headers['x-plivo-signature-v2-nonce']) ?? '';
   return { params, nonce, verdict };
 }
 
@@ -53,8 +58,16 @@ export function isRejection(w: PlivoWebhook | PlivoWebhookRejection): w is Plivo
 
 /** `readPlivoWebhook` for a POST as an HTTP framework hands it over (raw body kept). */
 export function readPlivoPost(
-  req: { readonly originalUrl: string; readonly rawBody?: Buffer | undefined; readonly headers: Readonly<Record<string, string | string[] | undefined>> },
-  o: { readonly publicBaseUrl: string; readonly authToken: string; readonly mainAccountToken?: string | undefined },
+  req: {
+    readonly originalUrl: string;
+    readonly rawBody?: Buffer | undefined;
+    readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  },
+  o: {
+    readonly publicBaseUrl: string;
+    readonly authToken: string;
+    readonly mainAccountToken?: string | undefined;
+  },
 ): PlivoWebhook | PlivoWebhookRejection {
   return readPlivoWebhook({
     method: 'POST',

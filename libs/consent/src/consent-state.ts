@@ -46,7 +46,10 @@ export class ConsentChangedConsumer {
   }
 }
 
-export function consentStateParts(dataSource: DataSource): { controllers: Type[]; providers: Provider[] } {
+export function consentStateParts(dataSource: DataSource): {
+  controllers: Type[];
+  providers: Provider[];
+} {
   return {
     controllers: [ConsentChangedConsumer],
     providers: [{ provide: ConsentStates, useValue: new ConsentStates(dataSource) }],
@@ -79,7 +82,9 @@ export class ConsentStateByNumber1763900600000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE consent_state ADD COLUMN channel_number text NOT NULL DEFAULT ''`);
     await q.query('ALTER TABLE consent_state DROP CONSTRAINT consent_state_pkey');
-    await q.query('ALTER TABLE consent_state ADD PRIMARY KEY (tenant_id, phone_number, channel_number)');
+    await q.query(
+      'ALTER TABLE consent_state ADD PRIMARY KEY (tenant_id, phone_number, channel_number)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
@@ -91,4 +96,7 @@ export class ConsentStateByNumber1763900600000 implements MigrationInterface {
 }
 
 /** Add to a service's migrations, in this order. */
-export const consentStateMigrations = [ConsentState1763900050000, ConsentStateByNumber1763900600000];
+export const consentStateMigrations = [
+  ConsentState1763900050000,
+  ConsentStateByNumber1763900600000,
+];

@@ -73,7 +73,15 @@ const SmsBase = z.object({
   at: Timestamp,
 });
 
-export const SmsPurpose = z.enum(['textback', 'help', 'opt-out-confirmation', 'operator', 'follow-up', 'auto-response', 'on-call-alert']);
+export const SmsPurpose = z.enum([
+  'textback',
+  'help',
+  'opt-out-confirmation',
+  'operator',
+  'follow-up',
+  'auto-response',
+  'on-call-alert',
+]);
 export type SmsPurpose = z.infer<typeof SmsPurpose>;
 
 export const SmsSentV1 = SmsBase.extend({

@@ -10,9 +10,12 @@ describe('phone numbers', () => {
     expect(toE164(input)).toBe(expected);
   });
 
-  it.each(['', 'abc', '555-CALL-ME', '+1404', '+999123456789'])('rejects %p with a reason', (input) => {
-    expect(() => toE164(input)).toThrow(InvalidPhoneNumberError);
-  });
+  it.each(['', 'abc', '555-CALL-ME', '+1404', '+999123456789'])(
+    'rejects %p with a reason',
+    (input) => {
+      expect(() => toE164(input)).toThrow(InvalidPhoneNumberError);
+    },
+  );
 
   it('validates E.164 strings in schemas and says why', () => {
     expect(E164.safeParse('+14045550101').success).toBe(true);

@@ -40,7 +40,10 @@ export function maskPhone(value: string): string {
 const idPattern = /^[a-z0-9][a-z0-9-]{1,62}$/;
 export const TenantId = z.string().regex(idPattern, 'must be a lowercase slug').brand<'TenantId'>();
 export type TenantId = z.infer<typeof TenantId>;
-export const LocationId = z.string().regex(idPattern, 'must be a lowercase slug').brand<'LocationId'>();
+export const LocationId = z
+  .string()
+  .regex(idPattern, 'must be a lowercase slug')
+  .brand<'LocationId'>();
 export type LocationId = z.infer<typeof LocationId>;
 
 /** Money in minor units (cents) with its ISO 4217 currency: never floats for money. */

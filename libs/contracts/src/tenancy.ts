@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { E164, LocationId, Money, TenantId } from './primitives';
 
 /** An IANA time zone name such as `America/New_York` (checked against the tz database). */
-export const TimeZone = z.string().refine((v) => IANAZone.isValidZone(v), 'is not an IANA time zone such as America/New_York');
+export const TimeZone = z
+  .string()
+  .refine((v) => IANAZone.isValidZone(v), 'is not an IANA time zone such as America/New_York');
 
 const clock = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM (24 h)');
 /** Opening periods of one weekday in the location's local time; `close` may be `24:00`. */
@@ -15,7 +17,17 @@ export type Weekday = z.infer<typeof Weekday>;
 export const BusinessHours = z.partialRecord(Weekday, z.array(OpeningPeriod).max(4));
 export type BusinessHours = z.infer<typeof BusinessHours>;
 
-export const Vertical = z.enum(['hvac', 'plumbing', 'electrical', 'pest', 'dental', 'vet', 'auto', 'legal', 'other']);
+export const Vertical = z.enum([
+  'hvac',
+  'plumbing',
+  'electrical',
+  'pest',
+  'dental',
+  'vet',
+  'auto',
+  'legal',
+  'other',
+]);
 export type Vertical = z.infer<typeof Vertical>;
 
 /** Variables a text-back template may use, e.g. `{{business}}`. */
@@ -28,7 +40,10 @@ export const TextbackTemplate = z
   .superRefine((t, ctx) => {
     for (const m of t.matchAll(templateVariable)) {
       if (!(templateVariables as readonly string[]).includes(m[1] ?? '')) {
-        ctx.addIssue({ code: 'custom', message: `unknown variable {{${m[1]}}}; use ${templateVariables.map((v) => `{{${v}}}`).join(', ')}` });
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown variable {{${m[1]}}}; use ${templateVariables.map((v) => `{{${v}}}`).join(', ')}`,
+        });
       }
     }
   });
@@ -64,14 +79,24 @@ export const LocationProfile = z.object({
   textbackHours: TextbackHours,
   afterHoursCall: AfterHoursCall,
   template: TextbackTemplate,
-  bookingUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
-  dedupeWindowMinutes: z.number().int().min(0).max(60 * 24 * 30),
+  bookingUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .optional(),
+  dedupeWindowMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(60 * 24 * 30),
   sendDelaySeconds: z.number().int().min(0).max(3600),
   spamNumbers: z.array(E164).max(10_000),
   averageTicket: Money.optional(),
   /** Who is told at once about an emergency (an SMS, and a webhook when set). */
   onCallNumber: E164.optional(),
-  onCallWebhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+  onCallWebhookUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .optional(),
   /** Automatic follow-up questions per conversation, one at a time, before a person takes over. */
   maxFollowUpQuestions: z.number().int().min(0).max(5).optional(),
   /** 10DLC campaign the business numbers are registered under (carrier throughput is per campaign). */

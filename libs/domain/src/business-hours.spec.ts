@@ -1,7 +1,13 @@
 import type { BusinessHours } from '@textback/contracts';
 import { isOpenAt } from './business-hours';
 
-const hours: BusinessHours = { mon: [{ open: '08:00', close: '12:00' }, { open: '13:00', close: '17:00' }], sun: [{ open: '00:00', close: '24:00' }] };
+const hours: BusinessHours = {
+  mon: [
+    { open: '08:00', close: '12:00' },
+    { open: '13:00', close: '17:00' },
+  ],
+  sun: [{ open: '00:00', close: '24:00' }],
+};
 
 describe('isOpenAt', () => {
   it.each([

@@ -21,7 +21,14 @@ export interface PlivoCallSignals {
 }
 
 const CALLER_HUNG_UP = new Set(['ORIGINATOR_CANCEL']);
-const FAILURES = new Set(['NORMAL_TEMPORARY_FAILURE', 'RECOVERY_ON_TIMER_EXPIRE', 'SUBSCRIBER_ABSENT', 'CALL_REJECTED', 'UNALLOCATED_NUMBER', 'NO_ROUTE_DESTINATION']);
+const FAILURES = new Set([
+  'NORMAL_TEMPORARY_FAILURE',
+  'RECOVERY_ON_TIMER_EXPIRE',
+  'SUBSCRIBER_ABSENT',
+  'CALL_REJECTED',
+  'UNALLOCATED_NUMBER',
+  'NO_ROUTE_DESTINATION',
+]);
 
 /**
  * How the call ended for the business. `DialStatus=completed` with a B-leg UUID is a person
@@ -29,16 +36,30 @@ const FAILURES = new Set(['NORMAL_TEMPORARY_FAILURE', 'RECOVERY_ON_TIMER_EXPIRE'
  * never connected is a voicemail greeting, whatever DialStatus says (unverified, plivo.md §9.3).
  */
 export function classifyPlivoCall(s: PlivoCallSignals): CallOutcome {
-  const callerHungUp = CALLER_HUNG_UP.has(s.hangupCause ?? '') || s.dialStatus === 'cancel' || s.dialHangupCause === 'ORIGINATOR_CANCEL';
+  const callerHungUp =
+    CALLER_HUNG_UP.has(s.hangupCause ?? '') ||
+    s.dialStatus === 'cancel' ||
+    s.dialHangupCause === 'ORIGINATOR_CANCEL';
   if (s.dialStatus === 'completed' && s.dialBLegUuid) return 'answered';
   if (s.dialStatus === undefined && s.bLegConnected) return 'answered';
   if (s.dialStatus === undefined && s.bLegAnswered && !s.screened) return 'answered';
   if (s.bLegAnswered && s.screened) return 'voicemail';
   if (s.dialStatus === 'busy' || s.dialHangupCause === 'USER_BUSY') return 'busy';
   if (callerHungUp) return 'caller-abandoned';
-  if (s.dialStatus === 'no-answer' || s.dialStatus === 'timeout' || s.dialHangupCause === 'NO_ANSWER') return 'no-answer';
-  if (s.dialStatus === 'failed' || FAILURES.has(s.dialHangupCause ?? '') || FAILURES.has(s.hangupCause ?? '')) return 'failed';
-  if (s.dialed && s.hangupSource !== undefined && /^caller$/i.test(s.hangupSource)) return 'caller-abandoned';
+  if (
+    s.dialStatus === 'no-answer' ||
+    s.dialStatus === 'timeout' ||
+    s.dialHangupCause === 'NO_ANSWER'
+  )
+    return 'no-answer';
+  if (
+    s.dialStatus === 'failed' ||
+    FAILURES.has(s.dialHangupCause ?? '') ||
+    FAILURES.has(s.hangupCause ?? '')
+  )
+    return 'failed';
+  if (s.dialed && s.hangupSource !== undefined && /^caller$/i.test(s.hangupSource))
+    return 'caller-abandoned';
   // Not dialled (after hours), or the Dial ended without a verdict: nobody spoke to the caller.
   return 'no-answer';
 }

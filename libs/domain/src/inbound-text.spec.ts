@@ -11,11 +11,19 @@ describe('safeInboundText', () => {
 
   it('keeps a text at the limit whole, emoji included', () => {
     const raw = `${'a'.repeat(1598)}😀`;
-    expect(safeInboundText(raw, 1600)).toEqual({ text: raw, truncated: false, replacedCharacters: 0 });
+    expect(safeInboundText(raw, 1600)).toEqual({
+      text: raw,
+      truncated: false,
+      replacedCharacters: 0,
+    });
   });
 
   it('makes NUL, other control characters and lone surrogates visible replacement characters', () => {
-    expect(safeInboundText('a\u0000b\u0007c\ud800d', 1600)).toEqual({ text: 'a\uFFFDb\uFFFDc\uFFFDd', truncated: false, replacedCharacters: 3 });
+    expect(safeInboundText('a\u0000b\u0007c\ud800d', 1600)).toEqual({
+      text: 'a\uFFFDb\uFFFDc\uFFFDd',
+      truncated: false,
+      replacedCharacters: 3,
+    });
   });
 
   it('keeps tabs and line breaks', () => {

@@ -21,8 +21,14 @@ export function renderTextback(location: LocationProfile): RenderedText {
     bookingUrl: location.bookingUrl ?? '',
     phone: location.businessNumbers[0] ?? '',
   };
-  let body = location.template.replace(/\{\{\s*([a-zA-Z]+)\s*\}\}/g, (_m, name: string) => values[name] ?? '');
-  body = body.replace(/[ \t]+([.,!?])/g, '$1').replace(/[ \t]{2,}/g, ' ').trim();
+  let body = location.template.replace(
+    /\{\{\s*([a-zA-Z]+)\s*\}\}/g,
+    (_m, name: string) => values[name] ?? '',
+  );
+  body = body
+    .replace(/[ \t]+([.,!?])/g, '$1')
+    .replace(/[ \t]{2,}/g, ' ')
+    .trim();
   if (!/\bSTOP\b/.test(body)) body = `${body} ${STOP_FOOTER}`;
   return { body, ...countSegments(body) };
 }

@@ -26,7 +26,10 @@ const location = LocationProfile.parse({
 
 // Monday 2026-11-23 10:00 in New York (EST, UTC-5).
 const mondayMorning = '2026-11-23T15:00:00.000Z';
-const context = (over: Partial<TextbackContext> = {}, call: Partial<TextbackContext['call']> = {}): TextbackContext => ({
+const context = (
+  over: Partial<TextbackContext> = {},
+  call: Partial<TextbackContext['call']> = {},
+): TextbackContext => ({
   call: { outcome: 'no-answer', callerNumber: '+14045550101', endedAt: mondayMorning, ...call },
   location,
   consent: 'no-record',
@@ -37,34 +40,82 @@ const context = (over: Partial<TextbackContext> = {}, call: Partial<TextbackCont
 });
 
 describe('decideTextback', () => {
-  it.each(CallOutcome.options.filter((o) => o !== 'answered'))('texts back a %s call', (outcome) => {
-    expect(isMissedCall(outcome)).toBe(true);
-    expect(decideTextback(context({}, { outcome }))).toEqual({ outcome: 'requested', sendAfter: new Date(mondayMorning) });
-  });
+  it.each(CallOutcome.options.filter((o) => o !== 'answered'))(
+    'texts back a %s call',
+    (outcome) => {
+      expect(isMissedCall(outcome)).toBe(true);
+      expect(decideTextback(context({}, { outcome }))).toEqual({
+        outcome: 'requested',
+        sendAfter: new Date(mondayMorning),
+      });
+    },
+  );
 
   it.each<[string, Partial<TextbackContext>, Partial<TextbackContext['call']>, string]>([
     ['an answered call', {}, { outcome: 'answered' }, 'call-answered'],
     ['a number no location owns', { location: undefined }, {}, 'location-not-found'],
-    ['an inactive location', { location: { ...location, active: false } }, {}, 'location-not-found'],
+    [
+      'an inactive location',
+      { location: { ...location, active: false } },
+      {},
+      'location-not-found',
+    ],
     ['a caller on the spam list', {}, { callerNumber: '+14045550666' }, 'spam-caller'],
     ['an opted-out caller', { consent: 'opted-out' }, {}, 'opted-out'],
-    ['a caller texted 2 hours ago (24 h window)', { lastTextbackAt: new Date(Date.parse(mondayMorning) - 2 * 3600_000) }, {}, 'duplicate-within-window'],
+    [
+      'a caller texted 2 hours ago (24 h window)',
+      { lastTextbackAt: new Date(Date.parse(mondayMorning) - 2 * 3600_000) },
+      {},
+      'duplicate-within-window',
+    ],
     ['a landline', { lineType: 'fixed' }, {}, 'landline'],
-    ['a call in hours when the location texts only after hours', { location: { ...location, textbackHours: 'after-hours' } }, {}, 'outside-business-hours'],
-    ['a call at night when the location texts only in hours', { location: { ...location, textbackHours: 'business-hours' } }, { endedAt: '2026-11-24T03:00:00.000Z' }, 'outside-business-hours'],
+    [
+      'a call in hours when the location texts only after hours',
+      { location: { ...location, textbackHours: 'after-hours' } },
+      {},
+      'outside-business-hours',
+    ],
+    [
+      'a call at night when the location texts only in hours',
+      { location: { ...location, textbackHours: 'business-hours' } },
+      { endedAt: '2026-11-24T03:00:00.000Z' },
+      'outside-business-hours',
+    ],
   ])('suppresses %s', (_name, over, call, reason) => {
     expect(decideTextback(context(over, call))).toEqual({ outcome: 'suppressed', reason });
   });
 
   it('texts again once the dedupe window has passed, and not at all with a zero window', () => {
-    expect(decideTextback(context({ lastTextbackAt: new Date(Date.parse(mondayMorning) - 25 * 3600_000) })).outcome).toBe('requested');
-    expect(decideTextback(context({ lastTextbackAt: new Date(mondayMorning), location: { ...location, dedupeWindowMinutes: 0 } })).outcome).toBe('requested');
+    expect(
+      decideTextback(
+        context({ lastTextbackAt: new Date(Date.parse(mondayMorning) - 25 * 3600_000) }),
+      ).outcome,
+    ).toBe('requested');
+    expect(
+      decideTextback(
+        context({
+          lastTextbackAt: new Date(mondayMorning),
+          location: { ...location, dedupeWindowMinutes: 0 },
+        }),
+      ).outcome,
+    ).toBe('requested');
   });
 
   it('texts at night when the location texts after hours, and applies its send delay', () => {
     const night = '2026-11-24T03:00:00.000Z';
-    const decision = decideTextback(context({ location: { ...location, textbackHours: 'after-hours', sendDelaySeconds: 90 }, now: new Date(night) }, { endedAt: night }));
-    expect(decision).toEqual({ outcome: 'requested', sendAfter: new Date(Date.parse(night) + 90_000) });
+    const decision = decideTextback(
+      context(
+        {
+          location: { ...location, textbackHours: 'after-hours', sendDelaySeconds: 90 },
+          now: new Date(night),
+        },
+        { endedAt: night },
+      ),
+    );
+    expect(decision).toEqual({
+      outcome: 'requested',
+      sendAfter: new Date(Date.parse(night) + 90_000),
+    });
   });
 
   it('texts when Lookup could not say what the line is', () => {
@@ -72,6 +123,13 @@ describe('decideTextback', () => {
   });
 
   it('reports the first rule that applies: spam before opt-out before dedupe', () => {
-    expect(decideTextback(context({ consent: 'opted-out', lastTextbackAt: new Date(mondayMorning) }, { callerNumber: '+14045550666' }))).toEqual({ outcome: 'suppressed', reason: 'spam-caller' });
+    expect(
+      decideTextback(
+        context(
+          { consent: 'opted-out', lastTextbackAt: new Date(mondayMorning) },
+          { callerNumber: '+14045550666' },
+        ),
+      ),
+    ).toEqual({ outcome: 'suppressed', reason: 'spam-caller' });
   });
 });

@@ -23,7 +23,11 @@ export type LineType = 'mobile' | 'fixed' | 'voip' | 'toll-free' | 'unknown';
 
 /** Everything the decision needs, gathered by the decision service beforehand. */
 export interface TextbackContext {
-  readonly call: { readonly outcome: CallOutcome; readonly callerNumber: string; readonly endedAt: string };
+  readonly call: {
+    readonly outcome: CallOutcome;
+    readonly callerNumber: string;
+    readonly endedAt: string;
+  };
   /** The location the call rang at; undefined when it is unknown or no longer configured. */
   readonly location: LocationProfile | undefined;
   /** The caller's consent with this tenant, as compliance last published it. */
@@ -40,7 +44,10 @@ export interface TextbackContext {
  * fixed order so each suppressed call carries the first reason that applied.
  */
 export function decideTextback(c: TextbackContext): TextbackDecision {
-  const suppressed = (reason: SuppressionReason): TextbackDecision => ({ outcome: 'suppressed', reason });
+  const suppressed = (reason: SuppressionReason): TextbackDecision => ({
+    outcome: 'suppressed',
+    reason,
+  });
   if (!isMissedCall(c.call.outcome)) return suppressed('call-answered');
   const location = c.location;
   if (!location || !location.active) return suppressed('location-not-found');
@@ -52,8 +59,12 @@ export function decideTextback(c: TextbackContext): TextbackDecision {
   }
   if (location.textbackHours !== 'always') {
     const open = isOpenAt(location.businessHours, location.timezone, new Date(c.call.endedAt));
-    if (open !== (location.textbackHours === 'business-hours')) return suppressed('outside-business-hours');
+    if (open !== (location.textbackHours === 'business-hours'))
+      return suppressed('outside-business-hours');
   }
   if (c.lineType === 'fixed') return suppressed('landline');
-  return { outcome: 'requested', sendAfter: new Date(c.now.getTime() + location.sendDelaySeconds * 1000) };
+  return {
+    outcome: 'requested',
+    sendAfter: new Date(c.now.getTime() + location.sendDelaySeconds * 1000),
+  };
 }

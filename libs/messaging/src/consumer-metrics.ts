@@ -22,9 +22,24 @@ export class ConsumerMetrics {
         },
       });
     }
-    this.handledTotal = new Counter({ name: `${p}_consumer_handled_total`, help: 'Events handled successfully', labelNames: ['topic'], registers: [registry] });
-    this.failedTotal = new Counter({ name: `${p}_consumer_failed_total`, help: 'Handler attempts that failed (each retry counts)', labelNames: ['topic'], registers: [registry] });
-    this.deadLetteredTotal = new Counter({ name: `${p}_consumer_dead_lettered_total`, help: 'Events parked on a dead-letter topic', labelNames: ['topic'], registers: [registry] });
+    this.handledTotal = new Counter({
+      name: `${p}_consumer_handled_total`,
+      help: 'Events handled successfully',
+      labelNames: ['topic'],
+      registers: [registry],
+    });
+    this.failedTotal = new Counter({
+      name: `${p}_consumer_failed_total`,
+      help: 'Handler attempts that failed (each retry counts)',
+      labelNames: ['topic'],
+      registers: [registry],
+    });
+    this.deadLetteredTotal = new Counter({
+      name: `${p}_consumer_dead_lettered_total`,
+      help: 'Events parked on a dead-letter topic',
+      labelNames: ['topic'],
+      registers: [registry],
+    });
     this.duration = new Histogram({
       name: `${p}_consumer_handle_duration_seconds`,
       help: 'Time from delivery to commit decision, retries included',

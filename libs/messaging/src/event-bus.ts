@@ -92,7 +92,9 @@ export class EventBus {
     this.retry = { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, ...options.retry };
     this.metrics = options.registry
       ? new ConsumerMetrics(options.registry, options.metricPrefix ?? options.service, () =>
-          this.handlers.size > 0 ? this.options.transport.consumerLag(this.groupId, this.subscribedTopics()) : Promise.resolve(new Map()),
+          this.handlers.size > 0
+            ? this.options.transport.consumerLag(this.groupId, this.subscribedTopics())
+            : Promise.resolve(new Map()),
         )
       : undefined;
   }
@@ -132,10 +134,17 @@ export class EventBus {
             const meta = this.metadataFor(e);
             const parsed = topics[e.topic].schema.safeParse(e.payload);
             if (!parsed.success) {
-              throw new MalformedEventError(`refusing to publish a malformed ${e.topic}: ${parsed.error.message}`);
+              throw new MalformedEventError(
+                `refusing to publish a malformed ${e.topic}: ${parsed.error.message}`,
+              );
             }
             metas.push(meta);
-            out.push({ topic: e.topic, key: e.key, value: JSON.stringify(parsed.data), headers: toHeaders(meta) });
+            out.push({
+              topic: e.topic,
+              key: e.key,
+              value: JSON.stringify(parsed.data),
+              headers: toHeaders(meta),
+            });
           }
           await this.options.transport.send(out);
           return metas;
@@ -173,7 +182,8 @@ export class EventBus {
 
   /** Registers the handler of one topic; call before `start()`. */
   subscribe<T extends Topic>(topic: T, handler: EventHandler<T>): void {
-    if (this.handlers.has(topic)) throw new Error(`${topic} already has a handler in ${this.options.service}`);
+    if (this.handlers.has(topic))
+      throw new Error(`${topic} already has a handler in ${this.options.service}`);
     this.handlers.set(topic, handler as unknown as EventHandler<Topic>);
   }
 
@@ -217,7 +227,14 @@ export class EventBus {
     await context.with(parent, () =>
       tracer.startActiveSpan(
         `process ${topic}`,
-        { kind: SpanKind.CONSUMER, attributes: { 'messaging.system': this.options.transport.kind, 'messaging.destination.name': topic, 'textback.service': this.options.service } },
+        {
+          kind: SpanKind.CONSUMER,
+          attributes: {
+            'messaging.system': this.options.transport.kind,
+            'messaging.destination.name': topic,
+            'textback.service': this.options.service,
+          },
+        },
         async (span) => {
           const started = process.hrtime.bigint();
           try {
@@ -247,19 +264,36 @@ export class EventBus {
     }
     const parsed = topics[topic].schema.safeParse(json);
     if (!parsed.success) {
-      throw new MalformedEventError(`${topic} payload does not match its schema: ${parsed.error.message}`);
+      throw new MalformedEventError(
+        `${topic} payload does not match its schema: ${parsed.error.message}`,
+      );
     }
-    return { topic, key: message.key, payload: parsed.data, metadata: fromHeaders(topic, message.headers) };
+    return {
+      topic,
+      key: message.key,
+      payload: parsed.data,
+      metadata: fromHeaders(topic, message.headers),
+    };
   }
 
-  private async handleWithRetries(handler: EventHandler<Topic>, envelope: EventEnvelope, parent: Context): Promise<void> {
+  private async handleWithRetries(
+    handler: EventHandler<Topic>,
+    envelope: EventEnvelope,
+    parent: Context,
+  ): Promise<void> {
     const policy = retry(handleWhen(isRetryable), {
       maxAttempts: this.retry.maxAttempts - 1,
-      backoff: new ExponentialBackoff({ initialDelay: this.retry.initialDelayMs, maxDelay: this.retry.maxDelayMs }),
+      backoff: new ExponentialBackoff({
+        initialDelay: this.retry.initialDelayMs,
+        maxDelay: this.retry.maxDelayMs,
+      }),
     });
     policy.onRetry(({ delay }) => {
       this.metrics?.failed(envelope.topic);
-      this.options.log?.('warn', `handler for ${envelope.topic} failed; retrying`, { eventId: envelope.metadata.id, delayMs: delay });
+      this.options.log?.('warn', `handler for ${envelope.topic} failed; retrying`, {
+        eventId: envelope.metadata.id,
+        delayMs: delay,
+      });
     });
     let attempts = 0;
     try {
@@ -274,8 +308,15 @@ export class EventBus {
     }
   }
 
-  private async deadLetter(message: DeliveredMessage, err: Error & { attempts?: number; code?: string }): Promise<void> {
-    this.options.log?.('error', `dead-lettering ${message.topic}`, { error: err.message, code: err.code, offset: message.offset });
+  private async deadLetter(
+    message: DeliveredMessage,
+    err: Error & { attempts?: number; code?: string },
+  ): Promise<void> {
+    this.options.log?.('error', `dead-lettering ${message.topic}`, {
+      error: err.message,
+      code: err.code,
+      offset: message.offset,
+    });
     await this.options.transport.send([
       {
         topic: deadLetterTopicOf(message.topic),
@@ -284,8 +325,10 @@ export class EventBus {
         headers: {
           ...message.headers,
           [deadLetterHeaders.error]: err.message.slice(0, 1000),
-          [deadLetterHeaders.errorKind]: err instanceof MalformedEventError ? 'malformed' : 'handler-failed',
-          [deadLetterHeaders.errorCode]: err instanceof MalformedEventError ? 'malformed' : (err.code ?? 'error'),
+          [deadLetterHeaders.errorKind]:
+            err instanceof MalformedEventError ? 'malformed' : 'handler-failed',
+          [deadLetterHeaders.errorCode]:
+            err instanceof MalformedEventError ? 'malformed' : (err.code ?? 'error'),
           [deadLetterHeaders.attempts]: String(err.attempts ?? 0),
           [deadLetterHeaders.originalTopic]: message.topic,
           [deadLetterHeaders.originalPartition]: String(message.partition),
@@ -305,17 +348,26 @@ export class EventBus {
  */
 function isRetryable(err: unknown): boolean {
   if (err instanceof MalformedEventError) return false;
-  return !(typeof err === 'object' && err !== null && 'retryable' in err && (err as { retryable: unknown }).retryable === false);
+  return !(
+    typeof err === 'object' &&
+    err !== null &&
+    'retryable' in err &&
+    (err as { retryable: unknown }).retryable === false
+  );
 }
 
 function codeOf(err: unknown): string | undefined {
-  const code = typeof err === 'object' && err !== null && 'code' in err ? (err as { code: unknown }).code : undefined;
+  const code =
+    typeof err === 'object' && err !== null && 'code' in err
+      ? (err as { code: unknown }).code
+      : undefined;
   return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
 }
 
 /** A thrown non-Error (an RPC error object, a string) as words, not "[object Object]". */
 function describe(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'message' in err) return String((err as { message: unknown }).message);
+  if (typeof err === 'object' && err !== null && 'message' in err)
+    return String((err as { message: unknown }).message);
   try {
     return typeof err === 'string' ? err : JSON.stringify(err);
   } catch {

@@ -6,5 +6,12 @@ const brokers = (process.env['KAFKA_BROKERS'] ?? '').split(',');
 
 transportContract('kafka', async () => {
   const topicPrefix = `${uniqueTestPrefix('contract')}.`;
-  return () => new KafkaTransport({ brokers, clientId: 'contract-test', topicPrefix, partitions: 3, sessionTimeoutMs: 10_000 });
+  return () =>
+    new KafkaTransport({
+      brokers,
+      clientId: 'contract-test',
+      topicPrefix,
+      partitions: 3,
+      sessionTimeoutMs: 10_000,
+    });
 });

@@ -1,13 +1,22 @@
 import { context, trace } from '@opentelemetry/api';
 import { deadLetterTopicOf, type EventEnvelope } from '@textback/contracts';
 import { aCallEnded, eventually, installTestTracing } from '@textback/testing';
-import { EventBus, deadLetterHeaders, provisionTopics, type DeliveredMessage, type Transport } from '../src';
+import {
+  EventBus,
+  deadLetterHeaders,
+  provisionTopics,
+  type DeliveredMessage,
+  type Transport,
+} from '../src';
 
 /**
  * The one contract every transport passes. `makeTransport` returns a transport bound to a
  * fresh namespace (topic prefix / broker) for each test, shared by the buses it creates.
  */
-export function transportContract(name: string, makeTransport: () => Promise<() => Transport>): void {
+export function transportContract(
+  name: string,
+  makeTransport: () => Promise<() => Transport>,
+): void {
   describe(`${name} transport contract`, () => {
     const exporter = installTestTracing();
     const cleanups: (() => Promise<void>)[] = [];
@@ -25,7 +34,10 @@ export function transportContract(name: string, makeTransport: () => Promise<() 
       for (const c of cleanups.splice(0).reverse()) await c();
     });
 
-    function bus(service: string, retry = { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 }): EventBus {
+    function bus(
+      service: string,
+      retry = { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 },
+    ): EventBus {
       const transport = newTransport();
       const b = new EventBus({ service, transport, retry });
       cleanups.push(async () => {
@@ -39,9 +51,12 @@ export function transportContract(name: string, makeTransport: () => Promise<() 
       const seen: DeliveredMessage[] = [];
       const t = newTransport();
       await t.connect();
-      const sub = await t.consume({ groupId: 'dlt-reader', topics: [deadLetterTopicOf('call.ended.v1')] }, async (m) => {
-        seen.push(m);
-      });
+      const sub = await t.consume(
+        { groupId: 'dlt-reader', topics: [deadLetterTopicOf('call.ended.v1')] },
+        async (m) => {
+          seen.push(m);
+        },
+      );
       cleanups.push(async () => {
         await sub.stop();
         await t.close();
@@ -137,21 +152,28 @@ export function transportContract(name: string, makeTransport: () => Promise<() 
       await producer.publish('call.ended.v1', 'same-key', aCallEnded({ callId: 'poison' }));
       await producer.publish('call.ended.v1', 'same-key', aCallEnded({ callId: 'after-poison' }));
 
-      const [dead] = await eventually(() => deadLetters.length > 0 && deadLetters, { what: 'a dead letter' });
+      const [dead] = await eventually(() => deadLetters.length > 0 && deadLetters, {
+        what: 'a dead letter',
+      });
       expect(attempts).toBe(3);
       expect(dead!.headers[deadLetterHeaders.error]).toContain('boom: downstream refused');
       expect(dead!.headers[deadLetterHeaders.errorKind]).toBe('handler-failed');
       expect(dead!.headers[deadLetterHeaders.attempts]).toBe('3');
       expect(dead!.headers[deadLetterHeaders.originalTopic]).toBe('call.ended.v1');
       expect(JSON.parse(dead!.value)).toMatchObject({ callId: 'poison' });
-      await eventually(() => handled.includes('after-poison'), { what: 'the next event on the key' });
+      await eventually(() => handled.includes('after-poison'), {
+        what: 'the next event on the key',
+      });
     });
 
     it('carries the W3C trace context from publisher to consumer', async () => {
       const consumer = bus('tracer');
       const seen: { traceId?: string; parent?: string }[] = [];
       consumer.subscribe('call.ended.v1', async (e) => {
-        seen.push({ traceId: trace.getActiveSpan()?.spanContext().traceId, parent: e.metadata.traceparent });
+        seen.push({
+          traceId: trace.getActiveSpan()?.spanContext().traceId,
+          parent: e.metadata.traceparent,
+        });
       });
       await consumer.start();
       const producer = bus('tracer-producer');
@@ -165,8 +187,18 @@ export function transportContract(name: string, makeTransport: () => Promise<() 
       const rootTrace = root.spanContext().traceId;
       expect(seen[0]!.traceId).toBe(rootTrace);
       expect(seen[0]!.parent).toMatch(new RegExp(`^00-${rootTrace}-[0-9a-f]{16}-01$`));
-      const spans = exporter.getFinishedSpans().filter((s) => s.spanContext().traceId === rootTrace);
-      const consumerSpan = await eventually(() => exporter.getFinishedSpans().find((s) => s.spanContext().traceId === rootTrace && s.name === 'process call.ended.v1'), { what: 'consumer span' });
+      const spans = exporter
+        .getFinishedSpans()
+        .filter((s) => s.spanContext().traceId === rootTrace);
+      const consumerSpan = await eventually(
+        () =>
+          exporter
+            .getFinishedSpans()
+            .find(
+              (s) => s.spanContext().traceId === rootTrace && s.name === 'process call.ended.v1',
+            ),
+        { what: 'consumer span' },
+      );
       const producerSpan = spans.find((s) => s.name === 'publish call.ended.v1');
       expect(producerSpan?.parentSpanContext?.spanId).toBe(root.spanContext().spanId);
       expect(consumerSpan.parentSpanContext?.spanId).toBe(producerSpan?.spanContext().spanId);
@@ -183,18 +215,33 @@ export function transportContract(name: string, makeTransport: () => Promise<() 
       const raw = newTransport();
       await raw.connect();
       cleanups.push(() => raw.close());
-      const headers = { 'event-id': '2b4f7c1e-58a0-4c1e-9a51-9f0f6c3d1a10', 'event-type': 'call.ended.v1', 'event-source': 'forger', 'event-time': new Date().toISOString() };
+      const headers = {
+        'event-id': '2b4f7c1e-58a0-4c1e-9a51-9f0f6c3d1a10',
+        'event-type': 'call.ended.v1',
+        'event-source': 'forger',
+        'event-time': new Date().toISOString(),
+      };
       await raw.send([
         { topic: 'call.ended.v1', key: 'k', value: '{not json', headers },
-        { topic: 'call.ended.v1', key: 'k', value: JSON.stringify({ ...aCallEnded(), callerNumber: '555-CALL-ME' }), headers },
+        {
+          topic: 'call.ended.v1',
+          key: 'k',
+          value: JSON.stringify({ ...aCallEnded(), callerNumber: '555-CALL-ME' }),
+          headers,
+        },
       ]);
       await bus('validator-producer').publish('call.ended.v1', 'k', aCallEnded({ callId: 'good' }));
 
       await eventually(() => deadLetters.length === 2, { what: 'two dead letters' });
-      expect(deadLetters.map((d) => d.headers[deadLetterHeaders.errorKind])).toEqual(['malformed', 'malformed']);
+      expect(deadLetters.map((d) => d.headers[deadLetterHeaders.errorKind])).toEqual([
+        'malformed',
+        'malformed',
+      ]);
       expect(deadLetters[0]!.headers[deadLetterHeaders.error]).toContain('not JSON');
       expect(deadLetters[1]!.headers[deadLetterHeaders.error]).toContain('callerNumber');
-      await eventually(() => handled.some((h) => h.payload.callId === 'good'), { what: 'the valid event' });
+      await eventually(() => handled.some((h) => h.payload.callId === 'good'), {
+        what: 'the valid event',
+      });
       expect(handled).toHaveLength(1);
     });
 
@@ -202,7 +249,9 @@ export function transportContract(name: string, makeTransport: () => Promise<() 
       const producer = bus('strict-producer');
       const bad = { ...aCallEnded(), outcome: 'maybe' };
       // @ts-expect-error: the topic table makes a wrong payload a compile error too.
-      await expect(producer.publish('call.ended.v1', 'k', bad)).rejects.toThrow(/malformed call.ended.v1/);
+      await expect(producer.publish('call.ended.v1', 'k', bad)).rejects.toThrow(
+        /malformed call.ended.v1/,
+      );
     });
   });
 }

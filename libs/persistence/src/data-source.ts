@@ -30,7 +30,9 @@ export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourc
     url: o.url,
     schema: o.schema,
     entities: [...persistenceEntities, ...(o.entities ?? [])] as EntityList,
-    migrations: [...persistenceMigrations, ...(o.migrations ?? [])] as MixedList<string | (new () => never)>,
+    migrations: [...persistenceMigrations, ...(o.migrations ?? [])] as MixedList<
+      string | (new () => never)
+    >,
     migrationsTableName: 'schema_migration',
     migrationsRun: false,
     synchronize: false,

@@ -18,7 +18,14 @@ export async function addToOutbox<T extends Topic>(
   await tx.query(
     `INSERT INTO outbox_message (event_id, topic, message_key, payload, causation_id, traceparent)
      VALUES ($1, $2, $3, $4, $5, $6)`,
-    [eventId, topic, key, JSON.stringify(parsed), options.causationId ?? null, carrier['traceparent'] ?? null],
+    [
+      eventId,
+      topic,
+      key,
+      JSON.stringify(parsed),
+      options.causationId ?? null,
+      carrier['traceparent'] ?? null,
+    ],
   );
   return eventId;
 }
@@ -63,7 +70,11 @@ export class OutboxRelay {
   constructor(
     private readonly dataSource: DataSource,
     private readonly bus: OutboxPublisher,
-    private readonly options: { pollMs?: number; batchSize?: number; onError?: (err: Error) => void } = {},
+    private readonly options: {
+      pollMs?: number;
+      batchSize?: number;
+      onError?: (err: Error) => void;
+    } = {},
   ) {}
 
   start(): void {
@@ -91,7 +102,9 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     const lockKey = `outbox:${(this.dataSource.options as { schema?: string }).schema ?? 'public'}`;
     return this.dataSource.transaction(async (tx) => {
-      const [lock] = (await tx.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [lockKey])) as { ok: boolean }[];
+      const [lock] = (await tx.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [
+        lockKey,
+      ])) as { ok: boolean }[];
       if (!lock?.ok) return 0;
       const rows = (await tx.query(
         `SELECT seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at
@@ -110,7 +123,10 @@ export class OutboxRelay {
           ...(r.traceparent ? { traceparent: r.traceparent } : {}),
         })),
       );
-      await tx.query('UPDATE outbox_message SET published_at = now() WHERE seq = ANY($1::bigint[])', [rows.map((r) => r.seq)]);
+      await tx.query(
+        'UPDATE outbox_message SET published_at = now() WHERE seq = ANY($1::bigint[])',
+        [rows.map((r) => r.seq)],
+      );
       return rows.length;
     });
   }

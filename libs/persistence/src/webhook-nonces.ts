@@ -7,14 +7,25 @@ import type { DataSource, EntityManager, MigrationInterface, QueryRunner } from 
  * Returns false when the nonce was seen before.
  */
 export async function rememberNonce(tx: EntityManager, nonce: string): Promise<boolean> {
-  const fresh: unknown[] = await tx.query('INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce', [nonce]);
+  const fresh: unknown[] = await tx.query(
+    'INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING nonce',
+    [nonce],
+  );
   return fresh.length > 0;
 }
 
 /** Forgets nonces older than the window, every `everyMs`; returns a stop function. */
-export function purgeNoncesPeriodically(dataSource: DataSource, windowHours: number, everyMs = 600_000): () => void {
+export function purgeNoncesPeriodically(
+  dataSource: DataSource,
+  windowHours: number,
+  everyMs = 600_000,
+): () => void {
   const purge = (): void =>
-    void dataSource.query(`DELETE FROM webhook_nonce WHERE seen_at < now() - make_interval(hours => $1)`, [windowHours]).catch(() => undefined);
+    void dataSource
+      .query(`DELETE FROM webhook_nonce WHERE seen_at < now() - make_interval(hours => $1)`, [
+        windowHours,
+      ])
+      .catch(() => undefined);
   const timer = setInterval(purge, everyMs);
   timer.unref();
   return () => clearInterval(timer);

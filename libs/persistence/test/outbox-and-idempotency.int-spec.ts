@@ -1,5 +1,10 @@
 import type { DataSource } from 'typeorm';
-import { EventBus, InProcessBroker, InProcessTransport, provisionTopics } from '@textback/messaging';
+import {
+  EventBus,
+  InProcessBroker,
+  InProcessTransport,
+  provisionTopics,
+} from '@textback/messaging';
 import { aCallEnded, eventually, uniqueTestPrefix } from '@textback/testing';
 import { addToOutbox, handleOnce, openDataSource, OutboxRelay } from '../src';
 
@@ -9,7 +14,10 @@ describe('outbox and processed-event store on PostgreSQL', () => {
   const received: { id: string; callId: string }[] = [];
 
   beforeAll(async () => {
-    ds = await openDataSource({ url: process.env['DATABASE_URL']!, schema: uniqueTestPrefix('persistence') });
+    ds = await openDataSource({
+      url: process.env['DATABASE_URL']!,
+      schema: uniqueTestPrefix('persistence'),
+    });
     const transport = new InProcessTransport(new InProcessBroker());
     await provisionTopics(transport);
     bus = new EventBus({ service: 'outbox-test', transport });
@@ -30,7 +38,8 @@ describe('outbox and processed-event store on PostgreSQL', () => {
 
   it('publishes committed rows in order and never the rows of a rolled-back transaction', async () => {
     await ds.transaction(async (tx) => {
-      for (const callId of ['o-1', 'o-2', 'o-3']) await addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId }));
+      for (const callId of ['o-1', 'o-2', 'o-3'])
+        await addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId }));
     });
     await ds
       .transaction(async (tx) => {
@@ -46,7 +55,11 @@ describe('outbox and processed-event store on PostgreSQL', () => {
   });
 
   it('re-publishes with the same event id when marking failed, so idempotent consumers see one event', async () => {
-    await ds.transaction((tx) => addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId: 'o-crash' })).then(() => undefined));
+    await ds.transaction((tx) =>
+      addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId: 'o-crash' })).then(
+        () => undefined,
+      ),
+    );
     let first = true;
     const flaky = {
       publishAll: async (events: Parameters<EventBus['publishAll']>[0]) => {
@@ -61,14 +74,18 @@ describe('outbox and processed-event store on PostgreSQL', () => {
     const relay = new OutboxRelay(ds, flaky);
     await expect(relay.relayOnce()).rejects.toThrow('crash after publish');
     expect(await relay.relayOnce()).toBe(1);
-    const copies = await eventually(() => {
-      const c = received.filter((r) => r.callId === 'o-crash');
-      return c.length === 2 && c;
-    }, { what: 'two copies' });
+    const copies = await eventually(
+      () => {
+        const c = received.filter((r) => r.callId === 'o-crash');
+        return c.length === 2 && c;
+      },
+      { what: 'two copies' },
+    );
     expect(copies[0]!.id).toBe(copies[1]!.id);
 
     let effects = 0;
-    for (const copy of copies) await handleOnce(ds, 'test-consumer', copy.id, async () => void effects++);
+    for (const copy of copies)
+      await handleOnce(ds, 'test-consumer', copy.id, async () => void effects++);
     expect(effects).toBe(1);
   });
 
@@ -81,8 +98,12 @@ describe('outbox and processed-event store on PostgreSQL', () => {
         throw new Error('handler failed');
       }),
     ).rejects.toThrow('handler failed');
-    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(true);
-    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(false);
+    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(
+      true,
+    );
+    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(
+      false,
+    );
     expect(attempts).toBe(2);
   });
 });

@@ -7,7 +7,9 @@ async function main(): Promise<void> {
   const fake = await new PlivoFake({
     accounts: { [authId]: authToken },
     port: Number(process.env['PLIVO_FAKE_PORT'] ?? 4010),
-    ...(process.env['PLIVO_FAKE_MESSAGE_URL'] ? { messageUrl: process.env['PLIVO_FAKE_MESSAGE_URL'] } : {}),
+    ...(process.env['PLIVO_FAKE_MESSAGE_URL']
+      ? { messageUrl: process.env['PLIVO_FAKE_MESSAGE_URL'] }
+      : {}),
   }).start();
   process.stdout.write(
     `Plivo fake at ${fake.url}\n  SDK: new plivo.Client('${authId}', <token>, { url: '${fake.apiBaseUrl(authId)}' })\n  Lookup base URL: ${fake.url}\n  Inspect: GET ${fake.url}/__fake/messages?to=<number>\n`,

@@ -68,7 +68,16 @@ export interface PlivoFakeOptions {
   readonly messageUrl?: string;
 }
 
-const OPT_OUT = new Set(['STOP', 'STOPALL', 'STOP ALL', 'END', 'QUIT', 'CANCEL', 'UNSUB', 'UNSUBSCRIBE']);
+const OPT_OUT = new Set([
+  'STOP',
+  'STOPALL',
+  'STOP ALL',
+  'END',
+  'QUIT',
+  'CANCEL',
+  'UNSUB',
+  'UNSUBSCRIBE',
+]);
 const OPT_IN = new Set(['START', 'YES', 'UNSTOP', 'RESUME', 'GO']);
 const HELP = new Set(['HELP', 'INFO']);
 
@@ -96,7 +105,8 @@ function segmentsOf(text: string): { units: number; encoding: string } {
   return s;
 }
 const apiId = (): string => randomUUID();
-const plivoTime = (d: Date): string => d.toISOString().replace('T', ' ').replace('Z', '000').slice(0, 26);
+const plivoTime = (d: Date): string =>
+  d.toISOString().replace('T', ' ').replace('Z', '000').slice(0, 26);
 
 export class PlivoFake {
   readonly messages = new Map<string, FakeMessage>();
@@ -121,11 +131,16 @@ export class PlivoFake {
     // Not strict: the SDK sends a JSON `""` body with GET requests.
     app.use(express.json({ limit: '1mb', strict: false }));
     app.use(express.urlencoded({ extended: false }));
-    app.post('/v1/Account/:authId/Message/', (req, res, next) => void this.createMessage(req, res).catch(next));
+    app.post(
+      '/v1/Account/:authId/Message/',
+      (req, res, next) => void this.createMessage(req, res).catch(next),
+    );
     app.get('/v1/Account/:authId/Message/', (req, res) => this.listMessages(req, res));
     app.get('/v1/Account/:authId/Message/:uuid/', (req, res) => this.getMessage(req, res));
     app.get('/v1/Number/:number', (req, res) => this.lookup(req, res));
-    app.get('/__fake/messages', (req, res) => res.json(this.list(req.query['to'], req.query['from'])));
+    app.get('/__fake/messages', (req, res) =>
+      res.json(this.list(req.query['to'], req.query['from'])),
+    );
     app.post('/__fake/faults', (req, res) => {
       this.injectFault(req.body as Fault, Number((req.body as { times?: number }).times ?? 1));
       res.status(204).end();
@@ -156,7 +171,9 @@ export class PlivoFake {
 
   async stop(): Promise<void> {
     for (const s of this.sockets) s.destroy();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    await new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
     await Promise.allSettled([...this.pending]);
   }
 
@@ -191,7 +208,8 @@ export class PlivoFake {
   }
 
   list(to?: unknown, from?: unknown): FakeMessage[] {
-    const want = (v: unknown): string | undefined => (typeof v === 'string' && v ? digitsOnly(v) : undefined);
+    const want = (v: unknown): string | undefined =>
+      typeof v === 'string' && v ? digitsOnly(v) : undefined;
     const t = want(to);
     const f = want(from);
     return [...this.messages.values()].filter((m) => (!t || m.to === t) && (!f || m.from === f));
@@ -211,16 +229,36 @@ export class PlivoFake {
    * A customer texts a business number: Plivo's keyword handling (opt-out blocks later sends
    * from that number; auto-replies to STOP/HELP), then a signed post to the message_url.
    */
-  async receiveFromCustomer(input: { from: string; to: string; text: string; intent?: 'optout' | 'optin' | 'help' | '' }): Promise<{ messageUuid: string; intent: string; status: number }> {
+  async receiveFromCustomer(input: {
+    from: string;
+    to: string;
+    text: string;
+    intent?: 'optout' | 'optin' | 'help' | '';
+  }): Promise<{ messageUuid: string; intent: string; status: number }> {
     const from = digitsOnly(input.from);
     const to = digitsOnly(input.to);
     // Plivo's keyword lists vary by number type and change over time (plivo.md §4): a test may set the intent Plivo reports.
     const intent = input.intent ?? plivoMessageIntent(input.text);
     const uuid = randomUUID();
-    this.record({ uuid, authId: '', from, to, text: input.text, direction: 'inbound', origin: 'customer', statusUrl: undefined, statusMethod: 'POST', status: 'received' });
+    this.record({
+      uuid,
+      authId: '',
+      from,
+      to,
+      text: input.text,
+      direction: 'inbound',
+      origin: 'customer',
+      statusUrl: undefined,
+      statusMethod: 'POST',
+      status: 'received',
+    });
     if (intent === 'optout') {
       this.optOuts.add(`${to}>${from}`);
-      this.autoReply(to, from, 'You have been unsubscribed and will receive no further messages. Reply START to resubscribe.');
+      this.autoReply(
+        to,
+        from,
+        'You have been unsubscribed and will receive no further messages. Reply START to resubscribe.',
+      );
     } else if (intent === 'optin') {
       this.optOuts.delete(`${to}>${from}`);
       this.autoReply(to, from, 'You have been resubscribed. Reply STOP to unsubscribe.');
@@ -245,11 +283,30 @@ export class PlivoFake {
   }
 
   private autoReply(from: string, to: string, text: string): void {
-    this.record({ uuid: randomUUID(), authId: '', from, to, text, direction: 'outbound', origin: 'carrier', statusUrl: undefined, statusMethod: 'POST', status: 'delivered' });
+    this.record({
+      uuid: randomUUID(),
+      authId: '',
+      from,
+      to,
+      text,
+      direction: 'outbound',
+      origin: 'carrier',
+      statusUrl: undefined,
+      statusMethod: 'POST',
+      status: 'delivered',
+    });
   }
 
-  private record(m: Omit<FakeMessage, 'units' | 'encoding' | 'createdAt' | 'errorCode' | 'sequence'>): FakeMessage {
-    const message: FakeMessage = { ...m, ...segmentsOf(m.text), createdAt: new Date(), errorCode: undefined, sequence: 0 };
+  private record(
+    m: Omit<FakeMessage, 'units' | 'encoding' | 'createdAt' | 'errorCode' | 'sequence'>,
+  ): FakeMessage {
+    const message: FakeMessage = {
+      ...m,
+      ...segmentsOf(m.text),
+      createdAt: new Date(),
+      errorCode: undefined,
+      sequence: 0,
+    };
     this.messages.set(message.uuid, message);
     return message;
   }
@@ -257,9 +314,16 @@ export class PlivoFake {
   private authenticate(req: Request, res: Response): string | undefined {
     const header = req.headers.authorization ?? '';
     const [scheme, encoded] = header.split(' ');
-    const [id, token] = Buffer.from(encoded ?? '', 'base64').toString('utf8').split(':');
+    const [id, token] = Buffer.from(encoded ?? '', 'base64')
+      .toString('utf8')
+      .split(':');
     const authId = String(req.params['authId'] ?? id ?? '');
-    if (scheme !== 'Basic' || !id || id !== authId && req.params['authId'] !== undefined || this.options.accounts[id] !== token) {
+    if (
+      scheme !== 'Basic' ||
+      !id ||
+      (id !== authId && req.params['authId'] !== undefined) ||
+      this.options.accounts[id] !== token
+    ) {
       // Plivo's 401 body may lack api_id (plivo-php#367).
       res.status(401).json({ error: 'authentication_failed' });
       return undefined;
@@ -272,8 +336,10 @@ export class PlivoFake {
     if (!authId) return;
     const fault = this.faults.shift();
     if (fault?.kind === 'latency') await new Promise((r) => setTimeout(r, fault.ms));
-    if (fault?.kind === 'rate-limited') return void res.status(429).json({ api_id: apiId(), error: 'rate_limit_exceeded' });
-    if (fault?.kind === 'server-error') return void res.status(500).json({ api_id: apiId(), error: 'internal server error' });
+    if (fault?.kind === 'rate-limited')
+      return void res.status(429).json({ api_id: apiId(), error: 'rate_limit_exceeded' });
+    if (fault?.kind === 'server-error')
+      return void res.status(500).json({ api_id: apiId(), error: 'internal server error' });
     if (fault?.kind === 'hang') return; // never answered; the socket is destroyed on stop()
 
     const body = req.body as Record<string, unknown>;
@@ -286,8 +352,10 @@ export class PlivoFake {
     if (!dst) return bad('dst is required');
     if (!src === !powerpack) return bad('specify either src or powerpack_uuid');
     if (type === 'sms' && !text) return bad('text is required for sms');
-    if (src && /^\d+$/.test(src) && src.length > 14) return bad(`'${src}' is not a valid source number`);
-    if (segmentsOf(text).encoding === 'GSM-7' ? text.length > 1600 : text.length > 737) return bad('text exceeds the maximum length');
+    if (src && /^\d+$/.test(src) && src.length > 14)
+      return bad(`'${src}' is not a valid source number`);
+    if (segmentsOf(text).encoding === 'GSM-7' ? text.length > 1600 : text.length > 737)
+      return bad('text exceeds the maximum length');
 
     const destinations = dst.split('<').map((d) => d.replace(/[/\-.+() ]/g, ''));
     const valid = destinations.filter((d) => /^\d{8,15}$/.test(d));
@@ -296,11 +364,23 @@ export class PlivoFake {
     const statusUrl = typeof body['url'] === 'string' ? body['url'] : undefined;
     const statusMethod = body['method'] === 'GET' ? 'GET' : 'POST';
     const uuids = valid.map((to) => {
-      const m = this.record({ uuid: randomUUID(), authId, from: src, to, text, direction: 'outbound', origin: 'api', statusUrl, statusMethod, status: 'queued' });
+      const m = this.record({
+        uuid: randomUUID(),
+        authId,
+        from: src,
+        to,
+        text,
+        direction: 'outbound',
+        origin: 'api',
+        statusUrl,
+        statusMethod,
+        status: 'queued',
+      });
       this.track(this.deliver(m));
       return m.uuid;
     });
-    if (fault?.kind === 'accepted-then-500') return void res.status(500).json({ api_id: apiId(), error: 'internal server error' });
+    if (fault?.kind === 'accepted-then-500')
+      return void res.status(500).json({ api_id: apiId(), error: 'internal server error' });
     if (fault?.kind === 'accepted-then-drop') return void req.socket.destroy();
     if (fault?.kind === 'accepted-then-hang') return;
     res.status(202).json({
@@ -332,7 +412,8 @@ export class PlivoFake {
   private getMessage(req: Request, res: Response): void {
     if (!this.authenticate(req, res)) return;
     const m = this.messages.get(String(req.params['uuid']));
-    if (!m || m.origin !== 'api') return void res.status(404).json({ api_id: apiId(), error: 'not found' });
+    if (!m || m.origin !== 'api')
+      return void res.status(404).json({ api_id: apiId(), error: 'not found' });
     res.json(this.mdr(m));
   }
 
@@ -340,17 +421,30 @@ export class PlivoFake {
   private listMessages(req: Request, res: Response): void {
     const authId = this.authenticate(req, res);
     if (!authId) return;
-    const since = typeof req.query['message_time__gte'] === 'string' ? Date.parse(`${req.query['message_time__gte'].replace(' ', 'T')}Z`) : 0;
+    const since =
+      typeof req.query['message_time__gte'] === 'string'
+        ? Date.parse(`${req.query['message_time__gte'].replace(' ', 'T')}Z`)
+        : 0;
     const direction = req.query['message_direction'];
     const limit = Math.min(Number(req.query['limit'] ?? 20), 20);
     const offset = Number(req.query['offset'] ?? 0);
     const all = [...this.messages.values()]
-      .filter((m) => m.authId === authId && m.createdAt.getTime() >= since && (!direction || m.direction === direction))
+      .filter(
+        (m) =>
+          m.authId === authId &&
+          m.createdAt.getTime() >= since &&
+          (!direction || m.direction === direction),
+      )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
     const page = all.slice(offset, offset + limit);
     res.json({
       api_id: apiId(),
-      meta: { limit, offset, next: offset + limit < all.length ? `?offset=${offset + limit}` : null, previous: null },
+      meta: {
+        limit,
+        offset,
+        next: offset + limit < all.length ? `?offset=${offset + limit}` : null,
+        previous: null,
+      },
       objects: page.map((m) => this.mdr(m)),
     });
   }
@@ -359,15 +453,29 @@ export class PlivoFake {
     if (!this.authenticate(req, res)) return;
     const raw = String(req.params['number']);
     const digits = digitsOnly(raw);
-    if (!/^\d{8,15}$/.test(digits)) return void res.status(404).json({ api_id: apiId(), error_code: 20404, message: 'Phone number is invalid' });
+    if (!/^\d{8,15}$/.test(digits))
+      return void res
+        .status(404)
+        .json({ api_id: apiId(), error_code: 20404, message: 'Phone number is invalid' });
     const type = this.lineTypes.get(digits) ?? 'mobile';
     const fixed = type === 'fixed';
     res.json({
       api_id: apiId(),
       phone_number: `+${digits}`,
       country: { name: 'United States', iso2: 'US', iso3: 'USA' },
-      format: { e164: `+${digits}`, national: digits, international: `+${digits}`, rfc3966: `tel:+${digits}` },
-      carrier: { mobile_country_code: fixed ? '' : '310', mobile_network_code: fixed ? '' : '160', name: fixed ? 'Example Telco' : 'Example Wireless', type, ported: 'no' },
+      format: {
+        e164: `+${digits}`,
+        national: digits,
+        international: `+${digits}`,
+        rfc3966: `tel:+${digits}`,
+      },
+      carrier: {
+        mobile_country_code: fixed ? '' : '310',
+        mobile_network_code: fixed ? '' : '160',
+        name: fixed ? 'Example Telco' : 'Example Wireless',
+        type,
+        ported: 'no',
+      },
       resource_uri: `/v1/Number/+${digits}?type=carrier`,
     });
   }
@@ -433,7 +541,11 @@ export class PlivoFake {
   }
 
   /** Posts a form-encoded, signed callback the way Plivo does; returns the status (0 = no answer). */
-  private async postSigned(url: string, params: Record<string, string>, method: 'GET' | 'POST' = 'POST'): Promise<number> {
+  private async postSigned(
+    url: string,
+    params: Record<string, string>,
+    method: 'GET' | 'POST' = 'POST',
+  ): Promise<number> {
     const authToken = Object.values(this.options.accounts)[0] ?? '';
     const headers = plivoSignatureHeaders({
       method,
@@ -445,12 +557,18 @@ export class PlivoFake {
     });
     const query = new URLSearchParams(params).toString();
     try {
-      const res = await fetch(method === 'GET' ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url, {
-        method,
-        headers: { ...headers, ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-        ...(method === 'POST' ? { body: query } : {}),
-        signal: AbortSignal.timeout(8_000),
-      });
+      const res = await fetch(
+        method === 'GET' ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url,
+        {
+          method,
+          headers: {
+            ...headers,
+            ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+          },
+          ...(method === 'POST' ? { body: query } : {}),
+          signal: AbortSignal.timeout(8_000),
+        },
+      );
       await res.arrayBuffer();
       return res.status;
     } catch {

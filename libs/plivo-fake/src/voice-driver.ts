@@ -53,18 +53,26 @@ export function parseDial(answerXml: string): DialInstruction | undefined {
   const doc = xml.parse(answerXml) as { Response?: { Dial?: Record<string, unknown> } };
   const dial = doc.Response?.Dial;
   if (!dial) return undefined;
-  const str = (v: unknown): string | undefined => (v === undefined || v === null ? undefined : String(v));
+  const str = (v: unknown): string | undefined =>
+    v === undefined || v === null ? undefined : String(v);
   const number = dial['Number'];
   return {
     action: str(dial['action']),
     callbackUrl: str(dial['callbackUrl']),
     confirmKey: str(dial['confirmKey']),
-    number: typeof number === 'object' && number !== null ? str((number as Record<string, unknown>)['#text']) : str(number),
+    number:
+      typeof number === 'object' && number !== null
+        ? str((number as Record<string, unknown>)['#text'])
+        : str(number),
   };
 }
 
 /** POSTs one signed, form-encoded voice callback. HTTP clients never send the `#…` fragment. */
-export async function postVoiceWebhook(url: string, params: Record<string, string>, authToken: string): Promise<WebhookExchange> {
+export async function postVoiceWebhook(
+  url: string,
+  params: Record<string, string>,
+  authToken: string,
+): Promise<WebhookExchange> {
   const headers = plivoSignatureHeaders({
     method: 'POST',
     url: url.split('#')[0] ?? url,
@@ -90,10 +98,15 @@ export async function playCall(o: PlayCallOptions): Promise<PlayedCall> {
   const base = { CallUUID: callUuid, From: from, To: to, Direction: 'inbound' };
   const send = async (url: string | undefined, params: Record<string, string>): Promise<void> => {
     if (!url) return;
-    for (let i = 0; i < (o.duplicate ? 2 : 1); i++) exchanges.push(await postVoiceWebhook(url, params, o.authToken));
+    for (let i = 0; i < (o.duplicate ? 2 : 1); i++)
+      exchanges.push(await postVoiceWebhook(url, params, o.authToken));
   };
 
-  const answer = await postVoiceWebhook(o.answerUrl, { ...base, CallStatus: 'ringing', Event: 'StartApp', CallerName: `+${from}` }, o.authToken);
+  const answer = await postVoiceWebhook(
+    o.answerUrl,
+    { ...base, CallStatus: 'ringing', Event: 'StartApp', CallerName: `+${from}` },
+    o.authToken,
+  );
   exchanges.push(answer);
   if (answer.status !== 200) return { callUuid, answerXml: answer.body, exchanges };
   const dial = parseDial(answer.body);
@@ -123,7 +136,12 @@ export async function playCall(o: PlayCallOptions): Promise<PlayedCall> {
   const callbacks: Record<string, string>[] = [];
   let action: Record<string, string> | undefined;
   let end: Record<string, string>;
-  const actionOf = (status: string, cause: string, bridged: boolean, rang: boolean): Record<string, string> => ({
+  const actionOf = (
+    status: string,
+    cause: string,
+    bridged: boolean,
+    rang: boolean,
+  ): Record<string, string> => ({
     ...base,
     CallStatus: 'in-progress',
     DialStatus: status,
@@ -139,9 +157,23 @@ export async function playCall(o: PlayCallOptions): Promise<PlayedCall> {
   } else {
     switch (o.scenario) {
       case 'answered':
-        callbacks.push(dialEvent({ Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' }));
-        if (screened) callbacks.push(dialEvent({ Event: 'DialAnswer', DialAction: 'connected', DialBLegStatus: 'answer' }));
-        callbacks.push(dialEvent({ Event: 'DialHangup', DialAction: 'hangup', DialBLegStatus: 'hangup', DialBLegDuration: '95', DialBLegHangupCause: 'NORMAL_CLEARING', DialBLegHangupSource: 'Caller' }));
+        callbacks.push(
+          dialEvent({ Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' }),
+        );
+        if (screened)
+          callbacks.push(
+            dialEvent({ Event: 'DialAnswer', DialAction: 'connected', DialBLegStatus: 'answer' }),
+          );
+        callbacks.push(
+          dialEvent({
+            Event: 'DialHangup',
+            DialAction: 'hangup',
+            DialBLegStatus: 'hangup',
+            DialBLegDuration: '95',
+            DialBLegHangupCause: 'NORMAL_CLEARING',
+            DialBLegHangupSource: 'Caller',
+          }),
+        );
         action = actionOf('completed', 'NORMAL_CLEARING', true, true);
         end = hangup('NORMAL_CLEARING', 'Caller', 110);
         break;
@@ -154,13 +186,26 @@ export async function playCall(o: PlayCallOptions): Promise<PlayedCall> {
         end = hangup('NORMAL_CLEARING', 'Answer XML', 3);
         break;
       case 'abandoned':
-        action = o.actionOnAbandon ? actionOf('cancel', 'ORIGINATOR_CANCEL', false, true) : undefined;
+        action = o.actionOnAbandon
+          ? actionOf('cancel', 'ORIGINATOR_CANCEL', false, true)
+          : undefined;
         end = hangup('ORIGINATOR_CANCEL', 'Caller', 8);
         break;
       case 'voicemail':
         // The business phone's voicemail picks up the B leg but cannot press the screening key.
-        callbacks.push(dialEvent({ Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' }));
-        callbacks.push(dialEvent({ Event: 'DialHangup', DialAction: 'hangup', DialBLegStatus: 'hangup', DialBLegDuration: '30', DialBLegHangupCause: 'NORMAL_CLEARING', DialBLegHangupSource: 'Plivo' }));
+        callbacks.push(
+          dialEvent({ Event: 'DialAnswer', DialAction: 'answer', DialBLegStatus: 'answer' }),
+        );
+        callbacks.push(
+          dialEvent({
+            Event: 'DialHangup',
+            DialAction: 'hangup',
+            DialBLegStatus: 'hangup',
+            DialBLegDuration: '30',
+            DialBLegHangupCause: 'NORMAL_CLEARING',
+            DialBLegHangupSource: 'Plivo',
+          }),
+        );
         action = screened
           ? actionOf(o.screenedVoicemailDialStatus ?? 'no-answer', 'NORMAL_CLEARING', false, true)
           : actionOf('completed', 'NORMAL_CLEARING', true, true);

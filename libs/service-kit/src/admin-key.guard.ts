@@ -23,8 +23,15 @@ abstract class BearerKeyGuard implements CanActivate {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
     const given = Buffer.from(header.replace(/^Bearer /, ''));
     const expected = Buffer.from(this.key);
-    if (!header.startsWith('Bearer ') || given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw new UnauthorizedError('unauthorized', `API key missing or wrong (Authorization: Bearer <${this.keyName}>)`);
+    if (
+      !header.startsWith('Bearer ') ||
+      given.length !== expected.length ||
+      !timingSafeEqual(given, expected)
+    ) {
+      throw new UnauthorizedError(
+        'unauthorized',
+        `API key missing or wrong (Authorization: Bearer <${this.keyName}>)`,
+      );
     }
     return true;
   }

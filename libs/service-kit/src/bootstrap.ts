@@ -1,5 +1,11 @@
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
-import type { DynamicModule, INestApplication, LoggerService, Provider, Type } from '@nestjs/common';
+import type {
+  DynamicModule,
+  INestApplication,
+  LoggerService,
+  Provider,
+  Type,
+} from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import helmet from 'helmet';
 import { httpMetricsMiddleware, ObservabilityModule } from '@textback/telemetry';
@@ -24,19 +30,27 @@ export async function startService(
   configure?: (app: NestExpressApplication) => void,
 ): Promise<RunningService> {
   // rawBody: webhook signatures are computed over the exact bytes received.
-  const app = await NestFactory.create<NestExpressApplication>(module, { logger: nestLogger(runtime), rawBody: true });
+  const app = await NestFactory.create<NestExpressApplication>(module, {
+    logger: nestLogger(runtime),
+    rawBody: true,
+  });
   app.useGlobalFilters(new EdgeErrorFilter(app.get(HttpAdapterHost).httpAdapter, runtime.logger));
   app.use(httpMetricsMiddleware(runtime.registry, runtime.service));
   app.use(securityHeaders());
   configure?.(app);
   // Inherits the edge filter, which hands consumers' errors back to the bus as they are.
-  app.connectMicroservice({ strategy: new EventBusServer(runtime.bus) }, { inheritAppConfig: true });
+  app.connectMicroservice(
+    { strategy: new EventBusServer(runtime.bus) },
+    { inheritAppConfig: true },
+  );
   await app.startAllMicroservices();
   runtime.outbox.start();
   await app.listen(runtime.config.HTTP_PORT, runtime.config.HTTP_HOST);
   const address = app.getHttpServer().address() as { port: number };
   // The address to reach it on from this machine: the bound one, or loopback when bound to all.
-  const host = ['0.0.0.0', '::'].includes(runtime.config.HTTP_HOST) ? '127.0.0.1' : runtime.config.HTTP_HOST;
+  const host = ['0.0.0.0', '::'].includes(runtime.config.HTTP_HOST)
+    ? '127.0.0.1'
+    : runtime.config.HTTP_HOST;
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
   runtime.listeningUrl = url;
   runtime.logger.info({ url, transport: runtime.transport.kind }, `${runtime.service} ready`);
@@ -64,7 +78,11 @@ function securityHeaders(): ReturnType<typeof helmet> {
   return helmet({
     contentSecurityPolicy: {
       useDefaults: true,
-      directives: { 'frame-ancestors': ["'none'"], 'upgrade-insecure-requests': null, 'form-action': ["'self'"] },
+      directives: {
+        'frame-ancestors': ["'none'"],
+        'upgrade-insecure-requests': null,
+        'form-action': ["'self'"],
+      },
     },
     frameguard: { action: 'deny' },
     referrerPolicy: { policy: 'no-referrer' },
@@ -150,6 +168,10 @@ export function serviceStarter<C extends BaseConfig>(definition: ServiceDefiniti
       ...options,
     });
     const configure = definition.configure;
-    return startService(definition.module.register(runtime), runtime, configure ? (app) => configure(app, runtime) : undefined);
+    return startService(
+      definition.module.register(runtime),
+      runtime,
+      configure ? (app) => configure(app, runtime) : undefined,
+    );
   };
 }

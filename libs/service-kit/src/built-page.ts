@@ -14,7 +14,10 @@ export function builtPageController(route: string, dist: string, what: string): 
     page(@Res() res: Response): void {
       const index = join(dist, 'index.html');
       if (!existsSync(index)) {
-        res.status(503).json({ error: 'not-built', message: `${what} is not built: run \`bash tools/run.sh web\`` });
+        res.status(503).json({
+          error: 'not-built',
+          message: `${what} is not built: run \`bash tools/run.sh web\``,
+        });
         return;
       }
       res.sendFile(index);

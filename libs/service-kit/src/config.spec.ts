@@ -2,7 +2,12 @@ import { z } from 'zod';
 import { ConfigError, defineConfig, parseConfig } from './config';
 
 const schema = defineConfig({ API_SECRET: z.string().min(16, 'must be at least 16 characters') });
-const valid = { HTTP_PORT: '3000', DATABASE_URL: 'postgres://u@127.0.0.1:5432/db', EVENT_TRANSPORT: 'in-process', API_SECRET: 'x'.repeat(16) };
+const valid = {
+  HTTP_PORT: '3000',
+  DATABASE_URL: 'postgres://u@127.0.0.1:5432/db',
+  EVENT_TRANSPORT: 'in-process',
+  API_SECRET: 'x'.repeat(16),
+};
 
 describe('parseConfig', () => {
   it('parses and applies defaults', () => {
@@ -11,7 +16,13 @@ describe('parseConfig', () => {
   });
 
   it('fails fast naming every bad variable, never its value', () => {
-    const run = () => parseConfig('svc', schema, { ...valid, HTTP_PORT: 'eighty', API_SECRET: 'hunter2', DATABASE_URL: undefined });
+    const run = () =>
+      parseConfig('svc', schema, {
+        ...valid,
+        HTTP_PORT: 'eighty',
+        API_SECRET: 'hunter2',
+        DATABASE_URL: undefined,
+      });
     expect(run).toThrow(ConfigError);
     try {
       run();
@@ -26,7 +37,15 @@ describe('parseConfig', () => {
   });
 
   it('requires KAFKA_BROKERS only on the Kafka transport', () => {
-    expect(() => parseConfig('svc', schema, { ...valid, EVENT_TRANSPORT: 'kafka' })).toThrow(/KAFKA_BROKERS: is required when EVENT_TRANSPORT=kafka/);
-    expect(parseConfig('svc', schema, { ...valid, EVENT_TRANSPORT: 'kafka', KAFKA_BROKERS: '127.0.0.1:9092' }).KAFKA_BROKERS).toBe('127.0.0.1:9092');
+    expect(() => parseConfig('svc', schema, { ...valid, EVENT_TRANSPORT: 'kafka' })).toThrow(
+      /KAFKA_BROKERS: is required when EVENT_TRANSPORT=kafka/,
+    );
+    expect(
+      parseConfig('svc', schema, {
+        ...valid,
+        EVENT_TRANSPORT: 'kafka',
+        KAFKA_BROKERS: '127.0.0.1:9092',
+      }).KAFKA_BROKERS,
+    ).toBe('127.0.0.1:9092');
   });
 });

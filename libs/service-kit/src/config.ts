@@ -2,31 +2,43 @@ import { z } from 'zod';
 
 /** Settings every service reads; each app extends this with its own. */
 export const baseConfigShape = z.object({
-    HTTP_PORT: z.coerce.number().int().min(0).max(65535),
-    HTTP_HOST: z.string().default('0.0.0.0'),
-    EVENT_TRANSPORT: z.enum(['kafka', 'in-process']).default('kafka'),
-    KAFKA_BROKERS: z.string().optional(),
-    KAFKA_TOPIC_PREFIX: z.string().regex(/^[a-zA-Z0-9._-]*$/).default(''),
-    KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
-    /** How soon the group notices a consumer that died without leaving (its partitions move on). */
-    KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
-    /** The service's consumer group (default: its name). A new group with an empty schema rebuilds its read models from the topics. */
-    CONSUMER_GROUP_ID: z.string().regex(/^[a-zA-Z0-9._-]+$/).optional(),
-    DATABASE_URL: z.string().url({ message: 'must be a postgres:// URL' }),
-    DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits, underscores').optional(),
-    DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
-    CONSUMER_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(200),
-    CONSUMER_RETRY_MAX_MS: z.coerce.number().int().min(1).default(5_000),
-    OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(250),
-    /** Services taking webhooks: how long a nonce is remembered (a repeat inside it is a replay). */
-    WEBHOOK_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),
-    /**
-     * Development only (`npm start`, tests): tenant-supplied URLs may be plain http and loopback.
-     * Never on in production: private, link-local and metadata addresses stay refused regardless.
-     */
-    EGRESS_ALLOW_INSECURE: z.enum(['true', 'false']).default('false').transform((v) => v === 'true'),
+  HTTP_PORT: z.coerce.number().int().min(0).max(65535),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  EVENT_TRANSPORT: z.enum(['kafka', 'in-process']).default('kafka'),
+  KAFKA_BROKERS: z.string().optional(),
+  KAFKA_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/)
+    .default(''),
+  KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+  /** How soon the group notices a consumer that died without leaving (its partitions move on). */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
+  /** The service's consumer group (default: its name). A new group with an empty schema rebuilds its read models from the topics. */
+  CONSUMER_GROUP_ID: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]+$/)
+    .optional(),
+  DATABASE_URL: z.string().url({ message: 'must be a postgres:// URL' }),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits, underscores')
+    .optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
+  CONSUMER_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(200),
+  CONSUMER_RETRY_MAX_MS: z.coerce.number().int().min(1).default(5_000),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(250),
+  /** Services taking webhooks: how long a nonce is remembered (a repeat inside it is a replay). */
+  WEBHOOK_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),
+  /**
+   * Development only (`npm start`, tests): tenant-supplied URLs may be plain http and loopback.
+   * Never on in production: private, link-local and metadata addresses stay refused regardless.
+   */
+  EGRESS_ALLOW_INSECURE: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
 });
 export type BaseConfig = z.infer<typeof baseConfigShape>;
 
@@ -35,7 +47,11 @@ export function defineConfig<E extends z.ZodRawShape>(extra: E) {
   return baseConfigShape.extend(extra).superRefine((value, ctx) => {
     const c = value as BaseConfig;
     if (c.EVENT_TRANSPORT === 'kafka' && !c.KAFKA_BROKERS) {
-      ctx.addIssue({ code: 'custom', path: ['KAFKA_BROKERS'], message: 'is required when EVENT_TRANSPORT=kafka' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['KAFKA_BROKERS'],
+        message: 'is required when EVENT_TRANSPORT=kafka',
+      });
     }
   });
 }
@@ -48,9 +64,15 @@ export class ConfigError extends Error {
  * Parses the environment once at boot. A bad value fails fast with a message that names the
  * variable (never its value: it may be a secret).
  */
-export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: Record<string, string | undefined>): z.infer<S> {
+export function parseConfig<S extends z.ZodType>(
+  service: string,
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
   const result = schema.safeParse(env);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`);
+  const problems = result.error.issues.map(
+    (i) => `  ${i.path.join('.') || '(config)'}: ${i.message}`,
+  );
   throw new ConfigError(`${service}: invalid configuration\n${problems.join('\n')}`);
 }

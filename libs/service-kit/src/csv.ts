@@ -9,7 +9,10 @@ export function neutraliseFormula(value: string): string {
 }
 
 /** A row with the named free-text columns neutralised. */
-export function csvSafe<R extends Record<string, unknown>>(row: R, freeText: readonly (keyof R)[]): R {
+export function csvSafe<R extends Record<string, unknown>>(
+  row: R,
+  freeText: readonly (keyof R)[],
+): R {
   const out: Record<string, unknown> = { ...row };
   for (const k of freeText) {
     const v = out[k as string];

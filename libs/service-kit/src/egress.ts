@@ -26,11 +26,15 @@ export class EgressRefusedError extends Error {
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data']);
 
 /** Why an address may not be reached, or undefined when it may. */
-export function forbiddenAddress(address: string, policy: Pick<EgressPolicy, 'allowInsecure'>): string | undefined {
+export function forbiddenAddress(
+  address: string,
+  policy: Pick<EgressPolicy, 'allowInsecure'>,
+): string | undefined {
   if (!ipaddr.isValid(address)) return `${address} is not an IP address`;
   let parsed = ipaddr.parse(address);
   // ::ffff:10.0.0.1 is 10.0.0.1.
-  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === 'ipv6' && (parsed as ipaddr.IPv6).isIPv4MappedAddress())
+    parsed = (parsed as ipaddr.IPv6).toIPv4Address();
   // ipaddr.js names every special range (private, linkLocal incl. 169.254.169.254, uniqueLocal,
   // carrierGradeNat, multicast, reserved…); only ordinary public unicast is a tenant's server.
   const range = parsed.range();
@@ -39,13 +43,17 @@ export function forbiddenAddress(address: string, policy: Pick<EgressPolicy, 'al
   return `${address} is in the ${range} range`;
 }
 
-const systemResolve = async (hostname: string): Promise<readonly string[]> => (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
+const systemResolve = async (hostname: string): Promise<readonly string[]> =>
+  (await dnsLookup(hostname, { all: true, verbatim: true })).map((a) => a.address);
 
 /**
  * Checks a URL without connecting: scheme, host and every address it resolves to. Returns the
  * parsed URL and the checked addresses; throws EgressRefusedError with the reason.
  */
-export async function checkEgressUrl(raw: string, policy: EgressPolicy): Promise<{ url: URL; addresses: readonly string[] }> {
+export async function checkEgressUrl(
+  raw: string,
+  policy: EgressPolicy,
+): Promise<{ url: URL; addresses: readonly string[] }> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -55,7 +63,8 @@ export async function checkEgressUrl(raw: string, policy: EgressPolicy): Promise
   if (url.protocol !== 'https:' && !(policy.allowInsecure && url.protocol === 'http:')) {
     throw new EgressRefusedError(`must be an https URL (got ${url.protocol.replace(/:$/, '')})`);
   }
-  if (url.username || url.password) throw new EgressRefusedError('must not carry credentials in the URL');
+  if (url.username || url.password)
+    throw new EgressRefusedError('must not carry credentials in the URL');
   const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   if (METADATA_HOSTS.has(host)) throw new EgressRefusedError(`${host} is a cloud metadata host`);
   let addresses: readonly string[];
@@ -64,7 +73,9 @@ export async function checkEgressUrl(raw: string, policy: EgressPolicy): Promise
     try {
       addresses = await (policy.resolve ?? systemResolve)(host);
     } catch (err) {
-      throw new EgressRefusedError(`${host} does not resolve (${err instanceof Error ? err.message : String(err)})`);
+      throw new EgressRefusedError(
+        `${host} does not resolve (${err instanceof Error ? err.message : String(err)})`,
+      );
     }
   }
   if (addresses.length === 0) throw new EgressRefusedError(`${host} does not resolve`);
@@ -86,12 +97,19 @@ export interface EgressResponse {
   readonly body: string;
 }
 
-export async function egressFetch(raw: string, init: Omit<UndiciRequestInit, 'dispatcher' | 'redirect'>, policy: EgressPolicy): Promise<EgressResponse> {
+export async function egressFetch(
+  raw: string,
+  init: Omit<UndiciRequestInit, 'dispatcher' | 'redirect'>,
+  policy: EgressPolicy,
+): Promise<EgressResponse> {
   const { url, addresses } = await checkEgressUrl(raw, policy);
   const address = addresses[0] ?? '';
   const pinned: LookupFunction = (_hostname, options, callback) => {
     const family = ipaddr.parse(address).kind() === 'ipv6' ? 6 : 4;
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [{ address, family }]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: { address: string; family: number }[]) => void)(null, [
+        { address, family },
+      ]);
     else callback(null, address, family);
   };
   const dispatcher = new Agent({ connect: { lookup: pinned }, connections: 1, pipelining: 0 });

@@ -19,13 +19,18 @@ function httpHost(): { host: ArgumentsHost; sent: { status?: number; body?: unkn
       return this;
     },
   };
-  const host = { getType: () => 'http', switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({}) }) } as unknown as ArgumentsHost;
+  const host = {
+    getType: () => 'http',
+    switchToHttp: () => ({ getResponse: () => res, getRequest: () => ({}) }),
+  } as unknown as ArgumentsHost;
   return { host, sent };
 }
 
 describe('EdgeErrorFilter', () => {
   const logged: object[] = [];
-  const filter = new EdgeErrorFilter(new HttpAdapterHost().httpAdapter, { error: (fields: object) => void logged.push(fields) } as never);
+  const filter = new EdgeErrorFilter(new HttpAdapterHost().httpAdapter, {
+    error: (fields: object) => void logged.push(fields),
+  } as never);
 
   it('hands a consumer its own error back (so the bus reads its code and retryability), not "Internal server error"', async () => {
     const error = new TestError('location-mismatch', 'location x belongs to tenant a, not b');
@@ -42,7 +47,17 @@ describe('EdgeErrorFilter', () => {
   it("logs an unexpected error with the service's own logger (which names the service) and answers a plain 500", () => {
     const { host, sent } = httpHost();
     filter.catch(new TypeError("Cannot read properties of undefined (reading 'x')"), host);
-    expect(sent).toEqual({ status: 500, body: { error: 'internal', message: 'Internal server error' } });
-    expect(logged).toEqual([{ err: expect.objectContaining({ name: 'TypeError', message: "Cannot read properties of undefined (reading 'x')" }) }]);
+    expect(sent).toEqual({
+      status: 500,
+      body: { error: 'internal', message: 'Internal server error' },
+    });
+    expect(logged).toEqual([
+      {
+        err: expect.objectContaining({
+          name: 'TypeError',
+          message: "Cannot read properties of undefined (reading 'x')",
+        }),
+      },
+    ]);
   });
 });

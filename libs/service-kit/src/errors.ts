@@ -22,7 +22,15 @@ export abstract class ServiceError<Code extends string = string> extends Error {
 }
 
 /** PostgreSQL's "this value is not valid for the column" errors: bad input that slipped past validation. */
-const INVALID_INPUT_SQLSTATES = new Set(['22P02', '22021', '22003', '22008', '22007', '22001', '54000']);
+const INVALID_INPUT_SQLSTATES = new Set([
+  '22P02',
+  '22021',
+  '22003',
+  '22008',
+  '22007',
+  '22001',
+  '54000',
+]);
 
 /**
  * The edge of every service. HTTP: a ServiceError becomes `{ error: code, message }` with its
@@ -44,17 +52,35 @@ export class EdgeErrorFilter extends BaseExceptionFilter {
     if (host.getType() !== 'http') return throwError(() => error);
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof ServiceError) {
-      res.status(error.httpStatus || HttpStatus.INTERNAL_SERVER_ERROR).json({ error: error.code, message: error.message });
+      res
+        .status(error.httpStatus || HttpStatus.INTERNAL_SERVER_ERROR)
+        .json({ error: error.code, message: error.message });
       return;
     }
-    const sqlState = typeof error === 'object' && error !== null && 'code' in error ? String((error as { code: unknown }).code) : '';
+    const sqlState =
+      typeof error === 'object' && error !== null && 'code' in error
+        ? String((error as { code: unknown }).code)
+        : '';
     if (error instanceof QueryFailedError && INVALID_INPUT_SQLSTATES.has(sqlState)) {
-      res.status(HttpStatus.BAD_REQUEST).json({ error: 'invalid-request', message: `a value in the request is not valid: ${error.message.slice(0, 200)}` });
+      res.status(HttpStatus.BAD_REQUEST).json({
+        error: 'invalid-request',
+        message: `a value in the request is not valid: ${error.message.slice(0, 200)}`,
+      });
       return;
     }
     if (error instanceof HttpException) return super.catch(error, host);
     // Logged by this service's logger (Nest's own is one per process: in `npm start` it would name another service).
-    this.logger.error({ err: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error) }, 'unexpected error answering a request');
-    res.status(HttpStatus.INTERNAL_SERVER_ERROR).json({ error: 'internal', message: 'Internal server error' });
+    this.logger.error(
+      {
+        err:
+          error instanceof Error
+            ? { name: error.name, message: error.message, stack: error.stack }
+            : String(error),
+      },
+      'unexpected error answering a request',
+    );
+    res
+      .status(HttpStatus.INTERNAL_SERVER_ERROR)
+      .json({ error: 'internal', message: 'Internal server error' });
   }
 }

@@ -1,7 +1,14 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { EventBus, InProcessBroker, InProcessTransport, KafkaTransport, provisionTopics, type Transport } from '@textback/messaging';
+import {
+  EventBus,
+  InProcessBroker,
+  InProcessTransport,
+  KafkaTransport,
+  provisionTopics,
+  type Transport,
+} from '@textback/messaging';
 import { OutboxRelay, openDataSource } from '@textback/persistence';
 import { createLogger, createMetricsRegistry, type ReadinessCheck } from '@textback/telemetry';
 import type { BaseConfig } from './config';
@@ -32,11 +39,14 @@ export interface RuntimeOptions<C extends BaseConfig> {
   readonly logger?: Logger;
 }
 
-export async function createRuntime<C extends BaseConfig>(o: RuntimeOptions<C>): Promise<ServiceRuntime<C>> {
+export async function createRuntime<C extends BaseConfig>(
+  o: RuntimeOptions<C>,
+): Promise<ServiceRuntime<C>> {
   const { config, service } = o;
   const logger = o.logger ?? createLogger(service, config.LOG_LEVEL);
   const registry = createMetricsRegistry(service);
-  const log = (level: 'error' | 'warn' | 'info', message: string, fields?: object): void => logger[level](fields ?? {}, message);
+  const log = (level: 'error' | 'warn' | 'info', message: string, fields?: object): void =>
+    logger[level](fields ?? {}, message);
 
   const transport: Transport =
     config.EVENT_TRANSPORT === 'kafka'
@@ -68,7 +78,11 @@ export async function createRuntime<C extends BaseConfig>(o: RuntimeOptions<C>):
     transport,
     registry,
     log,
-    retry: { maxAttempts: config.CONSUMER_MAX_ATTEMPTS, initialDelayMs: config.CONSUMER_RETRY_INITIAL_MS, maxDelayMs: config.CONSUMER_RETRY_MAX_MS },
+    retry: {
+      maxAttempts: config.CONSUMER_MAX_ATTEMPTS,
+      initialDelayMs: config.CONSUMER_RETRY_INITIAL_MS,
+      maxDelayMs: config.CONSUMER_RETRY_MAX_MS,
+    },
   });
   const outbox = new OutboxRelay(dataSource, bus, {
     pollMs: config.OUTBOX_POLL_MS,

@@ -6,9 +6,17 @@ import { Counter, Histogram, type Registry } from 'prom-client';
  * `<svc>_http_request_duration_seconds{method,route}`. `route` is the matched route template
  * (never the raw path, which can carry ids or numbers).
  */
-export function httpMetricsMiddleware(registry: Registry, service: string): (req: Request, res: Response, next: NextFunction) => void {
+export function httpMetricsMiddleware(
+  registry: Registry,
+  service: string,
+): (req: Request, res: Response, next: NextFunction) => void {
   const p = service.replace(/[^a-zA-Z0-9_]/g, '_');
-  const requests = new Counter({ name: `${p}_http_requests_total`, help: 'HTTP requests by route and status', labelNames: ['method', 'route', 'status'], registers: [registry] });
+  const requests = new Counter({
+    name: `${p}_http_requests_total`,
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
   const duration = new Histogram({
     name: `${p}_http_request_duration_seconds`,
     help: 'HTTP request duration by route',

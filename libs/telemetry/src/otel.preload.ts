@@ -24,7 +24,9 @@ if (env['OTEL_SDK_DISABLED'] !== 'true') {
     serviceName: env['OTEL_SERVICE_NAME'] ?? 'textback',
     spanProcessors,
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? '') }),
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => /^\/(healthz|readyz|metrics)/.test(req.url ?? ''),
+      }),
       // Only statements inside a traced operation get a span: pollers' queries (outbox, send
       // worker, timers) would otherwise each start a trace of their own, many times a second.
       new PgInstrumentation({ requireParentSpan: true }),

@@ -1,4 +1,13 @@
-import { context, propagation, trace, SpanKind, SpanStatusCode, type Attributes, type Link, type Span } from '@opentelemetry/api';
+import {
+  context,
+  propagation,
+  trace,
+  SpanKind,
+  SpanStatusCode,
+  type Attributes,
+  type Link,
+  type Span,
+} from '@opentelemetry/api';
 
 const tracer = trace.getTracer('textback');
 
@@ -16,22 +25,36 @@ export function activeTraceparent(): string | undefined {
  */
 export function inSpan<T>(
   name: string,
-  options: { service: string; parent?: string | null | undefined; kind?: SpanKind; attributes?: Attributes },
+  options: {
+    service: string;
+    parent?: string | null | undefined;
+    kind?: SpanKind;
+    attributes?: Attributes;
+  },
   work: (span: Span) => Promise<T>,
 ): Promise<T> {
   const active = trace.getSpanContext(context.active());
-  const base = options.parent ? propagation.extract(context.active(), { traceparent: options.parent }) : context.active();
+  const base = options.parent
+    ? propagation.extract(context.active(), { traceparent: options.parent })
+    : context.active();
   const links: Link[] = options.parent && active ? [{ context: active }] : [];
   return tracer.startActiveSpan(
     name,
-    { kind: options.kind ?? SpanKind.INTERNAL, attributes: { 'textback.service': options.service, ...options.attributes }, links },
+    {
+      kind: options.kind ?? SpanKind.INTERNAL,
+      attributes: { 'textback.service': options.service, ...options.attributes },
+      links,
+    },
     base,
     async (span) => {
       try {
         return await work(span);
       } catch (err) {
         span.recordException(err instanceof Error ? err : String(err));
-        span.setStatus({ code: SpanStatusCode.ERROR, message: err instanceof Error ? err.message : String(err) });
+        span.setStatus({
+          code: SpanStatusCode.ERROR,
+          message: err instanceof Error ? err.message : String(err),
+        });
         throw err;
       } finally {
         span.end();

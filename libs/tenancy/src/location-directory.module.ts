@@ -1,4 +1,11 @@
-import { Controller, Inject, Injectable, type OnModuleDestroy, type Provider, type Type } from '@nestjs/common';
+import {
+  Controller,
+  Inject,
+  Injectable,
+  type OnModuleDestroy,
+  type Provider,
+  type Type,
+} from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
@@ -23,7 +30,10 @@ export class LocationConfiguredConsumer {
 }
 
 /** What a service adds to its module to keep a location directory (its runtime gives the database, logger and metrics). */
-export function locationDirectoryParts(runtime: DirectoryRuntime, options: { reloadMs?: number } = {}): {
+export function locationDirectoryParts(
+  runtime: DirectoryRuntime,
+  options: { reloadMs?: number } = {},
+): {
   controllers: Type[];
   providers: Provider[];
 } {
@@ -33,7 +43,12 @@ export function locationDirectoryParts(runtime: DirectoryRuntime, options: { rel
       {
         provide: LocationDirectory,
         useFactory: async () => {
-          const directory = new LocationDirectory(runtime.dataSource, { ...options, logger: runtime.logger, registry: runtime.registry, service: runtime.service });
+          const directory = new LocationDirectory(runtime.dataSource, {
+            ...options,
+            logger: runtime.logger,
+            registry: runtime.registry,
+            service: runtime.service,
+          });
           await directory.start();
           return directory;
         },

@@ -6,7 +6,10 @@ import { LocationProfile, type E164, type LocationId } from '@textback/contracts
 export interface DirectoryRuntime {
   readonly dataSource: DataSource;
   readonly service: string;
-  readonly logger: { warn(fields: object, message: string): void; error(fields: object, message: string): void };
+  readonly logger: {
+    warn(fields: object, message: string): void;
+    error(fields: object, message: string): void;
+  };
   readonly registry: Registry;
 }
 
@@ -26,14 +29,27 @@ export class LocationDirectory {
 
   constructor(
     private readonly dataSource: DataSource,
-    private readonly options: { reloadMs?: number; logger?: DirectoryRuntime['logger']; registry?: Registry; service?: string } = {},
+    private readonly options: {
+      reloadMs?: number;
+      logger?: DirectoryRuntime['logger'];
+      registry?: Registry;
+      service?: string;
+    } = {},
   ) {
     const prefix = (options.service ?? 'service').replace(/-/g, '_');
     this.invalid = options.registry
-      ? new Gauge({ name: `${prefix}_location_directory_invalid_profiles`, help: 'Stored location profiles this version cannot read (kept, not served; a schema change needs a migration)', registers: [options.registry] })
+      ? new Gauge({
+          name: `${prefix}_location_directory_invalid_profiles`,
+          help: 'Stored location profiles this version cannot read (kept, not served; a schema change needs a migration)',
+          registers: [options.registry],
+        })
       : undefined;
     this.reloadFailures = options.registry
-      ? new Counter({ name: `${prefix}_location_directory_reload_failures_total`, help: 'Reloads of the location directory that failed (the copy in memory stays as it was)', registers: [options.registry] })
+      ? new Counter({
+          name: `${prefix}_location_directory_reload_failures_total`,
+          help: 'Reloads of the location directory that failed (the copy in memory stays as it was)',
+          registers: [options.registry],
+        })
       : undefined;
   }
 
@@ -43,7 +59,10 @@ export class LocationDirectory {
     this.timer = setInterval(() => {
       this.reload().catch((err: unknown) => {
         this.reloadFailures?.inc();
-        this.options.logger?.error({ err: err instanceof Error ? err.message : String(err) }, 'location directory reload failed; keeping the copy in memory');
+        this.options.logger?.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'location directory reload failed; keeping the copy in memory',
+        );
       });
     }, every);
     this.timer.unref();
@@ -65,7 +84,8 @@ export class LocationDirectory {
       [profile.locationId, profile.tenantId, profile.version, JSON.stringify(profile)],
     );
     const known = this.byId.get(profile.locationId);
-    if (!known || known.version < profile.version) this.index([...this.withoutLocation(profile.locationId), profile]);
+    if (!known || known.version < profile.version)
+      this.index([...this.withoutLocation(profile.locationId), profile]);
   }
 
   /**
@@ -74,7 +94,9 @@ export class LocationDirectory {
    * that location, so a schema change never makes locations vanish from a running service.
    */
   async reload(): Promise<void> {
-    const rows: { location_id: string; profile: unknown }[] = await this.dataSource.query('SELECT location_id, profile FROM location_directory');
+    const rows: { location_id: string; profile: unknown }[] = await this.dataSource.query(
+      'SELECT location_id, profile FROM location_directory',
+    );
     const good: LocationProfile[] = [];
     const bad: string[] = [];
     for (const r of rows) {
@@ -84,7 +106,13 @@ export class LocationDirectory {
         bad.push(r.location_id);
         const kept = this.byId.get(r.location_id);
         if (kept) good.push(kept);
-        this.options.logger?.error({ locationId: r.location_id, issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'stored location profile cannot be read; kept the last good copy');
+        this.options.logger?.error(
+          {
+            locationId: r.location_id,
+            issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+          },
+          'stored location profile cannot be read; kept the last good copy',
+        );
       }
     }
     this.invalid?.set(bad.length);

@@ -6,5 +6,8 @@ import { join } from 'node:path';
  * clone (CI's) reuses them. tools/run.sh exports TEXTBACK_CACHE_DIR; the default is the same.
  */
 export function downloadCache(): string {
-  return process.env['TEXTBACK_CACHE_DIR'] ?? join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'textback');
+  return (
+    process.env['TEXTBACK_CACHE_DIR'] ??
+    join(process.env['XDG_CACHE_HOME'] ?? join(homedir(), '.cache'), 'textback')
+  );
 }

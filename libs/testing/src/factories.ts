@@ -5,7 +5,9 @@ import { CallEndedV1 as CallEndedSchema } from '@textback/contracts';
 let sequence = 0;
 
 /** A valid `call.ended.v1` payload; override what the test is about. */
-export function aCallEnded(overrides: Partial<Record<keyof CallEndedV1, unknown>> = {}): CallEndedV1 {
+export function aCallEnded(
+  overrides: Partial<Record<keyof CallEndedV1, unknown>> = {},
+): CallEndedV1 {
   sequence++;
   return CallEndedSchema.parse({
     callId: randomUUID(),

@@ -23,7 +23,9 @@ export interface ResolvedInfrastructure {
 type Stopper = () => Promise<void>;
 
 async function dockerAnswers(): Promise<boolean> {
-  const socket = process.env['DOCKER_HOST'] ?? (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
+  const socket =
+    process.env['DOCKER_HOST'] ??
+    (existsSync('/var/run/docker.sock') ? 'unix:///var/run/docker.sock' : undefined);
   if (!socket) return false;
   try {
     const { getContainerRuntimeClient } = await import('testcontainers');
@@ -83,7 +85,9 @@ export async function resolveInfrastructure(): Promise<ResolvedInfrastructure> {
     if (local) {
       databaseUrl = local.url;
       stoppers.push(local.drop);
-      description.push(`postgres: throwaway database ${local.name} on the local server 127.0.0.1:5432`);
+      description.push(
+        `postgres: throwaway database ${local.name} on the local server 127.0.0.1:5432`,
+      );
     } else {
       const embedded = await embeddedPostgres();
       databaseUrl = embedded.url;
@@ -93,11 +97,17 @@ export async function resolveInfrastructure(): Promise<ResolvedInfrastructure> {
   }
 
   // Say what we actually reached, not only what we configured.
-  const admin = new Kafka({ clientId: 'textback-tests', brokers: kafkaBrokers.split(','), logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'textback-tests',
+    brokers: kafkaBrokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   const cluster = await admin.describeCluster();
   await admin.disconnect();
-  description.push(`kafka: connected, cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`);
+  description.push(
+    `kafka: connected, cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`,
+  );
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   const { rows } = await client.query<{ version: string }>('SELECT version()');
@@ -142,11 +152,17 @@ async function embeddedPostgres(): Promise<{ url: string; stop: Stopper }> {
   const { mkdtempSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const pg = await startEmbeddedPostgres({ dataDir: mkdtempSync(join(tmpdir(), 'textback-pg-')), port: 0 });
+  const pg = await startEmbeddedPostgres({
+    dataDir: mkdtempSync(join(tmpdir(), 'textback-pg-')),
+    port: 0,
+  });
   return { url: pg.url, stop: pg.stop };
 }
 
 /** A short unique prefix for topics, consumer groups and schemas of one test suite. */
 export function uniqueTestPrefix(name: string): string {
-  return `t${randomBytes(3).toString('hex')}_${name.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}`;
+  return `t${randomBytes(3).toString('hex')}_${name
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}`;
 }

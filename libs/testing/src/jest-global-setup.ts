@@ -10,5 +10,7 @@ export default async function globalSetup(): Promise<void> {
   globalThis.__TEXTBACK_INFRA__ = infra;
   process.env['KAFKA_BROKERS'] = infra.kafkaBrokers;
   process.env['DATABASE_URL'] = infra.databaseUrl;
-  process.stdout.write(`\n[test infrastructure]\n${infra.description.map((d) => `  ${d}`).join('\n')}\n`);
+  process.stdout.write(
+    `\n[test infrastructure]\n${infra.description.map((d) => `  ${d}`).join('\n')}\n`,
+  );
 }

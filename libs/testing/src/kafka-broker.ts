@@ -7,7 +7,15 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -26,13 +34,22 @@ export interface RunningKafka {
 
 export function kafkaLibDir(): string {
   const lib = join(downloadCache(), 'kafka', `lib-${KAFKA_VERSION}`);
-  const ready = existsSync(lib) && readdirSync(lib).some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`));
+  const ready =
+    existsSync(lib) && readdirSync(lib).some((f) => f.startsWith(`kafka_2.13-${KAFKA_VERSION}`));
   if (!ready) {
     mkdirSync(lib, { recursive: true });
     execFileSync(
       'mvn',
-      ['-B', '-q', '-f', join(root, 'tools', 'kafka', 'pom.xml'), `-Dkafka.version=${KAFKA_VERSION}`,
-        'dependency:copy-dependencies', '-DincludeScope=runtime', `-DoutputDirectory=${lib}`],
+      [
+        '-B',
+        '-q',
+        '-f',
+        join(root, 'tools', 'kafka', 'pom.xml'),
+        `-Dkafka.version=${KAFKA_VERSION}`,
+        'dependency:copy-dependencies',
+        '-DincludeScope=runtime',
+        `-DoutputDirectory=${lib}`,
+      ],
       { stdio: ['ignore', 'ignore', 'inherit'] },
     );
   }
@@ -82,15 +99,28 @@ export async function startKafka(options: { readyTimeoutMs?: number } = {}): Pro
       'num.partitions=3',
     ].join('\n'),
   );
-  const java = ['-Xms256m', '-Xmx512m', '-XX:+UseSerialGC', `-Dlog4j2.configurationFile=${join(root, 'tools', 'kafka', 'log4j2.properties')}`, '-cp', `${lib}/*`];
+  const java = [
+    '-Xms256m',
+    '-Xmx512m',
+    '-XX:+UseSerialGC',
+    `-Dlog4j2.configurationFile=${join(root, 'tools', 'kafka', 'log4j2.properties')}`,
+    '-cp',
+    `${lib}/*`,
+  ];
   // Kafka's own ids never start with '-' (it would read as a command-line option).
   let clusterId = randomBytes(16).toString('base64url');
   while (clusterId.startsWith('-')) clusterId = randomBytes(16).toString('base64url');
-  execFileSync('java', [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props], { stdio: 'ignore' });
+  execFileSync(
+    'java',
+    [...java, 'kafka.tools.StorageTool', 'format', '-t', clusterId, '-c', props],
+    { stdio: 'ignore' },
+  );
 
   const logFile = join(dir, 'broker.log');
   const log = createWriteStream(logFile);
-  const child: ChildProcess = spawn('java', [...java, 'kafka.Kafka', props], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn('java', [...java, 'kafka.Kafka', props], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const brokers = `127.0.0.1:${port}`;
   let started = false;
   child.stdout?.on('data', (chunk: Buffer) => {
@@ -113,14 +143,19 @@ export async function startKafka(options: { readyTimeoutMs?: number } = {}): Pro
 
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   while (!started) {
-    if (child.exitCode !== null) throw new Error(`Kafka broker exited with ${child.exitCode}; see ${logFile}`);
+    if (child.exitCode !== null)
+      throw new Error(`Kafka broker exited with ${child.exitCode}; see ${logFile}`);
     if (Date.now() > deadline) {
       await stop();
       throw new Error(`Kafka broker not started in time; see ${logFile}`);
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  const admin = new Kafka({ clientId: 'textback-provisioning', brokers: [brokers], logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka({
+    clientId: 'textback-provisioning',
+    brokers: [brokers],
+    logLevel: logLevel.NOTHING,
+  }).admin();
   await admin.connect();
   await admin.describeCluster();
   await admin.disconnect();

@@ -11,14 +11,24 @@ import { dashboards } from './dashboards';
 const chart = resolve(__dirname, '../../../helm/textback');
 const files = new Map<string, string>();
 for (const [name, build] of Object.entries(dashboards)) {
-  files.set(join(chart, 'dashboards', `${name}.json`), `${JSON.stringify(build().build(), null, 2)}\n`);
+  files.set(
+    join(chart, 'dashboards', `${name}.json`),
+    `${JSON.stringify(build().build(), null, 2)}\n`,
+  );
 }
-files.set(join(chart, 'alerts', 'rules.json'), `${JSON.stringify({ groups: [{ name: 'textback', rules: alertRules }] }, null, 2)}\n`);
+files.set(
+  join(chart, 'alerts', 'rules.json'),
+  `${JSON.stringify({ groups: [{ name: 'textback', rules: alertRules }] }, null, 2)}\n`,
+);
 
 if (process.argv.includes('--check')) {
-  const stale = [...files].filter(([file, content]) => !existsSync(file) || readFileSync(file, 'utf8') !== content).map(([file]) => file);
+  const stale = [...files]
+    .filter(([file, content]) => !existsSync(file) || readFileSync(file, 'utf8') !== content)
+    .map(([file]) => file);
   if (stale.length > 0) {
-    process.stderr.write(`out of date (run \`bash tools/run.sh dashboards\`):\n${stale.map((f) => `  ${f}`).join('\n')}\n`);
+    process.stderr.write(
+      `out of date (run \`bash tools/run.sh dashboards\`):\n${stale.map((f) => `  ${f}`).join('\n')}\n`,
+    );
     process.exit(1);
   }
   process.stdout.write(`dashboards and alert rules are up to date (${files.size} files)\n`);

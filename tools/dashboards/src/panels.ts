@@ -17,20 +17,35 @@ export function query(expr: string, legend: string): prometheus.DataqueryBuilder
   return new prometheus.DataqueryBuilder().expr(expr).legendFormat(legend).datasource(datasource);
 }
 
-export function graph(title: string, unit: string, ...queries: prometheus.DataqueryBuilder[]): timeseries.PanelBuilder {
+export function graph(
+  title: string,
+  unit: string,
+  ...queries: prometheus.DataqueryBuilder[]
+): timeseries.PanelBuilder {
   const panel = new timeseries.PanelBuilder()
     .title(title)
     .unit(unit)
     .datasource(datasource)
     .height(8)
     .span(12)
-    .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom));
+    .legend(
+      new common.VizLegendOptionsBuilder()
+        .showLegend(true)
+        .displayMode(common.LegendDisplayMode.List)
+        .placement(common.LegendPlacement.Bottom),
+    );
   for (const q of queries) panel.withTarget(q);
   return panel;
 }
 
 export function single(title: string, unit: string, expr: string): stat.PanelBuilder {
-  return new stat.PanelBuilder().title(title).unit(unit).datasource(datasource).height(4).span(6).withTarget(query(expr, title));
+  return new stat.PanelBuilder()
+    .title(title)
+    .unit(unit)
+    .datasource(datasource)
+    .height(4)
+    .span(6)
+    .withTarget(query(expr, title));
 }
 
 export function newDashboard(title: string, description: string): dashboard.DashboardBuilder {
@@ -41,7 +56,9 @@ export function newDashboard(title: string, description: string): dashboard.Dash
     .refresh('30s')
     .time({ from: 'now-6h', to: 'now' })
     .timezone('browser')
-    .withVariable(new dashboard.DatasourceVariableBuilder('datasource').label('Prometheus').type('prometheus'));
+    .withVariable(
+      new dashboard.DatasourceVariableBuilder('datasource').label('Prometheus').type('prometheus'),
+    );
 }
 
 export { dashboard };

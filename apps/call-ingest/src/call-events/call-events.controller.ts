@@ -1,4 +1,13 @@
-import { Body, Controller, Headers, HttpCode, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Headers,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  type RawBodyRequest,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { CALL_INGEST_CONFIG, type CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';

@@ -2,7 +2,13 @@ import { Inject, Injectable } from '@nestjs/common';
 import { addToOutbox } from '@textback/persistence';
 import type { Counter } from 'prom-client';
 import { maskPhone } from '@textback/contracts';
-import { counterOf, InvalidRequestError, parseRequest, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import {
+  counterOf,
+  InvalidRequestError,
+  parseRequest,
+  RUNTIME,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { CallIngestError } from '../errors';
 import { CallEventRequest } from './call-event.request';
@@ -15,7 +21,12 @@ export class CallEventsService {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {
-    this.refused = counterOf(runtime.registry, 'call_ingest_call_events_refused_total', 'Signed call events refused because tenant, location and number do not belong together', ['reason']);
+    this.refused = counterOf(
+      runtime.registry,
+      'call_ingest_call_events_refused_total',
+      'Signed call events refused because tenant, location and number do not belong together',
+      ['reason'],
+    );
   }
 
   /**
@@ -28,10 +39,23 @@ export class CallEventsService {
     let reason: 'unknown-location' | 'tenant-mismatch' | 'number-not-at-location' | undefined;
     if (!location) reason = 'unknown-location';
     else if (location.tenantId !== call.tenantId) reason = 'tenant-mismatch';
-    else if (!location.businessNumbers.includes(call.businessNumber) || owner?.locationId !== location.locationId) reason = 'number-not-at-location';
+    else if (
+      !location.businessNumbers.includes(call.businessNumber) ||
+      owner?.locationId !== location.locationId
+    )
+      reason = 'number-not-at-location';
     if (!reason) return;
     this.refused.inc({ reason });
-    this.runtime.logger.warn({ reason, tenantId: call.tenantId, locationId: call.locationId, businessNumber: call.businessNumber, callId: call.callId }, 'call event refused');
+    this.runtime.logger.warn(
+      {
+        reason,
+        tenantId: call.tenantId,
+        locationId: call.locationId,
+        businessNumber: call.businessNumber,
+        callId: call.callId,
+      },
+      'call event refused',
+    );
     const messages = {
       'unknown-location': `locationId: no active location ${call.locationId}`,
       'tenant-mismatch': `locationId: location ${call.locationId} does not belong to tenant ${call.tenantId}`,
@@ -50,7 +74,8 @@ export class CallEventsService {
       call = parseRequest(CallEventRequest, body);
     } catch (err) {
       // This endpoint has always answered `invalid-payload` (partners match on it).
-      if (err instanceof InvalidRequestError) throw new CallIngestError('invalid-payload', err.message);
+      if (err instanceof InvalidRequestError)
+        throw new CallIngestError('invalid-payload', err.message);
       throw err;
     }
     this.checkBelongsTogether(call);
@@ -61,7 +86,10 @@ export class CallEventsService {
         [call.callId, call.tenantId, call.locationId, call.outcome, call.endedAt],
       );
       if (rows.length === 0) return false;
-      await addToOutbox(tx, 'call.ended.v1', `${call.locationId}:${call.callerNumber}`, { ...call, provider: 'generic' });
+      await addToOutbox(tx, 'call.ended.v1', `${call.locationId}:${call.callerNumber}`, {
+        ...call,
+        provider: 'generic',
+      });
       return true;
     });
     if (inserted) this.runtime.outbox.wake();

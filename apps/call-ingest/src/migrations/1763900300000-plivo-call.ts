@@ -31,7 +31,9 @@ export class PlivoCall1763900300000 implements MigrationInterface {
         outcome text,
         finalized_at timestamptz
       )`);
-    await q.query('CREATE INDEX plivo_call_pending ON plivo_call (hangup_at) WHERE finalized_at IS NULL');
+    await q.query(
+      'CREATE INDEX plivo_call_pending ON plivo_call (hangup_at) WHERE finalized_at IS NULL',
+    );
     await q.query(`
       CREATE TABLE plivo_webhook (
         call_uuid text NOT NULL,

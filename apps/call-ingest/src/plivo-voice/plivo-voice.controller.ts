@@ -1,4 +1,12 @@
-import { Controller, Header, HttpCode, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
+import {
+  Controller,
+  Header,
+  HttpCode,
+  Inject,
+  Post,
+  Req,
+  type RawBodyRequest,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import type { PlivoWebhook } from '@textback/carrier-plivo';
 import { receivePlivoWebhook, RUNTIME, type ServiceRuntime } from '@textback/service-kit';

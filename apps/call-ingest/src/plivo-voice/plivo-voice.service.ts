@@ -1,7 +1,13 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import * as plivo from 'plivo';
 import type { EntityManager } from 'typeorm';
-import { InvalidPhoneNumberError, maskPhone, toE164, type E164, type LocationProfile } from '@textback/contracts';
+import {
+  InvalidPhoneNumberError,
+  maskPhone,
+  toE164,
+  type E164,
+  type LocationProfile,
+} from '@textback/contracts';
 import { classifyPlivoCall, isOpenAt } from '@textback/domain';
 import { addToOutbox, purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
@@ -79,12 +85,20 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.stopPurge = purgeNoncesPeriodically(this.runtime.dataSource, this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS);
-    const every = Math.max(100, Math.min(1_000, this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS / 2));
+    this.stopPurge = purgeNoncesPeriodically(
+      this.runtime.dataSource,
+      this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
+    );
+    const every = Math.max(
+      100,
+      Math.min(1_000, this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS / 2),
+    );
     this.sweeper = setInterval(() => {
       this.sweeping ??= this.finalizeOverdue()
         .then(() => undefined)
-        .catch((err: unknown) => this.runtime.logger.error({ err: String(err) }, 'finalizing overdue calls failed'))
+        .catch((err: unknown) =>
+          this.runtime.logger.error({ err: String(err) }, 'finalizing overdue calls failed'),
+        )
         .finally(() => (this.sweeping = undefined));
     }, every);
     this.sweeper.unref();
@@ -98,13 +112,18 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
 
   /** The URL Plivo should call for one of our routes, with its retry fragment. */
   callbackUrl(path: string): string {
-    const base = (this.runtime.config.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '').replace(/\/$/, '');
+    const base = (this.runtime.config.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '').replace(
+      /\/$/,
+      '',
+    );
     return `${base}${path}#${this.runtime.config.PLIVO_CALLBACK_RETRY}`;
   }
 
   answer(params: Record<string, string>, nonce: string): Promise<string> {
     // The call's trace starts here; every later webhook of the call continues it.
-    return inSpan('plivo.voice.answer', { service: 'call-ingest', kind: SpanKind.SERVER }, () => this.answerInSpan(params, nonce));
+    return inSpan('plivo.voice.answer', { service: 'call-ingest', kind: SpanKind.SERVER }, () =>
+      this.answerInSpan(params, nonce),
+    );
   }
 
   private async answerInSpan(params: Record<string, string>, nonce: string): Promise<string> {
@@ -123,7 +142,16 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       await tx.query(
         `INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (call_uuid) DO NOTHING`,
-        [callUuid, location.tenantId, location.locationId, to, callerOf(params['From']), dial, dial && location.screenCalls, activeTraceparent() ?? null],
+        [
+          callUuid,
+          location.tenantId,
+          location.locationId,
+          to,
+          callerOf(params['From']),
+          dial,
+          dial && location.screenCalls,
+          activeTraceparent() ?? null,
+        ],
       );
     });
     return dial ? this.dialXml(location) : this.closedXml(location);
@@ -152,9 +180,14 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     const action = (params['DialAction'] ?? params['Event'] ?? '').toLowerCase();
     await this.record(callUuid, 'dial-event', action, nonce, async (tx) => {
       if (action === 'answer' || action === 'dialanswer') {
-        await tx.query('UPDATE plivo_call SET b_leg_answered = true WHERE call_uuid = $1', [callUuid]);
+        await tx.query('UPDATE plivo_call SET b_leg_answered = true WHERE call_uuid = $1', [
+          callUuid,
+        ]);
       } else if (action === 'connected') {
-        await tx.query('UPDATE plivo_call SET b_leg_answered = true, b_leg_connected = true WHERE call_uuid = $1', [callUuid]);
+        await tx.query(
+          'UPDATE plivo_call SET b_leg_answered = true, b_leg_connected = true WHERE call_uuid = $1',
+          [callUuid],
+        );
       }
     });
   }
@@ -164,13 +197,21 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     const duration = plausibleDuration(params['Duration']);
     if (params['Duration'] && duration === null) {
       // The hangup itself is what matters (it ends the call); an impossible length is kept as unknown, not refused.
-      this.runtime.logger.warn({ callUuid, duration: params['Duration'].slice(0, 40) }, 'hangup Duration is not a plausible length; stored as unknown');
+      this.runtime.logger.warn(
+        { callUuid, duration: params['Duration'].slice(0, 40) },
+        'hangup Duration is not a plausible length; stored as unknown',
+      );
     }
     await this.record(callUuid, 'hangup', '', nonce, async (tx) => {
       await tx.query(
         `UPDATE plivo_call SET hangup_cause = $2, hangup_source = $3, duration_seconds = $4, hangup_at = now()
          WHERE call_uuid = $1 AND hangup_at IS NULL`,
-        [callUuid, (params['HangupCause'] ?? '').slice(0, 100), (params['HangupSource'] ?? '').slice(0, 100), duration],
+        [
+          callUuid,
+          (params['HangupCause'] ?? '').slice(0, 100),
+          (params['HangupSource'] ?? '').slice(0, 100),
+          duration,
+        ],
       );
       await this.finalizeIfComplete(tx, callUuid);
     });
@@ -179,13 +220,14 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   /** Classifies calls whose Dial verdict is overdue (or whose hangup never came). */
   async finalizeOverdue(): Promise<number> {
     const grace = this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS;
-    const due: { call_uuid: string; traceparent: string | null }[] = await this.runtime.dataSource.query(
-      `SELECT call_uuid, traceparent FROM plivo_call WHERE finalized_at IS NULL
+    const due: { call_uuid: string; traceparent: string | null }[] =
+      await this.runtime.dataSource.query(
+        `SELECT call_uuid, traceparent FROM plivo_call WHERE finalized_at IS NULL
          AND ((hangup_at IS NOT NULL AND hangup_at < now() - make_interval(secs => $1::double precision / 1000))
            OR (dial_action_at IS NOT NULL AND dial_action_at < now() - interval '10 minutes'))
        LIMIT 100`,
-      [grace],
-    );
+        [grace],
+      );
     for (const { call_uuid, traceparent } of due) {
       await inSpan('call.finalize-overdue', { service: 'call-ingest', parent: traceparent }, () =>
         this.runtime.dataSource.transaction((tx) => this.finalizeIfComplete(tx, call_uuid, true)),
@@ -197,7 +239,8 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
 
   private identify(params: Record<string, string>): { callUuid: string; to: E164 } {
     const callUuid = params['CallUUID'] ?? params['DialALegUUID'] ?? '';
-    if (!/^[A-Za-z0-9-]{8,64}$/.test(callUuid)) throw new CallIngestError('invalid-payload', 'CallUUID: missing or malformed');
+    if (!/^[A-Za-z0-9-]{8,64}$/.test(callUuid))
+      throw new CallIngestError('invalid-payload', 'CallUUID: missing or malformed');
     const rawTo = params['To'];
     let to = '' as E164;
     if (rawTo !== undefined) {
@@ -214,17 +257,38 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
    * Records a webhook once per (CallUUID, kind, detail) with its nonce, in one transaction with
    * its effects. A repeated webhook (Plivo's retry) changes nothing; a reused nonce is a replay.
    */
-  private async record(callUuid: string, kind: VoiceWebhookKind, detail: string, nonce: string, effects: (tx: EntityManager) => Promise<void>): Promise<void> {
+  private async record(
+    callUuid: string,
+    kind: VoiceWebhookKind,
+    detail: string,
+    nonce: string,
+    effects: (tx: EntityManager) => Promise<void>,
+  ): Promise<void> {
     if (kind === 'answer') return this.recordInTransaction(callUuid, kind, detail, nonce, effects);
-    const rows: { traceparent: string | null }[] = await this.runtime.dataSource.query('SELECT traceparent FROM plivo_call WHERE call_uuid = $1', [callUuid]);
-    return inSpan(`plivo.voice.${kind}`, { service: 'call-ingest', kind: SpanKind.SERVER, parent: rows[0]?.traceparent }, () =>
-      this.recordInTransaction(callUuid, kind, detail, nonce, effects),
+    const rows: { traceparent: string | null }[] = await this.runtime.dataSource.query(
+      'SELECT traceparent FROM plivo_call WHERE call_uuid = $1',
+      [callUuid],
+    );
+    return inSpan(
+      `plivo.voice.${kind}`,
+      { service: 'call-ingest', kind: SpanKind.SERVER, parent: rows[0]?.traceparent },
+      () => this.recordInTransaction(callUuid, kind, detail, nonce, effects),
     );
   }
 
-  private async recordInTransaction(callUuid: string, kind: VoiceWebhookKind, detail: string, nonce: string, effects: (tx: EntityManager) => Promise<void>): Promise<void> {
+  private async recordInTransaction(
+    callUuid: string,
+    kind: VoiceWebhookKind,
+    detail: string,
+    nonce: string,
+    effects: (tx: EntityManager) => Promise<void>,
+  ): Promise<void> {
     await this.runtime.dataSource.transaction(async (tx) => {
-      if (!(await rememberNonce(tx, nonce))) throw new CallIngestError('replayed', 'this request was already received (nonce seen before)');
+      if (!(await rememberNonce(tx, nonce)))
+        throw new CallIngestError(
+          'replayed',
+          'this request was already received (nonce seen before)',
+        );
       const first: unknown[] = await tx.query(
         'INSERT INTO plivo_webhook (call_uuid, kind, detail) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING call_uuid',
         [callUuid, kind, detail],
@@ -234,8 +298,15 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     this.runtime.outbox.wake();
   }
 
-  private async finalizeIfComplete(tx: EntityManager, callUuid: string, overdue = false): Promise<void> {
-    const rows: PlivoCallRow[] = await tx.query('SELECT * FROM plivo_call WHERE call_uuid = $1 FOR UPDATE SKIP LOCKED', [callUuid]);
+  private async finalizeIfComplete(
+    tx: EntityManager,
+    callUuid: string,
+    overdue = false,
+  ): Promise<void> {
+    const rows: PlivoCallRow[] = await tx.query(
+      'SELECT * FROM plivo_call WHERE call_uuid = $1 FOR UPDATE SKIP LOCKED',
+      [callUuid],
+    );
     const call = rows[0];
     if (!call || call.finalized_at) return;
     const verdictIn = !call.dialed || call.dial_action_at !== null || call.b_leg_connected;
@@ -251,10 +322,21 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       ...(call.hangup_cause ? { hangupCause: call.hangup_cause } : {}),
       ...(call.hangup_source ? { hangupSource: call.hangup_source } : {}),
     });
-    await tx.query('UPDATE plivo_call SET outcome = $2, finalized_at = now() WHERE call_uuid = $1', [callUuid, outcome]);
-    counterOf(this.runtime.registry, 'call_ingest_calls_ended_total', 'Calls to business numbers by how they ended (the top of the funnel)', ['outcome']).inc({ outcome });
+    await tx.query(
+      'UPDATE plivo_call SET outcome = $2, finalized_at = now() WHERE call_uuid = $1',
+      [callUuid, outcome],
+    );
+    counterOf(
+      this.runtime.registry,
+      'call_ingest_calls_ended_total',
+      'Calls to business numbers by how they ended (the top of the funnel)',
+      ['outcome'],
+    ).inc({ outcome });
     if (!call.caller_number) {
-      this.runtime.logger.info({ callUuid, outcome }, 'call ended without a caller id: nobody to text');
+      this.runtime.logger.info(
+        { callUuid, outcome },
+        'call ended without a caller id: nobody to text',
+      );
       return;
     }
     const endedAt = call.hangup_at ?? call.dial_action_at ?? new Date();
@@ -282,7 +364,9 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
         callbackMethod: 'POST',
         timeout: location.ringTimeoutSeconds,
         redirect: true,
-        ...(location.screenCalls ? { confirmSound: this.callbackUrl('/v1/plivo/voice/screen'), confirmKey: '1' } : {}),
+        ...(location.screenCalls
+          ? { confirmSound: this.callbackUrl('/v1/plivo/voice/screen'), confirmKey: '1' }
+          : {}),
       });
       dial.addNumber(location.forwardTo.replace(/^\+/, ''));
     });
@@ -290,7 +374,9 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
 
   private closedXml(location: LocationProfile): string {
     return xmlResponse((r) => {
-      r.addSpeak(`Thanks for calling ${location.brandName}. We're closed right now; we'll text you shortly so we can help.`);
+      r.addSpeak(
+        `Thanks for calling ${location.brandName}. We're closed right now; we'll text you shortly so we can help.`,
+      );
       r.addHangup();
     });
   }

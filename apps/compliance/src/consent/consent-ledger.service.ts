@@ -1,4 +1,9 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { ConsentSource } from '@textback/contracts';
 import { addToOutbox } from '@textback/persistence';
@@ -49,7 +54,12 @@ export class ConsentLedgerService implements OnApplicationBootstrap, OnModuleDes
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<ComplianceConfig>) {}
 
   onApplicationBootstrap(): void {
-    this.retention = every(this.runtime, 'consent-text-retention', this.runtime.config.REDACTION_INTERVAL_MS, () => this.redactExpiredTexts());
+    this.retention = every(
+      this.runtime,
+      'consent-text-retention',
+      this.runtime.config.REDACTION_INTERVAL_MS,
+      () => this.redactExpiredTexts(),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -62,7 +72,19 @@ export class ConsentLedgerService implements OnApplicationBootstrap, OnModuleDes
       `INSERT INTO consent_change (tenant_id, phone_number, scope, channel_number, state, source, detail, message_id, message_text, actor, reason)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
        ON CONFLICT (message_id, source) WHERE message_id IS NOT NULL DO NOTHING RETURNING seq, changed_at`,
-      [c.tenantId, c.phoneNumber, c.scope, c.channelNumber ?? null, c.state, c.source, c.detail ?? null, c.messageId ?? null, c.messageText ?? null, c.actor ?? null, c.reason ?? null],
+      [
+        c.tenantId,
+        c.phoneNumber,
+        c.scope,
+        c.channelNumber ?? null,
+        c.state,
+        c.source,
+        c.detail ?? null,
+        c.messageId ?? null,
+        c.messageText ?? null,
+        c.actor ?? null,
+        c.reason ?? null,
+      ],
     );
     const row = rows[0];
     if (!row) return false;
@@ -85,8 +107,15 @@ export class ConsentLedgerService implements OnApplicationBootstrap, OnModuleDes
   }
 
   /** The latest change covering texting `phoneNumber` from `channelNumber` (brand-wide or that number). */
-  async currentState(tenantId: string, phoneNumber: string, channelNumber?: string, tx?: EntityManager): Promise<'opted-in' | 'opted-out' | 'no-record'> {
-    const rows: { state: 'opted-in' | 'opted-out' }[] = await (tx ?? this.runtime.dataSource.manager).query(
+  async currentState(
+    tenantId: string,
+    phoneNumber: string,
+    channelNumber?: string,
+    tx?: EntityManager,
+  ): Promise<'opted-in' | 'opted-out' | 'no-record'> {
+    const rows: { state: 'opted-in' | 'opted-out' }[] = await (
+      tx ?? this.runtime.dataSource.manager
+    ).query(
       `SELECT state FROM consent_change WHERE tenant_id = $1 AND phone_number = $2 AND (scope = 'tenant' OR channel_number = $3)
        ORDER BY seq DESC LIMIT 1`,
       [tenantId, phoneNumber, channelNumber ?? ''],

@@ -1,9 +1,25 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Res, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+  UseGuards,
+} from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import { InvalidPhoneNumberError, SmsReceivedV1, toE164, type EventEnvelope } from '@textback/contracts';
+import {
+  InvalidPhoneNumberError,
+  SmsReceivedV1,
+  toE164,
+  type EventEnvelope,
+} from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
 import { AdminKeyGuard, csvSafe, edge, ServiceKeyGuard, ZodPipe } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
@@ -35,14 +51,18 @@ const OperatorChange = z.strictObject({
 });
 const tenantIdParam = new ZodPipe(edge.slug, 'tenantId');
 const phoneParam = new ZodPipe(z.string().max(40), 'phone');
-const ExportQuery = z.strictObject({ format: z.enum(['csv', 'json']).default('json'), phone: z.string().max(40).optional() });
+const ExportQuery = z.strictObject({
+  format: z.enum(['csv', 'json']).default('json'),
+  phone: z.string().max(40).optional(),
+});
 const StateQuery = z.strictObject({ channel: z.string().max(40).optional() });
 
 function e164(value: string, field: string): string {
   try {
     return toE164(value);
   } catch (err) {
-    if (err instanceof InvalidPhoneNumberError) throw new ComplianceError('invalid-request', `${field}: is not a valid phone number`);
+    if (err instanceof InvalidPhoneNumberError)
+      throw new ComplianceError('invalid-request', `${field}: is not a valid phone number`);
     throw err;
   }
 }
@@ -72,48 +92,97 @@ export class ConsentController {
 
   /** Consent is kept per tenant: a tenant we have no location of does not exist here (404, nothing recorded). */
   private knownTenant(tenantId: string): void {
-    if (!this.directory.hasTenant(tenantId)) throw new ComplianceError('not-found', `no tenant ${tenantId}`);
+    if (!this.directory.hasTenant(tenantId))
+      throw new ComplianceError('not-found', `no tenant ${tenantId}`);
   }
 
   @Get(':tenantId/export')
-  async export(@Param('tenantId', tenantIdParam) tenantId: string, @Query(new ZodPipe(ExportQuery)) q: z.infer<typeof ExportQuery>, @Res() res: Response): Promise<void> {
+  async export(
+    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Query(new ZodPipe(ExportQuery)) q: z.infer<typeof ExportQuery>,
+    @Res() res: Response,
+  ): Promise<void> {
     this.knownTenant(tenantId);
     const { format, phone } = q;
-    const rows = (await this.ledger.history(tenantId, phone ? e164(phone, 'phone') : undefined)).map((r) => ({ phoneNumber: r.phone_number, ...view(r) }));
+    const rows = (
+      await this.ledger.history(tenantId, phone ? e164(phone, 'phone') : undefined)
+    ).map((r) => ({ phoneNumber: r.phone_number, ...view(r) }));
     if (format === 'csv') {
       res.type('text/csv').attachment(`consent-${tenantId}.csv`);
-      res.send(stringify(rows.map((r) => csvSafe(r, ['detail', 'actor', 'reason', 'messageText'])), { header: true, columns: ['seq', 'phoneNumber', 'state', 'source', 'scope', 'channelNumber', 'detail', 'actor', 'reason', 'messageText', 'textRedacted', 'changedAt'] }));
+      res.send(
+        stringify(
+          rows.map((r) => csvSafe(r, ['detail', 'actor', 'reason', 'messageText'])),
+          {
+            header: true,
+            columns: [
+              'seq',
+              'phoneNumber',
+              'state',
+              'source',
+              'scope',
+              'channelNumber',
+              'detail',
+              'actor',
+              'reason',
+              'messageText',
+              'textRedacted',
+              'changedAt',
+            ],
+          },
+        ),
+      );
       return;
     }
     res.json({ tenantId, changes: rows });
   }
 
   @Get(':tenantId/:phone')
-  async state(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>) {
+  async state(
+    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('phone', phoneParam) phone: string,
+    @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
+  ) {
     this.knownTenant(tenantId);
     const number = e164(phone, 'phone');
     const history = await this.ledger.history(tenantId, number);
     return {
       tenantId,
       phoneNumber: number,
-      state: await this.ledger.currentState(tenantId, number, channel ? e164(channel, 'channel') : undefined),
+      state: await this.ledger.currentState(
+        tenantId,
+        number,
+        channel ? e164(channel, 'channel') : undefined,
+      ),
       history: history.map(view),
     };
   }
 
   @Post(':tenantId/:phone/opt-out')
   @HttpCode(201)
-  optOut(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>) {
+  optOut(
+    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('phone', phoneParam) phone: string,
+    @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>,
+  ) {
     return this.change(tenantId, phone, 'opted-out', body);
   }
 
   @Post(':tenantId/:phone/opt-in')
   @HttpCode(201)
-  optIn(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>) {
+  optIn(
+    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('phone', phoneParam) phone: string,
+    @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>,
+  ) {
     return this.change(tenantId, phone, 'opted-in', body);
   }
 
-  private async change(tenantId: string, phone: string, state: 'opted-in' | 'opted-out', change: z.infer<typeof OperatorChange>) {
+  private async change(
+    tenantId: string,
+    phone: string,
+    state: 'opted-in' | 'opted-out',
+    change: z.infer<typeof OperatorChange>,
+  ) {
     this.knownTenant(tenantId);
     const number = e164(phone, 'phone');
     const channel = change.channelNumber ? e164(change.channelNumber, 'channelNumber') : undefined;
@@ -154,8 +223,16 @@ export class ConsentCheckController {
   }
 
   @Get(':tenantId/:phone')
-  async check(@Param('tenantId', tenantIdParam) tenantId: string, @Param('phone', phoneParam) phone: string, @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>) {
-    const state = await this.ledger.currentState(tenantId, e164(phone, 'phone'), channel ? e164(channel, 'channel') : undefined);
+  async check(
+    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('phone', phoneParam) phone: string,
+    @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
+  ) {
+    const state = await this.ledger.currentState(
+      tenantId,
+      e164(phone, 'phone'),
+      channel ? e164(channel, 'channel') : undefined,
+    );
     return { state, mayText: state !== 'opted-out' };
   }
 }

@@ -2,7 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope, LocationProfile, SmsReceivedV1 } from '@textback/contracts';
-import { helpReply, optOutConfirmation, readConsentReply, type ConsentReading } from '@textback/domain';
+import {
+  helpReply,
+  optOutConfirmation,
+  readConsentReply,
+  type ConsentReading,
+} from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
@@ -31,29 +36,71 @@ export class InboundConsentService {
     const location = this.directory.location(m.locationId);
     const scope = location?.optOutScope ?? 'tenant';
     let kind: ConsentReading['kind'] = 'none';
-    await handleOnce(this.runtime.dataSource, 'compliance.inbound-text', m.carrierMessageId, async (tx) => {
-      const current = await this.ledger.currentState(m.tenantId, m.from, m.to, tx);
-      const base = { tenantId: m.tenantId, phoneNumber: m.from, scope, channelNumber: m.to, messageId: m.carrierMessageId, messageText: m.text } as const;
-      const reading = readConsentReply(m.text, { currentlyOptedOut: current === 'opted-out', carrierIntent: m.carrierIntent });
-      kind = reading.kind;
-      switch (reading.kind) {
-        case 'none':
-          return;
-        case 'help':
-          if (location) await this.reply(tx, location, m.to, m.from, helpReply(location, reading.language), 'help');
-          return;
-        case 'review':
-          return this.flag(tx, m, 'ambiguous', reading.detail);
-        case 'opt-in':
-          await this.ledger.record(tx, { ...base, state: 'opted-in', source: reading.source, detail: reading.detail });
-          return;
-        case 'opt-out':
-          await this.ledger.record(tx, { ...base, state: 'opted-out', source: reading.source, detail: reading.detail });
-          if (reading.source === 'plain-words') return this.flag(tx, m, 'revocation', reading.detail);
-          if (location?.confirmOptOut) await this.reply(tx, location, m.to, m.from, optOutConfirmation(location), 'opt-out-confirmation');
-          return;
-      }
-    });
+    await handleOnce(
+      this.runtime.dataSource,
+      'compliance.inbound-text',
+      m.carrierMessageId,
+      async (tx) => {
+        const current = await this.ledger.currentState(m.tenantId, m.from, m.to, tx);
+        const base = {
+          tenantId: m.tenantId,
+          phoneNumber: m.from,
+          scope,
+          channelNumber: m.to,
+          messageId: m.carrierMessageId,
+          messageText: m.text,
+        } as const;
+        const reading = readConsentReply(m.text, {
+          currentlyOptedOut: current === 'opted-out',
+          carrierIntent: m.carrierIntent,
+        });
+        kind = reading.kind;
+        switch (reading.kind) {
+          case 'none':
+            return;
+          case 'help':
+            if (location)
+              await this.reply(
+                tx,
+                location,
+                m.to,
+                m.from,
+                helpReply(location, reading.language),
+                'help',
+              );
+            return;
+          case 'review':
+            return this.flag(tx, m, 'ambiguous', reading.detail);
+          case 'opt-in':
+            await this.ledger.record(tx, {
+              ...base,
+              state: 'opted-in',
+              source: reading.source,
+              detail: reading.detail,
+            });
+            return;
+          case 'opt-out':
+            await this.ledger.record(tx, {
+              ...base,
+              state: 'opted-out',
+              source: reading.source,
+              detail: reading.detail,
+            });
+            if (reading.source === 'plain-words')
+              return this.flag(tx, m, 'revocation', reading.detail);
+            if (location?.confirmOptOut)
+              await this.reply(
+                tx,
+                location,
+                m.to,
+                m.from,
+                optOutConfirmation(location),
+                'opt-out-confirmation',
+              );
+            return;
+        }
+      },
+    );
     this.runtime.outbox.wake();
     return kind;
   }
@@ -62,7 +109,12 @@ export class InboundConsentService {
     await this.readInbound(event.payload);
   }
 
-  private async flag(tx: EntityManager, m: SmsReceivedV1, verdict: 'ambiguous' | 'revocation', rule: string): Promise<void> {
+  private async flag(
+    tx: EntityManager,
+    m: SmsReceivedV1,
+    verdict: 'ambiguous' | 'revocation',
+    rule: string,
+  ): Promise<void> {
     await tx.query(
       `INSERT INTO consent_review (message_id, tenant_id, location_id, phone_number, verdict, rule, message_text)
        VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
@@ -75,22 +127,34 @@ export class InboundConsentService {
     const f = event.payload;
     if (f.errorCode !== '200') return;
     const location = this.directory.location(f.locationId);
-    await handleOnce(this.runtime.dataSource, 'compliance.sms-failed', event.metadata.id, async (tx) => {
-      await this.ledger.record(tx, {
-        tenantId: f.tenantId,
-        phoneNumber: f.to,
-        state: 'opted-out',
-        source: 'carrier-error-200',
-        scope: location?.optOutScope ?? 'tenant',
-        channelNumber: f.from,
-        detail: 'ErrorCode 200',
-        messageId: `sms:${f.smsId}`,
-      });
-    });
+    await handleOnce(
+      this.runtime.dataSource,
+      'compliance.sms-failed',
+      event.metadata.id,
+      async (tx) => {
+        await this.ledger.record(tx, {
+          tenantId: f.tenantId,
+          phoneNumber: f.to,
+          state: 'opted-out',
+          source: 'carrier-error-200',
+          scope: location?.optOutScope ?? 'tenant',
+          channelNumber: f.from,
+          detail: 'ErrorCode 200',
+          messageId: `sms:${f.smsId}`,
+        });
+      },
+    );
     this.runtime.outbox.wake();
   }
 
-  private async reply(tx: EntityManager, location: LocationProfile, from: string, to: string, text: string, purpose: 'help' | 'opt-out-confirmation'): Promise<void> {
+  private async reply(
+    tx: EntityManager,
+    location: LocationProfile,
+    from: string,
+    to: string,
+    text: string,
+    purpose: 'help' | 'opt-out-confirmation',
+  ): Promise<void> {
     await addToOutbox(tx, 'sms.reply-requested.v1', `${location.locationId}:${to}`, {
       replyId: randomUUID(),
       tenantId: location.tenantId,

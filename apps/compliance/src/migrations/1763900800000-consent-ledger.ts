@@ -26,9 +26,13 @@ export class ConsentLedger1763900800000 implements MigrationInterface {
         changed_at timestamptz NOT NULL DEFAULT now(),
         text_redacted_at timestamptz
       )`);
-    await q.query('CREATE INDEX consent_change_number ON consent_change (tenant_id, phone_number, seq)');
+    await q.query(
+      'CREATE INDEX consent_change_number ON consent_change (tenant_id, phone_number, seq)',
+    );
     // One change per message and source: a redelivered message is not recorded twice.
-    await q.query('CREATE UNIQUE INDEX consent_change_message ON consent_change (message_id, source) WHERE message_id IS NOT NULL');
+    await q.query(
+      'CREATE UNIQUE INDEX consent_change_message ON consent_change (message_id, source) WHERE message_id IS NOT NULL',
+    );
     await q.query(`
       CREATE TABLE consent_review (
         message_id text PRIMARY KEY,

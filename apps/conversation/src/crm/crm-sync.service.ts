@@ -1,9 +1,22 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import type { LeadChangedV1 } from '@textback/contracts';
-import { checkEgressUrl, counterOf, egressFetch, EgressRefusedError, RUNTIME, signTextbackWebhook, type ServiceRuntime } from '@textback/service-kit';
+import {
+  checkEgressUrl,
+  counterOf,
+  egressFetch,
+  EgressRefusedError,
+  RUNTIME,
+  signTextbackWebhook,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
 
@@ -34,7 +47,10 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly backoff: ExponentialBackoff<unknown>;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>) {
-    this.backoff = new ExponentialBackoff({ initialDelay: runtime.config.CRM_RETRY_INITIAL_MS, maxDelay: runtime.config.CRM_RETRY_MAX_MS });
+    this.backoff = new ExponentialBackoff({
+      initialDelay: runtime.config.CRM_RETRY_INITIAL_MS,
+      maxDelay: runtime.config.CRM_RETRY_MAX_MS,
+    });
   }
 
   onApplicationBootstrap(): void {
@@ -49,13 +65,24 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
 
   kick(): void {
     this.working ??= this.deliverDue()
-      .catch((err: unknown) => this.runtime.logger.error({ err: String(err) }, 'CRM delivery pass failed'))
+      .catch((err: unknown) =>
+        this.runtime.logger.error({ err: String(err) }, 'CRM delivery pass failed'),
+      )
       .finally(() => (this.working = undefined));
   }
 
   /** Queues the lead's change for its tenant's CRM, if the tenant has one (inside the lead's transaction). */
-  async enqueue(tx: EntityManager, lead: LeadChangedV1, previousStatus: string | undefined): Promise<void> {
-    const type = lead.version === 1 ? 'lead.created' : lead.status === 'booked' && previousStatus !== 'booked' ? 'lead.booked' : 'lead.updated';
+  async enqueue(
+    tx: EntityManager,
+    lead: LeadChangedV1,
+    previousStatus: string | undefined,
+  ): Promise<void> {
+    const type =
+      lead.version === 1
+        ? 'lead.created'
+        : lead.status === 'booked' && previousStatus !== 'booked'
+          ? 'lead.booked'
+          : 'lead.updated';
     await tx.query(
       `INSERT INTO crm_delivery (delivery_id, tenant_id, lead_id, lead_version, event_type, payload)
        SELECT $1, $2, $3, $4, $5, $6 FROM crm_endpoint WHERE tenant_id = $2`,
@@ -68,7 +95,8 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     try {
       await checkEgressUrl(url, { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE });
     } catch (err) {
-      if (err instanceof EgressRefusedError) throw new ConversationError('invalid-request', `url: ${err.message}`);
+      if (err instanceof EgressRefusedError)
+        throw new ConversationError('invalid-request', `url: ${err.message}`);
       throw err;
     }
     await this.runtime.dataSource.query(
@@ -79,7 +107,10 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   async secretOf(tenantId: string): Promise<string | undefined> {
-    const rows: { secret: string }[] = await this.runtime.dataSource.query('SELECT secret FROM crm_endpoint WHERE tenant_id = $1', [tenantId]);
+    const rows: { secret: string }[] = await this.runtime.dataSource.query(
+      'SELECT secret FROM crm_endpoint WHERE tenant_id = $1',
+      [tenantId],
+    );
     return rows[0]?.secret;
   }
 
@@ -119,32 +150,57 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async attempt(tx: EntityManager, d: DeliveryRow): Promise<void> {
-    const body = JSON.stringify({ id: d.delivery_id, type: d.event_type, occurredAt: d.payload.changedAt, lead: d.payload });
+    const body = JSON.stringify({
+      id: d.delivery_id,
+      type: d.event_type,
+      occurredAt: d.payload.changedAt,
+      lead: d.payload,
+    });
     let status = 0;
     let error = '';
     let refused = false;
     try {
-      const res = await egressFetch(d.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'x-textback-signature': signTextbackWebhook(d.secret, body, Math.floor(Date.now() / 1000)),
-          'x-textback-delivery': d.delivery_id,
-          'x-textback-event': d.event_type,
+      const res = await egressFetch(
+        d.url,
+        {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-textback-signature': signTextbackWebhook(
+              d.secret,
+              body,
+              Math.floor(Date.now() / 1000),
+            ),
+            'x-textback-delivery': d.delivery_id,
+            'x-textback-event': d.event_type,
+          },
+          body,
+          signal: AbortSignal.timeout(this.runtime.config.CRM_TIMEOUT_MS),
         },
-        body,
-        signal: AbortSignal.timeout(this.runtime.config.CRM_TIMEOUT_MS),
-      }, { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE });
+        { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE },
+      );
       status = res.status;
     } catch (err) {
       // A URL the egress check refuses will not get better by retrying: dead at once, with the reason.
       refused = err instanceof EgressRefusedError;
-      error = refused ? `egress refused: ${(err as Error).message}` : err instanceof Error ? err.message : String(err);
+      error = refused
+        ? `egress refused: ${(err as Error).message}`
+        : err instanceof Error
+          ? err.message
+          : String(err);
     }
-    const outcome = counterOf(this.runtime.registry, 'conversation_crm_deliveries_total', 'CRM webhook attempts by result', ['result']);
+    const outcome = counterOf(
+      this.runtime.registry,
+      'conversation_crm_deliveries_total',
+      'CRM webhook attempts by result',
+      ['result'],
+    );
     if (status >= 200 && status < 300) {
       outcome.inc({ result: 'delivered' });
-      await tx.query(`UPDATE crm_delivery SET status = 'delivered', attempts = attempts + 1, last_status = $2, delivered_at = now() WHERE seq = $1`, [d.seq, status]);
+      await tx.query(
+        `UPDATE crm_delivery SET status = 'delivered', attempts = attempts + 1, last_status = $2, delivered_at = now() WHERE seq = $1`,
+        [d.seq, status],
+      );
       return;
     }
     const attempts = d.attempts + 1;
@@ -155,7 +211,14 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     await tx.query(
       `UPDATE crm_delivery SET attempts = $2, status = $3, last_status = $4, last_error = $5,
          next_attempt_at = now() + make_interval(secs => $6::double precision / 1000) WHERE seq = $1`,
-      [d.seq, attempts, dead ? 'dead' : 'pending', status || null, (error || `answered ${status}`).slice(0, 300), b.duration],
+      [
+        d.seq,
+        attempts,
+        dead ? 'dead' : 'pending',
+        status || null,
+        (error || `answered ${status}`).slice(0, 300),
+        b.duration,
+      ],
     );
   }
 }

@@ -1,17 +1,49 @@
-import { Body, Controller, Get, Headers, HttpCode, Param, Post, Put, Query, Req, UseGuards, type RawBodyRequest } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  Headers,
+  HttpCode,
+  Param,
+  Post,
+  Put,
+  Query,
+  Req,
+  UseGuards,
+  type RawBodyRequest,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
 import { Money } from '@textback/contracts';
-import { AdminKeyGuard, edge, parseRequest, RUNTIME, verifyTextbackWebhook, ZodPipe, type ServiceRuntime } from '@textback/service-kit';
+import {
+  AdminKeyGuard,
+  edge,
+  parseRequest,
+  RUNTIME,
+  verifyTextbackWebhook,
+  ZodPipe,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { Inject } from '@nestjs/common';
 import { ConversationError } from '../errors';
 import { ThreadsService } from '../threads/threads.service';
 import { CrmSyncService } from './crm-sync.service';
 
-const Endpoint = z.strictObject({ url: z.string().max(2000), secret: z.string().min(16, 'must be at least 16 characters').max(200) });
-const Booked = z.strictObject({ value: Money.refine((m) => m.amountMinor >= 0, { message: 'must not be negative', path: ['amountMinor'] }) });
-const DeliveriesQuery = z.strictObject({ tenantId: edge.slug, status: z.enum(['pending', 'delivered', 'dead']).optional() });
+const Endpoint = z.strictObject({
+  url: z.string().max(2000),
+  secret: z.string().min(16, 'must be at least 16 characters').max(200),
+});
+const Booked = z.strictObject({
+  value: Money.refine((m) => m.amountMinor >= 0, {
+    message: 'must not be negative',
+    path: ['amountMinor'],
+  }),
+});
+const DeliveriesQuery = z.strictObject({
+  tenantId: edge.slug,
+  status: z.enum(['pending', 'delivered', 'dead']).optional(),
+});
 
 /** Operators configure a tenant's CRM webhook and read its delivery log. */
 @Controller('v1/crm')
@@ -23,12 +55,16 @@ export class CrmAdminController {
   ) {}
 
   private knownTenant(tenantId: string): void {
-    if (!this.directory.hasTenant(tenantId)) throw new ConversationError('not-found', `no tenant ${tenantId}`);
+    if (!this.directory.hasTenant(tenantId))
+      throw new ConversationError('not-found', `no tenant ${tenantId}`);
   }
 
   @Put('endpoints/:tenantId')
   @HttpCode(204)
-  async setEndpoint(@Param('tenantId', new ZodPipe(edge.slug, 'tenantId')) tenantId: string, @Body(new ZodPipe(Endpoint)) e: z.infer<typeof Endpoint>): Promise<void> {
+  async setEndpoint(
+    @Param('tenantId', new ZodPipe(edge.slug, 'tenantId')) tenantId: string,
+    @Body(new ZodPipe(Endpoint)) e: z.infer<typeof Endpoint>,
+  ): Promise<void> {
     this.knownTenant(tenantId);
     await this.crm.setEndpoint(tenantId, e.url, e.secret);
   }
@@ -41,7 +77,8 @@ export class CrmAdminController {
 
   @Post('deliveries/:deliveryId/retry')
   async retry(@Param('deliveryId', new ZodPipe(edge.uuid, 'deliveryId')) deliveryId: string) {
-    if (!(await this.crm.retry(deliveryId))) throw new ConversationError('not-found', `no dead delivery ${deliveryId}`);
+    if (!(await this.crm.retry(deliveryId)))
+      throw new ConversationError('not-found', `no dead delivery ${deliveryId}`);
     return { retrying: true };
   }
 }
@@ -56,14 +93,30 @@ export class CrmInboundController {
   ) {}
 
   @Post(':leadId/booked')
-  async booked(@Param('leadId', new ZodPipe(edge.uuid, 'leadId')) leadId: string, @Req() req: RawBodyRequest<Request>, @Headers('x-textback-signature') signature: string | undefined, @Body() body: unknown) {
+  async booked(
+    @Param('leadId', new ZodPipe(edge.uuid, 'leadId')) leadId: string,
+    @Req() req: RawBodyRequest<Request>,
+    @Headers('x-textback-signature') signature: string | undefined,
+    @Body() body: unknown,
+  ) {
     // Compared as a UUID: the primary-key index is used (a ::text cast would scan the table).
-    const rows: { tenant_id: string; thread_id: string }[] = await this.runtime.dataSource.query('SELECT tenant_id, thread_id FROM lead WHERE lead_id = $1::uuid', [leadId]);
+    const rows: { tenant_id: string; thread_id: string }[] = await this.runtime.dataSource.query(
+      'SELECT tenant_id, thread_id FROM lead WHERE lead_id = $1::uuid',
+      [leadId],
+    );
     const lead = rows[0];
     const secret = lead ? await this.crm.secretOf(lead.tenant_id) : undefined;
     // Unknown lead and bad signature answer alike: nothing is revealed to an unsigned caller.
-    const verdict = secret ? verifyTextbackWebhook(secret, req.rawBody ?? Buffer.alloc(0), signature, Math.floor(Date.now() / 1000)) : 'mismatch';
-    if (!lead || verdict !== 'valid') throw new ConversationError('invalid-signature', `signature ${verdict}`);
+    const verdict = secret
+      ? verifyTextbackWebhook(
+          secret,
+          req.rawBody ?? Buffer.alloc(0),
+          signature,
+          Math.floor(Date.now() / 1000),
+        )
+      : 'mismatch';
+    if (!lead || verdict !== 'valid')
+      throw new ConversationError('invalid-signature', `signature ${verdict}`);
     const saved = await this.threads.book(lead.thread_id, parseRequest(Booked, body).value);
     return { leadId, status: saved.status };
   }

@@ -18,14 +18,22 @@ export class ComplianceClient {
     try {
       res = await fetch(`${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/inbound`, {
         method: 'POST',
-        headers: { authorization: `Bearer ${c.SERVICE_API_KEY}`, 'content-type': 'application/json' },
+        headers: {
+          authorization: `Bearer ${c.SERVICE_API_KEY}`,
+          'content-type': 'application/json',
+        },
         body: JSON.stringify(message),
         signal: AbortSignal.timeout(c.COMPLIANCE_TIMEOUT_MS),
       });
     } catch (err) {
-      throw new ConversationError('consent-unavailable', `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`, true);
+      throw new ConversationError(
+        'consent-unavailable',
+        `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`,
+        true,
+      );
     }
-    if (!res.ok) throw new ConversationError('consent-unavailable', `compliance answered ${res.status}`, true);
+    if (!res.ok)
+      throw new ConversationError('consent-unavailable', `compliance answered ${res.status}`, true);
     const body = (await res.json()) as { reading?: unknown };
     return typeof body.reading === 'string' ? body.reading : 'none';
   }

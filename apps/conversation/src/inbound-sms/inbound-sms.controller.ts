@@ -14,7 +14,9 @@ export class InboundSmsController {
 
   @Post('inbound')
   @HttpCode(200)
-  async receive(@Req() req: RawBodyRequest<Request>): Promise<{ received: true; duplicate: boolean }> {
+  async receive(
+    @Req() req: RawBodyRequest<Request>,
+  ): Promise<{ received: true; duplicate: boolean }> {
     const hook = receivePlivoWebhook(req, this.runtime);
     if ('refused' in hook) throw new ConversationError('invalid-signature', hook.refused);
     return { received: true, ...(await this.inbound.receive(hook.params, hook.nonce)) };

@@ -23,7 +23,10 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.stopPurge = purgeNoncesPeriodically(this.runtime.dataSource, this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS);
+    this.stopPurge = purgeNoncesPeriodically(
+      this.runtime.dataSource,
+      this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
+    );
   }
 
   onModuleDestroy(): void {
@@ -38,7 +41,8 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
    */
   async receive(params: Record<string, string>, nonce: string): Promise<{ duplicate: boolean }> {
     const uuid = params['MessageUUID'] ?? '';
-    if (!/^[A-Za-z0-9-]{8,64}$/.test(uuid)) throw new ConversationError('invalid-payload', 'MessageUUID: missing or malformed');
+    if (!/^[A-Za-z0-9-]{8,64}$/.test(uuid))
+      throw new ConversationError('invalid-payload', 'MessageUUID: missing or malformed');
     const number = (field: 'From' | 'To'): E164 => {
       try {
         return toE164(params[field] ?? '');
@@ -61,7 +65,15 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
     const raw = params['Text'] ?? params['Body'] ?? '';
     const safe = safeInboundText(raw, MAX_EVENT_TEXT);
     if (safe.truncated || safe.replacedCharacters > 0) {
-      this.runtime.logger.info({ messageUuid: uuid, length: raw.length, truncated: safe.truncated, replacedCharacters: safe.replacedCharacters }, 'inbound text stored whole; its event carries a cut or cleaned copy');
+      this.runtime.logger.info(
+        {
+          messageUuid: uuid,
+          length: raw.length,
+          truncated: safe.truncated,
+          replacedCharacters: safe.replacedCharacters,
+        },
+        'inbound text stored whole; its event carries a cut or cleaned copy',
+      );
     }
     const intent = params['MessageIntent'] ?? '';
     const received: SmsReceivedV1 = {
@@ -76,12 +88,24 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
       receivedAt: new Date().toISOString(),
     };
     const inserted = await this.runtime.dataSource.transaction(async (tx) => {
-      if (!(await rememberNonce(tx, nonce))) throw new ConversationError('replayed', 'this request was already received (nonce seen before)');
+      if (!(await rememberNonce(tx, nonce)))
+        throw new ConversationError(
+          'replayed',
+          'this request was already received (nonce seen before)',
+        );
       const rows: unknown[] = await tx.query(
         `INSERT INTO inbound_message (message_uuid, tenant_id, location_id, from_number, to_number, body, carrier_intent)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING message_uuid`,
         // The whole text (control characters made visible), even past the event's limit.
-        [uuid, location.tenantId, location.locationId, from, to, safeInboundText(raw, Number.MAX_SAFE_INTEGER).text, intent || null],
+        [
+          uuid,
+          location.tenantId,
+          location.locationId,
+          from,
+          to,
+          safeInboundText(raw, Number.MAX_SAFE_INTEGER).text,
+          intent || null,
+        ],
       );
       if (rows.length === 0) return false;
       await addToOutbox(tx, 'sms.received.v1', `${location.locationId}:${from}`, received);

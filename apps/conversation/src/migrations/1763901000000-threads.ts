@@ -24,7 +24,9 @@ export class Threads1763901000000 implements MigrationInterface {
         last_message_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (location_id, customer_number)
       )`);
-    await q.query('CREATE INDEX thread_inbox ON thread (tenant_id, status, urgent DESC, last_message_at DESC)');
+    await q.query(
+      'CREATE INDEX thread_inbox ON thread (tenant_id, status, urgent DESC, last_message_at DESC)',
+    );
     await q.query(`
       CREATE TABLE thread_message (
         message_id text PRIMARY KEY,

@@ -32,7 +32,9 @@ export class CrmSync1763901100000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         delivered_at timestamptz
       )`);
-    await q.query(`CREATE INDEX crm_delivery_due ON crm_delivery (next_attempt_at) WHERE status = 'pending'`);
+    await q.query(
+      `CREATE INDEX crm_delivery_due ON crm_delivery (next_attempt_at) WHERE status = 'pending'`,
+    );
     await q.query('CREATE INDEX crm_delivery_lead ON crm_delivery (lead_id, seq)');
   }
 

@@ -1,4 +1,14 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { z } from 'zod';
 import { Money, type EventEnvelope } from '@textback/contracts';
@@ -41,17 +51,28 @@ export class ThreadEventsConsumer {
 /** A reply the customer will read: not blank, at most 10 SMS parts. */
 const Reply = z.strictObject({
   author: edge.name,
-  text: z.string().max(1600).refine((t) => t.trim().length > 0, 'must not be blank'),
+  text: z
+    .string()
+    .max(1600)
+    .refine((t) => t.trim().length > 0, 'must not be blank'),
 });
 const Assign = z.strictObject({ assignee: edge.name });
 /** A booking's value: never negative (the revenue report adds it up). */
-const Book = z.strictObject({ value: Money.refine((m) => m.amountMinor >= 0, { message: 'must not be negative', path: ['amountMinor'] }).optional() });
+const Book = z.strictObject({
+  value: Money.refine((m) => m.amountMinor >= 0, {
+    message: 'must not be negative',
+    path: ['amountMinor'],
+  }).optional(),
+});
 const Close = z.strictObject({ outcome: z.literal('lost').optional() });
 const ThreadsQuery = z.strictObject({
   tenantId: edge.slug,
   locationId: edge.slug.optional(),
   status: z.enum(['open', 'closed']).optional(),
-  urgent: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  urgent: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 const ResponseTimesQuery = z.strictObject({ tenantId: edge.slug, since: edge.date.optional() });
 const threadId = new ZodPipe(edge.uuid, 'threadId');
@@ -66,13 +87,19 @@ export class InboxController {
   ) {}
 
   private knownTenant(tenantId: string): void {
-    if (!this.directory.hasTenant(tenantId)) throw new ConversationError('not-found', `no tenant ${tenantId}`);
+    if (!this.directory.hasTenant(tenantId))
+      throw new ConversationError('not-found', `no tenant ${tenantId}`);
   }
 
   @Get('threads')
   list(@Query(new ZodPipe(ThreadsQuery)) q: z.infer<typeof ThreadsQuery>) {
     this.knownTenant(q.tenantId);
-    return this.threads.list({ tenantId: q.tenantId, ...(q.locationId ? { locationId: q.locationId } : {}), ...(q.status ? { status: q.status } : {}), ...(q.urgent !== undefined ? { urgent: q.urgent } : {}) });
+    return this.threads.list({
+      tenantId: q.tenantId,
+      ...(q.locationId ? { locationId: q.locationId } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.urgent !== undefined ? { urgent: q.urgent } : {}),
+    });
   }
 
   @Get('threads/:threadId')
@@ -82,13 +109,19 @@ export class InboxController {
 
   @Post('threads/:threadId/reply')
   @HttpCode(202)
-  reply(@Param('threadId', threadId) id: string, @Body(new ZodPipe(Reply)) r: z.infer<typeof Reply>) {
+  reply(
+    @Param('threadId', threadId) id: string,
+    @Body(new ZodPipe(Reply)) r: z.infer<typeof Reply>,
+  ) {
     return this.threads.reply(id, r.author, r.text.trim());
   }
 
   @Post('threads/:threadId/assign')
   @HttpCode(204)
-  assign(@Param('threadId', threadId) id: string, @Body(new ZodPipe(Assign)) a: z.infer<typeof Assign>) {
+  assign(
+    @Param('threadId', threadId) id: string,
+    @Body(new ZodPipe(Assign)) a: z.infer<typeof Assign>,
+  ) {
     return this.threads.assign(id, a.assignee);
   }
 
@@ -102,7 +135,10 @@ export class InboxController {
   @Get('response-times')
   responseTimes(@Query(new ZodPipe(ResponseTimesQuery)) q: z.infer<typeof ResponseTimesQuery>) {
     this.knownTenant(q.tenantId);
-    return this.threads.responseTimes(q.tenantId, q.since ?? new Date(Date.now() - 30 * 86_400_000));
+    return this.threads.responseTimes(
+      q.tenantId,
+      q.since ?? new Date(Date.now() - 30 * 86_400_000),
+    );
   }
 
   @Post('threads/:threadId/book')

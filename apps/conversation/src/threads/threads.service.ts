@@ -3,10 +3,28 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
-import type { EventEnvelope, LeadChangedV1, LeadStatus, LocationProfile, SmsFailedV1, SmsPurpose } from '@textback/contracts';
-import { readConsentReply, RulesQualifier, type LeadQualifier, type Qualification } from '@textback/domain';
+import type {
+  EventEnvelope,
+  LeadChangedV1,
+  LeadStatus,
+  LocationProfile,
+  SmsFailedV1,
+  SmsPurpose,
+} from '@textback/contracts';
+import {
+  readConsentReply,
+  RulesQualifier,
+  type LeadQualifier,
+  type Qualification,
+} from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
-import { counterOf, egressFetch, EgressRefusedError, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import {
+  counterOf,
+  egressFetch,
+  EgressRefusedError,
+  RUNTIME,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { CrmSyncService } from '../crm/crm-sync.service';
 import type { ConversationConfig } from '../config';
@@ -48,7 +66,12 @@ export interface LeadRow {
   version: number;
 }
 
-const first = <T>(rows: unknown): T | undefined => (Array.isArray(rows) ? (Array.isArray(rows[0]) ? (rows[0] as T[])[0] : (rows as T[])[0]) : undefined);
+const first = <T>(rows: unknown): T | undefined =>
+  Array.isArray(rows)
+    ? Array.isArray(rows[0])
+      ? (rows[0] as T[])[0]
+      : (rows as T[])[0]
+    : undefined;
 
 /**
  * Threads and leads. Every text to or from a customer lands in the thread of its location and
@@ -65,8 +88,18 @@ export class ThreadsService implements OnModuleDestroy {
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
     private readonly crm: CrmSyncService,
   ) {
-    this.leadTransitions = counterOf(runtime.registry, 'conversation_lead_transitions_total', 'Leads entering a status', ['status']);
-    this.onCallWebhooks = counterOf(runtime.registry, 'conversation_on_call_webhooks_total', 'On-call webhook calls by result (delivered, failed, refused by the egress check)', ['result']);
+    this.leadTransitions = counterOf(
+      runtime.registry,
+      'conversation_lead_transitions_total',
+      'Leads entering a status',
+      ['status'],
+    );
+    this.onCallWebhooks = counterOf(
+      runtime.registry,
+      'conversation_on_call_webhooks_total',
+      'On-call webhook calls by result (delivered, failed, refused by the egress check)',
+      ['result'],
+    );
   }
 
   /** Leads reaching each status (SRE funnel view; per-tenant detail is the reporting API's). */
@@ -83,22 +116,46 @@ export class ThreadsService implements OnModuleDestroy {
     const s = event.payload;
     if (s.purpose === 'on-call-alert') return; // to staff, not a customer conversation
     await this.once('conversation.sms-sent', event, async (tx) => {
-      const thread = await this.threadFor(tx, s.tenantId, s.locationId, s.to, s.purpose === 'textback' ? s.sourceId : undefined);
+      const thread = await this.threadFor(
+        tx,
+        s.tenantId,
+        s.locationId,
+        s.to,
+        s.purpose === 'textback' ? s.sourceId : undefined,
+      );
       // An operator's reply is already in the thread under its request id: it becomes the sent text.
-      if (s.sourceId) await tx.query(`UPDATE thread_message SET message_id = $1, status = 'sent', at = $3 WHERE message_id = $2 AND status = 'requested'`, [s.smsId, s.sourceId, s.at]);
+      if (s.sourceId)
+        await tx.query(
+          `UPDATE thread_message SET message_id = $1, status = 'sent', at = $3 WHERE message_id = $2 AND status = 'requested'`,
+          [s.smsId, s.sourceId, s.at],
+        );
       await tx.query(
         `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
          VALUES ($1, $2, 'outbound', $3, $4, $5, 'sent', $6) ON CONFLICT (message_id) DO NOTHING`,
-        [s.smsId, thread.thread_id, s.purpose === 'operator' ? 'operator' : 'automation', s.purpose ?? null, s.text ?? null, s.at],
+        [
+          s.smsId,
+          thread.thread_id,
+          s.purpose === 'operator' ? 'operator' : 'automation',
+          s.purpose ?? null,
+          s.text ?? null,
+          s.at,
+        ],
       );
-      await tx.query('UPDATE thread SET last_message_at = greatest(last_message_at, $2) WHERE thread_id = $1', [thread.thread_id, s.at]);
+      await tx.query(
+        'UPDATE thread SET last_message_at = greatest(last_message_at, $2) WHERE thread_id = $1',
+        [thread.thread_id, s.at],
+      );
       // Every texted missed call is a lead, reply or not.
-      if (s.purpose === 'textback' || s.purpose === undefined) await this.leadFor(tx, thread, 'new');
+      if (s.purpose === 'textback' || s.purpose === undefined)
+        await this.leadFor(tx, thread, 'new');
     });
   }
 
   async onDeliveryChange(smsId: string, status: 'delivered' | 'failed'): Promise<void> {
-    await this.runtime.dataSource.query('UPDATE thread_message SET status = $2 WHERE message_id = $1', [smsId, status]);
+    await this.runtime.dataSource.query(
+      'UPDATE thread_message SET status = $2 WHERE message_id = $1',
+      [smsId, status],
+    );
   }
 
   /** A text that failed or was never sent (opted out, refused): its message says so, with the reason. */
@@ -124,9 +181,14 @@ export class ThreadsService implements OnModuleDestroy {
         [thread.thread_id, m.receivedAt, 'open'],
       );
       // Consent keywords belong to compliance; an opt-out also ends automation here.
-      const consent = readConsentReply(m.text, { currentlyOptedOut: false, carrierIntent: m.carrierIntent });
+      const consent = readConsentReply(m.text, {
+        currentlyOptedOut: false,
+        carrierIntent: m.carrierIntent,
+      });
       if (consent.kind === 'opt-out') {
-        await tx.query('UPDATE thread SET automation = false WHERE thread_id = $1', [thread.thread_id]);
+        await tx.query('UPDATE thread SET automation = false WHERE thread_id = $1', [
+          thread.thread_id,
+        ]);
         return;
       }
       if (consent.kind === 'opt-in' || consent.kind === 'help') return;
@@ -143,11 +205,26 @@ export class ThreadsService implements OnModuleDestroy {
   async onConsentChanged(event: EventEnvelope<'consent.changed.v1'>): Promise<void> {
     const c = event.payload;
     if (c.state !== 'opted-out') return;
-    await this.runtime.dataSource.query('UPDATE thread SET automation = false WHERE tenant_id = $1 AND customer_number = $2', [c.tenantId, c.phoneNumber]);
+    await this.runtime.dataSource.query(
+      'UPDATE thread SET automation = false WHERE tenant_id = $1 AND customer_number = $2',
+      [c.tenantId, c.phoneNumber],
+    );
   }
 
-  private async qualifyReply(tx: EntityManager, thread: ThreadRow, lead: LeadRow, location: LocationProfile, text: string, afterCommit: (effect: () => void) => void): Promise<void> {
-    const q: Qualification = this.qualifier.qualify({ text, vertical: location.vertical, timezone: location.timezone, now: new Date() });
+  private async qualifyReply(
+    tx: EntityManager,
+    thread: ThreadRow,
+    lead: LeadRow,
+    location: LocationProfile,
+    text: string,
+    afterCommit: (effect: () => void) => void,
+  ): Promise<void> {
+    const q: Qualification = this.qualifier.qualify({
+      text,
+      vertical: location.vertical,
+      timezone: location.timezone,
+      now: new Date(),
+    });
     const merged = {
       serviceType: lead.service_type ?? q.serviceType ?? null,
       urgent: lead.urgent || q.urgent,
@@ -155,7 +232,9 @@ export class ThreadsService implements OnModuleDestroy {
       zip: q.zip ?? lead.zip,
       requestedTime: q.requestedTime ?? lead.requested_time,
     };
-    const qualified = merged.serviceType !== null && (merged.zip !== null || merged.requestedTime !== null || merged.urgent);
+    const qualified =
+      merged.serviceType !== null &&
+      (merged.zip !== null || merged.requestedTime !== null || merged.urgent);
     await this.saveLead(tx, lead, {
       status: lead.status === 'booked' ? 'booked' : qualified ? 'qualified' : 'engaged',
       service_type: merged.serviceType,
@@ -164,30 +243,66 @@ export class ThreadsService implements OnModuleDestroy {
       zip: merged.zip,
       requested_time: merged.requestedTime,
     });
-    if (merged.urgent) await tx.query('UPDATE thread SET urgent = true WHERE thread_id = $1', [thread.thread_id]);
+    if (merged.urgent)
+      await tx.query('UPDATE thread SET urgent = true WHERE thread_id = $1', [thread.thread_id]);
 
     if (q.emergency && !thread.on_call_notified_at) {
-      await tx.query('UPDATE thread SET on_call_notified_at = now() WHERE thread_id = $1', [thread.thread_id]);
+      await tx.query('UPDATE thread SET on_call_notified_at = now() WHERE thread_id = $1', [
+        thread.thread_id,
+      ]);
       if (location.onCallNumber) {
-        await this.requestText(tx, location, location.onCallNumber, `URGENT ${location.brandName} ${location.locationName}: ${q.emergency.replace(/-/g, ' ')}. Customer ${thread.customer_number} wrote: "${text.slice(0, 300)}"`, 'on-call-alert');
+        await this.requestText(
+          tx,
+          location,
+          location.onCallNumber,
+          `URGENT ${location.brandName} ${location.locationName}: ${q.emergency.replace(/-/g, ' ')}. Customer ${thread.customer_number} wrote: "${text.slice(0, 300)}"`,
+          'on-call-alert',
+        );
       }
-      await this.requestText(tx, location, thread.customer_number, "Thanks, this sounds urgent. We've alerted our on-call team and someone will call you shortly to help.", 'auto-response');
+      await this.requestText(
+        tx,
+        location,
+        thread.customer_number,
+        "Thanks, this sounds urgent. We've alerted our on-call team and someone will call you shortly to help.",
+        'auto-response',
+      );
       const url = location.onCallWebhookUrl;
-      const emergency = { threadId: thread.thread_id, leadId: lead.lead_id, tenantId: location.tenantId, locationId: location.locationId, emergency: q.emergency };
+      const emergency = {
+        threadId: thread.thread_id,
+        leadId: lead.lead_id,
+        tenantId: location.tenantId,
+        locationId: location.locationId,
+        emergency: q.emergency,
+      };
       if (url) afterCommit(() => this.notifyOnCallWebhook(url, emergency));
       return;
     }
     const max = location.maxFollowUpQuestions ?? 2;
     if (thread.follow_ups_asked >= max) return;
     const question =
-      merged.serviceType === null ? 'What do you need help with?' : merged.zip === null && !merged.urgent ? "What's the ZIP code where you need us?" : merged.requestedTime === null ? 'When would you like us to come out?' : undefined;
+      merged.serviceType === null
+        ? 'What do you need help with?'
+        : merged.zip === null && !merged.urgent
+          ? "What's the ZIP code where you need us?"
+          : merged.requestedTime === null
+            ? 'When would you like us to come out?'
+            : undefined;
     if (!question) return;
-    await tx.query('UPDATE thread SET follow_ups_asked = follow_ups_asked + 1 WHERE thread_id = $1', [thread.thread_id]);
+    await tx.query(
+      'UPDATE thread SET follow_ups_asked = follow_ups_asked + 1 WHERE thread_id = $1',
+      [thread.thread_id],
+    );
     await this.requestText(tx, location, thread.customer_number, question, 'follow-up');
   }
 
   /** Asks sms-dispatch for a text from the location's number; returns the request's id. */
-  private async requestText(tx: EntityManager, location: LocationProfile, to: string, text: string, purpose: Exclude<SmsPurpose, 'textback'>): Promise<string> {
+  private async requestText(
+    tx: EntityManager,
+    location: LocationProfile,
+    to: string,
+    text: string,
+    purpose: Exclude<SmsPurpose, 'textback'>,
+  ): Promise<string> {
     const replyId = randomUUID();
     await addToOutbox(tx, 'sms.reply-requested.v1', `${location.locationId}:${to}`, {
       replyId,
@@ -204,17 +319,31 @@ export class ThreadsService implements OnModuleDestroy {
 
   /** The on-call webhook (after the commit), through the egress check, retried with backoff; a failure is logged, the SMS alert stands. */
   private notifyOnCallWebhook(url: string, body: object): void {
-    const policy = retry(handleWhen((err) => !(err instanceof EgressRefusedError)), { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }) });
+    const policy = retry(
+      handleWhen((err) => !(err instanceof EgressRefusedError)),
+      { maxAttempts: 3, backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }) },
+    );
     const egress = { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE };
     const call = policy.execute(async () => {
-      const res = await egressFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'emergency', ...body, at: new Date().toISOString() }), signal: AbortSignal.timeout(5_000) }, egress);
+      const res = await egressFetch(
+        url,
+        {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ type: 'emergency', ...body, at: new Date().toISOString() }),
+          signal: AbortSignal.timeout(5_000),
+        },
+        egress,
+      );
       if (!res.ok) throw new Error(`on-call webhook answered ${res.status}`);
     });
     this.onCallCalls.add(call);
     void call
       .then(() => this.onCallWebhooks.inc({ result: 'delivered' }))
       .catch((err: unknown) => {
-        this.onCallWebhooks.inc({ result: err instanceof EgressRefusedError ? 'refused' : 'failed' });
+        this.onCallWebhooks.inc({
+          result: err instanceof EgressRefusedError ? 'refused' : 'failed',
+        });
         this.runtime.logger.error({ err: String(err) }, 'on-call webhook failed');
       })
       .finally(() => this.onCallCalls.delete(call));
@@ -222,7 +351,12 @@ export class ThreadsService implements OnModuleDestroy {
 
   // ---- the operator inbox ----
 
-  async list(filter: { tenantId: string; locationId?: string; status?: string; urgent?: boolean }): Promise<(ThreadRow & { lead_status: string | null })[]> {
+  async list(filter: {
+    tenantId: string;
+    locationId?: string;
+    status?: string;
+    urgent?: boolean;
+  }): Promise<(ThreadRow & { lead_status: string | null })[]> {
     return this.runtime.dataSource.query(
       `SELECT t.*, l.status AS lead_status FROM thread t LEFT JOIN lead l ON l.thread_id = t.thread_id
        WHERE t.tenant_id = $1 AND ($2::text IS NULL OR t.location_id = $2) AND ($3::text IS NULL OR t.status = $3) AND ($4::boolean IS NULL OR t.urgent = $4)
@@ -232,11 +366,17 @@ export class ThreadsService implements OnModuleDestroy {
   }
 
   /** The thread, its lead and messages as of one moment (one snapshot, never half of a change). */
-  async get(threadId: string): Promise<{ thread: ThreadRow; lead: LeadRow | undefined; messages: unknown[] }> {
+  async get(
+    threadId: string,
+  ): Promise<{ thread: ThreadRow; lead: LeadRow | undefined; messages: unknown[] }> {
     return this.runtime.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const thread = first<ThreadRow>(await m.query('SELECT * FROM thread WHERE thread_id = $1', [threadId]));
+      const thread = first<ThreadRow>(
+        await m.query('SELECT * FROM thread WHERE thread_id = $1', [threadId]),
+      );
       if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
-      const lead = first<LeadRow>(await m.query('SELECT * FROM lead WHERE thread_id = $1', [threadId]));
+      const lead = first<LeadRow>(
+        await m.query('SELECT * FROM lead WHERE thread_id = $1', [threadId]),
+      );
       const messages: unknown[] = await m.query(
         'SELECT message_id, direction, author, purpose, body, status, failure_reason, at FROM thread_message WHERE thread_id = $1 ORDER BY at, message_id',
         [threadId],
@@ -249,13 +389,20 @@ export class ThreadsService implements OnModuleDestroy {
   async reply(threadId: string, author: string, text: string): Promise<{ replyRequested: true }> {
     const { thread } = await this.get(threadId);
     const location = this.directory.location(thread.location_id);
-    if (!location) throw new ConversationError('not-found', `location ${thread.location_id} is not configured`);
+    if (!location)
+      throw new ConversationError('not-found', `location ${thread.location_id} is not configured`);
     await this.runtime.dataSource.transaction(async (tx) => {
       await tx.query(
         `UPDATE thread SET automation = false, assigned_to = coalesce(assigned_to, $2), first_human_reply_at = coalesce(first_human_reply_at, now()), status = 'open' WHERE thread_id = $1`,
         [threadId, author],
       );
-      const replyId = await this.requestText(tx, location, thread.customer_number, text, 'operator');
+      const replyId = await this.requestText(
+        tx,
+        location,
+        thread.customer_number,
+        text,
+        'operator',
+      );
       // In the thread at once: sent, delivered, or not sent and why, as the pipeline reports it.
       await tx.query(
         `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at) VALUES ($1, $2, 'outbound', 'operator', 'operator', $3, 'requested', now())`,
@@ -268,14 +415,20 @@ export class ThreadsService implements OnModuleDestroy {
 
   async assign(threadId: string, assignee: string): Promise<void> {
     await this.get(threadId);
-    await this.runtime.dataSource.query('UPDATE thread SET assigned_to = $2 WHERE thread_id = $1', [threadId, assignee]);
+    await this.runtime.dataSource.query('UPDATE thread SET assigned_to = $2 WHERE thread_id = $1', [
+      threadId,
+      assignee,
+    ]);
   }
 
   /** Closes the thread; `lost` also marks its lead lost (booked leads stay booked). */
   async close(threadId: string, outcome?: 'lost'): Promise<void> {
     const { thread } = await this.get(threadId);
     await this.runtime.dataSource.transaction(async (tx) => {
-      await tx.query(`UPDATE thread SET status = 'closed', automation = false WHERE thread_id = $1`, [threadId]);
+      await tx.query(
+        `UPDATE thread SET status = 'closed', automation = false WHERE thread_id = $1`,
+        [threadId],
+      );
       if (outcome !== 'lost') return;
       const lead = await this.leadFor(tx, thread, 'engaged');
       if (lead.status !== 'booked') await this.saveLead(tx, lead, { status: 'lost' });
@@ -287,8 +440,25 @@ export class ThreadsService implements OnModuleDestroy {
    * Time to first human reply, measured from the customer's first message, against the 5 / 15 /
    * 60 minute targets (compliance.md's industry figures): how many threads met each.
    */
-  async responseTimes(tenantId: string, since: Date): Promise<{ threads: number; answered: number; within5m: number; within15m: number; within60m: number; medianSeconds: number | null }> {
-    const rows: { threads: string; answered: string; w5: string; w15: string; w60: string; median: number | null }[] = await this.runtime.dataSource.query(
+  async responseTimes(
+    tenantId: string,
+    since: Date,
+  ): Promise<{
+    threads: number;
+    answered: number;
+    within5m: number;
+    within15m: number;
+    within60m: number;
+    medianSeconds: number | null;
+  }> {
+    const rows: {
+      threads: string;
+      answered: string;
+      w5: string;
+      w15: string;
+      w60: string;
+      median: number | null;
+    }[] = await this.runtime.dataSource.query(
       `SELECT count(*) AS threads,
               count(first_human_reply_at) AS answered,
               count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '5 minutes') AS w5,
@@ -310,11 +480,17 @@ export class ThreadsService implements OnModuleDestroy {
   }
 
   /** Without a value (not known yet), reporting counts the location's average ticket. */
-  async book(threadId: string, value: { amountMinor: number; currency: string } | undefined): Promise<LeadRow> {
+  async book(
+    threadId: string,
+    value: { amountMinor: number; currency: string } | undefined,
+  ): Promise<LeadRow> {
     const { thread } = await this.get(threadId);
     const saved = await this.runtime.dataSource.transaction(async (tx) => {
       const lead = await this.leadFor(tx, thread, 'engaged');
-      return this.saveLead(tx, lead, { status: 'booked', ...(value ? { value_minor: String(value.amountMinor), currency: value.currency } : {}) });
+      return this.saveLead(tx, lead, {
+        status: 'booked',
+        ...(value ? { value_minor: String(value.amountMinor), currency: value.currency } : {}),
+      });
     });
     this.committed();
     return saved;
@@ -327,31 +503,62 @@ export class ThreadsService implements OnModuleDestroy {
    * `afterCommit` and run only once the transaction has committed, so a rolled-back or
    * redelivered event never calls out twice or before its state exists.
    */
-  private async once(consumer: string, event: { metadata: { id: string } }, work: (tx: EntityManager, afterCommit: (effect: () => void) => void) => Promise<void>): Promise<void> {
+  private async once(
+    consumer: string,
+    event: { metadata: { id: string } },
+    work: (tx: EntityManager, afterCommit: (effect: () => void) => void) => Promise<void>,
+  ): Promise<void> {
     const effects: (() => void)[] = [];
-    const handled = await handleOnce(this.runtime.dataSource, consumer, event.metadata.id, (tx) => work(tx, (effect) => effects.push(effect)));
+    const handled = await handleOnce(this.runtime.dataSource, consumer, event.metadata.id, (tx) =>
+      work(tx, (effect) => effects.push(effect)),
+    );
     if (!handled) return;
     this.committed();
     for (const effect of effects) effect();
   }
 
-  private async threadFor(tx: EntityManager, tenantId: string, locationId: string, customer: string, callId: string | undefined): Promise<ThreadRow> {
+  private async threadFor(
+    tx: EntityManager,
+    tenantId: string,
+    locationId: string,
+    customer: string,
+    callId: string | undefined,
+  ): Promise<ThreadRow> {
     await tx.query(
       `INSERT INTO thread (thread_id, tenant_id, location_id, customer_number, call_id) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (location_id, customer_number) DO UPDATE SET call_id = coalesce(EXCLUDED.call_id, thread.call_id)`,
       [randomUUID(), tenantId, locationId, customer, callId ?? null],
     );
-    const thread = first<ThreadRow>(await tx.query('SELECT * FROM thread WHERE location_id = $1 AND customer_number = $2 FOR UPDATE', [locationId, customer]));
+    const thread = first<ThreadRow>(
+      await tx.query(
+        'SELECT * FROM thread WHERE location_id = $1 AND customer_number = $2 FOR UPDATE',
+        [locationId, customer],
+      ),
+    );
     if (!thread) throw new Error('thread vanished');
     return thread;
   }
 
-  private async leadFor(tx: EntityManager, thread: ThreadRow, status: LeadStatus): Promise<LeadRow> {
-    const existing = first<LeadRow>(await tx.query('SELECT * FROM lead WHERE thread_id = $1 FOR UPDATE', [thread.thread_id]));
+  private async leadFor(
+    tx: EntityManager,
+    thread: ThreadRow,
+    status: LeadStatus,
+  ): Promise<LeadRow> {
+    const existing = first<LeadRow>(
+      await tx.query('SELECT * FROM lead WHERE thread_id = $1 FOR UPDATE', [thread.thread_id]),
+    );
     if (existing) return existing;
     const rows: unknown = await tx.query(
       `INSERT INTO lead (lead_id, thread_id, tenant_id, location_id, call_id, customer_number, status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [randomUUID(), thread.thread_id, thread.tenant_id, thread.location_id, thread.call_id, thread.customer_number, status],
+      [
+        randomUUID(),
+        thread.thread_id,
+        thread.tenant_id,
+        thread.location_id,
+        thread.call_id,
+        thread.customer_number,
+        status,
+      ],
     );
     const lead = first<LeadRow>(rows);
     if (!lead) throw new Error('lead not created');
@@ -359,12 +566,26 @@ export class ThreadsService implements OnModuleDestroy {
     return lead;
   }
 
-  private async saveLead(tx: EntityManager, lead: LeadRow, change: Partial<Omit<LeadRow, 'lead_id' | 'thread_id' | 'version'>>): Promise<LeadRow> {
+  private async saveLead(
+    tx: EntityManager,
+    lead: LeadRow,
+    change: Partial<Omit<LeadRow, 'lead_id' | 'thread_id' | 'version'>>,
+  ): Promise<LeadRow> {
     const next = { ...lead, ...change };
     const rows: unknown = await tx.query(
       `UPDATE lead SET status = $2, service_type = $3, urgent = $4, emergency = $5, zip = $6, requested_time = $7, value_minor = $8, currency = $9,
          version = version + 1, updated_at = now() WHERE lead_id = $1 RETURNING *`,
-      [lead.lead_id, next.status, next.service_type, next.urgent, next.emergency, next.zip, next.requested_time, next.value_minor, next.currency],
+      [
+        lead.lead_id,
+        next.status,
+        next.service_type,
+        next.urgent,
+        next.emergency,
+        next.zip,
+        next.requested_time,
+        next.value_minor,
+        next.currency,
+      ],
     );
     const saved = first<LeadRow>(rows);
     if (!saved) throw new Error('lead vanished');
@@ -387,7 +608,9 @@ export class ThreadsService implements OnModuleDestroy {
       ...(l.emergency ? { emergency: l.emergency } : {}),
       ...(l.zip ? { zip: l.zip } : {}),
       ...(l.requested_time ? { requestedTime: new Date(l.requested_time).toISOString() } : {}),
-      ...(l.value_minor !== null && l.currency ? { value: { amountMinor: Number(l.value_minor), currency: l.currency } } : {}),
+      ...(l.value_minor !== null && l.currency
+        ? { value: { amountMinor: Number(l.value_minor), currency: l.currency } }
+        : {}),
       version: l.version,
       changedAt: new Date().toISOString(),
     };

@@ -28,11 +28,18 @@ interface ThreadView {
   messages: Message[];
 }
 
-const session = { tenant: sessionStorage.getItem('tenant') ?? '', key: sessionStorage.getItem('key') ?? '' };
+const session = {
+  tenant: sessionStorage.getItem('tenant') ?? '',
+  key: sessionStorage.getItem('key') ?? '',
+};
 let selected: string | undefined;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
+const el = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] => {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -41,34 +48,55 @@ const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(`/v1/inbox${path}`, {
     ...init,
-    headers: { authorization: `Bearer ${session.key}`, 'content-type': 'application/json', ...(init.headers ?? {}) },
+    headers: {
+      authorization: `Bearer ${session.key}`,
+      'content-type': 'application/json',
+      ...(init.headers ?? {}),
+    },
   });
-  if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${res.status}`);
+  if (!res.ok)
+    throw new Error(
+      ((await res.json().catch(() => ({}))) as { message?: string }).message ??
+        `HTTP ${res.status}`,
+    );
   return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
 }
 
 async function renderThreads(): Promise<void> {
   const list = $('threads');
   try {
-    const threads = await api<ThreadRow[]>(`/threads?tenantId=${encodeURIComponent(session.tenant)}`);
+    const threads = await api<ThreadRow[]>(
+      `/threads?tenantId=${encodeURIComponent(session.tenant)}`,
+    );
     list.replaceChildren(
-      ...(threads.length === 0 ? [el('p', { className: 'hint', textContent: 'No conversations yet.' })] : []),
+      ...(threads.length === 0
+        ? [el('p', { className: 'hint', textContent: 'No conversations yet.' })]
+        : []),
       ...threads.map((t) =>
         el(
           'button',
           {
-            className: `${t.urgent ? 'urgent' : ''} ${t.thread_id === selected ? 'selected' : ''}`.trim(),
+            className:
+              `${t.urgent ? 'urgent' : ''} ${t.thread_id === selected ? 'selected' : ''}`.trim(),
             onclick: () => void openThread(t.thread_id),
           },
           el('strong', { textContent: t.customer_number }),
           ...(t.urgent ? [el('span', { className: 'badge', textContent: 'urgent' })] : []),
-          el('div', { className: 'meta', textContent: `${t.location_id} · ${t.lead_status ?? 'no lead'} · ${new Date(t.last_message_at).toLocaleString()}` }),
+          el('div', {
+            className: 'meta',
+            textContent: `${t.location_id} · ${t.lead_status ?? 'no lead'} · ${new Date(t.last_message_at).toLocaleString()}`,
+          }),
         ),
       ),
     );
     list.dataset['loaded'] = 'true';
   } catch (err) {
-    list.replaceChildren(el('p', { className: 'error', textContent: `Could not load threads: ${(err as Error).message}` }));
+    list.replaceChildren(
+      el('p', {
+        className: 'error',
+        textContent: `Could not load threads: ${(err as Error).message}`,
+      }),
+    );
   }
 }
 
@@ -77,10 +105,22 @@ function messageView(m: Message): HTMLElement {
   const failed = m.status === 'failed';
   return el(
     'div',
-    { className: `message ${m.direction}${failed ? ' failed' : ''}${m.status === 'requested' ? ' pending' : ''}`, title: `${m.author} · ${m.status}` },
+    {
+      className: `message ${m.direction}${failed ? ' failed' : ''}${m.status === 'requested' ? ' pending' : ''}`,
+      title: `${m.author} · ${m.status}`,
+    },
     m.body ?? '',
-    ...(failed ? [el('div', { className: 'failure', textContent: `Not delivered: ${m.failure_reason ?? 'the carrier refused it'}` })] : []),
-    ...(m.status === 'requested' ? [el('div', { className: 'meta', textContent: 'sending…' })] : []),
+    ...(failed
+      ? [
+          el('div', {
+            className: 'failure',
+            textContent: `Not delivered: ${m.failure_reason ?? 'the carrier refused it'}`,
+          }),
+        ]
+      : []),
+    ...(m.status === 'requested'
+      ? [el('div', { className: 'meta', textContent: 'sending…' })]
+      : []),
   );
 }
 
@@ -93,7 +133,12 @@ async function openThread(threadId: string): Promise<void> {
   } catch (err) {
     // A stale or mistyped link: say so instead of leaving the pane blank.
     selected = undefined;
-    pane.replaceChildren(el('p', { className: 'error', textContent: `Cannot open this conversation: ${(err as Error).message}` }));
+    pane.replaceChildren(
+      el('p', {
+        className: 'error',
+        textContent: `Cannot open this conversation: ${(err as Error).message}`,
+      }),
+    );
     return;
   }
   const text = el('textarea', { name: 'reply', placeholder: 'Reply as the business…' });
@@ -103,14 +148,24 @@ async function openThread(threadId: string): Promise<void> {
     e.preventDefault();
     if (!text.value.trim()) return;
     send.disabled = true;
-    void api(`/threads/${threadId}/reply`, { method: 'POST', body: JSON.stringify({ author: 'inbox', text: text.value.trim() }) })
+    void api(`/threads/${threadId}/reply`, {
+      method: 'POST',
+      body: JSON.stringify({ author: 'inbox', text: text.value.trim() }),
+    })
       .then(() => openThread(threadId))
-      .catch((err: unknown) => form.append(el('p', { className: 'error', textContent: `Not sent: ${(err as Error).message}` })))
+      .catch((err: unknown) =>
+        form.append(
+          el('p', { className: 'error', textContent: `Not sent: ${(err as Error).message}` }),
+        ),
+      )
       .finally(() => (send.disabled = false));
   };
   pane.replaceChildren(
     el('h2', { textContent: view.thread.customer_number }),
-    el('div', { className: 'meta', textContent: `Lead: ${view.lead?.status ?? '—'}${view.lead?.service_type ? ` · ${view.lead.service_type}` : ''}${view.lead?.zip ? ` · ${view.lead.zip}` : ''}${view.thread.automation ? ' · automatic questions on' : ''}` }),
+    el('div', {
+      className: 'meta',
+      textContent: `Lead: ${view.lead?.status ?? '—'}${view.lead?.service_type ? ` · ${view.lead.service_type}` : ''}${view.lead?.zip ? ` · ${view.lead.zip}` : ''}${view.thread.automation ? ' · automatic questions on' : ''}`,
+    }),
     el('div', { className: 'messages' }, ...view.messages.map(messageView)),
     form,
   );

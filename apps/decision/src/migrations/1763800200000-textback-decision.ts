@@ -18,7 +18,9 @@ export class TextbackDecision1763800200000 implements MigrationInterface {
         decided_at timestamptz NOT NULL DEFAULT now(),
         caused_by_event uuid NOT NULL
       )`);
-    await q.query('CREATE INDEX textback_decision_location_caller ON textback_decision (location_id, caller_number, decided_at DESC)');
+    await q.query(
+      'CREATE INDEX textback_decision_location_caller ON textback_decision (location_id, caller_number, decided_at DESC)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -11,7 +11,13 @@ export class LineTypesService {
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<DecisionConfig>) {
     const c = runtime.config;
-    this.plivo = new PlivoMessaging({ authId: c.PLIVO_AUTH_ID, authToken: c.PLIVO_AUTH_TOKEN, apiUrl: c.PLIVO_API_URL, lookupUrl: c.PLIVO_LOOKUP_URL, timeoutMs: c.PLIVO_TIMEOUT_MS });
+    this.plivo = new PlivoMessaging({
+      authId: c.PLIVO_AUTH_ID,
+      authToken: c.PLIVO_AUTH_TOKEN,
+      apiUrl: c.PLIVO_API_URL,
+      lookupUrl: c.PLIVO_LOOKUP_URL,
+      timeoutMs: c.PLIVO_TIMEOUT_MS,
+    });
   }
 
   /** undefined when Lookup is off or fails: the text is then sent and the carrier has the last word. */
@@ -31,7 +37,10 @@ export class LineTypesService {
       );
       return type;
     } catch (err) {
-      this.runtime.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'line type lookup failed; deciding without it');
+      this.runtime.logger.warn(
+        { err: err instanceof Error ? err.message : String(err) },
+        'line type lookup failed; deciding without it',
+      );
       return undefined;
     }
   }

@@ -29,7 +29,12 @@ export class TextbackDecisionsService {
     if (known) return known;
     await this.directory.reload();
     const reloaded = this.directory.location(locationId);
-    if (!reloaded) throw new DecisionError('location-unknown', `location ${locationId} is not in this service's directory yet`, true);
+    if (!reloaded)
+      throw new DecisionError(
+        'location-unknown',
+        `location ${locationId} is not in this service's directory yet`,
+        true,
+      );
     return reloaded;
   }
 
@@ -44,10 +49,16 @@ export class TextbackDecisionsService {
     // The tenant and the sending number come from the location, never from the event alone: a
     // call event naming another tenant must not check consent (or text) in the wrong name.
     if (location.tenantId !== call.tenantId) {
-      throw new DecisionError('location-mismatch', `location ${call.locationId} belongs to tenant ${location.tenantId}, not ${call.tenantId}`);
+      throw new DecisionError(
+        'location-mismatch',
+        `location ${call.locationId} belongs to tenant ${location.tenantId}, not ${call.tenantId}`,
+      );
     }
     if (!location.businessNumbers.includes(call.businessNumber)) {
-      throw new DecisionError('location-mismatch', `business number ${maskPhone(call.businessNumber)} is not a number of location ${call.locationId}`);
+      throw new DecisionError(
+        'location-mismatch',
+        `business number ${maskPhone(call.businessNumber)} is not a number of location ${call.locationId}`,
+      );
     }
     const last: { decided_at: Date }[] = await db.query(
       `SELECT decided_at FROM textback_decision
@@ -58,7 +69,11 @@ export class TextbackDecisionsService {
     const context: TextbackContext = {
       call,
       location,
-      consent: await this.consent.stateOf(location.tenantId, call.callerNumber, call.businessNumber),
+      consent: await this.consent.stateOf(
+        location.tenantId,
+        call.callerNumber,
+        call.businessNumber,
+      ),
       lastTextbackAt: last[0]?.decided_at,
       lineType: undefined,
       now: new Date(),
@@ -66,7 +81,10 @@ export class TextbackDecisionsService {
     let decision: TextbackDecision = decideTextback(context);
     // Lookup costs money: only ask about callers every other rule would text.
     if (decision.outcome === 'requested') {
-      decision = decideTextback({ ...context, lineType: await this.lineTypes.lineTypeOf(call.callerNumber) });
+      decision = decideTextback({
+        ...context,
+        lineType: await this.lineTypes.lineTypeOf(call.callerNumber),
+      });
     }
 
     const handled = await handleOnce(db, 'decision.call-ended', event.metadata.id, async (tx) => {
@@ -77,38 +95,67 @@ export class TextbackDecisionsService {
       const inserted: unknown[] = await tx.query(
         `INSERT INTO textback_decision (call_id, tenant_id, location_id, caller_number, call_outcome, outcome, reason, textback_id, send_after, decided_at, caused_by_event)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (call_id) DO NOTHING RETURNING call_id`,
-        [call.callId, call.tenantId, call.locationId, call.callerNumber, call.outcome, decision.outcome,
-          decision.outcome === 'suppressed' ? decision.reason : null, textbackId,
-          decision.outcome === 'requested' ? decision.sendAfter : null, decidedAt, event.metadata.id],
+        [
+          call.callId,
+          call.tenantId,
+          call.locationId,
+          call.callerNumber,
+          call.outcome,
+          decision.outcome,
+          decision.outcome === 'suppressed' ? decision.reason : null,
+          textbackId,
+          decision.outcome === 'requested' ? decision.sendAfter : null,
+          decidedAt,
+          event.metadata.id,
+        ],
       );
       // The same call reported twice (two event ids) is decided once.
       if (inserted.length === 0) return;
       const causation = { causationId: event.metadata.id };
       if (decision.outcome === 'requested' && textbackId) {
-        await addToOutbox(tx, 'textback.requested.v1', key, {
-          textbackId,
-          callId: call.callId,
-          tenantId: call.tenantId,
-          locationId: call.locationId,
-          from: call.businessNumber,
-          to: call.callerNumber,
-          sendAfter: decision.sendAfter.toISOString(),
-          callEndedAt: call.endedAt,
-        }, causation);
+        await addToOutbox(
+          tx,
+          'textback.requested.v1',
+          key,
+          {
+            textbackId,
+            callId: call.callId,
+            tenantId: call.tenantId,
+            locationId: call.locationId,
+            from: call.businessNumber,
+            to: call.callerNumber,
+            sendAfter: decision.sendAfter.toISOString(),
+            callEndedAt: call.endedAt,
+          },
+          causation,
+        );
       } else if (decision.outcome === 'suppressed') {
-        await addToOutbox(tx, 'textback.suppressed.v1', key, {
-          callId: call.callId,
-          tenantId: call.tenantId,
-          locationId: call.locationId,
-          callerNumber: call.callerNumber,
-          reason: decision.reason,
-          decidedAt,
-        }, causation);
+        await addToOutbox(
+          tx,
+          'textback.suppressed.v1',
+          key,
+          {
+            callId: call.callId,
+            tenantId: call.tenantId,
+            locationId: call.locationId,
+            callerNumber: call.callerNumber,
+            reason: decision.reason,
+            decidedAt,
+          },
+          causation,
+        );
       }
     });
     if (handled) {
-      counterOf(this.runtime.registry, 'decision_textbacks_total', 'Text-back decisions by outcome and suppression reason', ['outcome', 'reason'])
-        .inc({ outcome: decision.outcome, reason: decision.outcome === 'suppressed' ? decision.reason : 'none' });
+      counterOf(
+        this.runtime.registry,
+        'decision_textbacks_total',
+        'Text-back decisions by outcome and suppression reason',
+        ['outcome', 'reason'],
+      ).inc({
+        outcome: decision.outcome,
+        reason: decision.outcome === 'suppressed' ? decision.reason : 'none',
+      });
       this.runtime.outbox.wake();
     }
   }

@@ -9,7 +9,11 @@ export class TenancyController {
   constructor(private readonly tenancy: TenancyService) {}
 
   @Put(':tenantId')
-  async putTenant(@Param('tenantId') tenantId: string, @Body() body: unknown, @Res({ passthrough: true }) res: Response) {
+  async putTenant(
+    @Param('tenantId') tenantId: string,
+    @Body() body: unknown,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     const result = await this.tenancy.putTenant(tenantId, body);
     res.status(result.created ? 201 : 200);
     return result;

@@ -36,7 +36,12 @@ export const TenantRequest = z.strictObject({
   quietHoursApplyToTextback: z.boolean().default(false),
   monthlyPrice: Money.optional(),
   confirmOptOut: z.boolean().default(false),
-  quietHours: z.object({ start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/), end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/) }).optional(),
+  quietHours: z
+    .object({
+      start: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+      end: z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/),
+    })
+    .optional(),
 });
 export type TenantSettings = z.infer<typeof TenantRequest>;
 
@@ -52,13 +57,24 @@ export const LocationRequest = z.strictObject({
   textbackHours: TextbackHours.default('always'),
   afterHoursCall: AfterHoursCall.default('forward'),
   template: TextbackTemplate.default(defaultTemplate),
-  bookingUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
-  dedupeWindowMinutes: z.number().int().min(0).max(60 * 24 * 30).default(24 * 60),
+  bookingUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .optional(),
+  dedupeWindowMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(60 * 24 * 30)
+    .default(24 * 60),
   sendDelaySeconds: z.number().int().min(0).max(3600).default(0),
   spamNumbers: z.array(PhoneInput).max(10_000).default([]),
   averageTicket: Money.optional(),
   onCallNumber: PhoneInput.optional(),
-  onCallWebhookUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000).optional(),
+  onCallWebhookUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .max(2000)
+    .optional(),
   maxFollowUpQuestions: z.number().int().min(0).max(5).default(2),
 });
 export type LocationSettings = z.infer<typeof LocationRequest>;

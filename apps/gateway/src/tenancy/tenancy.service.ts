@@ -3,9 +3,22 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { LocationId, LocationProfile, TenantId } from '@textback/contracts';
 import { addToOutbox } from '@textback/persistence';
-import { checkEgressUrl, describeIssues, EgressRefusedError, parseRequest, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import {
+  checkEgressUrl,
+  describeIssues,
+  EgressRefusedError,
+  parseRequest,
+  RUNTIME,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { GatewayError } from '../errors';
-import { LocationRequest, TenancySeed, TenantRequest, type LocationSettings, type TenantSettings } from './tenancy.requests';
+import {
+  LocationRequest,
+  TenancySeed,
+  TenantRequest,
+  type LocationSettings,
+  type TenantSettings,
+} from './tenancy.requests';
 
 interface LocationRow {
   location_id: string;
@@ -26,7 +39,10 @@ export class TenancyService {
     return this.runtime.dataSource;
   }
 
-  async putTenant(tenantId: string, body: unknown): Promise<{ tenantId: string; created: boolean } & TenantSettings> {
+  async putTenant(
+    tenantId: string,
+    body: unknown,
+  ): Promise<{ tenantId: string; created: boolean } & TenantSettings> {
     const id = this.slug(TenantId, 'tenantId', tenantId);
     const parsed = { data: parseRequest(TenantRequest, body) };
     const created = await this.db.transaction(async (tx) => {
@@ -37,8 +53,12 @@ export class TenancyService {
         [id, JSON.stringify(parsed.data)],
       );
       // Brand settings are part of every location's profile: republish them all.
-      const locations: LocationRow[] = await tx.query('SELECT * FROM location WHERE tenant_id = $1 FOR UPDATE', [id]);
-      for (const l of locations) await this.publish(tx, id, parsed.data, l.location_id, l.version + 1, l.settings);
+      const locations: LocationRow[] = await tx.query(
+        'SELECT * FROM location WHERE tenant_id = $1 FOR UPDATE',
+        [id],
+      );
+      for (const l of locations)
+        await this.publish(tx, id, parsed.data, l.location_id, l.version + 1, l.settings);
       return rows[0]?.created === true;
     });
     this.runtime.outbox.wake();
@@ -55,35 +75,50 @@ export class TenancyService {
     if (settings.bookingUrl) {
       const protocol = new URL(settings.bookingUrl).protocol;
       if (protocol !== 'https:' && !(allowInsecure && protocol === 'http:')) {
-        throw new GatewayError('invalid-request', `bookingUrl: must be an https link (got ${protocol.replace(/:$/, '')})`);
+        throw new GatewayError(
+          'invalid-request',
+          `bookingUrl: must be an https link (got ${protocol.replace(/:$/, '')})`,
+        );
       }
     }
     if (settings.onCallWebhookUrl) {
       try {
         await checkEgressUrl(settings.onCallWebhookUrl, { allowInsecure });
       } catch (err) {
-        if (err instanceof EgressRefusedError) throw new GatewayError('invalid-request', `onCallWebhookUrl: ${err.message}`);
+        if (err instanceof EgressRefusedError)
+          throw new GatewayError('invalid-request', `onCallWebhookUrl: ${err.message}`);
         throw err;
       }
     }
   }
 
-  async putLocation(tenantId: string, locationId: string, body: unknown): Promise<LocationProfile & { created: boolean }> {
+  async putLocation(
+    tenantId: string,
+    locationId: string,
+    body: unknown,
+  ): Promise<LocationProfile & { created: boolean }> {
     const tid = this.slug(TenantId, 'tenantId', tenantId);
     const lid = this.slug(LocationId, 'locationId', locationId);
     const settings = parseRequest(LocationRequest, body);
     await this.checkUrls(settings);
     const result = await this.db.transaction(async (tx) => {
       const tenant = await this.tenantSettings(tx, tid);
-      const existing: LocationRow[] = await tx.query('SELECT * FROM location WHERE location_id = $1 FOR UPDATE', [lid]);
+      const existing: LocationRow[] = await tx.query(
+        'SELECT * FROM location WHERE location_id = $1 FOR UPDATE',
+        [lid],
+      );
       const current = existing[0];
-      if (current && current.tenant_id !== tid) throw new GatewayError('conflict', `location ${lid} belongs to another tenant`);
+      if (current && current.tenant_id !== tid)
+        throw new GatewayError('conflict', `location ${lid} belongs to another tenant`);
       const owners: { number: string; location_id: string }[] = await tx.query(
         'SELECT number, location_id FROM business_number WHERE number = ANY($1) AND location_id <> $2',
         [settings.businessNumbers, lid],
       );
       if (owners.length > 0) {
-        throw new GatewayError('conflict', `${owners.map((o) => `${o.number} already rings at location ${o.location_id}`).join('; ')}`);
+        throw new GatewayError(
+          'conflict',
+          `${owners.map((o) => `${o.number} already rings at location ${o.location_id}`).join('; ')}`,
+        );
       }
       const version = (current?.version ?? 0) + 1;
       await tx.query(
@@ -92,7 +127,10 @@ export class TenancyService {
         [lid, tid, version, JSON.stringify(settings)],
       );
       await tx.query('DELETE FROM business_number WHERE location_id = $1', [lid]);
-      await tx.query('INSERT INTO business_number (number, location_id) SELECT unnest($1::text[]), $2', [settings.businessNumbers, lid]);
+      await tx.query(
+        'INSERT INTO business_number (number, location_id) SELECT unnest($1::text[]), $2',
+        [settings.businessNumbers, lid],
+      );
       const profile = await this.publish(tx, tid, tenant, lid, version, settings);
       return { ...profile, created: !current };
     });
@@ -100,20 +138,28 @@ export class TenancyService {
     return result;
   }
 
-  async getTenant(tenantId: string): Promise<{ tenantId: string; locations: LocationProfile[] } & TenantSettings> {
+  async getTenant(
+    tenantId: string,
+  ): Promise<{ tenantId: string; locations: LocationProfile[] } & TenantSettings> {
     const settings = await this.tenantSettings(this.db.manager, tenantId);
     return { tenantId, ...settings, locations: await this.listLocations(tenantId) };
   }
 
   async listLocations(tenantId: string): Promise<LocationProfile[]> {
     const tenant = await this.tenantSettings(this.db.manager, tenantId);
-    const rows: (LocationRow & { updated_at: Date })[] = await this.db.query('SELECT * FROM location WHERE tenant_id = $1 ORDER BY location_id', [tenantId]);
-    return rows.map((r) => this.profileOf(tenantId, tenant, r.location_id, r.version, r.settings, r.updated_at));
+    const rows: (LocationRow & { updated_at: Date })[] = await this.db.query(
+      'SELECT * FROM location WHERE tenant_id = $1 ORDER BY location_id',
+      [tenantId],
+    );
+    return rows.map((r) =>
+      this.profileOf(tenantId, tenant, r.location_id, r.version, r.settings, r.updated_at),
+    );
   }
 
   async getLocation(tenantId: string, locationId: string): Promise<LocationProfile> {
     const found = (await this.listLocations(tenantId)).find((l) => l.locationId === locationId);
-    if (!found) throw new GatewayError('not-found', `no location ${locationId} in tenant ${tenantId}`);
+    if (!found)
+      throw new GatewayError('not-found', `no location ${locationId} in tenant ${tenantId}`);
     return found;
   }
 
@@ -124,13 +170,18 @@ export class TenancyService {
     let tenants = 0;
     let locations = 0;
     for (const { tenantId, locations: locs, ...tenant } of parsed.data.tenants) {
-      const known: unknown[] = await this.db.query('SELECT 1 FROM tenant WHERE tenant_id = $1', [tenantId]);
+      const known: unknown[] = await this.db.query('SELECT 1 FROM tenant WHERE tenant_id = $1', [
+        tenantId,
+      ]);
       if (known.length === 0) {
         await this.putTenant(tenantId, tenant);
         tenants++;
       }
       for (const { locationId, ...location } of locs) {
-        const exists: unknown[] = await this.db.query('SELECT 1 FROM location WHERE location_id = $1', [locationId]);
+        const exists: unknown[] = await this.db.query(
+          'SELECT 1 FROM location WHERE location_id = $1',
+          [locationId],
+        );
         if (exists.length > 0) continue;
         await this.putLocation(tenantId, locationId, location);
         locations++;
@@ -140,13 +191,23 @@ export class TenancyService {
   }
 
   private async tenantSettings(tx: EntityManager, tenantId: string): Promise<TenantSettings> {
-    const rows: { settings: TenantSettings }[] = await tx.query('SELECT settings FROM tenant WHERE tenant_id = $1', [tenantId]);
+    const rows: { settings: TenantSettings }[] = await tx.query(
+      'SELECT settings FROM tenant WHERE tenant_id = $1',
+      [tenantId],
+    );
     const row = rows[0];
     if (!row) throw new GatewayError('not-found', `no tenant ${tenantId}`);
     return row.settings;
   }
 
-  private profileOf(tenantId: string, tenant: TenantSettings, locationId: string, version: number, s: LocationSettings, updatedAt: Date): LocationProfile {
+  private profileOf(
+    tenantId: string,
+    tenant: TenantSettings,
+    locationId: string,
+    version: number,
+    s: LocationSettings,
+    updatedAt: Date,
+  ): LocationProfile {
     return LocationProfile.parse({
       tenantId,
       locationId,
@@ -183,16 +244,31 @@ export class TenancyService {
     });
   }
 
-  private async publish(tx: EntityManager, tenantId: string, tenant: TenantSettings, locationId: string, version: number, s: LocationSettings): Promise<LocationProfile> {
-    await tx.query('UPDATE location SET version = $2 WHERE location_id = $1', [locationId, version]);
+  private async publish(
+    tx: EntityManager,
+    tenantId: string,
+    tenant: TenantSettings,
+    locationId: string,
+    version: number,
+    s: LocationSettings,
+  ): Promise<LocationProfile> {
+    await tx.query('UPDATE location SET version = $2 WHERE location_id = $1', [
+      locationId,
+      version,
+    ]);
     const profile = this.profileOf(tenantId, tenant, locationId, version, s, new Date());
     await addToOutbox(tx, 'location.configured.v1', locationId, profile);
     return profile;
   }
 
-  private slug<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } }, name: string, value: string): T {
+  private slug<T>(
+    schema: { safeParse(v: unknown): { success: true; data: T } | { success: false } },
+    name: string,
+    value: string,
+  ): T {
     const parsed = schema.safeParse(value);
-    if (!parsed.success) throw new GatewayError('invalid-request', `${name}: must be a lowercase slug (a-z, 0-9, -)`);
+    if (!parsed.success)
+      throw new GatewayError('invalid-request', `${name}: must be a lowercase slug (a-z, 0-9, -)`);
     return parsed.data;
   }
 }

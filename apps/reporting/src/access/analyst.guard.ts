@@ -1,4 +1,9 @@
-import { createParamDecorator, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import {
+  createParamDecorator,
+  Injectable,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
 import type { Request } from 'express';
 import { ReportingError } from '../errors';
 import { ApiKeysService, type Caller } from './api-keys.service';
@@ -22,14 +27,17 @@ export class AnalystGuard implements CanActivate {
 export class OperatorGuard extends AnalystGuard {
   override async canActivate(context: ExecutionContext): Promise<boolean> {
     await super.canActivate(context);
-    if (context.switchToHttp().getRequest<WithCaller>().caller?.kind !== 'admin') throw new ReportingError('forbidden', 'managing API keys needs the admin key');
+    if (context.switchToHttp().getRequest<WithCaller>().caller?.kind !== 'admin')
+      throw new ReportingError('forbidden', 'managing API keys needs the admin key');
     return true;
   }
 }
 
 /** The authenticated caller of this request (set by the guards above). */
-export const CurrentCaller = createParamDecorator((_: unknown, context: ExecutionContext): Caller => {
-  const caller = context.switchToHttp().getRequest<WithCaller>().caller;
-  if (!caller) throw new Error('CurrentCaller used without AnalystGuard or OperatorGuard');
-  return caller;
-});
+export const CurrentCaller = createParamDecorator(
+  (_: unknown, context: ExecutionContext): Caller => {
+    const caller = context.switchToHttp().getRequest<WithCaller>().caller;
+    if (!caller) throw new Error('CurrentCaller used without AnalystGuard or OperatorGuard');
+    return caller;
+  },
+);

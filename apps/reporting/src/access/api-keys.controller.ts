@@ -1,5 +1,23 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiQuery, ApiTags } from '@nestjs/swagger';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiCreatedResponse,
+  ApiNoContentResponse,
+  ApiOkResponse,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import { ReportingError } from '../errors';
 import { NewApiKey, parseOr400 } from '../queries';
 import { OperatorGuard } from './analyst.guard';
@@ -14,7 +32,16 @@ export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
   @Post()
-  @ApiBody({ schema: { type: 'object', required: ['tenantId', 'name'], properties: { tenantId: { type: 'string' }, name: { type: 'string', description: 'Who or what uses it.' } } } })
+  @ApiBody({
+    schema: {
+      type: 'object',
+      required: ['tenantId', 'name'],
+      properties: {
+        tenantId: { type: 'string' },
+        name: { type: 'string', description: 'Who or what uses it.' },
+      },
+    },
+  })
   @ApiCreatedResponse({ description: 'The key, shown this once (`key`), and its id.' })
   create(@Body() body: unknown) {
     const b = parseOr400(NewApiKey, body);

@@ -36,11 +36,17 @@ export class ApiKeysService {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {
-    this.refused = counterOf(runtime.registry, 'reporting_api_auth_failures_total', 'Analyst API requests refused for their key', ['reason']);
+    this.refused = counterOf(
+      runtime.registry,
+      'reporting_api_auth_failures_total',
+      'Analyst API requests refused for their key',
+      ['reason'],
+    );
   }
 
   async create(tenantId: string, name: string): Promise<ApiKeyView & { key: string }> {
-    if (!this.directory.all().some((l) => l.tenantId === tenantId)) throw new ReportingError('not-found', `tenant ${tenantId}: no such tenant`);
+    if (!this.directory.all().some((l) => l.tenantId === tenantId))
+      throw new ReportingError('not-found', `tenant ${tenantId}: no such tenant`);
     const keyId = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
     const [row]: ApiKeyRow[] = await this.runtime.dataSource.query(
@@ -52,12 +58,18 @@ export class ApiKeysService {
   }
 
   async list(tenantId: string): Promise<ApiKeyView[]> {
-    const rows: ApiKeyRow[] = await this.runtime.dataSource.query('SELECT * FROM api_key WHERE tenant_id = $1 ORDER BY created_at', [tenantId]);
+    const rows: ApiKeyRow[] = await this.runtime.dataSource.query(
+      'SELECT * FROM api_key WHERE tenant_id = $1 ORDER BY created_at',
+      [tenantId],
+    );
     return rows.map(view);
   }
 
   async revoke(keyId: string): Promise<void> {
-    const done: [unknown[], number] = await this.runtime.dataSource.query('UPDATE api_key SET revoked_at = COALESCE(revoked_at, now()) WHERE key_id = $1', [keyId]);
+    const done: [unknown[], number] = await this.runtime.dataSource.query(
+      'UPDATE api_key SET revoked_at = COALESCE(revoked_at, now()) WHERE key_id = $1',
+      [keyId],
+    );
     if (done[1] === 0) throw new ReportingError('not-found', `api key ${keyId}: no such key`);
   }
 
@@ -66,17 +78,26 @@ export class ApiKeysService {
     const given = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
     if (!given) {
       this.refused.inc({ reason: 'missing' });
-      throw new ReportingError('unauthorized', 'API key missing (Authorization: Bearer <tenant API key>)');
+      throw new ReportingError(
+        'unauthorized',
+        'API key missing (Authorization: Bearer <tenant API key>)',
+      );
     }
     if (constantTimeEquals(given, this.runtime.config.ADMIN_API_KEY)) return { kind: 'admin' };
     const match = KEY_FORMAT.exec(given);
     if (match) {
       const [, keyId, secret] = match as unknown as [string, string, string];
-      const [row]: ApiKeyRow[] = await this.runtime.dataSource.query('SELECT * FROM api_key WHERE key_id = $1 AND revoked_at IS NULL', [keyId]);
+      const [row]: ApiKeyRow[] = await this.runtime.dataSource.query(
+        'SELECT * FROM api_key WHERE key_id = $1 AND revoked_at IS NULL',
+        [keyId],
+      );
       if (row && timingSafeEqual(row.secret_sha256, sha256(secret))) {
         // "Last used" to the minute: a dashboard polling the API does not write on every request.
         if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
-          await this.runtime.dataSource.query('UPDATE api_key SET last_used_at = now() WHERE key_id = $1', [keyId]);
+          await this.runtime.dataSource.query(
+            'UPDATE api_key SET last_used_at = now() WHERE key_id = $1',
+            [keyId],
+          );
         }
         return { kind: 'tenant-key', keyId, tenantId: row.tenant_id };
       }
@@ -89,7 +110,8 @@ export class ApiKeysService {
 /** The tenant a request may read: a tenant key reads only its own; the operator names one. */
 export function tenantFor(caller: Caller, asked: string | undefined): string {
   if (caller.kind === 'tenant-key') {
-    if (asked && asked !== caller.tenantId) throw new ReportingError('forbidden', `this API key reads tenant ${caller.tenantId} only`);
+    if (asked && asked !== caller.tenantId)
+      throw new ReportingError('forbidden', `this API key reads tenant ${caller.tenantId} only`);
     return caller.tenantId;
   }
   if (!asked) throw new ReportingError('invalid-request', 'tenantId: required');

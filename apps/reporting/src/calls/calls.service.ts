@@ -96,7 +96,12 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.retention = every(this.runtime, 'pii-retention', this.runtime.config.REDACTION_INTERVAL_MS, () => this.redactExpired());
+    this.retention = every(
+      this.runtime,
+      'pii-retention',
+      this.runtime.config.REDACTION_INTERVAL_MS,
+      () => this.redactExpired(),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
@@ -112,7 +117,17 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
        ON CONFLICT (call_id) DO UPDATE SET day = EXCLUDED.day, ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome,
          duration_seconds = EXCLUDED.duration_seconds, caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number),
          caller_masked = EXCLUDED.caller_masked`,
-      [c.callId, c.tenantId, c.locationId, c.callerNumber, maskPhone(c.callerNumber), this.localDay(c.locationId, c.endedAt), c.endedAt, c.outcome, c.durationSeconds ?? null],
+      [
+        c.callId,
+        c.tenantId,
+        c.locationId,
+        c.callerNumber,
+        maskPhone(c.callerNumber),
+        this.localDay(c.locationId, c.endedAt),
+        c.endedAt,
+        c.outcome,
+        c.durationSeconds ?? null,
+      ],
     );
     await this.settleReplies(tx, c.locationId, c.callerNumber);
   }
@@ -125,7 +140,17 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
        ON CONFLICT (call_id) DO UPDATE SET textback_id = EXCLUDED.textback_id, send_after = EXCLUDED.send_after,
          day = COALESCE(call_report.day, EXCLUDED.day), ended_at = COALESCE(call_report.ended_at, EXCLUDED.ended_at),
          caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number), caller_masked = COALESCE(call_report.caller_masked, EXCLUDED.caller_masked)`,
-      [r.callId, r.tenantId, r.locationId, r.to, maskPhone(r.to), this.localDay(r.locationId, r.callEndedAt), r.callEndedAt, r.textbackId, r.sendAfter],
+      [
+        r.callId,
+        r.tenantId,
+        r.locationId,
+        r.to,
+        maskPhone(r.to),
+        this.localDay(r.locationId, r.callEndedAt),
+        r.callEndedAt,
+        r.textbackId,
+        r.sendAfter,
+      ],
     );
   }
 
@@ -136,7 +161,15 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
        VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (call_id) DO UPDATE SET suppression_reason = EXCLUDED.suppression_reason, day = COALESCE(call_report.day, EXCLUDED.day),
          caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number), caller_masked = COALESCE(call_report.caller_masked, EXCLUDED.caller_masked)`,
-      [s.callId, s.tenantId, s.locationId, s.callerNumber, maskPhone(s.callerNumber), this.localDay(s.locationId, s.decidedAt), s.reason],
+      [
+        s.callId,
+        s.tenantId,
+        s.locationId,
+        s.callerNumber,
+        maskPhone(s.callerNumber),
+        this.localDay(s.locationId, s.decidedAt),
+        s.reason,
+      ],
     );
   }
 
@@ -153,21 +186,42 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
        ON CONFLICT (call_id) DO UPDATE SET text_sent_at = LEAST(call_report.text_sent_at, EXCLUDED.text_sent_at), segments = EXCLUDED.segments,
          textback_id = COALESCE(call_report.textback_id, EXCLUDED.textback_id),
          caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number), caller_masked = COALESCE(call_report.caller_masked, EXCLUDED.caller_masked)`,
-      [s.sourceId, s.tenantId, s.locationId, s.to, maskPhone(s.to), s.textbackId ?? null, s.at, s.segments],
+      [
+        s.sourceId,
+        s.tenantId,
+        s.locationId,
+        s.to,
+        maskPhone(s.to),
+        s.textbackId ?? null,
+        s.at,
+        s.segments,
+      ],
     );
     await this.settleReplies(tx, s.locationId, s.to);
   }
 
-  async onSmsOutcome(tx: Tx, e: EventEnvelope<'sms.delivered.v1'> | EventEnvelope<'sms.failed.v1'>): Promise<void> {
+  async onSmsOutcome(
+    tx: Tx,
+    e: EventEnvelope<'sms.delivered.v1'> | EventEnvelope<'sms.failed.v1'>,
+  ): Promise<void> {
     const s = e.payload;
     if (!s.textbackId) return;
-    const failed = e.topic === 'sms.failed.v1' ? (e.payload as EventEnvelope<'sms.failed.v1'>['payload']) : undefined;
+    const failed =
+      e.topic === 'sms.failed.v1'
+        ? (e.payload as EventEnvelope<'sms.failed.v1'>['payload'])
+        : undefined;
     // A delivery report settles the text for good; the latest report wins.
     await tx.query(
       `INSERT INTO textback_outcome (textback_id, status, reason, error_code, at) VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (textback_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, error_code = EXCLUDED.error_code, at = EXCLUDED.at
        WHERE textback_outcome.at <= EXCLUDED.at`,
-      [s.textbackId, failed ? 'failed' : 'delivered', failed?.reason ?? null, failed?.errorCode ?? null, s.at],
+      [
+        s.textbackId,
+        failed ? 'failed' : 'delivered',
+        failed?.reason ?? null,
+        failed?.errorCode ?? null,
+        s.at,
+      ],
     );
   }
 
@@ -185,7 +239,19 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
        ON CONFLICT (call_id) DO UPDATE SET lead_id = EXCLUDED.lead_id, thread_id = EXCLUDED.thread_id, lead_status = EXCLUDED.lead_status,
          lead_version = EXCLUDED.lead_version, lead_value_minor = EXCLUDED.lead_value_minor, lead_currency = EXCLUDED.lead_currency
        WHERE call_report.lead_version IS NULL OR call_report.lead_version < EXCLUDED.lead_version`,
-      [l.callId, l.tenantId, l.locationId, l.customerNumber, maskPhone(l.customerNumber), l.leadId, l.threadId, l.status, l.version, l.value?.amountMinor ?? null, l.value?.currency ?? null],
+      [
+        l.callId,
+        l.tenantId,
+        l.locationId,
+        l.customerNumber,
+        maskPhone(l.customerNumber),
+        l.leadId,
+        l.threadId,
+        l.status,
+        l.version,
+        l.value?.amountMinor ?? null,
+        l.value?.currency ?? null,
+      ],
     );
   }
 
@@ -195,7 +261,10 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** The same, per day, ISO week (from its Monday) or month (from its first day). */
-  async timingsBy(filter: Omit<CallFilter, 'textback'>, period: 'day' | 'week' | 'month' | 'range'): Promise<Map<string, Timings>> {
+  async timingsBy(
+    filter: Omit<CallFilter, 'textback'>,
+    period: 'day' | 'week' | 'month' | 'range',
+  ): Promise<Map<string, Timings>> {
     const bucket = period === 'range' ? `'range'` : `date_trunc('${period}', day)::date::text`;
     const rows: Record<string, number | string | null>[] = await this.runtime.dataSource.query(
       `SELECT ${bucket} AS period,
@@ -215,12 +284,18 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
        GROUP BY 1`,
       [filter.tenantId, filter.from, filter.to, filter.locationId ?? null],
     );
-    const num = (v: number | string | null | undefined): number | null => (v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000);
+    const num = (v: number | string | null | undefined): number | null =>
+      v === null || v === undefined ? null : Math.round(Number(v) * 1000) / 1000;
     return new Map(
       rows.map((r) => [
         String(r['period']),
         {
-          timeToText: { count: Number(r['text_count']), p50: num(r['text_p50']), p95: num(r['text_p95']), p99: num(r['text_p99']) },
+          timeToText: {
+            count: Number(r['text_count']),
+            p50: num(r['text_p50']),
+            p95: num(r['text_p95']),
+            p99: num(r['text_p99']),
+          },
           timeToFirstHumanReply: {
             count: Number(r['human_count']),
             p50: num(r['human_p50']),
@@ -241,8 +316,19 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
    * to the text it answers), then of those qualified (or booked), then booked. Leads from people
    * who texted without calling are outside it (the lead counters have them).
    */
-  async repliedBy(filter: Omit<CallFilter, 'textback'>, period: 'day' | 'week' | 'month'): Promise<{ location_id: string; period: string; replied: number; qualified: number; booked: number }[]> {
-    const rows: { location_id: string; period: string; replied: string; qualified: string; booked: string }[] = await this.runtime.dataSource.query(
+  async repliedBy(
+    filter: Omit<CallFilter, 'textback'>,
+    period: 'day' | 'week' | 'month',
+  ): Promise<
+    { location_id: string; period: string; replied: number; qualified: number; booked: number }[]
+  > {
+    const rows: {
+      location_id: string;
+      period: string;
+      replied: string;
+      qualified: string;
+      booked: string;
+    }[] = await this.runtime.dataSource.query(
       `SELECT location_id, date_trunc('${period}', day)::date::text AS period, count(*) AS replied,
               count(*) FILTER (WHERE lead_status IN ('qualified', 'booked')) AS qualified,
               count(*) FILTER (WHERE lead_status = 'booked') AS booked
@@ -251,11 +337,21 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
        GROUP BY 1, 2`,
       [filter.tenantId, filter.from, filter.to, filter.locationId ?? null],
     );
-    return rows.map((r) => ({ location_id: r.location_id, period: r.period, replied: Number(r.replied), qualified: Number(r.qualified), booked: Number(r.booked) }));
+    return rows.map((r) => ({
+      location_id: r.location_id,
+      period: r.period,
+      replied: Number(r.replied),
+      qualified: Number(r.qualified),
+      booked: Number(r.booked),
+    }));
   }
 
   /** One page of a tenant's calls, newest first, and where the next page starts. */
-  async list(filter: CallFilter, limit: number, after?: CallCursor): Promise<{ items: CallRow[]; next: CallCursor | null }> {
+  async list(
+    filter: CallFilter,
+    limit: number,
+    after?: CallCursor,
+  ): Promise<{ items: CallRow[]; next: CallCursor | null }> {
     const rows: CallReportRow[] = await this.runtime.dataSource.query(
       `SELECT c.*, c.day::text AS day, o.status AS delivery, o.reason AS delivery_reason
        FROM call_report c LEFT JOIN textback_outcome o ON o.textback_id = c.textback_id
@@ -264,24 +360,41 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
          AND ($7::text IS NULL OR ${STATUS_SQL} = $7)
        ORDER BY c.ended_at DESC, c.call_id DESC
        LIMIT $8`,
-      [filter.tenantId, filter.from, filter.to, filter.locationId ?? null, after?.endedAt ?? null, after?.callId ?? null, filter.textback ?? null, limit + 1],
+      [
+        filter.tenantId,
+        filter.from,
+        filter.to,
+        filter.locationId ?? null,
+        after?.endedAt ?? null,
+        after?.callId ?? null,
+        filter.textback ?? null,
+        limit + 1,
+      ],
     );
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];
     return {
       items: page.map((r) => this.toCall(r)),
-      next: rows.length > limit && last?.ended_at ? { endedAt: last.ended_at.toISOString(), callId: last.call_id } : null,
+      next:
+        rows.length > limit && last?.ended_at
+          ? { endedAt: last.ended_at.toISOString(), callId: last.call_id }
+          : null,
     };
   }
 
   /** Nulls caller numbers and deletes reply records past the retention period; counts and timings stay. */
   async redactExpired(now = new Date()): Promise<number> {
-    const cutoff = new Date(now.getTime() - this.runtime.config.REPORTING_PII_RETENTION_DAYS * 86_400_000);
+    const cutoff = new Date(
+      now.getTime() - this.runtime.config.REPORTING_PII_RETENTION_DAYS * 86_400_000,
+    );
     const calls: [unknown[], number] = await this.runtime.dataSource.query(
       `UPDATE call_report SET caller_number = NULL WHERE caller_number IS NOT NULL AND ended_at < $1`,
       [cutoff],
     );
-    const replies: [unknown[], number] = await this.runtime.dataSource.query('DELETE FROM reply_event WHERE at < $1', [cutoff]);
+    const replies: [unknown[], number] = await this.runtime.dataSource.query(
+      'DELETE FROM reply_event WHERE at < $1',
+      [cutoff],
+    );
     return calls[1] + replies[1];
   }
 
@@ -298,21 +411,49 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
       durationSeconds: r.duration_seconds,
       caller: r.caller_masked,
       textback,
-      whyNot: textback === 'suppressed' ? r.suppression_reason : textback === 'send-failed' ? r.delivery_reason : textback === 'texted' ? (r.delivery === 'failed' ? r.delivery_reason : null) : textback,
+      whyNot:
+        textback === 'suppressed'
+          ? r.suppression_reason
+          : textback === 'send-failed'
+            ? r.delivery_reason
+            : textback === 'texted'
+              ? r.delivery === 'failed'
+                ? r.delivery_reason
+                : null
+              : textback,
       textSentAt: r.text_sent_at?.toISOString() ?? null,
-      secondsToText: r.text_sent_at && r.ended_at ? (r.text_sent_at.getTime() - r.ended_at.getTime()) / 1000 : null,
+      secondsToText:
+        r.text_sent_at && r.ended_at
+          ? (r.text_sent_at.getTime() - r.ended_at.getTime()) / 1000
+          : null,
       delivery: r.delivery,
       replied: r.first_customer_reply_at !== null,
-      secondsToHumanReply: r.first_human_reply_at && r.first_customer_reply_at ? (r.first_human_reply_at.getTime() - r.first_customer_reply_at.getTime()) / 1000 : null,
+      secondsToHumanReply:
+        r.first_human_reply_at && r.first_customer_reply_at
+          ? (r.first_human_reply_at.getTime() - r.first_customer_reply_at.getTime()) / 1000
+          : null,
       leadStatus: r.lead_status,
       leadValueMinor: r.lead_value_minor === null ? null : Number(r.lead_value_minor),
       threadId: r.thread_id,
-      threadUrl: r.thread_id && base ? `${base}?tenant=${encodeURIComponent(tenant ?? '')}&thread=${r.thread_id}` : null,
+      threadUrl:
+        r.thread_id && base
+          ? `${base}?tenant=${encodeURIComponent(tenant ?? '')}&thread=${r.thread_id}`
+          : null,
     };
   }
 
-  private async recordReply(tx: Tx, eventId: string, locationId: string, number: string, kind: 'customer' | 'human', at: string): Promise<void> {
-    await tx.query('INSERT INTO reply_event (event_id, location_id, number, kind, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING', [eventId, locationId, number, kind, at]);
+  private async recordReply(
+    tx: Tx,
+    eventId: string,
+    locationId: string,
+    number: string,
+    kind: 'customer' | 'human',
+    at: string,
+  ): Promise<void> {
+    await tx.query(
+      'INSERT INTO reply_event (event_id, location_id, number, kind, at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING',
+      [eventId, locationId, number, kind, at],
+    );
     await this.settleReplies(tx, locationId, number);
   }
 
@@ -352,7 +493,9 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
 
   /** Gives calls that arrived before their location's profile their local day. */
   async settlePending(): Promise<number> {
-    const waiting: { location_id: string }[] = await this.runtime.dataSource.query('SELECT DISTINCT location_id FROM call_report WHERE day IS NULL AND ended_at IS NOT NULL');
+    const waiting: { location_id: string }[] = await this.runtime.dataSource.query(
+      'SELECT DISTINCT location_id FROM call_report WHERE day IS NULL AND ended_at IS NOT NULL',
+    );
     let settled = 0;
     for (const { location_id: locationId } of waiting) {
       const zone = this.directory.location(locationId)?.timezone;
@@ -374,7 +517,9 @@ const STATUS_SQL = `(CASE WHEN c.text_sent_at IS NOT NULL THEN 'texted'
   WHEN c.textback_id IS NOT NULL THEN 'scheduled'
   ELSE 'pending' END)`;
 
-function statusOf(r: Pick<CallReportRow, 'text_sent_at' | 'suppression_reason' | 'delivery' | 'textback_id'>): TextbackStatus {
+function statusOf(
+  r: Pick<CallReportRow, 'text_sent_at' | 'suppression_reason' | 'delivery' | 'textback_id'>,
+): TextbackStatus {
   if (r.text_sent_at) return 'texted';
   if (r.suppression_reason) return 'suppressed';
   if (r.delivery === 'failed') return 'send-failed';
@@ -385,6 +530,14 @@ function statusOf(r: Pick<CallReportRow, 'text_sent_at' | 'suppression_reason' |
 function emptyTimings(): Timings {
   return {
     timeToText: { count: 0, p50: null, p95: null, p99: null },
-    timeToFirstHumanReply: { count: 0, p50: null, p95: null, p99: null, within5m: 0, within15m: 0, within60m: 0 },
+    timeToFirstHumanReply: {
+      count: 0,
+      p50: null,
+      p95: null,
+      p99: null,
+      within5m: 0,
+      within15m: 0,
+      within60m: 0,
+    },
   };
 }

@@ -8,7 +8,13 @@ import type { ReportingConfig } from '../config';
 
 /** The stages a lead is counted in once it reaches them (booked implies qualified and engaged). */
 const STAGES = ['engaged', 'qualified', 'booked'] as const;
-const implied: Record<string, readonly string[]> = { new: [], engaged: ['engaged'], qualified: ['engaged', 'qualified'], booked: ['engaged', 'qualified', 'booked'], lost: [] };
+const implied: Record<string, readonly string[]> = {
+  new: [],
+  engaged: ['engaged'],
+  qualified: ['engaged', 'qualified'],
+  booked: ['engaged', 'qualified', 'booked'],
+  lost: [],
+};
 
 type Tx = Pick<EntityManager, 'query'>;
 
@@ -52,7 +58,9 @@ export class FunnelService {
 
   onCallEnded(tx: Tx, e: EventEnvelope<'call.ended.v1'>): Promise<void> {
     const c = e.payload;
-    return this.count(tx, c.locationId, c.tenantId, c.endedAt, [[c.outcome === 'answered' ? 'calls_answered' : 'calls_missed', 1]]);
+    return this.count(tx, c.locationId, c.tenantId, c.endedAt, [
+      [c.outcome === 'answered' ? 'calls_answered' : 'calls_missed', 1],
+    ]);
   }
 
   onTextbackRequested(tx: Tx, e: EventEnvelope<'textback.requested.v1'>): Promise<void> {
@@ -62,29 +70,43 @@ export class FunnelService {
 
   onTextbackSuppressed(tx: Tx, e: EventEnvelope<'textback.suppressed.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(tx, s.locationId, s.tenantId, s.decidedAt, [['textbacks_suppressed', 1], [`suppressed_${s.reason}`, 1]]);
+    return this.count(tx, s.locationId, s.tenantId, s.decidedAt, [
+      ['textbacks_suppressed', 1],
+      [`suppressed_${s.reason}`, 1],
+    ]);
   }
 
   onSmsSent(tx: Tx, e: EventEnvelope<'sms.sent.v1'>): Promise<void> {
     const s = e.payload;
-    if (s.purpose && s.purpose !== 'textback') return this.count(tx, s.locationId, s.tenantId, s.at, [['segments', s.segments]]);
-    return this.count(tx, s.locationId, s.tenantId, s.at, [['textbacks_sent', 1], ['segments', s.segments]]);
+    if (s.purpose && s.purpose !== 'textback')
+      return this.count(tx, s.locationId, s.tenantId, s.at, [['segments', s.segments]]);
+    return this.count(tx, s.locationId, s.tenantId, s.at, [
+      ['textbacks_sent', 1],
+      ['segments', s.segments],
+    ]);
   }
 
   onSmsDelivered(tx: Tx, e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(tx, s.locationId, s.tenantId, s.at, [[s.textbackId ? 'textbacks_delivered' : 'replies_delivered', 1]]);
+    return this.count(tx, s.locationId, s.tenantId, s.at, [
+      [s.textbackId ? 'textbacks_delivered' : 'replies_delivered', 1],
+    ]);
   }
 
   onSmsFailed(tx: Tx, e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(tx, s.locationId, s.tenantId, s.at, [[s.textbackId ? 'textbacks_failed' : 'replies_failed', 1]]);
+    return this.count(tx, s.locationId, s.tenantId, s.at, [
+      [s.textbackId ? 'textbacks_failed' : 'replies_failed', 1],
+    ]);
   }
 
   /** A lead counts once when created, and once per stage it first reaches; a booking adds its value. */
   async onLeadChanged(tx: Tx, e: EventEnvelope<'lead.changed.v1'>): Promise<void> {
     const l = e.payload;
-    const rows: { version: number; reached: string[]; first_at: Date | null }[] = await tx.query('SELECT version, reached, first_at FROM lead_state WHERE lead_id = $1 FOR UPDATE', [l.leadId]);
+    const rows: { version: number; reached: string[]; first_at: Date | null }[] = await tx.query(
+      'SELECT version, reached, first_at FROM lead_state WHERE lead_id = $1 FOR UPDATE',
+      [l.leadId],
+    );
     const known = rows[0];
     if (known && known.version >= l.version) return; // an older or repeated change
     // Every stage of a lead counts on the day the lead began.
@@ -95,26 +117,48 @@ export class FunnelService {
       if (reached.has(stage)) continue;
       reached.add(stage);
       increments.push([`leads_${stage}`, 1]);
-      if (stage === 'booked') increments.push(['revenue_minor', l.value?.amountMinor ?? AVERAGE_TICKET], [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1]);
+      if (stage === 'booked')
+        increments.push(
+          ['revenue_minor', l.value?.amountMinor ?? AVERAGE_TICKET],
+          [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1],
+        );
     }
     await tx.query(
       `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, first_at, version, reached) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, reached = EXCLUDED.reached`,
-      [l.leadId, l.tenantId, l.locationId, this.localDay(l.locationId, firstAt) ?? null, firstAt, l.version, [...reached].filter((s) => (STAGES as readonly string[]).includes(s))],
+      [
+        l.leadId,
+        l.tenantId,
+        l.locationId,
+        this.localDay(l.locationId, firstAt) ?? null,
+        firstAt,
+        l.version,
+        [...reached].filter((s) => (STAGES as readonly string[]).includes(s)),
+      ],
     );
     await this.count(tx, l.locationId, l.tenantId, firstAt, increments);
   }
 
   /** Counts the facts that waited for their location's profile, now that it is known. */
   async settlePending(): Promise<number> {
-    const waiting: { location_id: string }[] = await this.runtime.dataSource.query('SELECT DISTINCT location_id FROM funnel_pending');
+    const waiting: { location_id: string }[] = await this.runtime.dataSource.query(
+      'SELECT DISTINCT location_id FROM funnel_pending',
+    );
     let settled = 0;
     for (const { location_id: locationId } of waiting) {
       if (!this.directory.location(locationId)) continue;
       await this.runtime.dataSource.transaction(async (tx) => {
-        const [rows]: [{ tenant_id: string; at: Date; metric: string; value: string | null }[], number] = await tx.query('DELETE FROM funnel_pending WHERE location_id = $1 RETURNING tenant_id, at, metric, value', [locationId]);
+        const [rows]: [
+          { tenant_id: string; at: Date; metric: string; value: string | null }[],
+          number,
+        ] = await tx.query(
+          'DELETE FROM funnel_pending WHERE location_id = $1 RETURNING tenant_id, at, metric, value',
+          [locationId],
+        );
         for (const r of rows) {
-          await this.count(tx, locationId, r.tenant_id, r.at.toISOString(), [[r.metric, r.value === null ? AVERAGE_TICKET : Number(r.value)]]);
+          await this.count(tx, locationId, r.tenant_id, r.at.toISOString(), [
+            [r.metric, r.value === null ? AVERAGE_TICKET : Number(r.value)],
+          ]);
           settled += 1;
         }
       });
@@ -140,8 +184,14 @@ export class FunnelService {
       messageCostMinor,
       subscriptionMinor,
       costMinor,
-      roi: costMinor === 0 ? null : Math.round(((revenueMinor - costMinor) / costMinor) * 100) / 100,
-      assumptions: { smsCostMicrosPerSegment: micros, days, monthlyPriceMinor: profile?.monthlyPrice?.amountMinor ?? 0, revenue: 'booked value, else the location average ticket' },
+      roi:
+        costMinor === 0 ? null : Math.round(((revenueMinor - costMinor) / costMinor) * 100) / 100,
+      assumptions: {
+        smsCostMicrosPerSegment: micros,
+        days,
+        monthlyPriceMinor: profile?.monthlyPrice?.amountMinor ?? 0,
+        revenue: 'booked value, else the location average ticket',
+      },
     };
   }
 
@@ -152,12 +202,18 @@ export class FunnelService {
     to: string,
     locationId: string | undefined,
     interval: Interval,
-  ): Promise<{ totals: FunnelTotals; byLocation: Record<string, FunnelTotals>; byPeriod: Record<string, FunnelTotals>; byLocationPeriod: Record<string, Record<string, FunnelTotals>> }> {
-    const rows: { location_id: string; day: string; metric: string; value: string }[] = await this.runtime.dataSource.query(
-      `SELECT location_id, day::text AS day, metric, value FROM funnel_day
+  ): Promise<{
+    totals: FunnelTotals;
+    byLocation: Record<string, FunnelTotals>;
+    byPeriod: Record<string, FunnelTotals>;
+    byLocationPeriod: Record<string, Record<string, FunnelTotals>>;
+  }> {
+    const rows: { location_id: string; day: string; metric: string; value: string }[] =
+      await this.runtime.dataSource.query(
+        `SELECT location_id, day::text AS day, metric, value FROM funnel_day
        WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR location_id = $4)`,
-      [tenantId, from, to, locationId ?? null],
-    );
+        [tenantId, from, to, locationId ?? null],
+      );
     const totals: FunnelTotals = {};
     const byLocation: Record<string, FunnelTotals> = {};
     const byPeriod: Record<string, FunnelTotals> = {};
@@ -183,24 +239,48 @@ export class FunnelService {
   }
 
   /** Adds to the location's local day, or parks the increments until the location is known. */
-  private async count(tx: Tx, locationId: string, tenantId: string, at: string, increments: Increment[]): Promise<void> {
+  private async count(
+    tx: Tx,
+    locationId: string,
+    tenantId: string,
+    at: string,
+    increments: Increment[],
+  ): Promise<void> {
     const location = this.directory.location(locationId);
     const day = this.localDay(locationId, at);
     if (!location || !day) {
       for (const [metric, value] of increments) {
-        await tx.query('INSERT INTO funnel_pending (tenant_id, location_id, at, metric, value) VALUES ($1, $2, $3, $4, $5)', [tenantId, locationId, at, metric, value === AVERAGE_TICKET ? null : value]);
+        await tx.query(
+          'INSERT INTO funnel_pending (tenant_id, location_id, at, metric, value) VALUES ($1, $2, $3, $4, $5)',
+          [tenantId, locationId, at, metric, value === AVERAGE_TICKET ? null : value],
+        );
       }
       return;
     }
     const averageTicket = location.averageTicket?.amountMinor ?? 0;
-    await this.add(tx, tenantId, locationId, day, increments.map(([metric, value]) => [metric, value === AVERAGE_TICKET ? averageTicket : value]));
+    await this.add(
+      tx,
+      tenantId,
+      locationId,
+      day,
+      increments.map(([metric, value]) => [
+        metric,
+        value === AVERAGE_TICKET ? averageTicket : value,
+      ]),
+    );
   }
 
   /**
    * One statement per event: the increments summed per metric (a row may be touched once per
    * upsert) and sorted, so concurrent events lock the counters in the same order.
    */
-  private async add(tx: Tx, tenantId: string, locationId: string, day: string, increments: [string, number][]): Promise<void> {
+  private async add(
+    tx: Tx,
+    tenantId: string,
+    locationId: string,
+    day: string,
+    increments: [string, number][],
+  ): Promise<void> {
     const sums = new Map<string, number>();
     for (const [metric, value] of increments) sums.set(metric, (sums.get(metric) ?? 0) + value);
     if (sums.size === 0) return;

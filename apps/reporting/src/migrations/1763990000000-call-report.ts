@@ -36,9 +36,15 @@ export class CallReport1763990000000 implements MigrationInterface {
         first_customer_reply_at timestamptz,
         first_human_reply_at timestamptz
       )`);
-    await q.query('CREATE INDEX call_report_list ON call_report (tenant_id, day, ended_at DESC, call_id DESC)');
-    await q.query('CREATE INDEX call_report_caller ON call_report (location_id, caller_number) WHERE caller_number IS NOT NULL');
-    await q.query('CREATE INDEX call_report_textback ON call_report (textback_id) WHERE textback_id IS NOT NULL');
+    await q.query(
+      'CREATE INDEX call_report_list ON call_report (tenant_id, day, ended_at DESC, call_id DESC)',
+    );
+    await q.query(
+      'CREATE INDEX call_report_caller ON call_report (location_id, caller_number) WHERE caller_number IS NOT NULL',
+    );
+    await q.query(
+      'CREATE INDEX call_report_textback ON call_report (textback_id) WHERE textback_id IS NOT NULL',
+    );
     await q.query(`
       CREATE TABLE textback_outcome (
         textback_id uuid PRIMARY KEY,
@@ -55,7 +61,9 @@ export class CallReport1763990000000 implements MigrationInterface {
         kind text NOT NULL CHECK (kind IN ('customer', 'human')),
         at timestamptz NOT NULL
       )`);
-    await q.query('CREATE INDEX reply_event_by_number ON reply_event (location_id, number, kind, at)');
+    await q.query(
+      'CREATE INDEX reply_event_by_number ON reply_event (location_id, number, kind, at)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

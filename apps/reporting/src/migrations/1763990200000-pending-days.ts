@@ -20,7 +20,9 @@ export class PendingDays1763990200000 implements MigrationInterface {
       )`);
     await q.query('CREATE INDEX funnel_pending_by_location ON funnel_pending (location_id)');
     // The settle job looks for calls without a day every second: only those rows are indexed.
-    await q.query('CREATE INDEX call_report_without_day ON call_report (location_id) WHERE day IS NULL AND ended_at IS NOT NULL');
+    await q.query(
+      'CREATE INDEX call_report_without_day ON call_report (location_id) WHERE day IS NULL AND ended_at IS NOT NULL',
+    );
     await q.query('ALTER TABLE lead_state ADD COLUMN first_at timestamptz');
     await q.query('ALTER TABLE lead_state ALTER COLUMN day DROP NOT NULL');
   }

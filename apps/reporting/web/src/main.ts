@@ -1,4 +1,12 @@
-import { BarController, BarElement, CategoryScale, Chart, Legend, LinearScale, Tooltip } from 'chart.js';
+import {
+  BarController,
+  BarElement,
+  CategoryScale,
+  Chart,
+  Legend,
+  LinearScale,
+  Tooltip,
+} from 'chart.js';
 import './style.css';
 
 /**
@@ -44,41 +52,88 @@ const STAGES: [label: string, metric: string][] = [
 ];
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
-const el = <K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: (Node | string)[]): HTMLElementTagNameMap[K] => {
+const el = <K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: (Node | string)[]
+): HTMLElementTagNameMap[K] => {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
 };
-const money = (minor: number, currency: string): string => new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(minor / 100);
+const money = (minor: number, currency: string): string =>
+  new Intl.NumberFormat('en-US', { style: 'currency', currency, maximumFractionDigits: 0 }).format(
+    minor / 100,
+  );
 /** ROI as a percentage return on cost: 0.5 → "+50%". */
-const percent = (roi: number | null): string => (roi === null ? '—' : `${roi >= 0 ? '+' : ''}${Math.round(roi * 100)}%`);
-const seconds = (s: number | null): string => (s === null ? '—' : s < 90 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`);
+const percent = (roi: number | null): string =>
+  roi === null ? '—' : `${roi >= 0 ? '+' : ''}${Math.round(roi * 100)}%`;
+const seconds = (s: number | null): string =>
+  s === null ? '—' : s < 90 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`;
 
 const charts = new Map<string, Chart>();
-function draw(id: string, labels: string[], datasets: { label: string; data: number[]; backgroundColor: string }[]): void {
+function draw(
+  id: string,
+  labels: string[],
+  datasets: { label: string; data: number[]; backgroundColor: string }[],
+): void {
   charts.get(id)?.destroy();
   const canvas = $<HTMLCanvasElement>(id);
   // The plotted numbers, for people with screen readers and for the page's test.
-  canvas.dataset['values'] = JSON.stringify(Object.fromEntries(datasets.map((d) => [d.label, d.data])));
-  canvas.setAttribute('aria-label', datasets.map((d) => `${d.label}: ${labels.map((l, i) => `${l} ${d.data[i]}`).join(', ')}`).join('; '));
-  charts.set(id, new Chart(canvas, { type: 'bar', data: { labels, datasets }, options: { animation: false, responsive: true, plugins: { legend: { display: datasets.length > 1 } } } }));
+  canvas.dataset['values'] = JSON.stringify(
+    Object.fromEntries(datasets.map((d) => [d.label, d.data])),
+  );
+  canvas.setAttribute(
+    'aria-label',
+    datasets
+      .map((d) => `${d.label}: ${labels.map((l, i) => `${l} ${d.data[i]}`).join(', ')}`)
+      .join('; '),
+  );
+  charts.set(
+    id,
+    new Chart(canvas, {
+      type: 'bar',
+      data: { labels, datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        plugins: { legend: { display: datasets.length > 1 } },
+      },
+    }),
+  );
 }
 
 function kpi(metric: string, label: string, value: string): HTMLElement {
-  const card = el('div', { className: 'kpi' }, el('div', { className: 'label', textContent: label }), el('div', { className: 'value', textContent: value }));
+  const card = el(
+    'div',
+    { className: 'kpi' },
+    el('div', { className: 'label', textContent: label }),
+    el('div', { className: 'value', textContent: value }),
+  );
   card.dataset['metric'] = metric;
   return card;
 }
 
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const key = $<HTMLInputElement>('key').value;
-  const res = await fetch(path, { ...init, headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) } });
-  if (!res.ok) throw new Error(((await res.json().catch(() => ({}))) as { message?: string }).message ?? `HTTP ${res.status}`);
+  const res = await fetch(path, {
+    ...init,
+    headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) },
+  });
+  if (!res.ok)
+    throw new Error(
+      ((await res.json().catch(() => ({}))) as { message?: string }).message ??
+        `HTTP ${res.status}`,
+    );
   return (await res.json()) as T;
 }
 
 async function show(): Promise<void> {
-  const params = new URLSearchParams({ from: $<HTMLInputElement>('from').value, to: $<HTMLInputElement>('to').value, interval: $<HTMLSelectElement>('interval').value });
+  const params = new URLSearchParams({
+    from: $<HTMLInputElement>('from').value,
+    to: $<HTMLInputElement>('to').value,
+    interval: $<HTMLSelectElement>('interval').value,
+  });
   const tenant = $<HTMLInputElement>('tenant').value.trim();
   if (tenant) params.set('tenantId', tenant);
   $('status').textContent = 'Loading…';
@@ -88,32 +143,64 @@ async function show(): Promise<void> {
     const cards: [string, string, string][] = [
       ['calls_missed', 'Missed calls', String(t('calls_missed'))],
       ['textbacks_sent', 'Texted back', String(t('textbacks_sent'))],
-      ['reply_rate', 'Reply rate', t('textbacks_sent') ? `${Math.round((t('textbacks_replied') / t('textbacks_sent')) * 100)}%` : '—'],
+      [
+        'reply_rate',
+        'Reply rate',
+        t('textbacks_sent')
+          ? `${Math.round((t('textbacks_replied') / t('textbacks_sent')) * 100)}%`
+          : '—',
+      ],
       ['leads_booked', 'Booked', String(t('leads_booked'))],
       ['revenue', 'Revenue recovered', money(f.roi.revenueMinor, f.roi.currency)],
       ['cost', 'Cost', money(f.roi.costMinor, f.roi.currency)],
       ['roi', 'ROI', percent(f.roi.roi)],
       ['time_to_text_p95', 'Time to text (p95)', seconds(f.timings.timeToText.p95)],
-      ['first_human_reply_p50', 'First human reply (median)', seconds(f.timings.timeToFirstHumanReply.p50)],
+      [
+        'first_human_reply_p50',
+        'First human reply (median)',
+        seconds(f.timings.timeToFirstHumanReply.p50),
+      ],
     ];
     $('kpis').replaceChildren(...cards.map(([metric, label, value]) => kpi(metric, label, value)));
-    draw('funnel-chart', STAGES.map(([label]) => label), [{ label: 'Count', data: STAGES.map(([, m]) => t(m)), backgroundColor: '#3b6fd8' }]);
+    draw(
+      'funnel-chart',
+      STAGES.map(([label]) => label),
+      [{ label: 'Count', data: STAGES.map(([, m]) => t(m)), backgroundColor: '#3b6fd8' }],
+    );
     const otherLeads = t('leads_booked') - t('textbacks_booked');
     $('funnel-note').textContent =
       `Stages count the texted calls: qualified and booked are of the callers who replied. All leads, including people who texted without calling or were booked by phone: ${t('leads_qualified')} qualified, ${t('leads_booked')} booked${otherLeads > 0 ? ` (${otherLeads} outside the chart)` : ''}.`;
     const a = f.roi.assumptions;
     $('cost-note').textContent =
       `Cost ${money(f.roi.costMinor, f.roi.currency)} = subscription ${money(f.roi.subscriptionMinor, f.roi.currency)} (${money(a.monthlyPriceMinor, f.roi.currency)}/month × ${a.days} days ÷ 30) + messages ${money(f.roi.messageCostMinor, f.roi.currency)} (${t('segments')} segments × ${(a.smsCostMicrosPerSegment / 1_000_000).toFixed(4)}); the chart shows each period's share.`;
-    draw('roi-chart', f.series.map((s) => s.period), [
-      { label: `Revenue (${f.roi.currency})`, data: f.series.map((s) => s.roi.revenueMinor / 100), backgroundColor: '#2e9d5b' },
-      { label: `Cost (${f.roi.currency})`, data: f.series.map((s) => s.roi.costMinor / 100), backgroundColor: '#d98b2b' },
-    ]);
+    draw(
+      'roi-chart',
+      f.series.map((s) => s.period),
+      [
+        {
+          label: `Revenue (${f.roi.currency})`,
+          data: f.series.map((s) => s.roi.revenueMinor / 100),
+          backgroundColor: '#2e9d5b',
+        },
+        {
+          label: `Cost (${f.roi.currency})`,
+          data: f.series.map((s) => s.roi.costMinor / 100),
+          backgroundColor: '#d98b2b',
+        },
+      ],
+    );
     $('status').textContent = `${f.tenantId}, ${params.get('from')} to ${params.get('to')}`;
     shown = params;
-    for (const id of ['download-funnel', 'download-calls']) $<HTMLButtonElement>(id).disabled = false;
+    for (const id of ['download-funnel', 'download-calls'])
+      $<HTMLButtonElement>(id).disabled = false;
     await showCalls();
   } catch (err) {
-    $('status').replaceChildren(el('span', { className: 'error', textContent: `Could not load the report: ${(err as Error).message}` }));
+    $('status').replaceChildren(
+      el('span', {
+        className: 'error',
+        textContent: `Could not load the report: ${(err as Error).message}`,
+      }),
+    );
   }
 }
 
@@ -139,7 +226,9 @@ async function showCalls(more = false): Promise<void> {
   params.delete('interval');
   params.set('limit', '25');
   if (more && nextCursor) params.set('cursor', nextCursor);
-  const page = await api<{ items: CallItem[]; nextCursor: string | null }>(`/v1/reports/calls?${params}`);
+  const page = await api<{ items: CallItem[]; nextCursor: string | null }>(
+    `/v1/reports/calls?${params}`,
+  );
   nextCursor = page.nextCursor;
   const rows = page.items.map((c) =>
     el(
@@ -152,7 +241,11 @@ async function showCalls(more = false): Promise<void> {
       el('td', { textContent: c.textback === 'texted' ? 'yes' : `no: ${c.whyNot ?? c.textback}` }),
       el('td', { textContent: seconds(c.secondsToText) }),
       el('td', { textContent: c.leadStatus ?? '—' }),
-      el('td', {}, c.threadUrl ? el('a', { href: c.threadUrl, textContent: 'open', target: '_blank' }) : '—'),
+      el(
+        'td',
+        {},
+        c.threadUrl ? el('a', { href: c.threadUrl, textContent: 'open', target: '_blank' }) : '—',
+      ),
     ),
   );
   if (more) $('call-rows').append(...rows);
@@ -166,9 +259,14 @@ async function download(path: 'funnel' | 'calls'): Promise<void> {
   const params = new URLSearchParams(shown);
   params.set('format', 'csv');
   if (path === 'calls') params.delete('interval');
-  const res = await fetch(`/v1/reports/${path}?${params}`, { headers: { authorization: `Bearer ${$<HTMLInputElement>('key').value}` } });
+  const res = await fetch(`/v1/reports/${path}?${params}`, {
+    headers: { authorization: `Bearer ${$<HTMLInputElement>('key').value}` },
+  });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const link = el('a', { href: URL.createObjectURL(await res.blob()), download: `${path}-${params.get('from')}-${params.get('to')}.csv` });
+  const link = el('a', {
+    href: URL.createObjectURL(await res.blob()),
+    download: `${path}-${params.get('from')}-${params.get('to')}.csv`,
+  });
   document.body.append(link);
   link.click();
   link.remove();
@@ -180,20 +278,44 @@ async function whatIf(): Promise<void> {
   const params = new URLSearchParams();
   const tenant = $<HTMLInputElement>('tenant').value.trim();
   if (tenant) params.set('tenantId', tenant);
-  for (const [id, name] of [['reply-rate', 'replyRate'], ['qualification-rate', 'qualificationRate']] as const) {
+  for (const [id, name] of [
+    ['reply-rate', 'replyRate'],
+    ['qualification-rate', 'qualificationRate'],
+  ] as const) {
     const v = $<HTMLInputElement>(id).value;
     if (v) params.set(name, v);
   }
   const out = $('what-if-result');
   try {
-    const w = await api<{ calls: { total: number; missed: number }; projection: { texts: number; leads: number; qualifiedLeads: number; revenueMinor: number }; rejectedCount: number; roi: number | null; assumptions: { name: string; value: number | string; source: string }[] }>(
-      `/v1/reports/what-if?${params}`,
-      { method: 'POST', headers: { 'content-type': 'text/csv' }, body: await file.text() },
-    );
+    const w = await api<{
+      calls: { total: number; missed: number };
+      projection: { texts: number; leads: number; qualifiedLeads: number; revenueMinor: number };
+      rejectedCount: number;
+      roi: number | null;
+      assumptions: { name: string; value: number | string; source: string }[];
+    }>(`/v1/reports/what-if?${params}`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/csv' },
+      body: await file.text(),
+    });
     const currency = String(w.assumptions.find((a) => a.name === 'currency')?.value ?? 'USD');
     out.replaceChildren(
-      el('p', { textContent: `${w.calls.total} calls, ${w.calls.missed} missed${w.rejectedCount ? `, ${w.rejectedCount} lines rejected` : ''}: ${w.projection.texts} texts → ${w.projection.leads} leads → ${w.projection.qualifiedLeads} qualified → ${money(w.projection.revenueMinor, currency)}${w.roi === null ? '' : ` (ROI ${percent(w.roi)})`}.` }),
-      el('table', {}, ...w.assumptions.map((a) => el('tr', {}, el('th', { textContent: a.name }), el('td', { textContent: String(a.value) }), el('td', { className: 'hint', textContent: a.source })))),
+      el('p', {
+        textContent: `${w.calls.total} calls, ${w.calls.missed} missed${w.rejectedCount ? `, ${w.rejectedCount} lines rejected` : ''}: ${w.projection.texts} texts → ${w.projection.leads} leads → ${w.projection.qualifiedLeads} qualified → ${money(w.projection.revenueMinor, currency)}${w.roi === null ? '' : ` (ROI ${percent(w.roi)})`}.`,
+      }),
+      el(
+        'table',
+        {},
+        ...w.assumptions.map((a) =>
+          el(
+            'tr',
+            {},
+            el('th', { textContent: a.name }),
+            el('td', { textContent: String(a.value) }),
+            el('td', { className: 'hint', textContent: a.source }),
+          ),
+        ),
+      ),
     );
   } catch (err) {
     out.replaceChildren(el('p', { className: 'error', textContent: (err as Error).message }));

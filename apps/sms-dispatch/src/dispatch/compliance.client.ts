@@ -16,13 +16,26 @@ export class ComplianceClient {
     const url = `${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/${encodeURIComponent(tenantId)}/${encodeURIComponent(phoneNumber)}?channel=${encodeURIComponent(channelNumber)}`;
     let res: Response;
     try {
-      res = await fetch(url, { headers: { authorization: `Bearer ${c.SERVICE_API_KEY}` }, signal: AbortSignal.timeout(c.COMPLIANCE_TIMEOUT_MS) });
+      res = await fetch(url, {
+        headers: { authorization: `Bearer ${c.SERVICE_API_KEY}` },
+        signal: AbortSignal.timeout(c.COMPLIANCE_TIMEOUT_MS),
+      });
     } catch (err) {
-      throw new SmsDispatchError('consent-unavailable', `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`, true);
+      throw new SmsDispatchError(
+        'consent-unavailable',
+        `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`,
+        true,
+      );
     }
-    if (!res.ok) throw new SmsDispatchError('consent-unavailable', `compliance answered ${res.status}`, true);
+    if (!res.ok)
+      throw new SmsDispatchError('consent-unavailable', `compliance answered ${res.status}`, true);
     const body = (await res.json()) as { mayText?: unknown };
-    if (typeof body.mayText !== 'boolean') throw new SmsDispatchError('consent-unavailable', 'compliance answered without mayText', true);
+    if (typeof body.mayText !== 'boolean')
+      throw new SmsDispatchError(
+        'consent-unavailable',
+        'compliance answered without mayText',
+        true,
+      );
     return body.mayText;
   }
 }

@@ -1,4 +1,12 @@
-import { Controller, HttpCode, Inject, Post, Query, Req, type RawBodyRequest } from '@nestjs/common';
+import {
+  Controller,
+  HttpCode,
+  Inject,
+  Post,
+  Query,
+  Req,
+  type RawBodyRequest,
+} from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import type { Request } from 'express';
 import type { EventEnvelope } from '@textback/contracts';
@@ -34,7 +42,10 @@ export class DeliveryReportsController {
 
   @Post('status')
   @HttpCode(200)
-  async status(@Req() req: RawBodyRequest<Request>, @Query('sendId') sendId?: string): Promise<{ received: true; duplicate: boolean }> {
+  async status(
+    @Req() req: RawBodyRequest<Request>,
+    @Query('sendId') sendId?: string,
+  ): Promise<{ received: true; duplicate: boolean }> {
     const hook = receivePlivoWebhook(req, this.runtime);
     if ('refused' in hook) throw new SmsDispatchError('invalid-signature', hook.refused);
     return { received: true, ...(await this.reports.receive(hook.params, sendId, hook.nonce)) };

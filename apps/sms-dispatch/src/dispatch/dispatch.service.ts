@@ -1,11 +1,29 @@
 import { randomUUID } from 'node:crypto';
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
 import type { EntityManager } from 'typeorm';
 import { Counter, Histogram } from 'prom-client';
 import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
-import { maskPhone, type EventEnvelope, type LocationProfile, type SmsPurpose } from '@textback/contracts';
-import { applicableRule, countSegments, frequencyCapDeferral, nextAllowedTime, recipientOf, renderTextback, type RenderedText } from '@textback/domain';
+import {
+  maskPhone,
+  type EventEnvelope,
+  type LocationProfile,
+  type SmsPurpose,
+} from '@textback/contracts';
+import {
+  applicableRule,
+  countSegments,
+  frequencyCapDeferral,
+  nextAllowedTime,
+  recipientOf,
+  renderTextback,
+  type RenderedText,
+} from '@textback/domain';
 import { addToOutbox, handleOnce } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
@@ -65,13 +83,22 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly compliance: ComplianceClient,
   ) {
     const c = runtime.config;
-    this.carrier = new PlivoMessaging({ authId: c.PLIVO_AUTH_ID, authToken: c.PLIVO_AUTH_TOKEN, apiUrl: c.PLIVO_API_URL, lookupUrl: c.PLIVO_LOOKUP_URL, timeoutMs: c.PLIVO_TIMEOUT_MS });
+    this.carrier = new PlivoMessaging({
+      authId: c.PLIVO_AUTH_ID,
+      authToken: c.PLIVO_AUTH_TOKEN,
+      apiUrl: c.PLIVO_API_URL,
+      lookupUrl: c.PLIVO_LOOKUP_URL,
+      timeoutMs: c.PLIVO_TIMEOUT_MS,
+    });
     this.limits = new SendRateLimits(runtime.dataSource, c.DATABASE_SCHEMA ?? 'sms_dispatch', {
       senderPerSecond: c.SENDER_MESSAGES_PER_SECOND,
       campaignPerSecond: c.CAMPAIGN_MESSAGES_PER_SECOND,
       brandDailyCap: c.BRAND_DAILY_CAP,
     });
-    this.backoff = new ExponentialBackoff({ initialDelay: c.SEND_RETRY_INITIAL_MS, maxDelay: c.SEND_RETRY_MAX_MS });
+    this.backoff = new ExponentialBackoff({
+      initialDelay: c.SEND_RETRY_INITIAL_MS,
+      maxDelay: c.SEND_RETRY_MAX_MS,
+    });
     this.outcomes = new Counter({
       name: 'sms_dispatch_carrier_sends_total',
       help: 'Carrier send attempts by result (accepted, refused-retryable, refused, ambiguous).',
@@ -118,12 +145,20 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   /** Runs one pass now (and is what the timer calls); passes never overlap. */
   kick(): void {
     this.working ??= this.work()
-      .catch((err: unknown) => this.runtime.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'dispatch pass failed'))
+      .catch((err: unknown) =>
+        this.runtime.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'dispatch pass failed',
+        ),
+      )
       .finally(() => (this.working = undefined));
   }
 
   statusCallbackUrl(smsId: string): string {
-    const base = (this.runtime.config.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '').replace(/\/$/, '');
+    const base = (this.runtime.config.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '').replace(
+      /\/$/,
+      '',
+    );
     return `${base}/v1/plivo/sms/status?sendId=${smsId}`;
   }
 
@@ -132,13 +167,32 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const r = event.payload;
     const location = await this.checkedLocation(r);
     const text = this.textFor(location);
-    await handleOnce(this.runtime.dataSource, 'sms-dispatch.textback-requested', event.metadata.id, async (tx) => {
-      await tx.query(
-        `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, traceparent, call_ended_at)
+    await handleOnce(
+      this.runtime.dataSource,
+      'sms-dispatch.textback-requested',
+      event.metadata.id,
+      async (tx) => {
+        await tx.query(
+          `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, traceparent, call_ended_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13) ON CONFLICT (location_id, call_id) DO NOTHING`,
-        [randomUUID(), r.textbackId, r.tenantId, r.locationId, r.callId, r.from, r.to, text.body, text.segments, text.encoding, r.sendAfter, activeTraceparent() ?? null, r.callEndedAt],
-      );
-    });
+          [
+            randomUUID(),
+            r.textbackId,
+            r.tenantId,
+            r.locationId,
+            r.callId,
+            r.from,
+            r.to,
+            text.body,
+            text.segments,
+            text.encoding,
+            r.sendAfter,
+            activeTraceparent() ?? null,
+            r.callEndedAt,
+          ],
+        );
+      },
+    );
     this.kick();
   }
 
@@ -147,26 +201,54 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const r = event.payload;
     await this.checkedLocation(r);
     const text = countSegments(r.text);
-    await handleOnce(this.runtime.dataSource, 'sms-dispatch.reply-requested', event.metadata.id, async (tx) => {
-      await tx.query(
-        `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at, traceparent)
+    await handleOnce(
+      this.runtime.dataSource,
+      'sms-dispatch.reply-requested',
+      event.metadata.id,
+      async (tx) => {
+        await tx.query(
+          `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at, traceparent)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now(), $10, $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
-        [randomUUID(), r.tenantId, r.locationId, r.replyId, r.from, r.to, r.text, text.segments, text.encoding, r.purpose, r.requestedAt, activeTraceparent() ?? null],
-      );
-    });
+          [
+            randomUUID(),
+            r.tenantId,
+            r.locationId,
+            r.replyId,
+            r.from,
+            r.to,
+            r.text,
+            text.segments,
+            text.encoding,
+            r.purpose,
+            r.requestedAt,
+            activeTraceparent() ?? null,
+          ],
+        );
+      },
+    );
     this.kick();
   }
 
   /** Why this send must wait or must not go, before any consent is asked; undefined = go on. */
-  private async holdOrStop(row: OutboundSmsRow, location: LocationProfile): Promise<{ stop: string } | { deferUntil: Date } | undefined> {
+  private async holdOrStop(
+    row: OutboundSmsRow,
+    location: LocationProfile,
+  ): Promise<{ stop: string } | { deferUntil: Date } | undefined> {
     if (row.purpose === 'opt-out-confirmation') {
       const requested = row.requested_at?.getTime() ?? 0;
-      return Date.now() - requested > OPT_OUT_CONFIRMATION_WINDOW_MS ? { stop: 'opt-out confirmation window (5 minutes) passed' } : undefined;
+      return Date.now() - requested > OPT_OUT_CONFIRMATION_WINDOW_MS
+        ? { stop: 'opt-out confirmation window (5 minutes) passed' }
+        : undefined;
     }
-    const quiet = row.purpose === 'follow-up' || (row.purpose === 'textback' && location.quietHoursApplyToTextback === true);
+    const quiet =
+      row.purpose === 'follow-up' ||
+      (row.purpose === 'textback' && location.quietHoursApplyToTextback === true);
     if (quiet) {
       const recipient = recipientOf(row.to_number, location.timezone);
-      const rule = applicableRule(recipient, location.quietHours ? { name: 'tenant', ...location.quietHours } : undefined);
+      const rule = applicableRule(
+        recipient,
+        location.quietHours ? { name: 'tenant', ...location.quietHours } : undefined,
+      );
       const next = nextAllowedTime(new Date(), recipient, rule);
       if (next.getTime() > Date.now()) return { deferUntil: next };
       if (rule.maxPer24h !== undefined) {
@@ -175,7 +257,11 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
              AND updated_at > now() - interval '24 hours'`,
           [row.tenant_id, row.to_number],
         );
-        const capped = frequencyCapDeferral(recent.map((r) => r.at), rule, new Date());
+        const capped = frequencyCapDeferral(
+          recent.map((r) => r.at),
+          rule,
+          new Date(),
+        );
         if (capped) return { deferUntil: nextAllowedTime(capped, recipient, rule) };
       }
     }
@@ -228,8 +314,14 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       if (rows.length === 0) return;
       await Promise.all(
         rows.map((row) =>
-          inSpan(row.state === 'unknown' ? 'sms.reconcile' : 'sms.send', { service: 'sms-dispatch', parent: row.traceparent, attributes: { 'textback.sms.purpose': row.purpose } }, () =>
-            row.state === 'unknown' ? this.reconcile(row) : this.send(row),
+          inSpan(
+            row.state === 'unknown' ? 'sms.reconcile' : 'sms.send',
+            {
+              service: 'sms-dispatch',
+              parent: row.traceparent,
+              attributes: { 'textback.sms.purpose': row.purpose },
+            },
+            () => (row.state === 'unknown' ? this.reconcile(row) : this.send(row)),
           ),
         ),
       );
@@ -241,20 +333,36 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const location = await this.knownLocation(row.location_id);
     if (!location) {
       // Its zone and caps are unknown: wait for the profile rather than send without them.
-      await this.backToPending(row, { delayMs: this.retryDelay(Math.min(row.attempts, 6)), reason: 'location not in the directory yet' });
+      await this.backToPending(row, {
+        delayMs: this.retryDelay(Math.min(row.attempts, 6)),
+        reason: 'location not in the directory yet',
+      });
       return;
     }
     const hold = await this.holdOrStop(row, location);
-    if (hold && 'stop' in hold) return this.finish(row, 'suppressed', { reason: hold.stop, errorCode: undefined });
+    if (hold && 'stop' in hold)
+      return this.finish(row, 'suppressed', { reason: hold.stop, errorCode: undefined });
     if (hold) {
       // Deferred, never dropped: quiet hours end at a known time.
       await this.backToPending(row, { at: hold.deferUntil, reason: 'quiet hours' });
       return;
     }
     const t1 = performance.now();
-    const held = await this.limits.take({ from: row.from_number, tenantId: row.tenant_id, campaignId: location.campaignId, brandDailyCap: location.brandDailyCap, timezone: location.timezone });
+    const held = await this.limits.take({
+      from: row.from_number,
+      tenantId: row.tenant_id,
+      campaignId: location.campaignId,
+      brandDailyCap: location.brandDailyCap,
+      timezone: location.timezone,
+    });
     if (held) {
-      await this.backToPending(row, { delayMs: held.waitMs, reason: held.layer === 'brand-day' ? "brand's daily cap reached: held until the next local day" : `rate limit (${held.layer})` });
+      await this.backToPending(row, {
+        delayMs: held.waitMs,
+        reason:
+          held.layer === 'brand-day'
+            ? "brand's daily cap reached: held until the next local day"
+            : `rate limit (${held.layer})`,
+      });
       return;
     }
     const t2 = performance.now();
@@ -266,17 +374,44 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       if (!(err instanceof SmsDispatchError && err.code === 'consent-unavailable')) throw err;
       // Fail closed: no answer from compliance, no text; ask again after a backoff.
       this.consentUnavailable.inc();
-      await this.backToPending(row, { delayMs: this.retryDelay(Math.min(row.attempts, 6)), reason: err.message });
+      await this.backToPending(row, {
+        delayMs: this.retryDelay(Math.min(row.attempts, 6)),
+        reason: err.message,
+      });
       return;
     }
-    if (stopped) return this.finish(row, 'suppressed', { reason: 'opted out before the send', errorCode: undefined });
+    if (stopped)
+      return this.finish(row, 'suppressed', {
+        reason: 'opted out before the send',
+        errorCode: undefined,
+      });
     const t3 = performance.now();
-    const result = await inSpan('plivo.message.create', { service: 'sms-dispatch', kind: SpanKind.CLIENT, attributes: { 'textback.sms.segments': row.segments } }, async (span) => {
-      const r = await this.carrier.send({ from: row.from_number, to: row.to_number, text: row.body ?? '', statusUrl: this.statusCallbackUrl(row.sms_id) });
-      span.setAttribute('textback.carrier.result', r.kind);
-      return r;
+    const result = await inSpan(
+      'plivo.message.create',
+      {
+        service: 'sms-dispatch',
+        kind: SpanKind.CLIENT,
+        attributes: { 'textback.sms.segments': row.segments },
+      },
+      async (span) => {
+        const r = await this.carrier.send({
+          from: row.from_number,
+          to: row.to_number,
+          text: row.body ?? '',
+          statusUrl: this.statusCallbackUrl(row.sms_id),
+        });
+        span.setAttribute('textback.carrier.result', r.kind);
+        return r;
+      },
+    );
+    this.outcomes.inc({
+      result:
+        result.kind === 'refused'
+          ? result.retryable
+            ? 'refused-retryable'
+            : 'refused'
+          : result.kind,
     });
-    this.outcomes.inc({ result: result.kind === 'refused' ? (result.retryable ? 'refused-retryable' : 'refused') : result.kind });
     const t4 = performance.now();
     await this.settle(row, result);
     const t5 = performance.now();
@@ -287,7 +422,10 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /** Not now: back to pending (the attempt does not count), due after a delay or at a time. */
-  private async backToPending(row: OutboundSmsRow, when: { delayMs?: number; at?: Date; reason: string }): Promise<void> {
+  private async backToPending(
+    row: OutboundSmsRow,
+    when: { delayMs?: number; at?: Date; reason: string },
+  ): Promise<void> {
     await this.runtime.dataSource.query(
       `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $2,
          due_at = COALESCE($3::timestamptz, now() + make_interval(secs => $4::double precision / 1000)), updated_at = now()
@@ -309,14 +447,29 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
    * sender (item 1 of the hostile-input review): otherwise it could send in another tenant's
    * name. Unknown yet: retry; disagreeing: refuse for good (dead letter with the reason).
    */
-  private async checkedLocation(r: { tenantId: string; locationId: string; from: string }): Promise<LocationProfile> {
+  private async checkedLocation(r: {
+    tenantId: string;
+    locationId: string;
+    from: string;
+  }): Promise<LocationProfile> {
     const location = await this.knownLocation(r.locationId);
-    if (!location) throw new SmsDispatchError('location-unknown', `location ${r.locationId} is not in the directory yet`, true);
+    if (!location)
+      throw new SmsDispatchError(
+        'location-unknown',
+        `location ${r.locationId} is not in the directory yet`,
+        true,
+      );
     if (location.tenantId !== r.tenantId) {
-      throw new SmsDispatchError('location-mismatch', `location ${r.locationId} belongs to tenant ${location.tenantId}, not ${r.tenantId}`);
+      throw new SmsDispatchError(
+        'location-mismatch',
+        `location ${r.locationId} belongs to tenant ${location.tenantId}, not ${r.tenantId}`,
+      );
     }
     if (!location.businessNumbers.includes(r.from as never)) {
-      throw new SmsDispatchError('location-mismatch', `sender ${maskPhone(r.from)} is not a business number of location ${r.locationId}`);
+      throw new SmsDispatchError(
+        'location-mismatch',
+        `sender ${maskPhone(r.from)} is not a business number of location ${r.locationId}`,
+      );
     }
     return location;
   }
@@ -327,7 +480,10 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       case 'accepted':
         return this.accept(row, result.messageUuid);
       case 'ambiguous':
-        this.runtime.logger.warn({ smsId: row.sms_id, reason: result.reason }, 'carrier answer ambiguous: waiting for its record, not resending');
+        this.runtime.logger.warn(
+          { smsId: row.sms_id, reason: result.reason },
+          'carrier answer ambiguous: waiting for its record, not resending',
+        );
         await db.query(
           `UPDATE outbound_sms SET state = 'unknown', error_reason = $2, due_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
            WHERE sms_id = $1 AND state = 'sending'`,
@@ -344,7 +500,10 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
           );
           return;
         }
-        return this.finish(row, 'failed', { reason: `carrier refused: ${result.reason}`, errorCode: result.status === undefined ? undefined : String(result.status) });
+        return this.finish(row, 'failed', {
+          reason: `carrier refused: ${result.reason}`,
+          errorCode: result.status === undefined ? undefined : String(result.status),
+        });
     }
   }
 
@@ -362,27 +521,51 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     try {
       found = await this.carrier.outboundSince(since, { from: row.from_number, to: row.to_number });
     } catch (err) {
-      this.runtime.logger.warn({ smsId: row.sms_id, err: String(err) }, 'carrier record unavailable; will check again');
-      await this.runtime.dataSource.query(`UPDATE outbound_sms SET due_at = now() + interval '30 seconds' WHERE sms_id = $1`, [row.sms_id]);
+      this.runtime.logger.warn(
+        { smsId: row.sms_id, err: String(err) },
+        'carrier record unavailable; will check again',
+      );
+      await this.runtime.dataSource.query(
+        `UPDATE outbound_sms SET due_at = now() + interval '30 seconds' WHERE sms_id = $1`,
+        [row.sms_id],
+      );
       return;
     }
-    const mine = found.filter((m) => m.time.getTime() >= since.getTime()).sort((a, b) => a.time.getTime() - b.time.getTime())[0];
+    const mine = found
+      .filter((m) => m.time.getTime() >= since.getTime())
+      .sort((a, b) => a.time.getTime() - b.time.getTime())[0];
     if (mine) {
-      this.runtime.logger.info({ smsId: row.sms_id, state: mine.state }, 'ambiguous send found in the carrier record: accepted');
+      this.runtime.logger.info(
+        { smsId: row.sms_id, state: mine.state },
+        'ambiguous send found in the carrier record: accepted',
+      );
       await this.accept(row, mine.messageUuid);
       // Its delivery reports may have been lost while we were down: the record has the outcome.
       if (mine.state === 'delivered') await this.deliver(row, mine.messageUuid);
       else if (['failed', 'undelivered', 'rejected'].includes(mine.state)) {
-        await this.finish(row, 'failed', { reason: `carrier reported ${mine.state}`, errorCode: mine.errorCode });
+        await this.finish(row, 'failed', {
+          reason: `carrier reported ${mine.state}`,
+          errorCode: mine.errorCode,
+        });
       }
       return;
     }
-    this.runtime.logger.info({ smsId: row.sms_id, to: maskPhone(row.to_number) }, 'ambiguous send not in the carrier record: sending again');
-    await this.runtime.dataSource.query(`UPDATE outbound_sms SET state = 'pending', due_at = now(), updated_at = now() WHERE sms_id = $1 AND state = 'unknown'`, [row.sms_id]);
+    this.runtime.logger.info(
+      { smsId: row.sms_id, to: maskPhone(row.to_number) },
+      'ambiguous send not in the carrier record: sending again',
+    );
+    await this.runtime.dataSource.query(
+      `UPDATE outbound_sms SET state = 'pending', due_at = now(), updated_at = now() WHERE sms_id = $1 AND state = 'unknown'`,
+      [row.sms_id],
+    );
   }
 
   /** The carrier has the message: record its id and say it was sent (once). */
-  async accept(row: Pick<OutboundSmsRow, 'sms_id'>, messageUuid: string, tx?: EntityManager): Promise<void> {
+  async accept(
+    row: Pick<OutboundSmsRow, 'sms_id'>,
+    messageUuid: string,
+    tx?: EntityManager,
+  ): Promise<void> {
     const run = async (m: EntityManager): Promise<void> => {
       const updated: [OutboundSmsRow[], number] = await m.query(
         // From here on the message's reports continue the trace of the send that got it accepted.
@@ -394,7 +577,8 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       const sent = updated[0][0];
       if (!sent) return;
       this.texts.inc({ outcome: 'sent', purpose: sent.purpose });
-      if (sent.purpose === 'textback' && sent.call_ended_at) this.timeToText.observe((Date.now() - sent.call_ended_at.getTime()) / 1000);
+      if (sent.purpose === 'textback' && sent.call_ended_at)
+        this.timeToText.observe((Date.now() - sent.call_ended_at.getTime()) / 1000);
       await addToOutbox(m, 'sms.sent.v1', `${sent.location_id}:${sent.to_number}`, {
         ...this.smsFields(sent),
         carrierMessageId: messageUuid,
@@ -412,7 +596,11 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   /** The carrier delivered the text: say so (once). */
-  async deliver(row: Pick<OutboundSmsRow, 'sms_id'>, messageUuid: string, tx?: EntityManager): Promise<void> {
+  async deliver(
+    row: Pick<OutboundSmsRow, 'sms_id'>,
+    messageUuid: string,
+    tx?: EntityManager,
+  ): Promise<void> {
     const run = async (m: EntityManager): Promise<void> => {
       const updated: [OutboundSmsRow[], number] = await m.query(
         `UPDATE outbound_sms SET state = 'delivered', updated_at = now() WHERE sms_id = $1 AND state = 'accepted' RETURNING *`,
@@ -432,7 +620,12 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     this.runtime.outbox.wake();
   }
 
-  async finish(row: Pick<OutboundSmsRow, 'sms_id'>, state: 'failed' | 'suppressed', why: { reason: string; errorCode: string | undefined }, tx?: EntityManager): Promise<void> {
+  async finish(
+    row: Pick<OutboundSmsRow, 'sms_id'>,
+    state: 'failed' | 'suppressed',
+    why: { reason: string; errorCode: string | undefined },
+    tx?: EntityManager,
+  ): Promise<void> {
     const run = async (m: EntityManager): Promise<void> => {
       const updated: [OutboundSmsRow[], number] = await m.query(
         `UPDATE outbound_sms SET state = $2, error_reason = $3, error_code = $4, updated_at = now()

@@ -44,10 +44,21 @@ export class SendRateLimits {
    */
   async take(send: RateLimitedSend, now = new Date()): Promise<RateLimitHold | undefined> {
     const local = DateTime.fromJSDate(now).setZone(send.timezone);
-    const layers: [RateLimiterPostgres, string, RateLimitHold['layer']][] = [[this.perSecond('sender', this.settings.senderPerSecond), send.from, 'sender']];
-    if (send.campaignId) layers.push([this.perSecond('campaign', this.settings.campaignPerSecond), send.campaignId, 'campaign']);
+    const layers: [RateLimiterPostgres, string, RateLimitHold['layer']][] = [
+      [this.perSecond('sender', this.settings.senderPerSecond), send.from, 'sender'],
+    ];
+    if (send.campaignId)
+      layers.push([
+        this.perSecond('campaign', this.settings.campaignPerSecond),
+        send.campaignId,
+        'campaign',
+      ]);
     // Keyed by the local day; kept two days so a key outlives its day in any zone.
-    layers.push([this.limiter('brand-day', send.brandDailyCap ?? this.settings.brandDailyCap, 2 * 86_400), `${send.tenantId}:${local.toISODate() ?? ''}`, 'brand-day']);
+    layers.push([
+      this.limiter('brand-day', send.brandDailyCap ?? this.settings.brandDailyCap, 2 * 86_400),
+      `${send.tenantId}:${local.toISODate() ?? ''}`,
+      'brand-day',
+    ]);
     const taken: [RateLimiterPostgres, string][] = [];
     for (const [limiter, key, layer] of layers) {
       try {
@@ -57,7 +68,10 @@ export class SendRateLimits {
         if (!(rejection instanceof RateLimiterRes)) throw rejection;
         // Give back what the earlier layers granted: this send is not going now.
         for (const [l, k] of taken) await l.reward(k, 1);
-        const waitMs = layer === 'brand-day' ? local.plus({ days: 1 }).startOf('day').toMillis() - now.getTime() : rejection.msBeforeNext;
+        const waitMs =
+          layer === 'brand-day'
+            ? local.plus({ days: 1 }).startOf('day').toMillis() - now.getTime()
+            : rejection.msBeforeNext;
         return { waitMs: Math.max(1, waitMs), layer };
       }
     }
@@ -66,7 +80,9 @@ export class SendRateLimits {
 
   /** A rate below 1/s is one message per ⌈1/rate⌉ seconds. */
   private perSecond(name: string, rate: number): RateLimiterPostgres {
-    return rate >= 1 ? this.limiter(name, Math.floor(rate), 1) : this.limiter(name, 1, Math.ceil(1 / rate));
+    return rate >= 1
+      ? this.limiter(name, Math.floor(rate), 1)
+      : this.limiter(name, 1, Math.ceil(1 / rate));
   }
 
   private limiter(name: string, points: number, duration: number): RateLimiterPostgres {

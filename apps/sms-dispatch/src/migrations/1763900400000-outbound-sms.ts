@@ -33,7 +33,9 @@ export class OutboundSms1763900400000 implements MigrationInterface {
         updated_at timestamptz NOT NULL DEFAULT now(),
         UNIQUE (location_id, call_id)
       )`);
-    await q.query(`CREATE INDEX outbound_sms_due ON outbound_sms (due_at) WHERE state IN ('pending', 'unknown')`);
+    await q.query(
+      `CREATE INDEX outbound_sms_due ON outbound_sms (due_at) WHERE state IN ('pending', 'unknown')`,
+    );
     await q.query(`
       CREATE TABLE delivery_report (
         message_uuid text NOT NULL,
@@ -53,6 +55,7 @@ export class OutboundSms1763900400000 implements MigrationInterface {
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['rate_limit', 'delivery_report', 'outbound_sms']) await q.query(`DROP TABLE ${t}`);
+    for (const t of ['rate_limit', 'delivery_report', 'outbound_sms'])
+      await q.query(`DROP TABLE ${t}`);
   }
 }

@@ -5,7 +5,10 @@ import type { LocationProfile } from '@textback/contracts';
  * frequency, says message and data rates may apply and how to opt out; no marketing. Answered in
  * the language the customer asked in.
  */
-export function helpReply(location: Pick<LocationProfile, 'brandName' | 'locationName' | 'businessNumbers'>, language: 'en' | 'es' = 'en'): string {
+export function helpReply(
+  location: Pick<LocationProfile, 'brandName' | 'locationName' | 'businessNumbers'>,
+  language: 'en' | 'es' = 'en',
+): string {
   const phone = location.businessNumbers[0] ?? '';
   const name = `${location.brandName} (${location.locationName})`;
   if (language === 'es') {

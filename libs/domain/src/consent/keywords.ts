@@ -28,13 +28,21 @@ export function normaliseKeyword(text: string): string {
 }
 
 export function withoutAccents(text: string): string {
-  return text.normalize('NFD').replace(/\p{M}+/gu, '').normalize('NFC');
+  return text
+    .normalize('NFD')
+    .replace(/\p{M}+/gu, '')
+    .normalize('NFC');
 }
 
 export function readKeyword(text: string, currentlyOptedOut: boolean): KeywordMatch | undefined {
   const k = normaliseKeyword(text);
   for (const language of consentLanguages) {
-    const match = (intent: KeywordIntent): KeywordMatch => ({ intent, keyword: k, language: language.code, keywordLed: false });
+    const match = (intent: KeywordIntent): KeywordMatch => ({
+      intent,
+      keyword: k,
+      language: language.code,
+      keywordLed: false,
+    });
     if (language.optOut.includes(k)) return match('opt-out');
     if (language.optIn.includes(k)) return match('opt-in');
     if (currentlyOptedOut && language.optInWhenOptedOut.includes(k)) return match('opt-in');
@@ -50,7 +58,10 @@ export function keywordIntent(text: string, currentlyOptedOut: boolean): Keyword
 
 /** "STOP texting me please": an opt-out keyword first, then only words that ask to stop. */
 function keywordLedOptOut(normalised: string): KeywordMatch | undefined {
-  const tokens = normalised.toLowerCase().split(/[^\p{L}\p{N}']+/u).filter(Boolean);
+  const tokens = normalised
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}']+/u)
+    .filter(Boolean);
   for (const language of consentLanguages) {
     // Longest keyword first, so "STOP ALL texts" reads STOP ALL + texts.
     const keywords = [...language.optOut].sort((a, b) => b.length - a.length);
@@ -59,9 +70,15 @@ function keywordLedOptOut(normalised: string): KeywordMatch | undefined {
       if (tokens.length <= head.length || head.some((w, i) => tokens[i] !== w)) continue;
       const rest = tokens.slice(head.length).map((w) => w.replace(/'/g, ''));
       const { messageWords, objectWords, politeWords, alwaysAboutMessages } = language.keywordLed;
-      const allowed = rest.every((w) => messageWords.has(w) || objectWords.has(w) || politeWords.has(w));
-      const asksToStop = alwaysAboutMessages.includes(keyword) || rest.some((w) => messageWords.has(w)) || rest.every((w) => politeWords.has(w));
-      if (allowed && asksToStop) return { intent: 'opt-out', keyword, language: language.code, keywordLed: true };
+      const allowed = rest.every(
+        (w) => messageWords.has(w) || objectWords.has(w) || politeWords.has(w),
+      );
+      const asksToStop =
+        alwaysAboutMessages.includes(keyword) ||
+        rest.some((w) => messageWords.has(w)) ||
+        rest.every((w) => politeWords.has(w));
+      if (allowed && asksToStop)
+        return { intent: 'opt-out', keyword, language: language.code, keywordLed: true };
       return undefined;
     }
   }

@@ -28,9 +28,12 @@ describe.each([english, spanish])('$code keywords (data table)', (language) => {
     expect(keywordIntent(text, true)).toBe('opt-in');
     expect(keywordIntent(text, false)).toBeUndefined();
   });
-  it.each(language.help.flatMap((k) => [k, k.toLowerCase(), `${k}?`]))('"%s" asks for help', (text) => {
-    expect(readKeyword(text, false)).toMatchObject({ intent: 'help', language: language.code });
-  });
+  it.each(language.help.flatMap((k) => [k, k.toLowerCase(), `${k}?`]))(
+    '"%s" asks for help',
+    (text) => {
+      expect(readKeyword(text, false)).toMatchObject({ intent: 'help', language: language.code });
+    },
+  );
 });
 
 describe('Spanish accents are optional', () => {
@@ -56,7 +59,10 @@ describe('keyword-led replies', () => {
     'Cancelar mensajes',
     'NO MÁS mensajes por favor',
   ])('"%s" revokes', (text) => {
-    expect(readConsentReply(text, { currentlyOptedOut: false })).toMatchObject({ kind: 'opt-out', source: 'keyword' });
+    expect(readConsentReply(text, { currentlyOptedOut: false })).toMatchObject({
+      kind: 'opt-out',
+      source: 'keyword',
+    });
   });
 
   it.each([
@@ -78,10 +84,28 @@ describe('keyword-led replies', () => {
 
 describe('plain words, per language', () => {
   it('has an example below for every rule of every language', () => {
-    const tested = new Set(['stop-messaging-me', 'remove-me', 'es-no-quiero-mensajes', 'es-no-me-escriban', 'es-dejen-de', 'es-sacarme-de-la-lista', 'es-darme-de-baja', 'es-no-mas-mensajes']);
+    const tested = new Set([
+      'stop-messaging-me',
+      'remove-me',
+      'es-no-quiero-mensajes',
+      'es-no-me-escriban',
+      'es-dejen-de',
+      'es-sacarme-de-la-lista',
+      'es-darme-de-baja',
+      'es-no-mas-mensajes',
+    ]);
     // English's other rules have their examples in consent.spec.ts.
-    const inConsentSpec = new Set(['do-not-message-me', 'unsubscribe-me', 'no-more-messages', 'leave-me-alone']);
-    for (const rule of [...english.revocationRules, ...spanish.revocationRules]) expect([rule.name, tested.has(rule.name) || inConsentSpec.has(rule.name)]).toEqual([rule.name, true]);
+    const inConsentSpec = new Set([
+      'do-not-message-me',
+      'unsubscribe-me',
+      'no-more-messages',
+      'leave-me-alone',
+    ]);
+    for (const rule of [...english.revocationRules, ...spanish.revocationRules])
+      expect([rule.name, tested.has(rule.name) || inConsentSpec.has(rule.name)]).toEqual([
+        rule.name,
+        true,
+      ]);
   });
 
   it.each([
@@ -100,27 +124,63 @@ describe('plain words, per language', () => {
     expect(readPlainWords(text)).toEqual({ kind: 'revocation', rule });
   });
 
-  it.each(['¿me van a dejar de enviar mensajes si reservo?', 'Will you stop texting me if I book?'])('"%s" goes to a person', (text) => {
+  it.each([
+    '¿me van a dejar de enviar mensajes si reservo?',
+    'Will you stop texting me if I book?',
+  ])('"%s" goes to a person', (text) => {
     expect(readPlainWords(text).kind).toBe('ambiguous');
   });
 
-  it.each(['quiero cancelar mi cita', 'mi aire acondicionado no funciona', '¿pueden venir mañana?', 'gracias por el mensaje'])('"%s" is not about consent', (text) => {
+  it.each([
+    'quiero cancelar mi cita',
+    'mi aire acondicionado no funciona',
+    '¿pueden venir mañana?',
+    'gracias por el mensaje',
+  ])('"%s" is not about consent', (text) => {
     expect(readPlainWords(text)).toEqual({ kind: 'none' });
   });
 });
 
 describe('the carrier intent', () => {
   it('counts when our own words did not match, and never over a keyword', () => {
-    expect(readConsentReply('ok', { currentlyOptedOut: false, carrierIntent: 'optout' })).toEqual({ kind: 'opt-out', source: 'carrier-intent', detail: 'optout' });
-    expect(readConsentReply('START', { currentlyOptedOut: true, carrierIntent: 'optout' })).toMatchObject({ kind: 'opt-in', source: 'keyword' });
+    expect(readConsentReply('ok', { currentlyOptedOut: false, carrierIntent: 'optout' })).toEqual({
+      kind: 'opt-out',
+      source: 'carrier-intent',
+      detail: 'optout',
+    });
+    expect(
+      readConsentReply('START', { currentlyOptedOut: true, carrierIntent: 'optout' }),
+    ).toMatchObject({ kind: 'opt-in', source: 'keyword' });
   });
 });
 
 describe('HELP reply content (CTIA)', () => {
-  const location = { brandName: 'Cool Breeze Heating & Air', locationName: 'Atlanta North', businessNumbers: ['+14045550100' as never] };
+  const location = {
+    brandName: 'Cool Breeze Heating & Air',
+    locationName: 'Atlanta North',
+    businessNumbers: ['+14045550100' as never],
+  };
   it.each([
-    ['en', ['Cool Breeze Heating & Air', '+14045550100', 'Msg frequency varies', 'Msg&data rates may apply', 'Reply STOP to opt out']],
-    ['es', ['Cool Breeze Heating & Air', '+14045550100', 'Frecuencia de mensajes variable', 'tarifas de mensajes y datos', 'Responda PARAR']],
+    [
+      'en',
+      [
+        'Cool Breeze Heating & Air',
+        '+14045550100',
+        'Msg frequency varies',
+        'Msg&data rates may apply',
+        'Reply STOP to opt out',
+      ],
+    ],
+    [
+      'es',
+      [
+        'Cool Breeze Heating & Air',
+        '+14045550100',
+        'Frecuencia de mensajes variable',
+        'tarifas de mensajes y datos',
+        'Responda PARAR',
+      ],
+    ],
   ] as const)('%s: program, help contact, frequency, rates and opt-out', (language, parts) => {
     const reply = helpReply(location, language);
     for (const part of parts) expect(reply).toContain(part);

@@ -41,22 +41,67 @@ const words = (s: string): ReadonlySet<string> => new Set(s.split(/\s+/).filter(
 
 export const english: ConsentLanguage = {
   code: 'en',
-  optOut: ['STOP', 'STOPALL', 'STOP ALL', 'UNSUBSCRIBE', 'UNSUB', 'CANCEL', 'END', 'QUIT', 'REVOKE', 'OPTOUT', 'OPT OUT'],
+  optOut: [
+    'STOP',
+    'STOPALL',
+    'STOP ALL',
+    'UNSUBSCRIBE',
+    'UNSUB',
+    'CANCEL',
+    'END',
+    'QUIT',
+    'REVOKE',
+    'OPTOUT',
+    'OPT OUT',
+  ],
   optIn: ['START', 'UNSTOP', 'RESUME'],
   optInWhenOptedOut: ['YES'],
   help: ['HELP', 'INFO'],
   keywordLed: {
-    messageWords: words('texting text texts txt txts txting messaging message messages msg msgs sms sending send contacting calling spamming spam'),
-    objectWords: words('these this them it that me us my number phone all your any no more anymore again ever to from with the'),
-    politeWords: words('please pls plz now right away immediately asap already thanks thank you ty i said just and'),
-    alwaysAboutMessages: ['UNSUBSCRIBE', 'UNSUB', 'OPTOUT', 'OPT OUT', 'STOPALL', 'STOP ALL', 'REVOKE'],
+    messageWords: words(
+      'texting text texts txt txts txting messaging message messages msg msgs sms sending send contacting calling spamming spam',
+    ),
+    objectWords: words(
+      'these this them it that me us my number phone all your any no more anymore again ever to from with the',
+    ),
+    politeWords: words(
+      'please pls plz now right away immediately asap already thanks thank you ty i said just and',
+    ),
+    alwaysAboutMessages: [
+      'UNSUBSCRIBE',
+      'UNSUB',
+      'OPTOUT',
+      'OPT OUT',
+      'STOPALL',
+      'STOP ALL',
+      'REVOKE',
+    ],
   },
   revocationRules: [
-    { name: 'stop-messaging-me', pattern: new RegExp(String.raw`\b(?:please\s+)?(?:stop|quit|cease)\s+(?:all\s+)?${EN_MESSAGES}(?:\s+me)?\b`, 'i') },
-    { name: 'do-not-message-me', pattern: new RegExp(String.raw`\b(?:do\s*n[o']?t|never|don't)\s+(?:ever\s+)?${EN_MESSAGES}\s+(?:me|this\s+number)\b`, 'i') },
-    { name: 'remove-me', pattern: /\b(?:remove|delete|take)\s+(?:me|my\s+(?:number|phone(?:\s+number)?))\s+(?:off|from)\b/i },
+    {
+      name: 'stop-messaging-me',
+      pattern: new RegExp(
+        String.raw`\b(?:please\s+)?(?:stop|quit|cease)\s+(?:all\s+)?${EN_MESSAGES}(?:\s+me)?\b`,
+        'i',
+      ),
+    },
+    {
+      name: 'do-not-message-me',
+      pattern: new RegExp(
+        String.raw`\b(?:do\s*n[o']?t|never|don't)\s+(?:ever\s+)?${EN_MESSAGES}\s+(?:me|this\s+number)\b`,
+        'i',
+      ),
+    },
+    {
+      name: 'remove-me',
+      pattern:
+        /\b(?:remove|delete|take)\s+(?:me|my\s+(?:number|phone(?:\s+number)?))\s+(?:off|from)\b/i,
+    },
     { name: 'unsubscribe-me', pattern: /\b(?:unsubscribe|opt\s*me\s*out|opt\s+out\s+of)\b/i },
-    { name: 'no-more-messages', pattern: new RegExp(String.raw`\bno\s+more\s+${EN_MESSAGES}\b`, 'i') },
+    {
+      name: 'no-more-messages',
+      pattern: new RegExp(String.raw`\bno\s+more\s+${EN_MESSAGES}\b`, 'i'),
+    },
     { name: 'leave-me-alone', pattern: /\b(?:leave\s+me\s+alone|lose\s+my\s+number)\b/i },
   ],
 };
@@ -68,22 +113,45 @@ export const spanish: ConsentLanguage = {
   optInWhenOptedOut: ['SI'],
   help: ['AYUDA'],
   keywordLed: {
-    messageWords: words('enviar enviarme envien envienme mandar mandarme manden mandenme escribir escribirme escriban escribanme mensajes mensaje textos texto sms contactarme contactar'),
+    messageWords: words(
+      'enviar enviarme envien envienme mandar mandarme manden mandenme escribir escribirme escriban escribanme mensajes mensaje textos texto sms contactarme contactar',
+    ),
     objectWords: words('de me a este numero mi todos todo los las mas no'),
     politeWords: words('por favor porfavor ya ahora mismo inmediatamente gracias'),
     alwaysAboutMessages: ['NO MAS'],
   },
   revocationRules: [
     // "no quiero recibir más mensajes", "no quiero mensajes"
-    { name: 'es-no-quiero-mensajes', pattern: new RegExp(String.raw`\bno\s+quiero\s+(?:recibir\s+)?(?:mas\s+|ningun(?:os|as)?\s+)?${ES_MESSAGES}`, 'i') },
+    {
+      name: 'es-no-quiero-mensajes',
+      pattern: new RegExp(
+        String.raw`\bno\s+quiero\s+(?:recibir\s+)?(?:mas\s+|ningun(?:os|as)?\s+)?${ES_MESSAGES}`,
+        'i',
+      ),
+    },
     // "no me envíen / escriban / manden más (mensajes)"
-    { name: 'es-no-me-escriban', pattern: new RegExp(String.raw`\bno\s+me\s+(?:envien|escriban|manden|contacten|vuelvan\s+a\s+(?:escribir|enviar|mandar|contactar))\b`, 'i') },
+    {
+      name: 'es-no-me-escriban',
+      pattern: new RegExp(
+        String.raw`\bno\s+me\s+(?:envien|escriban|manden|contacten|vuelvan\s+a\s+(?:escribir|enviar|mandar|contactar))\b`,
+        'i',
+      ),
+    },
     // "dejen de enviarme mensajes", "deja de escribirme"
-    { name: 'es-dejen-de', pattern: new RegExp(String.raw`\bdej(?:en|a|e)\s+de\s+${ES_MESSAGES}`, 'i') },
+    {
+      name: 'es-dejen-de',
+      pattern: new RegExp(String.raw`\bdej(?:en|a|e)\s+de\s+${ES_MESSAGES}`, 'i'),
+    },
     // "bórrenme / sáquenme de su lista"
-    { name: 'es-sacarme-de-la-lista', pattern: /\b(?:borr|saqu|elimin|quit)(?:enme|ame|eme|arme)\s+de\b/i },
+    {
+      name: 'es-sacarme-de-la-lista',
+      pattern: /\b(?:borr|saqu|elimin|quit)(?:enme|ame|eme|arme)\s+de\b/i,
+    },
     // "no más mensajes"
-    { name: 'es-no-mas-mensajes', pattern: new RegExp(String.raw`\bno\s+mas\s+${ES_MESSAGES}`, 'i') },
+    {
+      name: 'es-no-mas-mensajes',
+      pattern: new RegExp(String.raw`\bno\s+mas\s+${ES_MESSAGES}`, 'i'),
+    },
     { name: 'es-darme-de-baja', pattern: /\b(?:denme|darme|me\s+doy|dame)\s+de\s+baja\b/i },
   ],
 };

@@ -25,10 +25,36 @@ export const stateRules: Readonly<Record<string, QuietHoursRule>> = {
  * later, Central, is used so no one is texted early). Elsewhere the location's zone applies.
  */
 const areaCodes: Readonly<Record<string, { state: string; zone: string }>> = Object.fromEntries([
-  ...['239', '305', '321', '324', '352', '386', '407', '448', '561', '645', '656', '689', '727', '728', '754', '772', '786', '813', '863', '904', '941', '954'].map((a) => [a, { state: 'FL', zone: 'America/New_York' }]),
+  ...[
+    '239',
+    '305',
+    '321',
+    '324',
+    '352',
+    '386',
+    '407',
+    '448',
+    '561',
+    '645',
+    '656',
+    '689',
+    '727',
+    '728',
+    '754',
+    '772',
+    '786',
+    '813',
+    '863',
+    '904',
+    '941',
+    '954',
+  ].map((a) => [a, { state: 'FL', zone: 'America/New_York' }]),
   ['850', { state: 'FL', zone: 'America/Chicago' }],
   ...['405', '539', '572', '580', '918'].map((a) => [a, { state: 'OK', zone: 'America/Chicago' }]),
-  ...['227', '240', '301', '410', '443', '667'].map((a) => [a, { state: 'MD', zone: 'America/New_York' }]),
+  ...['227', '240', '301', '410', '443', '667'].map((a) => [
+    a,
+    { state: 'MD', zone: 'America/New_York' },
+  ]),
 ]);
 
 export interface Recipient {
@@ -40,7 +66,9 @@ export interface Recipient {
 export function recipientOf(e164: string, locationZone: string): Recipient {
   const nanp = /^\+1(\d{3})\d{7}$/.exec(e164);
   const known = nanp ? areaCodes[nanp[1] ?? ''] : undefined;
-  return known ? { zone: known.zone, state: known.state, zoneFrom: 'number' } : { zone: locationZone, state: undefined, zoneFrom: 'location' };
+  return known
+    ? { zone: known.zone, state: known.state, zoneFrom: 'number' }
+    : { zone: locationZone, state: undefined, zoneFrom: 'location' };
 }
 
 /** The strictest window of the rules that apply (federal, the recipient's state, the tenant's own). */
@@ -48,10 +76,17 @@ export function applicableRule(recipient: Recipient, tenantRule?: QuietHoursRule
   const state = recipient.state ? stateRules[recipient.state] : undefined;
   const rules = [federalRule, ...(state ? [state] : []), ...(tenantRule ? [tenantRule] : [])];
   return rules.reduce((a, b) => ({
-    name: a.start >= b.start && a.end <= b.end ? a.name : b.start >= a.start && b.end <= a.end ? b.name : `${a.name}+${b.name}`,
+    name:
+      a.start >= b.start && a.end <= b.end
+        ? a.name
+        : b.start >= a.start && b.end <= a.end
+          ? b.name
+          : `${a.name}+${b.name}`,
     start: a.start > b.start ? a.start : b.start,
     end: a.end < b.end ? a.end : b.end,
-    ...(a.maxPer24h !== undefined || b.maxPer24h !== undefined ? { maxPer24h: Math.min(a.maxPer24h ?? Infinity, b.maxPer24h ?? Infinity) } : {}),
+    ...(a.maxPer24h !== undefined || b.maxPer24h !== undefined
+      ? { maxPer24h: Math.min(a.maxPer24h ?? Infinity, b.maxPer24h ?? Infinity) }
+      : {}),
   }));
 }
 
@@ -73,10 +108,17 @@ export function nextAllowedTime(at: Date, recipient: Recipient, rule: QuietHours
  * The frequency cap (e.g. 3 per 24 h on the same subject in FL/OK/MD): undefined when another
  * message may go now, else when the oldest of the last `maxPer24h` leaves the 24-hour window.
  */
-export function frequencyCapDeferral(sentAt: readonly Date[], rule: QuietHoursRule, now: Date): Date | undefined {
+export function frequencyCapDeferral(
+  sentAt: readonly Date[],
+  rule: QuietHoursRule,
+  now: Date,
+): Date | undefined {
   if (rule.maxPer24h === undefined) return undefined;
   const dayAgo = now.getTime() - 86_400_000;
-  const recent = sentAt.map((d) => d.getTime()).filter((t) => t > dayAgo).sort((a, b) => a - b);
+  const recent = sentAt
+    .map((d) => d.getTime())
+    .filter((t) => t > dayAgo)
+    .sort((a, b) => a - b);
   if (recent.length < rule.maxPer24h) return undefined;
   const oldestCounted = recent[recent.length - rule.maxPer24h] ?? recent[0] ?? now.getTime();
   return new Date(oldestCounted + 86_400_000);

@@ -6,8 +6,18 @@ const now = new Date('2026-11-23T15:00:00Z');
 
 describe('RulesQualifier', () => {
   it('reads the HVAC emergency of the issue: cooling out in 95 degrees, zip, today', () => {
-    const r = q.qualify({ text: "AC is out and it's 95 degrees, 30301, can someone come today?", vertical: 'hvac', timezone: 'America/New_York', now });
-    expect(r).toMatchObject({ serviceType: 'cooling', urgent: true, emergency: 'no-cooling-in-heat', zip: '30301' });
+    const r = q.qualify({
+      text: "AC is out and it's 95 degrees, 30301, can someone come today?",
+      vertical: 'hvac',
+      timezone: 'America/New_York',
+      now,
+    });
+    expect(r).toMatchObject({
+      serviceType: 'cooling',
+      urgent: true,
+      emergency: 'no-cooling-in-heat',
+      zip: '30301',
+    });
   });
 
   it.each<[string, string, string | undefined, string | undefined, boolean]>([
@@ -31,18 +41,31 @@ describe('RulesQualifier', () => {
   });
 
   it('reads a requested time in the location zone', () => {
-    const r = q.qualify({ text: 'can you come tomorrow at 9am?', vertical: 'hvac', timezone: 'America/Denver', now });
+    const r = q.qualify({
+      text: 'can you come tomorrow at 9am?',
+      vertical: 'hvac',
+      timezone: 'America/Denver',
+      now,
+    });
     expect(r.requestedTime?.toISOString()).toBe('2026-11-24T16:00:00.000Z'); // 09:00 MST
     expect(r.requestedTimeText).toBe('tomorrow at 9am');
   });
 
   it('places a requested time across the DST change in that zone, not at the reference offset', () => {
     const march = new Date('2026-03-06T15:00:00Z'); // Friday, EST
-    const r = q.qualify({ text: 'Monday at 10am works', vertical: 'dental', timezone: 'America/New_York', now: march });
+    const r = q.qualify({
+      text: 'Monday at 10am works',
+      vertical: 'dental',
+      timezone: 'America/New_York',
+      now: march,
+    });
     expect(r.requestedTime?.toISOString()).toBe('2026-03-09T14:00:00.000Z'); // 10:00 EDT
   });
 
   it('does not take a temperature for a zip code', () => {
-    expect(q.qualify({ text: 'it is 100 degrees', vertical: 'hvac', timezone: 'America/New_York', now }).zip).toBeUndefined();
+    expect(
+      q.qualify({ text: 'it is 100 degrees', vertical: 'hvac', timezone: 'America/New_York', now })
+        .zip,
+    ).toBeUndefined();
   });
 });

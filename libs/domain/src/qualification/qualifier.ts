@@ -28,13 +28,23 @@ export interface LeadQualifier {
 }
 
 /** Reads a requested time in the location's zone, DST-correct (chrono reads, luxon places it). */
-function requestedTime(text: string, timezone: string, now: Date): { at: Date; text: string } | undefined {
+function requestedTime(
+  text: string,
+  timezone: string,
+  now: Date,
+): { at: Date; text: string } | undefined {
   const offset = DateTime.fromJSDate(now, { zone: timezone }).offset;
   const [hit] = chrono.parse(text, { instant: now, timezone: offset }, { forwardDate: true });
   if (!hit) return undefined;
   const c = hit.start;
   const local = DateTime.fromObject(
-    { year: c.get('year') ?? undefined, month: c.get('month') ?? undefined, day: c.get('day') ?? undefined, hour: c.isCertain('hour') ? (c.get('hour') ?? 0) : 9, minute: c.get('minute') ?? 0 },
+    {
+      year: c.get('year') ?? undefined,
+      month: c.get('month') ?? undefined,
+      day: c.get('day') ?? undefined,
+      hour: c.isCertain('hour') ? (c.get('hour') ?? 0) : 9,
+      minute: c.get('minute') ?? 0,
+    },
     { zone: timezone },
   );
   return local.isValid ? { at: local.toJSDate(), text: hit.text } : undefined;

@@ -16,13 +16,29 @@ export const verticalRules: Readonly<Record<Vertical, VerticalRules>> = {
     services: [
       { type: 'cooling', pattern: /\b(?:a\/?c|air\s*con\w*|cooling|not\s+cool\w*|heat\s*pump)\b/i },
       { type: 'heating', pattern: /\b(?:heat(?:er|ing)?|furnace|boiler|no\s+heat)\b/i },
-      { type: 'maintenance', pattern: /\b(?:tune[-\s]?up|maintenance|filter|inspection|check[-\s]?up)\b/i },
+      {
+        type: 'maintenance',
+        pattern: /\b(?:tune[-\s]?up|maintenance|filter|inspection|check[-\s]?up)\b/i,
+      },
       { type: 'installation', pattern: /\b(?:install\w*|replace\w*|new\s+(?:unit|system))\b/i },
     ],
     emergencies: [
-      { name: 'no-cooling-in-heat', pattern: new RegExp(String.raw`\b(?:a\/?c|air\s*con\w*|cooling)\b[^.?!]*\b${OUT}\b[\s\S]*\b(?:9\d|1[01]\d)\s*(?:°|degrees?|f\b)`, 'i') },
-      { name: 'no-heat', pattern: /\bno\s+heat\b|\b(?:furnace|heat(?:er|ing)?)\b[^.?!]*\b(?:out|down|broke(?:n)?|not\s+working|stopped)\b[\s\S]*\b(?:[0-3]\d|4[0-5])\s*(?:°|degrees?)/i },
-      { name: 'gas-smell', pattern: /\b(?:smell(?:s|ing)?\s+(?:of\s+)?gas|gas\s+(?:smell|leak))\b/i },
+      {
+        name: 'no-cooling-in-heat',
+        pattern: new RegExp(
+          String.raw`\b(?:a\/?c|air\s*con\w*|cooling)\b[^.?!]*\b${OUT}\b[\s\S]*\b(?:9\d|1[01]\d)\s*(?:°|degrees?|f\b)`,
+          'i',
+        ),
+      },
+      {
+        name: 'no-heat',
+        pattern:
+          /\bno\s+heat\b|\b(?:furnace|heat(?:er|ing)?)\b[^.?!]*\b(?:out|down|broke(?:n)?|not\s+working|stopped)\b[\s\S]*\b(?:[0-3]\d|4[0-5])\s*(?:°|degrees?)/i,
+      },
+      {
+        name: 'gas-smell',
+        pattern: /\b(?:smell(?:s|ing)?\s+(?:of\s+)?gas|gas\s+(?:smell|leak))\b/i,
+      },
       { name: 'carbon-monoxide', pattern: /\b(?:carbon\s+monoxide|co\s+(?:alarm|detector))\b/i },
     ],
   },
@@ -47,7 +63,10 @@ export const verticalRules: Readonly<Record<Vertical, VerticalRules>> = {
       { type: 'lighting', pattern: /\blight(?:s|ing)?\b/i },
     ],
     emergencies: [
-      { name: 'sparks-or-burning', pattern: /\b(?:spark\w*|burning\s+smell|smell\w*\s+burning|smoke)\b/i },
+      {
+        name: 'sparks-or-burning',
+        pattern: /\b(?:spark\w*|burning\s+smell|smell\w*\s+burning|smoke)\b/i,
+      },
       { name: 'shock', pattern: /\b(?:shock(?:ed)?|electrocut\w*)\b/i },
     ],
   },
@@ -58,7 +77,12 @@ export const verticalRules: Readonly<Record<Vertical, VerticalRules>> = {
       { type: 'insects', pattern: /\b(?:ants?|roach\w*|cockroach\w*|bed\s*bugs?|spiders?)\b/i },
       { type: 'stinging-insects', pattern: /\b(?:wasps?|hornets?|bees?)\b/i },
     ],
-    emergencies: [{ name: 'stinging-insects-indoors', pattern: /\b(?:wasps?|hornets?|bees?)\b[^.?!]*\b(?:inside|in\s+the\s+house|allerg\w*)\b/i }],
+    emergencies: [
+      {
+        name: 'stinging-insects-indoors',
+        pattern: /\b(?:wasps?|hornets?|bees?)\b[^.?!]*\b(?:inside|in\s+the\s+house|allerg\w*)\b/i,
+      },
+    ],
   },
   dental: {
     services: [
@@ -68,20 +92,33 @@ export const verticalRules: Readonly<Record<Vertical, VerticalRules>> = {
       { type: 'cosmetic', pattern: /\b(?:whiten\w*|veneers?|braces|aligners?)\b/i },
     ],
     emergencies: [
-      { name: 'knocked-out-tooth', pattern: /\b(?:knocked\s+out|broke(?:n)?)\s+(?:a\s+|my\s+)?tooth\b/i },
+      {
+        name: 'knocked-out-tooth',
+        pattern: /\b(?:knocked\s+out|broke(?:n)?)\s+(?:a\s+|my\s+)?tooth\b/i,
+      },
       { name: 'swelling-or-abscess', pattern: /\b(?:swell\w*|swollen|abscess)\b/i },
-      { name: 'uncontrolled-bleeding', pattern: /\bbleeding\b[^.?!]*\b(?:won'?t|doesn'?t|not)\s+stop/i },
+      {
+        name: 'uncontrolled-bleeding',
+        pattern: /\bbleeding\b[^.?!]*\b(?:won'?t|doesn'?t|not)\s+stop/i,
+      },
     ],
   },
   vet: {
     services: [
       { type: 'wellness', pattern: /\b(?:vaccin\w*|shots?|check[-\s]?up|annual)\b/i },
-      { type: 'sick-visit', pattern: /\b(?:sick|vomit\w*|throwing\s+up|diarrh\w*|limp\w*|not\s+eating)\b/i },
+      {
+        type: 'sick-visit',
+        pattern: /\b(?:sick|vomit\w*|throwing\s+up|diarrh\w*|limp\w*|not\s+eating)\b/i,
+      },
       { type: 'surgery', pattern: /\b(?:spay\w*|neuter\w*|surgery)\b/i },
       { type: 'dental', pattern: /\b(?:teeth|dental)\b/i },
     ],
     emergencies: [
-      { name: 'toxic-ingestion', pattern: /\b(?:ate|eaten|swallowed|got\s+into)\b[^.?!]*\b(?:chocolate|grapes?|raisins?|xylitol|poison\w*|antifreeze|rat\s+bait|medication|pills?)\b/i },
+      {
+        name: 'toxic-ingestion',
+        pattern:
+          /\b(?:ate|eaten|swallowed|got\s+into)\b[^.?!]*\b(?:chocolate|grapes?|raisins?|xylitol|poison\w*|antifreeze|rat\s+bait|medication|pills?)\b/i,
+      },
       { name: 'trauma', pattern: /\bhit\s+by\s+a\s+car\b/i },
       { name: 'breathing', pattern: /\b(?:can'?t|cannot|not|struggling\s+to)\s+breath\w*\b/i },
       { name: 'seizure', pattern: /\bseiz\w*\b/i },
@@ -94,7 +131,12 @@ export const verticalRules: Readonly<Record<Vertical, VerticalRules>> = {
       { type: 'tires', pattern: /\btires?\b|\bflat\b/i },
       { type: 'engine', pattern: /\b(?:engine|check\s+engine|transmission)\b/i },
     ],
-    emergencies: [{ name: 'stranded', pattern: /\b(?:broke\s+down|stranded|stuck\s+on\s+the\s+(?:road|highway))\b/i }],
+    emergencies: [
+      {
+        name: 'stranded',
+        pattern: /\b(?:broke\s+down|stranded|stuck\s+on\s+the\s+(?:road|highway))\b/i,
+      },
+    ],
   },
   legal: {
     services: [
@@ -109,4 +151,5 @@ export const verticalRules: Readonly<Record<Vertical, VerticalRules>> = {
 };
 
 /** Words that make any request urgent (not an emergency by themselves). */
-export const urgencyPattern = /\b(?:asap|urgent\w*|emergency|right\s+away|immediately|today|tonight|now)\b/i;
+export const urgencyPattern =
+  /\b(?:asap|urgent\w*|emergency|right\s+away|immediately|today|tonight|now)\b/i;

@@ -29,7 +29,13 @@ export interface Projection {
 
 export interface WhatIf {
   period: { from: string | null; to: string | null; days: number };
-  calls: { total: number; answered: number; missed: number; byOutcome: Record<LoggedOutcome, number>; uniqueMissedCallers: number };
+  calls: {
+    total: number;
+    answered: number;
+    missed: number;
+    byOutcome: Record<LoggedOutcome, number>;
+    uniqueMissedCallers: number;
+  };
   /** With the assumptions as given. */
   projection: Projection;
   /** The same at the low and high ends of the industry reply rate. */
@@ -48,9 +54,18 @@ export const INDUSTRY_REPLY_RATE = { low: 0.25, high: 0.4 } as const;
  * revenue follow from the rates. Pure: the same log and assumptions give the same answer.
  */
 export function projectWhatIf(calls: readonly LoggedCall[], a: WhatIfAssumptions): WhatIf {
-  const byOutcome: Record<LoggedOutcome, number> = { answered: 0, 'no-answer': 0, busy: 0, voicemail: 0, abandoned: 0, failed: 0 };
+  const byOutcome: Record<LoggedOutcome, number> = {
+    answered: 0,
+    'no-answer': 0,
+    busy: 0,
+    voicemail: 0,
+    abandoned: 0,
+    failed: 0,
+  };
   for (const c of calls) byOutcome[c.outcome] += 1;
-  const missed = [...calls].filter((c) => c.outcome !== 'answered').sort((x, y) => x.at.toMillis() - y.at.toMillis());
+  const missed = [...calls]
+    .filter((c) => c.outcome !== 'answered')
+    .sort((x, y) => x.at.toMillis() - y.at.toMillis());
 
   const lastTexted = new Map<string, number>();
   let texts = 0;
@@ -65,7 +80,10 @@ export function projectWhatIf(calls: readonly LoggedCall[], a: WhatIfAssumptions
   const times = calls.map((c) => c.at.toMillis());
   const first = times.length ? Math.min(...times) : undefined;
   const last = times.length ? Math.max(...times) : undefined;
-  const days = first === undefined || last === undefined ? 0 : Math.max(1, Math.ceil((last - first) / 86_400_000));
+  const days =
+    first === undefined || last === undefined
+      ? 0
+      : Math.max(1, Math.ceil((last - first) / 86_400_000));
   const project = (replyRate: number): Projection => {
     const leads = Math.round(texts * replyRate);
     const qualifiedLeads = Math.round(leads * a.qualificationRate);
@@ -76,11 +94,24 @@ export function projectWhatIf(calls: readonly LoggedCall[], a: WhatIfAssumptions
   const messagesMinor = Math.round(texts * a.messageCostMinor);
   const totalMinor = subscriptionMinor + messagesMinor;
   return {
-    period: { from: first === undefined ? null : new Date(first).toISOString(), to: last === undefined ? null : new Date(last).toISOString(), days },
-    calls: { total: calls.length, answered: byOutcome.answered, missed: missed.length, byOutcome, uniqueMissedCallers: new Set(missed.map((c) => c.caller)).size },
+    period: {
+      from: first === undefined ? null : new Date(first).toISOString(),
+      to: last === undefined ? null : new Date(last).toISOString(),
+      days,
+    },
+    calls: {
+      total: calls.length,
+      answered: byOutcome.answered,
+      missed: missed.length,
+      byOutcome,
+      uniqueMissedCallers: new Set(missed.map((c) => c.caller)).size,
+    },
     projection,
     range: { low: project(INDUSTRY_REPLY_RATE.low), high: project(INDUSTRY_REPLY_RATE.high) },
     cost: { subscriptionMinor, messagesMinor, totalMinor },
-    roi: totalMinor === 0 ? null : Math.round(((projection.revenueMinor - totalMinor) / totalMinor) * 100) / 100,
+    roi:
+      totalMinor === 0
+        ? null
+        : Math.round(((projection.revenueMinor - totalMinor) / totalMinor) * 100) / 100,
   };
 }

@@ -16,7 +16,8 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
   async listen(callback: (err?: unknown) => void): Promise<void> {
     try {
       for (const [pattern, handler] of this.getHandlers()) {
-        if (!isTopic(pattern)) throw new Error(`@OnEvent('${pattern}') is not a topic in @textback/contracts`);
+        if (!isTopic(pattern))
+          throw new Error(`@OnEvent('${pattern}') is not a topic in @textback/contracts`);
         this.bus.subscribe(pattern, async (event) => {
           const result: unknown = await handler(event);
           if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });

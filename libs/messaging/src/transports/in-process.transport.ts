@@ -27,7 +27,10 @@ export class InProcessBroker {
 
   createTopic(topic: string): void {
     if (!this.logs.has(topic)) {
-      this.logs.set(topic, Array.from({ length: this.partitions }, () => []));
+      this.logs.set(
+        topic,
+        Array.from({ length: this.partitions }, () => []),
+      );
     }
   }
 
@@ -37,7 +40,8 @@ export class InProcessBroker {
 
   append(message: OutgoingMessage): void {
     const log = this.logs.get(message.topic);
-    if (!log) throw new Error(`unknown topic ${message.topic}: topics are provisioned, not auto-created`);
+    if (!log)
+      throw new Error(`unknown topic ${message.topic}: topics are provisioned, not auto-created`);
     const partition = this.partitionOf(message.key);
     const entries = log[partition];
     if (!entries) throw new Error(`no partition ${partition} in ${message.topic}`);
@@ -116,7 +120,9 @@ export class InProcessTransport implements Transport {
       const topic = this.physical(logical);
       if (!this.broker.hasTopic(topic)) throw new Error(`unknown topic ${topic}`);
       for (let partition = 0; partition < this.broker.partitions; partition++) {
-        loops.push(this.partitionLoop(options.groupId, logical, topic, partition, handler, state, aborted));
+        loops.push(
+          this.partitionLoop(options.groupId, logical, topic, partition, handler, state, aborted),
+        );
       }
     }
     return {
@@ -143,7 +149,10 @@ export class InProcessTransport implements Transport {
       const topic = this.physical(logical);
       let behind = 0;
       for (let p = 0; p < this.broker.partitions; p++) {
-        behind += Math.max(0, this.broker.endOffset(topic, p) - this.broker.committedOffset(groupId, topic, p));
+        behind += Math.max(
+          0,
+          this.broker.endOffset(topic, p) - this.broker.committedOffset(groupId, topic, p),
+        );
       }
       lag.set(logical, behind);
     }

@@ -57,8 +57,14 @@ export class KafkaTransport implements Transport {
       logCreator: () => (entry: LogEntry) => {
         // An error response from the broker (e.g. no leader yet for a new topic) is retried by
         // kafkajs itself: a warning, not an error; what fails after its retries is thrown to us.
-        const brokerResponse = entry.namespace === 'Connection' && entry.log.message.startsWith('Response');
-        const level = entry.level === logLevel.ERROR && !brokerResponse ? 'error' : entry.level <= logLevel.WARN ? 'warn' : 'info';
+        const brokerResponse =
+          entry.namespace === 'Connection' && entry.log.message.startsWith('Response');
+        const level =
+          entry.level === logLevel.ERROR && !brokerResponse
+            ? 'error'
+            : entry.level <= logLevel.WARN
+              ? 'warn'
+              : 'info';
         const detail = typeof entry.log['error'] === 'string' ? ` (${entry.log['error']})` : '';
         log?.(level, `kafkajs ${entry.namespace}: ${entry.log.message}${detail}`);
       },
@@ -95,23 +101,35 @@ export class KafkaTransport implements Transport {
         })),
       });
     }
-    await this.waitForLeaders(admin, topics.map((t) => this.physical(t.name)));
+    await this.waitForLeaders(
+      admin,
+      topics.map((t) => this.physical(t.name)),
+    );
   }
 
   /**
    * Until every partition has a leader. kafkajs' own `waitForLeaders` gives up on "This server
    * does not host this topic-partition", which a busy broker answers right after creating a topic.
    */
-  private async waitForLeaders(admin: Admin, names: readonly string[], timeoutMs = 60_000): Promise<void> {
+  private async waitForLeaders(
+    admin: Admin,
+    names: readonly string[],
+    timeoutMs = 60_000,
+  ): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     for (let delay = 50; ; delay = Math.min(delay * 2, 1_000)) {
       try {
         const { topics } = await admin.fetchTopicMetadata({ topics: [...names] });
-        if (topics.length === names.length && topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+        if (
+          topics.length === names.length &&
+          topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))
+        )
+          return;
       } catch (err) {
         if (Date.now() > deadline) throw err;
       }
-      if (Date.now() > deadline) throw new Error(`topics have no leader after ${timeoutMs} ms: ${names.join(', ')}`);
+      if (Date.now() > deadline)
+        throw new Error(`topics have no leader after ${timeoutMs} ms: ${names.join(', ')}`);
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -119,7 +137,10 @@ export class KafkaTransport implements Transport {
   async consumerLag(groupId: string, topics: readonly string[]): Promise<Map<string, number>> {
     const admin = await this.adminClient();
     const lag = new Map<string, number>();
-    const committed = await admin.fetchOffsets({ groupId: `${this.options.topicPrefix ?? ''}${groupId}`, topics: topics.map((t) => this.physical(t)) });
+    const committed = await admin.fetchOffsets({
+      groupId: `${this.options.topicPrefix ?? ''}${groupId}`,
+      topics: topics.map((t) => this.physical(t)),
+    });
     for (const logical of topics) {
       const ends = await admin.fetchTopicOffsets(this.physical(logical));
       const mine = committed.find((c) => c.topic === this.physical(logical))?.partitions ?? [];

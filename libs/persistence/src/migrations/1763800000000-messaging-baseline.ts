@@ -17,7 +17,9 @@ export class MessagingBaseline1763800000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         published_at timestamptz
       )`);
-    await q.query(`CREATE INDEX outbox_message_unpublished ON outbox_message (seq) WHERE published_at IS NULL`);
+    await q.query(
+      `CREATE INDEX outbox_message_unpublished ON outbox_message (seq) WHERE published_at IS NULL`,
+    );
     await q.query(`
       CREATE TABLE processed_event (
         consumer text NOT NULL,
