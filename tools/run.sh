@@ -65,7 +65,7 @@ case "$cmd" in
   web)       build_web ;;
   bench)     run_ts tools/bench/bench.ts "$@" ;;
   simulate)  run_ts tools/simulate/simulate.ts "$@" ;;
-  lint)      npx nx show projects >/dev/null && exec npx eslint --ignore-pattern '**/lint-fixtures/**' apps libs tools "$@" ;;
+  lint)      npx nx show projects >/dev/null && npx prettier --check . >&2 && exec npx eslint --ignore-pattern '**/lint-fixtures/**' apps libs tools "$@" ;;
   kafka)     run_ts tools/kafka/start.ts ;;
   plivo-fake) run_ts libs/plivo-fake/src/main.ts ;;
   dashboards) SWC_NODE_PROJECT="$root/tools/dashboards/src/tsconfig.json" run_ts tools/dashboards/src/generate.ts "$@" ;;

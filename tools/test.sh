@@ -26,6 +26,7 @@ echo "== lint"
 # The boundary rule reads Nx's project graph; build it first (no daemon, no cloud).
 npx nx reset >/dev/null 2>&1 || true
 npx nx show projects >/dev/null
+npx prettier --check . || { echo "formatting: run \`npm run format\`"; exit 1; }
 npx eslint --max-warnings=0 --ignore-pattern '**/lint-fixtures/**' apps libs tools
 echo "== tests"
 status=0
