@@ -1,4 +1,7 @@
+import type { Type } from '@nestjs/common';
+import { ModulesContainer } from '@nestjs/core';
 import type { Client } from 'pg';
+import { routesOf, unguardedRoutes } from '@textback/service-kit';
 import { signCallEvent } from '@textback/call-ingest';
 import { eventually } from '@textback/testing';
 import type { RunningPlatform } from '../src/platform';
@@ -142,6 +145,37 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       `SELECT call_id FROM "${prefix}_call_ingest".call_event WHERE call_id IN ('unsigned-1', 'forged-1', 'bad-number-1')`,
     );
     expect(rows).toEqual([]);
+  });
+
+  it('guards every HTTP route of every service, or marks it public on purpose (#12 item 6)', () => {
+    const all = [...platform.services.values()].flatMap((s) =>
+      routesOf(
+        [...s.app.get(ModulesContainer).values()].flatMap((m) =>
+          [...m.controllers.values()].map((w) => w.metatype as Type),
+        ),
+      ).map((r) => ({ service: s.name, ...r })),
+    );
+    expect(all.length).toBeGreaterThan(40);
+    expect(unguardedRoutes(all)).toEqual([]);
+    // The public ones, from their marks: signed webhooks, the two pages, and the probes.
+    const publicRoutes = all
+      .filter((r) => r.public && r.public.kind !== 'probe')
+      .map((r) => `${r.service} ${r.method} ${r.path} (${r.public!.kind})`);
+    expect(publicRoutes.sort()).toEqual([
+      'call-ingest POST /v1/call-events (signed-webhook)',
+      'call-ingest POST /v1/plivo/voice/answer (signed-webhook)',
+      'call-ingest POST /v1/plivo/voice/dial-action (signed-webhook)',
+      'call-ingest POST /v1/plivo/voice/dial-events (signed-webhook)',
+      'call-ingest POST /v1/plivo/voice/hangup (signed-webhook)',
+      'call-ingest POST /v1/plivo/voice/screen (signed-webhook)',
+      'conversation GET /inbox (page)',
+      'conversation GET /inbox/assets/:file (page)',
+      'conversation POST /v1/crm/leads/:leadId/booked (signed-webhook)',
+      'conversation POST /v1/plivo/sms/inbound (signed-webhook)',
+      'reporting GET /reports (page)',
+      'reporting GET /reports/assets/:file (page)',
+      'sms-dispatch POST /v1/plivo/sms/status (signed-webhook)',
+    ]);
   });
 
   it('exposes health, readiness and consumer metrics on every service', async () => {

@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Controller, Get, Param, Res, type Type } from '@nestjs/common';
 import type { Response } from 'express';
+import { Public } from '@textback/telemetry';
 
 /**
  * A controller serving one page built by Vite (`dist/index.html` and hashed `dist/assets/*`)
  * under `route`; a 503 saying how to build it when it is not built.
  */
 export function builtPageController(route: string, dist: string, what: string): Type {
+  @Public('page', 'the page itself; every figure on it comes from a guarded API')
   @Controller(route)
   class BuiltPageController {
     @Get()

@@ -11,3 +11,4 @@ export * from './egress';
 export * from './validation';
 export * from './csv';
 export * from './periodic';
+export * from './routes';

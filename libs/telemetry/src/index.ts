@@ -3,3 +3,4 @@ export * from './metrics';
 export * from './nest/observability.module';
 export * from './spans';
 export * from './http-metrics';
+export * from './nest/public-route';

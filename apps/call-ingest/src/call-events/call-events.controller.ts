@@ -1,3 +1,4 @@
+import { Public } from '@textback/service-kit';
 import {
   Body,
   Controller,
@@ -14,6 +15,10 @@ import { CallIngestError } from '../errors';
 import { verifyCallEventSignature } from './call-event-signature';
 import { CallEventsService } from './call-events.service';
 
+@Public(
+  'signed-webhook',
+  'phone systems call it; X-Textback-Signature (HMAC, 5-minute window) is checked',
+)
 @Controller('v1/call-events')
 export class CallEventsController {
   constructor(

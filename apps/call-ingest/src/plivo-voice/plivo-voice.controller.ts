@@ -9,12 +9,13 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import type { PlivoWebhook } from '@textback/carrier-plivo';
-import { receivePlivoWebhook, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { receivePlivoWebhook, RUNTIME, type ServiceRuntime, Public } from '@textback/service-kit';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
 import { PlivoVoiceService } from './plivo-voice.service';
 
 /** Plivo's voice webhooks (configure the Plivo application with the URLs in the README). */
+@Public('signed-webhook', 'Plivo calls it; its V3/V2 signature and nonce are checked')
 @Controller('v1/plivo/voice')
 export class PlivoVoiceController {
   constructor(

@@ -23,6 +23,7 @@ import {
   verifyTextbackWebhook,
   ZodPipe,
   type ServiceRuntime,
+  Public,
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { Inject } from '@nestjs/common';
@@ -84,6 +85,7 @@ export class CrmAdminController {
 }
 
 /** The CRM tells us a lead was booked, signed with the tenant's CRM secret. */
+@Public('signed-webhook', 'the tenant CRM calls it, signed with the tenant CRM secret')
 @Controller('v1/crm/leads')
 export class CrmInboundController {
   constructor(

@@ -1,10 +1,11 @@
 import { Controller, HttpCode, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
 import type { Request } from 'express';
-import { receivePlivoWebhook, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { receivePlivoWebhook, RUNTIME, type ServiceRuntime, Public } from '@textback/service-kit';
 import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
 import { InboundSmsService } from './inbound-sms.service';
 
+@Public('signed-webhook', 'Plivo inbound texts; signature and nonce checked')
 @Controller('v1/plivo/sms')
 export class InboundSmsController {
   constructor(

@@ -11,7 +11,7 @@ import { Payload } from '@nestjs/microservices';
 import type { Request } from 'express';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { receivePlivoWebhook, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { receivePlivoWebhook, RUNTIME, type ServiceRuntime, Public } from '@textback/service-kit';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 import { DeliveryReportsService } from './delivery-reports.service';
@@ -33,6 +33,7 @@ export class TextbackRequestedConsumer {
 }
 
 /** Plivo's delivery reports for the texts we sent (the `url` given at send time). */
+@Public('signed-webhook', 'Plivo delivery reports; signature and nonce checked')
 @Controller('v1/plivo/sms')
 export class DeliveryReportsController {
   constructor(

@@ -6,6 +6,7 @@ import {
   TerminusModule,
 } from '@nestjs/terminus';
 import type { Registry } from 'prom-client';
+import { Public } from './public-route';
 
 export const METRICS_REGISTRY = Symbol('METRICS_REGISTRY');
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
@@ -16,6 +17,7 @@ export interface ReadinessCheck {
   isReady(): Promise<boolean>;
 }
 
+@Public('probe', 'liveness, readiness and metrics for the cluster; never routed by the Ingress')
 @Controller()
 class ObservabilityController {
   constructor(

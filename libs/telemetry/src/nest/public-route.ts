@@ -1,0 +1,23 @@
+import { SetMetadata } from '@nestjs/common';
+
+/**
+ * Why a route needs no credential. `signed-webhook`: a carrier, phone system or CRM calls it and
+ * its signature is checked inside; `page`: a built page whose data comes from guarded APIs;
+ * `probe`: health and metrics for the cluster (never routed by the Ingress).
+ */
+export type PublicRouteKind = 'signed-webhook' | 'page' | 'probe';
+
+export interface PublicRoute {
+  readonly kind: PublicRouteKind;
+  readonly why: string;
+}
+
+export const PUBLIC_ROUTE = 'textback:public-route';
+
+/**
+ * Marks a controller or handler public on purpose. Every other HTTP route must carry a guard;
+ * the route inventory (service-kit `routesOf`) and its test hold every service to that, and the
+ * list of public routes comes from these marks.
+ */
+export const Public = (kind: PublicRouteKind, why: string): ClassDecorator & MethodDecorator =>
+  SetMetadata<string, PublicRoute>(PUBLIC_ROUTE, { kind, why });
