@@ -8,22 +8,8 @@ export type ConversationErrorCode =
   | 'not-found'
   | 'consent-unavailable';
 
-/** The one error class of conversation; its code decides the HTTP status at the edge. */
-export class ConversationError extends ServiceError<ConversationErrorCode> {
-  get httpStatus(): number {
-    switch (this.code) {
-      case 'invalid-request':
-      case 'invalid-payload':
-        return 400;
-      case 'invalid-signature':
-        return 401;
-      case 'replayed':
-        return 409;
-      case 'not-found':
-        return 404;
-      case 'consent-unavailable':
-        // Plivo retries an inbound text that was not acknowledged; the text itself is already stored.
-        return 503;
-    }
-  }
-}
+/**
+ * The one error class of conversation. Its codes come from the shared table (service-kit `errorCodes`),
+ * which decides the HTTP status at the edge; this class knows nothing of HTTP.
+ */
+export class ConversationError extends ServiceError<ConversationErrorCode> {}

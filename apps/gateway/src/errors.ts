@@ -2,16 +2,8 @@ import { ServiceError } from '@textback/service-kit';
 
 export type GatewayErrorCode = 'invalid-request' | 'not-found' | 'conflict';
 
-/** The one error class of gateway; its code decides the HTTP status at the edge. */
-export class GatewayError extends ServiceError<GatewayErrorCode> {
-  get httpStatus(): number {
-    switch (this.code) {
-      case 'invalid-request':
-        return 400;
-      case 'not-found':
-        return 404;
-      case 'conflict':
-        return 409;
-    }
-  }
-}
+/**
+ * The one error class of gateway. Its codes come from the shared table (service-kit `errorCodes`),
+ * which decides the HTTP status at the edge; this class knows nothing of HTTP.
+ */
+export class GatewayError extends ServiceError<GatewayErrorCode> {}

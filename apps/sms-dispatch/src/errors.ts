@@ -9,21 +9,8 @@ export type SmsDispatchErrorCode =
   | 'consent-unavailable'
   | 'location-mismatch';
 
-/** The one error class of sms-dispatch; its code decides the HTTP status at the edge. */
-export class SmsDispatchError extends ServiceError<SmsDispatchErrorCode> {
-  get httpStatus(): number {
-    switch (this.code) {
-      case 'invalid-request':
-      case 'invalid-payload':
-      case 'location-mismatch':
-        return 400;
-      case 'invalid-signature':
-        return 401;
-      case 'replayed':
-        return 409;
-      case 'location-unknown':
-      case 'consent-unavailable':
-        return 503;
-    }
-  }
-}
+/**
+ * The one error class of sms-dispatch. Its codes come from the shared table (service-kit `errorCodes`),
+ * which decides the HTTP status at the edge; this class knows nothing of HTTP.
+ */
+export class SmsDispatchError extends ServiceError<SmsDispatchErrorCode> {}

@@ -8,9 +8,7 @@ export const ADMIN_API_KEY = Symbol('ADMIN_API_KEY');
 /** The key service-to-service endpoints accept (`/internal/...`). */
 export const SERVICE_API_KEY = Symbol('SERVICE_API_KEY');
 
-export class UnauthorizedError extends ServiceError<'unauthorized'> {
-  readonly httpStatus = 401;
-}
+export class UnauthorizedError extends ServiceError<'unauthorized'> {}
 
 /** `Authorization: Bearer <key>`, compared in constant time. */
 abstract class BearerKeyGuard implements CanActivate {

@@ -3,9 +3,7 @@ import { HttpAdapterHost } from '@nestjs/core';
 import { lastValueFrom, type Observable } from 'rxjs';
 import { EdgeErrorFilter, ServiceError } from './errors';
 
-class TestError extends ServiceError<'location-mismatch'> {
-  readonly httpStatus = 400;
-}
+class TestError extends ServiceError<'location-mismatch'> {}
 
 function httpHost(): { host: ArgumentsHost; sent: { status?: number; body?: unknown } } {
   const sent: { status?: number; body?: unknown } = {};

@@ -6,18 +6,64 @@ import { throwError, type Observable } from 'rxjs';
 import { QueryFailedError } from 'typeorm';
 
 /**
- * The base of each app's one error class: a string code from the app's code union, whether a
- * retry could help, and the HTTP status it maps to at the edge. Domain code never throws HTTP.
+ * Every error code of every service, and what it means at each edge (HTTP today, gRPC with the
+ * partner gateway): defined once. A service's error class picks the codes it may throw.
  */
-export abstract class ServiceError<Code extends string = string> extends Error {
-  abstract readonly httpStatus: number;
+export const errorCodes = {
+  'invalid-request': {
+    http: 400,
+    retryable: false,
+    meaning: 'the request is wrong; the message names the field',
+  },
+  'invalid-payload': {
+    http: 400,
+    retryable: false,
+    meaning: 'a webhook or event body is wrong; the message names the field',
+  },
+  'location-mismatch': {
+    http: 400,
+    retryable: false,
+    meaning: 'tenant, location and number do not belong together',
+  },
+  unauthorized: { http: 401, retryable: false, meaning: 'no or a wrong credential' },
+  'invalid-signature': {
+    http: 401,
+    retryable: false,
+    meaning: 'a webhook signature is missing, forged or stale',
+  },
+  forbidden: { http: 403, retryable: false, meaning: 'the credential may not do this' },
+  'not-found': { http: 404, retryable: false, meaning: 'no such thing (in this tenant)' },
+  conflict: { http: 409, retryable: false, meaning: 'it clashes with what exists' },
+  replayed: { http: 409, retryable: false, meaning: 'this signed request was seen before' },
+  'location-unknown': {
+    http: 503,
+    retryable: true,
+    meaning: "this service's copy of the locations is behind",
+  },
+  'consent-unavailable': {
+    http: 503,
+    retryable: true,
+    meaning: 'compliance did not answer; nothing is sent or acknowledged meanwhile',
+  },
+} as const satisfies Record<string, { http: number; retryable: boolean; meaning: string }>;
+
+export type ErrorCode = keyof typeof errorCodes;
+
+/**
+ * The base of each app's one error class: a code from the shared table and the message. It knows
+ * nothing of HTTP; the edge maps the code (`errorCodes`). `retryable` says whether another
+ * attempt could help (the event bus retries only those); it defaults to the code's own.
+ */
+export abstract class ServiceError<Code extends ErrorCode = ErrorCode> extends Error {
+  readonly retryable: boolean;
   constructor(
     readonly code: Code,
     message: string,
-    readonly retryable = false,
+    retryable?: boolean,
   ) {
     super(message);
     this.name = new.target.name;
+    this.retryable = retryable ?? errorCodes[code].retryable;
   }
 }
 
@@ -52,9 +98,8 @@ export class EdgeErrorFilter extends BaseExceptionFilter {
     if (host.getType() !== 'http') return throwError(() => error);
     const res = host.switchToHttp().getResponse<Response>();
     if (error instanceof ServiceError) {
-      res
-        .status(error.httpStatus || HttpStatus.INTERNAL_SERVER_ERROR)
-        .json({ error: error.code, message: error.message });
+      const known: ServiceError = error;
+      res.status(errorCodes[known.code].http).json({ error: known.code, message: known.message });
       return;
     }
     const sqlState =

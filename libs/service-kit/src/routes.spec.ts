@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-empty-function -- fixture controllers: only their route metadata matters */
 import { Controller, Get, Post, UseGuards, type CanActivate } from '@nestjs/common';
 import { Public, routesOf, unguardedRoutes } from './routes';
 

@@ -4,7 +4,6 @@ import { ServiceError } from './errors';
 
 /** The shared "your request is wrong" error: 400 with every bad field named. */
 export class InvalidRequestError extends ServiceError<'invalid-request'> {
-  readonly httpStatus = 400;
   constructor(message: string) {
     super('invalid-request', message);
   }
