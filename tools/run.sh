@@ -39,10 +39,10 @@ ensure_deps() {
   local stamp="node_modules/.textback-lock-stamp"
   local want; want="$(node -p 'process.version')-$(sha256sum package-lock.json | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-    echo "[textback] installing dependencies" >&2
-    # `npm install`, not `npm ci`: with this machine's omit-lockfile-registry-resolved the
-    # lock file lacks other platforms' optional binaries, which `npm ci` rejects.
-    npm install --no-audit --no-fund --loglevel=error >&2
+    echo "[textback] installing dependencies (npm ci: exactly the lock file)" >&2
+    # Reproducible: npm ci installs what package-lock.json says and never rewrites it. The lock
+    # lists every platform's optional binaries (@swc/core-*, @nx/nx-*), so it works on macOS too.
+    npm ci --no-audit --no-fund --loglevel=error >&2
     want="$(node -p 'process.version')-$(sha256sum package-lock.json | cut -c1-16)"
     echo "$want" > "$stamp"
   fi
