@@ -1,6 +1,6 @@
 import { PlivoFake } from './plivo-fake';
 
-/** Runs the Plivo fake alone: `bash tools/run.sh plivo-fake` (see README, "Plivo fake"). */
+/** Runs the Plivo fake alone: `bash tools/run.sh plivo-fake` (see docs/development.md, "The Plivo fake"). */
 async function main(): Promise<void> {
   const authId = process.env['PLIVO_AUTH_ID'] ?? 'MAFAKEACCOUNT00000000';
   const authToken = process.env['PLIVO_AUTH_TOKEN'] ?? 'fake-auth-token-change-me';
