@@ -10,11 +10,10 @@ const moduleNameMapper = Object.fromEntries(
   ]),
 );
 
-/** @type {import('jest').Config} */
-module.exports = {
+/** What both projects share: TypeScript through SWC with decorator metadata, the tsconfig paths. */
+const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
-  testMatch: ['<rootDir>/{apps,libs,tools}/**/*.{spec,int-spec}.ts'],
   testPathIgnorePatterns: ['/node_modules/', '/.cache/', '/data/'],
   transform: {
     '^.+\\.ts$': [
@@ -31,8 +30,26 @@ module.exports = {
     ],
   },
   moduleNameMapper,
-  globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
-  globalTeardown: '<rootDir>/libs/testing/src/jest-global-teardown.ts',
+};
+
+/**
+ * Two projects: `unit` (`*.spec.ts`, beside the code, no infrastructure: `npx nx test domain` or
+ * `npx jest --selectProjects unit` start nothing) and `integration` (`*.int-spec.ts`, against the
+ * real Kafka and PostgreSQL its global setup provides). Jest runs a project's global setup only
+ * when one of its tests is selected.
+ * @type {import('jest').Config}
+ */
+module.exports = {
+  projects: [
+    { ...shared, displayName: 'unit', testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts'] },
+    {
+      ...shared,
+      displayName: 'integration',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/jest-global-teardown.ts',
+    },
+  ],
   maxWorkers: 2,
   testTimeout: 60_000,
   // Real brokers keep sockets open briefly after close; don't wait for them.

@@ -50,7 +50,7 @@ ensure_deps() {
 
 ensure_node
 ensure_deps
-export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${CI:+true}"
+export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${CI:+true}" NX_CACHE_DIRECTORY="${NX_CACHE_DIRECTORY:-$cache/nx}"
 # TypeScript runs through SWC (keeps decorator metadata for Nest DI, honours tsconfig paths);
 # OpenTelemetry is preloaded so it patches http/pg before they are first required.
 export SWC_NODE_PROJECT="$root/tsconfig.base.json"
