@@ -7,7 +7,9 @@ import tseslint from 'typescript-eslint';
  *   type:domain     pure rules: contracts and domain only;
  *   type:infra      messaging, persistence, telemetry, service-kit;
  *   type:app        services; type:testing only from tests;
- *   type:dev-fake   the Plivo fake: tests and the development platform, never a service.
+ *   type:dev-fake   the Plivo fake: tests and the development platform, never a service;
+ * and by scope: scope:<service> may use scope:shared libs only (services talk over topics, not
+ * imports); scope:platform (the all-in-one runner) is the one place that composes services.
  */
 export default [
   { ignores: ['**/node_modules', '**/dist', '.cache', 'data', 'coverage', '**/*.cjs', '**/*.mjs'] },
@@ -57,8 +59,21 @@ export default [
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:app'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra'],
             },
+            // Scopes: a service uses shared libs only, never another service (they talk over topics).
+            ...[
+              'call-ingest',
+              'decision',
+              'sms-dispatch',
+              'conversation',
+              'compliance',
+              'reporting',
+              'gateway',
+            ].map((app) => ({
+              sourceTag: `scope:${app}`,
+              onlyDependOnLibsWithTags: ['scope:shared', `scope:${app}`],
+            })),
             {
               sourceTag: 'type:testing',
               onlyDependOnLibsWithTags: [

@@ -44,4 +44,16 @@ describe('module boundaries (lint fixtures)', () => {
       /"type:app" can only depend on libs tagged with "type:contracts", "type:domain", "type:infra"/,
     );
   });
+
+  it('fails a service that imports another service (scope rule)', async () => {
+    const findings = await boundaryFindings(
+      'apps/decision/lint-fixtures/imports-another-app.fixture.ts',
+    );
+    // Nx refuses an import of an application outright; the scope rule backs it for anything tagged scope:<another service>.
+    expect(findings).toEqual([
+      expect.stringMatching(
+        /Imports of apps are forbidden|"scope:decision" can only depend on libs tagged with "scope:shared", "scope:decision"/,
+      ),
+    ]);
+  });
 });
