@@ -1,6 +1,6 @@
 import { playCall, type FakeMessage } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * Consent end to end through real Kafka + PostgreSQL: texts in at the Plivo fake, the ledger in
@@ -228,7 +228,7 @@ describe('consent on Kafka + PostgreSQL', () => {
       `UPDATE ${t.schema('compliance')}.consent_change SET changed_at = changed_at - interval '91 days' WHERE phone_number = $1`,
       [caller],
     );
-    const { ConsentLedgerService } = await import('../src/consent/consent-ledger.service');
+    const { ConsentLedgerService } = await import('@textback/compliance');
     const ledger = t.platform.services.get('compliance')!.app.get(ConsentLedgerService);
     expect(await ledger.redactExpiredTexts()).toBeGreaterThanOrEqual(1);
     const { history } = await consentOf(caller);

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { playCall } from '@textback/plivo-fake';
 import { signTextbackWebhook, verifyTextbackWebhook } from '@textback/service-kit';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 interface Received {
   deliveryId: string;

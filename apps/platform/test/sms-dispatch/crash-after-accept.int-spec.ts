@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { playCall } from '@textback/plivo-fake';
 import { eventually, freePort } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
-const root = resolve(__dirname, '..', '..', '..');
+const root = resolve(__dirname, '..', '..', '..', '..');
 
 /**
  * sms-dispatch is killed (SIGKILL) after the carrier accepted a text and before it recorded the

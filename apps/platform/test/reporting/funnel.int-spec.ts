@@ -3,7 +3,7 @@ import { startReporting } from '@textback/reporting';
 import { parseDial, playCall, type CallScenario } from '@textback/plivo-fake';
 import type { RunningService } from '@textback/service-kit';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 interface SimulatedCall {
   callId?: string;

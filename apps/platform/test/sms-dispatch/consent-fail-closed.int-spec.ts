@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * sms-dispatch asks compliance before every send and fails closed: while compliance does not

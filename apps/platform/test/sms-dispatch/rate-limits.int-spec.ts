@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { EventBus, InProcessTransport } from '@textback/messaging';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * The send rate limits (#11 item 17a), on the whole platform with real PostgreSQL budgets: a

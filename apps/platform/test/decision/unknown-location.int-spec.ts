@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventBus, InProcessTransport } from '@textback/messaging';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * A call for a location decision's directory does not know yet (its profile is still on the

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { DateTime } from 'luxon';
 import { playCall, type FakeMessage } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 interface ThreadView {
   thread: {

@@ -1,7 +1,7 @@
 import { chromium, type Browser } from 'playwright-core';
 import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /** The operator inbox page in headless Chromium (Debian's, driven by playwright-core). */
 describe('the operator inbox page', () => {

@@ -4,7 +4,7 @@ import { DateTime } from 'luxon';
 import { chromium, type Browser } from 'playwright-core';
 import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../../platform/test/test-platform';
+import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * The analyst API around the numbers: tenant-scoped keys, validation with reasons, paging,
