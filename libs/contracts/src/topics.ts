@@ -36,6 +36,25 @@ export type Topic = keyof typeof topics;
 export type PayloadOf<T extends Topic> = z.infer<(typeof topics)[T]['schema']>;
 export const allTopics = Object.keys(topics) as Topic[];
 
+/** The payload fields a topic's key is made of, from the table (`'locationId:to'` → `'locationId' | 'to'`). */
+type Split<S extends string> = S extends `${infer Head}:${infer Rest}` ? Head | Split<Rest> : S;
+export type KeyFieldsOf<T extends Topic> = Split<(typeof topics)[T]['key']>;
+
+/** A compile error here means a topic's key names a field its payload does not have. */
+type TopicsWithValidKeys = {
+  [T in Topic]: KeyFieldsOf<T> extends keyof PayloadOf<T> ? T : never;
+}[Topic];
+export const everyTopicKeyIsAPayloadField: Topic extends TopicsWithValidKeys ? true : never = true;
+
+/**
+ * The Kafka key of an event, derived from its topic's key in the table (one source; per-key order
+ * is what consumers rely on): `keyOf('sms.sent.v1', { locationId: 'a', to: '+1…', … })` → `'a:+1…'`.
+ */
+export function keyOf<T extends Topic>(topic: T, payload: PayloadOf<T>): string {
+  const fields = topics[topic].key.split(':') as KeyFieldsOf<T>[];
+  return fields.map((field) => String((payload as Record<string, unknown>)[field])).join(':');
+}
+
 export function isTopic(name: string): name is Topic {
   return Object.prototype.hasOwnProperty.call(topics, name);
 }

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { context, propagation } from '@opentelemetry/api';
 import type { DataSource, EntityManager } from 'typeorm';
-import { topics, type PayloadOf, type Topic } from '@textback/contracts';
+import { keyOf, topics, type PayloadOf, type Topic } from '@textback/contracts';
 
 /** Adds an event to the outbox inside the caller's transaction. */
 export async function addToOutbox<T extends Topic>(
   tx: EntityManager,
   topic: T,
-  key: string,
   payload: PayloadOf<T>,
   options: { causationId?: string; eventId?: string } = {},
 ): Promise<string> {
-  const parsed = topics[topic].schema.parse(payload);
+  const parsed = topics[topic].schema.parse(payload) as PayloadOf<T>;
+  // The key comes from the topic table, never from the caller.
+  const key = keyOf(topic, parsed);
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   const eventId = options.eventId ?? randomUUID();

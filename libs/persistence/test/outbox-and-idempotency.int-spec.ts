@@ -38,12 +38,17 @@ describe('outbox and processed-event store on PostgreSQL', () => {
 
   it('publishes committed rows in order and never the rows of a rolled-back transaction', async () => {
     await ds.transaction(async (tx) => {
+      // One caller at one location: one key (from the topic table), so one partition and one order.
       for (const callId of ['o-1', 'o-2', 'o-3'])
-        await addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId }));
+        await addToOutbox(
+          tx,
+          'call.ended.v1',
+          aCallEnded({ callId, locationId: 'order-test', callerNumber: '+14045550111' }),
+        );
     });
     await ds
       .transaction(async (tx) => {
-        await addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId: 'rolled-back' }));
+        await addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'rolled-back' }));
         throw new Error('business write failed');
       })
       .catch(() => undefined);
@@ -56,9 +61,7 @@ describe('outbox and processed-event store on PostgreSQL', () => {
 
   it('re-publishes with the same event id when marking failed, so idempotent consumers see one event', async () => {
     await ds.transaction((tx) =>
-      addToOutbox(tx, 'call.ended.v1', 'k', aCallEnded({ callId: 'o-crash' })).then(
-        () => undefined,
-      ),
+      addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'o-crash' })).then(() => undefined),
     );
     let first = true;
     const flaky = {

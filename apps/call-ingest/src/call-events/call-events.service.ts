@@ -86,7 +86,7 @@ export class CallEventsService {
         [call.callId, call.tenantId, call.locationId, call.outcome, call.endedAt],
       );
       if (rows.length === 0) return false;
-      await addToOutbox(tx, 'call.ended.v1', `${call.locationId}:${call.callerNumber}`, {
+      await addToOutbox(tx, 'call.ended.v1', {
         ...call,
         provider: 'generic',
       });

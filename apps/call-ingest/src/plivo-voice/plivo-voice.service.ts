@@ -340,7 +340,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       return;
     }
     const endedAt = call.hangup_at ?? call.dial_action_at ?? new Date();
-    await addToOutbox(tx, 'call.ended.v1', `${call.location_id}:${call.caller_number}`, {
+    await addToOutbox(tx, 'call.ended.v1', {
       callId: callUuid,
       provider: 'plivo',
       tenantId: call.tenant_id as never,

@@ -88,7 +88,7 @@ export class ConsentLedgerService implements OnApplicationBootstrap, OnModuleDes
     );
     const row = rows[0];
     if (!row) return false;
-    await addToOutbox(tx, 'consent.changed.v1', `${c.tenantId}:${c.phoneNumber}`, {
+    await addToOutbox(tx, 'consent.changed.v1', {
       tenantId: c.tenantId as never,
       phoneNumber: c.phoneNumber as never,
       state: c.state,

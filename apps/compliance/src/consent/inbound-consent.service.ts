@@ -155,7 +155,7 @@ export class InboundConsentService {
     text: string,
     purpose: 'help' | 'opt-out-confirmation',
   ): Promise<void> {
-    await addToOutbox(tx, 'sms.reply-requested.v1', `${location.locationId}:${to}`, {
+    await addToOutbox(tx, 'sms.reply-requested.v1', {
       replyId: randomUUID(),
       tenantId: location.tenantId,
       locationId: location.locationId,

@@ -108,7 +108,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
         ],
       );
       if (rows.length === 0) return false;
-      await addToOutbox(tx, 'sms.received.v1', `${location.locationId}:${from}`, received);
+      await addToOutbox(tx, 'sms.received.v1', received);
       return true;
     });
     if (inserted) this.runtime.outbox.wake();

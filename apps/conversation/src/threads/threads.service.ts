@@ -304,7 +304,7 @@ export class ThreadsService implements OnModuleDestroy {
     purpose: Exclude<SmsPurpose, 'textback'>,
   ): Promise<string> {
     const replyId = randomUUID();
-    await addToOutbox(tx, 'sms.reply-requested.v1', `${location.locationId}:${to}`, {
+    await addToOutbox(tx, 'sms.reply-requested.v1', {
       replyId,
       tenantId: location.tenantId,
       locationId: location.locationId,
@@ -614,7 +614,7 @@ export class ThreadsService implements OnModuleDestroy {
       version: l.version,
       changedAt: new Date().toISOString(),
     };
-    await addToOutbox(tx, 'lead.changed.v1', l.lead_id, event);
+    await addToOutbox(tx, 'lead.changed.v1', event);
     await this.crm.enqueue(tx, event, previousStatus);
   }
 

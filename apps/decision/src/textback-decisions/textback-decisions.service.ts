@@ -88,7 +88,6 @@ export class TextbackDecisionsService {
     }
 
     const handled = await handleOnce(db, 'decision.call-ended', event.metadata.id, async (tx) => {
-      const key = `${call.locationId}:${call.callerNumber}`;
       // The time the policy decided at (sendAfter is measured from it), not the time of the write.
       const decidedAt = context.now.toISOString();
       const textbackId = decision.outcome === 'requested' ? randomUUID() : null;
@@ -116,7 +115,6 @@ export class TextbackDecisionsService {
         await addToOutbox(
           tx,
           'textback.requested.v1',
-          key,
           {
             textbackId,
             callId: call.callId,
@@ -133,7 +131,6 @@ export class TextbackDecisionsService {
         await addToOutbox(
           tx,
           'textback.suppressed.v1',
-          key,
           {
             callId: call.callId,
             tenantId: call.tenantId,

@@ -257,7 +257,7 @@ export class TenancyService {
       version,
     ]);
     const profile = this.profileOf(tenantId, tenant, locationId, version, s, new Date());
-    await addToOutbox(tx, 'location.configured.v1', locationId, profile);
+    await addToOutbox(tx, 'location.configured.v1', profile);
     return profile;
   }
 

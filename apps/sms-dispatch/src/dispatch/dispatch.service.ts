@@ -579,7 +579,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       this.texts.inc({ outcome: 'sent', purpose: sent.purpose });
       if (sent.purpose === 'textback' && sent.call_ended_at)
         this.timeToText.observe((Date.now() - sent.call_ended_at.getTime()) / 1000);
-      await addToOutbox(m, 'sms.sent.v1', `${sent.location_id}:${sent.to_number}`, {
+      await addToOutbox(m, 'sms.sent.v1', {
         ...this.smsFields(sent),
         carrierMessageId: messageUuid,
         segments: sent.segments,
@@ -609,7 +609,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       const done = updated[0][0];
       if (!done) return;
       this.texts.inc({ outcome: 'delivered', purpose: done.purpose });
-      await addToOutbox(m, 'sms.delivered.v1', `${done.location_id}:${done.to_number}`, {
+      await addToOutbox(m, 'sms.delivered.v1', {
         ...this.smsFields(done),
         carrierMessageId: messageUuid,
         at: new Date().toISOString(),
@@ -635,7 +635,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       const done = updated[0][0];
       if (!done) return;
       this.texts.inc({ outcome: state, purpose: done.purpose });
-      await addToOutbox(m, 'sms.failed.v1', `${done.location_id}:${done.to_number}`, {
+      await addToOutbox(m, 'sms.failed.v1', {
         ...this.smsFields(done),
         ...(done.carrier_message_id ? { carrierMessageId: done.carrier_message_id } : {}),
         ...(why.errorCode ? { errorCode: why.errorCode } : {}),

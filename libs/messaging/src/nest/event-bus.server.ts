@@ -1,6 +1,6 @@
 import { EventPattern, Server, type CustomTransportStrategy } from '@nestjs/microservices';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { isTopic, type Topic } from '@textback/contracts';
+import { isTopic, type EventEnvelope, type Topic } from '@textback/contracts';
 import type { EventBus } from '../event-bus';
 
 /**
@@ -43,7 +43,17 @@ export class EventBusServer extends Server implements CustomTransportStrategy {
   }
 }
 
-/** Marks a method as the consumer of one topic; the argument is `EventEnvelope<T>`. */
-export function OnEvent(topic: Topic): MethodDecorator {
-  return EventPattern(topic);
+/**
+ * Marks a method as the consumer of one topic. Typed from the topic table: a method whose argument
+ * is another topic's envelope (`@OnEvent('sms.failed.v1') on(e: EventEnvelope<'sms.sent.v1'>)`)
+ * does not compile.
+ */
+export function OnEvent<T extends Topic>(topic: T) {
+  return <M extends (event: EventEnvelope<T>) => unknown>(
+    target: object,
+    key: string | symbol,
+    descriptor: TypedPropertyDescriptor<M>,
+  ): void => {
+    EventPattern(topic)(target, key, descriptor);
+  };
 }
