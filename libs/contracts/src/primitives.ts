@@ -58,3 +58,6 @@ export const Timestamp = z.iso.datetime({ offset: true });
 export type Timestamp = z.infer<typeof Timestamp>;
 
 export const Uuid = z.uuid();
+
+/** A link or webhook address: http(s) only (never `javascript:`, `file:`, `data:`), bounded. */
+export const HttpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2000);

@@ -1,6 +1,6 @@
 import { IANAZone } from 'luxon';
 import { z } from 'zod';
-import { E164, LocationId, Money, TenantId } from './primitives';
+import { E164, HttpUrl, LocationId, Money, TenantId } from './primitives';
 
 /** An IANA time zone name such as `America/New_York` (checked against the tz database). */
 export const TimeZone = z
@@ -79,10 +79,7 @@ export const LocationProfile = z.object({
   textbackHours: TextbackHours,
   afterHoursCall: AfterHoursCall,
   template: TextbackTemplate,
-  bookingUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2000)
-    .optional(),
+  bookingUrl: HttpUrl.optional(),
   dedupeWindowMinutes: z
     .number()
     .int()
@@ -93,10 +90,7 @@ export const LocationProfile = z.object({
   averageTicket: Money.optional(),
   /** Who is told at once about an emergency (an SMS, and a webhook when set). */
   onCallNumber: E164.optional(),
-  onCallWebhookUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2000)
-    .optional(),
+  onCallWebhookUrl: HttpUrl.optional(),
   /** Automatic follow-up questions per conversation, one at a time, before a person takes over. */
   maxFollowUpQuestions: z.number().int().min(0).max(5).optional(),
   /** 10DLC campaign the business numbers are registered under (carrier throughput is per campaign). */

@@ -9,6 +9,24 @@ export class InvalidRequestError extends ServiceError<'invalid-request'> {
   }
 }
 
+/** The shared "no such thing" error: 404. */
+export class NotFoundError extends ServiceError<'not-found'> {
+  constructor(message: string) {
+    super('not-found', message);
+  }
+}
+
+/**
+ * Services know tenants through their locations: a tenant with none here does not exist for this
+ * service (404, nothing recorded).
+ */
+export function requireKnownTenant(
+  directory: { hasTenant(tenantId: string): boolean },
+  tenantId: string,
+): void {
+  if (!directory.hasTenant(tenantId)) throw new NotFoundError(`no tenant ${tenantId}`);
+}
+
 /** "field.path: reason; other: reason" — one formatter for every edge. */
 export function describeIssues(error: z.ZodError, prefix?: string): string {
   return error.issues

@@ -21,7 +21,14 @@ import {
   type EventEnvelope,
 } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { AdminKeyGuard, csvSafe, edge, ServiceKeyGuard, ZodPipe } from '@textback/service-kit';
+import {
+  AdminKeyGuard,
+  csvSafe,
+  edge,
+  ServiceKeyGuard,
+  ZodPipe,
+  requireKnownTenant,
+} from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { ComplianceError } from '../errors';
 import { ConsentLedgerService, type ConsentChangeRow } from './consent-ledger.service';
@@ -90,19 +97,13 @@ export class ConsentController {
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
 
-  /** Consent is kept per tenant: a tenant we have no location of does not exist here (404, nothing recorded). */
-  private knownTenant(tenantId: string): void {
-    if (!this.directory.hasTenant(tenantId))
-      throw new ComplianceError('not-found', `no tenant ${tenantId}`);
-  }
-
   @Get(':tenantId/export')
   async export(
     @Param('tenantId', tenantIdParam) tenantId: string,
     @Query(new ZodPipe(ExportQuery)) q: z.infer<typeof ExportQuery>,
     @Res() res: Response,
   ): Promise<void> {
-    this.knownTenant(tenantId);
+    requireKnownTenant(this.directory, tenantId);
     const { format, phone } = q;
     const rows = (
       await this.ledger.history(tenantId, phone ? e164(phone, 'phone') : undefined)
@@ -142,7 +143,7 @@ export class ConsentController {
     @Param('phone', phoneParam) phone: string,
     @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
   ) {
-    this.knownTenant(tenantId);
+    requireKnownTenant(this.directory, tenantId);
     const number = e164(phone, 'phone');
     const history = await this.ledger.history(tenantId, number);
     return {
@@ -183,7 +184,7 @@ export class ConsentController {
     state: 'opted-in' | 'opted-out',
     change: z.infer<typeof OperatorChange>,
   ) {
-    this.knownTenant(tenantId);
+    requireKnownTenant(this.directory, tenantId);
     const number = e164(phone, 'phone');
     const channel = change.channelNumber ? e164(change.channelNumber, 'channelNumber') : undefined;
     await this.ledger.recordNow({

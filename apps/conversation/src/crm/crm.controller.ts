@@ -24,6 +24,7 @@ import {
   ZodPipe,
   type ServiceRuntime,
   Public,
+  requireKnownTenant,
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { Inject } from '@nestjs/common';
@@ -55,24 +56,19 @@ export class CrmAdminController {
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
 
-  private knownTenant(tenantId: string): void {
-    if (!this.directory.hasTenant(tenantId))
-      throw new ConversationError('not-found', `no tenant ${tenantId}`);
-  }
-
   @Put('endpoints/:tenantId')
   @HttpCode(204)
   async setEndpoint(
     @Param('tenantId', new ZodPipe(edge.slug, 'tenantId')) tenantId: string,
     @Body(new ZodPipe(Endpoint)) e: z.infer<typeof Endpoint>,
   ): Promise<void> {
-    this.knownTenant(tenantId);
+    requireKnownTenant(this.directory, tenantId);
     await this.crm.setEndpoint(tenantId, e.url, e.secret);
   }
 
   @Get('deliveries')
   deliveries(@Query(new ZodPipe(DeliveriesQuery)) q: z.infer<typeof DeliveriesQuery>) {
-    this.knownTenant(q.tenantId);
+    requireKnownTenant(this.directory, q.tenantId);
     return this.crm.deliveries(q.tenantId, q.status);
   }
 

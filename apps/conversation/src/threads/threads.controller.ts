@@ -13,9 +13,14 @@ import { Payload } from '@nestjs/microservices';
 import { z } from 'zod';
 import { Money, type EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { AdminKeyGuard, edge, parseRequest, ZodPipe } from '@textback/service-kit';
+import {
+  AdminKeyGuard,
+  edge,
+  parseRequest,
+  ZodPipe,
+  requireKnownTenant,
+} from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
-import { ConversationError } from '../errors';
 import { ThreadsService } from './threads.service';
 
 @Controller()
@@ -86,14 +91,9 @@ export class InboxController {
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
 
-  private knownTenant(tenantId: string): void {
-    if (!this.directory.hasTenant(tenantId))
-      throw new ConversationError('not-found', `no tenant ${tenantId}`);
-  }
-
   @Get('threads')
   list(@Query(new ZodPipe(ThreadsQuery)) q: z.infer<typeof ThreadsQuery>) {
-    this.knownTenant(q.tenantId);
+    requireKnownTenant(this.directory, q.tenantId);
     return this.threads.list({
       tenantId: q.tenantId,
       ...(q.locationId ? { locationId: q.locationId } : {}),
@@ -134,7 +134,7 @@ export class InboxController {
   /** Time to first human reply against the 5 / 15 / 60 minute targets. */
   @Get('response-times')
   responseTimes(@Query(new ZodPipe(ResponseTimesQuery)) q: z.infer<typeof ResponseTimesQuery>) {
-    this.knownTenant(q.tenantId);
+    requireKnownTenant(this.directory, q.tenantId);
     return this.threads.responseTimes(
       q.tenantId,
       q.since ?? new Date(Date.now() - 30 * 86_400_000),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   AfterHoursCall,
   BusinessHours,
+  HttpUrl,
   InvalidPhoneNumberError,
   Money,
   TextbackHours,
@@ -57,10 +58,7 @@ export const LocationRequest = z.strictObject({
   textbackHours: TextbackHours.default('always'),
   afterHoursCall: AfterHoursCall.default('forward'),
   template: TextbackTemplate.default(defaultTemplate),
-  bookingUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2000)
-    .optional(),
+  bookingUrl: HttpUrl.optional(),
   dedupeWindowMinutes: z
     .number()
     .int()
@@ -71,10 +69,7 @@ export const LocationRequest = z.strictObject({
   spamNumbers: z.array(PhoneInput).max(10_000).default([]),
   averageTicket: Money.optional(),
   onCallNumber: PhoneInput.optional(),
-  onCallWebhookUrl: z
-    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
-    .max(2000)
-    .optional(),
+  onCallWebhookUrl: HttpUrl.optional(),
   maxFollowUpQuestions: z.number().int().min(0).max(5).default(2),
 });
 export type LocationSettings = z.infer<typeof LocationRequest>;
