@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { signCallEvent } from '@textback/call-ingest';
 import { EventBus, InProcessTransport, type DeliveredMessage } from '@textback/messaging';
 import { playCall, postVoiceWebhook } from '@textback/plivo-fake';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { FIND_SEND } from '@textback/sms-dispatch';
 import { LocationDirectory } from '@textback/tenancy';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
+import {
+  postCallEvent as postSignedCallEvent,
+  secrets,
+  startTestPlatform,
+  type TestPlatform,
+} from './test-platform';
 
 /**
  * Regression tests of issue #11 (the hostile-input trial and the code review): each `describe`
@@ -49,21 +53,8 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
     await t?.stop();
   });
 
-  const postCallEvent = async (body: object): Promise<Response> => {
-    const raw = JSON.stringify(body);
-    return fetch(`${t.url('call-ingest')}/v1/call-events`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        'x-textback-signature': signCallEvent(
-          secrets.CALL_EVENTS_SIGNING_SECRET,
-          raw,
-          Math.floor(Date.now() / 1000),
-        ),
-      },
-      body: raw,
-    });
-  };
+  const postCallEvent = (body: object): Promise<Response> =>
+    postSignedCallEvent(t.url('call-ingest'), body);
   const optOut = (tenantId: string, caller: string) =>
     fetch(`${t.url('compliance')}/v1/consent/${tenantId}/${encodeURIComponent(caller)}/opt-out`, {
       method: 'POST',

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
-import { signCallEvent } from '@textback/call-ingest';
 import { InProcessTransport } from '@textback/messaging';
 import { postVoiceWebhook } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
+import { postCallEvent, secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
 /**
  * Property-based tests of the inputs a stranger controls (#11): inbound texts, call events, inbox
@@ -214,19 +213,7 @@ describe('inputs a stranger controls (property-based, fast-check)', () => {
           { requiredKeys: [] },
         ),
         async (event) => {
-          const raw = JSON.stringify(event);
-          const res = await fetch(`${t.url('call-ingest')}/v1/call-events`, {
-            method: 'POST',
-            headers: {
-              'content-type': 'application/json',
-              'x-textback-signature': signCallEvent(
-                secrets.CALL_EVENTS_SIGNING_SECRET,
-                raw,
-                Math.floor(Date.now() / 1000),
-              ),
-            },
-            body: raw,
-          });
+          const res = await postCallEvent(t.url('call-ingest'), event);
           expectWellFormed(await answer(res));
         },
       ),

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Client } from 'pg';
+import { signCallEvent } from '@textback/call-ingest';
 import { PlivoFake } from '@textback/plivo-fake';
 import { eventually, uniqueTestPrefix } from '@textback/testing';
 import { plivoApplicationUrls, startPlatform, type RunningPlatform } from '../src/platform';
@@ -119,4 +120,21 @@ export async function startTestPlatform(o: {
       await fake.stop();
     },
   };
+}
+
+/** Posts a call event to call-ingest, signed as a phone system would sign it. */
+export function postCallEvent(callIngestUrl: string, body: object): Promise<Response> {
+  const raw = JSON.stringify(body);
+  return fetch(`${callIngestUrl}/v1/call-events`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'x-textback-signature': signCallEvent(
+        secrets.CALL_EVENTS_SIGNING_SECRET,
+        raw,
+        Math.floor(Date.now() / 1000),
+      ),
+    },
+    body: raw,
+  });
 }
