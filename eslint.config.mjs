@@ -2,6 +2,52 @@ import nx from '@nx/eslint-plugin';
 import tseslint from 'typescript-eslint';
 
 /**
+ * The data layer (libs/persistence): SQL reaches PostgreSQL only from a repository or a
+ * migration. These calls are the statements (TypeORM's `query` and the typed helper's own).
+ */
+const sqlStatement = {
+  selector:
+    "CallExpression[callee.type='MemberExpression'][callee.property.name=/^(query|select|selectOne|selectFirst|mutate)$/]",
+  message:
+    'SQL belongs in a *.repository.ts (or a migration): call a repository method that returns typed rows.',
+};
+/** `as never` silences the branded types (TenantId, E164…); decode at the boundary instead. */
+const asNever = {
+  selector: "TSAsExpression[typeAnnotation.type='TSNeverKeyword']",
+  message: '`as never` undoes the branded types: decode the value (a row schema, a zod parse).',
+};
+/** Where a statement may be written besides repositories and migrations, and why. */
+const sqlAllowed = [
+  '**/*.repository.ts',
+  '**/migrations/**/*.ts',
+  // The typed helper itself, and migrate() (CREATE SCHEMA, the migrations' statement timeout).
+  'libs/persistence/src/sql.ts',
+  'libs/persistence/src/data-source.ts',
+  // Creates the database a development or test run uses, before any schema exists.
+  'libs/embedded-postgres/src/**/*.ts',
+];
+/**
+ * Cross-tenant data access (`systemScope`) is granted only in these files, each use logged:
+ * relays, workers claiming due rows of every tenant, retention jobs, carrier webhooks that name
+ * a call or message rather than a tenant, and lookups where the credential decides the tenant.
+ */
+const systemScopeAllowed = [
+  'libs/tenancy/src/location-directory.ts',
+  'apps/call-ingest/src/plivo-voice/plivo-voice.service.ts',
+  'apps/sms-dispatch/src/dispatch/dispatch.service.ts',
+  'apps/sms-dispatch/src/dispatch/delivery-reports.service.ts',
+  'apps/compliance/src/consent/consent-ledger.service.ts',
+  'apps/conversation/src/crm/crm-sync.service.ts',
+  'apps/conversation/src/crm/crm.controller.ts',
+  'apps/gateway/src/tenancy/tenancy.service.ts',
+  'apps/reporting/src/calls/calls.service.ts',
+  'apps/reporting/src/funnel/funnel.service.ts',
+  'apps/reporting/src/read-model.consumer.ts',
+  'apps/reporting/src/access/api-keys.service.ts',
+];
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'];
+
+/**
  * Module boundaries by two tag dimensions:
  *   type:contracts  may use only contracts (no Nest, Kafka or database packages);
  *   type:domain     pure rules: contracts and domain only;
@@ -33,6 +79,23 @@ export default [
         { checksVoidReturn: { arguments: false } },
       ],
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
+      // `any` flowing into a typed name or read as an object is where unchecked casts hide.
+      '@typescript-eslint/no-unsafe-assignment': 'error',
+      '@typescript-eslint/no-unsafe-member-access': 'error',
+      'no-restricted-syntax': ['error', sqlStatement, asNever],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@textback/persistence',
+              importNames: ['systemScope'],
+              message:
+                'Cross-tenant access: take a TenantScope (scopeOf(event) or the request), or add this file to systemScopeAllowed in eslint.config.mjs with the reason.',
+            },
+          ],
+        },
+      ],
       '@nx/enforce-module-boundaries': [
         'error',
         {
@@ -125,12 +188,24 @@ export default [
       ],
     },
   },
+  { files: sqlAllowed, rules: { 'no-restricted-syntax': ['error', asNever] } },
+  { files: systemScopeAllowed, rules: { 'no-restricted-imports': 'off' } },
   {
-    // Tests may use the testing lib; production code may not (the rule above forbids it).
-    files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'],
+    // Tests may use the testing lib; production code may not (the rule above forbids it). They
+    // read and arrange the database directly, and may act across tenants.
+    files: testFiles,
     rules: {
       '@nx/enforce-module-boundaries': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
+      'no-restricted-syntax': 'off',
+      'no-restricted-imports': 'off',
+      // Jest's asymmetric matchers (`expect.any(Date)`) are typed `any` by design.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
     },
+  },
+  {
+    // The test kit and the Plivo fake are test infrastructure, not production code.
+    files: ['libs/testing/**/*.ts', 'libs/plivo-fake/**/*.ts', 'tools/**/*.ts'],
+    rules: { 'no-restricted-syntax': 'off', 'no-restricted-imports': 'off' },
   },
 ];

@@ -135,11 +135,22 @@ async function main(): Promise<void> {
     endedAt = Date.now(); // Plivo has told us the call ended (hangup acknowledged)
   }
 
+  // The decision is read within its tenant: the one whose location has the number called.
+  const tenants = (await fetch(`${info.services['gateway']}/v1/admin/tenants`, {
+    headers: { authorization: `Bearer ${adminKey}` },
+  }).then((r) => (r.ok ? r.json() : []))) as {
+    tenantId: string;
+    locations: { businessNumbers: string[] }[];
+  }[];
+  const tenantId = tenants.find((t) =>
+    t.locations.some((l) => l.businessNumbers.includes(to)),
+  )?.tenantId;
   const decision = callId
     ? await until('the decision', 15_000, async () => {
-        const res = await fetch(`${info.services['decision']}/v1/decisions/${callId}`, {
-          headers: { authorization: `Bearer ${adminKey}` },
-        });
+        const res = await fetch(
+          `${info.services['decision']}/v1/decisions/${callId}?tenantId=${encodeURIComponent(tenantId ?? '')}`,
+          { headers: { authorization: `Bearer ${adminKey}` } },
+        );
         return res.ok
           ? ((await res.json()) as { outcome: string; reason: string | null })
           : undefined;

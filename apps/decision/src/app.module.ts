@@ -27,7 +27,7 @@ export const decisionMigrations = [
 export class AppModule {
   static register(runtime: ServiceRuntime<DecisionConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
-    const consent = consentStateParts(runtime.dataSource);
+    const consent = consentStateParts(runtime.db);
     return serviceModule(AppModule, runtime, {
       controllers: [
         CallEndedConsumer,

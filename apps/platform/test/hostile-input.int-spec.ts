@@ -226,9 +226,12 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
           );
           if (!threads[0]) return undefined;
           return (await (
-            await fetch(`${t.url('conversation')}/v1/inbox/threads/${threads[0].thread_id}`, {
-              headers: admin,
-            })
+            await fetch(
+              `${t.url('conversation')}/v1/inbox/threads/${threads[0].thread_id}?tenantId=cool-breeze-hvac`,
+              {
+                headers: admin,
+              },
+            )
           ).json()) as { messages: { body: string }[] };
         },
         { what: 'the thread of the text' },
@@ -373,10 +376,9 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
     it('GET /v1/decisions/{callId} needs the operator key', async () => {
       const call = await missedCall(newCaller());
       await t.decisionOf(call.callUuid);
-      expect((await fetch(`${t.url('decision')}/v1/decisions/${call.callUuid}`)).status).toBe(401);
-      const res = await fetch(`${t.url('decision')}/v1/decisions/${call.callUuid}`, {
-        headers: admin,
-      });
+      const path = `/v1/decisions/${call.callUuid}?tenantId=cool-breeze-hvac`;
+      expect((await fetch(`${t.url('decision')}${path}`)).status).toBe(401);
+      const res = await fetch(`${t.url('decision')}${path}`, { headers: admin });
       expect(res.status).toBe(200);
       expect(await res.json()).toMatchObject({
         callId: call.callUuid,
@@ -400,7 +402,7 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
     );
   };
   const inbox = (path: string, body?: unknown) =>
-    fetch(`${t.url('conversation')}/v1/inbox${path}`, {
+    fetch(`${t.url('conversation')}/v1/inbox${path}?tenantId=cool-breeze-hvac`, {
       method: body === undefined ? 'GET' : 'POST',
       headers: admin,
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -588,13 +590,21 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
   });
 
   describe('item 8: ordinary bad input is a 400 naming the field, never a 500', () => {
+    const tenant = '?tenantId=cool-breeze-hvac';
     it.each([
-      ['GET', '/v1/inbox/threads/not-a-uuid', undefined, /^threadId: must be a UUID$/],
-      ['POST', '/v1/inbox/threads/not-a-uuid/reply', { author: 'a', text: 'hi' }, /^threadId: /],
-      ['POST', '/v1/inbox/threads/not-a-uuid/assign', { assignee: 'a' }, /^threadId: /],
-      ['POST', '/v1/inbox/threads/not-a-uuid/close', {}, /^threadId: /],
-      ['POST', '/v1/inbox/threads/not-a-uuid/book', {}, /^threadId: /],
-      ['POST', '/v1/crm/deliveries/not-a-uuid/retry', undefined, /^deliveryId: /],
+      ['GET', `/v1/inbox/threads/not-a-uuid${tenant}`, undefined, /^threadId: must be a UUID$/],
+      [
+        'POST',
+        `/v1/inbox/threads/not-a-uuid/reply${tenant}`,
+        { author: 'a', text: 'hi' },
+        /^threadId: /,
+      ],
+      ['POST', `/v1/inbox/threads/not-a-uuid/assign${tenant}`, { assignee: 'a' }, /^threadId: /],
+      ['POST', `/v1/inbox/threads/not-a-uuid/close${tenant}`, {}, /^threadId: /],
+      ['POST', `/v1/inbox/threads/not-a-uuid/book${tenant}`, {}, /^threadId: /],
+      // Every thread route names its tenant.
+      ['GET', `/v1/inbox/threads/${randomUUID()}`, undefined, /^tenantId: is required$/],
+      ['POST', `/v1/crm/deliveries/not-a-uuid/retry${tenant}`, undefined, /^deliveryId: /],
       [
         'GET',
         '/v1/inbox/response-times?tenantId=cool-breeze-hvac&since=-271821-04-20',
@@ -630,7 +640,7 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
         [
           t.url('conversation'),
           'POST',
-          `/v1/inbox/threads/${thread}/reply`,
+          `/v1/inbox/threads/${thread}/reply?tenantId=cool-breeze-hvac`,
           { author: 'dana\u0000', text: 'hi' },
         ],
         [
@@ -675,7 +685,9 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
       );
       expect(reports.status).toBe(400);
       expect(((await reports.json()) as { message: string }).message).toMatch(/^cursor: /);
-      const nul = await fetch(`${t.url('decision')}/v1/decisions/%00`, { headers: admin });
+      const nul = await fetch(`${t.url('decision')}/v1/decisions/%00?tenantId=cool-breeze-hvac`, {
+        headers: admin,
+      });
       expect(nul.status).toBe(400);
       expect(((await nul.json()) as { message: string }).message).toMatch(/^callId: /);
     });

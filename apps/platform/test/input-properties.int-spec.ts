@@ -254,7 +254,7 @@ describe('inputs a stranger controls (property-based, fast-check)', () => {
         }),
         async (r) => {
           const res = await fetch(
-            `${t.url('conversation')}/v1/inbox/threads/${encodeURIComponent(r.threadId)}/reply`,
+            `${t.url('conversation')}/v1/inbox/threads/${encodeURIComponent(r.threadId)}/reply?tenantId=cool-breeze-hvac`,
             { method: 'POST', headers: admin, body: JSON.stringify(r.body) },
           );
           expectWellFormed(await answer(res), [{ status: 404, error: 'not-found' }]);

@@ -19,10 +19,10 @@ const MAX_RANGE_DAYS = 1_100;
 
 export const RangeQuery = z
   .object({
-    tenantId: edge.slug.optional(),
+    tenantId: edge.tenantId.optional(),
     from: IsoDay,
     to: IsoDay,
-    locationId: edge.slug.optional(),
+    locationId: edge.locationId.optional(),
   })
   .refine((q) => q.from <= q.to, { message: 'from must not be after to', path: ['to'] })
   .refine(
@@ -50,7 +50,7 @@ export const CallsQuery = z.intersection(
 
 const Rate = z.coerce.number().min(0).max(1);
 export const WhatIfQuery = z.object({
-  tenantId: z.string().min(1).max(64).optional(),
+  tenantId: edge.tenantId.optional(),
   replyRate: Rate.optional(),
   qualificationRate: Rate.optional(),
   averageTicketMinor: z.coerce.number().int().min(0).optional(),
@@ -66,4 +66,5 @@ export const WhatIfQuery = z.object({
   monthlyPriceMinor: z.coerce.number().int().min(0).optional(),
 });
 
-export const NewApiKey = z.strictObject({ tenantId: edge.slug, name: edge.name });
+export const NewApiKey = z.strictObject({ tenantId: edge.tenantId, name: edge.name });
+export const TenantQuery = z.strictObject({ tenantId: edge.tenantId });

@@ -1,13 +1,13 @@
 import { Controller, Inject, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { Gauge } from 'prom-client';
-import type { EntityManager } from 'typeorm';
-import type { EventEnvelope } from '@textback/contracts';
+import type { EventEnvelope, LocationId, TenantId, Topic } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { handleOnce } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { handleOnce, scopeOf, systemScope, type SystemScope, type Tx } from '@textback/persistence';
+import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
 import { CallsService } from './calls/calls.service';
 import type { ReportingConfig } from './config';
+import { funnelRepository } from './funnel/funnel.repository';
 import { FunnelService } from './funnel/funnel.service';
 
 /**
@@ -16,13 +16,17 @@ import { FunnelService } from './funnel/funnel.service';
  */
 @Controller()
 export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
-  private timer?: NodeJS.Timeout;
+  private settle?: PeriodicTask;
+  /** Counting facts still waiting for a location covers every tenant. */
+  private readonly everyTenant: SystemScope;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     private readonly funnel: FunnelService,
     private readonly calls: CallsService,
-  ) {}
+  ) {
+    this.everyTenant = systemScope('reporting: facts waiting for their location', runtime.logger);
+  }
 
   /** Facts that came before their location's profile are counted once it is known (a replay reads topics in parallel). */
   onModuleInit(): void {
@@ -31,26 +35,19 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
       help: 'Facts waiting for their location profile (stays above 0 only if a location never arrives)',
       registers: [this.runtime.registry],
     });
-    this.timer = setInterval(() => {
-      void Promise.all([this.funnel.settlePending(), this.calls.settlePending()])
-        .then(async () => {
-          const [row]: { n: string }[] = await this.runtime.dataSource.query(
-            'SELECT (SELECT count(*) FROM funnel_pending) + (SELECT count(*) FROM call_report WHERE day IS NULL AND ended_at IS NOT NULL) AS n',
-          );
-          waiting.set(Number(row?.n ?? 0));
-        })
-        .catch((err: unknown) =>
-          this.runtime.logger.warn(
-            { err: (err as Error).message },
-            'settling facts that waited for their location failed; will retry',
-          ),
-        );
-    }, this.runtime.config.READ_MODEL_SETTLE_MS);
-    this.timer.unref();
+    this.settle = every(
+      this.runtime,
+      'settle-waiting-facts',
+      this.runtime.config.READ_MODEL_SETTLE_MS,
+      async () => {
+        await Promise.all([this.funnel.settlePending(), this.calls.settlePending()]);
+        waiting.set(await funnelRepository.waitingFacts(this.runtime.db, this.everyTenant));
+      },
+    );
   }
 
-  onModuleDestroy(): void {
-    clearInterval(this.timer);
+  async onModuleDestroy(): Promise<void> {
+    await this.settle?.stop();
   }
 
   @OnEvent('call.ended.v1')
@@ -99,7 +96,7 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
       e,
       undefined,
       (tx) => this.funnel.onSmsDelivered(tx, e),
-      (tx) => this.calls.onSmsOutcome(tx, e),
+      (tx) => this.calls.onSmsDelivered(tx, e),
     );
   }
 
@@ -109,7 +106,7 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
       e,
       undefined,
       (tx) => this.funnel.onSmsFailed(tx, e),
-      (tx) => this.calls.onSmsOutcome(tx, e),
+      (tx) => this.calls.onSmsFailed(tx, e),
     );
   }
 
@@ -135,21 +132,15 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
    * answers, handled at once in two transactions, would each miss the other's uncommitted row.
    * Taken first in the transaction, so no transaction waits for it while holding other locks.
    */
-  private async apply(
-    e: EventEnvelope,
+  private async apply<T extends Topic>(
+    e: EventEnvelope<T> & { payload: { tenantId: TenantId; locationId: LocationId } },
     callerKey: string | undefined,
-    ...work: ((tx: EntityManager) => Promise<void>)[]
+    ...work: ((tx: Tx) => Promise<void>)[]
   ): Promise<void> {
-    await handleOnce(
-      this.runtime.dataSource,
-      `reporting.${e.metadata.type}`,
-      e.metadata.id,
-      async (tx) => {
-        if (callerKey)
-          await tx.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [callerKey]);
-        for (const w of work) await w(tx);
-      },
-    );
+    await handleOnce(this.runtime.db, `reporting.${e.metadata.type}`, e.metadata.id, async (tx) => {
+      if (callerKey) await funnelRepository.lockCaller(tx, scopeOf(e), callerKey);
+      for (const w of work) await w(tx);
+    });
   }
 }
 

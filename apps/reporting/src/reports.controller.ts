@@ -10,6 +10,7 @@ import { CallsService, type CallCursor, type CallRow } from './calls/calls.servi
 import { ReportingError } from './errors';
 import { FunnelService, type Interval } from './funnel/funnel.service';
 import { CallsQuery, FunnelQuery, parseOr400 } from './queries';
+import { tenantScope } from '@textback/persistence';
 import { neutraliseFormula } from '@textback/service-kit';
 
 const rangeQueries = [
@@ -70,20 +71,21 @@ export class ReportsController {
   ) {
     const q = parseOr400(FunnelQuery, query);
     const tenantId = tenantFor(caller, q.tenantId);
-    const range = { tenantId, from: q.from, to: q.to, locationId: q.locationId };
+    const scope = tenantScope(tenantId);
+    const range = { from: q.from, to: q.to, locationId: q.locationId };
     const [funnel, timings, periodTimings, replied] = await Promise.all([
-      this.funnel.funnel(tenantId, q.from, q.to, q.locationId, q.interval),
-      this.calls.timings(range),
-      this.calls.timingsBy(range, q.interval),
-      this.calls.repliedBy(range, q.interval),
+      this.funnel.funnel(scope, q.from, q.to, q.locationId, q.interval),
+      this.calls.timings(scope, range),
+      this.calls.timingsBy(scope, range, q.interval),
+      this.calls.repliedBy(scope, range, q.interval),
     ]);
     // The text-backs' own funnel comes from the per-call model (one population); merged into the counters.
     for (const r of replied) {
       for (const into of [
         funnel.totals,
-        (funnel.byLocation[r.location_id] ??= {}),
+        (funnel.byLocation[r.locationId] ??= {}),
         (funnel.byPeriod[r.period] ??= {}),
-        ((funnel.byLocationPeriod[r.location_id] ??= {})[r.period] ??= {}),
+        ((funnel.byLocationPeriod[r.locationId] ??= {})[r.period] ??= {}),
       ]) {
         into['textbacks_replied'] = (into['textbacks_replied'] ?? 0) + r.replied;
         into['textbacks_qualified'] = (into['textbacks_qualified'] ?? 0) + r.qualified;
@@ -121,7 +123,7 @@ export class ReportsController {
           metrics,
           timings: periodTimings.get(period) ?? null,
           roi: this.funnel.roi(
-            tenantId,
+            scope,
             metrics,
             period < q.from ? q.from : period,
             end > q.to ? q.to : end,
@@ -138,7 +140,7 @@ export class ReportsController {
       timings,
       byLocation: funnel.byLocation,
       series,
-      roi: this.funnel.roi(tenantId, funnel.totals, q.from, q.to),
+      roi: this.funnel.roi(scope, funnel.totals, q.from, q.to),
     };
   }
 
@@ -174,8 +176,8 @@ export class ReportsController {
   ) {
     const q = parseOr400(CallsQuery, query);
     const tenantId = tenantFor(caller, q.tenantId);
+    const scope = tenantScope(tenantId);
     const filter = {
-      tenantId,
       from: q.from,
       to: q.to,
       locationId: q.locationId,
@@ -186,7 +188,7 @@ export class ReportsController {
       res.write(stringify([CSV_COLUMNS as unknown as string[]]));
       // Keyset pages: memory stays flat however long the range.
       for (let after: CallCursor | undefined; ;) {
-        const { items, next } = await this.calls.list(filter, 1_000, after);
+        const { items, next } = await this.calls.list(scope, filter, 1_000, after);
         if (items.length > 0)
           res.write(
             stringify(
@@ -205,6 +207,7 @@ export class ReportsController {
       return undefined;
     }
     const { items, next } = await this.calls.list(
+      scope,
       filter,
       q.limit,
       q.cursor ? decodeCursor(q.cursor) : undefined,

@@ -1,4 +1,4 @@
-import { CallOutcome, LocationProfile } from '@textback/contracts';
+import { CallOutcome, E164, LocationProfile } from '@textback/contracts';
 import { decideTextback, isMissedCall, type TextbackContext } from './textback-policy';
 
 const location = LocationProfile.parse({
@@ -30,7 +30,12 @@ const context = (
   over: Partial<TextbackContext> = {},
   call: Partial<TextbackContext['call']> = {},
 ): TextbackContext => ({
-  call: { outcome: 'no-answer', callerNumber: '+14045550101', endedAt: mondayMorning, ...call },
+  call: {
+    outcome: 'no-answer',
+    callerNumber: E164.parse('+14045550101'),
+    endedAt: mondayMorning,
+    ...call,
+  },
   location,
   consent: 'no-record',
   lastTextbackAt: undefined,
@@ -60,7 +65,7 @@ describe('decideTextback', () => {
       {},
       'location-not-found',
     ],
-    ['a caller on the spam list', {}, { callerNumber: '+14045550666' }, 'spam-caller'],
+    ['a caller on the spam list', {}, { callerNumber: E164.parse('+14045550666') }, 'spam-caller'],
     ['an opted-out caller', { consent: 'opted-out' }, {}, 'opted-out'],
     [
       'a caller texted 2 hours ago (24 h window)',
@@ -127,7 +132,7 @@ describe('decideTextback', () => {
       decideTextback(
         context(
           { consent: 'opted-out', lastTextbackAt: new Date(mondayMorning) },
-          { callerNumber: '+14045550666' },
+          { callerNumber: E164.parse('+14045550666') },
         ),
       ),
     ).toEqual({ outcome: 'suppressed', reason: 'spam-caller' });

@@ -1,4 +1,4 @@
-import type { CallOutcome, LocationProfile, SuppressionReason } from '@textback/contracts';
+import type { CallOutcome, E164, LocationProfile, SuppressionReason } from '@textback/contracts';
 import { isOpenAt } from './business-hours';
 
 export type TextbackDecision =
@@ -19,13 +19,14 @@ export function isMissedCall(outcome: CallOutcome): boolean {
   }
 }
 
-export type LineType = 'mobile' | 'fixed' | 'voip' | 'toll-free' | 'unknown';
+export const lineTypes = ['mobile', 'fixed', 'voip', 'toll-free', 'unknown'] as const;
+export type LineType = (typeof lineTypes)[number];
 
 /** Everything the decision needs, gathered by the decision service beforehand. */
 export interface TextbackContext {
   readonly call: {
     readonly outcome: CallOutcome;
-    readonly callerNumber: string;
+    readonly callerNumber: E164;
     readonly endedAt: string;
   };
   /** The location the call rang at; undefined when it is unknown or no longer configured. */
@@ -51,7 +52,7 @@ export function decideTextback(c: TextbackContext): TextbackDecision {
   if (!isMissedCall(c.call.outcome)) return suppressed('call-answered');
   const location = c.location;
   if (!location || !location.active) return suppressed('location-not-found');
-  if (location.spamNumbers.includes(c.call.callerNumber as never)) return suppressed('spam-caller');
+  if (location.spamNumbers.includes(c.call.callerNumber)) return suppressed('spam-caller');
   if (c.consent === 'opted-out') return suppressed('opted-out');
   if (c.lastTextbackAt && location.dedupeWindowMinutes > 0) {
     const windowEnds = c.lastTextbackAt.getTime() + location.dedupeWindowMinutes * 60_000;

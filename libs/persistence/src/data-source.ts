@@ -1,4 +1,12 @@
-import { DataSource, type DataSourceOptions, type MixedList, type EntitySchema } from 'typeorm';
+import { Pool } from 'pg';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import {
+  DataSource,
+  MigrationExecutor,
+  type DataSourceOptions,
+  type MixedList,
+  type EntitySchema,
+} from 'typeorm';
 import { OutboxMessageEntity } from './entities/outbox-message.entity';
 import { ProcessedEventEntity } from './entities/processed-event.entity';
 import { MessagingBaseline1763800000000 } from './migrations/1763800000000-messaging-baseline';
@@ -14,6 +22,8 @@ export interface ServiceDataSourceOptions {
   readonly migrations?: readonly MigrationClass[];
   readonly poolSize?: number;
   readonly applicationName?: string;
+  /** A statement running longer is cancelled (0: no limit). Migrations lift it for themselves. */
+  readonly statementTimeoutMs?: number;
 }
 
 export const persistenceEntities = [OutboxMessageEntity, ProcessedEventEntity];
@@ -38,7 +48,8 @@ export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourc
     synchronize: false,
     extra: {
       max: o.poolSize ?? 10,
-      options: `-c search_path=${o.schema}`,
+      // Set per connection at start-up: no extra round trip per statement or transaction.
+      options: `-c search_path=${o.schema} -c statement_timeout=${Math.max(0, Math.trunc(o.statementTimeoutMs ?? 0))}`,
       application_name: o.applicationName ?? o.schema,
     },
   };
@@ -48,7 +59,27 @@ export function serviceDataSourceOptions(o: ServiceDataSourceOptions): DataSourc
 export async function migrate(dataSource: DataSource): Promise<void> {
   const schema = (dataSource.options as { schema?: string }).schema;
   if (schema) await dataSource.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
-  await dataSource.runMigrations({ transaction: 'each' });
+  // A migration may rewrite a large table: it is not bound by the statement timeout of normal
+  // work (lifted on its own connection, restored before that connection returns to the pool).
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.query('SET statement_timeout = 0');
+    const executor = new MigrationExecutor(dataSource, runner);
+    executor.transaction = 'each';
+    await executor.executePendingMigrations();
+    await runner.query('RESET statement_timeout');
+  } finally {
+    await runner.release();
+  }
+}
+
+/** The pg pool TypeORM opened: the data layer's statements and TypeORM's migrations share it. */
+export function poolOf(dataSource: DataSource): Pool {
+  const driver: unknown = dataSource.driver;
+  const pool: unknown =
+    driver instanceof PostgresDriver ? (driver as { master: unknown }).master : undefined;
+  if (!(pool instanceof Pool)) throw new Error('the data source has no PostgreSQL pool');
+  return pool;
 }
 
 export async function openDataSource(o: ServiceDataSourceOptions): Promise<DataSource> {

@@ -6,18 +6,19 @@ import {
   provisionTopics,
 } from '@textback/messaging';
 import { aCallEnded, eventually, uniqueTestPrefix } from '@textback/testing';
-import { addToOutbox, handleOnce, openDataSource, OutboxRelay } from '../src';
+import { addToOutbox, Database, handleOnce, openDataSource, OutboxRelay, poolOf } from '../src';
 
 describe('outbox and processed-event store on PostgreSQL', () => {
   let ds: DataSource;
+  let db: Database;
+  let schema: string;
   let bus: EventBus;
   const received: { id: string; callId: string }[] = [];
 
   beforeAll(async () => {
-    ds = await openDataSource({
-      url: process.env['DATABASE_URL']!,
-      schema: uniqueTestPrefix('persistence'),
-    });
+    schema = uniqueTestPrefix('persistence');
+    ds = await openDataSource({ url: process.env['DATABASE_URL']!, schema });
+    db = new Database(poolOf(ds));
     const transport = new InProcessTransport(new InProcessBroker());
     await provisionTopics(transport);
     bus = new EventBus({ service: 'outbox-test', transport });
@@ -37,7 +38,7 @@ describe('outbox and processed-event store on PostgreSQL', () => {
   });
 
   it('publishes committed rows in order and never the rows of a rolled-back transaction', async () => {
-    await ds.transaction(async (tx) => {
+    await db.transaction(async (tx) => {
       // One caller at one location: one key (from the topic table), so one partition and one order.
       for (const callId of ['o-1', 'o-2', 'o-3'])
         await addToOutbox(
@@ -46,13 +47,13 @@ describe('outbox and processed-event store on PostgreSQL', () => {
           aCallEnded({ callId, locationId: 'order-test', callerNumber: '+14045550111' }),
         );
     });
-    await ds
+    await db
       .transaction(async (tx) => {
         await addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'rolled-back' }));
         throw new Error('business write failed');
       })
       .catch(() => undefined);
-    const relay = new OutboxRelay(ds, bus);
+    const relay = new OutboxRelay(db, schema, bus);
     expect(await relay.relayOnce()).toBe(3);
     expect(await relay.relayOnce()).toBe(0);
     await eventually(() => received.length >= 3, { what: 'relayed events' });
@@ -60,7 +61,7 @@ describe('outbox and processed-event store on PostgreSQL', () => {
   });
 
   it('re-publishes with the same event id when marking failed, so idempotent consumers see one event', async () => {
-    await ds.transaction((tx) =>
+    await db.transaction((tx) =>
       addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'o-crash' })).then(() => undefined),
     );
     let first = true;
@@ -74,7 +75,7 @@ describe('outbox and processed-event store on PostgreSQL', () => {
         return [];
       },
     };
-    const relay = new OutboxRelay(ds, flaky);
+    const relay = new OutboxRelay(db, schema, flaky);
     await expect(relay.relayOnce()).rejects.toThrow('crash after publish');
     expect(await relay.relayOnce()).toBe(1);
     const copies = await eventually(
@@ -88,23 +89,23 @@ describe('outbox and processed-event store on PostgreSQL', () => {
 
     let effects = 0;
     for (const copy of copies)
-      await handleOnce(ds, 'test-consumer', copy.id, async () => void effects++);
+      await handleOnce(db, 'test-consumer', copy.id, async () => void effects++);
     expect(effects).toBe(1);
   });
 
   it('handles an event again after its first attempt rolled back', async () => {
     let attempts = 0;
     await expect(
-      handleOnce(ds, 'test-consumer', 'evt-rollback', async (tx) => {
+      handleOnce(db, 'test-consumer', 'evt-rollback', async (tx) => {
         attempts++;
-        await tx.query('SELECT 1');
+        await tx.mutate('SELECT 1');
         throw new Error('handler failed');
       }),
     ).rejects.toThrow('handler failed');
-    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(
+    expect(await handleOnce(db, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(
       true,
     );
-    expect(await handleOnce(ds, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(
+    expect(await handleOnce(db, 'test-consumer', 'evt-rollback', async () => void attempts++)).toBe(
       false,
     );
     expect(attempts).toBe(2);

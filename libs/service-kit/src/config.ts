@@ -24,6 +24,8 @@ export const baseConfigShape = z.object({
     .regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits, underscores')
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  /** A statement running longer is cancelled (a stuck query must not hold a connection forever). */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSUMER_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(200),

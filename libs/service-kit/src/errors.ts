@@ -54,6 +54,11 @@ export type ErrorCode = keyof typeof errorCodes;
  * nothing of HTTP; the edge maps the code (`errorCodes`). `retryable` says whether another
  * attempt could help (the event bus retries only those); it defaults to the code's own.
  */
+/** `instanceof` on the generic class types the error as `ServiceError<any>`; this keeps the code union. */
+export function isServiceError(error: unknown): error is ServiceError {
+  return error instanceof ServiceError;
+}
+
 export abstract class ServiceError<Code extends ErrorCode = ErrorCode> extends Error {
   readonly retryable: boolean;
   constructor(
@@ -97,8 +102,8 @@ export class EdgeErrorFilter extends BaseExceptionFilter {
   override catch(error: unknown, host: ArgumentsHost): Observable<never> | void {
     if (host.getType() !== 'http') return throwError(() => error);
     const res = host.switchToHttp().getResponse<Response>();
-    if (error instanceof ServiceError) {
-      const known: ServiceError = error;
+    if (isServiceError(error)) {
+      const known = error;
       res.status(errorCodes[known.code].http).json({ error: known.code, message: known.message });
       return;
     }

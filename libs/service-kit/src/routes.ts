@@ -24,7 +24,9 @@ const join = (...parts: (string | string[] | undefined)[]): string =>
 
 const names = (guards: unknown): string[] =>
   Array.isArray(guards)
-    ? guards.map((g) => (typeof g === 'function' ? g.name : (g as object).constructor.name))
+    ? (guards as unknown[]).map((g) =>
+        typeof g === 'function' ? g.name : (g as object).constructor.name,
+      )
     : [];
 
 /** Every HTTP route the given controllers declare (event consumers have none). */

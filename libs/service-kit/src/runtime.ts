@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
 import {
   EventBus,
   InProcessBroker,
@@ -9,7 +8,14 @@ import {
   provisionTopics,
   type Transport,
 } from '@textback/messaging';
-import { OutboxRelay, openDataSource } from '@textback/persistence';
+import {
+  Database,
+  OutboxRelay,
+  openDataSource,
+  poolOf,
+  type Isolation,
+  type Tx,
+} from '@textback/persistence';
 import { createLogger, createMetricsRegistry, type ReadinessCheck } from '@textback/telemetry';
 import type { BaseConfig } from './config';
 
@@ -19,7 +25,10 @@ export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly config: C;
   readonly logger: Logger;
   readonly registry: Registry;
-  readonly dataSource: DataSource;
+  /** The service's database: single statements (repositories) and transactions. */
+  readonly db: Database;
+  /** One transaction; after the commit the outbox relay wakes if it wrote outbox rows. */
+  transaction<T>(work: (tx: Tx) => Promise<T>, options?: { isolation?: Isolation }): Promise<T>;
   readonly transport: Transport;
   readonly bus: EventBus;
   readonly outbox: OutboxRelay;
@@ -60,9 +69,11 @@ export async function createRuntime<C extends BaseConfig>(
         })
       : new InProcessTransport(o.inProcessBroker ?? new InProcessBroker());
 
+  const schema = config.DATABASE_SCHEMA ?? service.replace(/-/g, '_');
   const dataSource = await openDataSource({
     url: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA ?? service.replace(/-/g, '_'),
+    schema,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
     entities: o.entities ?? [],
     migrations: o.migrations ?? [],
     poolSize: config.DATABASE_POOL_SIZE,
@@ -84,12 +95,18 @@ export async function createRuntime<C extends BaseConfig>(
       maxDelayMs: config.CONSUMER_RETRY_MAX_MS,
     },
   });
-  const outbox = new OutboxRelay(dataSource, bus, {
+  const db = new Database(poolOf(dataSource), (err) =>
+    logger.error(
+      { err: err instanceof Error ? err.message : String(err) },
+      'after-commit effect failed',
+    ),
+  );
+  const outbox = new OutboxRelay(db, schema, bus, {
     pollMs: config.OUTBOX_POLL_MS,
     onError: (err) => logger.error({ err: err.message }, 'outbox relay failed; will retry'),
   });
   const readiness: ReadinessCheck[] = [
-    { name: 'database', isReady: async () => (await dataSource.query('SELECT 1')).length === 1 },
+    { name: 'database', isReady: () => db.ping() },
     { name: 'transport', isReady: () => transport.isReady() },
   ];
   return {
@@ -97,7 +114,8 @@ export async function createRuntime<C extends BaseConfig>(
     config,
     logger,
     registry,
-    dataSource,
+    db,
+    transaction: (work, options) => db.transaction(work, options),
     transport,
     bus,
     outbox,

@@ -82,13 +82,17 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.in
   }
 }
 
+const slug = z
+  .string({ error: (issue) => (issue.input === undefined ? 'is required' : 'must be a string') })
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a lowercase slug');
+
 /** Common edge shapes, bounded so that nothing unbounded reaches a query. */
 export const edge = {
   uuid: z.uuid({ error: 'must be a UUID' }),
-  slug: z
-    .string()
-    .max(63, 'must be at most 63 characters')
-    .regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a lowercase slug'),
+  slug,
+  tenantId: slug.brand<'TenantId'>(),
+  locationId: slug.brand<'LocationId'>(),
   /** A person's or system's name for themselves (actor, author, assignee). */
   name: z.string().trim().min(1, 'must not be blank').max(120),
   /** A calendar date or instant between 2000 and 2100 (JavaScript accepts years far outside any real data). */

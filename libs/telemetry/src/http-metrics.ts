@@ -27,7 +27,12 @@ export function httpMetricsMiddleware(
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const matched = (req as Request & { route?: { path?: unknown } }).route?.path;
+      // Express types `req.route` as `any`: read it as what it may be.
+      const matchedRoute = (req as { route?: unknown }).route;
+      const matched =
+        typeof matchedRoute === 'object' && matchedRoute !== null && 'path' in matchedRoute
+          ? matchedRoute.path
+          : undefined;
       const route = typeof matched === 'string' ? `${req.baseUrl}${matched}` : 'unmatched';
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       requests.inc({ method: req.method, route, status: String(res.statusCode) });

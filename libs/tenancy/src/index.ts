@@ -1,2 +1,4 @@
 export * from './location-directory';
 export * from './location-directory.module';
+export * from './location-directory.repository';
+export * from './migrations/location-directory';

@@ -9,6 +9,7 @@ import {
 import { Payload } from '@nestjs/microservices';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
+import { scopeOf } from '@textback/persistence';
 import { LocationDirectory, type DirectoryRuntime } from './location-directory';
 
 @Injectable()
@@ -25,7 +26,7 @@ export class LocationConfiguredConsumer {
 
   @OnEvent('location.configured.v1')
   onLocationConfigured(@Payload() event: EventEnvelope<'location.configured.v1'>): Promise<void> {
-    return this.directory.apply(event.payload);
+    return this.directory.apply(scopeOf(event), event.payload);
   }
 }
 
@@ -43,7 +44,7 @@ export function locationDirectoryParts(
       {
         provide: LocationDirectory,
         useFactory: async () => {
-          const directory = new LocationDirectory(runtime.dataSource, {
+          const directory = new LocationDirectory(runtime.db, {
             ...options,
             logger: runtime.logger,
             registry: runtime.registry,

@@ -1,12 +1,19 @@
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { LocationProfile, type E164, type LocationId } from '@textback/contracts';
+import {
+  systemScope,
+  type Database,
+  type SystemScope,
+  type TenantScope,
+} from '@textback/persistence';
+import { locationDirectoryRepository as stored } from './location-directory.repository';
 
 /** What the directory needs of its service: the database, where to log, where to count. */
 export interface DirectoryRuntime {
-  readonly dataSource: DataSource;
+  readonly db: Database;
   readonly service: string;
   readonly logger: {
+    info(fields: object, message: string): void;
     warn(fields: object, message: string): void;
     error(fields: object, message: string): void;
   };
@@ -26,9 +33,11 @@ export class LocationDirectory {
 
   private readonly invalid: Gauge | undefined;
   private readonly reloadFailures: Counter | undefined;
+  /** Every service reads every location's profile: the directory is a copy of all tenants'. */
+  private readonly everyTenant: SystemScope;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
     private readonly options: {
       reloadMs?: number;
       logger?: DirectoryRuntime['logger'];
@@ -37,6 +46,9 @@ export class LocationDirectory {
     } = {},
   ) {
     const prefix = (options.service ?? 'service').replace(/-/g, '_');
+    this.everyTenant = systemScope('location directory: every location profile', {
+      info: (fields, message) => options.logger?.info(fields, message),
+    });
     this.invalid = options.registry
       ? new Gauge({
           name: `${prefix}_location_directory_invalid_profiles`,
@@ -74,15 +86,8 @@ export class LocationDirectory {
   }
 
   /** Keeps the newest version of a profile; older or repeated versions change nothing. */
-  async apply(profile: LocationProfile): Promise<void> {
-    await this.dataSource.query(
-      `INSERT INTO location_directory (location_id, tenant_id, version, profile, updated_at)
-       VALUES ($1, $2, $3, $4, now())
-       ON CONFLICT (location_id) DO UPDATE SET tenant_id = EXCLUDED.tenant_id, version = EXCLUDED.version,
-         profile = EXCLUDED.profile, updated_at = now()
-       WHERE location_directory.version < EXCLUDED.version`,
-      [profile.locationId, profile.tenantId, profile.version, JSON.stringify(profile)],
-    );
+  async apply(scope: TenantScope, profile: LocationProfile): Promise<void> {
+    await stored.keepNewest(this.db, scope, profile);
     const known = this.byId.get(profile.locationId);
     if (!known || known.version < profile.version)
       this.index([...this.withoutLocation(profile.locationId), profile]);
@@ -94,21 +99,19 @@ export class LocationDirectory {
    * that location, so a schema change never makes locations vanish from a running service.
    */
   async reload(): Promise<void> {
-    const rows: { location_id: string; profile: unknown }[] = await this.dataSource.query(
-      'SELECT location_id, profile FROM location_directory',
-    );
+    const rows = await stored.all(this.db, this.everyTenant);
     const good: LocationProfile[] = [];
     const bad: string[] = [];
     for (const r of rows) {
       const parsed = LocationProfile.safeParse(r.profile);
       if (parsed.success) good.push(parsed.data);
       else {
-        bad.push(r.location_id);
-        const kept = this.byId.get(r.location_id);
+        bad.push(r.locationId);
+        const kept = this.byId.get(r.locationId);
         if (kept) good.push(kept);
         this.options.logger?.error(
           {
-            locationId: r.location_id,
+            locationId: r.locationId,
             issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
           },
           'stored location profile cannot be read; kept the last good copy',
@@ -151,25 +154,5 @@ export class LocationDirectory {
     }
     this.byId = byId;
     this.byNumber = byNumber;
-  }
-}
-
-/** The directory's table, added to each consuming service's migrations. */
-export class LocationDirectory1763900000000 implements MigrationInterface {
-  name = 'LocationDirectory1763900000000';
-
-  async up(q: QueryRunner): Promise<void> {
-    await q.query(`
-      CREATE TABLE location_directory (
-        location_id text PRIMARY KEY,
-        tenant_id text NOT NULL,
-        version integer NOT NULL,
-        profile jsonb NOT NULL,
-        updated_at timestamptz NOT NULL DEFAULT now()
-      )`);
-  }
-
-  async down(q: QueryRunner): Promise<void> {
-    await q.query('DROP TABLE location_directory');
   }
 }

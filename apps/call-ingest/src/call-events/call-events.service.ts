@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { addToOutbox } from '@textback/persistence';
+import { addToOutbox, tenantScope } from '@textback/persistence';
 import type { Counter } from 'prom-client';
 import { maskPhone } from '@textback/contracts';
 import {
@@ -12,6 +12,7 @@ import {
 import { LocationDirectory } from '@textback/tenancy';
 import { CallIngestError } from '../errors';
 import { CallEventRequest } from './call-event.request';
+import { callEventRepository as callEvents } from './call-event.repository';
 
 @Injectable()
 export class CallEventsService {
@@ -79,20 +80,15 @@ export class CallEventsService {
       throw err;
     }
     this.checkBelongsTogether(call);
-    const inserted = await this.runtime.dataSource.transaction(async (tx) => {
-      const rows: unknown[] = await tx.query(
-        `INSERT INTO call_event (provider, call_id, event, tenant_id, location_id, outcome, ended_at)
-         VALUES ('generic', $1, 'ended', $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING call_id`,
-        [call.callId, call.tenantId, call.locationId, call.outcome, call.endedAt],
-      );
-      if (rows.length === 0) return false;
+    const scope = tenantScope(call.tenantId, [call.locationId]);
+    const inserted = await this.runtime.transaction(async (tx) => {
+      if (!(await callEvents.insertEnded(tx, scope, call))) return false;
       await addToOutbox(tx, 'call.ended.v1', {
         ...call,
         provider: 'generic',
       });
       return true;
     });
-    if (inserted) this.runtime.outbox.wake();
     return { duplicate: !inserted };
   }
 }

@@ -1,6 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import * as plivo from 'plivo';
-import type { EntityManager } from 'typeorm';
 import {
   InvalidPhoneNumberError,
   maskPhone,
@@ -9,36 +8,28 @@ import {
   type LocationProfile,
 } from '@textback/contracts';
 import { classifyPlivoCall, isOpenAt } from '@textback/domain';
-import { addToOutbox, purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
-import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import {
+  addToOutbox,
+  systemScope,
+  tenantScope,
+  webhookNonces,
+  type SystemScope,
+  type Tx,
+} from '@textback/persistence';
+import {
+  counterOf,
+  every,
+  RUNTIME,
+  type PeriodicTask,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
+import { plivoCallRepository as calls, type VoiceWebhookKind } from './plivo-call.repository';
 
-export type VoiceWebhookKind = 'answer' | 'dial-action' | 'dial-event' | 'hangup';
-
-interface PlivoCallRow {
-  call_uuid: string;
-  tenant_id: string;
-  location_id: string;
-  business_number: E164;
-  caller_number: E164 | null;
-  dialed: boolean;
-  screened: boolean;
-  answered_at: Date;
-  dial_status: string | null;
-  dial_b_leg_uuid: string | null;
-  dial_hangup_cause: string | null;
-  dial_action_at: Date | null;
-  b_leg_answered: boolean;
-  b_leg_connected: boolean;
-  hangup_cause: string | null;
-  hangup_source: string | null;
-  duration_seconds: number | null;
-  hangup_at: Date | null;
-  finalized_at: Date | null;
-}
+export type { VoiceWebhookKind } from './plivo-call.repository';
 
 /** The SDK's XML builder, typed by what we use of it (its own typings return `object`). */
 interface PlivoXmlElement {
@@ -75,39 +66,37 @@ function callerOf(from: string | undefined): E164 | null {
  */
 @Injectable()
 export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
-  private sweeper: NodeJS.Timeout | undefined;
-  private sweeping: Promise<void> | undefined;
-  private stopPurge: () => void = () => undefined;
+  private tasks: PeriodicTask[] = [];
+  /** Plivo's callbacks name a call, not a tenant: found by CallUUID across tenants. */
+  private readonly carrierCalls: SystemScope;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
-  ) {}
+  ) {
+    this.carrierCalls = systemScope(
+      'call-ingest: Plivo voice callbacks by CallUUID',
+      runtime.logger,
+    );
+  }
 
   onModuleInit(): void {
-    this.stopPurge = purgeNoncesPeriodically(
-      this.runtime.dataSource,
-      this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
-    );
-    const every = Math.max(
-      100,
-      Math.min(1_000, this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS / 2),
-    );
-    this.sweeper = setInterval(() => {
-      this.sweeping ??= this.finalizeOverdue()
-        .then(() => undefined)
-        .catch((err: unknown) =>
-          this.runtime.logger.error({ err: String(err) }, 'finalizing overdue calls failed'),
-        )
-        .finally(() => (this.sweeping = undefined));
-    }, every);
-    this.sweeper.unref();
+    const { config } = this.runtime;
+    this.tasks = [
+      every(this.runtime, 'purge-webhook-nonces', 600_000, () =>
+        webhookNonces.forgetOlderThan(this.runtime.db, config.WEBHOOK_NONCE_WINDOW_HOURS),
+      ),
+      every(
+        this.runtime,
+        'finalize-overdue-calls',
+        Math.max(100, Math.min(1_000, config.PLIVO_DIAL_ACTION_GRACE_MS / 2)),
+        () => this.finalizeOverdue(),
+      ),
+    ];
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopPurge();
-    if (this.sweeper) clearInterval(this.sweeper);
-    await this.sweeping;
+    await Promise.all(this.tasks.map((t) => t.stop()));
   }
 
   /** The URL Plivo should call for one of our routes, with its retry fragment. */
@@ -138,22 +127,18 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     }
     const open = isOpenAt(location.businessHours, location.timezone, new Date());
     const dial = open || location.afterHoursCall === 'forward';
-    await this.record(callUuid, 'answer', '', nonce, async (tx) => {
-      await tx.query(
-        `INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (call_uuid) DO NOTHING`,
-        [
-          callUuid,
-          location.tenantId,
-          location.locationId,
-          to,
-          callerOf(params['From']),
-          dial,
-          dial && location.screenCalls,
-          activeTraceparent() ?? null,
-        ],
-      );
-    });
+    const scope = tenantScope(location.tenantId, [location.locationId]);
+    await this.record(callUuid, 'answer', '', nonce, (tx) =>
+      calls.insertAnswered(tx, scope, {
+        callUuid,
+        locationId: location.locationId,
+        businessNumber: to,
+        callerNumber: callerOf(params['From']),
+        dialed: dial,
+        screened: dial && location.screenCalls,
+        traceparent: activeTraceparent() ?? null,
+      }),
+    );
     return dial ? this.dialXml(location) : this.closedXml(location);
   }
 
@@ -161,11 +146,11 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     const { callUuid } = this.identify(params);
     const status = params['DialStatus'] ?? '';
     await this.record(callUuid, 'dial-action', '', nonce, async (tx) => {
-      await tx.query(
-        `UPDATE plivo_call SET dial_status = $2, dial_b_leg_uuid = $3, dial_hangup_cause = $4, dial_action_at = now()
-         WHERE call_uuid = $1 AND dial_action_at IS NULL`,
-        [callUuid, status, params['DialBLegUUID'] ?? '', params['DialHangupCause'] ?? ''],
-      );
+      await calls.recordDialAction(tx, this.carrierCalls, callUuid, {
+        status,
+        bLegUuid: params['DialBLegUUID'] ?? '',
+        hangupCause: params['DialHangupCause'] ?? '',
+      });
       await this.finalizeIfComplete(tx, callUuid);
     });
     const bridged = status === 'completed' && !!params['DialBLegUUID'];
@@ -179,16 +164,10 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     const { callUuid } = this.identify(params);
     const action = (params['DialAction'] ?? params['Event'] ?? '').toLowerCase();
     await this.record(callUuid, 'dial-event', action, nonce, async (tx) => {
-      if (action === 'answer' || action === 'dialanswer') {
-        await tx.query('UPDATE plivo_call SET b_leg_answered = true WHERE call_uuid = $1', [
-          callUuid,
-        ]);
-      } else if (action === 'connected') {
-        await tx.query(
-          'UPDATE plivo_call SET b_leg_answered = true, b_leg_connected = true WHERE call_uuid = $1',
-          [callUuid],
-        );
-      }
+      if (action === 'answer' || action === 'dialanswer')
+        await calls.recordBLeg(tx, this.carrierCalls, callUuid, 'answered');
+      else if (action === 'connected')
+        await calls.recordBLeg(tx, this.carrierCalls, callUuid, 'connected');
     });
   }
 
@@ -203,37 +182,27 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       );
     }
     await this.record(callUuid, 'hangup', '', nonce, async (tx) => {
-      await tx.query(
-        `UPDATE plivo_call SET hangup_cause = $2, hangup_source = $3, duration_seconds = $4, hangup_at = now()
-         WHERE call_uuid = $1 AND hangup_at IS NULL`,
-        [
-          callUuid,
-          (params['HangupCause'] ?? '').slice(0, 100),
-          (params['HangupSource'] ?? '').slice(0, 100),
-          duration,
-        ],
-      );
+      await calls.recordHangup(tx, this.carrierCalls, callUuid, {
+        cause: (params['HangupCause'] ?? '').slice(0, 100),
+        source: (params['HangupSource'] ?? '').slice(0, 100),
+        durationSeconds: duration,
+      });
       await this.finalizeIfComplete(tx, callUuid);
     });
   }
 
   /** Classifies calls whose Dial verdict is overdue (or whose hangup never came). */
   async finalizeOverdue(): Promise<number> {
-    const grace = this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS;
-    const due: { call_uuid: string; traceparent: string | null }[] =
-      await this.runtime.dataSource.query(
-        `SELECT call_uuid, traceparent FROM plivo_call WHERE finalized_at IS NULL
-         AND ((hangup_at IS NOT NULL AND hangup_at < now() - make_interval(secs => $1::double precision / 1000))
-           OR (dial_action_at IS NOT NULL AND dial_action_at < now() - interval '10 minutes'))
-       LIMIT 100`,
-        [grace],
-      );
-    for (const { call_uuid, traceparent } of due) {
+    const due = await calls.overdue(
+      this.runtime.db,
+      this.carrierCalls,
+      this.runtime.config.PLIVO_DIAL_ACTION_GRACE_MS,
+    );
+    for (const { callUuid, traceparent } of due) {
       await inSpan('call.finalize-overdue', { service: 'call-ingest', parent: traceparent }, () =>
-        this.runtime.dataSource.transaction((tx) => this.finalizeIfComplete(tx, call_uuid, true)),
+        this.runtime.transaction((tx) => this.finalizeIfComplete(tx, callUuid, true)),
       );
     }
-    if (due.length > 0) this.runtime.outbox.wake();
     return due.length;
   }
 
@@ -262,16 +231,13 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     kind: VoiceWebhookKind,
     detail: string,
     nonce: string,
-    effects: (tx: EntityManager) => Promise<void>,
+    effects: (tx: Tx) => Promise<void>,
   ): Promise<void> {
     if (kind === 'answer') return this.recordInTransaction(callUuid, kind, detail, nonce, effects);
-    const rows: { traceparent: string | null }[] = await this.runtime.dataSource.query(
-      'SELECT traceparent FROM plivo_call WHERE call_uuid = $1',
-      [callUuid],
-    );
+    const traceparent = await calls.traceOf(this.runtime.db, this.carrierCalls, callUuid);
     return inSpan(
       `plivo.voice.${kind}`,
-      { service: 'call-ingest', kind: SpanKind.SERVER, parent: rows[0]?.traceparent },
+      { service: 'call-ingest', kind: SpanKind.SERVER, parent: traceparent },
       () => this.recordInTransaction(callUuid, kind, detail, nonce, effects),
     );
   }
@@ -281,77 +247,62 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     kind: VoiceWebhookKind,
     detail: string,
     nonce: string,
-    effects: (tx: EntityManager) => Promise<void>,
+    effects: (tx: Tx) => Promise<void>,
   ): Promise<void> {
-    await this.runtime.dataSource.transaction(async (tx) => {
-      if (!(await rememberNonce(tx, nonce)))
+    await this.runtime.transaction(async (tx) => {
+      if (!(await webhookNonces.remember(tx, nonce)))
         throw new CallIngestError(
           'replayed',
           'this request was already received (nonce seen before)',
         );
-      const first: unknown[] = await tx.query(
-        'INSERT INTO plivo_webhook (call_uuid, kind, detail) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING call_uuid',
-        [callUuid, kind, detail],
-      );
-      if (first.length > 0) await effects(tx);
+      if (await calls.recordWebhook(tx, this.carrierCalls, callUuid, kind, detail))
+        await effects(tx);
     });
-    this.runtime.outbox.wake();
   }
 
-  private async finalizeIfComplete(
-    tx: EntityManager,
-    callUuid: string,
-    overdue = false,
-  ): Promise<void> {
-    const rows: PlivoCallRow[] = await tx.query(
-      'SELECT * FROM plivo_call WHERE call_uuid = $1 FOR UPDATE SKIP LOCKED',
-      [callUuid],
-    );
-    const call = rows[0];
-    if (!call || call.finalized_at) return;
-    const verdictIn = !call.dialed || call.dial_action_at !== null || call.b_leg_connected;
-    if (!overdue && !(call.hangup_at && verdictIn)) return;
+  private async finalizeIfComplete(tx: Tx, callUuid: string, overdue = false): Promise<void> {
+    const call = await calls.lockForFinalizing(tx, this.carrierCalls, callUuid);
+    if (!call || call.finalizedAt) return;
+    const verdictIn = !call.dialed || call.dialActionAt !== null || call.bLegConnected;
+    if (!overdue && !(call.hangupAt && verdictIn)) return;
     const outcome = classifyPlivoCall({
       dialed: call.dialed,
       screened: call.screened,
-      bLegAnswered: call.b_leg_answered,
-      bLegConnected: call.b_leg_connected,
-      ...(call.dial_status ? { dialStatus: call.dial_status } : {}),
-      ...(call.dial_b_leg_uuid ? { dialBLegUuid: call.dial_b_leg_uuid } : {}),
-      ...(call.dial_hangup_cause ? { dialHangupCause: call.dial_hangup_cause } : {}),
-      ...(call.hangup_cause ? { hangupCause: call.hangup_cause } : {}),
-      ...(call.hangup_source ? { hangupSource: call.hangup_source } : {}),
+      bLegAnswered: call.bLegAnswered,
+      bLegConnected: call.bLegConnected,
+      ...(call.dialStatus ? { dialStatus: call.dialStatus } : {}),
+      ...(call.dialBLegUuid ? { dialBLegUuid: call.dialBLegUuid } : {}),
+      ...(call.dialHangupCause ? { dialHangupCause: call.dialHangupCause } : {}),
+      ...(call.hangupCause ? { hangupCause: call.hangupCause } : {}),
+      ...(call.hangupSource ? { hangupSource: call.hangupSource } : {}),
     });
-    await tx.query(
-      'UPDATE plivo_call SET outcome = $2, finalized_at = now() WHERE call_uuid = $1',
-      [callUuid, outcome],
-    );
+    await calls.markFinalized(tx, this.carrierCalls, callUuid, outcome);
     counterOf(
       this.runtime.registry,
       'call_ingest_calls_ended_total',
       'Calls to business numbers by how they ended (the top of the funnel)',
       ['outcome'],
     ).inc({ outcome });
-    if (!call.caller_number) {
+    if (!call.callerNumber) {
       this.runtime.logger.info(
         { callUuid, outcome },
         'call ended without a caller id: nobody to text',
       );
       return;
     }
-    const endedAt = call.hangup_at ?? call.dial_action_at ?? new Date();
+    const endedAt = call.hangupAt ?? call.dialActionAt ?? new Date();
     await addToOutbox(tx, 'call.ended.v1', {
       callId: callUuid,
       provider: 'plivo',
-      tenantId: call.tenant_id as never,
-      locationId: call.location_id as never,
-      businessNumber: call.business_number,
-      callerNumber: call.caller_number,
+      tenantId: call.tenantId,
+      locationId: call.locationId,
+      businessNumber: call.businessNumber,
+      callerNumber: call.callerNumber,
       outcome,
-      startedAt: call.answered_at.toISOString(),
+      startedAt: call.answeredAt.toISOString(),
       endedAt: endedAt.toISOString(),
-      ...(call.duration_seconds !== null ? { durationSeconds: call.duration_seconds } : {}),
-      ...(call.hangup_cause ? { hangupCause: call.hangup_cause.slice(0, 64) } : {}),
+      ...(call.durationSeconds !== null ? { durationSeconds: call.durationSeconds } : {}),
+      ...(call.hangupCause ? { hangupCause: call.hangupCause.slice(0, 64) } : {}),
     });
   }
 

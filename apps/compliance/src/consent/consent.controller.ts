@@ -18,9 +18,12 @@ import {
   InvalidPhoneNumberError,
   SmsReceivedV1,
   toE164,
+  type E164,
   type EventEnvelope,
+  type TenantId,
 } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
+import { tenantScope } from '@textback/persistence';
 import {
   AdminKeyGuard,
   csvSafe,
@@ -56,7 +59,7 @@ const OperatorChange = z.strictObject({
   /** Only this business number (per-number scope); omitted: the whole brand. */
   channelNumber: z.string().max(40).optional(),
 });
-const tenantIdParam = new ZodPipe(edge.slug, 'tenantId');
+const tenantIdParam = new ZodPipe(edge.tenantId, 'tenantId');
 const phoneParam = new ZodPipe(z.string().max(40), 'phone');
 const ExportQuery = z.strictObject({
   format: z.enum(['csv', 'json']).default('json'),
@@ -64,7 +67,7 @@ const ExportQuery = z.strictObject({
 });
 const StateQuery = z.strictObject({ channel: z.string().max(40).optional() });
 
-function e164(value: string, field: string): string {
+function e164(value: string, field: string): E164 {
   try {
     return toE164(value);
   } catch (err) {
@@ -75,17 +78,17 @@ function e164(value: string, field: string): string {
 }
 
 const view = (r: ConsentChangeRow) => ({
-  seq: Number(r.seq),
+  seq: r.seq,
   state: r.state,
   source: r.source,
   scope: r.scope,
-  channelNumber: r.channel_number,
+  channelNumber: r.channelNumber,
   detail: r.detail,
   actor: r.actor,
   reason: r.reason,
-  messageText: r.message_text,
-  textRedacted: r.text_redacted_at !== null,
-  changedAt: r.changed_at.toISOString(),
+  messageText: r.messageText,
+  textRedacted: r.textRedactedAt !== null,
+  changedAt: r.changedAt.toISOString(),
 });
 
 /** Operators and auditors: a number's state and history, operator changes, and the tenant's export. */
@@ -99,15 +102,15 @@ export class ConsentController {
 
   @Get(':tenantId/export')
   async export(
-    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Query(new ZodPipe(ExportQuery)) q: z.infer<typeof ExportQuery>,
     @Res() res: Response,
   ): Promise<void> {
     requireKnownTenant(this.directory, tenantId);
     const { format, phone } = q;
     const rows = (
-      await this.ledger.history(tenantId, phone ? e164(phone, 'phone') : undefined)
-    ).map((r) => ({ phoneNumber: r.phone_number, ...view(r) }));
+      await this.ledger.history(tenantScope(tenantId), phone ? e164(phone, 'phone') : undefined)
+    ).map((r) => ({ phoneNumber: r.phoneNumber, ...view(r) }));
     if (format === 'csv') {
       res.type('text/csv').attachment(`consent-${tenantId}.csv`);
       res.send(
@@ -139,18 +142,19 @@ export class ConsentController {
 
   @Get(':tenantId/:phone')
   async state(
-    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Param('phone', phoneParam) phone: string,
     @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
   ) {
     requireKnownTenant(this.directory, tenantId);
     const number = e164(phone, 'phone');
-    const history = await this.ledger.history(tenantId, number);
+    const scope = tenantScope(tenantId);
+    const history = await this.ledger.history(scope, number);
     return {
       tenantId,
       phoneNumber: number,
       state: await this.ledger.currentState(
-        tenantId,
+        scope,
         number,
         channel ? e164(channel, 'channel') : undefined,
       ),
@@ -161,7 +165,7 @@ export class ConsentController {
   @Post(':tenantId/:phone/opt-out')
   @HttpCode(201)
   optOut(
-    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Param('phone', phoneParam) phone: string,
     @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>,
   ) {
@@ -171,7 +175,7 @@ export class ConsentController {
   @Post(':tenantId/:phone/opt-in')
   @HttpCode(201)
   optIn(
-    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Param('phone', phoneParam) phone: string,
     @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>,
   ) {
@@ -179,7 +183,7 @@ export class ConsentController {
   }
 
   private async change(
-    tenantId: string,
+    tenantId: TenantId,
     phone: string,
     state: 'opted-in' | 'opted-out',
     change: z.infer<typeof OperatorChange>,
@@ -187,8 +191,7 @@ export class ConsentController {
     requireKnownTenant(this.directory, tenantId);
     const number = e164(phone, 'phone');
     const channel = change.channelNumber ? e164(change.channelNumber, 'channelNumber') : undefined;
-    await this.ledger.recordNow({
-      tenantId,
+    await this.ledger.recordNow(tenantScope(tenantId), {
       phoneNumber: number,
       state,
       source: change.source,
@@ -225,12 +228,12 @@ export class ConsentCheckController {
 
   @Get(':tenantId/:phone')
   async check(
-    @Param('tenantId', tenantIdParam) tenantId: string,
+    @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Param('phone', phoneParam) phone: string,
     @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
   ) {
     const state = await this.ledger.currentState(
-      tenantId,
+      tenantScope(tenantId),
       e164(phone, 'phone'),
       channel ? e164(channel, 'channel') : undefined,
     );

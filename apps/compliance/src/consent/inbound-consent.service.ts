@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
-import type { EventEnvelope, LocationProfile, SmsReceivedV1 } from '@textback/contracts';
+import type { E164, EventEnvelope, LocationProfile, SmsReceivedV1 } from '@textback/contracts';
 import {
   helpReply,
   optOutConfirmation,
   readConsentReply,
   type ConsentReading,
 } from '@textback/domain';
-import { addToOutbox, handleOnce } from '@textback/persistence';
+import {
+  addToOutbox,
+  handleOnce,
+  scopeOf,
+  tenantScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
+import { consentLedgerRepository } from './consent-ledger.repository';
 import { ConsentLedgerService } from './consent-ledger.service';
 
 /**
@@ -34,74 +41,68 @@ export class InboundConsentService {
    */
   async readInbound(m: SmsReceivedV1): Promise<ConsentReading['kind']> {
     const location = this.directory.location(m.locationId);
-    const scope = location?.optOutScope ?? 'tenant';
+    const optOutScope = location?.optOutScope ?? 'tenant';
+    const scope = tenantScope(m.tenantId, [m.locationId]);
     let kind: ConsentReading['kind'] = 'none';
-    await handleOnce(
-      this.runtime.dataSource,
-      'compliance.inbound-text',
-      m.carrierMessageId,
-      async (tx) => {
-        const current = await this.ledger.currentState(m.tenantId, m.from, m.to, tx);
-        const base = {
-          tenantId: m.tenantId,
-          phoneNumber: m.from,
-          scope,
-          channelNumber: m.to,
-          messageId: m.carrierMessageId,
-          messageText: m.text,
-        } as const;
-        const reading = readConsentReply(m.text, {
-          currentlyOptedOut: current === 'opted-out',
-          carrierIntent: m.carrierIntent,
-        });
-        kind = reading.kind;
-        switch (reading.kind) {
-          case 'none':
-            return;
-          case 'help':
-            if (location)
-              await this.reply(
-                tx,
-                location,
-                m.to,
-                m.from,
-                helpReply(location, reading.language),
-                'help',
-              );
-            return;
-          case 'review':
-            return this.flag(tx, m, 'ambiguous', reading.detail);
-          case 'opt-in':
-            await this.ledger.record(tx, {
-              ...base,
-              state: 'opted-in',
-              source: reading.source,
-              detail: reading.detail,
-            });
-            return;
-          case 'opt-out':
-            await this.ledger.record(tx, {
-              ...base,
-              state: 'opted-out',
-              source: reading.source,
-              detail: reading.detail,
-            });
-            if (reading.source === 'plain-words')
-              return this.flag(tx, m, 'revocation', reading.detail);
-            if (location?.confirmOptOut)
-              await this.reply(
-                tx,
-                location,
-                m.to,
-                m.from,
-                optOutConfirmation(location),
-                'opt-out-confirmation',
-              );
-            return;
-        }
-      },
-    );
-    this.runtime.outbox.wake();
+    await handleOnce(this.runtime.db, 'compliance.inbound-text', m.carrierMessageId, async (tx) => {
+      const current = await this.ledger.currentState(scope, m.from, m.to, tx);
+      const base = {
+        phoneNumber: m.from,
+        scope: optOutScope,
+        channelNumber: m.to,
+        messageId: m.carrierMessageId,
+        messageText: m.text,
+      } as const;
+      const reading = readConsentReply(m.text, {
+        currentlyOptedOut: current === 'opted-out',
+        carrierIntent: m.carrierIntent,
+      });
+      kind = reading.kind;
+      switch (reading.kind) {
+        case 'none':
+          return;
+        case 'help':
+          if (location)
+            await this.reply(
+              tx,
+              location,
+              m.to,
+              m.from,
+              helpReply(location, reading.language),
+              'help',
+            );
+          return;
+        case 'review':
+          return this.flag(tx, scope, m, 'ambiguous', reading.detail);
+        case 'opt-in':
+          await this.ledger.record(tx, scope, {
+            ...base,
+            state: 'opted-in',
+            source: reading.source,
+            detail: reading.detail,
+          });
+          return;
+        case 'opt-out':
+          await this.ledger.record(tx, scope, {
+            ...base,
+            state: 'opted-out',
+            source: reading.source,
+            detail: reading.detail,
+          });
+          if (reading.source === 'plain-words')
+            return this.flag(tx, scope, m, 'revocation', reading.detail);
+          if (location?.confirmOptOut)
+            await this.reply(
+              tx,
+              location,
+              m.to,
+              m.from,
+              optOutConfirmation(location),
+              'opt-out-confirmation',
+            );
+          return;
+      }
+    });
     return kind;
   }
 
@@ -109,17 +110,21 @@ export class InboundConsentService {
     await this.readInbound(event.payload);
   }
 
-  private async flag(
-    tx: EntityManager,
+  private flag(
+    tx: Tx,
+    scope: TenantScope,
     m: SmsReceivedV1,
     verdict: 'ambiguous' | 'revocation',
     rule: string,
   ): Promise<void> {
-    await tx.query(
-      `INSERT INTO consent_review (message_id, tenant_id, location_id, phone_number, verdict, rule, message_text)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`,
-      [m.carrierMessageId, m.tenantId, m.locationId, m.from, verdict, rule, m.text],
-    );
+    return consentLedgerRepository.flagForReview(tx, scope, {
+      messageId: m.carrierMessageId,
+      locationId: m.locationId,
+      phoneNumber: m.from,
+      verdict,
+      rule,
+      messageText: m.text,
+    });
   }
 
   /** ErrorCode 200: the carrier blocked the text because the recipient opted out (plivo.md §4). */
@@ -127,31 +132,25 @@ export class InboundConsentService {
     const f = event.payload;
     if (f.errorCode !== '200') return;
     const location = this.directory.location(f.locationId);
-    await handleOnce(
-      this.runtime.dataSource,
-      'compliance.sms-failed',
-      event.metadata.id,
-      async (tx) => {
-        await this.ledger.record(tx, {
-          tenantId: f.tenantId,
-          phoneNumber: f.to,
-          state: 'opted-out',
-          source: 'carrier-error-200',
-          scope: location?.optOutScope ?? 'tenant',
-          channelNumber: f.from,
-          detail: 'ErrorCode 200',
-          messageId: `sms:${f.smsId}`,
-        });
-      },
-    );
-    this.runtime.outbox.wake();
+    const scope = scopeOf(event);
+    await handleOnce(this.runtime.db, 'compliance.sms-failed', event.metadata.id, async (tx) => {
+      await this.ledger.record(tx, scope, {
+        phoneNumber: f.to,
+        state: 'opted-out',
+        source: 'carrier-error-200',
+        scope: location?.optOutScope ?? 'tenant',
+        channelNumber: f.from,
+        detail: 'ErrorCode 200',
+        messageId: `sms:${f.smsId}`,
+      });
+    });
   }
 
   private async reply(
-    tx: EntityManager,
+    tx: Tx,
     location: LocationProfile,
-    from: string,
-    to: string,
+    from: E164,
+    to: E164,
     text: string,
     purpose: 'help' | 'opt-out-confirmation',
   ): Promise<void> {
@@ -159,8 +158,8 @@ export class InboundConsentService {
       replyId: randomUUID(),
       tenantId: location.tenantId,
       locationId: location.locationId,
-      from: from as never,
-      to: to as never,
+      from,
+      to,
       text,
       purpose,
       requestedAt: new Date().toISOString(),

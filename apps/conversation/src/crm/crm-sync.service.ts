@@ -6,8 +6,14 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
-import type { EntityManager } from 'typeorm';
 import type { LeadChangedV1 } from '@textback/contracts';
+import {
+  systemScope,
+  tenantScope,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
 import {
   checkEgressUrl,
   counterOf,
@@ -19,19 +25,7 @@ import {
 } from '@textback/service-kit';
 import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
-
-interface DeliveryRow {
-  seq: string;
-  delivery_id: string;
-  tenant_id: string;
-  lead_id: string;
-  lead_version: number;
-  event_type: string;
-  payload: LeadChangedV1;
-  attempts: number;
-  url: string;
-  secret: string;
-}
+import { crmRepository as crm, type DeliveryView, type DueDelivery } from './crm.repository';
 
 /**
  * Per-tenant CRM webhooks for lead.created / lead.updated / lead.booked, signed like every
@@ -45,8 +39,11 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   private timer: NodeJS.Timeout | undefined;
   private working: Promise<void> | undefined;
   private readonly backoff: ExponentialBackoff<unknown>;
+  /** The delivery worker sends every tenant's queued deliveries. */
+  private readonly everyTenant: SystemScope;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>) {
+    this.everyTenant = systemScope('conversation: CRM delivery worker', runtime.logger);
     this.backoff = new ExponentialBackoff({
       initialDelay: runtime.config.CRM_RETRY_INITIAL_MS,
       maxDelay: runtime.config.CRM_RETRY_MAX_MS,
@@ -73,7 +70,8 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
 
   /** Queues the lead's change for its tenant's CRM, if the tenant has one (inside the lead's transaction). */
   async enqueue(
-    tx: EntityManager,
+    tx: Tx,
+    scope: TenantScope,
     lead: LeadChangedV1,
     previousStatus: string | undefined,
   ): Promise<void> {
@@ -83,15 +81,13 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
         : lead.status === 'booked' && previousStatus !== 'booked'
           ? 'lead.booked'
           : 'lead.updated';
-    await tx.query(
-      `INSERT INTO crm_delivery (delivery_id, tenant_id, lead_id, lead_version, event_type, payload)
-       SELECT $1, $2, $3, $4, $5, $6 FROM crm_endpoint WHERE tenant_id = $2`,
-      [randomUUID(), lead.tenantId, lead.leadId, lead.version, type, JSON.stringify(lead)],
-    );
+    await crm.enqueue(tx, scope, { deliveryId: randomUUID(), lead, eventType: type });
+    // The worker finds the new delivery at once, not at its next poll.
+    tx.afterCommit(() => this.kick());
   }
 
   /** Saves a tenant's CRM endpoint once its URL passes the egress check (checked again at each delivery). */
-  async setEndpoint(tenantId: string, url: string, secret: string): Promise<void> {
+  async setEndpoint(scope: TenantScope, url: string, secret: string): Promise<void> {
     try {
       await checkEgressUrl(url, { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE });
     } catch (err) {
@@ -99,49 +95,28 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
         throw new ConversationError('invalid-request', `url: ${err.message}`);
       throw err;
     }
-    await this.runtime.dataSource.query(
-      `INSERT INTO crm_endpoint (tenant_id, url, secret) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()`,
-      [tenantId, url, secret],
-    );
+    await crm.saveEndpoint(this.runtime.db, scope, url, secret);
   }
 
-  async secretOf(tenantId: string): Promise<string | undefined> {
-    const rows: { secret: string }[] = await this.runtime.dataSource.query(
-      'SELECT secret FROM crm_endpoint WHERE tenant_id = $1',
-      [tenantId],
-    );
-    return rows[0]?.secret;
+  secretOf(scope: TenantScope): Promise<string | undefined> {
+    return crm.secretOf(this.runtime.db, scope);
   }
 
-  deliveries(tenantId: string, status?: string): Promise<unknown[]> {
-    return this.runtime.dataSource.query(
-      `SELECT delivery_id, lead_id, lead_version, event_type, status, attempts, last_status, last_error, created_at, delivered_at
-       FROM crm_delivery WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY seq DESC LIMIT 500`,
-      [tenantId, status ?? null],
-    );
+  deliveries(scope: TenantScope, status?: string): Promise<DeliveryView[]> {
+    return crm.deliveries(this.runtime.db, scope, status);
   }
 
   /** Puts a dead delivery back in the queue. */
-  async retry(deliveryId: string): Promise<boolean> {
-    const res: [unknown[], number] = await this.runtime.dataSource.query(
-      `UPDATE crm_delivery SET status = 'pending', attempts = 0, next_attempt_at = now() WHERE delivery_id = $1 AND status = 'dead'`,
-      [deliveryId],
-    );
+  async retry(scope: TenantScope, deliveryId: string): Promise<boolean> {
+    const retrying = await crm.retryDead(this.runtime.db, scope, deliveryId);
     this.kick();
-    return res[1] > 0;
+    return retrying;
   }
 
   private async deliverDue(): Promise<void> {
     for (;;) {
-      const done = await this.runtime.dataSource.transaction(async (tx) => {
-        // The oldest pending delivery of each lead, when due: order per lead is kept.
-        const due: DeliveryRow[] = await tx.query(
-          `SELECT d.*, e.url, e.secret FROM crm_delivery d JOIN crm_endpoint e USING (tenant_id)
-           WHERE d.status = 'pending' AND d.next_attempt_at <= now()
-             AND NOT EXISTS (SELECT 1 FROM crm_delivery p WHERE p.lead_id = d.lead_id AND p.status = 'pending' AND p.seq < d.seq)
-           ORDER BY d.seq LIMIT 10 FOR UPDATE OF d SKIP LOCKED`,
-        );
+      const done = await this.runtime.transaction(async (tx) => {
+        const due = await crm.claimDue(tx, this.everyTenant, 10);
         await Promise.all(due.map((d) => this.attempt(tx, d)));
         return due.length === 0;
       });
@@ -149,10 +124,11 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     }
   }
 
-  private async attempt(tx: EntityManager, d: DeliveryRow): Promise<void> {
+  private async attempt(tx: Tx, d: DueDelivery): Promise<void> {
+    const scope = tenantScope(d.tenantId);
     const body = JSON.stringify({
-      id: d.delivery_id,
-      type: d.event_type,
+      id: d.deliveryId,
+      type: d.eventType,
       occurredAt: d.payload.changedAt,
       lead: d.payload,
     });
@@ -171,8 +147,8 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
               body,
               Math.floor(Date.now() / 1000),
             ),
-            'x-textback-delivery': d.delivery_id,
-            'x-textback-event': d.event_type,
+            'x-textback-delivery': d.deliveryId,
+            'x-textback-event': d.eventType,
           },
           body,
           signal: AbortSignal.timeout(this.runtime.config.CRM_TIMEOUT_MS),
@@ -197,10 +173,7 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     );
     if (status >= 200 && status < 300) {
       outcome.inc({ result: 'delivered' });
-      await tx.query(
-        `UPDATE crm_delivery SET status = 'delivered', attempts = attempts + 1, last_status = $2, delivered_at = now() WHERE seq = $1`,
-        [d.seq, status],
-      );
+      await crm.markDelivered(tx, scope, d.seq, status);
       return;
     }
     const attempts = d.attempts + 1;
@@ -208,17 +181,12 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     outcome.inc({ result: dead ? 'dead' : 'retry' });
     let b = this.backoff.next();
     for (let i = 1; i < attempts; i++) b = b.next(undefined);
-    await tx.query(
-      `UPDATE crm_delivery SET attempts = $2, status = $3, last_status = $4, last_error = $5,
-         next_attempt_at = now() + make_interval(secs => $6::double precision / 1000) WHERE seq = $1`,
-      [
-        d.seq,
-        attempts,
-        dead ? 'dead' : 'pending',
-        status || null,
-        (error || `answered ${status}`).slice(0, 300),
-        b.duration,
-      ],
-    );
+    await crm.markAttemptFailed(tx, scope, d.seq, {
+      attempts,
+      dead,
+      httpStatus: status || null,
+      error: (error || `answered ${status}`).slice(0, 300),
+      retryInMs: b.duration,
+    });
   }
 }

@@ -14,7 +14,8 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
-import { Money } from '@textback/contracts';
+import { Money, type TenantId } from '@textback/contracts';
+import { systemScope, tenantScope, type SystemScope } from '@textback/persistence';
 import {
   AdminKeyGuard,
   edge,
@@ -29,6 +30,7 @@ import {
 import { LocationDirectory } from '@textback/tenancy';
 import { Inject } from '@nestjs/common';
 import { ConversationError } from '../errors';
+import { leadRepository } from '../threads/threads.repository';
 import { ThreadsService } from '../threads/threads.service';
 import { CrmSyncService } from './crm-sync.service';
 
@@ -43,9 +45,10 @@ const Booked = z.strictObject({
   }),
 });
 const DeliveriesQuery = z.strictObject({
-  tenantId: edge.slug,
+  tenantId: edge.tenantId,
   status: z.enum(['pending', 'delivered', 'dead']).optional(),
 });
+const TenantQuery = z.strictObject({ tenantId: edge.tenantId });
 
 /** Operators configure a tenant's CRM webhook and read its delivery log. */
 @Controller('v1/crm')
@@ -59,22 +62,26 @@ export class CrmAdminController {
   @Put('endpoints/:tenantId')
   @HttpCode(204)
   async setEndpoint(
-    @Param('tenantId', new ZodPipe(edge.slug, 'tenantId')) tenantId: string,
+    @Param('tenantId', new ZodPipe(edge.tenantId, 'tenantId')) tenantId: TenantId,
     @Body(new ZodPipe(Endpoint)) e: z.infer<typeof Endpoint>,
   ): Promise<void> {
     requireKnownTenant(this.directory, tenantId);
-    await this.crm.setEndpoint(tenantId, e.url, e.secret);
+    await this.crm.setEndpoint(tenantScope(tenantId), e.url, e.secret);
   }
 
   @Get('deliveries')
   deliveries(@Query(new ZodPipe(DeliveriesQuery)) q: z.infer<typeof DeliveriesQuery>) {
     requireKnownTenant(this.directory, q.tenantId);
-    return this.crm.deliveries(q.tenantId, q.status);
+    return this.crm.deliveries(tenantScope(q.tenantId), q.status);
   }
 
   @Post('deliveries/:deliveryId/retry')
-  async retry(@Param('deliveryId', new ZodPipe(edge.uuid, 'deliveryId')) deliveryId: string) {
-    if (!(await this.crm.retry(deliveryId)))
+  async retry(
+    @Param('deliveryId', new ZodPipe(edge.uuid, 'deliveryId')) deliveryId: string,
+    @Query(new ZodPipe(TenantQuery)) q: z.infer<typeof TenantQuery>,
+  ) {
+    requireKnownTenant(this.directory, q.tenantId);
+    if (!(await this.crm.retry(tenantScope(q.tenantId), deliveryId)))
       throw new ConversationError('not-found', `no dead delivery ${deliveryId}`);
     return { retrying: true };
   }
@@ -84,11 +91,19 @@ export class CrmAdminController {
 @Public('signed-webhook', 'the tenant CRM calls it, signed with the tenant CRM secret')
 @Controller('v1/crm/leads')
 export class CrmInboundController {
+  /** The lead id names its tenant; that tenant's secret then decides whether to believe the call. */
+  private readonly leadOwners: SystemScope;
+
   constructor(
     private readonly crm: CrmSyncService,
     private readonly threads: ThreadsService,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
-  ) {}
+  ) {
+    this.leadOwners = systemScope(
+      'conversation: CRM booking webhooks find their lead',
+      runtime.logger,
+    );
+  }
 
   @Post(':leadId/booked')
   async booked(
@@ -97,13 +112,9 @@ export class CrmInboundController {
     @Headers('x-textback-signature') signature: string | undefined,
     @Body() body: unknown,
   ) {
-    // Compared as a UUID: the primary-key index is used (a ::text cast would scan the table).
-    const rows: { tenant_id: string; thread_id: string }[] = await this.runtime.dataSource.query(
-      'SELECT tenant_id, thread_id FROM lead WHERE lead_id = $1::uuid',
-      [leadId],
-    );
-    const lead = rows[0];
-    const secret = lead ? await this.crm.secretOf(lead.tenant_id) : undefined;
+    const lead = await leadRepository.ownerOf(this.runtime.db, this.leadOwners, leadId);
+    const scope = lead ? tenantScope(lead.tenantId) : undefined;
+    const secret = scope ? await this.crm.secretOf(scope) : undefined;
     // Unknown lead and bad signature answer alike: nothing is revealed to an unsigned caller.
     const verdict = secret
       ? verifyTextbackWebhook(
@@ -113,9 +124,9 @@ export class CrmInboundController {
           Math.floor(Date.now() / 1000),
         )
       : 'mismatch';
-    if (!lead || verdict !== 'valid')
+    if (!lead || !scope || verdict !== 'valid')
       throw new ConversationError('invalid-signature', `signature ${verdict}`);
-    const saved = await this.threads.book(lead.thread_id, parseRequest(Booked, body).value);
+    const saved = await this.threads.book(scope, lead.threadId, parseRequest(Booked, body).value);
     return { leadId, status: saved.status };
   }
 }

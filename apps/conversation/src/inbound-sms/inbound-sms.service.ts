@@ -1,11 +1,12 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { maskPhone, toE164, type E164, type SmsReceivedV1 } from '@textback/contracts';
 import { safeInboundText } from '@textback/domain';
-import { addToOutbox, purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { addToOutbox, tenantScope, webhookNonces } from '@textback/persistence';
+import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { ConversationError } from '../errors';
 import { ComplianceClient } from './compliance.client';
+import { inboundMessageRepository as inbound } from './inbound-message.repository';
 
 const INTENTS = new Set(['optout', 'optin', 'help']);
 /** `sms.received.v1`'s limit on `text` (UTF-16 units, as carriers count a 10-part message). */
@@ -14,7 +15,7 @@ const MAX_EVENT_TEXT = 1600;
 /** Inbound texts (Plivo message_url, plivo.md §4) → `sms.received.v1`, recorded before the 200. */
 @Injectable()
 export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
-  private stopPurge: () => void = () => undefined;
+  private purge: PeriodicTask | undefined;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
@@ -23,14 +24,16 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
-    this.stopPurge = purgeNoncesPeriodically(
-      this.runtime.dataSource,
-      this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
+    this.purge = every(this.runtime, 'purge-webhook-nonces', 600_000, () =>
+      webhookNonces.forgetOlderThan(
+        this.runtime.db,
+        this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
+      ),
     );
   }
 
-  onModuleDestroy(): void {
-    this.stopPurge();
+  async onModuleDestroy(): Promise<void> {
+    await this.purge?.stop();
   }
 
   /**
@@ -87,31 +90,26 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
       ...(INTENTS.has(intent) ? { carrierIntent: intent as 'optout' | 'optin' | 'help' } : {}),
       receivedAt: new Date().toISOString(),
     };
-    const inserted = await this.runtime.dataSource.transaction(async (tx) => {
-      if (!(await rememberNonce(tx, nonce)))
+    const scope = tenantScope(location.tenantId, [location.locationId]);
+    const inserted = await this.runtime.transaction(async (tx) => {
+      if (!(await webhookNonces.remember(tx, nonce)))
         throw new ConversationError(
           'replayed',
           'this request was already received (nonce seen before)',
         );
-      const rows: unknown[] = await tx.query(
-        `INSERT INTO inbound_message (message_uuid, tenant_id, location_id, from_number, to_number, body, carrier_intent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING message_uuid`,
+      const stored = await inbound.insert(tx, scope, {
+        messageUuid: uuid,
+        locationId: location.locationId,
+        from,
+        to,
         // The whole text (control characters made visible), even past the event's limit.
-        [
-          uuid,
-          location.tenantId,
-          location.locationId,
-          from,
-          to,
-          safeInboundText(raw, Number.MAX_SAFE_INTEGER).text,
-          intent || null,
-        ],
-      );
-      if (rows.length === 0) return false;
+        body: safeInboundText(raw, Number.MAX_SAFE_INTEGER).text,
+        intent: intent || null,
+      });
+      if (!stored) return false;
       await addToOutbox(tx, 'sms.received.v1', received);
       return true;
     });
-    if (inserted) this.runtime.outbox.wake();
     await this.compliance.readInbound(received);
     return { duplicate: !inserted };
   }

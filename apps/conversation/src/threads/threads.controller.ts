@@ -11,7 +11,8 @@ import {
 } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { Money, type EventEnvelope } from '@textback/contracts';
+import { Money, type EventEnvelope, type TenantId } from '@textback/contracts';
+import { tenantScope, type TenantScope } from '@textback/persistence';
 import { OnEvent } from '@textback/messaging';
 import {
   AdminKeyGuard,
@@ -34,12 +35,12 @@ export class ThreadEventsConsumer {
 
   @OnEvent('sms.delivered.v1')
   onDelivered(@Payload() e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
-    return this.threads.onDeliveryChange(e.payload.smsId, 'delivered');
+    return this.threads.onDelivered(e);
   }
 
   @OnEvent('sms.failed.v1')
   onFailed(@Payload() e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
-    return this.threads.onFailed(e.payload);
+    return this.threads.onFailed(e);
   }
 
   @OnEvent('sms.received.v1')
@@ -71,16 +72,22 @@ const Book = z.strictObject({
 });
 const Close = z.strictObject({ outcome: z.literal('lost').optional() });
 const ThreadsQuery = z.strictObject({
-  tenantId: edge.slug,
-  locationId: edge.slug.optional(),
+  tenantId: edge.tenantId,
+  locationId: edge.locationId.optional(),
   status: z.enum(['open', 'closed']).optional(),
   urgent: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
 });
-const ResponseTimesQuery = z.strictObject({ tenantId: edge.slug, since: edge.date.optional() });
+const ResponseTimesQuery = z.strictObject({
+  tenantId: edge.tenantId,
+  since: edge.date.optional(),
+});
+/** Every thread route names its tenant: the credential decides which tenants it may name. */
+const TenantQuery = z.strictObject({ tenantId: edge.tenantId });
 const threadId = new ZodPipe(edge.uuid, 'threadId');
+const tenantQuery = new ZodPipe(TenantQuery);
 
 /** The operator inbox API: threads by tenant/location/status/urgency, read, reply, assign, close, book. */
 @Controller('v1/inbox')
@@ -93,9 +100,7 @@ export class InboxController {
 
   @Get('threads')
   list(@Query(new ZodPipe(ThreadsQuery)) q: z.infer<typeof ThreadsQuery>) {
-    requireKnownTenant(this.directory, q.tenantId);
-    return this.threads.list({
-      tenantId: q.tenantId,
+    return this.threads.list(this.scope(q), {
       ...(q.locationId ? { locationId: q.locationId } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.urgent !== undefined ? { urgent: q.urgent } : {}),
@@ -103,46 +108,61 @@ export class InboxController {
   }
 
   @Get('threads/:threadId')
-  get(@Param('threadId', threadId) id: string) {
-    return this.threads.get(id);
+  get(@Param('threadId', threadId) id: string, @Query(tenantQuery) q: z.infer<typeof TenantQuery>) {
+    return this.threads.get(this.scope(q), id);
   }
 
   @Post('threads/:threadId/reply')
   @HttpCode(202)
   reply(
     @Param('threadId', threadId) id: string,
+    @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Reply)) r: z.infer<typeof Reply>,
   ) {
-    return this.threads.reply(id, r.author, r.text.trim());
+    return this.threads.reply(this.scope(q), id, r.author, r.text.trim());
   }
 
   @Post('threads/:threadId/assign')
   @HttpCode(204)
   assign(
     @Param('threadId', threadId) id: string,
+    @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Assign)) a: z.infer<typeof Assign>,
   ) {
-    return this.threads.assign(id, a.assignee);
+    return this.threads.assign(this.scope(q), id, a.assignee);
   }
 
   @Post('threads/:threadId/close')
   @HttpCode(204)
-  close(@Param('threadId', threadId) id: string, @Body() body: unknown) {
-    return this.threads.close(id, parseRequest(Close, body ?? {}).outcome);
+  close(
+    @Param('threadId', threadId) id: string,
+    @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
+    @Body() body: unknown,
+  ) {
+    return this.threads.close(this.scope(q), id, parseRequest(Close, body ?? {}).outcome);
   }
 
   /** Time to first human reply against the 5 / 15 / 60 minute targets. */
   @Get('response-times')
   responseTimes(@Query(new ZodPipe(ResponseTimesQuery)) q: z.infer<typeof ResponseTimesQuery>) {
-    requireKnownTenant(this.directory, q.tenantId);
     return this.threads.responseTimes(
-      q.tenantId,
+      this.scope(q),
       q.since ?? new Date(Date.now() - 30 * 86_400_000),
     );
   }
 
   @Post('threads/:threadId/book')
-  book(@Param('threadId', threadId) id: string, @Body(new ZodPipe(Book)) b: z.infer<typeof Book>) {
-    return this.threads.book(id, b.value);
+  book(
+    @Param('threadId', threadId) id: string,
+    @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
+    @Body(new ZodPipe(Book)) b: z.infer<typeof Book>,
+  ) {
+    return this.threads.book(this.scope(q), id, b.value);
+  }
+
+  /** The admin key may name any known tenant (access part 1 narrows this per credential). */
+  private scope(q: { tenantId: TenantId }): TenantScope {
+    requireKnownTenant(this.directory, q.tenantId);
+    return tenantScope(q.tenantId);
   }
 }

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import type { EntityManager } from 'typeorm';
 import type {
+  E164,
   EventEnvelope,
   LeadChangedV1,
   LeadStatus,
   LocationProfile,
-  SmsFailedV1,
   SmsPurpose,
 } from '@textback/contracts';
 import {
@@ -17,7 +16,7 @@ import {
   type LeadQualifier,
   type Qualification,
 } from '@textback/domain';
-import { addToOutbox, handleOnce } from '@textback/persistence';
+import { addToOutbox, handleOnce, scopeOf, type TenantScope, type Tx } from '@textback/persistence';
 import {
   counterOf,
   egressFetch,
@@ -29,49 +28,16 @@ import { LocationDirectory } from '@textback/tenancy';
 import { CrmSyncService } from '../crm/crm-sync.service';
 import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
+import {
+  leadRepository as leads,
+  threadMessageRepository as messages,
+  threadRepository as threads,
+  type LeadChange,
+  type LeadRow,
+  type ThreadRow,
+} from './threads.repository';
 
-export interface ThreadRow {
-  thread_id: string;
-  tenant_id: string;
-  location_id: string;
-  customer_number: string;
-  call_id: string | null;
-  status: 'open' | 'closed';
-  urgent: boolean;
-  automation: boolean;
-  follow_ups_asked: number;
-  on_call_notified_at: Date | null;
-  assigned_to: string | null;
-  first_customer_reply_at: Date | null;
-  first_human_reply_at: Date | null;
-  created_at: Date;
-  last_message_at: Date;
-}
-
-export interface LeadRow {
-  lead_id: string;
-  thread_id: string;
-  tenant_id: string;
-  location_id: string;
-  call_id: string | null;
-  customer_number: string;
-  status: LeadStatus;
-  service_type: string | null;
-  urgent: boolean;
-  emergency: string | null;
-  zip: string | null;
-  requested_time: Date | null;
-  value_minor: string | null;
-  currency: string | null;
-  version: number;
-}
-
-const first = <T>(rows: unknown): T | undefined =>
-  Array.isArray(rows)
-    ? Array.isArray(rows[0])
-      ? (rows[0] as T[])[0]
-      : (rows as T[])[0]
-    : undefined;
+export type { LeadRow, ThreadRow };
 
 /**
  * Threads and leads. Every text to or from a customer lands in the thread of its location and
@@ -115,109 +81,107 @@ export class ThreadsService implements OnModuleDestroy {
   async onSent(event: EventEnvelope<'sms.sent.v1'>): Promise<void> {
     const s = event.payload;
     if (s.purpose === 'on-call-alert') return; // to staff, not a customer conversation
-    await this.once('conversation.sms-sent', event, async (tx) => {
+    const scope = scopeOf(event);
+    await handleOnce(this.runtime.db, 'conversation.sms-sent', event.metadata.id, async (tx) => {
       const thread = await this.threadFor(
         tx,
-        s.tenantId,
+        scope,
         s.locationId,
         s.to,
         s.purpose === 'textback' ? s.sourceId : undefined,
       );
       // An operator's reply is already in the thread under its request id: it becomes the sent text.
       if (s.sourceId)
-        await tx.query(
-          `UPDATE thread_message SET message_id = $1, status = 'sent', at = $3 WHERE message_id = $2 AND status = 'requested'`,
-          [s.smsId, s.sourceId, s.at],
-        );
-      await tx.query(
-        `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
-         VALUES ($1, $2, 'outbound', $3, $4, $5, 'sent', $6) ON CONFLICT (message_id) DO NOTHING`,
-        [
-          s.smsId,
-          thread.thread_id,
-          s.purpose === 'operator' ? 'operator' : 'automation',
-          s.purpose ?? null,
-          s.text ?? null,
-          s.at,
-        ],
-      );
-      await tx.query(
-        'UPDATE thread SET last_message_at = greatest(last_message_at, $2) WHERE thread_id = $1',
-        [thread.thread_id, s.at],
-      );
+        await messages.requestSent(tx, scope, s.sourceId, { smsId: s.smsId, at: s.at });
+      await messages.add(tx, scope, {
+        messageId: s.smsId,
+        threadId: thread.threadId,
+        direction: 'outbound',
+        author: s.purpose === 'operator' ? 'operator' : 'automation',
+        purpose: s.purpose ?? null,
+        body: s.text ?? null,
+        status: 'sent',
+        at: s.at,
+      });
+      await threads.update(tx, scope, thread.threadId, { kind: 'message-at', at: s.at });
       // Every texted missed call is a lead, reply or not.
       if (s.purpose === 'textback' || s.purpose === undefined)
-        await this.leadFor(tx, thread, 'new');
+        await this.leadFor(tx, scope, thread, 'new');
     });
   }
 
-  async onDeliveryChange(smsId: string, status: 'delivered' | 'failed'): Promise<void> {
-    await this.runtime.dataSource.query(
-      'UPDATE thread_message SET status = $2 WHERE message_id = $1',
-      [smsId, status],
-    );
+  onDelivered(event: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
+    return messages.delivered(this.runtime.db, scopeOf(event), event.payload.smsId, 'delivered');
   }
 
   /** A text that failed or was never sent (opted out, refused): its message says so, with the reason. */
-  async onFailed(f: SmsFailedV1): Promise<void> {
-    await this.runtime.dataSource.query(
-      `UPDATE thread_message SET status = 'failed', failure_reason = $3 WHERE message_id = $1 OR ($2::text IS NOT NULL AND message_id = $2 AND status = 'requested')`,
-      [f.smsId, f.sourceId ?? null, f.reason],
-    );
+  onFailed(event: EventEnvelope<'sms.failed.v1'>): Promise<void> {
+    const f = event.payload;
+    return messages.failed(this.runtime.db, scopeOf(event), {
+      smsId: f.smsId,
+      requestId: f.sourceId,
+      reason: f.reason,
+    });
   }
 
   async onReceived(event: EventEnvelope<'sms.received.v1'>): Promise<void> {
     const m = event.payload;
+    const scope = scopeOf(event);
     const location = this.directory.location(m.locationId);
-    await this.once('conversation.sms-received', event, async (tx, afterCommit) => {
-      const thread = await this.threadFor(tx, m.tenantId, m.locationId, m.from, undefined);
-      await tx.query(
-        `INSERT INTO thread_message (message_id, thread_id, direction, author, body, status, at)
-         VALUES ($1, $2, 'inbound', 'customer', $3, 'received', $4) ON CONFLICT (message_id) DO NOTHING`,
-        [m.carrierMessageId, thread.thread_id, m.text, m.receivedAt],
-      );
-      await tx.query(
-        'UPDATE thread SET last_message_at = greatest(last_message_at, $2), first_customer_reply_at = coalesce(first_customer_reply_at, $2), status = $3 WHERE thread_id = $1',
-        [thread.thread_id, m.receivedAt, 'open'],
-      );
-      // Consent keywords belong to compliance; an opt-out also ends automation here.
-      const consent = readConsentReply(m.text, {
-        currentlyOptedOut: false,
-        carrierIntent: m.carrierIntent,
-      });
-      if (consent.kind === 'opt-out') {
-        await tx.query('UPDATE thread SET automation = false WHERE thread_id = $1', [
-          thread.thread_id,
-        ]);
-        return;
-      }
-      if (consent.kind === 'opt-in' || consent.kind === 'help') return;
-      const lead = await this.leadFor(tx, thread, 'engaged');
-      if (!location || !thread.automation) {
-        if (lead.status === 'new') await this.saveLead(tx, lead, { status: 'engaged' });
-        return;
-      }
-      await this.qualifyReply(tx, thread, lead, location, m.text, afterCommit);
-    });
+    await handleOnce(
+      this.runtime.db,
+      'conversation.sms-received',
+      event.metadata.id,
+      async (tx) => {
+        const thread = await this.threadFor(tx, scope, m.locationId, m.from, undefined);
+        await messages.add(tx, scope, {
+          messageId: m.carrierMessageId,
+          threadId: thread.threadId,
+          direction: 'inbound',
+          author: 'customer',
+          purpose: null,
+          body: m.text,
+          status: 'received',
+          at: m.receivedAt,
+        });
+        await threads.update(tx, scope, thread.threadId, {
+          kind: 'customer-replied',
+          at: m.receivedAt,
+        });
+        // Consent keywords belong to compliance; an opt-out also ends automation here.
+        const consent = readConsentReply(m.text, {
+          currentlyOptedOut: false,
+          carrierIntent: m.carrierIntent,
+        });
+        if (consent.kind === 'opt-out') {
+          await threads.update(tx, scope, thread.threadId, { kind: 'automation-off' });
+          return;
+        }
+        if (consent.kind === 'opt-in' || consent.kind === 'help') return;
+        const lead = await this.leadFor(tx, scope, thread, 'engaged');
+        if (!location || !thread.automation) {
+          if (lead.status === 'new') await this.saveLead(tx, scope, lead, { status: 'engaged' });
+          return;
+        }
+        await this.qualifyReply(tx, scope, thread, lead, location, m.text);
+      },
+    );
   }
 
   /** An opt-out anywhere in the brand ends automation in that customer's threads. */
   async onConsentChanged(event: EventEnvelope<'consent.changed.v1'>): Promise<void> {
     const c = event.payload;
     if (c.state !== 'opted-out') return;
-    await this.runtime.dataSource.query(
-      'UPDATE thread SET automation = false WHERE tenant_id = $1 AND customer_number = $2',
-      [c.tenantId, c.phoneNumber],
-    );
+    await threads.stopAutomationFor(this.runtime.db, scopeOf(event), c.phoneNumber);
   }
 
   private async qualifyReply(
-    tx: EntityManager,
+    tx: Tx,
+    scope: TenantScope,
     thread: ThreadRow,
     lead: LeadRow,
     location: LocationProfile,
     text: string,
-    afterCommit: (effect: () => void) => void,
   ): Promise<void> {
     const q: Qualification = this.qualifier.qualify({
       text,
@@ -226,59 +190,53 @@ export class ThreadsService implements OnModuleDestroy {
       now: new Date(),
     });
     const merged = {
-      serviceType: lead.service_type ?? q.serviceType ?? null,
+      serviceType: lead.serviceType ?? q.serviceType ?? null,
       urgent: lead.urgent || q.urgent,
       emergency: lead.emergency ?? q.emergency ?? null,
       zip: q.zip ?? lead.zip,
-      requestedTime: q.requestedTime ?? lead.requested_time,
+      requestedTime: q.requestedTime ?? lead.requestedTime,
     };
     const qualified =
       merged.serviceType !== null &&
       (merged.zip !== null || merged.requestedTime !== null || merged.urgent);
-    await this.saveLead(tx, lead, {
+    await this.saveLead(tx, scope, lead, {
       status: lead.status === 'booked' ? 'booked' : qualified ? 'qualified' : 'engaged',
-      service_type: merged.serviceType,
-      urgent: merged.urgent,
-      emergency: merged.emergency,
-      zip: merged.zip,
-      requested_time: merged.requestedTime,
+      ...merged,
     });
-    if (merged.urgent)
-      await tx.query('UPDATE thread SET urgent = true WHERE thread_id = $1', [thread.thread_id]);
+    if (merged.urgent) await threads.update(tx, scope, thread.threadId, { kind: 'urgent' });
 
-    if (q.emergency && !thread.on_call_notified_at) {
-      await tx.query('UPDATE thread SET on_call_notified_at = now() WHERE thread_id = $1', [
-        thread.thread_id,
-      ]);
+    if (q.emergency && !thread.onCallNotifiedAt) {
+      await threads.update(tx, scope, thread.threadId, { kind: 'on-call-notified' });
       if (location.onCallNumber) {
         await this.requestText(
           tx,
           location,
           location.onCallNumber,
-          `URGENT ${location.brandName} ${location.locationName}: ${q.emergency.replace(/-/g, ' ')}. Customer ${thread.customer_number} wrote: "${text.slice(0, 300)}"`,
+          `URGENT ${location.brandName} ${location.locationName}: ${q.emergency.replace(/-/g, ' ')}. Customer ${thread.customerNumber} wrote: "${text.slice(0, 300)}"`,
           'on-call-alert',
         );
       }
       await this.requestText(
         tx,
         location,
-        thread.customer_number,
+        thread.customerNumber,
         "Thanks, this sounds urgent. We've alerted our on-call team and someone will call you shortly to help.",
         'auto-response',
       );
       const url = location.onCallWebhookUrl;
       const emergency = {
-        threadId: thread.thread_id,
-        leadId: lead.lead_id,
+        threadId: thread.threadId,
+        leadId: lead.leadId,
         tenantId: location.tenantId,
         locationId: location.locationId,
         emergency: q.emergency,
       };
-      if (url) afterCommit(() => this.notifyOnCallWebhook(url, emergency));
+      // After the commit: a rolled-back or redelivered event never calls out twice or too early.
+      if (url) tx.afterCommit(() => this.notifyOnCallWebhook(url, emergency));
       return;
     }
     const max = location.maxFollowUpQuestions ?? 2;
-    if (thread.follow_ups_asked >= max) return;
+    if (thread.followUpsAsked >= max) return;
     const question =
       merged.serviceType === null
         ? 'What do you need help with?'
@@ -288,28 +246,28 @@ export class ThreadsService implements OnModuleDestroy {
             ? 'When would you like us to come out?'
             : undefined;
     if (!question) return;
-    await tx.query(
-      'UPDATE thread SET follow_ups_asked = follow_ups_asked + 1 WHERE thread_id = $1',
-      [thread.thread_id],
-    );
-    await this.requestText(tx, location, thread.customer_number, question, 'follow-up');
+    await threads.update(tx, scope, thread.threadId, { kind: 'follow-up-asked' });
+    await this.requestText(tx, location, thread.customerNumber, question, 'follow-up');
   }
 
   /** Asks sms-dispatch for a text from the location's number; returns the request's id. */
   private async requestText(
-    tx: EntityManager,
+    tx: Tx,
     location: LocationProfile,
-    to: string,
+    to: E164,
     text: string,
     purpose: Exclude<SmsPurpose, 'textback'>,
   ): Promise<string> {
+    const from = location.businessNumbers[0];
+    if (!from)
+      throw new ConversationError('not-found', `location ${location.locationId} has no number`);
     const replyId = randomUUID();
     await addToOutbox(tx, 'sms.reply-requested.v1', {
       replyId,
       tenantId: location.tenantId,
       locationId: location.locationId,
-      from: location.businessNumbers[0] as never,
-      to: to as never,
+      from,
+      to,
       text,
       purpose,
       requestedAt: new Date().toISOString(),
@@ -351,276 +309,161 @@ export class ThreadsService implements OnModuleDestroy {
 
   // ---- the operator inbox ----
 
-  async list(filter: {
-    tenantId: string;
-    locationId?: string;
-    status?: string;
-    urgent?: boolean;
-  }): Promise<(ThreadRow & { lead_status: string | null })[]> {
-    return this.runtime.dataSource.query(
-      `SELECT t.*, l.status AS lead_status FROM thread t LEFT JOIN lead l ON l.thread_id = t.thread_id
-       WHERE t.tenant_id = $1 AND ($2::text IS NULL OR t.location_id = $2) AND ($3::text IS NULL OR t.status = $3) AND ($4::boolean IS NULL OR t.urgent = $4)
-       ORDER BY t.urgent DESC, t.last_message_at DESC LIMIT 200`,
-      [filter.tenantId, filter.locationId ?? null, filter.status ?? null, filter.urgent ?? null],
-    );
+  list(scope: TenantScope, filter: { locationId?: string; status?: string; urgent?: boolean }) {
+    return threads.list(this.runtime.db, scope, filter);
   }
 
   /** The thread, its lead and messages as of one moment (one snapshot, never half of a change). */
-  async get(
-    threadId: string,
-  ): Promise<{ thread: ThreadRow; lead: LeadRow | undefined; messages: unknown[] }> {
-    return this.runtime.dataSource.transaction('REPEATABLE READ', async (m) => {
-      const thread = first<ThreadRow>(
-        await m.query('SELECT * FROM thread WHERE thread_id = $1', [threadId]),
-      );
-      if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
-      const lead = first<LeadRow>(
-        await m.query('SELECT * FROM lead WHERE thread_id = $1', [threadId]),
-      );
-      const messages: unknown[] = await m.query(
-        'SELECT message_id, direction, author, purpose, body, status, failure_reason, at FROM thread_message WHERE thread_id = $1 ORDER BY at, message_id',
-        [threadId],
-      );
-      return { thread, lead, messages };
-    });
+  async get(scope: TenantScope, threadId: string) {
+    return this.runtime.transaction(
+      async (tx) => {
+        const thread = await threads.byId(tx, scope, threadId);
+        if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
+        const lead = await leads.ofThread(tx, scope, threadId);
+        return { thread, lead, messages: await messages.ofThread(tx, scope, threadId) };
+      },
+      { isolation: 'repeatable read' },
+    );
   }
 
   /** A person replies as the business number: automation on this thread ends. */
-  async reply(threadId: string, author: string, text: string): Promise<{ replyRequested: true }> {
-    const { thread } = await this.get(threadId);
-    const location = this.directory.location(thread.location_id);
+  async reply(
+    scope: TenantScope,
+    threadId: string,
+    author: string,
+    text: string,
+  ): Promise<{ replyRequested: true }> {
+    const thread = await this.existing(scope, threadId);
+    const location = this.directory.location(thread.locationId);
     if (!location)
-      throw new ConversationError('not-found', `location ${thread.location_id} is not configured`);
-    await this.runtime.dataSource.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE thread SET automation = false, assigned_to = coalesce(assigned_to, $2), first_human_reply_at = coalesce(first_human_reply_at, now()), status = 'open' WHERE thread_id = $1`,
-        [threadId, author],
-      );
-      const replyId = await this.requestText(
-        tx,
-        location,
-        thread.customer_number,
-        text,
-        'operator',
-      );
+      throw new ConversationError('not-found', `location ${thread.locationId} is not configured`);
+    await this.runtime.transaction(async (tx) => {
+      await threads.update(tx, scope, threadId, { kind: 'human-replied', author });
+      const replyId = await this.requestText(tx, location, thread.customerNumber, text, 'operator');
       // In the thread at once: sent, delivered, or not sent and why, as the pipeline reports it.
-      await tx.query(
-        `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at) VALUES ($1, $2, 'outbound', 'operator', 'operator', $3, 'requested', now())`,
-        [replyId, threadId, text],
-      );
+      await messages.add(tx, scope, {
+        messageId: replyId,
+        threadId,
+        direction: 'outbound',
+        author: 'operator',
+        purpose: 'operator',
+        body: text,
+        status: 'requested',
+        at: null,
+      });
     });
-    this.committed();
     return { replyRequested: true };
   }
 
-  async assign(threadId: string, assignee: string): Promise<void> {
-    await this.get(threadId);
-    await this.runtime.dataSource.query('UPDATE thread SET assigned_to = $2 WHERE thread_id = $1', [
-      threadId,
-      assignee,
-    ]);
+  async assign(scope: TenantScope, threadId: string, assignee: string): Promise<void> {
+    if (!(await threads.update(this.runtime.db, scope, threadId, { kind: 'assigned', assignee })))
+      throw new ConversationError('not-found', `no thread ${threadId}`);
   }
 
   /** Closes the thread; `lost` also marks its lead lost (booked leads stay booked). */
-  async close(threadId: string, outcome?: 'lost'): Promise<void> {
-    const { thread } = await this.get(threadId);
-    await this.runtime.dataSource.transaction(async (tx) => {
-      await tx.query(
-        `UPDATE thread SET status = 'closed', automation = false WHERE thread_id = $1`,
-        [threadId],
-      );
+  async close(scope: TenantScope, threadId: string, outcome?: 'lost'): Promise<void> {
+    const thread = await this.existing(scope, threadId);
+    await this.runtime.transaction(async (tx) => {
+      await threads.update(tx, scope, threadId, { kind: 'closed' });
       if (outcome !== 'lost') return;
-      const lead = await this.leadFor(tx, thread, 'engaged');
-      if (lead.status !== 'booked') await this.saveLead(tx, lead, { status: 'lost' });
+      const lead = await this.leadFor(tx, scope, thread, 'engaged');
+      if (lead.status !== 'booked') await this.saveLead(tx, scope, lead, { status: 'lost' });
     });
-    this.committed();
   }
 
   /**
    * Time to first human reply, measured from the customer's first message, against the 5 / 15 /
    * 60 minute targets (compliance.md's industry figures): how many threads met each.
    */
-  async responseTimes(
-    tenantId: string,
-    since: Date,
-  ): Promise<{
-    threads: number;
-    answered: number;
-    within5m: number;
-    within15m: number;
-    within60m: number;
-    medianSeconds: number | null;
-  }> {
-    const rows: {
-      threads: string;
-      answered: string;
-      w5: string;
-      w15: string;
-      w60: string;
-      median: number | null;
-    }[] = await this.runtime.dataSource.query(
-      `SELECT count(*) AS threads,
-              count(first_human_reply_at) AS answered,
-              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '5 minutes') AS w5,
-              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '15 minutes') AS w15,
-              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '60 minutes') AS w60,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_human_reply_at - first_customer_reply_at)) AS median
-       FROM thread WHERE tenant_id = $1 AND first_customer_reply_at >= $2`,
-      [tenantId, since],
-    );
-    const r = rows[0];
-    return {
-      threads: Number(r?.threads ?? 0),
-      answered: Number(r?.answered ?? 0),
-      within5m: Number(r?.w5 ?? 0),
-      within15m: Number(r?.w15 ?? 0),
-      within60m: Number(r?.w60 ?? 0),
-      medianSeconds: r?.median === null || r?.median === undefined ? null : Number(r.median),
-    };
+  responseTimes(scope: TenantScope, since: Date) {
+    return threads.responseTimes(this.runtime.db, scope, since);
   }
 
   /** Without a value (not known yet), reporting counts the location's average ticket. */
   async book(
+    scope: TenantScope,
     threadId: string,
     value: { amountMinor: number; currency: string } | undefined,
   ): Promise<LeadRow> {
-    const { thread } = await this.get(threadId);
-    const saved = await this.runtime.dataSource.transaction(async (tx) => {
-      const lead = await this.leadFor(tx, thread, 'engaged');
-      return this.saveLead(tx, lead, {
+    const thread = await this.existing(scope, threadId);
+    return this.runtime.transaction(async (tx) => {
+      const lead = await this.leadFor(tx, scope, thread, 'engaged');
+      return this.saveLead(tx, scope, lead, {
         status: 'booked',
-        ...(value ? { value_minor: String(value.amountMinor), currency: value.currency } : {}),
+        ...(value ? { valueMinor: value.amountMinor, currency: value.currency } : {}),
       });
     });
-    this.committed();
-    return saved;
   }
 
   // ---- storage ----
 
-  /**
-   * Handles an event once; effects outside the database (the on-call webhook) are queued with
-   * `afterCommit` and run only once the transaction has committed, so a rolled-back or
-   * redelivered event never calls out twice or before its state exists.
-   */
-  private async once(
-    consumer: string,
-    event: { metadata: { id: string } },
-    work: (tx: EntityManager, afterCommit: (effect: () => void) => void) => Promise<void>,
-  ): Promise<void> {
-    const effects: (() => void)[] = [];
-    const handled = await handleOnce(this.runtime.dataSource, consumer, event.metadata.id, (tx) =>
-      work(tx, (effect) => effects.push(effect)),
-    );
-    if (!handled) return;
-    this.committed();
-    for (const effect of effects) effect();
-  }
-
-  private async threadFor(
-    tx: EntityManager,
-    tenantId: string,
-    locationId: string,
-    customer: string,
-    callId: string | undefined,
-  ): Promise<ThreadRow> {
-    await tx.query(
-      `INSERT INTO thread (thread_id, tenant_id, location_id, customer_number, call_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (location_id, customer_number) DO UPDATE SET call_id = coalesce(EXCLUDED.call_id, thread.call_id)`,
-      [randomUUID(), tenantId, locationId, customer, callId ?? null],
-    );
-    const thread = first<ThreadRow>(
-      await tx.query(
-        'SELECT * FROM thread WHERE location_id = $1 AND customer_number = $2 FOR UPDATE',
-        [locationId, customer],
-      ),
-    );
-    if (!thread) throw new Error('thread vanished');
+  private async existing(scope: TenantScope, threadId: string): Promise<ThreadRow> {
+    const thread = await threads.byId(this.runtime.db, scope, threadId);
+    if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
     return thread;
   }
 
+  private threadFor(
+    tx: Tx,
+    scope: TenantScope,
+    locationId: string,
+    customerNumber: E164,
+    callId: string | undefined,
+  ): Promise<ThreadRow> {
+    return threads.claim(tx, scope, { threadId: randomUUID(), locationId, customerNumber, callId });
+  }
+
   private async leadFor(
-    tx: EntityManager,
+    tx: Tx,
+    scope: TenantScope,
     thread: ThreadRow,
     status: LeadStatus,
   ): Promise<LeadRow> {
-    const existing = first<LeadRow>(
-      await tx.query('SELECT * FROM lead WHERE thread_id = $1 FOR UPDATE', [thread.thread_id]),
-    );
+    const existing = await leads.ofThread(tx, scope, thread.threadId, true);
     if (existing) return existing;
-    const rows: unknown = await tx.query(
-      `INSERT INTO lead (lead_id, thread_id, tenant_id, location_id, call_id, customer_number, status) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [
-        randomUUID(),
-        thread.thread_id,
-        thread.tenant_id,
-        thread.location_id,
-        thread.call_id,
-        thread.customer_number,
-        status,
-      ],
-    );
-    const lead = first<LeadRow>(rows);
-    if (!lead) throw new Error('lead not created');
-    await this.publishLead(tx, lead);
+    const lead = await leads.insert(tx, scope, randomUUID(), thread, status);
+    await this.publishLead(tx, scope, lead);
     return lead;
   }
 
   private async saveLead(
-    tx: EntityManager,
+    tx: Tx,
+    scope: TenantScope,
     lead: LeadRow,
-    change: Partial<Omit<LeadRow, 'lead_id' | 'thread_id' | 'version'>>,
+    change: LeadChange,
   ): Promise<LeadRow> {
-    const next = { ...lead, ...change };
-    const rows: unknown = await tx.query(
-      `UPDATE lead SET status = $2, service_type = $3, urgent = $4, emergency = $5, zip = $6, requested_time = $7, value_minor = $8, currency = $9,
-         version = version + 1, updated_at = now() WHERE lead_id = $1 RETURNING *`,
-      [
-        lead.lead_id,
-        next.status,
-        next.service_type,
-        next.urgent,
-        next.emergency,
-        next.zip,
-        next.requested_time,
-        next.value_minor,
-        next.currency,
-      ],
-    );
-    const saved = first<LeadRow>(rows);
-    if (!saved) throw new Error('lead vanished');
-    await this.publishLead(tx, saved, lead.status);
+    const saved = await leads.save(tx, scope, { ...lead, ...change });
+    await this.publishLead(tx, scope, saved, lead.status);
     return saved;
   }
 
-  private async publishLead(tx: EntityManager, l: LeadRow, previousStatus?: string): Promise<void> {
+  private async publishLead(
+    tx: Tx,
+    scope: TenantScope,
+    l: LeadRow,
+    previousStatus?: string,
+  ): Promise<void> {
     if (l.status !== previousStatus) this.leadTransitions.inc({ status: l.status });
     const event: LeadChangedV1 = {
-      leadId: l.lead_id,
-      tenantId: l.tenant_id as never,
-      locationId: l.location_id as never,
-      threadId: l.thread_id,
-      ...(l.call_id ? { callId: l.call_id } : {}),
-      customerNumber: l.customer_number as never,
+      leadId: l.leadId,
+      tenantId: l.tenantId,
+      locationId: l.locationId,
+      threadId: l.threadId,
+      ...(l.callId ? { callId: l.callId } : {}),
+      customerNumber: l.customerNumber,
       status: l.status,
-      ...(l.service_type ? { serviceType: l.service_type } : {}),
+      ...(l.serviceType ? { serviceType: l.serviceType } : {}),
       urgent: l.urgent,
       ...(l.emergency ? { emergency: l.emergency } : {}),
       ...(l.zip ? { zip: l.zip } : {}),
-      ...(l.requested_time ? { requestedTime: new Date(l.requested_time).toISOString() } : {}),
-      ...(l.value_minor !== null && l.currency
-        ? { value: { amountMinor: Number(l.value_minor), currency: l.currency } }
+      ...(l.requestedTime ? { requestedTime: l.requestedTime.toISOString() } : {}),
+      ...(l.valueMinor !== null && l.currency
+        ? { value: { amountMinor: l.valueMinor, currency: l.currency } }
         : {}),
       version: l.version,
       changedAt: new Date().toISOString(),
     };
     await addToOutbox(tx, 'lead.changed.v1', event);
-    await this.crm.enqueue(tx, event, previousStatus);
-  }
-
-  /** After a commit: the outbox relay and the CRM worker find the new rows at once. */
-  private committed(): void {
-    this.runtime.outbox.wake();
-    this.crm.kick();
+    await this.crm.enqueue(tx, scope, event, previousStatus);
   }
 }

@@ -5,26 +5,26 @@ import './style.css';
  * time, and a reply box that sends from the business number through the inbox API.
  */
 interface ThreadRow {
-  thread_id: string;
-  location_id: string;
-  customer_number: string;
+  threadId: string;
+  locationId: string;
+  customerNumber: string;
   urgent: boolean;
   status: string;
-  lead_status: string | null;
-  last_message_at: string;
+  leadStatus: string | null;
+  lastMessageAt: string;
 }
 interface Message {
-  message_id: string;
+  messageId: string;
   direction: 'inbound' | 'outbound';
   author: string;
   body: string | null;
   status: string;
-  failure_reason: string | null;
+  failureReason: string | null;
   at: string;
 }
 interface ThreadView {
   thread: ThreadRow & { automation: boolean };
-  lead?: { status: string; service_type: string | null; zip: string | null; urgent: boolean };
+  lead?: { status: string; serviceType: string | null; zip: string | null; urgent: boolean };
   messages: Message[];
 }
 
@@ -45,8 +45,11 @@ const el = <K extends keyof HTMLElementTagNameMap>(
   return node;
 };
 
+/** Every inbox route names the tenant it reads. */
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
-  const res = await fetch(`/v1/inbox${path}`, {
+  const url = new URL(`/v1/inbox${path}`, location.origin);
+  url.searchParams.set('tenantId', session.tenant);
+  const res = await fetch(url, {
     ...init,
     headers: {
       authorization: `Bearer ${session.key}`,
@@ -65,9 +68,7 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
 async function renderThreads(): Promise<void> {
   const list = $('threads');
   try {
-    const threads = await api<ThreadRow[]>(
-      `/threads?tenantId=${encodeURIComponent(session.tenant)}`,
-    );
+    const threads = await api<ThreadRow[]>('/threads');
     list.replaceChildren(
       ...(threads.length === 0
         ? [el('p', { className: 'hint', textContent: 'No conversations yet.' })]
@@ -77,14 +78,14 @@ async function renderThreads(): Promise<void> {
           'button',
           {
             className:
-              `${t.urgent ? 'urgent' : ''} ${t.thread_id === selected ? 'selected' : ''}`.trim(),
-            onclick: () => void openThread(t.thread_id),
+              `${t.urgent ? 'urgent' : ''} ${t.threadId === selected ? 'selected' : ''}`.trim(),
+            onclick: () => void openThread(t.threadId),
           },
-          el('strong', { textContent: t.customer_number }),
+          el('strong', { textContent: t.customerNumber }),
           ...(t.urgent ? [el('span', { className: 'badge', textContent: 'urgent' })] : []),
           el('div', {
             className: 'meta',
-            textContent: `${t.location_id} · ${t.lead_status ?? 'no lead'} · ${new Date(t.last_message_at).toLocaleString()}`,
+            textContent: `${t.locationId} · ${t.leadStatus ?? 'no lead'} · ${new Date(t.lastMessageAt).toLocaleString()}`,
           }),
         ),
       ),
@@ -114,7 +115,7 @@ function messageView(m: Message): HTMLElement {
       ? [
           el('div', {
             className: 'failure',
-            textContent: `Not delivered: ${m.failure_reason ?? 'the carrier refused it'}`,
+            textContent: `Not delivered: ${m.failureReason ?? 'the carrier refused it'}`,
           }),
         ]
       : []),
@@ -161,10 +162,10 @@ async function openThread(threadId: string): Promise<void> {
       .finally(() => (send.disabled = false));
   };
   pane.replaceChildren(
-    el('h2', { textContent: view.thread.customer_number }),
+    el('h2', { textContent: view.thread.customerNumber }),
     el('div', {
       className: 'meta',
-      textContent: `Lead: ${view.lead?.status ?? '—'}${view.lead?.service_type ? ` · ${view.lead.service_type}` : ''}${view.lead?.zip ? ` · ${view.lead.zip}` : ''}${view.thread.automation ? ' · automatic questions on' : ''}`,
+      textContent: `Lead: ${view.lead?.status ?? '—'}${view.lead?.serviceType ? ` · ${view.lead.serviceType}` : ''}${view.lead?.zip ? ` · ${view.lead.zip}` : ''}${view.thread.automation ? ' · automatic questions on' : ''}`,
     }),
     el('div', { className: 'messages' }, ...view.messages.map(messageView)),
     form,

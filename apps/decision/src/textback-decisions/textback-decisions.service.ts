@@ -3,11 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConsentStates } from '@textback/consent';
 import { maskPhone, type EventEnvelope } from '@textback/contracts';
 import { decideTextback, type TextbackContext, type TextbackDecision } from '@textback/domain';
-import { addToOutbox, handleOnce } from '@textback/persistence';
+import { addToOutbox, handleOnce, scopeOf } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { DecisionError } from '../errors';
 import { LineTypesService } from './line-types.service';
+import { textbackDecisionRepository as decisions } from './textback-decision.repository';
 
 @Injectable()
 export class TextbackDecisionsService {
@@ -44,7 +45,8 @@ export class TextbackDecisionsService {
    */
   async decide(event: EventEnvelope<'call.ended.v1'>): Promise<void> {
     const call = event.payload;
-    const db = this.runtime.dataSource;
+    const db = this.runtime.db;
+    const scope = scopeOf(event);
     const location = await this.knownLocation(call.locationId);
     // The tenant and the sending number come from the location, never from the event alone: a
     // call event naming another tenant must not check consent (or text) in the wrong name.
@@ -60,21 +62,12 @@ export class TextbackDecisionsService {
         `business number ${maskPhone(call.businessNumber)} is not a number of location ${call.locationId}`,
       );
     }
-    const last: { decided_at: Date }[] = await db.query(
-      `SELECT decided_at FROM textback_decision
-       WHERE location_id = $1 AND caller_number = $2 AND outcome = 'requested' AND call_id <> $3
-       ORDER BY decided_at DESC LIMIT 1`,
-      [call.locationId, call.callerNumber, call.callId],
-    );
+    const lastTextbackAt = await decisions.lastTextbackAt(db, scope, call);
     const context: TextbackContext = {
       call,
       location,
-      consent: await this.consent.stateOf(
-        location.tenantId,
-        call.callerNumber,
-        call.businessNumber,
-      ),
-      lastTextbackAt: last[0]?.decided_at,
+      consent: await this.consent.stateOf(scope, call.callerNumber, call.businessNumber),
+      lastTextbackAt,
       lineType: undefined,
       now: new Date(),
     };
@@ -91,25 +84,20 @@ export class TextbackDecisionsService {
       // The time the policy decided at (sendAfter is measured from it), not the time of the write.
       const decidedAt = context.now.toISOString();
       const textbackId = decision.outcome === 'requested' ? randomUUID() : null;
-      const inserted: unknown[] = await tx.query(
-        `INSERT INTO textback_decision (call_id, tenant_id, location_id, caller_number, call_outcome, outcome, reason, textback_id, send_after, decided_at, caused_by_event)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (call_id) DO NOTHING RETURNING call_id`,
-        [
-          call.callId,
-          call.tenantId,
-          call.locationId,
-          call.callerNumber,
-          call.outcome,
-          decision.outcome,
-          decision.outcome === 'suppressed' ? decision.reason : null,
-          textbackId,
-          decision.outcome === 'requested' ? decision.sendAfter : null,
-          decidedAt,
-          event.metadata.id,
-        ],
-      );
+      const inserted = await decisions.insert(tx, scope, {
+        callId: call.callId,
+        locationId: call.locationId,
+        callerNumber: call.callerNumber,
+        callOutcome: call.outcome,
+        outcome: decision.outcome,
+        reason: decision.outcome === 'suppressed' ? decision.reason : null,
+        textbackId,
+        sendAfter: decision.outcome === 'requested' ? decision.sendAfter : null,
+        decidedAt,
+        causedByEvent: event.metadata.id,
+      });
       // The same call reported twice (two event ids) is decided once.
-      if (inserted.length === 0) return;
+      if (!inserted) return;
       const causation = { causationId: event.metadata.id };
       if (decision.outcome === 'requested' && textbackId) {
         await addToOutbox(
@@ -153,7 +141,6 @@ export class TextbackDecisionsService {
         outcome: decision.outcome,
         reason: decision.outcome === 'suppressed' ? decision.reason : 'none',
       });
-      this.runtime.outbox.wake();
     }
   }
 }

@@ -8,6 +8,11 @@ import { TenancyService } from './tenancy.service';
 export class TenancyController {
   constructor(private readonly tenancy: TenancyService) {}
 
+  @Get()
+  listTenants() {
+    return this.tenancy.listTenants();
+  }
+
   @Put(':tenantId')
   async putTenant(
     @Param('tenantId') tenantId: string,

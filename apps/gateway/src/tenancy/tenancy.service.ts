@@ -1,8 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { Inject, Injectable } from '@nestjs/common';
-import type { EntityManager } from 'typeorm';
 import { LocationId, LocationProfile, TenantId } from '@textback/contracts';
-import { addToOutbox } from '@textback/persistence';
+import {
+  addToOutbox,
+  systemScope,
+  tenantScope,
+  type Sql,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
 import {
   checkEgressUrl,
   describeIssues,
@@ -19,13 +26,7 @@ import {
   type LocationSettings,
   type TenantSettings,
 } from './tenancy.requests';
-
-interface LocationRow {
-  location_id: string;
-  tenant_id: string;
-  version: number;
-  settings: LocationSettings;
-}
+import { tenancyRepository as tenancy } from './tenancy.repository';
 
 /**
  * Owns tenants, locations and business numbers. Every change publishes the location's whole
@@ -33,10 +34,14 @@ interface LocationRow {
  */
 @Injectable()
 export class TenancyService {
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
+  /** Location ids and business numbers are unique across tenants: writes check them all. */
+  private readonly platformWide: SystemScope;
 
-  private get db() {
-    return this.runtime.dataSource;
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
+    this.platformWide = systemScope(
+      'gateway: location ids and business numbers are unique platform-wide',
+      runtime.logger,
+    );
   }
 
   async putTenant(
@@ -44,25 +49,16 @@ export class TenancyService {
     body: unknown,
   ): Promise<{ tenantId: string; created: boolean } & TenantSettings> {
     const id = this.slug(TenantId, 'tenantId', tenantId);
-    const parsed = { data: parseRequest(TenantRequest, body) };
-    const created = await this.db.transaction(async (tx) => {
-      const rows: { created: boolean }[] = await tx.query(
-        `INSERT INTO tenant (tenant_id, settings) VALUES ($1, $2)
-         ON CONFLICT (tenant_id) DO UPDATE SET settings = EXCLUDED.settings, updated_at = now()
-         RETURNING (xmax = 0) AS created`,
-        [id, JSON.stringify(parsed.data)],
-      );
+    const scope = tenantScope(id);
+    const settings = parseRequest(TenantRequest, body);
+    const created = await this.runtime.transaction(async (tx) => {
+      const created = await tenancy.saveTenant(tx, scope, settings);
       // Brand settings are part of every location's profile: republish them all.
-      const locations: LocationRow[] = await tx.query(
-        'SELECT * FROM location WHERE tenant_id = $1 FOR UPDATE',
-        [id],
-      );
-      for (const l of locations)
-        await this.publish(tx, id, parsed.data, l.location_id, l.version + 1, l.settings);
-      return rows[0]?.created === true;
+      for (const l of await tenancy.locations(tx, scope, { lock: true }))
+        await this.publish(tx, scope, settings, l.locationId, l.version + 1, l.settings);
+      return created;
     });
-    this.runtime.outbox.wake();
-    return { tenantId: id, created, ...parsed.data };
+    return { tenantId: id, created, ...settings };
   }
 
   /**
@@ -99,60 +95,61 @@ export class TenancyService {
   ): Promise<LocationProfile & { created: boolean }> {
     const tid = this.slug(TenantId, 'tenantId', tenantId);
     const lid = this.slug(LocationId, 'locationId', locationId);
+    const scope = tenantScope(tid);
     const settings = parseRequest(LocationRequest, body);
     await this.checkUrls(settings);
-    const result = await this.db.transaction(async (tx) => {
-      const tenant = await this.tenantSettings(tx, tid);
-      const existing: LocationRow[] = await tx.query(
-        'SELECT * FROM location WHERE location_id = $1 FOR UPDATE',
-        [lid],
-      );
-      const current = existing[0];
-      if (current && current.tenant_id !== tid)
+    return this.runtime.transaction(async (tx) => {
+      const tenant = await this.tenantSettings(tx, scope);
+      const current = await tenancy.anyTenantsLocation(tx, this.platformWide, lid);
+      if (current && current.tenantId !== tid)
         throw new GatewayError('conflict', `location ${lid} belongs to another tenant`);
-      const owners: { number: string; location_id: string }[] = await tx.query(
-        'SELECT number, location_id FROM business_number WHERE number = ANY($1) AND location_id <> $2',
-        [settings.businessNumbers, lid],
+      const owners = await tenancy.numbersElsewhere(
+        tx,
+        this.platformWide,
+        settings.businessNumbers,
+        lid,
       );
       if (owners.length > 0) {
         throw new GatewayError(
           'conflict',
-          `${owners.map((o) => `${o.number} already rings at location ${o.location_id}`).join('; ')}`,
+          `${owners.map((o) => `${o.number} already rings at location ${o.locationId}`).join('; ')}`,
         );
       }
       const version = (current?.version ?? 0) + 1;
-      await tx.query(
-        `INSERT INTO location (location_id, tenant_id, version, settings) VALUES ($1, $2, $3, $4)
-         ON CONFLICT (location_id) DO UPDATE SET version = EXCLUDED.version, settings = EXCLUDED.settings, updated_at = now()`,
-        [lid, tid, version, JSON.stringify(settings)],
-      );
-      await tx.query('DELETE FROM business_number WHERE location_id = $1', [lid]);
-      await tx.query(
-        'INSERT INTO business_number (number, location_id) SELECT unnest($1::text[]), $2',
-        [settings.businessNumbers, lid],
-      );
-      const profile = await this.publish(tx, tid, tenant, lid, version, settings);
+      await tenancy.saveLocation(tx, scope, { locationId: lid, version, settings });
+      const profile = await this.publish(tx, scope, tenant, lid, version, settings);
       return { ...profile, created: !current };
     });
-    this.runtime.outbox.wake();
-    return result;
+  }
+
+  /** Every tenant with its locations (the admin key is the platform's: it sees all tenants). */
+  async listTenants(): Promise<
+    ({ tenantId: string; locations: LocationProfile[] } & TenantSettings)[]
+  > {
+    const tenants = await tenancy.allTenants(this.runtime.db, this.platformWide);
+    return Promise.all(
+      tenants.map(async (t) => ({
+        tenantId: t.tenantId,
+        ...t.settings,
+        locations: await this.listLocations(t.tenantId),
+      })),
+    );
   }
 
   async getTenant(
     tenantId: string,
   ): Promise<{ tenantId: string; locations: LocationProfile[] } & TenantSettings> {
-    const settings = await this.tenantSettings(this.db.manager, tenantId);
+    const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));
+    const settings = await this.tenantSettings(this.runtime.db, scope);
     return { tenantId, ...settings, locations: await this.listLocations(tenantId) };
   }
 
   async listLocations(tenantId: string): Promise<LocationProfile[]> {
-    const tenant = await this.tenantSettings(this.db.manager, tenantId);
-    const rows: (LocationRow & { updated_at: Date })[] = await this.db.query(
-      'SELECT * FROM location WHERE tenant_id = $1 ORDER BY location_id',
-      [tenantId],
-    );
+    const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));
+    const tenant = await this.tenantSettings(this.runtime.db, scope);
+    const rows = await tenancy.locations(this.runtime.db, scope);
     return rows.map((r) =>
-      this.profileOf(tenantId, tenant, r.location_id, r.version, r.settings, r.updated_at),
+      this.profileOf(scope.tenantId, tenant, r.locationId, r.version, r.settings, r.updatedAt),
     );
   }
 
@@ -170,19 +167,13 @@ export class TenancyService {
     let tenants = 0;
     let locations = 0;
     for (const { tenantId, locations: locs, ...tenant } of parsed.data.tenants) {
-      const known: unknown[] = await this.db.query('SELECT 1 FROM tenant WHERE tenant_id = $1', [
-        tenantId,
-      ]);
-      if (known.length === 0) {
+      const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));
+      if (!(await tenancy.tenantExists(this.runtime.db, scope))) {
         await this.putTenant(tenantId, tenant);
         tenants++;
       }
       for (const { locationId, ...location } of locs) {
-        const exists: unknown[] = await this.db.query(
-          'SELECT 1 FROM location WHERE location_id = $1',
-          [locationId],
-        );
-        if (exists.length > 0) continue;
+        if (await tenancy.locationExists(this.runtime.db, this.platformWide, locationId)) continue;
         await this.putLocation(tenantId, locationId, location);
         locations++;
       }
@@ -190,14 +181,10 @@ export class TenancyService {
     return { tenants, locations };
   }
 
-  private async tenantSettings(tx: EntityManager, tenantId: string): Promise<TenantSettings> {
-    const rows: { settings: TenantSettings }[] = await tx.query(
-      'SELECT settings FROM tenant WHERE tenant_id = $1',
-      [tenantId],
-    );
-    const row = rows[0];
-    if (!row) throw new GatewayError('not-found', `no tenant ${tenantId}`);
-    return row.settings;
+  private async tenantSettings(sql: Sql, scope: TenantScope): Promise<TenantSettings> {
+    const settings = await tenancy.tenantSettings(sql, scope);
+    if (!settings) throw new GatewayError('not-found', `no tenant ${scope.tenantId}`);
+    return settings;
   }
 
   private profileOf(
@@ -245,18 +232,15 @@ export class TenancyService {
   }
 
   private async publish(
-    tx: EntityManager,
-    tenantId: string,
+    tx: Tx,
+    scope: TenantScope,
     tenant: TenantSettings,
     locationId: string,
     version: number,
     s: LocationSettings,
   ): Promise<LocationProfile> {
-    await tx.query('UPDATE location SET version = $2 WHERE location_id = $1', [
-      locationId,
-      version,
-    ]);
-    const profile = this.profileOf(tenantId, tenant, locationId, version, s, new Date());
+    await tenancy.setVersion(tx, scope, locationId, version);
+    const profile = this.profileOf(scope.tenantId, tenant, locationId, version, s, new Date());
     await addToOutbox(tx, 'location.configured.v1', profile);
     return profile;
   }

@@ -6,20 +6,20 @@ import { secrets, startTestPlatform, type TestPlatform } from '../test-platform'
 
 interface ThreadView {
   thread: {
-    thread_id: string;
+    threadId: string;
     urgent: boolean;
     automation: boolean;
-    first_human_reply_at: string | null;
-    follow_ups_asked: number;
+    firstHumanReplyAt: string | null;
+    followUpsAsked: number;
   };
   lead?: {
     status: string;
-    service_type: string | null;
+    serviceType: string | null;
     urgent: boolean;
     emergency: string | null;
     zip: string | null;
-    requested_time: string | null;
-    value_minor: string | null;
+    requestedTime: string | null;
+    valueMinor: number | null;
   };
   messages: {
     direction: string;
@@ -134,11 +134,14 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
       await fetch(`${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac`, {
         headers: admin,
       })
-    ).json()) as { thread_id: string; customer_number: string }[];
-    const row = list.find((r) => r.customer_number === caller);
+    ).json()) as { threadId: string; customerNumber: string }[];
+    const row = list.find((r) => r.customerNumber === caller);
     if (!row) throw new Error(`no thread for ${caller}`);
     return (await (
-      await fetch(`${t.url('conversation')}/v1/inbox/threads/${row.thread_id}`, { headers: admin })
+      await fetch(
+        `${t.url('conversation')}/v1/inbox/threads/${row.threadId}?tenantId=cool-breeze-hvac`,
+        { headers: admin },
+      )
     ).json()) as ThreadView;
   }
   const until = <T>(
@@ -170,7 +173,7 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
       caller,
     );
     expect(qualified.lead).toMatchObject({
-      service_type: 'cooling',
+      serviceType: 'cooling',
       urgent: true,
       emergency: 'no-cooling-in-heat',
       zip: '30301',
@@ -191,8 +194,8 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
         `${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac&urgent=true`,
         { headers: admin },
       )
-    ).json()) as { customer_number: string }[];
-    expect(list.map((r) => r.customer_number)).toContain(caller);
+    ).json()) as { customerNumber: string }[];
+    expect(list.map((r) => r.customerNumber)).toContain(caller);
   });
 
   it("reads a requested time in the location's zone, asking one question at a time", async () => {
@@ -218,15 +221,15 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     });
     const booked = await until(
       'the requested time',
-      (v) => (v.lead?.requested_time ? v.lead : undefined),
+      (v) => (v.lead?.requestedTime ? v.lead : undefined),
       caller,
     );
     const expected = DateTime.now()
       .setZone(daytime.zone)
       .plus({ days: 1 })
       .set({ hour: 9, minute: 0, second: 0, millisecond: 0 });
-    expect(new Date(booked.requested_time!).toISOString()).toBe(expected.toUTC().toISO());
-    expect(booked).toMatchObject({ status: 'qualified', service_type: 'heating', zip: '30305' });
+    expect(new Date(booked.requestedTime!).toISOString()).toBe(expected.toUTC().toISO());
+    expect(booked).toMatchObject({ status: 'qualified', serviceType: 'heating', zip: '30305' });
   });
 
   it('stops automatic questions once a person replies, and books the lead with its value', async () => {
@@ -234,7 +237,7 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     await missedAndTexted(caller, daytime.number);
     const { thread } = await threadOf(caller);
     const reply = await fetch(
-      `${t.url('conversation')}/v1/inbox/threads/${thread.thread_id}/reply`,
+      `${t.url('conversation')}/v1/inbox/threads/${thread.threadId}/reply?tenantId=cool-breeze-hvac`,
       {
         method: 'POST',
         headers: admin,
@@ -263,18 +266,21 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     const settled = await threadOf(caller);
     expect(settled.thread.automation).toBe(false);
-    expect(settled.thread.first_human_reply_at).not.toBeNull();
+    expect(settled.thread.firstHumanReplyAt).not.toBeNull();
     expect(settled.messages.filter((m) => m.purpose === 'follow-up')).toEqual([]);
     expect(after.messages.map((m) => m.author)).toEqual(['automation', 'operator', 'customer']);
 
-    const book = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread.thread_id}/book`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ value: { amountMinor: 52000, currency: 'USD' } }),
-    });
+    const book = await fetch(
+      `${t.url('conversation')}/v1/inbox/threads/${thread.threadId}/book?tenantId=cool-breeze-hvac`,
+      {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({ value: { amountMinor: 52000, currency: 'USD' } }),
+      },
+    );
     expect(book.status).toBe(201);
     const booked = await until('booked', (v) => v.lead?.status === 'booked' && v.lead, caller);
-    expect(booked.value_minor).toBe('52000');
+    expect(booked.valueMinor).toBe(52000);
     const published = await eventually(
       async () => {
         const { rows } = await t.db.query<{
@@ -305,7 +311,7 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     await missedAndTexted(caller);
     const { thread } = await until('the thread with its lead', (v) => v.lead && v, caller);
     const closed = await fetch(
-      `${t.url('conversation')}/v1/inbox/threads/${thread.thread_id}/close`,
+      `${t.url('conversation')}/v1/inbox/threads/${thread.threadId}/close?tenantId=cool-breeze-hvac`,
       { method: 'POST', headers: admin, body: JSON.stringify({ outcome: 'lost' }) },
     );
     expect(closed.status).toBe(204);

@@ -104,28 +104,28 @@ describe('CRM sync', () => {
           { headers: admin },
         );
         const rows = (await res.json()) as {
-          delivery_id: string;
+          deliveryId: string;
           attempts: number;
-          last_status: number;
-          event_type: string;
+          lastStatus: number;
+          eventType: string;
         }[];
         return rows[0];
       },
       { what: 'a dead-lettered delivery' },
     );
-    expect(dead).toMatchObject({ attempts: 3, last_status: 503, event_type: 'lead.created' });
-    expect(received.filter((r) => r.deliveryId === dead.delivery_id)).toHaveLength(3);
+    expect(dead).toMatchObject({ attempts: 3, lastStatus: 503, eventType: 'lead.created' });
+    expect(received.filter((r) => r.deliveryId === dead.deliveryId)).toHaveLength(3);
     expect(received.every((r) => r.signature === 'valid')).toBe(true);
 
     // Once the endpoint works again, an operator can retry the dead letter.
     alwaysFail = false;
     const retry = await fetch(
-      `${t.url('conversation')}/v1/crm/deliveries/${dead.delivery_id}/retry`,
+      `${t.url('conversation')}/v1/crm/deliveries/${dead.deliveryId}/retry?tenantId=cool-breeze-hvac`,
       { method: 'POST', headers: admin },
     );
     expect(retry.status).toBe(201);
     await eventually(
-      () => received.some((r) => r.deliveryId === dead.delivery_id && r.answered === 200),
+      () => received.some((r) => r.deliveryId === dead.deliveryId && r.answered === 200),
       { what: 'the retried delivery' },
     );
   });

@@ -224,21 +224,27 @@ describe('the reporting funnel after a few hundred calls', () => {
         },
         { what: `the reply of ${c.caller} in its thread` },
       );
-      const res = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread}/reply`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify({ author: 'dana', text: 'Hi, Dana here. When suits you?' }),
-      });
+      const res = await fetch(
+        `${t.url('conversation')}/v1/inbox/threads/${thread}/reply?tenantId=${c.tenantId}`,
+        {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify({ author: 'dana', text: 'Hi, Dana here. When suits you?' }),
+        },
+      );
       expect(res.status).toBe(202);
     }
     for (const c of texted.filter((x) => x.booked !== undefined)) {
       const thread = await threadOf(c);
       const body = c.booked === null ? {} : { value: { amountMinor: c.booked, currency: 'USD' } };
-      const res = await fetch(`${t.url('conversation')}/v1/inbox/threads/${thread}/book`, {
-        method: 'POST',
-        headers: admin,
-        body: JSON.stringify(body),
-      });
+      const res = await fetch(
+        `${t.url('conversation')}/v1/inbox/threads/${thread}/book?tenantId=${c.tenantId}`,
+        {
+          method: 'POST',
+          headers: admin,
+          body: JSON.stringify(body),
+        },
+      );
       expect(res.status).toBe(201);
     }
 

@@ -155,7 +155,7 @@ describe('the reporting API and analyst page', () => {
     ).json()) as { keyId: string; key: string };
     expect(
       (
-        await fetch(`${base}/v1/reports/api-keys/${spare.keyId}`, {
+        await fetch(`${base}/v1/reports/api-keys/${spare.keyId}?tenantId=cool-breeze-hvac`, {
           method: 'DELETE',
           headers: admin,
         })

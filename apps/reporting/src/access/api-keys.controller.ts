@@ -18,8 +18,8 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { ReportingError } from '../errors';
-import { NewApiKey, parseOr400 } from '../queries';
+import { tenantScope } from '@textback/persistence';
+import { NewApiKey, parseOr400, TenantQuery } from '../queries';
 import { OperatorGuard } from './analyst.guard';
 import { ApiKeysService } from './api-keys.service';
 
@@ -45,21 +45,24 @@ export class ApiKeysController {
   @ApiCreatedResponse({ description: 'The key, shown this once (`key`), and its id.' })
   create(@Body() body: unknown) {
     const b = parseOr400(NewApiKey, body);
-    return this.keys.create(b.tenantId, b.name);
+    return this.keys.create(tenantScope(b.tenantId), b.name);
   }
 
   @Get()
   @ApiQuery({ name: 'tenantId', required: true })
   @ApiOkResponse({ description: 'The tenant’s keys, without secrets.' })
-  list(@Query('tenantId') tenantId?: string) {
-    if (!tenantId) throw new ReportingError('invalid-request', 'tenantId: required');
-    return this.keys.list(tenantId);
+  list(@Query() query: Record<string, string>) {
+    return this.keys.list(tenantScope(parseOr400(TenantQuery, query).tenantId));
   }
 
   @Delete(':keyId')
   @HttpCode(204)
+  @ApiQuery({ name: 'tenantId', required: true, description: 'The tenant the key belongs to.' })
   @ApiNoContentResponse({ description: 'Revoked; the key stops working at once.' })
-  async revoke(@Param('keyId') keyId: string): Promise<void> {
-    await this.keys.revoke(keyId);
+  async revoke(
+    @Param('keyId') keyId: string,
+    @Query() query: Record<string, string>,
+  ): Promise<void> {
+    await this.keys.revoke(tenantScope(parseOr400(TenantQuery, query).tenantId), keyId);
   }
 }

@@ -1,13 +1,16 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
+import type { TenantId } from '@textback/contracts';
+import { systemScope, type SystemScope, type TenantScope } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
 import { ReportingError } from '../errors';
+import { apiKeyRepository as keys, type ApiKeyRow } from './api-key.repository';
 
 /** Who is asking: the operator (any tenant) or an analyst key of one tenant. */
-export type Caller = { kind: 'admin' } | { kind: 'tenant-key'; keyId: string; tenantId: string };
+export type Caller = { kind: 'admin' } | { kind: 'tenant-key'; keyId: string; tenantId: TenantId };
 
 export interface ApiKeyView {
   keyId: string;
@@ -31,11 +34,14 @@ const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 export class ApiKeysService {
   /** Refused API calls (a spike is someone guessing keys, or a revoked key still in use). */
   private readonly refused: Counter<'reason'>;
+  /** A presented key is looked up before its tenant is known. */
+  private readonly presentedKeys: SystemScope;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {
+    this.presentedKeys = systemScope('reporting: analyst API keys by key id', runtime.logger);
     this.refused = counterOf(
       runtime.registry,
       'reporting_api_auth_failures_total',
@@ -44,33 +50,26 @@ export class ApiKeysService {
     );
   }
 
-  async create(tenantId: string, name: string): Promise<ApiKeyView & { key: string }> {
-    if (!this.directory.all().some((l) => l.tenantId === tenantId))
-      throw new ReportingError('not-found', `tenant ${tenantId}: no such tenant`);
+  async create(scope: TenantScope, name: string): Promise<ApiKeyView & { key: string }> {
+    if (!this.directory.hasTenant(scope.tenantId))
+      throw new ReportingError('not-found', `tenant ${scope.tenantId}: no such tenant`);
     const keyId = randomBytes(8).toString('hex');
     const secret = randomBytes(32).toString('base64url');
-    const [row]: ApiKeyRow[] = await this.runtime.dataSource.query(
-      'INSERT INTO api_key (key_id, tenant_id, name, secret_sha256) VALUES ($1, $2, $3, $4) RETURNING *',
-      [keyId, tenantId, name, sha256(secret)],
-    );
-    if (!row) throw new Error('api_key insert returned no row');
+    const row = await keys.insert(this.runtime.db, scope, {
+      keyId,
+      name,
+      secretSha256: sha256(secret),
+    });
     return { ...view(row), key: `tbk_${keyId}_${secret}` };
   }
 
-  async list(tenantId: string): Promise<ApiKeyView[]> {
-    const rows: ApiKeyRow[] = await this.runtime.dataSource.query(
-      'SELECT * FROM api_key WHERE tenant_id = $1 ORDER BY created_at',
-      [tenantId],
-    );
-    return rows.map(view);
+  async list(scope: TenantScope): Promise<ApiKeyView[]> {
+    return (await keys.list(this.runtime.db, scope)).map(view);
   }
 
-  async revoke(keyId: string): Promise<void> {
-    const done: [unknown[], number] = await this.runtime.dataSource.query(
-      'UPDATE api_key SET revoked_at = COALESCE(revoked_at, now()) WHERE key_id = $1',
-      [keyId],
-    );
-    if (done[1] === 0) throw new ReportingError('not-found', `api key ${keyId}: no such key`);
+  async revoke(scope: TenantScope, keyId: string): Promise<void> {
+    if (!(await keys.revoke(this.runtime.db, scope, keyId)))
+      throw new ReportingError('not-found', `api key ${keyId}: no such key`);
   }
 
   /** The caller behind an `Authorization: Bearer …` header, or a 401 saying what is wrong. */
@@ -87,19 +86,12 @@ export class ApiKeysService {
     const match = KEY_FORMAT.exec(given);
     if (match) {
       const [, keyId, secret] = match as unknown as [string, string, string];
-      const [row]: ApiKeyRow[] = await this.runtime.dataSource.query(
-        'SELECT * FROM api_key WHERE key_id = $1 AND revoked_at IS NULL',
-        [keyId],
-      );
-      if (row && timingSafeEqual(row.secret_sha256, sha256(secret))) {
+      const row = await keys.activeById(this.runtime.db, this.presentedKeys, keyId);
+      if (row && timingSafeEqual(row.secretSha256, sha256(secret))) {
         // "Last used" to the minute: a dashboard polling the API does not write on every request.
-        if (!row.last_used_at || Date.now() - row.last_used_at.getTime() > 60_000) {
-          await this.runtime.dataSource.query(
-            'UPDATE api_key SET last_used_at = now() WHERE key_id = $1',
-            [keyId],
-          );
-        }
-        return { kind: 'tenant-key', keyId, tenantId: row.tenant_id };
+        if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000)
+          await keys.touch(this.runtime.db, this.presentedKeys, keyId);
+        return { kind: 'tenant-key', keyId, tenantId: row.tenantId };
       }
     }
     this.refused.inc({ reason: 'unknown-or-revoked' });
@@ -108,7 +100,7 @@ export class ApiKeysService {
 }
 
 /** The tenant a request may read: a tenant key reads only its own; the operator names one. */
-export function tenantFor(caller: Caller, asked: string | undefined): string {
+export function tenantFor(caller: Caller, asked: TenantId | undefined): TenantId {
   if (caller.kind === 'tenant-key') {
     if (asked && asked !== caller.tenantId)
       throw new ReportingError('forbidden', `this API key reads tenant ${caller.tenantId} only`);
@@ -118,24 +110,14 @@ export function tenantFor(caller: Caller, asked: string | undefined): string {
   return asked;
 }
 
-interface ApiKeyRow {
-  key_id: string;
-  tenant_id: string;
-  name: string;
-  secret_sha256: Buffer;
-  created_at: Date;
-  last_used_at: Date | null;
-  revoked_at: Date | null;
-}
-
 function view(r: ApiKeyRow): ApiKeyView {
   return {
-    keyId: r.key_id,
-    tenantId: r.tenant_id,
+    keyId: r.keyId,
+    tenantId: r.tenantId,
     name: r.name,
-    createdAt: r.created_at.toISOString(),
-    lastUsedAt: r.last_used_at?.toISOString() ?? null,
-    revokedAt: r.revoked_at?.toISOString() ?? null,
+    createdAt: r.createdAt.toISOString(),
+    lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
+    revokedAt: r.revokedAt?.toISOString() ?? null,
   };
 }
 

@@ -1,10 +1,18 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '@textback/contracts';
+import {
+  scopeOf,
+  systemScope,
+  tenantScope,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
+import { funnelRepository as counters } from './funnel.repository';
 
 /** The stages a lead is counted in once it reaches them (booked implies qualified and engaged). */
 const STAGES = ['engaged', 'qualified', 'booked'] as const;
@@ -15,8 +23,6 @@ const implied: Record<string, readonly string[]> = {
   booked: ['engaged', 'qualified', 'booked'],
   lost: [],
 };
-
-type Tx = Pick<EntityManager, 'query'>;
 
 /** A booking without its own value: worth the location's average ticket, known when counted. */
 const AVERAGE_TICKET = Symbol('average ticket');
@@ -51,26 +57,31 @@ export interface Roi {
  */
 @Injectable()
 export class FunnelService {
+  /** Parked increments of every tenant are counted once their location is known. */
+  private readonly everyTenant: SystemScope;
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
-  ) {}
+  ) {
+    this.everyTenant = systemScope('reporting: parked funnel increments', runtime.logger);
+  }
 
   onCallEnded(tx: Tx, e: EventEnvelope<'call.ended.v1'>): Promise<void> {
     const c = e.payload;
-    return this.count(tx, c.locationId, c.tenantId, c.endedAt, [
+    return this.count(tx, scopeOf(e), c.locationId, c.endedAt, [
       [c.outcome === 'answered' ? 'calls_answered' : 'calls_missed', 1],
     ]);
   }
 
   onTextbackRequested(tx: Tx, e: EventEnvelope<'textback.requested.v1'>): Promise<void> {
     const r = e.payload;
-    return this.count(tx, r.locationId, r.tenantId, r.callEndedAt, [['textbacks_requested', 1]]);
+    return this.count(tx, scopeOf(e), r.locationId, r.callEndedAt, [['textbacks_requested', 1]]);
   }
 
   onTextbackSuppressed(tx: Tx, e: EventEnvelope<'textback.suppressed.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(tx, s.locationId, s.tenantId, s.decidedAt, [
+    return this.count(tx, scopeOf(e), s.locationId, s.decidedAt, [
       ['textbacks_suppressed', 1],
       [`suppressed_${s.reason}`, 1],
     ]);
@@ -79,8 +90,8 @@ export class FunnelService {
   onSmsSent(tx: Tx, e: EventEnvelope<'sms.sent.v1'>): Promise<void> {
     const s = e.payload;
     if (s.purpose && s.purpose !== 'textback')
-      return this.count(tx, s.locationId, s.tenantId, s.at, [['segments', s.segments]]);
-    return this.count(tx, s.locationId, s.tenantId, s.at, [
+      return this.count(tx, scopeOf(e), s.locationId, s.at, [['segments', s.segments]]);
+    return this.count(tx, scopeOf(e), s.locationId, s.at, [
       ['textbacks_sent', 1],
       ['segments', s.segments],
     ]);
@@ -88,14 +99,14 @@ export class FunnelService {
 
   onSmsDelivered(tx: Tx, e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(tx, s.locationId, s.tenantId, s.at, [
+    return this.count(tx, scopeOf(e), s.locationId, s.at, [
       [s.textbackId ? 'textbacks_delivered' : 'replies_delivered', 1],
     ]);
   }
 
   onSmsFailed(tx: Tx, e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
     const s = e.payload;
-    return this.count(tx, s.locationId, s.tenantId, s.at, [
+    return this.count(tx, scopeOf(e), s.locationId, s.at, [
       [s.textbackId ? 'textbacks_failed' : 'replies_failed', 1],
     ]);
   }
@@ -103,14 +114,11 @@ export class FunnelService {
   /** A lead counts once when created, and once per stage it first reaches; a booking adds its value. */
   async onLeadChanged(tx: Tx, e: EventEnvelope<'lead.changed.v1'>): Promise<void> {
     const l = e.payload;
-    const rows: { version: number; reached: string[]; first_at: Date | null }[] = await tx.query(
-      'SELECT version, reached, first_at FROM lead_state WHERE lead_id = $1 FOR UPDATE',
-      [l.leadId],
-    );
-    const known = rows[0];
+    const scope = scopeOf(e);
+    const known = await counters.leadState(tx, scope, l.leadId);
     if (known && known.version >= l.version) return; // an older or repeated change
     // Every stage of a lead counts on the day the lead began.
-    const firstAt = known?.first_at?.toISOString() ?? l.changedAt;
+    const firstAt = known?.firstAt?.toISOString() ?? l.changedAt;
     const reached = new Set(known?.reached ?? []);
     const increments: Increment[] = known ? [] : [['leads', 1]];
     for (const stage of implied[l.status] ?? []) {
@@ -123,42 +131,32 @@ export class FunnelService {
           [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1],
         );
     }
-    await tx.query(
-      `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, first_at, version, reached) VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, reached = EXCLUDED.reached`,
-      [
-        l.leadId,
-        l.tenantId,
-        l.locationId,
-        this.localDay(l.locationId, firstAt) ?? null,
-        firstAt,
-        l.version,
-        [...reached].filter((s) => (STAGES as readonly string[]).includes(s)),
-      ],
-    );
-    await this.count(tx, l.locationId, l.tenantId, firstAt, increments);
+    await counters.saveLeadState(tx, scope, {
+      leadId: l.leadId,
+      locationId: l.locationId,
+      day: this.localDay(l.locationId, firstAt) ?? null,
+      firstAt,
+      version: l.version,
+      reached: [...reached].filter((s) => (STAGES as readonly string[]).includes(s)),
+    });
+    await this.count(tx, scope, l.locationId, firstAt, increments);
   }
 
   /** Counts the facts that waited for their location's profile, now that it is known. */
   async settlePending(): Promise<number> {
-    const waiting: { location_id: string }[] = await this.runtime.dataSource.query(
-      'SELECT DISTINCT location_id FROM funnel_pending',
-    );
     let settled = 0;
-    for (const { location_id: locationId } of waiting) {
-      if (!this.directory.location(locationId)) continue;
-      await this.runtime.dataSource.transaction(async (tx) => {
-        const [rows]: [
-          { tenant_id: string; at: Date; metric: string; value: string | null }[],
-          number,
-        ] = await tx.query(
-          'DELETE FROM funnel_pending WHERE location_id = $1 RETURNING tenant_id, at, metric, value',
-          [locationId],
-        );
-        for (const r of rows) {
-          await this.count(tx, locationId, r.tenant_id, r.at.toISOString(), [
-            [r.metric, r.value === null ? AVERAGE_TICKET : Number(r.value)],
-          ]);
+    for (const locationId of await counters.parkedLocations(this.runtime.db, this.everyTenant)) {
+      const location = this.directory.location(locationId);
+      if (!location) continue;
+      await this.runtime.transaction(async (tx) => {
+        for (const r of await counters.takeParked(tx, this.everyTenant, locationId)) {
+          await this.count(
+            tx,
+            tenantScope(r.tenantId, [location.locationId]),
+            locationId,
+            r.at.toISOString(),
+            [[r.metric, r.value === null ? AVERAGE_TICKET : r.value]],
+          );
           settled += 1;
         }
       });
@@ -170,8 +168,8 @@ export class FunnelService {
    * Return on what the tenant spends: the subscription prorated over the range (30-day months)
    * plus message cost (segments × rate), against recovered revenue. Assumptions are returned.
    */
-  roi(tenantId: string, totals: FunnelTotals, from: string, to: string): Roi {
-    const profile = this.directory.all().find((l) => l.tenantId === tenantId);
+  roi(scope: TenantScope, totals: FunnelTotals, from: string, to: string): Roi {
+    const profile = this.directory.all().find((l) => l.tenantId === scope.tenantId);
     const days = Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from), 'days').days) + 1;
     const micros = this.runtime.config.SMS_COST_MICROS_PER_SEGMENT;
     const messageCostMinor = Math.round(((totals['segments'] ?? 0) * micros) / 10_000);
@@ -197,7 +195,7 @@ export class FunnelService {
 
   /** Totals, per location, and per period (local day, ISO week from Monday, or month) of a tenant's range. */
   async funnel(
-    tenantId: string,
+    scope: TenantScope,
     from: string,
     to: string,
     locationId: string | undefined,
@@ -208,12 +206,7 @@ export class FunnelService {
     byPeriod: Record<string, FunnelTotals>;
     byLocationPeriod: Record<string, Record<string, FunnelTotals>>;
   }> {
-    const rows: { location_id: string; day: string; metric: string; value: string }[] =
-      await this.runtime.dataSource.query(
-        `SELECT location_id, day::text AS day, metric, value FROM funnel_day
-       WHERE tenant_id = $1 AND day BETWEEN $2 AND $3 AND ($4::text IS NULL OR location_id = $4)`,
-        [tenantId, from, to, locationId ?? null],
-      );
+    const rows = await counters.counts(this.runtime.db, scope, { from, to, locationId });
     const totals: FunnelTotals = {};
     const byLocation: Record<string, FunnelTotals> = {};
     const byPeriod: Record<string, FunnelTotals> = {};
@@ -222,12 +215,12 @@ export class FunnelService {
       into[metric] = (into[metric] ?? 0) + v;
     };
     for (const r of rows) {
-      const v = Number(r.value);
+      const v = r.value;
       const period = periodOf(r.day, interval);
       add(totals, r.metric, v);
-      add((byLocation[r.location_id] ??= {}), r.metric, v);
+      add((byLocation[r.locationId] ??= {}), r.metric, v);
       add((byPeriod[period] ??= {}), r.metric, v);
-      add(((byLocationPeriod[r.location_id] ??= {})[period] ??= {}), r.metric, v);
+      add(((byLocationPeriod[r.locationId] ??= {})[period] ??= {}), r.metric, v);
     }
     return { totals, byLocation, byPeriod, byLocationPeriod };
   }
@@ -241,8 +234,8 @@ export class FunnelService {
   /** Adds to the location's local day, or parks the increments until the location is known. */
   private async count(
     tx: Tx,
+    scope: TenantScope,
     locationId: string,
-    tenantId: string,
     at: string,
     increments: Increment[],
   ): Promise<void> {
@@ -250,17 +243,19 @@ export class FunnelService {
     const day = this.localDay(locationId, at);
     if (!location || !day) {
       for (const [metric, value] of increments) {
-        await tx.query(
-          'INSERT INTO funnel_pending (tenant_id, location_id, at, metric, value) VALUES ($1, $2, $3, $4, $5)',
-          [tenantId, locationId, at, metric, value === AVERAGE_TICKET ? null : value],
-        );
+        await counters.park(tx, scope, {
+          locationId,
+          at,
+          metric,
+          value: value === AVERAGE_TICKET ? null : value,
+        });
       }
       return;
     }
     const averageTicket = location.averageTicket?.amountMinor ?? 0;
     await this.add(
       tx,
-      tenantId,
+      scope,
       locationId,
       day,
       increments.map(([metric, value]) => [
@@ -276,7 +271,7 @@ export class FunnelService {
    */
   private async add(
     tx: Tx,
-    tenantId: string,
+    scope: TenantScope,
     locationId: string,
     day: string,
     increments: [string, number][],
@@ -285,11 +280,13 @@ export class FunnelService {
     for (const [metric, value] of increments) sums.set(metric, (sums.get(metric) ?? 0) + value);
     if (sums.size === 0) return;
     const metrics = [...sums.keys()].sort();
-    await tx.query(
-      `INSERT INTO funnel_day (tenant_id, location_id, day, metric, value)
-       SELECT $1, $2, $3, m, v FROM unnest($4::text[], $5::bigint[]) AS t(m, v)
-       ON CONFLICT (tenant_id, location_id, day, metric) DO UPDATE SET value = funnel_day.value + EXCLUDED.value`,
-      [tenantId, locationId, day, metrics, metrics.map((m) => sums.get(m) ?? 0)],
+    await counters.add(
+      tx,
+      scope,
+      locationId,
+      day,
+      metrics,
+      metrics.map((m) => sums.get(m) ?? 0),
     );
   }
 }

@@ -1,9 +1,16 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { purgeNoncesPeriodically, rememberNonce } from '@textback/persistence';
-import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { systemScope, webhookNonces, type SystemScope } from '@textback/persistence';
+import {
+  counterOf,
+  every,
+  RUNTIME,
+  type PeriodicTask,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
-import { DispatchService, type OutboundSmsRow } from './dispatch.service';
+import { DispatchService } from './dispatch.service';
+import { outboundSmsRepository as sends, scopeOfSend } from './outbound-sms.repository';
 
 const FINAL_FAILURES = new Set(['failed', 'undelivered', 'rejected']);
 const KNOWN_STATUSES = new Set([
@@ -23,34 +30,30 @@ const KNOWN_STATUSES = new Set([
  * carrier) goes out on `sms.failed.v1` with its code, which compliance records as an opt-out.
  */
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/**
- * The send a report is about: by the carrier's message id, or (before we recorded it) by our send
- * id. Both are compared in their own types so each uses its index (a ::text cast scanned the table).
- */
-export const FIND_SEND = `SELECT * FROM outbound_sms WHERE sms_id = (
-  SELECT sms_id FROM outbound_sms WHERE carrier_message_id = $1
-  UNION ALL
-  SELECT sms_id FROM outbound_sms WHERE sms_id = $2::uuid AND carrier_message_id IS NULL
-  LIMIT 1)`;
-
 @Injectable()
 export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
-  private stopPurge: () => void = () => undefined;
+  private purge: PeriodicTask | undefined;
+  /** Reports name a message, not a tenant: their send is found across tenants. */
+  private readonly carrierReports: SystemScope;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly dispatch: DispatchService,
-  ) {}
+  ) {
+    this.carrierReports = systemScope('sms-dispatch: Plivo delivery reports', runtime.logger);
+  }
 
   onModuleInit(): void {
-    this.stopPurge = purgeNoncesPeriodically(
-      this.runtime.dataSource,
-      this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
+    this.purge = every(this.runtime, 'purge-webhook-nonces', 600_000, () =>
+      webhookNonces.forgetOlderThan(
+        this.runtime.db,
+        this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
+      ),
     );
   }
 
-  onModuleDestroy(): void {
-    this.stopPurge();
+  async onModuleDestroy(): Promise<void> {
+    await this.purge?.stop();
   }
 
   async receive(
@@ -79,21 +82,22 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none',
     });
     // Continue the trace of the send this report is about.
-    const sent: { traceparent: string | null }[] = await this.runtime.dataSource.query(
-      FIND_SEND.replace('SELECT *', 'SELECT traceparent'),
-      [uuid, sendUuid],
+    const traceparent = await sends.traceOfReported(
+      this.runtime.db,
+      this.carrierReports,
+      uuid,
+      sendUuid,
     );
     const duplicate = await inSpan(
       'plivo.delivery-report',
       {
         service: 'sms-dispatch',
         kind: SpanKind.SERVER,
-        parent: sent[0]?.traceparent,
+        parent: traceparent,
         attributes: { 'textback.sms.status': status },
       },
       () => this.apply(uuid, status, sequence, errorCode, sendUuid, nonce),
     );
-    this.runtime.outbox.wake();
     return { duplicate };
   }
 
@@ -105,19 +109,15 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
     sendId: string | null,
     nonce: string,
   ): Promise<boolean> {
-    return this.runtime.dataSource.transaction(async (tx) => {
-      if (!(await rememberNonce(tx, nonce)))
+    return this.runtime.transaction(async (tx) => {
+      if (!(await webhookNonces.remember(tx, nonce)))
         throw new SmsDispatchError(
           'replayed',
           'this request was already received (nonce seen before)',
         );
-      const first: unknown[] = await tx.query(
-        'INSERT INTO delivery_report (message_uuid, sequence, status, error_code) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING sequence',
-        [uuid, sequence, status, errorCode ?? null],
-      );
-      if (first.length === 0) return true;
-      const rows: OutboundSmsRow[] = await tx.query(`${FIND_SEND} FOR UPDATE`, [uuid, sendId]);
-      const row = rows[0];
+      const report = { messageUuid: uuid, sequence, status, errorCode };
+      if (!(await sends.recordReport(tx, this.carrierReports, report))) return true;
+      const row = await sends.lockReported(tx, this.carrierReports, uuid, sendId);
       if (!row) {
         this.runtime.logger.warn(
           { status },
@@ -125,12 +125,9 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
         );
         return false;
       }
-      if (!row.carrier_message_id) await this.dispatch.accept(row, uuid, tx);
-      if (sequence <= Number(row.last_sequence)) return false; // out of order: a newer status is already in
-      await tx.query(
-        'UPDATE outbound_sms SET last_status = $2, last_sequence = $3, updated_at = now() WHERE sms_id = $1',
-        [row.sms_id, status, sequence],
-      );
+      if (!row.carrierMessageId) await this.dispatch.accept(row, uuid, tx);
+      if (sequence <= row.lastSequence) return false; // out of order: a newer status is already in
+      await sends.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
       if (status === 'delivered') {
         await this.dispatch.deliver(row, uuid, tx);
       } else if (FINAL_FAILURES.has(status)) {

@@ -6,14 +6,15 @@ import {
   type OnModuleDestroy,
 } from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
-import type { EntityManager } from 'typeorm';
 import { Counter, Histogram } from 'prom-client';
 import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
 import {
   maskPhone,
+  type E164,
   type EventEnvelope,
+  type LocationId,
   type LocationProfile,
-  type SmsPurpose,
+  type TenantId,
 } from '@textback/contracts';
 import {
   applicableRule,
@@ -24,36 +25,28 @@ import {
   renderTextback,
   type RenderedText,
 } from '@textback/domain';
-import { addToOutbox, handleOnce } from '@textback/persistence';
+import {
+  addToOutbox,
+  handleOnce,
+  scopeOf,
+  systemScope,
+  type SystemScope,
+  type Tx,
+} from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 import { ComplianceClient } from './compliance.client';
+import {
+  outboundSmsRepository as sends,
+  scopeOfSend,
+  type OutboundSmsRow,
+} from './outbound-sms.repository';
 import { SendRateLimits } from './send-rate-limits';
 
-export interface OutboundSmsRow {
-  sms_id: string;
-  textback_id: string | null;
-  tenant_id: string;
-  location_id: string;
-  call_id: string;
-  from_number: string;
-  to_number: string;
-  body: string | null;
-  segments: number;
-  encoding: 'GSM-7' | 'UCS-2';
-  state: 'pending' | 'sending' | 'unknown' | 'accepted' | 'delivered' | 'failed' | 'suppressed';
-  attempts: number;
-  sending_started_at: Date | null;
-  carrier_message_id: string | null;
-  last_sequence: string;
-  purpose: SmsPurpose;
-  requested_at: Date | null;
-  traceparent: string | null;
-  call_ended_at: Date | null;
-}
+export type { OutboundSmsRow };
 
 /** An opt-out may be confirmed by one text within 5 minutes (compliance.md), not later. */
 const OPT_OUT_CONFIRMATION_WINDOW_MS = 5 * 60_000;
@@ -76,6 +69,8 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly timeToText: Histogram;
   private timer: NodeJS.Timeout | undefined;
   private working: Promise<void> | undefined;
+  /** The worker claims due sends of every tenant; each is then handled in its own tenant's scope. */
+  private readonly everyTenant: SystemScope;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
@@ -83,6 +78,10 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     private readonly compliance: ComplianceClient,
   ) {
     const c = runtime.config;
+    this.everyTenant = systemScope(
+      'sms-dispatch: the send worker claims due sends',
+      runtime.logger,
+    );
     this.carrier = new PlivoMessaging({
       authId: c.PLIVO_AUTH_ID,
       authToken: c.PLIVO_AUTH_TOKEN,
@@ -90,7 +89,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       lookupUrl: c.PLIVO_LOOKUP_URL,
       timeoutMs: c.PLIVO_TIMEOUT_MS,
     });
-    this.limits = new SendRateLimits(runtime.dataSource, c.DATABASE_SCHEMA ?? 'sms_dispatch', {
+    this.limits = new SendRateLimits(runtime.db.pool, c.DATABASE_SCHEMA ?? 'sms_dispatch', {
       senderPerSecond: c.SENDER_MESSAGES_PER_SECOND,
       campaignPerSecond: c.CAMPAIGN_MESSAGES_PER_SECOND,
       brandDailyCap: c.BRAND_DAILY_CAP,
@@ -167,31 +166,21 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const r = event.payload;
     const location = await this.checkedLocation(r);
     const text = this.textFor(location);
-    await handleOnce(
-      this.runtime.dataSource,
-      'sms-dispatch.textback-requested',
-      event.metadata.id,
-      async (tx) => {
-        await tx.query(
-          `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, traceparent, call_ended_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13) ON CONFLICT (location_id, call_id) DO NOTHING`,
-          [
-            randomUUID(),
-            r.textbackId,
-            r.tenantId,
-            r.locationId,
-            r.callId,
-            r.from,
-            r.to,
-            text.body,
-            text.segments,
-            text.encoding,
-            r.sendAfter,
-            activeTraceparent() ?? null,
-            r.callEndedAt,
-          ],
-        );
-      },
+    await handleOnce(this.runtime.db, 'sms-dispatch.textback-requested', event.metadata.id, (tx) =>
+      sends.insertTextback(tx, scopeOf(event), {
+        smsId: randomUUID(),
+        textbackId: r.textbackId,
+        locationId: r.locationId,
+        callId: r.callId,
+        from: r.from,
+        to: r.to,
+        body: text.body,
+        segments: text.segments,
+        encoding: text.encoding,
+        dueAt: r.sendAfter,
+        traceparent: activeTraceparent() ?? null,
+        callEndedAt: r.callEndedAt,
+      }),
     );
     this.kick();
   }
@@ -201,30 +190,20 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     const r = event.payload;
     await this.checkedLocation(r);
     const text = countSegments(r.text);
-    await handleOnce(
-      this.runtime.dataSource,
-      'sms-dispatch.reply-requested',
-      event.metadata.id,
-      async (tx) => {
-        await tx.query(
-          `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at, traceparent)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now(), $10, $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
-          [
-            randomUUID(),
-            r.tenantId,
-            r.locationId,
-            r.replyId,
-            r.from,
-            r.to,
-            r.text,
-            text.segments,
-            text.encoding,
-            r.purpose,
-            r.requestedAt,
-            activeTraceparent() ?? null,
-          ],
-        );
-      },
+    await handleOnce(this.runtime.db, 'sms-dispatch.reply-requested', event.metadata.id, (tx) =>
+      sends.insertReply(tx, scopeOf(event), {
+        smsId: randomUUID(),
+        locationId: r.locationId,
+        requestId: r.replyId,
+        from: r.from,
+        to: r.to,
+        body: r.text,
+        segments: text.segments,
+        encoding: text.encoding,
+        purpose: r.purpose,
+        requestedAt: r.requestedAt,
+        traceparent: activeTraceparent() ?? null,
+      }),
     );
     this.kick();
   }
@@ -235,7 +214,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     location: LocationProfile,
   ): Promise<{ stop: string } | { deferUntil: Date } | undefined> {
     if (row.purpose === 'opt-out-confirmation') {
-      const requested = row.requested_at?.getTime() ?? 0;
+      const requested = row.requestedAt?.getTime() ?? 0;
       return Date.now() - requested > OPT_OUT_CONFIRMATION_WINDOW_MS
         ? { stop: 'opt-out confirmation window (5 minutes) passed' }
         : undefined;
@@ -244,7 +223,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       row.purpose === 'follow-up' ||
       (row.purpose === 'textback' && location.quietHoursApplyToTextback === true);
     if (quiet) {
-      const recipient = recipientOf(row.to_number, location.timezone);
+      const recipient = recipientOf(row.toNumber, location.timezone);
       const rule = applicableRule(
         recipient,
         location.quietHours ? { name: 'tenant', ...location.quietHours } : undefined,
@@ -252,16 +231,12 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       const next = nextAllowedTime(new Date(), recipient, rule);
       if (next.getTime() > Date.now()) return { deferUntil: next };
       if (rule.maxPer24h !== undefined) {
-        const recent: { at: Date }[] = await this.runtime.dataSource.query(
-          `SELECT updated_at AS at FROM outbound_sms WHERE tenant_id = $1 AND to_number = $2 AND state IN ('accepted', 'delivered')
-             AND updated_at > now() - interval '24 hours'`,
-          [row.tenant_id, row.to_number],
+        const recent = await sends.acceptedInLastDay(
+          this.runtime.db,
+          scopeOfSend(row),
+          row.toNumber,
         );
-        const capped = frequencyCapDeferral(
-          recent.map((r) => r.at),
-          rule,
-          new Date(),
-        );
+        const capped = frequencyCapDeferral(recent, rule, new Date());
         if (capped) return { deferUntil: nextAllowedTime(capped, recipient, rule) };
       }
     }
@@ -275,7 +250,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
    */
   private async consentStops(row: OutboundSmsRow): Promise<boolean> {
     if (row.purpose === 'help' || row.purpose === 'opt-out-confirmation') return false;
-    return !(await this.compliance.mayText(row.tenant_id, row.to_number, row.from_number));
+    return !(await this.compliance.mayText(row.tenantId, row.toNumber, row.fromNumber));
   }
 
   private readonly rendered = new Map<string, RenderedText>();
@@ -293,24 +268,15 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async work(): Promise<void> {
-    const db = this.runtime.dataSource;
+    const db = this.runtime.db;
     // A send caught mid-call by a crash may or may not have reached the carrier: settle, never resend.
-    await db.query(
-      `UPDATE outbound_sms SET state = 'unknown', due_at = now(), updated_at = now()
-       WHERE state = 'sending' AND sending_started_at < now() - make_interval(secs => $1::double precision / 1000)`,
-      [this.runtime.config.PLIVO_TIMEOUT_MS * 2],
+    await sends.markStaleSendingUnknown(
+      db,
+      this.everyTenant,
+      this.runtime.config.PLIVO_TIMEOUT_MS * 2,
     );
     for (;;) {
-      const claimed: OutboundSmsRow[] = await db.query(
-        `UPDATE outbound_sms SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
-           attempts = attempts + CASE WHEN state = 'pending' THEN 1 ELSE 0 END,
-           sending_started_at = CASE WHEN state = 'pending' THEN now() ELSE sending_started_at END,
-           due_at = now() + interval '1 minute', updated_at = now()
-         WHERE sms_id IN (SELECT sms_id FROM outbound_sms WHERE state IN ('pending', 'unknown') AND due_at <= now()
-                          ORDER BY due_at LIMIT 10 FOR UPDATE SKIP LOCKED)
-         RETURNING *`,
-      );
-      const rows = (claimed as unknown as [OutboundSmsRow[], number])[0] ?? [];
+      const rows = await sends.claimDue(db, this.everyTenant, 10);
       if (rows.length === 0) return;
       await Promise.all(
         rows.map((row) =>
@@ -330,7 +296,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
 
   private async send(row: OutboundSmsRow): Promise<void> {
     const t0 = performance.now();
-    const location = await this.knownLocation(row.location_id);
+    const location = await this.knownLocation(row.locationId);
     if (!location) {
       // Its zone and caps are unknown: wait for the profile rather than send without them.
       await this.backToPending(row, {
@@ -349,8 +315,8 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const t1 = performance.now();
     const held = await this.limits.take({
-      from: row.from_number,
-      tenantId: row.tenant_id,
+      from: row.fromNumber,
+      tenantId: row.tenantId,
       campaignId: location.campaignId,
       brandDailyCap: location.brandDailyCap,
       timezone: location.timezone,
@@ -395,10 +361,10 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       },
       async (span) => {
         const r = await this.carrier.send({
-          from: row.from_number,
-          to: row.to_number,
+          from: row.fromNumber,
+          to: row.toNumber,
           text: row.body ?? '',
-          statusUrl: this.statusCallbackUrl(row.sms_id),
+          statusUrl: this.statusCallbackUrl(row.smsId),
         });
         span.setAttribute('textback.carrier.result', r.kind);
         return r;
@@ -426,12 +392,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
     row: OutboundSmsRow,
     when: { delayMs?: number; at?: Date; reason: string },
   ): Promise<void> {
-    await this.runtime.dataSource.query(
-      `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $2,
-         due_at = COALESCE($3::timestamptz, now() + make_interval(secs => $4::double precision / 1000)), updated_at = now()
-       WHERE sms_id = $1`,
-      [row.sms_id, when.reason.slice(0, 200), when.at ?? null, when.delayMs ?? 0],
-    );
+    await sends.backToPending(this.runtime.db, scopeOfSend(row), row.smsId, when);
   }
 
   /** The send's location; a directory behind the gateway is reloaded once before giving up for now. */
@@ -448,9 +409,9 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
    * name. Unknown yet: retry; disagreeing: refuse for good (dead letter with the reason).
    */
   private async checkedLocation(r: {
-    tenantId: string;
-    locationId: string;
-    from: string;
+    tenantId: TenantId;
+    locationId: LocationId;
+    from: E164;
   }): Promise<LocationProfile> {
     const location = await this.knownLocation(r.locationId);
     if (!location)
@@ -465,7 +426,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
         `location ${r.locationId} belongs to tenant ${location.tenantId}, not ${r.tenantId}`,
       );
     }
-    if (!location.businessNumbers.includes(r.from as never)) {
+    if (!location.businessNumbers.includes(r.from)) {
       throw new SmsDispatchError(
         'location-mismatch',
         `sender ${maskPhone(r.from)} is not a business number of location ${r.locationId}`,
@@ -475,29 +436,27 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   private async settle(row: OutboundSmsRow, result: SendResult): Promise<void> {
-    const db = this.runtime.dataSource;
+    const db = this.runtime.db;
     switch (result.kind) {
       case 'accepted':
         return this.accept(row, result.messageUuid);
       case 'ambiguous':
         this.runtime.logger.warn(
-          { smsId: row.sms_id, reason: result.reason },
+          { smsId: row.smsId, reason: result.reason },
           'carrier answer ambiguous: waiting for its record, not resending',
         );
-        await db.query(
-          `UPDATE outbound_sms SET state = 'unknown', error_reason = $2, due_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
-           WHERE sms_id = $1 AND state = 'sending'`,
-          [row.sms_id, result.reason, this.runtime.config.RECONCILE_AFTER_MS],
+        await sends.markAmbiguous(
+          db,
+          scopeOfSend(row),
+          row.smsId,
+          result.reason,
+          this.runtime.config.RECONCILE_AFTER_MS,
         );
         return;
       case 'refused':
         if (result.retryable && row.attempts < this.runtime.config.SEND_MAX_ATTEMPTS) {
           const delay = this.retryDelay(row.attempts);
-          await db.query(
-            `UPDATE outbound_sms SET state = 'pending', error_reason = $2, due_at = now() + make_interval(secs => $3::double precision / 1000), updated_at = now()
-             WHERE sms_id = $1 AND state = 'sending'`,
-            [row.sms_id, result.reason, delay],
-          );
+          await sends.retryAfter(db, scopeOfSend(row), row.smsId, result.reason, delay);
           return;
         }
         return this.finish(row, 'failed', {
@@ -516,19 +475,16 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
 
   /** An ambiguous send: did the carrier queue it? Its record says; absent, it is safe to send. */
   private async reconcile(row: OutboundSmsRow): Promise<void> {
-    const since = new Date((row.sending_started_at ?? new Date()).getTime() - 5_000);
+    const since = new Date((row.sendingStartedAt ?? new Date()).getTime() - 5_000);
     let found;
     try {
-      found = await this.carrier.outboundSince(since, { from: row.from_number, to: row.to_number });
+      found = await this.carrier.outboundSince(since, { from: row.fromNumber, to: row.toNumber });
     } catch (err) {
       this.runtime.logger.warn(
-        { smsId: row.sms_id, err: String(err) },
+        { smsId: row.smsId, err: String(err) },
         'carrier record unavailable; will check again',
       );
-      await this.runtime.dataSource.query(
-        `UPDATE outbound_sms SET due_at = now() + interval '30 seconds' WHERE sms_id = $1`,
-        [row.sms_id],
-      );
+      await sends.recheckLater(this.runtime.db, scopeOfSend(row), row.smsId);
       return;
     }
     const mine = found
@@ -536,7 +492,7 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       .sort((a, b) => a.time.getTime() - b.time.getTime())[0];
     if (mine) {
       this.runtime.logger.info(
-        { smsId: row.sms_id, state: mine.state },
+        { smsId: row.smsId, state: mine.state },
         'ambiguous send found in the carrier record: accepted',
       );
       await this.accept(row, mine.messageUuid);
@@ -551,112 +507,91 @@ export class DispatchService implements OnApplicationBootstrap, OnModuleDestroy 
       return;
     }
     this.runtime.logger.info(
-      { smsId: row.sms_id, to: maskPhone(row.to_number) },
+      { smsId: row.smsId, to: maskPhone(row.toNumber) },
       'ambiguous send not in the carrier record: sending again',
     );
-    await this.runtime.dataSource.query(
-      `UPDATE outbound_sms SET state = 'pending', due_at = now(), updated_at = now() WHERE sms_id = $1 AND state = 'unknown'`,
-      [row.sms_id],
-    );
+    await sends.resendUnknown(this.runtime.db, scopeOfSend(row), row.smsId);
   }
 
   /** The carrier has the message: record its id and say it was sent (once). */
-  async accept(
-    row: Pick<OutboundSmsRow, 'sms_id'>,
-    messageUuid: string,
-    tx?: EntityManager,
-  ): Promise<void> {
-    const run = async (m: EntityManager): Promise<void> => {
-      const updated: [OutboundSmsRow[], number] = await m.query(
-        // From here on the message's reports continue the trace of the send that got it accepted.
-        `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $2, error_reason = NULL, updated_at = now(),
-           traceparent = COALESCE($3, traceparent)
-         WHERE sms_id = $1 AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
-        [row.sms_id, messageUuid, activeTraceparent() ?? null],
+  async accept(row: SendRef, messageUuid: string, tx?: Tx): Promise<void> {
+    await this.inTransaction(tx, async (t) => {
+      const sent = await sends.markAccepted(
+        t,
+        scopeOfSend(row),
+        row.smsId,
+        messageUuid,
+        activeTraceparent() ?? null,
       );
-      const sent = updated[0][0];
       if (!sent) return;
       this.texts.inc({ outcome: 'sent', purpose: sent.purpose });
-      if (sent.purpose === 'textback' && sent.call_ended_at)
-        this.timeToText.observe((Date.now() - sent.call_ended_at.getTime()) / 1000);
-      await addToOutbox(m, 'sms.sent.v1', {
+      if (sent.purpose === 'textback' && sent.callEndedAt)
+        this.timeToText.observe((Date.now() - sent.callEndedAt.getTime()) / 1000);
+      await addToOutbox(t, 'sms.sent.v1', {
         ...this.smsFields(sent),
         carrierMessageId: messageUuid,
         segments: sent.segments,
         encoding: sent.encoding,
         ...(sent.body ? { text: sent.body } : {}),
         purpose: sent.purpose,
-        sourceId: sent.call_id,
+        sourceId: sent.callId,
         at: new Date().toISOString(),
       });
-    };
-    if (tx) await run(tx);
-    else await this.runtime.dataSource.transaction(run);
-    this.runtime.outbox.wake();
+    });
   }
 
   /** The carrier delivered the text: say so (once). */
-  async deliver(
-    row: Pick<OutboundSmsRow, 'sms_id'>,
-    messageUuid: string,
-    tx?: EntityManager,
-  ): Promise<void> {
-    const run = async (m: EntityManager): Promise<void> => {
-      const updated: [OutboundSmsRow[], number] = await m.query(
-        `UPDATE outbound_sms SET state = 'delivered', updated_at = now() WHERE sms_id = $1 AND state = 'accepted' RETURNING *`,
-        [row.sms_id],
-      );
-      const done = updated[0][0];
+  async deliver(row: SendRef, messageUuid: string, tx?: Tx): Promise<void> {
+    await this.inTransaction(tx, async (t) => {
+      const done = await sends.markDelivered(t, scopeOfSend(row), row.smsId);
       if (!done) return;
       this.texts.inc({ outcome: 'delivered', purpose: done.purpose });
-      await addToOutbox(m, 'sms.delivered.v1', {
+      await addToOutbox(t, 'sms.delivered.v1', {
         ...this.smsFields(done),
         carrierMessageId: messageUuid,
         at: new Date().toISOString(),
       });
-    };
-    if (tx) await run(tx);
-    else await this.runtime.dataSource.transaction(run);
-    this.runtime.outbox.wake();
+    });
   }
 
   async finish(
-    row: Pick<OutboundSmsRow, 'sms_id'>,
+    row: SendRef,
     state: 'failed' | 'suppressed',
     why: { reason: string; errorCode: string | undefined },
-    tx?: EntityManager,
+    tx?: Tx,
   ): Promise<void> {
-    const run = async (m: EntityManager): Promise<void> => {
-      const updated: [OutboundSmsRow[], number] = await m.query(
-        `UPDATE outbound_sms SET state = $2, error_reason = $3, error_code = $4, updated_at = now()
-         WHERE sms_id = $1 AND state NOT IN ('failed', 'suppressed', 'delivered') RETURNING *`,
-        [row.sms_id, state, why.reason, why.errorCode ?? null],
-      );
-      const done = updated[0][0];
+    await this.inTransaction(tx, async (t) => {
+      const done = await sends.markFinished(t, scopeOfSend(row), row.smsId, state, why);
       if (!done) return;
       this.texts.inc({ outcome: state, purpose: done.purpose });
-      await addToOutbox(m, 'sms.failed.v1', {
+      await addToOutbox(t, 'sms.failed.v1', {
         ...this.smsFields(done),
-        ...(done.carrier_message_id ? { carrierMessageId: done.carrier_message_id } : {}),
+        ...(done.carrierMessageId ? { carrierMessageId: done.carrierMessageId } : {}),
         ...(why.errorCode ? { errorCode: why.errorCode } : {}),
         reason: why.reason.slice(0, 200),
-        sourceId: done.call_id,
+        sourceId: done.callId,
         at: new Date().toISOString(),
       });
-    };
-    if (tx) await run(tx);
-    else await this.runtime.dataSource.transaction(run);
-    this.runtime.outbox.wake();
+    });
+  }
+
+  /** In the caller's transaction when there is one, else in a new one. */
+  private async inTransaction(tx: Tx | undefined, work: (tx: Tx) => Promise<void>): Promise<void> {
+    if (tx) await work(tx);
+    else await this.runtime.transaction(work);
   }
 
   smsFields(row: OutboundSmsRow) {
     return {
-      smsId: row.sms_id,
-      tenantId: row.tenant_id as never,
-      locationId: row.location_id as never,
-      from: row.from_number as never,
-      to: row.to_number as never,
-      ...(row.textback_id ? { textbackId: row.textback_id } : {}),
+      smsId: row.smsId,
+      tenantId: row.tenantId,
+      locationId: row.locationId,
+      from: row.fromNumber,
+      to: row.toNumber,
+      ...(row.textbackId ? { textbackId: row.textbackId } : {}),
     };
   }
 }
+
+/** What settling a send needs of it: its id and its scope. */
+type SendRef = Pick<OutboundSmsRow, 'smsId' | 'tenantId' | 'locationId'>;

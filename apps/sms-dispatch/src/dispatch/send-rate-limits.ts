@@ -1,7 +1,6 @@
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DateTime } from 'luxon';
-import type { DataSource } from 'typeorm';
-import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import type { Pool } from 'pg';
 
 export interface RateLimitedSend {
   readonly from: string;
@@ -32,7 +31,7 @@ export class SendRateLimits {
   private readonly limiters = new Map<string, RateLimiterPostgres>();
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly pool: Pool,
     private readonly schema: string,
     private readonly settings: RateLimitSettings,
   ) {}
@@ -90,7 +89,7 @@ export class SendRateLimits {
     let limiter = this.limiters.get(id);
     if (!limiter) {
       limiter = new RateLimiterPostgres({
-        storeClient: (this.dataSource.driver as PostgresDriver).master,
+        storeClient: this.pool,
         storeType: 'pool',
         schemaName: this.schema,
         tableName: 'rate_limit',

@@ -24,7 +24,10 @@ export const stateRules: Readonly<Record<string, QuietHoursRule>> = {
  * own clock applies where the number tells us (850, the Florida panhandle, spans two zones: the
  * later, Central, is used so no one is texted early). Elsewhere the location's zone applies.
  */
-const areaCodes: Readonly<Record<string, { state: string; zone: string }>> = Object.fromEntries([
+type AreaRule = readonly [areaCode: string, rule: { state: string; zone: string }];
+const areaCodes: Readonly<Record<string, { state: string; zone: string }>> = Object.fromEntries<
+  AreaRule[1]
+>([
   ...[
     '239',
     '305',
@@ -48,10 +51,13 @@ const areaCodes: Readonly<Record<string, { state: string; zone: string }>> = Obj
     '904',
     '941',
     '954',
-  ].map((a) => [a, { state: 'FL', zone: 'America/New_York' }]),
-  ['850', { state: 'FL', zone: 'America/Chicago' }],
-  ...['405', '539', '572', '580', '918'].map((a) => [a, { state: 'OK', zone: 'America/Chicago' }]),
-  ...['227', '240', '301', '410', '443', '667'].map((a) => [
+  ].map((a): AreaRule => [a, { state: 'FL', zone: 'America/New_York' }]),
+  ['850', { state: 'FL', zone: 'America/Chicago' }] as AreaRule,
+  ...['405', '539', '572', '580', '918'].map((a): AreaRule => [
+    a,
+    { state: 'OK', zone: 'America/Chicago' },
+  ]),
+  ...['227', '240', '301', '410', '443', '667'].map((a): AreaRule => [
     a,
     { state: 'MD', zone: 'America/New_York' },
   ]),

@@ -1,4 +1,4 @@
-import type { DataSource, EntityManager } from 'typeorm';
+import type { Database, Tx } from './sql';
 
 /**
  * Runs `work` at most once per (consumer, eventId): the processed-event row and the work's own
@@ -6,18 +6,17 @@ import type { DataSource, EntityManager } from 'typeorm';
  * leaves nothing half-done. Returns false when the event had already been handled.
  */
 export async function handleOnce(
-  dataSource: DataSource,
+  db: Database,
   consumer: string,
   eventId: string,
-  work: (tx: EntityManager) => Promise<void>,
+  work: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
-  return dataSource.transaction(async (tx) => {
-    const inserted: unknown[] = await tx.query(
-      `INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2)
-       ON CONFLICT DO NOTHING RETURNING event_id`,
+  return db.transaction(async (tx) => {
+    const inserted = await tx.mutate(
+      `INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
       [consumer, eventId],
     );
-    if (inserted.length === 0) return false;
+    if (inserted === 0) return false;
     await work(tx);
     return true;
   });

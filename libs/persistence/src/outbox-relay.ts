@@ -1,35 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { context, propagation } from '@opentelemetry/api';
-import type { DataSource, EntityManager } from 'typeorm';
-import { keyOf, topics, type PayloadOf, type Topic } from '@textback/contracts';
-
-/** Adds an event to the outbox inside the caller's transaction. */
-export async function addToOutbox<T extends Topic>(
-  tx: EntityManager,
-  topic: T,
-  payload: PayloadOf<T>,
-  options: { causationId?: string; eventId?: string } = {},
-): Promise<string> {
-  const parsed = topics[topic].schema.parse(payload) as PayloadOf<T>;
-  // The key comes from the topic table, never from the caller.
-  const key = keyOf(topic, parsed);
-  const carrier: Record<string, string> = {};
-  propagation.inject(context.active(), carrier);
-  const eventId = options.eventId ?? randomUUID();
-  await tx.query(
-    `INSERT INTO outbox_message (event_id, topic, message_key, payload, causation_id, traceparent)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [
-      eventId,
-      topic,
-      key,
-      JSON.stringify(parsed),
-      options.causationId ?? null,
-      carrier['traceparent'] ?? null,
-    ],
-  );
-  return eventId;
-}
+import type { Topic } from '@textback/contracts';
+import { outboxRepository } from './outbox.repository';
+import type { Database } from './sql';
 
 /** What the relay publishes through: the event bus (kept structural so persistence stays below messaging). */
 export interface OutboxPublisher {
@@ -46,17 +17,6 @@ export interface OutboxPublisher {
   ): Promise<unknown>;
 }
 
-interface OutboxRow {
-  seq: string;
-  event_id: string;
-  topic: Topic;
-  message_key: string;
-  payload: unknown;
-  causation_id: string | null;
-  traceparent: string | null;
-  created_at: Date;
-}
-
 /**
  * Publishes outbox rows in order and marks them published. One relay per schema works at a time
  * (a transaction-scoped advisory lock), which keeps per-key order across replicas. A crash
@@ -69,14 +29,17 @@ export class OutboxRelay {
   private wakeRequested = false;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly db: Database,
+    private readonly schema: string,
     private readonly bus: OutboxPublisher,
     private readonly options: {
       pollMs?: number;
       batchSize?: number;
       onError?: (err: Error) => void;
     } = {},
-  ) {}
+  ) {
+    db.whenOutboxCommitted(() => this.wake());
+  }
 
   start(): void {
     this.stopped = false;
@@ -101,32 +64,24 @@ export class OutboxRelay {
 
   /** One pass; returns how many rows were published. Exposed for tests and draining. */
   async relayOnce(): Promise<number> {
-    const lockKey = `outbox:${(this.dataSource.options as { schema?: string }).schema ?? 'public'}`;
-    return this.dataSource.transaction(async (tx) => {
-      const [lock] = (await tx.query('SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok', [
-        lockKey,
-      ])) as { ok: boolean }[];
-      if (!lock?.ok) return 0;
-      const rows = (await tx.query(
-        `SELECT seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at
-         FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
-        [this.options.batchSize ?? 200],
-      )) as OutboxRow[];
+    return this.db.transaction(async (tx) => {
+      if (!(await outboxRepository.lockRelay(tx, this.schema))) return 0;
+      const rows = await outboxRepository.unpublished(tx, this.options.batchSize ?? 200);
       if (rows.length === 0) return 0;
       await this.bus.publishAll(
         rows.map((r) => ({
           topic: r.topic,
-          key: r.message_key,
+          key: r.messageKey,
           payload: r.payload,
-          id: r.event_id,
-          time: r.created_at.toISOString(),
-          ...(r.causation_id ? { causationId: r.causation_id } : {}),
+          id: r.eventId,
+          time: r.createdAt.toISOString(),
+          ...(r.causationId ? { causationId: r.causationId } : {}),
           ...(r.traceparent ? { traceparent: r.traceparent } : {}),
         })),
       );
-      await tx.query(
-        'UPDATE outbox_message SET published_at = now() WHERE seq = ANY($1::bigint[])',
-        [rows.map((r) => r.seq)],
+      await outboxRepository.markPublished(
+        tx,
+        rows.map((r) => r.seq),
       );
       return rows.length;
     });

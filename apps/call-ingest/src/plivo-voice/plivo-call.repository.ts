@@ -1,0 +1,173 @@
+import { z } from 'zod';
+import {
+  col,
+  type Database,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
+
+export type VoiceWebhookKind = 'answer' | 'dial-action' | 'dial-event' | 'hangup';
+
+const PlivoCallRow = z.object({
+  callUuid: col.text,
+  tenantId: col.tenantId,
+  locationId: col.locationId,
+  businessNumber: col.e164,
+  callerNumber: col.e164.nullable(),
+  dialed: col.bool,
+  screened: col.bool,
+  answeredAt: col.timestamp,
+  dialStatus: col.text.nullable(),
+  dialBLegUuid: col.text.nullable(),
+  dialHangupCause: col.text.nullable(),
+  dialActionAt: col.timestamp.nullable(),
+  bLegAnswered: col.bool,
+  bLegConnected: col.bool,
+  hangupCause: col.text.nullable(),
+  hangupSource: col.text.nullable(),
+  durationSeconds: col.int.nullable(),
+  hangupAt: col.timestamp.nullable(),
+  finalizedAt: col.timestamp.nullable(),
+  traceparent: col.text.nullable(),
+});
+export type PlivoCallRow = z.output<typeof PlivoCallRow>;
+
+const Traced = z.object({ callUuid: col.text, traceparent: col.text.nullable() });
+
+/**
+ * A Plivo call assembled from its webhooks. Plivo's callbacks name a call, not a tenant (the
+ * signature proves Plivo sent them): after `answer` has stored the call with its location's
+ * tenant, the later webhooks find it by CallUUID under a system scope.
+ */
+export const plivoCallRepository = {
+  async insertAnswered(
+    tx: Tx,
+    scope: TenantScope,
+    call: {
+      callUuid: string;
+      locationId: string;
+      businessNumber: string;
+      callerNumber: string | null;
+      dialed: boolean;
+      screened: boolean;
+      traceparent: string | null;
+    },
+  ): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (call_uuid) DO NOTHING`,
+      [
+        call.callUuid,
+        scope.tenantId,
+        call.locationId,
+        call.businessNumber,
+        call.callerNumber,
+        call.dialed,
+        call.screened,
+        call.traceparent,
+      ],
+    );
+  },
+
+  /** False when this (call, kind, detail) was recorded before: Plivo's retry changes nothing. */
+  async recordWebhook(
+    tx: Tx,
+    _scope: SystemScope,
+    callUuid: string,
+    kind: VoiceWebhookKind,
+    detail: string,
+  ): Promise<boolean> {
+    const inserted = await tx.mutate(
+      'INSERT INTO plivo_webhook (call_uuid, kind, detail) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
+      [callUuid, kind, detail],
+    );
+    return inserted > 0;
+  },
+
+  async traceOf(db: Database, _scope: SystemScope, callUuid: string): Promise<string | null> {
+    const row = await db.selectFirst(
+      Traced,
+      'SELECT call_uuid, traceparent FROM plivo_call WHERE call_uuid = $1',
+      [callUuid],
+    );
+    return row?.traceparent ?? null;
+  },
+
+  async recordDialAction(
+    tx: Tx,
+    _scope: SystemScope,
+    callUuid: string,
+    verdict: { status: string; bLegUuid: string; hangupCause: string },
+  ): Promise<void> {
+    await tx.mutate(
+      `UPDATE plivo_call SET dial_status = $2, dial_b_leg_uuid = $3, dial_hangup_cause = $4, dial_action_at = now()
+       WHERE call_uuid = $1 AND dial_action_at IS NULL`,
+      [callUuid, verdict.status, verdict.bLegUuid, verdict.hangupCause],
+    );
+  },
+
+  async recordBLeg(
+    tx: Tx,
+    _scope: SystemScope,
+    callUuid: string,
+    leg: 'answered' | 'connected',
+  ): Promise<void> {
+    await tx.mutate(
+      leg === 'answered'
+        ? 'UPDATE plivo_call SET b_leg_answered = true WHERE call_uuid = $1'
+        : 'UPDATE plivo_call SET b_leg_answered = true, b_leg_connected = true WHERE call_uuid = $1',
+      [callUuid],
+    );
+  },
+
+  async recordHangup(
+    tx: Tx,
+    _scope: SystemScope,
+    callUuid: string,
+    hangup: { cause: string; source: string; durationSeconds: number | null },
+  ): Promise<void> {
+    await tx.mutate(
+      `UPDATE plivo_call SET hangup_cause = $2, hangup_source = $3, duration_seconds = $4, hangup_at = now()
+       WHERE call_uuid = $1 AND hangup_at IS NULL`,
+      [callUuid, hangup.cause, hangup.source, hangup.durationSeconds],
+    );
+  },
+
+  /** The call, locked for classifying (skipped when another transaction is at it). */
+  lockForFinalizing(
+    tx: Tx,
+    _scope: SystemScope,
+    callUuid: string,
+  ): Promise<PlivoCallRow | undefined> {
+    return tx.selectFirst(
+      PlivoCallRow,
+      'SELECT * FROM plivo_call WHERE call_uuid = $1 FOR UPDATE SKIP LOCKED',
+      [callUuid],
+    );
+  },
+
+  async markFinalized(
+    tx: Tx,
+    _scope: SystemScope,
+    callUuid: string,
+    outcome: string,
+  ): Promise<void> {
+    await tx.mutate(
+      'UPDATE plivo_call SET outcome = $2, finalized_at = now() WHERE call_uuid = $1',
+      [callUuid, outcome],
+    );
+  },
+
+  /** Calls whose Dial verdict is overdue (or whose hangup never came), every tenant's. */
+  overdue(db: Database, _scope: SystemScope, graceMs: number): Promise<z.output<typeof Traced>[]> {
+    return db.select(
+      Traced,
+      `SELECT call_uuid, traceparent FROM plivo_call WHERE finalized_at IS NULL
+       AND ((hangup_at IS NOT NULL AND hangup_at < now() - make_interval(secs => $1::double precision / 1000))
+         OR (dial_action_at IS NOT NULL AND dial_action_at < now() - interval '10 minutes'))
+       LIMIT 100`,
+      [graceMs],
+    );
+  },
+};

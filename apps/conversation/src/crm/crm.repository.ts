@@ -1,0 +1,142 @@
+import { z } from 'zod';
+import type { LeadChangedV1 } from '@textback/contracts';
+import {
+  col,
+  type Database,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
+
+const DueDelivery = z.object({
+  seq: col.bigint,
+  deliveryId: col.uuid,
+  tenantId: col.tenantId,
+  eventType: col.text,
+  /** Sent as stored (the lead as it was when queued); only its time is read here. */
+  payload: z.looseObject({ changedAt: z.string() }),
+  attempts: col.int,
+  url: col.text,
+  secret: col.text,
+});
+export type DueDelivery = z.output<typeof DueDelivery>;
+
+const DeliveryView = z.object({
+  deliveryId: col.uuid,
+  leadId: col.uuid,
+  leadVersion: col.int,
+  eventType: col.text,
+  status: z.enum(['pending', 'delivered', 'dead']),
+  attempts: col.int,
+  lastStatus: col.int.nullable(),
+  lastError: col.text.nullable(),
+  createdAt: col.timestamp,
+  deliveredAt: col.timestamp.nullable(),
+});
+export type DeliveryView = z.output<typeof DeliveryView>;
+
+/** Each tenant's CRM webhook endpoint and the delivery log that is also the retry queue. */
+export const crmRepository = {
+  async saveEndpoint(db: Database, scope: TenantScope, url: string, secret: string): Promise<void> {
+    await db.mutate(
+      `INSERT INTO crm_endpoint (tenant_id, url, secret) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()`,
+      [scope.tenantId, url, secret],
+    );
+  },
+
+  async secretOf(db: Database, scope: TenantScope): Promise<string | undefined> {
+    const row = await db.selectFirst(
+      z.object({ secret: col.text }),
+      'SELECT secret FROM crm_endpoint WHERE tenant_id = $1',
+      [scope.tenantId],
+    );
+    return row?.secret;
+  },
+
+  /** Queues a lead change for the tenant's CRM, if it has one (inside the lead's transaction). */
+  async enqueue(
+    tx: Tx,
+    scope: TenantScope,
+    d: { deliveryId: string; lead: LeadChangedV1; eventType: string },
+  ): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO crm_delivery (delivery_id, tenant_id, lead_id, lead_version, event_type, payload)
+       SELECT $1, $2, $3, $4, $5, $6 FROM crm_endpoint WHERE tenant_id = $2`,
+      [
+        d.deliveryId,
+        scope.tenantId,
+        d.lead.leadId,
+        d.lead.version,
+        d.eventType,
+        JSON.stringify(d.lead),
+      ],
+    );
+  },
+
+  deliveries(db: Database, scope: TenantScope, status?: string): Promise<DeliveryView[]> {
+    return db.select(
+      DeliveryView,
+      `SELECT delivery_id, lead_id, lead_version, event_type, status, attempts, last_status, last_error, created_at, delivered_at
+       FROM crm_delivery WHERE tenant_id = $1 AND ($2::text IS NULL OR status = $2) ORDER BY seq DESC LIMIT 500`,
+      [scope.tenantId, status ?? null],
+    );
+  },
+
+  /** Puts a dead delivery back in the queue; false when there is no such dead delivery. */
+  async retryDead(db: Database, scope: TenantScope, deliveryId: string): Promise<boolean> {
+    const updated = await db.mutate(
+      `UPDATE crm_delivery SET status = 'pending', attempts = 0, next_attempt_at = now()
+       WHERE delivery_id = $1 AND tenant_id = $2 AND status = 'dead'`,
+      [deliveryId, scope.tenantId],
+    );
+    return updated > 0;
+  },
+
+  /** The oldest pending delivery of each lead of every tenant, when due (order per lead is kept). */
+  claimDue(tx: Tx, _scope: SystemScope, limit: number): Promise<DueDelivery[]> {
+    return tx.select(
+      DueDelivery,
+      `SELECT d.*, e.url, e.secret FROM crm_delivery d JOIN crm_endpoint e USING (tenant_id)
+       WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+         AND NOT EXISTS (SELECT 1 FROM crm_delivery p WHERE p.lead_id = d.lead_id AND p.status = 'pending' AND p.seq < d.seq)
+       ORDER BY d.seq LIMIT $1 FOR UPDATE OF d SKIP LOCKED`,
+      [limit],
+    );
+  },
+
+  async markDelivered(tx: Tx, scope: TenantScope, seq: number, httpStatus: number): Promise<void> {
+    await tx.mutate(
+      `UPDATE crm_delivery SET status = 'delivered', attempts = attempts + 1, last_status = $3, delivered_at = now()
+       WHERE seq = $1 AND tenant_id = $2`,
+      [seq, scope.tenantId, httpStatus],
+    );
+  },
+
+  async markAttemptFailed(
+    tx: Tx,
+    scope: TenantScope,
+    seq: number,
+    f: {
+      attempts: number;
+      dead: boolean;
+      httpStatus: number | null;
+      error: string;
+      retryInMs: number;
+    },
+  ): Promise<void> {
+    await tx.mutate(
+      `UPDATE crm_delivery SET attempts = $3, status = $4, last_status = $5, last_error = $6,
+         next_attempt_at = now() + make_interval(secs => $7::double precision / 1000) WHERE seq = $1 AND tenant_id = $2`,
+      [
+        seq,
+        scope.tenantId,
+        f.attempts,
+        f.dead ? 'dead' : 'pending',
+        f.httpStatus,
+        f.error,
+        f.retryInMs,
+      ],
+    );
+  },
+};

@@ -1,0 +1,368 @@
+import { z } from 'zod';
+import { LeadStatus, SmsPurpose, type E164 } from '@textback/contracts';
+import {
+  col,
+  scopeParams,
+  type Database,
+  type Sql,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
+
+export const ThreadRow = z.object({
+  threadId: col.uuid,
+  tenantId: col.tenantId,
+  locationId: col.locationId,
+  customerNumber: col.e164,
+  callId: col.text.nullable(),
+  status: z.enum(['open', 'closed']),
+  urgent: col.bool,
+  automation: col.bool,
+  followUpsAsked: col.int,
+  onCallNotifiedAt: col.timestamp.nullable(),
+  assignedTo: col.text.nullable(),
+  firstCustomerReplyAt: col.timestamp.nullable(),
+  firstHumanReplyAt: col.timestamp.nullable(),
+  createdAt: col.timestamp,
+  lastMessageAt: col.timestamp,
+});
+export type ThreadRow = z.output<typeof ThreadRow>;
+
+const InboxRow = ThreadRow.extend({ leadStatus: LeadStatus.nullable() });
+export type InboxRow = z.output<typeof InboxRow>;
+
+export const LeadRow = z.object({
+  leadId: col.uuid,
+  threadId: col.uuid,
+  tenantId: col.tenantId,
+  locationId: col.locationId,
+  callId: col.text.nullable(),
+  customerNumber: col.e164,
+  status: LeadStatus,
+  serviceType: col.text.nullable(),
+  urgent: col.bool,
+  emergency: col.text.nullable(),
+  zip: col.text.nullable(),
+  requestedTime: col.timestamp.nullable(),
+  valueMinor: col.bigint.nullable(),
+  currency: col.text.nullable(),
+  version: col.int,
+});
+export type LeadRow = z.output<typeof LeadRow>;
+/** What a lead change may set (the rest is kept). */
+export type LeadChange = Partial<Omit<LeadRow, 'leadId' | 'threadId' | 'tenantId' | 'version'>>;
+
+const MessageRow = z.object({
+  messageId: col.text,
+  direction: z.enum(['inbound', 'outbound']),
+  author: col.text,
+  purpose: SmsPurpose.nullable(),
+  body: col.text.nullable(),
+  status: col.text,
+  failureReason: col.text.nullable(),
+  at: col.timestamp,
+});
+export type MessageRow = z.output<typeof MessageRow>;
+
+const ResponseTimesRow = z.object({
+  threads: col.bigint,
+  answered: col.bigint,
+  w5: col.bigint,
+  w15: col.bigint,
+  w60: col.bigint,
+  median: col.float.nullable(),
+});
+
+/** `t` is the thread's alias; parameters `$n` (tenant) and `$n+1` (visible locations). */
+const inScope = (n: number, t = 'thread'): string =>
+  `${t}.tenant_id = $${n} AND ($${n + 1}::text[] IS NULL OR ${t}.location_id = ANY($${n + 1}::text[]))`;
+
+/** Threads: one per location and customer number. */
+export const threadRepository = {
+  /** The thread of this location and customer (created on first contact), locked for the transaction. */
+  async claim(
+    tx: Tx,
+    scope: TenantScope,
+    t: { threadId: string; locationId: string; customerNumber: E164; callId: string | undefined },
+  ): Promise<ThreadRow> {
+    await tx.mutate(
+      `INSERT INTO thread (thread_id, tenant_id, location_id, customer_number, call_id) VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (location_id, customer_number) DO UPDATE SET call_id = coalesce(EXCLUDED.call_id, thread.call_id)`,
+      [t.threadId, scope.tenantId, t.locationId, t.customerNumber, t.callId ?? null],
+    );
+    return tx.selectOne(
+      ThreadRow,
+      `SELECT * FROM thread WHERE location_id = $1 AND customer_number = $2 AND ${inScope(3)} FOR UPDATE`,
+      [t.locationId, t.customerNumber, ...scopeParams(scope)],
+    );
+  },
+
+  byId(sql: Sql, scope: TenantScope, threadId: string): Promise<ThreadRow | undefined> {
+    return sql.selectFirst(
+      ThreadRow,
+      `SELECT * FROM thread WHERE thread_id = $1 AND ${inScope(2)}`,
+      [threadId, ...scopeParams(scope)],
+    );
+  },
+
+  /** The inbox: urgent first, then the latest conversation. */
+  list(
+    db: Database,
+    scope: TenantScope,
+    filter: {
+      locationId?: string | undefined;
+      status?: string | undefined;
+      urgent?: boolean | undefined;
+    },
+  ): Promise<InboxRow[]> {
+    return db.select(
+      InboxRow,
+      `SELECT t.*, l.status AS lead_status FROM thread t LEFT JOIN lead l ON l.thread_id = t.thread_id
+       WHERE ${inScope(1, 't')} AND ($3::text IS NULL OR t.location_id = $3) AND ($4::text IS NULL OR t.status = $4)
+         AND ($5::boolean IS NULL OR t.urgent = $5)
+       ORDER BY t.urgent DESC, t.last_message_at DESC LIMIT 200`,
+      [
+        ...scopeParams(scope),
+        filter.locationId ?? null,
+        filter.status ?? null,
+        filter.urgent ?? null,
+      ],
+    );
+  },
+
+  /** Changes one thread; false when it is not in scope. */
+  async update(
+    sql: Sql,
+    scope: TenantScope,
+    threadId: string,
+    change:
+      | { kind: 'message-at'; at: string }
+      | { kind: 'customer-replied'; at: string }
+      | { kind: 'automation-off' }
+      | { kind: 'urgent' }
+      | { kind: 'on-call-notified' }
+      | { kind: 'follow-up-asked' }
+      | { kind: 'human-replied'; author: string }
+      | { kind: 'assigned'; assignee: string }
+      | { kind: 'closed' },
+  ): Promise<boolean> {
+    const set = {
+      'message-at': ['last_message_at = greatest(last_message_at, $4)'],
+      'customer-replied': [
+        `last_message_at = greatest(last_message_at, $4), first_customer_reply_at = coalesce(first_customer_reply_at, $4), status = 'open'`,
+      ],
+      'automation-off': ['automation = false'],
+      urgent: ['urgent = true'],
+      'on-call-notified': ['on_call_notified_at = now()'],
+      'follow-up-asked': ['follow_ups_asked = follow_ups_asked + 1'],
+      'human-replied': [
+        `automation = false, assigned_to = coalesce(assigned_to, $4), first_human_reply_at = coalesce(first_human_reply_at, now()), status = 'open'`,
+      ],
+      assigned: ['assigned_to = $4'],
+      closed: [`status = 'closed', automation = false`],
+    }[change.kind];
+    const extra =
+      'at' in change
+        ? [change.at]
+        : 'author' in change
+          ? [change.author]
+          : 'assignee' in change
+            ? [change.assignee]
+            : [];
+    const updated = await sql.mutate(
+      `UPDATE thread SET ${set.join(', ')} WHERE thread_id = $1 AND ${inScope(2)}`,
+      [threadId, ...scopeParams(scope), ...extra],
+    );
+    return updated > 0;
+  },
+
+  /** An opt-out ends automation in every thread of that customer within the brand. */
+  async stopAutomationFor(db: Database, scope: TenantScope, customerNumber: E164): Promise<void> {
+    await db.mutate(
+      'UPDATE thread SET automation = false WHERE tenant_id = $1 AND customer_number = $2',
+      [scope.tenantId, customerNumber],
+    );
+  },
+
+  async responseTimes(db: Database, scope: TenantScope, since: Date) {
+    const r = await db.selectOne(
+      ResponseTimesRow,
+      `SELECT count(*) AS threads,
+              count(first_human_reply_at) AS answered,
+              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '5 minutes') AS w5,
+              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '15 minutes') AS w15,
+              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '60 minutes') AS w60,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_human_reply_at - first_customer_reply_at)) AS median
+       FROM thread WHERE ${inScope(1)} AND first_customer_reply_at >= $3`,
+      [...scopeParams(scope), since],
+    );
+    return {
+      threads: r.threads,
+      answered: r.answered,
+      within5m: r.w5,
+      within15m: r.w15,
+      within60m: r.w60,
+      medianSeconds: r.median,
+    };
+  },
+};
+
+/** A message in scope: its thread is the tenant's (thread_message has no tenant column of its own). */
+const messageInScope = (n: number): string =>
+  `thread_id IN (SELECT thread_id FROM thread WHERE ${inScope(n)})`;
+
+/** The messages of a thread, in and out, with their delivery status. */
+export const threadMessageRepository = {
+  async add(
+    tx: Tx,
+    scope: TenantScope,
+    m: {
+      messageId: string;
+      threadId: string;
+      direction: 'inbound' | 'outbound';
+      author: 'customer' | 'operator' | 'automation';
+      purpose: SmsPurpose | null;
+      body: string | null;
+      status: 'received' | 'sent' | 'requested';
+      at: string | null;
+    },
+  ): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
+       SELECT $1, thread_id, $3, $4, $5, $6, $7, coalesce($8::timestamptz, now()) FROM thread WHERE thread_id = $2 AND ${inScope(9)}
+       ON CONFLICT (message_id) DO NOTHING`,
+      [
+        m.messageId,
+        m.threadId,
+        m.direction,
+        m.author,
+        m.purpose,
+        m.body,
+        m.status,
+        m.at,
+        ...scopeParams(scope),
+      ],
+    );
+  },
+
+  /** An operator's requested reply became this sent text. */
+  async requestSent(
+    tx: Tx,
+    scope: TenantScope,
+    requestId: string,
+    sent: { smsId: string; at: string },
+  ): Promise<void> {
+    await tx.mutate(
+      `UPDATE thread_message SET message_id = $1, status = 'sent', at = $3 WHERE message_id = $2 AND status = 'requested' AND ${messageInScope(4)}`,
+      [sent.smsId, requestId, sent.at, ...scopeParams(scope)],
+    );
+  },
+
+  async delivered(
+    db: Database,
+    scope: TenantScope,
+    smsId: string,
+    status: 'delivered' | 'failed',
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE thread_message SET status = $2 WHERE message_id = $1 AND ${messageInScope(3)}`,
+      [smsId, status, ...scopeParams(scope)],
+    );
+  },
+
+  /** A text that failed, or a requested reply that was never sent: marked with the reason. */
+  async failed(
+    db: Database,
+    scope: TenantScope,
+    f: { smsId: string; requestId: string | undefined; reason: string },
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE thread_message SET status = 'failed', failure_reason = $3
+       WHERE (message_id = $1 OR ($2::text IS NOT NULL AND message_id = $2 AND status = 'requested')) AND ${messageInScope(4)}`,
+      [f.smsId, f.requestId ?? null, f.reason, ...scopeParams(scope)],
+    );
+  },
+
+  ofThread(sql: Sql, scope: TenantScope, threadId: string): Promise<MessageRow[]> {
+    return sql.select(
+      MessageRow,
+      `SELECT message_id, direction, author, purpose, body, status, failure_reason, at FROM thread_message
+       WHERE thread_id = $1 AND ${messageInScope(2)} ORDER BY at, message_id`,
+      [threadId, ...scopeParams(scope)],
+    );
+  },
+};
+
+/** Leads: one per thread. */
+export const leadRepository = {
+  ofThread(
+    sql: Sql,
+    scope: TenantScope,
+    threadId: string,
+    lock = false,
+  ): Promise<LeadRow | undefined> {
+    return sql.selectFirst(
+      LeadRow,
+      `SELECT * FROM lead WHERE thread_id = $1 AND ${inScope(2, 'lead')}${lock ? ' FOR UPDATE' : ''}`,
+      [threadId, ...scopeParams(scope)],
+    );
+  },
+
+  insert(
+    tx: Tx,
+    scope: TenantScope,
+    leadId: string,
+    thread: ThreadRow,
+    status: LeadStatus,
+  ): Promise<LeadRow> {
+    return tx.selectOne(
+      LeadRow,
+      `INSERT INTO lead (lead_id, thread_id, tenant_id, location_id, call_id, customer_number, status)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [
+        leadId,
+        thread.threadId,
+        scope.tenantId,
+        thread.locationId,
+        thread.callId,
+        thread.customerNumber,
+        status,
+      ],
+    );
+  },
+
+  save(tx: Tx, scope: TenantScope, lead: LeadRow): Promise<LeadRow> {
+    return tx.selectOne(
+      LeadRow,
+      `UPDATE lead SET status = $4, service_type = $5, urgent = $6, emergency = $7, zip = $8, requested_time = $9,
+         value_minor = $10, currency = $11, version = version + 1, updated_at = now()
+       WHERE lead_id = $1 AND ${inScope(2, 'lead')} RETURNING *`,
+      [
+        lead.leadId,
+        ...scopeParams(scope),
+        lead.status,
+        lead.serviceType,
+        lead.urgent,
+        lead.emergency,
+        lead.zip,
+        lead.requestedTime,
+        lead.valueMinor,
+        lead.currency,
+      ],
+    );
+  },
+
+  /**
+   * A lead named by a tenant's CRM webhook: the lead id says whose it is (the signature, checked
+   * next with that tenant's secret, says whether to believe it). Compared as a UUID so the
+   * primary-key index is used.
+   */
+  ownerOf(db: Database, _scope: SystemScope, leadId: string) {
+    return db.selectFirst(
+      z.object({ tenantId: col.tenantId, threadId: col.uuid }),
+      'SELECT tenant_id, thread_id FROM lead WHERE lead_id = $1::uuid',
+      [leadId],
+    );
+  },
+};

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import type { CallOutcome, E164 } from '@textback/contracts';
+import { lineTypes, type LineType } from '@textback/domain';
+import { col, type Database, type TenantScope, type Tx } from '@textback/persistence';
+
+const DecisionRow = z.object({
+  callId: col.text,
+  tenantId: col.tenantId,
+  locationId: col.locationId,
+  callerNumber: col.e164,
+  callOutcome: col.text,
+  outcome: z.enum(['requested', 'suppressed']),
+  reason: col.text.nullable(),
+  textbackId: col.uuid.nullable(),
+  sendAfter: col.timestamp.nullable(),
+  decidedAt: col.timestamp,
+});
+export type DecisionRow = z.output<typeof DecisionRow>;
+
+const DecidedAt = z.object({ decidedAt: col.timestamp });
+const Cached = z.object({ lineType: z.enum(lineTypes) });
+
+/** Decisions, one per call. */
+export const textbackDecisionRepository = {
+  /** When this caller was last texted from the location, for another call (the cool-down). */
+  async lastTextbackAt(
+    db: Database,
+    scope: TenantScope,
+    call: { locationId: string; callerNumber: E164; callId: string },
+  ): Promise<Date | undefined> {
+    const row = await db.selectFirst(
+      DecidedAt,
+      `SELECT decided_at FROM textback_decision
+       WHERE tenant_id = $1 AND location_id = $2 AND caller_number = $3 AND outcome = 'requested' AND call_id <> $4
+       ORDER BY decided_at DESC LIMIT 1`,
+      [scope.tenantId, call.locationId, call.callerNumber, call.callId],
+    );
+    return row?.decidedAt;
+  },
+
+  /** False when the call was decided before (the same call reported twice). */
+  async insert(
+    tx: Tx,
+    scope: TenantScope,
+    d: {
+      callId: string;
+      locationId: string;
+      callerNumber: E164;
+      callOutcome: CallOutcome;
+      outcome: 'requested' | 'suppressed';
+      reason: string | null;
+      textbackId: string | null;
+      sendAfter: Date | null;
+      decidedAt: string;
+      causedByEvent: string;
+    },
+  ): Promise<boolean> {
+    const inserted = await tx.mutate(
+      `INSERT INTO textback_decision (call_id, tenant_id, location_id, caller_number, call_outcome, outcome, reason, textback_id, send_after, decided_at, caused_by_event)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (call_id) DO NOTHING`,
+      [
+        d.callId,
+        scope.tenantId,
+        d.locationId,
+        d.callerNumber,
+        d.callOutcome,
+        d.outcome,
+        d.reason,
+        d.textbackId,
+        d.sendAfter,
+        d.decidedAt,
+        d.causedByEvent,
+      ],
+    );
+    return inserted > 0;
+  },
+
+  byCall(db: Database, scope: TenantScope, callId: string): Promise<DecisionRow | undefined> {
+    return db.selectFirst(
+      DecisionRow,
+      `SELECT * FROM textback_decision WHERE call_id = $1 AND tenant_id = $2
+         AND ($3::text[] IS NULL OR location_id = ANY($3::text[]))`,
+      [callId, scope.tenantId, scope.locationIds === 'all' ? null : [...scope.locationIds]],
+    );
+  },
+};
+
+/**
+ * Line types from Lookup. Not a tenant's data: a carrier fact about a number, shared by every
+ * tenant (one lookup, paid once), so these statements take no scope.
+ */
+export const lineTypeRepository = {
+  async fresh(db: Database, number: E164, maxAgeDays: number): Promise<LineType | undefined> {
+    const row = await db.selectFirst(
+      Cached,
+      `SELECT line_type FROM line_type WHERE phone_number = $1 AND looked_up_at > now() - make_interval(days => $2)`,
+      [number, maxAgeDays],
+    );
+    return row?.lineType;
+  },
+
+  async remember(db: Database, number: E164, type: LineType): Promise<void> {
+    await db.mutate(
+      `INSERT INTO line_type (phone_number, line_type) VALUES ($1, $2)
+       ON CONFLICT (phone_number) DO UPDATE SET line_type = EXCLUDED.line_type, looked_up_at = now()`,
+      [number, type],
+    );
+  },
+};

@@ -1,0 +1,335 @@
+import { z } from 'zod';
+import { SmsPurpose, type E164 } from '@textback/contracts';
+import {
+  col,
+  tenantScope,
+  type Database,
+  type Sql,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
+
+const OutboundSmsRow = z.object({
+  smsId: col.uuid,
+  textbackId: col.uuid.nullable(),
+  tenantId: col.tenantId,
+  locationId: col.locationId,
+  callId: col.text,
+  fromNumber: col.e164,
+  toNumber: col.e164,
+  body: col.text.nullable(),
+  segments: col.int,
+  encoding: z.enum(['GSM-7', 'UCS-2']),
+  state: z.enum(['pending', 'sending', 'unknown', 'accepted', 'delivered', 'failed', 'suppressed']),
+  attempts: col.int,
+  sendingStartedAt: col.timestamp.nullable(),
+  carrierMessageId: col.text.nullable(),
+  lastSequence: col.bigint,
+  purpose: SmsPurpose,
+  requestedAt: col.timestamp.nullable(),
+  traceparent: col.text.nullable(),
+  callEndedAt: col.timestamp.nullable(),
+});
+export type OutboundSmsRow = z.output<typeof OutboundSmsRow>;
+
+/** The scope of a send the worker claimed: its own tenant and location. */
+export const scopeOfSend = (row: Pick<OutboundSmsRow, 'tenantId' | 'locationId'>): TenantScope =>
+  tenantScope(row.tenantId, [row.locationId]);
+
+const At = z.object({ at: col.timestamp });
+const Traced = z.object({ traceparent: col.text.nullable() });
+
+/**
+ * The send a report is about: by the carrier's message id, or (before we recorded it) by our send
+ * id. Both are compared in their own types so each uses its index (a ::text cast scanned the table).
+ */
+export const FIND_SEND = `SELECT * FROM outbound_sms WHERE sms_id = (
+  SELECT sms_id FROM outbound_sms WHERE carrier_message_id = $1
+  UNION ALL
+  SELECT sms_id FROM outbound_sms WHERE sms_id = $2::uuid AND carrier_message_id IS NULL
+  LIMIT 1)`;
+
+const tenantAnd = 'tenant_id = $2 AND sms_id = $1';
+
+/** Sends (one row per text, unique per location + call or request) and their delivery reports. */
+export const outboundSmsRepository = {
+  /** A requested text-back; nothing when this call's text-back is already recorded. */
+  async insertTextback(
+    tx: Tx,
+    scope: TenantScope,
+    s: {
+      smsId: string;
+      textbackId: string;
+      locationId: string;
+      callId: string;
+      from: E164;
+      to: E164;
+      body: string;
+      segments: number;
+      encoding: 'GSM-7' | 'UCS-2';
+      dueAt: string;
+      traceparent: string | null;
+      callEndedAt: string | undefined;
+    },
+  ): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO outbound_sms (sms_id, textback_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, traceparent, call_ended_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'pending', $11, $12, $13) ON CONFLICT (location_id, call_id) DO NOTHING`,
+      [
+        s.smsId,
+        s.textbackId,
+        scope.tenantId,
+        s.locationId,
+        s.callId,
+        s.from,
+        s.to,
+        s.body,
+        s.segments,
+        s.encoding,
+        s.dueAt,
+        s.traceparent,
+        s.callEndedAt ?? null,
+      ],
+    );
+  },
+
+  /** A requested reply (HELP, confirmation, operator, follow-up, alert): one per request id. */
+  async insertReply(
+    tx: Tx,
+    scope: TenantScope,
+    s: {
+      smsId: string;
+      locationId: string;
+      requestId: string;
+      from: E164;
+      to: E164;
+      body: string;
+      segments: number;
+      encoding: 'GSM-7' | 'UCS-2';
+      purpose: SmsPurpose;
+      requestedAt: string;
+      traceparent: string | null;
+    },
+  ): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at, traceparent)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now(), $10, $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
+      [
+        s.smsId,
+        scope.tenantId,
+        s.locationId,
+        s.requestId,
+        s.from,
+        s.to,
+        s.body,
+        s.segments,
+        s.encoding,
+        s.purpose,
+        s.requestedAt,
+        s.traceparent,
+      ],
+    );
+  },
+
+  /** When texts to this number went out in the last 24 hours (the frequency cap). */
+  async acceptedInLastDay(db: Database, scope: TenantScope, to: E164): Promise<Date[]> {
+    const rows = await db.select(
+      At,
+      `SELECT updated_at AS at FROM outbound_sms WHERE tenant_id = $1 AND to_number = $2 AND state IN ('accepted', 'delivered')
+         AND updated_at > now() - interval '24 hours'`,
+      [scope.tenantId, to],
+    );
+    return rows.map((r) => r.at);
+  },
+
+  /** Sends caught mid-call by a crash may or may not have reached the carrier: to settle, never resend. */
+  async markStaleSendingUnknown(
+    db: Database,
+    _scope: SystemScope,
+    olderThanMs: number,
+  ): Promise<number> {
+    return db.mutate(
+      `UPDATE outbound_sms SET state = 'unknown', due_at = now(), updated_at = now()
+       WHERE state = 'sending' AND sending_started_at < now() - make_interval(secs => $1::double precision / 1000)`,
+      [olderThanMs],
+    );
+  },
+
+  /**
+   * Claims up to `limit` due sends of every tenant: pending ones move to `sending` (one attempt
+   * more), unknown ones stay unknown; both are leased for a minute.
+   */
+  claimDue(db: Database, _scope: SystemScope, limit: number): Promise<OutboundSmsRow[]> {
+    return db.select(
+      OutboundSmsRow,
+      `UPDATE outbound_sms SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
+         attempts = attempts + CASE WHEN state = 'pending' THEN 1 ELSE 0 END,
+         sending_started_at = CASE WHEN state = 'pending' THEN now() ELSE sending_started_at END,
+         due_at = now() + interval '1 minute', updated_at = now()
+       WHERE sms_id IN (SELECT sms_id FROM outbound_sms WHERE state IN ('pending', 'unknown') AND due_at <= now()
+                        ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [limit],
+    );
+  },
+
+  /** Not now: back to pending (the attempt does not count), due after a delay or at a time. */
+  async backToPending(
+    db: Database,
+    scope: TenantScope,
+    smsId: string,
+    when: { delayMs?: number | undefined; at?: Date | undefined; reason: string },
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $3,
+         due_at = COALESCE($4::timestamptz, now() + make_interval(secs => $5::double precision / 1000)), updated_at = now()
+       WHERE ${tenantAnd}`,
+      [smsId, scope.tenantId, when.reason.slice(0, 200), when.at ?? null, when.delayMs ?? 0],
+    );
+  },
+
+  /** The carrier's answer was ambiguous: check its record after `afterMs`, never resend blindly. */
+  async markAmbiguous(
+    db: Database,
+    scope: TenantScope,
+    smsId: string,
+    reason: string,
+    afterMs: number,
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE outbound_sms SET state = 'unknown', error_reason = $3, due_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+       WHERE ${tenantAnd} AND state = 'sending'`,
+      [smsId, scope.tenantId, reason, afterMs],
+    );
+  },
+
+  /** A retryable refusal: pending again after the backoff (the attempt counts). */
+  async retryAfter(
+    db: Database,
+    scope: TenantScope,
+    smsId: string,
+    reason: string,
+    delayMs: number,
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE outbound_sms SET state = 'pending', error_reason = $3, due_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+       WHERE ${tenantAnd} AND state = 'sending'`,
+      [smsId, scope.tenantId, reason, delayMs],
+    );
+  },
+
+  /** The carrier's record was unavailable: look again later. */
+  async recheckLater(db: Database, scope: TenantScope, smsId: string): Promise<void> {
+    await db.mutate(
+      `UPDATE outbound_sms SET due_at = now() + interval '30 seconds' WHERE ${tenantAnd}`,
+      [smsId, scope.tenantId],
+    );
+  },
+
+  /** An ambiguous send the carrier has no record of: safe to send again. */
+  async resendUnknown(db: Database, scope: TenantScope, smsId: string): Promise<void> {
+    await db.mutate(
+      `UPDATE outbound_sms SET state = 'pending', due_at = now(), updated_at = now() WHERE ${tenantAnd} AND state = 'unknown'`,
+      [smsId, scope.tenantId],
+    );
+  },
+
+  /** The carrier has the message; undefined when it was already settled (once only). */
+  markAccepted(
+    tx: Tx,
+    scope: TenantScope,
+    smsId: string,
+    carrierMessageId: string,
+    traceparent: string | null,
+  ): Promise<OutboundSmsRow | undefined> {
+    return tx.selectFirst(
+      OutboundSmsRow,
+      // From here on the message's reports continue the trace of the send that got it accepted.
+      `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $3, error_reason = NULL, updated_at = now(),
+         traceparent = COALESCE($4, traceparent)
+       WHERE ${tenantAnd} AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
+      [smsId, scope.tenantId, carrierMessageId, traceparent],
+    );
+  },
+
+  markDelivered(tx: Tx, scope: TenantScope, smsId: string): Promise<OutboundSmsRow | undefined> {
+    return tx.selectFirst(
+      OutboundSmsRow,
+      `UPDATE outbound_sms SET state = 'delivered', updated_at = now() WHERE ${tenantAnd} AND state = 'accepted' RETURNING *`,
+      [smsId, scope.tenantId],
+    );
+  },
+
+  markFinished(
+    tx: Tx,
+    scope: TenantScope,
+    smsId: string,
+    state: 'failed' | 'suppressed',
+    why: { reason: string; errorCode: string | undefined },
+  ): Promise<OutboundSmsRow | undefined> {
+    return tx.selectFirst(
+      OutboundSmsRow,
+      `UPDATE outbound_sms SET state = $3, error_reason = $4, error_code = $5, updated_at = now()
+       WHERE ${tenantAnd} AND state NOT IN ('failed', 'suppressed', 'delivered') RETURNING *`,
+      [smsId, scope.tenantId, state, why.reason, why.errorCode ?? null],
+    );
+  },
+
+  /**
+   * Delivery reports are the carrier's: they name a message, not a tenant (the signature proves
+   * Plivo sent them), so they find their send under a system scope.
+   */
+  async traceOfReported(
+    db: Database,
+    _scope: SystemScope,
+    messageUuid: string,
+    sendId: string | null,
+  ): Promise<string | null> {
+    const row = await db.selectFirst(Traced, FIND_SEND.replace('SELECT *', 'SELECT traceparent'), [
+      messageUuid,
+      sendId,
+    ]);
+    return row?.traceparent ?? null;
+  },
+
+  /** False when this (message, sequence) was recorded before. */
+  async recordReport(
+    tx: Tx,
+    _scope: SystemScope,
+    report: {
+      messageUuid: string;
+      sequence: number;
+      status: string;
+      errorCode: string | undefined;
+    },
+  ): Promise<boolean> {
+    const inserted = await tx.mutate(
+      'INSERT INTO delivery_report (message_uuid, sequence, status, error_code) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
+      [report.messageUuid, report.sequence, report.status, report.errorCode ?? null],
+    );
+    return inserted > 0;
+  },
+
+  lockReported(
+    tx: Tx,
+    _scope: SystemScope,
+    messageUuid: string,
+    sendId: string | null,
+  ): Promise<OutboundSmsRow | undefined> {
+    return tx.selectFirst(OutboundSmsRow, `${FIND_SEND} FOR UPDATE`, [messageUuid, sendId]);
+  },
+
+  async recordLastStatus(
+    sql: Sql,
+    scope: TenantScope,
+    smsId: string,
+    status: string,
+    sequence: number,
+  ): Promise<void> {
+    await sql.mutate(
+      `UPDATE outbound_sms SET last_status = $3, last_sequence = $4, updated_at = now() WHERE ${tenantAnd}`,
+      [smsId, scope.tenantId, status, sequence],
+    );
+  },
+};

@@ -1,0 +1,76 @@
+import { randomUUID } from 'node:crypto';
+import { context, propagation } from '@opentelemetry/api';
+import { z } from 'zod';
+import { keyOf, topics, type PayloadOf, type Topic } from '@textback/contracts';
+import { col } from './columns';
+import type { Tx } from './sql';
+
+/**
+ * Adds an event to the outbox inside the caller's transaction; the relay is woken once it
+ * commits. The key comes from the topic table, never from the caller.
+ */
+export async function addToOutbox<T extends Topic>(
+  tx: Tx,
+  topic: T,
+  payload: PayloadOf<T>,
+  options: { causationId?: string; eventId?: string } = {},
+): Promise<string> {
+  const parsed = topics[topic].schema.parse(payload) as PayloadOf<T>;
+  const carrier: Record<string, string> = {};
+  propagation.inject(context.active(), carrier);
+  const eventId = options.eventId ?? randomUUID();
+  await tx.mutate(
+    `INSERT INTO outbox_message (event_id, topic, message_key, payload, causation_id, traceparent)
+     VALUES ($1, $2, $3, $4, $5, $6)`,
+    [
+      eventId,
+      topic,
+      keyOf(topic, parsed),
+      JSON.stringify(parsed),
+      options.causationId ?? null,
+      carrier['traceparent'] ?? null,
+    ],
+  );
+  tx.wroteOutbox();
+  return eventId;
+}
+
+const OutboxRow = z.object({
+  seq: col.bigint,
+  eventId: col.uuid,
+  topic: z.string().refine((t): t is Topic => t in topics, 'not a known topic'),
+  messageKey: col.text,
+  payload: col.json,
+  causationId: col.text.nullable(),
+  traceparent: col.text.nullable(),
+  createdAt: col.timestamp,
+});
+export type OutboxRow = z.output<typeof OutboxRow>;
+
+/** The relay's statements; one relay per schema works at a time (a transaction-scoped lock). */
+export const outboxRepository = {
+  async lockRelay(tx: Tx, schema: string): Promise<boolean> {
+    const lock = await tx.selectOne(
+      z.object({ ok: col.bool }),
+      'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok',
+      [`outbox:${schema}`],
+    );
+    return lock.ok;
+  },
+
+  unpublished(tx: Tx, limit: number): Promise<OutboxRow[]> {
+    return tx.select(
+      OutboxRow,
+      `SELECT seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at
+       FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+  },
+
+  async markPublished(tx: Tx, seqs: readonly number[]): Promise<void> {
+    await tx.mutate(
+      'UPDATE outbox_message SET published_at = now() WHERE seq = ANY($1::bigint[])',
+      [seqs],
+    );
+  },
+};
