@@ -32,6 +32,7 @@ const sqlAllowed = [
  * a call or message rather than a tenant, and lookups where the credential decides the tenant.
  */
 const systemScopeAllowed = [
+  'libs/persistence/src/outbox-relay.ts',
   'libs/tenancy/src/location-directory.ts',
   'apps/call-ingest/src/plivo-voice/plivo-voice.service.ts',
   'apps/sms-dispatch/src/dispatch/dispatch.service.ts',

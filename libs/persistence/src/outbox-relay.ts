@@ -1,5 +1,6 @@
 import type { Topic } from '@textback/contracts';
 import { outboxRepository } from './outbox.repository';
+import { systemScope, type SystemScope } from './scope';
 import type { Database } from './sql';
 
 /** What the relay publishes through: the event bus (kept structural so persistence stays below messaging). */
@@ -27,6 +28,7 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private stopped = true;
   private wakeRequested = false;
+  private readonly everyTenant: SystemScope;
 
   constructor(
     private readonly db: Database,
@@ -36,8 +38,13 @@ export class OutboxRelay {
       pollMs?: number;
       batchSize?: number;
       onError?: (err: Error) => void;
+      log?: { info(fields: object, message: string): void };
     } = {},
   ) {
+    this.everyTenant = systemScope(
+      `outbox relay of ${schema}`,
+      options.log ?? { info: () => undefined },
+    );
     db.whenOutboxCommitted(() => this.wake());
   }
 
@@ -65,8 +72,12 @@ export class OutboxRelay {
   /** One pass; returns how many rows were published. Exposed for tests and draining. */
   async relayOnce(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      if (!(await outboxRepository.lockRelay(tx, this.schema))) return 0;
-      const rows = await outboxRepository.unpublished(tx, this.options.batchSize ?? 200);
+      if (!(await outboxRepository.lockRelay(tx, this.everyTenant, this.schema))) return 0;
+      const rows = await outboxRepository.unpublished(
+        tx,
+        this.everyTenant,
+        this.options.batchSize ?? 200,
+      );
       if (rows.length === 0) return 0;
       await this.bus.publishAll(
         rows.map((r) => ({
@@ -81,6 +92,7 @@ export class OutboxRelay {
       );
       await outboxRepository.markPublished(
         tx,
+        this.everyTenant,
         rows.map((r) => r.seq),
       );
       return rows.length;

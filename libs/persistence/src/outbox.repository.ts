@@ -3,6 +3,7 @@ import { context, propagation } from '@opentelemetry/api';
 import { z } from 'zod';
 import { keyOf, topics, type PayloadOf, type Topic } from '@textback/contracts';
 import { col } from './columns';
+import type { SystemScope } from './scope';
 import type { Tx } from './sql';
 
 /**
@@ -47,9 +48,12 @@ const OutboxRow = z.object({
 });
 export type OutboxRow = z.output<typeof OutboxRow>;
 
-/** The relay's statements; one relay per schema works at a time (a transaction-scoped lock). */
+/**
+ * The relay's statements; one relay per schema works at a time (a transaction-scoped lock). The
+ * outbox holds every tenant's events, so the relay reads it under a system scope.
+ */
 export const outboxRepository = {
-  async lockRelay(tx: Tx, schema: string): Promise<boolean> {
+  async lockRelay(tx: Tx, _scope: SystemScope, schema: string): Promise<boolean> {
     const lock = await tx.selectOne(
       z.object({ ok: col.bool }),
       'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok',
@@ -58,7 +62,7 @@ export const outboxRepository = {
     return lock.ok;
   },
 
-  unpublished(tx: Tx, limit: number): Promise<OutboxRow[]> {
+  unpublished(tx: Tx, _scope: SystemScope, limit: number): Promise<OutboxRow[]> {
     return tx.select(
       OutboxRow,
       `SELECT seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at
@@ -67,7 +71,7 @@ export const outboxRepository = {
     );
   },
 
-  async markPublished(tx: Tx, seqs: readonly number[]): Promise<void> {
+  async markPublished(tx: Tx, _scope: SystemScope, seqs: readonly number[]): Promise<void> {
     await tx.mutate(
       'UPDATE outbox_message SET published_at = now() WHERE seq = ANY($1::bigint[])',
       [seqs],

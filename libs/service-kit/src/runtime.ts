@@ -104,6 +104,7 @@ export async function createRuntime<C extends BaseConfig>(
   const outbox = new OutboxRelay(db, schema, bus, {
     pollMs: config.OUTBOX_POLL_MS,
     onError: (err) => logger.error({ err: err.message }, 'outbox relay failed; will retry'),
+    log: logger,
   });
   const readiness: ReadinessCheck[] = [
     { name: 'database', isReady: () => db.ping() },
