@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { CallOutcome, E164 } from '@textback/contracts';
 import { lineTypes, type LineType } from '@textback/domain';
-import { col, type Database, type TenantScope, type Tx } from '@textback/persistence';
+import { col, scopeParams, type Database, type TenantScope, type Tx } from '@textback/persistence';
 
 const DecisionRow = z.object({
   callId: col.text,
@@ -80,7 +80,7 @@ export const textbackDecisionRepository = {
       DecisionRow,
       `SELECT * FROM textback_decision WHERE call_id = $1 AND tenant_id = $2
          AND ($3::text[] IS NULL OR location_id = ANY($3::text[]))`,
-      [callId, scope.tenantId, scope.locationIds === 'all' ? null : [...scope.locationIds]],
+      [callId, ...scopeParams(scope)],
     );
   },
 };

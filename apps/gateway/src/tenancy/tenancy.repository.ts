@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { E164 } from '@textback/contracts';
 import {
   col,
+  scopeParams,
   type Database,
   type Sql,
   type SystemScope,
@@ -76,7 +77,7 @@ export const tenancyRepository = {
       LocationRow,
       `SELECT * FROM location WHERE tenant_id = $1 AND ($2::text[] IS NULL OR location_id = ANY($2::text[]))
        ORDER BY location_id${options.lock ? ' FOR UPDATE' : ''}`,
-      [scope.tenantId, scope.locationIds === 'all' ? null : [...scope.locationIds]],
+      scopeParams(scope),
     );
   },
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { E164 } from '@textback/contracts';
 import {
   col,
+  scopeParams,
   type Database,
   type SystemScope,
   type TenantScope,
@@ -73,8 +74,7 @@ export const STATUS_SQL = `(CASE WHEN c.text_sent_at IS NOT NULL THEN 'texted'
 const RANGE = `c.tenant_id = $1 AND ($2::text[] IS NULL OR c.location_id = ANY($2::text[]))
   AND c.day BETWEEN $3 AND $4 AND ($5::text IS NULL OR c.location_id = $5)`;
 const rangeParams = (scope: TenantScope, r: CallRange): unknown[] => [
-  scope.tenantId,
-  scope.locationIds === 'all' ? null : [...scope.locationIds],
+  ...scopeParams(scope),
   r.from,
   r.to,
   r.locationId ?? null,

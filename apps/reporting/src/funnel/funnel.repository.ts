@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   col,
+  scopeParams,
   type Database,
   type SystemScope,
   type TenantScope,
@@ -111,13 +112,7 @@ export const funnelRepository = {
       `SELECT location_id, day::text AS day, metric, value FROM funnel_day
        WHERE tenant_id = $1 AND ($2::text[] IS NULL OR location_id = ANY($2::text[]))
          AND day BETWEEN $3 AND $4 AND ($5::text IS NULL OR location_id = $5)`,
-      [
-        scope.tenantId,
-        scope.locationIds === 'all' ? null : [...scope.locationIds],
-        range.from,
-        range.to,
-        range.locationId ?? null,
-      ],
+      [...scopeParams(scope), range.from, range.to, range.locationId ?? null],
     );
   },
 
