@@ -10,7 +10,7 @@ import { plivoApplicationUrls, startPlatform } from './platform';
 const root = resolve(__dirname, '..', '..', '..');
 
 async function main(): Promise<void> {
-  const started = Date.now();
+  const started = performance.now();
   const config = loadPlatformConfig(process.env);
   const dataDir = resolve(config.TEXTBACK_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     ? 'this machine only'
     : `every address of this machine (TEXTBACK_HOST=${config.TEXTBACK_HOST})`;
   process.stdout.write(
-    `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Date.now() - started} ms\nListening on ${reach}:\n${lines.join('\n')}\n` +
+    `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Math.round(performance.now() - started)} ms\nListening on ${reach}:\n${lines.join('\n')}\n` +
       (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
       `\nPlivo application: answer_url ${app.answer_url}\n                   hangup_url ${app.hangup_url}\n                   message_url ${app.message_url}\n` +
       `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (API key: ADMIN_API_KEY in ${join(dataDir, 'dev-secrets.json')})\n` +

@@ -1,5 +1,5 @@
 import { InProcessBroker } from '@textback/messaging';
-import type { RunningService } from '@textback/service-kit';
+import type { Clock, RunningService } from '@textback/service-kit';
 import { startCallIngest } from '@textback/call-ingest';
 import { startCompliance } from '@textback/compliance';
 import { startConversation } from '@textback/conversation';
@@ -10,7 +10,7 @@ import { startSmsDispatch } from '@textback/sms-dispatch';
 
 type Starter = (
   env: Record<string, string | undefined>,
-  o: { inProcessBroker?: InProcessBroker },
+  o: { inProcessBroker?: InProcessBroker; clock?: Clock },
 ) => Promise<RunningService>;
 
 /** Every service, in the order a call flows through them; each keeps its own port and schema. */
@@ -34,6 +34,8 @@ export interface PlatformOptions {
   readonly schemaPrefix?: string;
   /** Services to leave out (a test may run one of them as its own process). */
   readonly without?: readonly string[];
+  /** One clock for every service (tests pin the time); the system clock otherwise. */
+  readonly clock?: Clock;
 }
 
 export interface RunningPlatform {
@@ -65,7 +67,10 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
     if (!definition || o.without?.includes(name)) return undefined;
     const service = await definition.start(
       envFor(name, i, extra),
-      broker ? { inProcessBroker: broker } : {},
+      {
+        ...(broker ? { inProcessBroker: broker } : {}),
+        ...(o.clock ? { clock: o.clock } : {}),
+      },
     );
     running.set(name, service);
     return service;

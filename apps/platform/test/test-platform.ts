@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import { signCallEvent } from '@textback/call-ingest';
 import { PlivoFake } from '@textback/plivo-fake';
 import { eventually, uniqueTestPrefix } from '@textback/testing';
+import type { Clock } from '@textback/service-kit';
 import { plivoApplicationUrls, startPlatform, type RunningPlatform } from '../src/platform';
 
 export const secrets = {
@@ -37,6 +38,8 @@ export async function startTestPlatform(o: {
   name: string;
   without?: string[];
   env?: Record<string, string>;
+  /** Pins every service's time (a SettableClock from the testing lib). */
+  clock?: Clock;
 }): Promise<TestPlatform> {
   const prefix = uniqueTestPrefix(o.name);
   const fake = await new PlivoFake({
@@ -71,6 +74,7 @@ export async function startTestPlatform(o: {
     basePort: 0,
     schemaPrefix: `${prefix}_`,
     ...(o.without ? { without: o.without } : {}),
+    ...(o.clock ? { clock: o.clock } : {}),
   });
   fake.setMessageUrl(plivoApplicationUrls(platform).message_url);
   const db = new Client({ connectionString: process.env['DATABASE_URL'] });

@@ -9,7 +9,7 @@ export const reportingConfigSchema = defineConfig({
   /** Caller numbers in the calls list are kept this long, then nulled (counts and timings stay). */
   REPORTING_PII_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   /** How often facts that arrived before their location's profile are given their local day. */
-  READ_MODEL_SETTLE_MS: z.coerce.number().int().min(50).default(1_000),
+  READ_MODEL_SETTLE_MS: z.coerce.number().int().min(50).default(10_000),
   REDACTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   /** The operator inbox page (conversation's `/inbox`): the calls list links each thread there. */
   INBOX_URL: z.url().optional(),

@@ -5,6 +5,7 @@ import type { EventEnvelope, LocationId, TenantId, Topic } from '@textback/contr
 import { OnEvent } from '@textback/messaging';
 import { handleOnce, scopeOf, systemScope, type SystemScope, type Tx } from '@textback/persistence';
 import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
+import { LocationDirectory } from '@textback/tenancy';
 import { CallsService } from './calls/calls.service';
 import type { ReportingConfig } from './config';
 import { funnelRepository } from './funnel/funnel.repository';
@@ -24,6 +25,7 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     private readonly funnel: FunnelService,
     private readonly calls: CallsService,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {
     this.everyTenant = systemScope('reporting: facts waiting for their location', runtime.logger);
   }
@@ -44,6 +46,8 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
         waiting.set(await funnelRepository.waitingFacts(this.runtime.db, this.everyTenant));
       },
     );
+    // A location arriving is when its waiting facts can be counted: settle then, not at the next poll.
+    this.directory.onChange(() => this.settle?.kick());
   }
 
   async onModuleDestroy(): Promise<void> {

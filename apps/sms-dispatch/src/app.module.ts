@@ -10,7 +10,11 @@ import {
   DeliveryReportsController,
   TextbackRequestedConsumer,
 } from './dispatch/dispatch.controller';
+import { DispatchMetrics } from './dispatch/dispatch.metrics';
 import { DispatchService } from './dispatch/dispatch.service';
+import { SendOutcomes } from './dispatch/send-outcomes';
+import { SendService } from './dispatch/send.service';
+import { SendWorker } from './dispatch/send.worker';
 import { OutboundSms1763900400000 } from './migrations/1763900400000-outbound-sms';
 import { OutboundPurpose1763900700000 } from './migrations/1763900700000-outbound-purpose';
 import { SendTrace1763900950000 } from './migrations/1763900950000-send-trace';
@@ -37,6 +41,10 @@ export class AppModule {
     return serviceModule(AppModule, runtime, {
       controllers: [TextbackRequestedConsumer, DeliveryReportsController, ...directory.controllers],
       providers: [
+        DispatchMetrics,
+        SendOutcomes,
+        SendService,
+        SendWorker,
         DispatchService,
         DeliveryReportsService,
         ComplianceClient,

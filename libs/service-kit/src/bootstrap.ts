@@ -12,6 +12,7 @@ import { httpMetricsMiddleware, ObservabilityModule } from '@textback/telemetry'
 import { EventBusServer, type InProcessBroker } from '@textback/messaging';
 import { EdgeErrorFilter } from './errors';
 import type { BaseConfig } from './config';
+import type { Clock } from './clock';
 import { createRuntime, type RuntimeOptions, type ServiceRuntime } from './runtime';
 
 export const RUNTIME = Symbol('SERVICE_RUNTIME');
@@ -158,7 +159,7 @@ export interface ServiceDefinition<C extends BaseConfig> {
 export function serviceStarter<C extends BaseConfig>(definition: ServiceDefinition<C>) {
   return async (
     env: Record<string, string | undefined>,
-    options: { inProcessBroker?: InProcessBroker } = {},
+    options: { inProcessBroker?: InProcessBroker; clock?: Clock } = {},
   ): Promise<RunningService> => {
     const config = definition.loadConfig(env);
     const runtime = await createRuntime({

@@ -11,4 +11,5 @@ export * from './egress';
 export * from './validation';
 export * from './csv';
 export * from './periodic';
+export * from './clock';
 export * from './routes';

@@ -47,4 +47,42 @@ describe('every (the periodic-task helper)', () => {
     await task.stop();
     expect(most).toBe(1);
   });
+
+  it('runs once more after a run when kicked during it (a wake-up is never lost)', async () => {
+    let runs = 0;
+    let release: () => void = () => undefined;
+    const task = every(
+      { service: 'sms-dispatch', logger: { error: () => undefined }, registry: new Registry() },
+      'send',
+      60_000,
+      async () => {
+        runs++;
+        if (runs === 1) await new Promise<void>((r) => (release = r));
+      },
+    );
+    task.kick();
+    task.kick(); // arrives while the first run works: new work may have come in
+    release();
+    await new Promise((r) => setTimeout(r, 50));
+    await task.stop();
+    expect(runs).toBe(2);
+  });
+
+  it('brings the next run forward to when the work falls due', async () => {
+    const started: number[] = [];
+    const task = every(
+      { service: 'sms-dispatch', logger: { error: () => undefined }, registry: new Registry() },
+      'send',
+      60_000,
+      async () => {
+        started.push(Date.now());
+        return { nextDueInMs: started.length === 1 ? 30 : 60_000 };
+      },
+    );
+    task.kick();
+    await new Promise((r) => setTimeout(r, 300));
+    await task.stop();
+    expect(started).toHaveLength(2);
+    expect(started[1]! - started[0]!).toBeGreaterThanOrEqual(25);
+  });
 });

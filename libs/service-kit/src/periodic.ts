@@ -1,23 +1,36 @@
-import type { Logger } from 'pino';
 import type { Registry } from 'prom-client';
 import { counterOf } from './service-metrics';
 
 export interface PeriodicTask {
-  /** Runs the task now unless a run is in progress. */
+  /** Runs the task now (or right after the run in progress, if one is). */
   kick(): void;
   /** Stops the timer and waits for a run in progress. */
   stop(): Promise<void>;
 }
 
 /**
- * A task on a timer: runs never overlap, and a failure is logged and counted
- * (`<service>_task_failures_total{task}`, alerted on) instead of vanishing.
+ * What a run may return to say when its work next falls due (a deferred send, a retry): the next
+ * run is then, if sooner than the regular interval. Anything else keeps the interval.
+ */
+export interface NextRun {
+  readonly nextDueInMs?: number | undefined;
+}
+
+/**
+ * A task on a timer: runs never overlap (a kick during a run runs once more after it), a failure
+ * is logged and counted (`<service>_task_failures_total{task}`, alerted on) instead of vanishing,
+ * a run may bring the next one forward to when its work falls due, and `stop` waits for the run
+ * in progress. The one place a service schedules recurring work.
  */
 export function every(
-  runtime: { service: string; logger: Pick<Logger, 'error'>; registry: Registry },
+  runtime: {
+    service: string;
+    logger: { error(fields: object, message: string): void };
+    registry: Registry;
+  },
   task: string,
   ms: number,
-  work: () => Promise<unknown>,
+  work: () => Promise<NextRun | unknown>,
 ): PeriodicTask {
   const failures = counterOf(
     runtime.registry,
@@ -26,24 +39,49 @@ export function every(
     ['task'],
   );
   let running: Promise<void> | undefined;
-  const kick = (): void => {
-    running ??= work()
-      .then(() => undefined)
-      .catch((err: unknown) => {
-        failures.inc({ task });
-        runtime.logger.error(
-          { task, err: err instanceof Error ? err.message : String(err) },
-          'periodic task failed; it runs again on schedule',
-        );
-      })
-      .finally(() => (running = undefined));
+  let again = false;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const schedule = (delay: number): void => {
+    if (stopped) return;
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(kick, Math.max(0, Math.min(ms, delay)));
+    timer.unref();
   };
-  const timer = setInterval(kick, ms);
-  timer.unref();
+  const run = async (): Promise<void> => {
+    let next = ms;
+    try {
+      const result = await work();
+      const due =
+        typeof result === 'object' && result !== null && 'nextDueInMs' in result
+          ? result.nextDueInMs
+          : undefined;
+      if (typeof due === 'number' && Number.isFinite(due)) next = due;
+    } catch (err) {
+      failures.inc({ task });
+      runtime.logger.error(
+        { task, err: err instanceof Error ? err.message : String(err) },
+        'periodic task failed; it runs again on schedule',
+      );
+    }
+    schedule(again ? 0 : next);
+    again = false;
+  };
+  function kick(): void {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = run().finally(() => (running = undefined));
+  }
+  schedule(ms);
   return {
     kick,
     stop: async () => {
-      clearInterval(timer);
+      stopped = true;
+      if (timer) clearTimeout(timer);
       await running;
     },
   };

@@ -17,6 +17,7 @@ import {
   type Tx,
 } from '@textback/persistence';
 import { createLogger, createMetricsRegistry, type ReadinessCheck } from '@textback/telemetry';
+import { systemClock, type Clock } from './clock';
 import type { BaseConfig } from './config';
 
 /** Everything one service needs at run time, built from its parsed config. */
@@ -25,6 +26,8 @@ export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly config: C;
   readonly logger: Logger;
   readonly registry: Registry;
+  /** The time as the service sees it (pinned in tests). */
+  readonly clock: Clock;
   /** The service's database: single statements (repositories) and transactions. */
   readonly db: Database;
   /** One transaction; after the commit the outbox relay wakes if it wrote outbox rows. */
@@ -46,6 +49,8 @@ export interface RuntimeOptions<C extends BaseConfig> {
   /** The shared in-memory broker when all services run in one process. */
   readonly inProcessBroker?: InProcessBroker;
   readonly logger?: Logger;
+  /** Tests pin the time; otherwise the system clock. */
+  readonly clock?: Clock;
 }
 
 export async function createRuntime<C extends BaseConfig>(
@@ -115,6 +120,7 @@ export async function createRuntime<C extends BaseConfig>(
     config,
     logger,
     registry,
+    clock: o.clock ?? systemClock,
     db,
     transaction: (work, options) => db.transaction(work, options),
     transport,

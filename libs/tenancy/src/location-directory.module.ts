@@ -15,8 +15,8 @@ import { LocationDirectory, type DirectoryRuntime } from './location-directory';
 @Injectable()
 class LocationDirectoryLifecycle implements OnModuleDestroy {
   constructor(@Inject(LocationDirectory) private readonly directory: LocationDirectory) {}
-  onModuleDestroy(): void {
-    this.directory.stop();
+  onModuleDestroy(): Promise<void> {
+    return this.directory.stop();
   }
 }
 
@@ -44,12 +44,7 @@ export function locationDirectoryParts(
       {
         provide: LocationDirectory,
         useFactory: async () => {
-          const directory = new LocationDirectory(runtime.db, {
-            ...options,
-            logger: runtime.logger,
-            registry: runtime.registry,
-            service: runtime.service,
-          });
+          const directory = new LocationDirectory(runtime, options);
           await directory.start();
           return directory;
         },

@@ -6,6 +6,7 @@ import {
   type SystemScope,
   type TenantScope,
 } from '@textback/persistence';
+import { every, type PeriodicTask } from '@textback/service-kit';
 import { locationDirectoryRepository as stored } from './location-directory.repository';
 
 /** What the directory needs of its service: the database, where to log, where to count. */
@@ -29,68 +30,71 @@ export interface DirectoryRuntime {
 export class LocationDirectory {
   private byId = new Map<string, LocationProfile>();
   private byNumber = new Map<string, LocationProfile>();
-  private timer: NodeJS.Timeout | undefined;
+  private reloading: PeriodicTask | undefined;
+  private readonly listeners: ((profile: LocationProfile) => void)[] = [];
 
   private readonly invalid: Gauge | undefined;
   private readonly reloadFailures: Counter | undefined;
   /** Every service reads every location's profile: the directory is a copy of all tenants'. */
   private readonly everyTenant: SystemScope;
 
+  private readonly db: Database;
+
   constructor(
-    private readonly db: Database,
-    private readonly options: {
-      reloadMs?: number;
-      logger?: DirectoryRuntime['logger'];
-      registry?: Registry;
-      service?: string;
-    } = {},
+    private readonly runtime: DirectoryRuntime,
+    private readonly options: { reloadMs?: number } = {},
   ) {
-    const prefix = (options.service ?? 'service').replace(/-/g, '_');
-    this.everyTenant = systemScope('location directory: every location profile', {
-      info: (fields, message) => options.logger?.info(fields, message),
-    });
-    this.invalid = options.registry
+    this.db = runtime.db;
+    const prefix = runtime.service.replace(/-/g, '_');
+    this.everyTenant = systemScope('location directory: every location profile', runtime.logger);
+    this.invalid = runtime.registry
       ? new Gauge({
           name: `${prefix}_location_directory_invalid_profiles`,
           help: 'Stored location profiles this version cannot read (kept, not served; a schema change needs a migration)',
-          registers: [options.registry],
+          registers: [runtime.registry],
         })
       : undefined;
-    this.reloadFailures = options.registry
+    this.reloadFailures = runtime.registry
       ? new Counter({
           name: `${prefix}_location_directory_reload_failures_total`,
           help: 'Reloads of the location directory that failed (the copy in memory stays as it was)',
-          registers: [options.registry],
+          registers: [runtime.registry],
         })
       : undefined;
   }
 
   async start(): Promise<void> {
     await this.reload();
-    const every = this.options.reloadMs ?? 5_000;
-    this.timer = setInterval(() => {
-      this.reload().catch((err: unknown) => {
-        this.reloadFailures?.inc();
-        this.options.logger?.error(
-          { err: err instanceof Error ? err.message : String(err) },
-          'location directory reload failed; keeping the copy in memory',
-        );
-      });
-    }, every);
-    this.timer.unref();
+    // A failed reload keeps the copy in memory; it is logged and counted (and alerted on).
+    this.reloading = every(
+      this.runtime,
+      'location-directory-reload',
+      this.options.reloadMs ?? 5_000,
+      () =>
+        this.reload().catch((err: unknown) => {
+          this.reloadFailures?.inc();
+          throw err;
+        }),
+    );
   }
 
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
+  async stop(): Promise<void> {
+    await this.reloading?.stop();
+  }
+
+  /** Called with each profile that changes this copy (a service may react to a location arriving). */
+  onChange(listener: (profile: LocationProfile) => void): void {
+    this.listeners.push(listener);
   }
 
   /** Keeps the newest version of a profile; older or repeated versions change nothing. */
   async apply(scope: TenantScope, profile: LocationProfile): Promise<void> {
     await stored.keepNewest(this.db, scope, profile);
     const known = this.byId.get(profile.locationId);
-    if (!known || known.version < profile.version)
+    if (!known || known.version < profile.version) {
       this.index([...this.withoutLocation(profile.locationId), profile]);
+      for (const listener of this.listeners) listener(profile);
+    }
   }
 
   /**
@@ -109,7 +113,7 @@ export class LocationDirectory {
         bad.push(r.locationId);
         const kept = this.byId.get(r.locationId);
         if (kept) good.push(kept);
-        this.options.logger?.error(
+        this.runtime.logger.error(
           {
             locationId: r.locationId,
             issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),

@@ -4,3 +4,4 @@ export * from './factories';
 export * from './wait';
 export * from './kafka-broker';
 export * from './download-cache';
+export * from './settable-clock';

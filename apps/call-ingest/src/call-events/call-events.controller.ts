@@ -1,4 +1,4 @@
-import { Public } from '@textback/service-kit';
+import { Public, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import {
   Body,
   Controller,
@@ -24,6 +24,7 @@ export class CallEventsController {
   constructor(
     private readonly calls: CallEventsService,
     @Inject(CALL_INGEST_CONFIG) private readonly config: CallIngestConfig,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
   ) {}
 
   @Post()
@@ -37,7 +38,7 @@ export class CallEventsController {
       this.config.CALL_EVENTS_SIGNING_SECRET,
       req.rawBody ?? Buffer.alloc(0),
       signature,
-      Math.floor(Date.now() / 1000),
+      Math.floor(this.runtime.clock.now().getTime() / 1000),
     );
     if (verdict !== 'valid') throw new CallIngestError('invalid-signature', `signature ${verdict}`);
     return { accepted: true, ...(await this.calls.accept(body)) };

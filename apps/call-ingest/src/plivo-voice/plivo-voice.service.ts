@@ -125,7 +125,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
         r.addHangup();
       });
     }
-    const open = isOpenAt(location.businessHours, location.timezone, new Date());
+    const open = isOpenAt(location.businessHours, location.timezone, this.runtime.clock.now());
     const dial = open || location.afterHoursCall === 'forward';
     const scope = tenantScope(location.tenantId, [location.locationId]);
     await this.record(callUuid, 'answer', '', nonce, (tx) =>
@@ -290,7 +290,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       );
       return;
     }
-    const endedAt = call.hangupAt ?? call.dialActionAt ?? new Date();
+    const endedAt = call.hangupAt ?? call.dialActionAt ?? this.runtime.clock.now();
     await addToOutbox(tx, 'call.ended.v1', {
       callId: callUuid,
       provider: 'plivo',

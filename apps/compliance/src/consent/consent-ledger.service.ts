@@ -86,7 +86,7 @@ export class ConsentLedgerService implements OnApplicationBootstrap, OnModuleDes
   }
 
   /** Redacts message texts past the retention period; the changes, sources and times stay. */
-  async redactExpiredTexts(now = new Date()): Promise<number> {
+  async redactExpiredTexts(now = this.runtime.clock.now()): Promise<number> {
     const days = this.runtime.config.CONSENT_TEXT_RETENTION_DAYS;
     const cutoff = new Date(now.getTime() - days * 86_400_000);
     return ledger.redactTextsBefore(this.runtime.db, this.retentionScope, cutoff);

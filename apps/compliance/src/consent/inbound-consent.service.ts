@@ -162,7 +162,7 @@ export class InboundConsentService {
       to,
       text,
       purpose,
-      requestedAt: new Date().toISOString(),
+      requestedAt: this.runtime.clock.now().toISOString(),
     });
   }
 }

@@ -19,8 +19,10 @@ import {
   counterOf,
   egressFetch,
   EgressRefusedError,
+  every,
   RUNTIME,
   signTextbackWebhook,
+  type PeriodicTask,
   type ServiceRuntime,
 } from '@textback/service-kit';
 import type { ConversationConfig } from '../config';
@@ -36,8 +38,7 @@ import { crmRepository as crm, type DeliveryView, type DueDelivery } from './crm
  */
 @Injectable()
 export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
-  private timer: NodeJS.Timeout | undefined;
-  private working: Promise<void> | undefined;
+  private worker: PeriodicTask | undefined;
   private readonly backoff: ExponentialBackoff<unknown>;
   /** The delivery worker sends every tenant's queued deliveries. */
   private readonly everyTenant: SystemScope;
@@ -51,21 +52,18 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), this.runtime.config.CRM_POLL_MS);
-    this.timer.unref();
+    this.worker = every(this.runtime, 'crm-deliveries', this.runtime.config.CRM_POLL_MS, () =>
+      this.deliverDue(),
+    );
   }
 
   async onModuleDestroy(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.working;
+    await this.worker?.stop();
   }
 
+  /** A delivery was queued or re-queued: send it now rather than at the next poll. */
   kick(): void {
-    this.working ??= this.deliverDue()
-      .catch((err: unknown) =>
-        this.runtime.logger.error({ err: String(err) }, 'CRM delivery pass failed'),
-      )
-      .finally(() => (this.working = undefined));
+    this.worker?.kick();
   }
 
   /** Queues the lead's change for its tenant's CRM, if the tenant has one (inside the lead's transaction). */
@@ -145,7 +143,7 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
             'x-textback-signature': signTextbackWebhook(
               d.secret,
               body,
-              Math.floor(Date.now() / 1000),
+              Math.floor(this.runtime.clock.now().getTime() / 1000),
             ),
             'x-textback-delivery': d.deliveryId,
             'x-textback-event': d.eventType,

@@ -121,7 +121,7 @@ export class CrmInboundController {
           secret,
           req.rawBody ?? Buffer.alloc(0),
           signature,
-          Math.floor(Date.now() / 1000),
+          Math.floor(this.runtime.clock.now().getTime() / 1000),
         )
       : 'mismatch';
     if (!lead || !scope || verdict !== 'valid')

@@ -88,7 +88,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
       text: safe.text,
       ...(safe.truncated ? { textTruncated: true } : {}),
       ...(INTENTS.has(intent) ? { carrierIntent: intent as 'optout' | 'optin' | 'help' } : {}),
-      receivedAt: new Date().toISOString(),
+      receivedAt: this.runtime.clock.now().toISOString(),
     };
     const scope = tenantScope(location.tenantId, [location.locationId]);
     const inserted = await this.runtime.transaction(async (tx) => {

@@ -145,10 +145,8 @@ export class InboxController {
   /** Time to first human reply against the 5 / 15 / 60 minute targets. */
   @Get('response-times')
   responseTimes(@Query(new ZodPipe(ResponseTimesQuery)) q: z.infer<typeof ResponseTimesQuery>) {
-    return this.threads.responseTimes(
-      this.scope(q),
-      q.since ?? new Date(Date.now() - 30 * 86_400_000),
-    );
+    // Default: the last 30 days.
+    return this.threads.responseTimes(this.scope(q), q.since);
   }
 
   @Post('threads/:threadId/book')

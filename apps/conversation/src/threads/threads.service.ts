@@ -187,7 +187,7 @@ export class ThreadsService implements OnModuleDestroy {
       text,
       vertical: location.vertical,
       timezone: location.timezone,
-      now: new Date(),
+      now: this.runtime.clock.now(),
     });
     const merged = {
       serviceType: lead.serviceType ?? q.serviceType ?? null,
@@ -270,7 +270,7 @@ export class ThreadsService implements OnModuleDestroy {
       to,
       text,
       purpose,
-      requestedAt: new Date().toISOString(),
+      requestedAt: this.runtime.clock.now().toISOString(),
     });
     return replyId;
   }
@@ -288,7 +288,11 @@ export class ThreadsService implements OnModuleDestroy {
         {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ type: 'emergency', ...body, at: new Date().toISOString() }),
+          body: JSON.stringify({
+            type: 'emergency',
+            ...body,
+            at: this.runtime.clock.now().toISOString(),
+          }),
           signal: AbortSignal.timeout(5_000),
         },
         egress,
@@ -375,8 +379,9 @@ export class ThreadsService implements OnModuleDestroy {
    * Time to first human reply, measured from the customer's first message, against the 5 / 15 /
    * 60 minute targets (compliance.md's industry figures): how many threads met each.
    */
-  responseTimes(scope: TenantScope, since: Date) {
-    return threads.responseTimes(this.runtime.db, scope, since);
+  responseTimes(scope: TenantScope, since?: Date) {
+    const from = since ?? new Date(this.runtime.clock.now().getTime() - 30 * 86_400_000);
+    return threads.responseTimes(this.runtime.db, scope, from);
   }
 
   /** Without a value (not known yet), reporting counts the location's average ticket. */
@@ -461,7 +466,7 @@ export class ThreadsService implements OnModuleDestroy {
         ? { value: { amountMinor: l.valueMinor, currency: l.currency } }
         : {}),
       version: l.version,
-      changedAt: new Date().toISOString(),
+      changedAt: this.runtime.clock.now().toISOString(),
     };
     await addToOutbox(tx, 'lead.changed.v1', event);
     await this.crm.enqueue(tx, scope, event, previousStatus);

@@ -69,7 +69,7 @@ export class TextbackDecisionsService {
       consent: await this.consent.stateOf(scope, call.callerNumber, call.businessNumber),
       lastTextbackAt,
       lineType: undefined,
-      now: new Date(),
+      now: this.runtime.clock.now(),
     };
     let decision: TextbackDecision = decideTextback(context);
     // Lookup costs money: only ask about callers every other rule would text.

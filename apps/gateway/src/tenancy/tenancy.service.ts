@@ -240,7 +240,14 @@ export class TenancyService {
     s: LocationSettings,
   ): Promise<LocationProfile> {
     await tenancy.setVersion(tx, scope, locationId, version);
-    const profile = this.profileOf(scope.tenantId, tenant, locationId, version, s, new Date());
+    const profile = this.profileOf(
+      scope.tenantId,
+      tenant,
+      locationId,
+      version,
+      s,
+      this.runtime.clock.now(),
+    );
     await addToOutbox(tx, 'location.configured.v1', profile);
     return profile;
   }

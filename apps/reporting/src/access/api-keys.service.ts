@@ -89,7 +89,10 @@ export class ApiKeysService {
       const row = await keys.activeById(this.runtime.db, this.presentedKeys, keyId);
       if (row && timingSafeEqual(row.secretSha256, sha256(secret))) {
         // "Last used" to the minute: a dashboard polling the API does not write on every request.
-        if (!row.lastUsedAt || Date.now() - row.lastUsedAt.getTime() > 60_000)
+        if (
+          !row.lastUsedAt ||
+          this.runtime.clock.now().getTime() - row.lastUsedAt.getTime() > 60_000
+        )
           await keys.touch(this.runtime.db, this.presentedKeys, keyId);
         return { kind: 'tenant-key', keyId, tenantId: row.tenantId };
       }

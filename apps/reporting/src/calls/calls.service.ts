@@ -256,7 +256,7 @@ export class CallsService implements OnModuleInit, OnModuleDestroy {
   }
 
   /** Nulls caller numbers and deletes reply records past the retention period; counts and timings stay. */
-  redactExpired(now = new Date()): Promise<number> {
+  redactExpired(now = this.runtime.clock.now()): Promise<number> {
     const cutoff = new Date(
       now.getTime() - this.runtime.config.REPORTING_PII_RETENTION_DAYS * 86_400_000,
     );

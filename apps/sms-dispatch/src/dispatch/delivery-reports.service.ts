@@ -9,8 +9,8 @@ import {
 } from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
-import { DispatchService } from './dispatch.service';
 import { outboundSmsRepository as sends, scopeOfSend } from './outbound-sms.repository';
+import { SendOutcomes } from './send-outcomes';
 
 const FINAL_FAILURES = new Set(['failed', 'undelivered', 'rejected']);
 const KNOWN_STATUSES = new Set([
@@ -38,7 +38,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
-    private readonly dispatch: DispatchService,
+    private readonly outcomes: SendOutcomes,
   ) {
     this.carrierReports = systemScope('sms-dispatch: Plivo delivery reports', runtime.logger);
   }
@@ -125,17 +125,18 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
         );
         return false;
       }
-      if (!row.carrierMessageId) await this.dispatch.accept(row, uuid, tx);
+      if (!row.carrierMessageId)
+        await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx);
       if (sequence <= row.lastSequence) return false; // out of order: a newer status is already in
       await sends.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
       if (status === 'delivered') {
-        await this.dispatch.deliver(row, uuid, tx);
+        await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx);
       } else if (FINAL_FAILURES.has(status)) {
         const reason =
           errorCode === '200'
             ? 'recipient opted out at the carrier (ErrorCode 200)'
             : `carrier reported ${status}`;
-        await this.dispatch.finish(row, 'failed', { reason, errorCode }, tx);
+        await this.outcomes.record(row, { kind: 'failed', reason, errorCode }, tx);
       }
       return false;
     });

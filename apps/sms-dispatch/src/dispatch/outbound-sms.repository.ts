@@ -110,11 +110,12 @@ export const outboundSmsRepository = {
       purpose: SmsPurpose;
       requestedAt: string;
       traceparent: string | null;
+      dueAt: Date;
     },
   ): Promise<void> {
     await tx.mutate(
       `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at, traceparent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', now(), $10, $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $13, $10, $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
       [
         s.smsId,
         scope.tenantId,
@@ -128,17 +129,18 @@ export const outboundSmsRepository = {
         s.purpose,
         s.requestedAt,
         s.traceparent,
+        s.dueAt,
       ],
     );
   },
 
-  /** When texts to this number went out in the last 24 hours (the frequency cap). */
-  async acceptedInLastDay(db: Database, scope: TenantScope, to: E164): Promise<Date[]> {
+  /** When texts to this number went out in the 24 hours before `now` (the frequency caps). */
+  async acceptedInLastDay(db: Database, scope: TenantScope, to: E164, now: Date): Promise<Date[]> {
     const rows = await db.select(
       At,
       `SELECT updated_at AS at FROM outbound_sms WHERE tenant_id = $1 AND to_number = $2 AND state IN ('accepted', 'delivered')
-         AND updated_at > now() - interval '24 hours'`,
-      [scope.tenantId, to],
+         AND updated_at > $3::timestamptz - interval '24 hours'`,
+      [scope.tenantId, to, now],
     );
     return rows.map((r) => r.at);
   },
@@ -148,90 +150,88 @@ export const outboundSmsRepository = {
     db: Database,
     _scope: SystemScope,
     olderThanMs: number,
+    now: Date,
   ): Promise<number> {
     return db.mutate(
-      `UPDATE outbound_sms SET state = 'unknown', due_at = now(), updated_at = now()
-       WHERE state = 'sending' AND sending_started_at < now() - make_interval(secs => $1::double precision / 1000)`,
-      [olderThanMs],
+      `UPDATE outbound_sms SET state = 'unknown', due_at = $2, updated_at = now()
+       WHERE state = 'sending' AND sending_started_at < $2::timestamptz - make_interval(secs => $1::double precision / 1000)`,
+      [olderThanMs, now],
     );
   },
 
   /**
-   * Claims up to `limit` due sends of every tenant: pending ones move to `sending` (one attempt
-   * more), unknown ones stay unknown; both are leased for a minute.
+   * Claims up to `limit` sends of every tenant due at `now`: pending ones move to `sending` (one
+   * attempt more), unknown ones stay unknown; both are leased for a minute.
    */
-  claimDue(db: Database, _scope: SystemScope, limit: number): Promise<OutboundSmsRow[]> {
+  claimDue(db: Database, _scope: SystemScope, limit: number, now: Date): Promise<OutboundSmsRow[]> {
     return db.select(
       OutboundSmsRow,
       `UPDATE outbound_sms SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
          attempts = attempts + CASE WHEN state = 'pending' THEN 1 ELSE 0 END,
-         sending_started_at = CASE WHEN state = 'pending' THEN now() ELSE sending_started_at END,
-         due_at = now() + interval '1 minute', updated_at = now()
-       WHERE sms_id IN (SELECT sms_id FROM outbound_sms WHERE state IN ('pending', 'unknown') AND due_at <= now()
+         sending_started_at = CASE WHEN state = 'pending' THEN $2 ELSE sending_started_at END,
+         due_at = $2::timestamptz + interval '1 minute', updated_at = now()
+       WHERE sms_id IN (SELECT sms_id FROM outbound_sms WHERE state IN ('pending', 'unknown') AND due_at <= $2
                         ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
        RETURNING *`,
-      [limit],
+      [limit, now],
     );
   },
 
-  /** Not now: back to pending (the attempt does not count), due after a delay or at a time. */
+  /** When the next pending or unknown send of any tenant falls due (the worker's next wake-up). */
+  async nextDueAt(db: Database, _scope: SystemScope): Promise<Date | undefined> {
+    const row = await db.selectOne(
+      z.object({ at: col.timestamp.nullable() }),
+      `SELECT min(due_at) AS at FROM outbound_sms WHERE state IN ('pending', 'unknown')`,
+    );
+    return row.at ?? undefined;
+  },
+
+  /** Not now: back to pending at `at` (the attempt does not count). */
   async backToPending(
     db: Database,
     scope: TenantScope,
     smsId: string,
-    when: { delayMs?: number | undefined; at?: Date | undefined; reason: string },
+    when: { at: Date; reason: string },
   ): Promise<void> {
     await db.mutate(
-      `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $3,
-         due_at = COALESCE($4::timestamptz, now() + make_interval(secs => $5::double precision / 1000)), updated_at = now()
+      `UPDATE outbound_sms SET state = 'pending', attempts = attempts - 1, error_reason = $3, due_at = $4, updated_at = now()
        WHERE ${tenantAnd}`,
-      [smsId, scope.tenantId, when.reason.slice(0, 200), when.at ?? null, when.delayMs ?? 0],
+      [smsId, scope.tenantId, when.reason.slice(0, 200), when.at],
     );
   },
 
-  /** The carrier's answer was ambiguous: check its record after `afterMs`, never resend blindly. */
-  async markAmbiguous(
+  /**
+   * A send the carrier call left open: `unknown` (an ambiguous answer: check the carrier's record
+   * at `at`, never resend blindly) or `pending` (a retryable refusal: the attempt counts).
+   */
+  async reschedule(
     db: Database,
     scope: TenantScope,
     smsId: string,
-    reason: string,
-    afterMs: number,
+    to: 'unknown' | 'pending',
+    why: { reason: string; at: Date },
   ): Promise<void> {
     await db.mutate(
-      `UPDATE outbound_sms SET state = 'unknown', error_reason = $3, due_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
+      `UPDATE outbound_sms SET state = $3, error_reason = $4, due_at = $5, updated_at = now()
        WHERE ${tenantAnd} AND state = 'sending'`,
-      [smsId, scope.tenantId, reason, afterMs],
+      [smsId, scope.tenantId, to, why.reason, why.at],
     );
   },
 
-  /** A retryable refusal: pending again after the backoff (the attempt counts). */
-  async retryAfter(
-    db: Database,
-    scope: TenantScope,
-    smsId: string,
-    reason: string,
-    delayMs: number,
-  ): Promise<void> {
-    await db.mutate(
-      `UPDATE outbound_sms SET state = 'pending', error_reason = $3, due_at = now() + make_interval(secs => $4::double precision / 1000), updated_at = now()
-       WHERE ${tenantAnd} AND state = 'sending'`,
-      [smsId, scope.tenantId, reason, delayMs],
-    );
+  /** The carrier's record was unavailable: look again at `at`. */
+  async recheckAt(db: Database, scope: TenantScope, smsId: string, at: Date): Promise<void> {
+    await db.mutate(`UPDATE outbound_sms SET due_at = $3 WHERE ${tenantAnd}`, [
+      smsId,
+      scope.tenantId,
+      at,
+    ]);
   },
 
-  /** The carrier's record was unavailable: look again later. */
-  async recheckLater(db: Database, scope: TenantScope, smsId: string): Promise<void> {
+  /** An ambiguous send the carrier has no record of: safe to send again, now. */
+  async resendUnknown(db: Database, scope: TenantScope, smsId: string, now: Date): Promise<void> {
     await db.mutate(
-      `UPDATE outbound_sms SET due_at = now() + interval '30 seconds' WHERE ${tenantAnd}`,
-      [smsId, scope.tenantId],
-    );
-  },
-
-  /** An ambiguous send the carrier has no record of: safe to send again. */
-  async resendUnknown(db: Database, scope: TenantScope, smsId: string): Promise<void> {
-    await db.mutate(
-      `UPDATE outbound_sms SET state = 'pending', due_at = now(), updated_at = now() WHERE ${tenantAnd} AND state = 'unknown'`,
-      [smsId, scope.tenantId],
+      `UPDATE outbound_sms SET state = 'pending', due_at = $3, updated_at = now() WHERE ${tenantAnd} AND state = 'unknown'`,
+      [smsId, scope.tenantId, now],
     );
   },
 

@@ -41,7 +41,7 @@ export class SendRateLimits {
    * brand's cap is per local day of the location: past it, the send waits for the next local
    * midnight (it is held, never dropped).
    */
-  async take(send: RateLimitedSend, now = new Date()): Promise<RateLimitHold | undefined> {
+  async take(send: RateLimitedSend, now: Date): Promise<RateLimitHold | undefined> {
     const local = DateTime.fromJSDate(now).setZone(send.timezone);
     const layers: [RateLimiterPostgres, string, RateLimitHold['layer']][] = [
       [this.perSecond('sender', this.settings.senderPerSecond), send.from, 'sender'],

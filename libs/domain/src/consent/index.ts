@@ -4,3 +4,4 @@ export * from './plain-words';
 export * from './reading';
 export * from './quiet-hours';
 export * from './help-reply';
+export * from './send-hold';

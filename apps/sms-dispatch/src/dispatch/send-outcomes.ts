@@ -1,0 +1,110 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { addToOutbox, type Tx } from '@textback/persistence';
+import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { activeTraceparent } from '@textback/telemetry';
+import { DispatchMetrics } from './dispatch.metrics';
+import {
+  outboundSmsRepository as sends,
+  scopeOfSend,
+  type OutboundSmsRow,
+} from './outbound-sms.repository';
+
+/** What settling a send needs of it: its id and its scope. */
+export type SendRef = Pick<OutboundSmsRow, 'smsId' | 'tenantId' | 'locationId'>;
+
+export type SendOutcome =
+  | { readonly kind: 'accepted'; readonly messageUuid: string }
+  | { readonly kind: 'delivered'; readonly messageUuid: string }
+  | {
+      readonly kind: 'failed' | 'suppressed';
+      readonly reason: string;
+      readonly errorCode: string | undefined;
+    };
+
+/**
+ * Records where a send ended up — the carrier has it, delivered it, or it failed or was
+ * suppressed — once: the state transition, its metric and its event (`sms.sent|delivered|
+ * failed.v1`) in one transaction, the caller's when it has one.
+ */
+@Injectable()
+export class SendOutcomes {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly metrics: DispatchMetrics,
+  ) {}
+
+  async record(send: SendRef, outcome: SendOutcome, tx?: Tx): Promise<void> {
+    if (tx) await this.recordIn(tx, send, outcome);
+    else await this.runtime.transaction((t) => this.recordIn(t, send, outcome));
+  }
+
+  private async recordIn(tx: Tx, send: SendRef, outcome: SendOutcome): Promise<void> {
+    const scope = scopeOfSend(send);
+    const at = this.runtime.clock.now();
+    switch (outcome.kind) {
+      case 'accepted': {
+        // From here on the message's reports continue the trace of the send that got it accepted.
+        const sent = await sends.markAccepted(
+          tx,
+          scope,
+          send.smsId,
+          outcome.messageUuid,
+          activeTraceparent() ?? null,
+        );
+        if (!sent) return;
+        this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
+        if (sent.purpose === 'textback' && sent.callEndedAt)
+          this.metrics.timeToText.observe((at.getTime() - sent.callEndedAt.getTime()) / 1000);
+        await addToOutbox(tx, 'sms.sent.v1', {
+          ...smsFields(sent),
+          carrierMessageId: outcome.messageUuid,
+          segments: sent.segments,
+          encoding: sent.encoding,
+          ...(sent.body ? { text: sent.body } : {}),
+          purpose: sent.purpose,
+          sourceId: sent.callId,
+          at: at.toISOString(),
+        });
+        return;
+      }
+      case 'delivered': {
+        const done = await sends.markDelivered(tx, scope, send.smsId);
+        if (!done) return;
+        this.metrics.texts.inc({ outcome: 'delivered', purpose: done.purpose });
+        await addToOutbox(tx, 'sms.delivered.v1', {
+          ...smsFields(done),
+          carrierMessageId: outcome.messageUuid,
+          at: at.toISOString(),
+        });
+        return;
+      }
+      case 'failed':
+      case 'suppressed': {
+        const why = { reason: outcome.reason, errorCode: outcome.errorCode };
+        const done = await sends.markFinished(tx, scope, send.smsId, outcome.kind, why);
+        if (!done) return;
+        this.metrics.texts.inc({ outcome: outcome.kind, purpose: done.purpose });
+        await addToOutbox(tx, 'sms.failed.v1', {
+          ...smsFields(done),
+          ...(done.carrierMessageId ? { carrierMessageId: done.carrierMessageId } : {}),
+          ...(outcome.errorCode ? { errorCode: outcome.errorCode } : {}),
+          reason: outcome.reason.slice(0, 200),
+          sourceId: done.callId,
+          at: at.toISOString(),
+        });
+        return;
+      }
+    }
+  }
+}
+
+function smsFields(row: OutboundSmsRow) {
+  return {
+    smsId: row.smsId,
+    tenantId: row.tenantId,
+    locationId: row.locationId,
+    from: row.fromNumber,
+    to: row.toNumber,
+    ...(row.textbackId ? { textbackId: row.textbackId } : {}),
+  };
+}

@@ -1,0 +1,270 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ExponentialBackoff } from 'cockatiel';
+import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
+import { maskPhone } from '@textback/contracts';
+import { decideSendHold } from '@textback/domain';
+import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { inSpan, SpanKind } from '@textback/telemetry';
+import { LocationDirectory } from '@textback/tenancy';
+import type { SmsDispatchConfig } from '../config';
+import { SmsDispatchError } from '../errors';
+import { ComplianceClient } from './compliance.client';
+import { DispatchMetrics } from './dispatch.metrics';
+import { knownLocation } from './locations';
+import {
+  outboundSmsRepository as sends,
+  scopeOfSend,
+  type OutboundSmsRow,
+} from './outbound-sms.repository';
+import { SendRateLimits } from './send-rate-limits';
+import { SendOutcomes } from './send-outcomes';
+
+/**
+ * One claimed send, start to end: its location, the send-hold policy (quiet hours, caps, the
+ * opt-out confirmation window), the rate limits, consent asked at the last moment (failing
+ * closed), the carrier call, and what its answer means. A definite refusal is retried with
+ * backoff; an ambiguous answer is never resent blindly (docs/decisions/0003).
+ */
+@Injectable()
+export class SendService {
+  private readonly carrier: PlivoMessaging;
+  private readonly limits: SendRateLimits;
+  private readonly backoff: ExponentialBackoff<unknown>;
+
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+    private readonly compliance: ComplianceClient,
+    private readonly outcomes: SendOutcomes,
+    private readonly metrics: DispatchMetrics,
+  ) {
+    const c = runtime.config;
+    this.carrier = new PlivoMessaging({
+      authId: c.PLIVO_AUTH_ID,
+      authToken: c.PLIVO_AUTH_TOKEN,
+      apiUrl: c.PLIVO_API_URL,
+      lookupUrl: c.PLIVO_LOOKUP_URL,
+      timeoutMs: c.PLIVO_TIMEOUT_MS,
+    });
+    this.limits = new SendRateLimits(runtime.db.pool, c.DATABASE_SCHEMA ?? 'sms_dispatch', {
+      senderPerSecond: c.SENDER_MESSAGES_PER_SECOND,
+      campaignPerSecond: c.CAMPAIGN_MESSAGES_PER_SECOND,
+      brandDailyCap: c.BRAND_DAILY_CAP,
+    });
+    this.backoff = new ExponentialBackoff({
+      initialDelay: c.SEND_RETRY_INITIAL_MS,
+      maxDelay: c.SEND_RETRY_MAX_MS,
+    });
+  }
+
+  /** A claimed send: pending ones are sent, unknown ones reconciled with the carrier's record. */
+  handle(row: OutboundSmsRow): Promise<void> {
+    const reconciling = row.state === 'unknown';
+    return inSpan(
+      reconciling ? 'sms.reconcile' : 'sms.send',
+      {
+        service: 'sms-dispatch',
+        parent: row.traceparent,
+        attributes: { 'textback.sms.purpose': row.purpose },
+      },
+      () => (reconciling ? this.reconcile(row) : this.send(row)),
+    );
+  }
+
+  private async send(row: OutboundSmsRow): Promise<void> {
+    const t0 = performance.now();
+    const location = await knownLocation(this.directory, row.locationId);
+    // Its zone and caps unknown: wait for the profile rather than send without them.
+    if (!location)
+      return this.later(row, this.retryDelay(row.attempts), 'location not in the directory yet');
+    const now = this.runtime.clock.now();
+    const hold = decideSendHold({
+      purpose: row.purpose,
+      to: row.toNumber,
+      requestedAt: row.requestedAt,
+      location,
+      acceptedInLastDay: await sends.acceptedInLastDay(
+        this.runtime.db,
+        scopeOfSend(row),
+        row.toNumber,
+        now,
+      ),
+      now,
+    });
+    if (hold.kind === 'stop') return this.finish(row, 'suppressed', hold.reason);
+    // Deferred, never dropped: quiet hours and caps end at a known time.
+    if (hold.kind === 'defer') return this.pendingAt(row, hold.until, hold.reason);
+    const t1 = performance.now();
+    const held = await this.limits.take(
+      {
+        from: row.fromNumber,
+        tenantId: row.tenantId,
+        campaignId: location.campaignId,
+        brandDailyCap: location.brandDailyCap,
+        timezone: location.timezone,
+      },
+      now,
+    );
+    if (held)
+      return this.later(
+        row,
+        held.waitMs,
+        held.layer === 'brand-day'
+          ? "brand's daily cap reached: held until the next local day"
+          : `rate limit (${held.layer})`,
+      );
+    const t2 = performance.now();
+    // Consent is checked again at the last moment: a STOP may have arrived since the decision.
+    let stopped: boolean;
+    try {
+      stopped = await this.consentStops(row);
+    } catch (err) {
+      if (!(err instanceof SmsDispatchError && err.code === 'consent-unavailable')) throw err;
+      // Fail closed: no answer from compliance, no text; ask again after a backoff.
+      this.metrics.consentUnavailable.inc();
+      return this.later(row, this.retryDelay(row.attempts), err.message);
+    }
+    if (stopped) return this.finish(row, 'suppressed', 'opted out before the send');
+    const t3 = performance.now();
+    const result = await this.callCarrier(row);
+    const t4 = performance.now();
+    await this.settle(row, result);
+    const t5 = performance.now();
+    this.metrics.stages.observe({ stage: 'rate-limit' }, (t2 - t1) / 1000);
+    this.metrics.stages.observe({ stage: 'consent' }, (t3 - t2 + (t1 - t0)) / 1000);
+    this.metrics.stages.observe({ stage: 'carrier' }, (t4 - t3) / 1000);
+    this.metrics.stages.observe({ stage: 'record' }, (t5 - t4) / 1000);
+  }
+
+  /** HELP and the opt-out confirmation are answered whatever the state (CTIA); the rest needs consent. */
+  private async consentStops(row: OutboundSmsRow): Promise<boolean> {
+    if (row.purpose === 'help' || row.purpose === 'opt-out-confirmation') return false;
+    return !(await this.compliance.mayText(row.tenantId, row.toNumber, row.fromNumber));
+  }
+
+  private callCarrier(row: OutboundSmsRow): Promise<SendResult> {
+    return inSpan(
+      'plivo.message.create',
+      {
+        service: 'sms-dispatch',
+        kind: SpanKind.CLIENT,
+        attributes: { 'textback.sms.segments': row.segments },
+      },
+      async (span) => {
+        const r = await this.carrier.send({
+          from: row.fromNumber,
+          to: row.toNumber,
+          text: row.body ?? '',
+          statusUrl: this.statusCallbackUrl(row.smsId),
+        });
+        span.setAttribute('textback.carrier.result', r.kind);
+        this.metrics.carrierSends.inc({
+          result: r.kind === 'refused' ? (r.retryable ? 'refused-retryable' : 'refused') : r.kind,
+        });
+        return r;
+      },
+    );
+  }
+
+  private async settle(row: OutboundSmsRow, result: SendResult): Promise<void> {
+    const db = this.runtime.db;
+    switch (result.kind) {
+      case 'accepted':
+        return this.outcomes.record(row, { kind: 'accepted', messageUuid: result.messageUuid });
+      case 'ambiguous':
+        this.runtime.logger.warn(
+          { smsId: row.smsId, reason: result.reason },
+          'carrier answer ambiguous: waiting for its record, not resending',
+        );
+        return sends.reschedule(db, scopeOfSend(row), row.smsId, 'unknown', {
+          reason: result.reason,
+          at: this.inMs(this.runtime.config.RECONCILE_AFTER_MS),
+        });
+      case 'refused':
+        if (result.retryable && row.attempts < this.runtime.config.SEND_MAX_ATTEMPTS)
+          return sends.reschedule(db, scopeOfSend(row), row.smsId, 'pending', {
+            reason: result.reason,
+            at: this.inMs(this.retryDelay(row.attempts)),
+          });
+        return this.finish(
+          row,
+          'failed',
+          `carrier refused: ${result.reason}`,
+          result.status === undefined ? undefined : String(result.status),
+        );
+    }
+  }
+
+  /** An ambiguous send: did the carrier queue it? Its record says; absent, it is safe to send. */
+  private async reconcile(row: OutboundSmsRow): Promise<void> {
+    const scope = scopeOfSend(row);
+    const since = new Date((row.sendingStartedAt ?? this.runtime.clock.now()).getTime() - 5_000);
+    let found;
+    try {
+      found = await this.carrier.outboundSince(since, { from: row.fromNumber, to: row.toNumber });
+    } catch (err) {
+      this.runtime.logger.warn(
+        { smsId: row.smsId, err: String(err) },
+        'carrier record unavailable; will check again',
+      );
+      return sends.recheckAt(this.runtime.db, scope, row.smsId, this.inMs(30_000));
+    }
+    const mine = found
+      .filter((m) => m.time.getTime() >= since.getTime())
+      .sort((a, b) => a.time.getTime() - b.time.getTime())[0];
+    if (!mine) {
+      this.runtime.logger.info(
+        { smsId: row.smsId, to: maskPhone(row.toNumber) },
+        'ambiguous send not in the carrier record: sending again',
+      );
+      return sends.resendUnknown(this.runtime.db, scope, row.smsId, this.runtime.clock.now());
+    }
+    this.runtime.logger.info(
+      { smsId: row.smsId, state: mine.state },
+      'ambiguous send found in the carrier record: accepted',
+    );
+    await this.outcomes.record(row, { kind: 'accepted', messageUuid: mine.messageUuid });
+    // Its delivery reports may have been lost while we were down: the record has the outcome.
+    if (mine.state === 'delivered')
+      await this.outcomes.record(row, { kind: 'delivered', messageUuid: mine.messageUuid });
+    else if (['failed', 'undelivered', 'rejected'].includes(mine.state))
+      await this.finish(row, 'failed', `carrier reported ${mine.state}`, mine.errorCode);
+  }
+
+  statusCallbackUrl(smsId: string): string {
+    const base = (this.runtime.config.PUBLIC_BASE_URL ?? this.runtime.listeningUrl ?? '').replace(
+      /\/$/,
+      '',
+    );
+    return `${base}/v1/plivo/sms/status?sendId=${smsId}`;
+  }
+
+  private finish(
+    row: OutboundSmsRow,
+    kind: 'failed' | 'suppressed',
+    reason: string,
+    errorCode?: string,
+  ): Promise<void> {
+    return this.outcomes.record(row, { kind, reason, errorCode });
+  }
+
+  /** Not now, and the attempt does not count: pending again after `delayMs`. */
+  private later(row: OutboundSmsRow, delayMs: number, reason: string): Promise<void> {
+    return this.pendingAt(row, this.inMs(delayMs), reason);
+  }
+
+  private pendingAt(row: OutboundSmsRow, at: Date, reason: string): Promise<void> {
+    return sends.backToPending(this.runtime.db, scopeOfSend(row), row.smsId, { at, reason });
+  }
+
+  private inMs(ms: number): Date {
+    return new Date(this.runtime.clock.now().getTime() + ms);
+  }
+
+  /** Exponential backoff by attempt number; cockatiel's default generator adds decorrelated jitter. */
+  private retryDelay(attempt: number): number {
+    let b = this.backoff.next();
+    for (let i = 1; i < Math.min(attempt, 6); i++) b = b.next(undefined);
+    return b.duration;
+  }
+}

@@ -1,0 +1,65 @@
+import {
+  Inject,
+  Injectable,
+  type OnApplicationBootstrap,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { systemScope, type SystemScope } from '@textback/persistence';
+import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
+import type { SmsDispatchConfig } from '../config';
+import { outboundSmsRepository as sends } from './outbound-sms.repository';
+import { SendService } from './send.service';
+
+/**
+ * Sends what is due, every tenant's, ten at a time: woken when a send is recorded, and otherwise
+ * when the earliest deferred send falls due (at most `DISPATCH_POLL_MS` apart).
+ */
+@Injectable()
+export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
+  private task: PeriodicTask | undefined;
+  /** The worker claims due sends of every tenant; each is then handled in its own tenant's scope. */
+  private readonly everyTenant: SystemScope;
+
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
+    private readonly sender: SendService,
+  ) {
+    this.everyTenant = systemScope(
+      'sms-dispatch: the send worker claims due sends',
+      runtime.logger,
+    );
+  }
+
+  onApplicationBootstrap(): void {
+    this.task = every(this.runtime, 'send', this.runtime.config.DISPATCH_POLL_MS, () =>
+      this.sendDue(),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.task?.stop();
+  }
+
+  /** Runs a pass now (a send was just recorded). */
+  kick(): void {
+    this.task?.kick();
+  }
+
+  private async sendDue(): Promise<{ nextDueInMs: number | undefined }> {
+    const { db, clock, config } = this.runtime;
+    // A send caught mid-call by a crash may or may not have reached the carrier: settle, never resend.
+    await sends.markStaleSendingUnknown(
+      db,
+      this.everyTenant,
+      config.PLIVO_TIMEOUT_MS * 2,
+      clock.now(),
+    );
+    for (;;) {
+      const rows = await sends.claimDue(db, this.everyTenant, 10, clock.now());
+      if (rows.length === 0) break;
+      await Promise.all(rows.map((row) => this.sender.handle(row)));
+    }
+    const next = await sends.nextDueAt(db, this.everyTenant);
+    return { nextDueInMs: next ? next.getTime() - clock.now().getTime() : undefined };
+  }
+}
