@@ -35,7 +35,7 @@ const systemScopeAllowed = [
   'libs/persistence/src/outbox-relay.ts',
   'libs/tenancy/src/location-directory.ts',
   'apps/call-ingest/src/plivo-voice/plivo-voice.service.ts',
-  'apps/sms-dispatch/src/dispatch/dispatch.service.ts',
+  'apps/sms-dispatch/src/dispatch/send.worker.ts',
   'apps/sms-dispatch/src/dispatch/delivery-reports.service.ts',
   'apps/compliance/src/consent/consent-ledger.service.ts',
   'apps/conversation/src/crm/crm-sync.service.ts',
@@ -46,7 +46,7 @@ const systemScopeAllowed = [
   'apps/reporting/src/read-model.consumer.ts',
   'apps/reporting/src/access/api-keys.service.ts',
 ];
-const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/test/**/*.ts'];
+const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.medium-spec.ts', '**/test/**/*.ts'];
 
 /**
  * Module boundaries by two tag dimensions:

@@ -33,9 +33,10 @@ const shared = {
 };
 
 /**
- * Two projects: `unit` (`*.spec.ts`, beside the code, no infrastructure: `npx nx test domain` or
- * `npx jest --selectProjects unit` start nothing) and `integration` (`*.int-spec.ts`, against the
- * real Kafka and PostgreSQL its global setup provides). Jest runs a project's global setup only
+ * Three projects: `unit` (`*.spec.ts`, beside the code, no infrastructure: `npx nx test domain` or
+ * `npx jest --selectProjects unit` start nothing), `medium` (`*.medium-spec.ts`: one service on a
+ * real PostgreSQL with the in-process transport, no Kafka) and `integration` (`*.int-spec.ts`,
+ * against the real Kafka and PostgreSQL its global setup provides). Jest runs a project's global setup only
  * when one of its tests is selected.
  * @type {import('jest').Config}
  */
@@ -48,6 +49,14 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,libs,tools}/**/*.int-spec.ts'],
       globalSetup: '<rootDir>/libs/testing/src/jest-global-setup.ts',
       globalTeardown: '<rootDir>/libs/testing/src/jest-global-teardown.ts',
+    },
+    {
+      // The middle tier: one service's use cases on a real PostgreSQL, in-process transport, no Kafka.
+      ...shared,
+      displayName: 'medium',
+      testMatch: ['<rootDir>/{apps,libs,tools}/**/*.medium-spec.ts'],
+      globalSetup: '<rootDir>/libs/testing/src/jest-medium-setup.ts',
+      globalTeardown: '<rootDir>/libs/testing/src/jest-medium-teardown.ts',
     },
   ],
   maxWorkers: 2,

@@ -65,13 +65,10 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
     const i = services.findIndex((s) => s.name === name);
     const definition = services[i];
     if (!definition || o.without?.includes(name)) return undefined;
-    const service = await definition.start(
-      envFor(name, i, extra),
-      {
-        ...(broker ? { inProcessBroker: broker } : {}),
-        ...(o.clock ? { clock: o.clock } : {}),
-      },
-    );
+    const service = await definition.start(envFor(name, i, extra), {
+      ...(broker ? { inProcessBroker: broker } : {}),
+      ...(o.clock ? { clock: o.clock } : {}),
+    });
     running.set(name, service);
     return service;
   };

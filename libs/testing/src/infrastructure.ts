@@ -36,12 +36,16 @@ async function dockerAnswers(): Promise<boolean> {
   }
 }
 
-export async function resolveInfrastructure(): Promise<ResolvedInfrastructure> {
+export async function resolveInfrastructure(
+  needs: { kafka: boolean } = { kafka: true },
+): Promise<ResolvedInfrastructure> {
   const stoppers: Stopper[] = [];
   const description: string[] = [];
-  let kafkaBrokers = process.env['KAFKA_BROKERS'];
+  let kafkaBrokers = needs.kafka ? process.env['KAFKA_BROKERS'] : 'none';
   let databaseUrl = process.env['DATABASE_URL'];
-  if (kafkaBrokers) description.push(`kafka: KAFKA_BROKERS=${kafkaBrokers} (from the environment)`);
+  if (needs.kafka && kafkaBrokers)
+    description.push(`kafka: KAFKA_BROKERS=${kafkaBrokers} (from the environment)`);
+  if (!needs.kafka) description.push('kafka: not needed (in-process transport)');
   if (databaseUrl) description.push('postgres: DATABASE_URL (from the environment)');
 
   if ((!kafkaBrokers || !databaseUrl) && (await dockerAnswers())) {
@@ -97,18 +101,9 @@ export async function resolveInfrastructure(): Promise<ResolvedInfrastructure> {
   }
 
   // Say what we actually reached, not only what we configured.
-  const admin = new Kafka({
-    clientId: 'textback-tests',
-    brokers: kafkaBrokers.split(','),
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  await admin.connect();
-  const cluster = await admin.describeCluster();
-  await admin.disconnect();
-  description.push(
-    `kafka: connected, cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`,
-  );
+  if (needs.kafka) await describeKafka(kafkaBrokers, description);
   const client = new Client({ connectionString: databaseUrl });
+
   await client.connect();
   const { rows } = await client.query<{ version: string }>('SELECT version()');
   await client.end();
@@ -122,6 +117,20 @@ export async function resolveInfrastructure(): Promise<ResolvedInfrastructure> {
       for (const stop of stoppers.reverse()) await stop();
     },
   };
+}
+
+async function describeKafka(brokers: string, description: string[]): Promise<void> {
+  const admin = new Kafka({
+    clientId: 'textback-tests',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  }).admin();
+  await admin.connect();
+  const cluster = await admin.describeCluster();
+  await admin.disconnect();
+  description.push(
+    `kafka: connected, cluster ${cluster.clusterId}, ${cluster.brokers.length} broker(s)`,
+  );
 }
 
 async function localPostgres(): Promise<{ url: string; name: string; drop: Stopper } | undefined> {

@@ -1,57 +1,47 @@
+import { Controller, Header, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { speakXml } from '@textback/carrier-plivo';
 import {
-  Controller,
-  Header,
-  HttpCode,
-  Inject,
-  Post,
-  Req,
-  type RawBodyRequest,
-} from '@nestjs/common';
-import type { Request } from 'express';
-import type { PlivoWebhook } from '@textback/carrier-plivo';
-import { receivePlivoWebhook, RUNTIME, type ServiceRuntime, Public } from '@textback/service-kit';
-import type { CallIngestConfig } from '../config';
-import { CallIngestError } from '../errors';
+  PlivoHook,
+  PlivoSignatureGuard,
+  Public,
+  type SignedPlivoHook,
+} from '@textback/service-kit';
 import { PlivoVoiceService } from './plivo-voice.service';
 
 /** Plivo's voice webhooks (configure the Plivo application with the URLs in the README). */
 @Public('signed-webhook', 'Plivo calls it; its V3/V2 signature and nonce are checked')
 @Controller('v1/plivo/voice')
+@UseGuards(PlivoSignatureGuard)
 export class PlivoVoiceController {
-  constructor(
-    private readonly voice: PlivoVoiceService,
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
-  ) {}
+  constructor(private readonly voice: PlivoVoiceService) {}
 
   @Post('answer')
   @HttpCode(200)
   @Header('content-type', 'application/xml')
-  answer(@Req() req: RawBodyRequest<Request>): Promise<string> {
-    const hook = this.verified(req);
-    return this.voice.answer(hook.params, hook.nonce);
+  answer(@PlivoHook('answer') hook: SignedPlivoHook<'answer'>): Promise<string> {
+    return this.voice.answer(hook);
   }
 
   @Post('dial-action')
   @HttpCode(200)
   @Header('content-type', 'application/xml')
-  dialAction(@Req() req: RawBodyRequest<Request>): Promise<string> {
-    const hook = this.verified(req);
-    return this.voice.dialAction(hook.params, hook.nonce);
+  dialAction(@PlivoHook('dialAction') hook: SignedPlivoHook<'dialAction'>): Promise<string> {
+    return this.voice.dialAction(hook);
   }
 
   @Post('dial-events')
   @HttpCode(200)
-  async dialEvents(@Req() req: RawBodyRequest<Request>): Promise<{ received: true }> {
-    const hook = this.verified(req);
-    await this.voice.dialEvent(hook.params, hook.nonce);
+  async dialEvents(
+    @PlivoHook('dialEvent') hook: SignedPlivoHook<'dialEvent'>,
+  ): Promise<{ received: true }> {
+    await this.voice.dialEvent(hook);
     return { received: true };
   }
 
   @Post('hangup')
   @HttpCode(200)
-  async hangup(@Req() req: RawBodyRequest<Request>): Promise<{ received: true }> {
-    const hook = this.verified(req);
-    await this.voice.hangup(hook.params, hook.nonce);
+  async hangup(@PlivoHook('hangup') hook: SignedPlivoHook<'hangup'>): Promise<{ received: true }> {
+    await this.voice.hangup(hook);
     return { received: true };
   }
 
@@ -59,14 +49,7 @@ export class PlivoVoiceController {
   @Post('screen')
   @HttpCode(200)
   @Header('content-type', 'application/xml')
-  screen(@Req() req: RawBodyRequest<Request>): string {
-    this.verified(req);
-    return '<Response><Speak>Missed-call line: press 1 to take this call.</Speak></Response>';
-  }
-
-  private verified(req: RawBodyRequest<Request>): PlivoWebhook {
-    const hook = receivePlivoWebhook(req, this.runtime);
-    if ('refused' in hook) throw new CallIngestError('invalid-signature', hook.refused);
-    return hook;
+  screen(): string {
+    return speakXml('Missed-call line: press 1 to take this call.');
   }
 }

@@ -1,12 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import * as plivo from 'plivo';
-import {
-  InvalidPhoneNumberError,
-  maskPhone,
-  toE164,
-  type E164,
-  type LocationProfile,
-} from '@textback/contracts';
+import { dialXml, speakThenHangupXml } from '@textback/carrier-plivo';
+import { maskPhone, type LocationProfile } from '@textback/contracts';
 import { classifyPlivoCall, isOpenAt } from '@textback/domain';
 import {
   addToOutbox,
@@ -22,6 +16,7 @@ import {
   RUNTIME,
   type PeriodicTask,
   type ServiceRuntime,
+  type SignedPlivoHook,
 } from '@textback/service-kit';
 import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
@@ -30,33 +25,6 @@ import { CallIngestError } from '../errors';
 import { plivoCallRepository as calls, type VoiceWebhookKind } from './plivo-call.repository';
 
 export type { VoiceWebhookKind } from './plivo-call.repository';
-
-/** The SDK's XML builder, typed by what we use of it (its own typings return `object`). */
-interface PlivoXmlElement {
-  addNumber(body: string, attributes?: object): PlivoXmlElement;
-}
-interface PlivoXmlResponse {
-  addDial(attributes: object): PlivoXmlElement;
-  addSpeak(body: string, attributes?: object): unknown;
-  addHangup(attributes?: object): unknown;
-  toXML(): string;
-}
-const xmlResponse = (build: (r: PlivoXmlResponse) => void): string => {
-  const r = new (plivo.Response as unknown as new () => PlivoXmlResponse)();
-  build(r);
-  return r.toXML();
-};
-
-/** Plivo sends numbers without '+'; a withheld caller id is not an error, just not textable. */
-function callerOf(from: string | undefined): E164 | null {
-  if (!from) return null;
-  try {
-    return toE164(from);
-  } catch (err) {
-    if (err instanceof InvalidPhoneNumberError) return null;
-    throw err;
-  }
-}
 
 /**
  * Plivo voice webhooks → one `call.ended.v1` per call. answer_url is answered from the in-memory
@@ -108,32 +76,29 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     return `${base}${path}#${this.runtime.config.PLIVO_CALLBACK_RETRY}`;
   }
 
-  answer(params: Record<string, string>, nonce: string): Promise<string> {
+  answer(hook: SignedPlivoHook<'answer'>): Promise<string> {
     // The call's trace starts here; every later webhook of the call continues it.
     return inSpan('plivo.voice.answer', { service: 'call-ingest', kind: SpanKind.SERVER }, () =>
-      this.answerInSpan(params, nonce),
+      this.answerInSpan(hook),
     );
   }
 
-  private async answerInSpan(params: Record<string, string>, nonce: string): Promise<string> {
-    const { callUuid, to } = this.identify(params);
-    const location = this.directory.locationOfNumber(to);
-    if (!location) {
-      this.runtime.logger.warn({ to: maskPhone(to) }, 'call to a number no location owns');
-      return xmlResponse((r) => {
-        r.addSpeak('Sorry, this number is not in service.');
-        r.addHangup();
-      });
+  private async answerInSpan(hook: SignedPlivoHook<'answer'>): Promise<string> {
+    const to = hook.to;
+    const location = to ? this.directory.locationOfNumber(to) : undefined;
+    if (!to || !location) {
+      this.runtime.logger.warn({ to: maskPhone(to ?? '') }, 'call to a number no location owns');
+      return speakThenHangupXml('Sorry, this number is not in service.');
     }
     const open = isOpenAt(location.businessHours, location.timezone, this.runtime.clock.now());
     const dial = open || location.afterHoursCall === 'forward';
     const scope = tenantScope(location.tenantId, [location.locationId]);
-    await this.record(callUuid, 'answer', '', nonce, (tx) =>
+    await this.record(hook.callUuid, 'answer', '', hook.nonce, (tx) =>
       calls.insertAnswered(tx, scope, {
-        callUuid,
+        callUuid: hook.callUuid,
         locationId: location.locationId,
         businessNumber: to,
-        callerNumber: callerOf(params['From']),
+        callerNumber: hook.from,
         dialed: dial,
         screened: dial && location.screenCalls,
         traceparent: activeTraceparent() ?? null,
@@ -142,52 +107,42 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     return dial ? this.dialXml(location) : this.closedXml(location);
   }
 
-  async dialAction(params: Record<string, string>, nonce: string): Promise<string> {
-    const { callUuid } = this.identify(params);
-    const status = params['DialStatus'] ?? '';
-    await this.record(callUuid, 'dial-action', '', nonce, async (tx) => {
-      await calls.recordDialAction(tx, this.carrierCalls, callUuid, {
-        status,
-        bLegUuid: params['DialBLegUUID'] ?? '',
-        hangupCause: params['DialHangupCause'] ?? '',
+  async dialAction(hook: SignedPlivoHook<'dialAction'>): Promise<string> {
+    await this.record(hook.callUuid, 'dial-action', '', hook.nonce, async (tx) => {
+      await calls.recordDialAction(tx, this.carrierCalls, hook.callUuid, {
+        status: hook.dialStatus,
+        bLegUuid: hook.bLegUuid,
+        hangupCause: hook.hangupCause,
       });
-      await this.finalizeIfComplete(tx, callUuid);
+      await this.finalizeIfComplete(tx, hook.callUuid);
     });
-    const bridged = status === 'completed' && !!params['DialBLegUUID'];
-    return xmlResponse((r) => {
-      if (!bridged) r.addSpeak("Sorry we couldn't take your call. We'll text you in a moment.");
-      r.addHangup();
+    return speakThenHangupXml(
+      hook.bridged ? undefined : "Sorry we couldn't take your call. We'll text you in a moment.",
+    );
+  }
+
+  async dialEvent(hook: SignedPlivoHook<'dialEvent'>): Promise<void> {
+    await this.record(hook.callUuid, 'dial-event', hook.event, hook.nonce, async (tx) => {
+      if (hook.leg !== 'other')
+        await calls.recordBLeg(tx, this.carrierCalls, hook.callUuid, hook.leg);
     });
   }
 
-  async dialEvent(params: Record<string, string>, nonce: string): Promise<void> {
-    const { callUuid } = this.identify(params);
-    const action = (params['DialAction'] ?? params['Event'] ?? '').toLowerCase();
-    await this.record(callUuid, 'dial-event', action, nonce, async (tx) => {
-      if (action === 'answer' || action === 'dialanswer')
-        await calls.recordBLeg(tx, this.carrierCalls, callUuid, 'answered');
-      else if (action === 'connected')
-        await calls.recordBLeg(tx, this.carrierCalls, callUuid, 'connected');
-    });
-  }
-
-  async hangup(params: Record<string, string>, nonce: string): Promise<void> {
-    const { callUuid } = this.identify(params);
-    const duration = plausibleDuration(params['Duration']);
-    if (params['Duration'] && duration === null) {
+  async hangup(hook: SignedPlivoHook<'hangup'>): Promise<void> {
+    if (hook.implausibleDuration !== undefined) {
       // The hangup itself is what matters (it ends the call); an impossible length is kept as unknown, not refused.
       this.runtime.logger.warn(
-        { callUuid, duration: params['Duration'].slice(0, 40) },
+        { callUuid: hook.callUuid, duration: hook.implausibleDuration },
         'hangup Duration is not a plausible length; stored as unknown',
       );
     }
-    await this.record(callUuid, 'hangup', '', nonce, async (tx) => {
-      await calls.recordHangup(tx, this.carrierCalls, callUuid, {
-        cause: (params['HangupCause'] ?? '').slice(0, 100),
-        source: (params['HangupSource'] ?? '').slice(0, 100),
-        durationSeconds: duration,
+    await this.record(hook.callUuid, 'hangup', '', hook.nonce, async (tx) => {
+      await calls.recordHangup(tx, this.carrierCalls, hook.callUuid, {
+        cause: hook.hangupCause,
+        source: hook.hangupSource,
+        durationSeconds: hook.durationSeconds,
       });
-      await this.finalizeIfComplete(tx, callUuid);
+      await this.finalizeIfComplete(tx, hook.callUuid);
     });
   }
 
@@ -204,22 +159,6 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       );
     }
     return due.length;
-  }
-
-  private identify(params: Record<string, string>): { callUuid: string; to: E164 } {
-    const callUuid = params['CallUUID'] ?? params['DialALegUUID'] ?? '';
-    if (!/^[A-Za-z0-9-]{8,64}$/.test(callUuid))
-      throw new CallIngestError('invalid-payload', 'CallUUID: missing or malformed');
-    const rawTo = params['To'];
-    let to = '' as E164;
-    if (rawTo !== undefined) {
-      try {
-        to = toE164(rawTo);
-      } catch {
-        throw new CallIngestError('invalid-payload', 'To: is not a valid phone number');
-      }
-    }
-    return { callUuid, to };
   }
 
   /**
@@ -307,35 +246,20 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   }
 
   private dialXml(location: LocationProfile): string {
-    return xmlResponse((r) => {
-      const dial = r.addDial({
-        action: this.callbackUrl('/v1/plivo/voice/dial-action'),
-        method: 'POST',
-        callbackUrl: this.callbackUrl('/v1/plivo/voice/dial-events'),
-        callbackMethod: 'POST',
-        timeout: location.ringTimeoutSeconds,
-        redirect: true,
-        ...(location.screenCalls
-          ? { confirmSound: this.callbackUrl('/v1/plivo/voice/screen'), confirmKey: '1' }
-          : {}),
-      });
-      dial.addNumber(location.forwardTo.replace(/^\+/, ''));
+    return dialXml({
+      actionUrl: this.callbackUrl('/v1/plivo/voice/dial-action'),
+      callbackUrl: this.callbackUrl('/v1/plivo/voice/dial-events'),
+      timeoutSeconds: location.ringTimeoutSeconds,
+      forwardTo: location.forwardTo,
+      confirmSoundUrl: location.screenCalls
+        ? this.callbackUrl('/v1/plivo/voice/screen')
+        : undefined,
     });
   }
 
   private closedXml(location: LocationProfile): string {
-    return xmlResponse((r) => {
-      r.addSpeak(
-        `Thanks for calling ${location.brandName}. We're closed right now; we'll text you shortly so we can help.`,
-      );
-      r.addHangup();
-    });
+    return speakThenHangupXml(
+      `Thanks for calling ${location.brandName}. We're closed right now; we'll text you shortly so we can help.`,
+    );
   }
-}
-
-/** Seconds, when the carrier's value is a whole number no call could exceed (a day); otherwise unknown. */
-function plausibleDuration(raw: string | undefined): number | null {
-  if (!raw || !/^\d{1,9}$/.test(raw)) return null;
-  const seconds = Number(raw);
-  return seconds <= 86_400 ? seconds : null;
 }

@@ -1,25 +1,23 @@
-import { Controller, HttpCode, Inject, Post, Req, type RawBodyRequest } from '@nestjs/common';
-import type { Request } from 'express';
-import { receivePlivoWebhook, RUNTIME, type ServiceRuntime, Public } from '@textback/service-kit';
-import type { ConversationConfig } from '../config';
-import { ConversationError } from '../errors';
+import { Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
+import {
+  PlivoHook,
+  PlivoSignatureGuard,
+  Public,
+  type SignedPlivoHook,
+} from '@textback/service-kit';
 import { InboundSmsService } from './inbound-sms.service';
 
 @Public('signed-webhook', 'Plivo inbound texts; signature and nonce checked')
 @Controller('v1/plivo/sms')
+@UseGuards(PlivoSignatureGuard)
 export class InboundSmsController {
-  constructor(
-    private readonly inbound: InboundSmsService,
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>,
-  ) {}
+  constructor(private readonly inbound: InboundSmsService) {}
 
   @Post('inbound')
   @HttpCode(200)
   async receive(
-    @Req() req: RawBodyRequest<Request>,
+    @PlivoHook('inboundSms') text: SignedPlivoHook<'inboundSms'>,
   ): Promise<{ received: true; duplicate: boolean }> {
-    const hook = receivePlivoWebhook(req, this.runtime);
-    if ('refused' in hook) throw new ConversationError('invalid-signature', hook.refused);
-    return { received: true, ...(await this.inbound.receive(hook.params, hook.nonce)) };
+    return { received: true, ...(await this.inbound.receive(text)) };
   }
 }

@@ -1,14 +1,19 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { maskPhone, toE164, type E164, type SmsReceivedV1 } from '@textback/contracts';
+import { maskPhone, type SmsReceivedV1 } from '@textback/contracts';
 import { safeInboundText } from '@textback/domain';
 import { addToOutbox, tenantScope, webhookNonces } from '@textback/persistence';
-import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
+import {
+  every,
+  RUNTIME,
+  type PeriodicTask,
+  type ServiceRuntime,
+  type SignedPlivoHook,
+} from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { ConversationError } from '../errors';
 import { ComplianceClient } from './compliance.client';
 import { inboundMessageRepository as inbound } from './inbound-message.repository';
 
-const INTENTS = new Set(['optout', 'optin', 'help']);
 /** `sms.received.v1`'s limit on `text` (UTF-16 units, as carriers count a 10-part message). */
 const MAX_EVENT_TEXT = 1600;
 
@@ -42,19 +47,8 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
    * any later send is checked (docs/decisions/0001-stop-recorded-before-acknowledged.md). A repeat after a 503 skips the store and asks
    * compliance again (its reading is idempotent per message).
    */
-  async receive(params: Record<string, string>, nonce: string): Promise<{ duplicate: boolean }> {
-    const uuid = params['MessageUUID'] ?? '';
-    if (!/^[A-Za-z0-9-]{8,64}$/.test(uuid))
-      throw new ConversationError('invalid-payload', 'MessageUUID: missing or malformed');
-    const number = (field: 'From' | 'To'): E164 => {
-      try {
-        return toE164(params[field] ?? '');
-      } catch {
-        throw new ConversationError('invalid-payload', `${field}: is not a valid phone number`);
-      }
-    };
-    const from = number('From');
-    const to = number('To');
+  async receive(hook: SignedPlivoHook<'inboundSms'>): Promise<{ duplicate: boolean }> {
+    const { messageUuid: uuid, from, to, nonce } = hook;
     // A directory behind the gateway (a number added a moment ago) is reloaded once before refusing.
     let location = this.directory.locationOfNumber(to);
     if (!location) {
@@ -65,7 +59,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
       this.runtime.logger.warn({ to: maskPhone(to) }, 'text to a number no location owns; refused');
       throw new ConversationError('not-found', 'To: no active location has this number');
     }
-    const raw = params['Text'] ?? params['Body'] ?? '';
+    const raw = hook.text;
     const safe = safeInboundText(raw, MAX_EVENT_TEXT);
     if (safe.truncated || safe.replacedCharacters > 0) {
       this.runtime.logger.info(
@@ -78,7 +72,6 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
         'inbound text stored whole; its event carries a cut or cleaned copy',
       );
     }
-    const intent = params['MessageIntent'] ?? '';
     const received: SmsReceivedV1 = {
       carrierMessageId: uuid,
       tenantId: location.tenantId,
@@ -87,7 +80,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
       to,
       text: safe.text,
       ...(safe.truncated ? { textTruncated: true } : {}),
-      ...(INTENTS.has(intent) ? { carrierIntent: intent as 'optout' | 'optin' | 'help' } : {}),
+      ...(hook.intent ? { carrierIntent: hook.intent } : {}),
       receivedAt: this.runtime.clock.now().toISOString(),
     };
     const scope = tenantScope(location.tenantId, [location.locationId]);
@@ -104,7 +97,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
         to,
         // The whole text (control characters made visible), even past the event's limit.
         body: safeInboundText(raw, Number.MAX_SAFE_INTEGER).text,
-        intent: intent || null,
+        intent: hook.intent ?? null,
       });
       if (!stored) return false;
       await addToOutbox(tx, 'sms.received.v1', received);

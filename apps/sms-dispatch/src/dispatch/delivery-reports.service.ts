@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { CARRIER_OPT_OUT_ERROR_CODE, statusLabelOf } from '@textback/carrier-plivo';
 import { systemScope, webhookNonces, type SystemScope } from '@textback/persistence';
 import {
   counterOf,
@@ -6,22 +7,12 @@ import {
   RUNTIME,
   type PeriodicTask,
   type ServiceRuntime,
+  type SignedPlivoHook,
 } from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
 import { outboundSmsRepository as sends, scopeOfSend } from './outbound-sms.repository';
 import { SendOutcomes } from './send-outcomes';
-
-const FINAL_FAILURES = new Set(['failed', 'undelivered', 'rejected']);
-const KNOWN_STATUSES = new Set([
-  'queued',
-  'sent',
-  'delivered',
-  'undelivered',
-  'failed',
-  'rejected',
-  'read',
-]);
 
 /**
  * Plivo delivery reports (plivo.md §3): recorded once per (MessageUUID, Sequence); a report
@@ -57,35 +48,26 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   }
 
   async receive(
-    params: Record<string, string>,
+    report: SignedPlivoHook<'deliveryReport'>,
     sendId: string | undefined,
-    nonce: string,
   ): Promise<{ duplicate: boolean }> {
-    const uuid = params['MessageUUID'] ?? '';
-    const status = (params['Status'] ?? '').toLowerCase();
-    const sequence = Number.parseInt(params['Sequence'] ?? '', 10);
-    if (!/^[A-Za-z0-9-]{8,64}$/.test(uuid))
-      throw new SmsDispatchError('invalid-payload', 'MessageUUID: missing or malformed');
-    if (!status) throw new SmsDispatchError('invalid-payload', 'Status: missing');
-    if (!Number.isSafeInteger(sequence) || sequence < 0)
-      throw new SmsDispatchError('invalid-payload', 'Sequence: must be a non-negative integer');
-    const errorCode = params['ErrorCode'] || undefined;
     // Our send id rides on the status URL; anything but a UUID there is not ours.
     const sendUuid = sendId && UUID.test(sendId) ? sendId : null;
+    const errorCode = report.errorCode;
     counterOf(
       this.runtime.registry,
       'sms_dispatch_delivery_reports_total',
       'Carrier delivery reports by status and error code',
       ['status', 'error_code'],
     ).inc({
-      status: KNOWN_STATUSES.has(status) ? status : 'other',
+      status: statusLabelOf(report.status),
       error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none',
     });
     // Continue the trace of the send this report is about.
     const traceparent = await sends.traceOfReported(
       this.runtime.db,
       this.carrierReports,
-      uuid,
+      report.messageUuid,
       sendUuid,
     );
     const duplicate = await inSpan(
@@ -94,29 +76,26 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
         service: 'sms-dispatch',
         kind: SpanKind.SERVER,
         parent: traceparent,
-        attributes: { 'textback.sms.status': status },
+        attributes: { 'textback.sms.status': report.status },
       },
-      () => this.apply(uuid, status, sequence, errorCode, sendUuid, nonce),
+      () => this.apply(report, sendUuid),
     );
     return { duplicate };
   }
 
   private apply(
-    uuid: string,
-    status: string,
-    sequence: number,
-    errorCode: string | undefined,
+    report: SignedPlivoHook<'deliveryReport'>,
     sendId: string | null,
-    nonce: string,
   ): Promise<boolean> {
+    const { messageUuid: uuid, status, sequence, errorCode } = report;
     return this.runtime.transaction(async (tx) => {
-      if (!(await webhookNonces.remember(tx, nonce)))
+      if (!(await webhookNonces.remember(tx, report.nonce)))
         throw new SmsDispatchError(
           'replayed',
           'this request was already received (nonce seen before)',
         );
-      const report = { messageUuid: uuid, sequence, status, errorCode };
-      if (!(await sends.recordReport(tx, this.carrierReports, report))) return true;
+      const recorded = { messageUuid: uuid, sequence, status, errorCode };
+      if (!(await sends.recordReport(tx, this.carrierReports, recorded))) return true;
       const row = await sends.lockReported(tx, this.carrierReports, uuid, sendId);
       if (!row) {
         this.runtime.logger.warn(
@@ -129,11 +108,11 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
         await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx);
       if (sequence <= row.lastSequence) return false; // out of order: a newer status is already in
       await sends.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
-      if (status === 'delivered') {
+      if (report.outcome === 'delivered') {
         await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx);
-      } else if (FINAL_FAILURES.has(status)) {
+      } else if (report.outcome === 'failed') {
         const reason =
-          errorCode === '200'
+          errorCode === CARRIER_OPT_OUT_ERROR_CODE
             ? 'recipient opted out at the carrier (ErrorCode 200)'
             : `carrier reported ${status}`;
         await this.outcomes.record(row, { kind: 'failed', reason, errorCode }, tx);

@@ -1,19 +1,13 @@
-import {
-  Controller,
-  HttpCode,
-  Inject,
-  Post,
-  Query,
-  Req,
-  type RawBodyRequest,
-} from '@nestjs/common';
+import { Controller, HttpCode, Post, Query, UseGuards } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import type { Request } from 'express';
 import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { receivePlivoWebhook, RUNTIME, type ServiceRuntime, Public } from '@textback/service-kit';
-import type { SmsDispatchConfig } from '../config';
-import { SmsDispatchError } from '../errors';
+import {
+  PlivoHook,
+  PlivoSignatureGuard,
+  Public,
+  type SignedPlivoHook,
+} from '@textback/service-kit';
 import { DeliveryReportsService } from './delivery-reports.service';
 import { DispatchService } from './dispatch.service';
 
@@ -35,20 +29,16 @@ export class TextbackRequestedConsumer {
 /** Plivo's delivery reports for the texts we sent (the `url` given at send time). */
 @Public('signed-webhook', 'Plivo delivery reports; signature and nonce checked')
 @Controller('v1/plivo/sms')
+@UseGuards(PlivoSignatureGuard)
 export class DeliveryReportsController {
-  constructor(
-    private readonly reports: DeliveryReportsService,
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
-  ) {}
+  constructor(private readonly reports: DeliveryReportsService) {}
 
   @Post('status')
   @HttpCode(200)
   async status(
-    @Req() req: RawBodyRequest<Request>,
+    @PlivoHook('deliveryReport') report: SignedPlivoHook<'deliveryReport'>,
     @Query('sendId') sendId?: string,
   ): Promise<{ received: true; duplicate: boolean }> {
-    const hook = receivePlivoWebhook(req, this.runtime);
-    if ('refused' in hook) throw new SmsDispatchError('invalid-signature', hook.refused);
-    return { received: true, ...(await this.reports.receive(hook.params, sendId, hook.nonce)) };
+    return { received: true, ...(await this.reports.receive(report, sendId)) };
   }
 }

@@ -242,22 +242,29 @@ export const outboundSmsRepository = {
     smsId: string,
     carrierMessageId: string,
     traceparent: string | null,
+    at: Date,
   ): Promise<OutboundSmsRow | undefined> {
+    // `updated_at` is the service clock's: the frequency caps count accepted texts by it.
     return tx.selectFirst(
       OutboundSmsRow,
       // From here on the message's reports continue the trace of the send that got it accepted.
-      `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $3, error_reason = NULL, updated_at = now(),
+      `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $3, error_reason = NULL, updated_at = $5,
          traceparent = COALESCE($4, traceparent)
        WHERE ${tenantAnd} AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
-      [smsId, scope.tenantId, carrierMessageId, traceparent],
+      [smsId, scope.tenantId, carrierMessageId, traceparent, at],
     );
   },
 
-  markDelivered(tx: Tx, scope: TenantScope, smsId: string): Promise<OutboundSmsRow | undefined> {
+  markDelivered(
+    tx: Tx,
+    scope: TenantScope,
+    smsId: string,
+    at: Date,
+  ): Promise<OutboundSmsRow | undefined> {
     return tx.selectFirst(
       OutboundSmsRow,
-      `UPDATE outbound_sms SET state = 'delivered', updated_at = now() WHERE ${tenantAnd} AND state = 'accepted' RETURNING *`,
-      [smsId, scope.tenantId],
+      `UPDATE outbound_sms SET state = 'delivered', updated_at = $3 WHERE ${tenantAnd} AND state = 'accepted' RETURNING *`,
+      [smsId, scope.tenantId, at],
     );
   },
 

@@ -50,6 +50,7 @@ export class SendOutcomes {
           send.smsId,
           outcome.messageUuid,
           activeTraceparent() ?? null,
+          at,
         );
         if (!sent) return;
         this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
@@ -68,7 +69,7 @@ export class SendOutcomes {
         return;
       }
       case 'delivered': {
-        const done = await sends.markDelivered(tx, scope, send.smsId);
+        const done = await sends.markDelivered(tx, scope, send.smsId, at);
         if (!done) return;
         this.metrics.texts.inc({ outcome: 'delivered', purpose: done.purpose });
         await addToOutbox(tx, 'sms.delivered.v1', {

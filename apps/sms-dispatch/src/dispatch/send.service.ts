@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
-import { PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
+import { deliveryOutcomeOf, PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
 import { maskPhone } from '@textback/contracts';
 import { decideSendHold } from '@textback/domain';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
@@ -225,9 +225,10 @@ export class SendService {
     );
     await this.outcomes.record(row, { kind: 'accepted', messageUuid: mine.messageUuid });
     // Its delivery reports may have been lost while we were down: the record has the outcome.
-    if (mine.state === 'delivered')
+    const outcome = deliveryOutcomeOf(mine.state);
+    if (outcome === 'delivered')
       await this.outcomes.record(row, { kind: 'delivered', messageUuid: mine.messageUuid });
-    else if (['failed', 'undelivered', 'rejected'].includes(mine.state))
+    else if (outcome === 'failed')
       await this.finish(row, 'failed', `carrier reported ${mine.state}`, mine.errorCode);
   }
 
