@@ -9,6 +9,7 @@ import { CallEvent1763800100000 } from './migrations/1763800100000-call-event';
 import { PlivoCall1763900300000 } from './migrations/1763900300000-plivo-call';
 import { CallTrace1763900900000 } from './migrations/1763900900000-call-trace';
 import { PlivoVoiceController } from './plivo-voice/plivo-voice.controller';
+import { CallFinalizer } from './plivo-voice/call-finalizer';
 import { PlivoVoiceService } from './plivo-voice/plivo-voice.service';
 
 export const callIngestMigrations = [
@@ -30,6 +31,7 @@ export class AppModule {
         { provide: CALL_INGEST_CONFIG, useValue: runtime.config },
         CallEventsService,
         PlivoVoiceService,
+        CallFinalizer,
         ...directory.providers,
       ],
     });

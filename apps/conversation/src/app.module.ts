@@ -19,7 +19,10 @@ import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
 import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxPageController } from './threads/inbox-page.controller';
 import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
-import { ThreadsService } from './threads/threads.service';
+import { ConversationService } from './threads/conversation.service';
+import { InboxService } from './threads/inbox.service';
+import { LeadRecorder } from './threads/lead-recorder';
+import { OnCallNotifier } from './threads/on-call-notifier';
 
 export const conversationMigrations = [
   LocationDirectory1763900000000,
@@ -48,7 +51,10 @@ export class AppModule {
       providers: [
         InboundSmsService,
         ComplianceClient,
-        ThreadsService,
+        ConversationService,
+        InboxService,
+        LeadRecorder,
+        OnCallNotifier,
         CrmSyncService,
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
         AdminKeyGuard,

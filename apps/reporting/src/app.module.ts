@@ -5,7 +5,9 @@ import { AnalystGuard, OperatorGuard } from './access/analyst.guard';
 import { ApiKeysController } from './access/api-keys.controller';
 import { ApiKeysService } from './access/api-keys.service';
 import { AnalystPageController } from './analyst-page.controller';
+import { CallReportProjector } from './calls/call-report.projector';
 import { CallsService } from './calls/calls.service';
+import { ReportsService } from './reports.service';
 import type { ReportingConfig } from './config';
 import { FunnelService } from './funnel/funnel.service';
 import { Funnel1763901200000 } from './migrations/1763901200000-funnel';
@@ -41,6 +43,8 @@ export class AppModule {
       providers: [
         FunnelService,
         CallsService,
+        ReportsService,
+        CallReportProjector,
         ApiKeysService,
         AnalystGuard,
         OperatorGuard,

@@ -6,7 +6,7 @@ import { OnEvent } from '@textback/messaging';
 import { handleOnce, scopeOf, systemScope, type SystemScope, type Tx } from '@textback/persistence';
 import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
-import { CallsService } from './calls/calls.service';
+import { CallReportProjector } from './calls/call-report.projector';
 import type { ReportingConfig } from './config';
 import { funnelRepository } from './funnel/funnel.repository';
 import { FunnelService } from './funnel/funnel.service';
@@ -24,7 +24,7 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
     private readonly funnel: FunnelService,
-    private readonly calls: CallsService,
+    private readonly calls: CallReportProjector,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {
     this.everyTenant = systemScope('reporting: facts waiting for their location', runtime.logger);

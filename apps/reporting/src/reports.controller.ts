@@ -2,14 +2,13 @@ import { Controller, Get, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiProduces, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
-import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { AnalystGuard, CurrentCaller } from './access/analyst.guard';
 import { tenantFor, type Caller } from './access/api-keys.service';
 import { CallsService, type CallCursor, type CallRow } from './calls/calls.service';
 import { ReportingError } from './errors';
-import { FunnelService, type Interval } from './funnel/funnel.service';
 import { CallsQuery, FunnelQuery, parseOr400 } from './queries';
+import { ReportsService } from './reports.service';
 import { tenantScope } from '@textback/persistence';
 import { neutraliseFormula } from '@textback/service-kit';
 
@@ -46,7 +45,7 @@ const both =
 @UseGuards(AnalystGuard)
 export class ReportsController {
   constructor(
-    private readonly funnel: FunnelService,
+    private readonly reports: ReportsService,
     private readonly calls: CallsService,
   ) {}
 
@@ -70,78 +69,11 @@ export class ReportsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const q = parseOr400(FunnelQuery, query);
-    const tenantId = tenantFor(caller, q.tenantId);
-    const scope = tenantScope(tenantId);
-    const range = { from: q.from, to: q.to, locationId: q.locationId };
-    const [funnel, timings, periodTimings, replied] = await Promise.all([
-      this.funnel.funnel(scope, q.from, q.to, q.locationId, q.interval),
-      this.calls.timings(scope, range),
-      this.calls.timingsBy(scope, range, q.interval),
-      this.calls.repliedBy(scope, range, q.interval),
-    ]);
-    // The text-backs' own funnel comes from the per-call model (one population); merged into the counters.
-    for (const r of replied) {
-      for (const into of [
-        funnel.totals,
-        (funnel.byLocation[r.locationId] ??= {}),
-        (funnel.byPeriod[r.period] ??= {}),
-        ((funnel.byLocationPeriod[r.locationId] ??= {})[r.period] ??= {}),
-      ]) {
-        into['textbacks_replied'] = (into['textbacks_replied'] ?? 0) + r.replied;
-        into['textbacks_qualified'] = (into['textbacks_qualified'] ?? 0) + r.qualified;
-        into['textbacks_booked'] = (into['textbacks_booked'] ?? 0) + r.booked;
-      }
-    }
-    if (q.format === 'csv') {
-      // One row per period and location, one column per metric.
-      const metrics = [
-        ...new Set(Object.values(funnel.byLocation).flatMap((m) => Object.keys(m))),
-      ].sort();
-      const rows = Object.entries(funnel.byLocationPeriod)
-        .flatMap(([location, periods]) =>
-          Object.entries(periods).map(([period, m]) => [
-            period,
-            location,
-            ...metrics.map((k) => m[k] ?? 0),
-          ]),
-        )
-        .sort(
-          (a, b) =>
-            String(a[0]).localeCompare(String(b[0])) || String(a[1]).localeCompare(String(b[1])),
-        );
-      res.type('text/csv').attachment(`funnel-${tenantId}-${q.from}-${q.to}.csv`);
-      return stringify([[q.interval, 'location', ...metrics], ...rows]);
-    }
-    const series = Object.keys(funnel.byPeriod)
-      .sort()
-      .map((period) => {
-        // Each period's ROI over the part of it inside the range.
-        const end = periodEnd(period, q.interval);
-        const metrics = funnel.byPeriod[period] ?? {};
-        return {
-          period,
-          metrics,
-          timings: periodTimings.get(period) ?? null,
-          roi: this.funnel.roi(
-            scope,
-            metrics,
-            period < q.from ? q.from : period,
-            end > q.to ? q.to : end,
-          ),
-        };
-      });
-    return {
-      tenantId,
-      from: q.from,
-      to: q.to,
-      locationId: q.locationId ?? null,
-      interval: q.interval,
-      totals: funnel.totals,
-      timings,
-      byLocation: funnel.byLocation,
-      series,
-      roi: this.funnel.roi(scope, funnel.totals, q.from, q.to),
-    };
+    const scope = tenantScope(tenantFor(caller, q.tenantId));
+    const { byLocationPeriod, ...report } = await this.reports.funnelReport(scope, q);
+    if (q.format !== 'csv') return report;
+    res.type('text/csv').attachment(`funnel-${scope.tenantId}-${q.from}-${q.to}.csv`);
+    return this.reports.funnelCsv({ ...report, byLocationPeriod });
   }
 
   @Get('calls')
@@ -256,9 +188,4 @@ function decodeCursor(text: string): CallCursor {
   } catch {
     throw new ReportingError('invalid-request', 'cursor: not a cursor this API returned');
   }
-}
-
-/** The last day of a period that starts on `start`. */
-function periodEnd(start: string, interval: Interval): string {
-  return DateTime.fromISO(start).endOf(interval).toISODate() ?? start;
 }

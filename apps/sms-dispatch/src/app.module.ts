@@ -4,6 +4,7 @@ import { WebhookNonce1763900250000 } from '@textback/persistence';
 import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { SmsDispatchConfig } from './config';
+import { carrierProvider } from './dispatch/carrier';
 import { ComplianceClient } from './dispatch/compliance.client';
 import { DeliveryReportsService } from './dispatch/delivery-reports.service';
 import {
@@ -12,6 +13,7 @@ import {
 } from './dispatch/dispatch.controller';
 import { DispatchMetrics } from './dispatch/dispatch.metrics';
 import { DispatchService } from './dispatch/dispatch.service';
+import { Reconciler } from './dispatch/reconciler';
 import { SendOutcomes } from './dispatch/send-outcomes';
 import { SendService } from './dispatch/send.service';
 import { SendWorker } from './dispatch/send.worker';
@@ -42,7 +44,9 @@ export class AppModule {
       controllers: [TextbackRequestedConsumer, DeliveryReportsController, ...directory.controllers],
       providers: [
         DispatchMetrics,
+        carrierProvider,
         SendOutcomes,
+        Reconciler,
         SendService,
         SendWorker,
         DispatchService,

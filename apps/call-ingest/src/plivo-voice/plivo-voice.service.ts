@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { dialXml, speakThenHangupXml } from '@textback/carrier-plivo';
 import { maskPhone, type LocationProfile } from '@textback/contracts';
-import { classifyPlivoCall, isOpenAt } from '@textback/domain';
+import { isOpenAt } from '@textback/domain';
 import {
-  addToOutbox,
   systemScope,
   tenantScope,
   webhookNonces,
@@ -11,7 +10,6 @@ import {
   type Tx,
 } from '@textback/persistence';
 import {
-  counterOf,
   every,
   RUNTIME,
   type PeriodicTask,
@@ -22,6 +20,7 @@ import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
+import { CallFinalizer } from './call-finalizer';
 import { plivoCallRepository as calls, type VoiceWebhookKind } from './plivo-call.repository';
 
 export type { VoiceWebhookKind } from './plivo-call.repository';
@@ -41,9 +40,10 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
+    private readonly finalizer: CallFinalizer,
   ) {
     this.carrierCalls = systemScope(
-      'call-ingest: Plivo voice callbacks by CallUUID',
+      'call-ingest: Plivo voice callbacks by their call id',
       runtime.logger,
     );
   }
@@ -114,7 +114,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
         bLegUuid: hook.bLegUuid,
         hangupCause: hook.hangupCause,
       });
-      await this.finalizeIfComplete(tx, hook.callUuid);
+      await this.finalizer.finalizeIfComplete(tx, hook.callUuid);
     });
     return speakThenHangupXml(
       hook.bridged ? undefined : "Sorry we couldn't take your call. We'll text you in a moment.",
@@ -142,7 +142,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
         source: hook.hangupSource,
         durationSeconds: hook.durationSeconds,
       });
-      await this.finalizeIfComplete(tx, hook.callUuid);
+      await this.finalizer.finalizeIfComplete(tx, hook.callUuid);
     });
   }
 
@@ -155,7 +155,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     );
     for (const { callUuid, traceparent } of due) {
       await inSpan('call.finalize-overdue', { service: 'call-ingest', parent: traceparent }, () =>
-        this.runtime.transaction((tx) => this.finalizeIfComplete(tx, callUuid, true)),
+        this.runtime.transaction((tx) => this.finalizer.finalizeIfComplete(tx, callUuid, true)),
       );
     }
     return due.length;
@@ -196,52 +196,6 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
         );
       if (await calls.recordWebhook(tx, this.carrierCalls, callUuid, kind, detail))
         await effects(tx);
-    });
-  }
-
-  private async finalizeIfComplete(tx: Tx, callUuid: string, overdue = false): Promise<void> {
-    const call = await calls.lockForFinalizing(tx, this.carrierCalls, callUuid);
-    if (!call || call.finalizedAt) return;
-    const verdictIn = !call.dialed || call.dialActionAt !== null || call.bLegConnected;
-    if (!overdue && !(call.hangupAt && verdictIn)) return;
-    const outcome = classifyPlivoCall({
-      dialed: call.dialed,
-      screened: call.screened,
-      bLegAnswered: call.bLegAnswered,
-      bLegConnected: call.bLegConnected,
-      ...(call.dialStatus ? { dialStatus: call.dialStatus } : {}),
-      ...(call.dialBLegUuid ? { dialBLegUuid: call.dialBLegUuid } : {}),
-      ...(call.dialHangupCause ? { dialHangupCause: call.dialHangupCause } : {}),
-      ...(call.hangupCause ? { hangupCause: call.hangupCause } : {}),
-      ...(call.hangupSource ? { hangupSource: call.hangupSource } : {}),
-    });
-    await calls.markFinalized(tx, this.carrierCalls, callUuid, outcome);
-    counterOf(
-      this.runtime.registry,
-      'call_ingest_calls_ended_total',
-      'Calls to business numbers by how they ended (the top of the funnel)',
-      ['outcome'],
-    ).inc({ outcome });
-    if (!call.callerNumber) {
-      this.runtime.logger.info(
-        { callUuid, outcome },
-        'call ended without a caller id: nobody to text',
-      );
-      return;
-    }
-    const endedAt = call.hangupAt ?? call.dialActionAt ?? this.runtime.clock.now();
-    await addToOutbox(tx, 'call.ended.v1', {
-      callId: callUuid,
-      provider: 'plivo',
-      tenantId: call.tenantId,
-      locationId: call.locationId,
-      businessNumber: call.businessNumber,
-      callerNumber: call.callerNumber,
-      outcome,
-      startedAt: call.answeredAt.toISOString(),
-      endedAt: endedAt.toISOString(),
-      ...(call.durationSeconds !== null ? { durationSeconds: call.durationSeconds } : {}),
-      ...(call.hangupCause ? { hangupCause: call.hangupCause.slice(0, 64) } : {}),
     });
   }
 

@@ -30,8 +30,8 @@ import {
 import { LocationDirectory } from '@textback/tenancy';
 import { Inject } from '@nestjs/common';
 import { ConversationError } from '../errors';
-import { leadRepository } from '../threads/threads.repository';
-import { ThreadsService } from '../threads/threads.service';
+import { InboxService } from '../threads/inbox.service';
+import { leadRepository } from '../threads/leads.repository';
 import { CrmSyncService } from './crm-sync.service';
 
 const Endpoint = z.strictObject({
@@ -96,7 +96,7 @@ export class CrmInboundController {
 
   constructor(
     private readonly crm: CrmSyncService,
-    private readonly threads: ThreadsService,
+    private readonly threads: InboxService,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
   ) {
     this.leadOwners = systemScope(

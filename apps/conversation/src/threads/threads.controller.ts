@@ -22,11 +22,12 @@ import {
   requireKnownTenant,
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
-import { ThreadsService } from './threads.service';
+import { ConversationService } from './conversation.service';
+import { InboxService } from './inbox.service';
 
 @Controller()
 export class ThreadEventsConsumer {
-  constructor(private readonly threads: ThreadsService) {}
+  constructor(private readonly threads: ConversationService) {}
 
   @OnEvent('sms.sent.v1')
   onSent(@Payload() e: EventEnvelope<'sms.sent.v1'>): Promise<void> {
@@ -94,7 +95,7 @@ const tenantQuery = new ZodPipe(TenantQuery);
 @UseGuards(AdminKeyGuard)
 export class InboxController {
   constructor(
-    private readonly threads: ThreadsService,
+    private readonly threads: InboxService,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
 

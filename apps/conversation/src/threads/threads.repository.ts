@@ -1,11 +1,10 @@
 import { z } from 'zod';
-import { LeadStatus, SmsPurpose, type E164 } from '@textback/contracts';
+import { LeadStatus, type E164 } from '@textback/contracts';
 import {
   col,
   scopeParams,
   type Database,
   type Sql,
-  type SystemScope,
   type TenantScope,
   type Tx,
 } from '@textback/persistence';
@@ -32,39 +31,6 @@ export type ThreadRow = z.output<typeof ThreadRow>;
 const InboxRow = ThreadRow.extend({ leadStatus: LeadStatus.nullable() });
 export type InboxRow = z.output<typeof InboxRow>;
 
-export const LeadRow = z.object({
-  leadId: col.uuid,
-  threadId: col.uuid,
-  tenantId: col.tenantId,
-  locationId: col.locationId,
-  callId: col.text.nullable(),
-  customerNumber: col.e164,
-  status: LeadStatus,
-  serviceType: col.text.nullable(),
-  urgent: col.bool,
-  emergency: col.text.nullable(),
-  zip: col.text.nullable(),
-  requestedTime: col.timestamp.nullable(),
-  valueMinor: col.bigint.nullable(),
-  currency: col.text.nullable(),
-  version: col.int,
-});
-export type LeadRow = z.output<typeof LeadRow>;
-/** What a lead change may set (the rest is kept). */
-export type LeadChange = Partial<Omit<LeadRow, 'leadId' | 'threadId' | 'tenantId' | 'version'>>;
-
-const MessageRow = z.object({
-  messageId: col.text,
-  direction: z.enum(['inbound', 'outbound']),
-  author: col.text,
-  purpose: SmsPurpose.nullable(),
-  body: col.text.nullable(),
-  status: col.text,
-  failureReason: col.text.nullable(),
-  at: col.timestamp,
-});
-export type MessageRow = z.output<typeof MessageRow>;
-
 const ResponseTimesRow = z.object({
   threads: col.bigint,
   answered: col.bigint,
@@ -75,7 +41,7 @@ const ResponseTimesRow = z.object({
 });
 
 /** `t` is the thread's alias; parameters `$n` (tenant) and `$n+1` (visible locations). */
-const inScope = (n: number, t = 'thread'): string =>
+export const inScope = (n: number, t = 'thread'): string =>
   `${t}.tenant_id = $${n} AND ($${n + 1}::text[] IS NULL OR ${t}.location_id = ANY($${n + 1}::text[]))`;
 
 /** Threads: one per location and customer number. */
@@ -205,164 +171,5 @@ export const threadRepository = {
       within60m: r.w60,
       medianSeconds: r.median,
     };
-  },
-};
-
-/** A message in scope: its thread is the tenant's (thread_message has no tenant column of its own). */
-const messageInScope = (n: number): string =>
-  `thread_id IN (SELECT thread_id FROM thread WHERE ${inScope(n)})`;
-
-/** The messages of a thread, in and out, with their delivery status. */
-export const threadMessageRepository = {
-  async add(
-    tx: Tx,
-    scope: TenantScope,
-    m: {
-      messageId: string;
-      threadId: string;
-      direction: 'inbound' | 'outbound';
-      author: 'customer' | 'operator' | 'automation';
-      purpose: SmsPurpose | null;
-      body: string | null;
-      status: 'received' | 'sent' | 'requested';
-      at: string | null;
-    },
-  ): Promise<void> {
-    await tx.mutate(
-      `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
-       SELECT $1, thread_id, $3, $4, $5, $6, $7, coalesce($8::timestamptz, now()) FROM thread WHERE thread_id = $2 AND ${inScope(9)}
-       ON CONFLICT (message_id) DO NOTHING`,
-      [
-        m.messageId,
-        m.threadId,
-        m.direction,
-        m.author,
-        m.purpose,
-        m.body,
-        m.status,
-        m.at,
-        ...scopeParams(scope),
-      ],
-    );
-  },
-
-  /** An operator's requested reply became this sent text. */
-  async requestSent(
-    tx: Tx,
-    scope: TenantScope,
-    requestId: string,
-    sent: { smsId: string; at: string },
-  ): Promise<void> {
-    await tx.mutate(
-      `UPDATE thread_message SET message_id = $1, status = 'sent', at = $3 WHERE message_id = $2 AND status = 'requested' AND ${messageInScope(4)}`,
-      [sent.smsId, requestId, sent.at, ...scopeParams(scope)],
-    );
-  },
-
-  async delivered(
-    db: Database,
-    scope: TenantScope,
-    smsId: string,
-    status: 'delivered' | 'failed',
-  ): Promise<void> {
-    await db.mutate(
-      `UPDATE thread_message SET status = $2 WHERE message_id = $1 AND ${messageInScope(3)}`,
-      [smsId, status, ...scopeParams(scope)],
-    );
-  },
-
-  /** A text that failed, or a requested reply that was never sent: marked with the reason. */
-  async failed(
-    db: Database,
-    scope: TenantScope,
-    f: { smsId: string; requestId: string | undefined; reason: string },
-  ): Promise<void> {
-    await db.mutate(
-      `UPDATE thread_message SET status = 'failed', failure_reason = $3
-       WHERE (message_id = $1 OR ($2::text IS NOT NULL AND message_id = $2 AND status = 'requested')) AND ${messageInScope(4)}`,
-      [f.smsId, f.requestId ?? null, f.reason, ...scopeParams(scope)],
-    );
-  },
-
-  ofThread(sql: Sql, scope: TenantScope, threadId: string): Promise<MessageRow[]> {
-    return sql.select(
-      MessageRow,
-      `SELECT message_id, direction, author, purpose, body, status, failure_reason, at FROM thread_message
-       WHERE thread_id = $1 AND ${messageInScope(2)} ORDER BY at, message_id`,
-      [threadId, ...scopeParams(scope)],
-    );
-  },
-};
-
-/** Leads: one per thread. */
-export const leadRepository = {
-  ofThread(
-    sql: Sql,
-    scope: TenantScope,
-    threadId: string,
-    lock = false,
-  ): Promise<LeadRow | undefined> {
-    return sql.selectFirst(
-      LeadRow,
-      `SELECT * FROM lead WHERE thread_id = $1 AND ${inScope(2, 'lead')}${lock ? ' FOR UPDATE' : ''}`,
-      [threadId, ...scopeParams(scope)],
-    );
-  },
-
-  insert(
-    tx: Tx,
-    scope: TenantScope,
-    leadId: string,
-    thread: ThreadRow,
-    status: LeadStatus,
-  ): Promise<LeadRow> {
-    return tx.selectOne(
-      LeadRow,
-      `INSERT INTO lead (lead_id, thread_id, tenant_id, location_id, call_id, customer_number, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [
-        leadId,
-        thread.threadId,
-        scope.tenantId,
-        thread.locationId,
-        thread.callId,
-        thread.customerNumber,
-        status,
-      ],
-    );
-  },
-
-  save(tx: Tx, scope: TenantScope, lead: LeadRow): Promise<LeadRow> {
-    return tx.selectOne(
-      LeadRow,
-      `UPDATE lead SET status = $4, service_type = $5, urgent = $6, emergency = $7, zip = $8, requested_time = $9,
-         value_minor = $10, currency = $11, version = version + 1, updated_at = now()
-       WHERE lead_id = $1 AND ${inScope(2, 'lead')} RETURNING *`,
-      [
-        lead.leadId,
-        ...scopeParams(scope),
-        lead.status,
-        lead.serviceType,
-        lead.urgent,
-        lead.emergency,
-        lead.zip,
-        lead.requestedTime,
-        lead.valueMinor,
-        lead.currency,
-      ],
-    );
-  },
-
-  /**
-   * A lead named by a tenant's CRM webhook: the lead id says whose it is (the signature, checked
-   * next with that tenant's secret, says whether to believe it). Compared as a UUID so the
-   * primary-key index is used.
-   */
-  ownerOf(db: Database, _scope: SystemScope, leadId: string) {
-    return db.selectFirst(
-      z.object({ tenantId: col.tenantId, threadId: col.uuid }),
-      'SELECT tenant_id, thread_id FROM lead WHERE lead_id = $1::uuid',
-      [leadId],
-    );
   },
 };

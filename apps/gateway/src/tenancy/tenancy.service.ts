@@ -26,6 +26,7 @@ import {
   type LocationSettings,
   type TenantSettings,
 } from './tenancy.requests';
+import { locationProfileOf } from './location-profile';
 import { tenancyRepository as tenancy } from './tenancy.repository';
 
 /**
@@ -149,7 +150,7 @@ export class TenancyService {
     const tenant = await this.tenantSettings(this.runtime.db, scope);
     const rows = await tenancy.locations(this.runtime.db, scope);
     return rows.map((r) =>
-      this.profileOf(scope.tenantId, tenant, r.locationId, r.version, r.settings, r.updatedAt),
+      locationProfileOf(scope.tenantId, tenant, r.locationId, r.version, r.settings, r.updatedAt),
     );
   }
 
@@ -187,50 +188,6 @@ export class TenancyService {
     return settings;
   }
 
-  private profileOf(
-    tenantId: string,
-    tenant: TenantSettings,
-    locationId: string,
-    version: number,
-    s: LocationSettings,
-    updatedAt: Date,
-  ): LocationProfile {
-    return LocationProfile.parse({
-      tenantId,
-      locationId,
-      version,
-      active: s.active,
-      brandName: tenant.brandName,
-      locationName: s.name,
-      vertical: tenant.vertical,
-      businessNumbers: s.businessNumbers,
-      forwardTo: s.forwardTo,
-      ringTimeoutSeconds: s.ringTimeoutSeconds,
-      screenCalls: s.screenCalls,
-      timezone: s.timezone,
-      businessHours: s.businessHours,
-      textbackHours: s.textbackHours,
-      afterHoursCall: s.afterHoursCall,
-      template: s.template,
-      ...(s.bookingUrl ? { bookingUrl: s.bookingUrl } : {}),
-      dedupeWindowMinutes: s.dedupeWindowMinutes,
-      sendDelaySeconds: s.sendDelaySeconds,
-      spamNumbers: s.spamNumbers,
-      ...(s.averageTicket ? { averageTicket: s.averageTicket } : {}),
-      ...(s.onCallNumber ? { onCallNumber: s.onCallNumber } : {}),
-      ...(s.onCallWebhookUrl ? { onCallWebhookUrl: s.onCallWebhookUrl } : {}),
-      maxFollowUpQuestions: s.maxFollowUpQuestions ?? 2,
-      ...(tenant.campaignId ? { campaignId: tenant.campaignId } : {}),
-      ...(tenant.brandDailyCap ? { brandDailyCap: tenant.brandDailyCap } : {}),
-      optOutScope: tenant.optOutScope ?? 'tenant',
-      quietHoursApplyToTextback: tenant.quietHoursApplyToTextback ?? false,
-      confirmOptOut: tenant.confirmOptOut ?? false,
-      ...(tenant.quietHours ? { quietHours: tenant.quietHours } : {}),
-      ...(tenant.monthlyPrice ? { monthlyPrice: tenant.monthlyPrice } : {}),
-      updatedAt: updatedAt.toISOString(),
-    });
-  }
-
   private async publish(
     tx: Tx,
     scope: TenantScope,
@@ -240,7 +197,7 @@ export class TenancyService {
     s: LocationSettings,
   ): Promise<LocationProfile> {
     await tenancy.setVersion(tx, scope, locationId, version);
-    const profile = this.profileOf(
+    const profile = locationProfileOf(
       scope.tenantId,
       tenant,
       locationId,

@@ -12,6 +12,7 @@ import {
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
+import { periodOf, type FunnelTotals, type Interval } from './funnel-report';
 import { funnelRepository as counters } from './funnel.repository';
 
 /** The stages a lead is counted in once it reaches them (booked implies qualified and engaged). */
@@ -27,29 +28,6 @@ const implied: Record<string, readonly string[]> = {
 /** A booking without its own value: worth the location's average ticket, known when counted. */
 const AVERAGE_TICKET = Symbol('average ticket');
 type Increment = [metric: string, value: number | typeof AVERAGE_TICKET];
-
-export type Interval = 'day' | 'week' | 'month';
-
-/** The first day of the period a local day falls in (ISO weeks start on Monday, as in PostgreSQL). */
-export function periodOf(day: string, interval: Interval): string {
-  if (interval === 'day') return day;
-  return DateTime.fromISO(day).startOf(interval).toISODate() ?? day;
-}
-
-export interface FunnelTotals {
-  [metric: string]: number;
-}
-
-export interface Roi {
-  currency: string;
-  revenueMinor: number;
-  messageCostMinor: number;
-  subscriptionMinor: number;
-  costMinor: number;
-  /** (revenue − cost) / cost; null without any cost. */
-  roi: number | null;
-  assumptions: Record<string, string | number>;
-}
 
 /**
  * Counts the text-back funnel per tenant, location and local day, once per event (processed
@@ -162,35 +140,6 @@ export class FunnelService {
       });
     }
     return settled;
-  }
-
-  /**
-   * Return on what the tenant spends: the subscription prorated over the range (30-day months)
-   * plus message cost (segments × rate), against recovered revenue. Assumptions are returned.
-   */
-  roi(scope: TenantScope, totals: FunnelTotals, from: string, to: string): Roi {
-    const profile = this.directory.all().find((l) => l.tenantId === scope.tenantId);
-    const days = Math.round(DateTime.fromISO(to).diff(DateTime.fromISO(from), 'days').days) + 1;
-    const micros = this.runtime.config.SMS_COST_MICROS_PER_SEGMENT;
-    const messageCostMinor = Math.round(((totals['segments'] ?? 0) * micros) / 10_000);
-    const subscriptionMinor = Math.round(((profile?.monthlyPrice?.amountMinor ?? 0) * days) / 30);
-    const costMinor = messageCostMinor + subscriptionMinor;
-    const revenueMinor = totals['revenue_minor'] ?? 0;
-    return {
-      currency: profile?.monthlyPrice?.currency ?? profile?.averageTicket?.currency ?? 'USD',
-      revenueMinor,
-      messageCostMinor,
-      subscriptionMinor,
-      costMinor,
-      roi:
-        costMinor === 0 ? null : Math.round(((revenueMinor - costMinor) / costMinor) * 100) / 100,
-      assumptions: {
-        smsCostMicrosPerSegment: micros,
-        days,
-        monthlyPriceMinor: profile?.monthlyPrice?.amountMinor ?? 0,
-        revenue: 'booked value, else the location average ticket',
-      },
-    };
   }
 
   /** Totals, per location, and per period (local day, ISO week from Monday, or month) of a tenant's range. */

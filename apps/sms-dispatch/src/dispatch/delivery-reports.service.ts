@@ -11,7 +11,8 @@ import {
 } from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
-import { outboundSmsRepository as sends, scopeOfSend } from './outbound-sms.repository';
+import { deliveryReportRepository as reports } from './delivery-report.repository';
+import { scopeOfSend } from './outbound-sms.repository';
 import { SendOutcomes } from './send-outcomes';
 
 /**
@@ -64,7 +65,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none',
     });
     // Continue the trace of the send this report is about.
-    const traceparent = await sends.traceOfReported(
+    const traceparent = await reports.traceOfReported(
       this.runtime.db,
       this.carrierReports,
       report.messageUuid,
@@ -95,8 +96,8 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
           'this request was already received (nonce seen before)',
         );
       const recorded = { messageUuid: uuid, sequence, status, errorCode };
-      if (!(await sends.recordReport(tx, this.carrierReports, recorded))) return true;
-      const row = await sends.lockReported(tx, this.carrierReports, uuid, sendId);
+      if (!(await reports.recordReport(tx, this.carrierReports, recorded))) return true;
+      const row = await reports.lockReported(tx, this.carrierReports, uuid, sendId);
       if (!row) {
         this.runtime.logger.warn(
           { status },
@@ -107,7 +108,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       if (!row.carrierMessageId)
         await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx);
       if (sequence <= row.lastSequence) return false; // out of order: a newer status is already in
-      await sends.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
+      await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
       if (report.outcome === 'delivered') {
         await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx);
       } else if (report.outcome === 'failed') {

@@ -4,13 +4,12 @@ import {
   col,
   tenantScope,
   type Database,
-  type Sql,
   type SystemScope,
   type TenantScope,
   type Tx,
 } from '@textback/persistence';
 
-const OutboundSmsRow = z.object({
+export const OutboundSmsRow = z.object({
   smsId: col.uuid,
   textbackId: col.uuid.nullable(),
   tenantId: col.tenantId,
@@ -38,17 +37,6 @@ export const scopeOfSend = (row: Pick<OutboundSmsRow, 'tenantId' | 'locationId'>
   tenantScope(row.tenantId, [row.locationId]);
 
 const At = z.object({ at: col.timestamp });
-const Traced = z.object({ traceparent: col.text.nullable() });
-
-/**
- * The send a report is about: by the carrier's message id, or (before we recorded it) by our send
- * id. Both are compared in their own types so each uses its index (a ::text cast scanned the table).
- */
-export const FIND_SEND = `SELECT * FROM outbound_sms WHERE sms_id = (
-  SELECT sms_id FROM outbound_sms WHERE carrier_message_id = $1
-  UNION ALL
-  SELECT sms_id FROM outbound_sms WHERE sms_id = $2::uuid AND carrier_message_id IS NULL
-  LIMIT 1)`;
 
 const tenantAnd = 'tenant_id = $2 AND sms_id = $1';
 
@@ -232,111 +220,6 @@ export const outboundSmsRepository = {
     await db.mutate(
       `UPDATE outbound_sms SET state = 'pending', due_at = $3, updated_at = now() WHERE ${tenantAnd} AND state = 'unknown'`,
       [smsId, scope.tenantId, now],
-    );
-  },
-
-  /** The carrier has the message; undefined when it was already settled (once only). */
-  markAccepted(
-    tx: Tx,
-    scope: TenantScope,
-    smsId: string,
-    carrierMessageId: string,
-    traceparent: string | null,
-    at: Date,
-  ): Promise<OutboundSmsRow | undefined> {
-    // `updated_at` is the service clock's: the frequency caps count accepted texts by it.
-    return tx.selectFirst(
-      OutboundSmsRow,
-      // From here on the message's reports continue the trace of the send that got it accepted.
-      `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $3, error_reason = NULL, updated_at = $5,
-         traceparent = COALESCE($4, traceparent)
-       WHERE ${tenantAnd} AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
-      [smsId, scope.tenantId, carrierMessageId, traceparent, at],
-    );
-  },
-
-  markDelivered(
-    tx: Tx,
-    scope: TenantScope,
-    smsId: string,
-    at: Date,
-  ): Promise<OutboundSmsRow | undefined> {
-    return tx.selectFirst(
-      OutboundSmsRow,
-      `UPDATE outbound_sms SET state = 'delivered', updated_at = $3 WHERE ${tenantAnd} AND state = 'accepted' RETURNING *`,
-      [smsId, scope.tenantId, at],
-    );
-  },
-
-  markFinished(
-    tx: Tx,
-    scope: TenantScope,
-    smsId: string,
-    state: 'failed' | 'suppressed',
-    why: { reason: string; errorCode: string | undefined },
-  ): Promise<OutboundSmsRow | undefined> {
-    return tx.selectFirst(
-      OutboundSmsRow,
-      `UPDATE outbound_sms SET state = $3, error_reason = $4, error_code = $5, updated_at = now()
-       WHERE ${tenantAnd} AND state NOT IN ('failed', 'suppressed', 'delivered') RETURNING *`,
-      [smsId, scope.tenantId, state, why.reason, why.errorCode ?? null],
-    );
-  },
-
-  /**
-   * Delivery reports are the carrier's: they name a message, not a tenant (the signature proves
-   * Plivo sent them), so they find their send under a system scope.
-   */
-  async traceOfReported(
-    db: Database,
-    _scope: SystemScope,
-    messageUuid: string,
-    sendId: string | null,
-  ): Promise<string | null> {
-    const row = await db.selectFirst(Traced, FIND_SEND.replace('SELECT *', 'SELECT traceparent'), [
-      messageUuid,
-      sendId,
-    ]);
-    return row?.traceparent ?? null;
-  },
-
-  /** False when this (message, sequence) was recorded before. */
-  async recordReport(
-    tx: Tx,
-    _scope: SystemScope,
-    report: {
-      messageUuid: string;
-      sequence: number;
-      status: string;
-      errorCode: string | undefined;
-    },
-  ): Promise<boolean> {
-    const inserted = await tx.mutate(
-      'INSERT INTO delivery_report (message_uuid, sequence, status, error_code) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-      [report.messageUuid, report.sequence, report.status, report.errorCode ?? null],
-    );
-    return inserted > 0;
-  },
-
-  lockReported(
-    tx: Tx,
-    _scope: SystemScope,
-    messageUuid: string,
-    sendId: string | null,
-  ): Promise<OutboundSmsRow | undefined> {
-    return tx.selectFirst(OutboundSmsRow, `${FIND_SEND} FOR UPDATE`, [messageUuid, sendId]);
-  },
-
-  async recordLastStatus(
-    sql: Sql,
-    scope: TenantScope,
-    smsId: string,
-    status: string,
-    sequence: number,
-  ): Promise<void> {
-    await sql.mutate(
-      `UPDATE outbound_sms SET last_status = $3, last_sequence = $4, updated_at = now() WHERE ${tenantAnd}`,
-      [smsId, scope.tenantId, status, sequence],
     );
   },
 };

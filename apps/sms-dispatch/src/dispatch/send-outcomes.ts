@@ -3,11 +3,8 @@ import { addToOutbox, type Tx } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent } from '@textback/telemetry';
 import { DispatchMetrics } from './dispatch.metrics';
-import {
-  outboundSmsRepository as sends,
-  scopeOfSend,
-  type OutboundSmsRow,
-} from './outbound-sms.repository';
+import { scopeOfSend, type OutboundSmsRow } from './outbound-sms.repository';
+import { sendOutcomesRepository as transitions } from './send-outcomes.repository';
 
 /** What settling a send needs of it: its id and its scope. */
 export type SendRef = Pick<OutboundSmsRow, 'smsId' | 'tenantId' | 'locationId'>;
@@ -44,7 +41,7 @@ export class SendOutcomes {
     switch (outcome.kind) {
       case 'accepted': {
         // From here on the message's reports continue the trace of the send that got it accepted.
-        const sent = await sends.markAccepted(
+        const sent = await transitions.markAccepted(
           tx,
           scope,
           send.smsId,
@@ -69,7 +66,7 @@ export class SendOutcomes {
         return;
       }
       case 'delivered': {
-        const done = await sends.markDelivered(tx, scope, send.smsId, at);
+        const done = await transitions.markDelivered(tx, scope, send.smsId, at);
         if (!done) return;
         this.metrics.texts.inc({ outcome: 'delivered', purpose: done.purpose });
         await addToOutbox(tx, 'sms.delivered.v1', {
@@ -82,7 +79,7 @@ export class SendOutcomes {
       case 'failed':
       case 'suppressed': {
         const why = { reason: outcome.reason, errorCode: outcome.errorCode };
-        const done = await sends.markFinished(tx, scope, send.smsId, outcome.kind, why);
+        const done = await transitions.markFinished(tx, scope, send.smsId, outcome.kind, why);
         if (!done) return;
         this.metrics.texts.inc({ outcome: outcome.kind, purpose: done.purpose });
         await addToOutbox(tx, 'sms.failed.v1', {

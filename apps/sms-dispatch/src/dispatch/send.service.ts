@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
-import { deliveryOutcomeOf, PlivoMessaging, type SendResult } from '@textback/carrier-plivo';
-import { maskPhone } from '@textback/contracts';
+import type { PlivoMessaging, SendResult } from '@textback/carrier-plivo';
 import { decideSendHold } from '@textback/domain';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
+import { CARRIER } from './carrier';
 import { ComplianceClient } from './compliance.client';
 import { DispatchMetrics } from './dispatch.metrics';
 import { knownLocation } from './locations';
@@ -17,6 +17,7 @@ import {
   type OutboundSmsRow,
 } from './outbound-sms.repository';
 import { SendRateLimits } from './send-rate-limits';
+import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
 
 /**
@@ -27,7 +28,6 @@ import { SendOutcomes } from './send-outcomes';
  */
 @Injectable()
 export class SendService {
-  private readonly carrier: PlivoMessaging;
   private readonly limits: SendRateLimits;
   private readonly backoff: ExponentialBackoff<unknown>;
 
@@ -37,15 +37,10 @@ export class SendService {
     private readonly compliance: ComplianceClient,
     private readonly outcomes: SendOutcomes,
     private readonly metrics: DispatchMetrics,
+    private readonly reconciler: Reconciler,
+    @Inject(CARRIER) private readonly carrier: PlivoMessaging,
   ) {
     const c = runtime.config;
-    this.carrier = new PlivoMessaging({
-      authId: c.PLIVO_AUTH_ID,
-      authToken: c.PLIVO_AUTH_TOKEN,
-      apiUrl: c.PLIVO_API_URL,
-      lookupUrl: c.PLIVO_LOOKUP_URL,
-      timeoutMs: c.PLIVO_TIMEOUT_MS,
-    });
     this.limits = new SendRateLimits(runtime.db.pool, c.DATABASE_SCHEMA ?? 'sms_dispatch', {
       senderPerSecond: c.SENDER_MESSAGES_PER_SECOND,
       campaignPerSecond: c.CAMPAIGN_MESSAGES_PER_SECOND,
@@ -67,7 +62,7 @@ export class SendService {
         parent: row.traceparent,
         attributes: { 'textback.sms.purpose': row.purpose },
       },
-      () => (reconciling ? this.reconcile(row) : this.send(row)),
+      () => (reconciling ? this.reconciler.reconcile(row) : this.send(row)),
     );
   }
 
@@ -193,43 +188,6 @@ export class SendService {
           result.status === undefined ? undefined : String(result.status),
         );
     }
-  }
-
-  /** An ambiguous send: did the carrier queue it? Its record says; absent, it is safe to send. */
-  private async reconcile(row: OutboundSmsRow): Promise<void> {
-    const scope = scopeOfSend(row);
-    const since = new Date((row.sendingStartedAt ?? this.runtime.clock.now()).getTime() - 5_000);
-    let found;
-    try {
-      found = await this.carrier.outboundSince(since, { from: row.fromNumber, to: row.toNumber });
-    } catch (err) {
-      this.runtime.logger.warn(
-        { smsId: row.smsId, err: String(err) },
-        'carrier record unavailable; will check again',
-      );
-      return sends.recheckAt(this.runtime.db, scope, row.smsId, this.inMs(30_000));
-    }
-    const mine = found
-      .filter((m) => m.time.getTime() >= since.getTime())
-      .sort((a, b) => a.time.getTime() - b.time.getTime())[0];
-    if (!mine) {
-      this.runtime.logger.info(
-        { smsId: row.smsId, to: maskPhone(row.toNumber) },
-        'ambiguous send not in the carrier record: sending again',
-      );
-      return sends.resendUnknown(this.runtime.db, scope, row.smsId, this.runtime.clock.now());
-    }
-    this.runtime.logger.info(
-      { smsId: row.smsId, state: mine.state },
-      'ambiguous send found in the carrier record: accepted',
-    );
-    await this.outcomes.record(row, { kind: 'accepted', messageUuid: mine.messageUuid });
-    // Its delivery reports may have been lost while we were down: the record has the outcome.
-    const outcome = deliveryOutcomeOf(mine.state);
-    if (outcome === 'delivered')
-      await this.outcomes.record(row, { kind: 'delivered', messageUuid: mine.messageUuid });
-    else if (outcome === 'failed')
-      await this.finish(row, 'failed', `carrier reported ${mine.state}`, mine.errorCode);
   }
 
   statusCallbackUrl(smsId: string): string {

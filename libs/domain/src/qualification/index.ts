@@ -1,2 +1,3 @@
 export * from './vertical-rules';
 export * from './qualifier';
+export * from './follow-up';

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { SmsPurpose } from '@textback/contracts';
+import {
+  col,
+  scopeParams,
+  type Database,
+  type Sql,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
+import { inScope } from './threads.repository';
+
+const MessageRow = z.object({
+  messageId: col.text,
+  direction: z.enum(['inbound', 'outbound']),
+  author: col.text,
+  purpose: SmsPurpose.nullable(),
+  body: col.text.nullable(),
+  status: col.text,
+  failureReason: col.text.nullable(),
+  at: col.timestamp,
+});
+export type MessageRow = z.output<typeof MessageRow>;
+
+/** A message in scope: its thread is the tenant's (thread_message has no tenant column of its own). */
+const messageInScope = (n: number): string =>
+  `thread_id IN (SELECT thread_id FROM thread WHERE ${inScope(n)})`;
+
+/** The messages of a thread, in and out, with their delivery status. */
+export const threadMessageRepository = {
+  async add(
+    tx: Tx,
+    scope: TenantScope,
+    m: {
+      messageId: string;
+      threadId: string;
+      direction: 'inbound' | 'outbound';
+      author: 'customer' | 'operator' | 'automation';
+      purpose: SmsPurpose | null;
+      body: string | null;
+      status: 'received' | 'sent' | 'requested';
+      at: string | null;
+    },
+  ): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
+       SELECT $1, thread_id, $3, $4, $5, $6, $7, coalesce($8::timestamptz, now()) FROM thread WHERE thread_id = $2 AND ${inScope(9)}
+       ON CONFLICT (message_id) DO NOTHING`,
+      [
+        m.messageId,
+        m.threadId,
+        m.direction,
+        m.author,
+        m.purpose,
+        m.body,
+        m.status,
+        m.at,
+        ...scopeParams(scope),
+      ],
+    );
+  },
+
+  /** An operator's requested reply became this sent text. */
+  async requestSent(
+    tx: Tx,
+    scope: TenantScope,
+    requestId: string,
+    sent: { smsId: string; at: string },
+  ): Promise<void> {
+    await tx.mutate(
+      `UPDATE thread_message SET message_id = $1, status = 'sent', at = $3 WHERE message_id = $2 AND status = 'requested' AND ${messageInScope(4)}`,
+      [sent.smsId, requestId, sent.at, ...scopeParams(scope)],
+    );
+  },
+
+  async delivered(
+    db: Database,
+    scope: TenantScope,
+    smsId: string,
+    status: 'delivered' | 'failed',
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE thread_message SET status = $2 WHERE message_id = $1 AND ${messageInScope(3)}`,
+      [smsId, status, ...scopeParams(scope)],
+    );
+  },
+
+  /** A text that failed, or a requested reply that was never sent: marked with the reason. */
+  async failed(
+    db: Database,
+    scope: TenantScope,
+    f: { smsId: string; requestId: string | undefined; reason: string },
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE thread_message SET status = 'failed', failure_reason = $3
+       WHERE (message_id = $1 OR ($2::text IS NOT NULL AND message_id = $2 AND status = 'requested')) AND ${messageInScope(4)}`,
+      [f.smsId, f.requestId ?? null, f.reason, ...scopeParams(scope)],
+    );
+  },
+
+  ofThread(sql: Sql, scope: TenantScope, threadId: string): Promise<MessageRow[]> {
+    return sql.select(
+      MessageRow,
+      `SELECT message_id, direction, author, purpose, body, status, failure_reason, at FROM thread_message
+       WHERE thread_id = $1 AND ${messageInScope(2)} ORDER BY at, message_id`,
+      [threadId, ...scopeParams(scope)],
+    );
+  },
+};
