@@ -15,7 +15,11 @@ const shared = {
   rootDir: __dirname,
   testEnvironment: 'node',
   testPathIgnorePatterns: ['/node_modules/', '/.cache/', '/data/'],
+  // The maintained JOSE/OpenID libraries ship only ES modules: SWC turns them into CommonJS for
+  // Jest (services load them with Node 24's require(esm)). docs/decisions/0008.
+  transformIgnorePatterns: ['/node_modules/(?!(jose|openid-client|oauth4webapi|oidc-provider)/)'],
   transform: {
+    '^.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
     '^.+\\.ts$': [
       '@swc/jest',
       {
