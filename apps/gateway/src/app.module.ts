@@ -6,6 +6,8 @@ import {
   serviceModule,
   type ServiceRuntime,
 } from '@textback/service-kit';
+import { AuthController } from './auth/auth.controller';
+import { TokenService } from './auth/token.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
 import { TenancyController } from './tenancy/tenancy.controller';
@@ -23,12 +25,13 @@ export class AppModule implements OnApplicationBootstrap {
 
   static register(runtime: ServiceRuntime<GatewayConfig>): DynamicModule {
     return serviceModule(AppModule, runtime, {
-      controllers: [TenancyController],
+      controllers: [TenancyController, AuthController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
         AdminKeyGuard,
         TenancyService,
+        TokenService,
       ],
     });
   }

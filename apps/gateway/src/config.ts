@@ -6,6 +6,14 @@ export const gatewayConfigSchema = defineConfig({
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** A JSON file of tenants and locations created at start when missing (the embedded mode's franchises). */
   TENANCY_SEED_FILE: z.string().optional(),
+  /**
+   * The token signing key ring, `{"keys":[<EC P-256 private JWK with kid>, …]}` oldest first (the
+   * last signs, all verify): from a Secret. Unset: a key made at start (development only: tokens
+   * do not survive a restart and replicas would not share it).
+   */
+  AUTH_SIGNING_KEYS: z.string().optional(),
+  /** Lifetime of an access token: also how soon a revoked credential stops working everywhere. */
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(300),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

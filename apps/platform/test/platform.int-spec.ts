@@ -157,7 +157,7 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
     );
     expect(all.length).toBeGreaterThan(40);
     expect(unguardedRoutes(all)).toEqual([]);
-    // The public ones, from their marks: signed webhooks, the two pages, and the probes.
+    // The public ones, from their marks: signed webhooks, the two pages, the JWKS, and the probes.
     const publicRoutes = all
       .filter((r) => r.public && r.public.kind !== 'probe')
       .map((r) => `${r.service} ${r.method} ${r.path} (${r.public!.kind})`);
@@ -172,6 +172,7 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       'conversation GET /inbox/assets/:file (page)',
       'conversation POST /v1/crm/leads/:leadId/booked (signed-webhook)',
       'conversation POST /v1/plivo/sms/inbound (signed-webhook)',
+      'gateway GET /.well-known/jwks.json (discovery)',
       'reporting GET /reports (page)',
       'reporting GET /reports/assets/:file (page)',
       'sms-dispatch POST /v1/plivo/sms/status (signed-webhook)',

@@ -3,9 +3,10 @@ import { SetMetadata } from '@nestjs/common';
 /**
  * Why a route needs no credential. `signed-webhook`: a carrier, phone system or CRM calls it and
  * its signature is checked inside; `page`: a built page whose data comes from guarded APIs;
- * `probe`: health and metrics for the cluster (never routed by the Ingress).
+ * `probe`: health and metrics for the cluster (never routed by the Ingress); `discovery`:
+ * public keys a token verifier needs (the JWKS), secret-free by construction.
  */
-export type PublicRouteKind = 'signed-webhook' | 'page' | 'probe';
+export type PublicRouteKind = 'signed-webhook' | 'page' | 'probe' | 'discovery';
 
 export interface PublicRoute {
   readonly kind: PublicRouteKind;

@@ -1,0 +1,55 @@
+import type { LocationId, TenantId } from '@textback/contracts';
+import { tenantScope, type TenantScope } from '@textback/persistence';
+import type { Permission, Role } from './roles';
+
+/** Who is calling, as a verified token says: the only input to authorization. */
+export interface Access {
+  /** The user, key or client id (never a secret). */
+  readonly subject: string;
+  readonly kind: 'user' | 'api-key' | 'client' | 'bootstrap';
+  readonly role: Role | undefined;
+  /** The tenant the credential belongs to; `*` for the platform's own administrators. */
+  readonly tenantId: TenantId | '*';
+  /** The locations within it the credential may see. */
+  readonly locationIds: 'all' | readonly LocationId[];
+  readonly permissions: readonly Permission[];
+}
+
+export class AccessDeniedError extends Error {
+  override readonly name = 'AccessDeniedError';
+  constructor(
+    readonly reason: 'permission' | 'tenant' | 'location',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The scope a request may use for `permission` on `tenantId`: the repositories' `TenantScope`,
+ * narrowed to the credential's locations. Another tenant, a missing permission or a location
+ * outside the credential is refused (a 403 at the edge).
+ */
+export function authorize(access: Access, permission: Permission, tenantId: TenantId): TenantScope {
+  if (!access.permissions.includes(permission))
+    throw new AccessDeniedError('permission', `this credential may not ${permission}`);
+  if (access.tenantId !== '*' && access.tenantId !== tenantId)
+    throw new AccessDeniedError('tenant', `this credential is for tenant ${access.tenantId} only`);
+  return tenantScope(tenantId, access.locationIds);
+}
+
+/** Also refuses a request that names one location the credential does not cover. */
+export function authorizeLocation(
+  access: Access,
+  permission: Permission,
+  tenantId: TenantId,
+  locationId: LocationId,
+): TenantScope {
+  const scope = authorize(access, permission, tenantId);
+  if (scope.locationIds !== 'all' && !scope.locationIds.includes(locationId))
+    throw new AccessDeniedError(
+      'location',
+      `this credential does not cover location ${locationId}`,
+    );
+  return tenantScope(tenantId, [locationId]);
+}

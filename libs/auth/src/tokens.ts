@@ -1,0 +1,144 @@
+import {
+  createLocalJWKSet,
+  createRemoteJWKSet,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  SignJWT,
+  type JSONWebKeySet,
+  type JWK,
+  type JWTVerifyGetKey,
+} from 'jose';
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { LocationId, TenantId } from '@textback/contracts';
+import type { Access } from './access';
+import { permissions, roles } from './roles';
+
+export const TOKEN_ISSUER = 'textback-gateway';
+export const TOKEN_AUDIENCE = 'textback';
+
+/** What an access token says (compact claim names keep the header small). */
+const AccessClaims = z.object({
+  sub: z.string().min(1).max(200),
+  kind: z.enum(['user', 'api-key', 'client', 'bootstrap']),
+  role: z.enum(roles).optional(),
+  tid: z.union([TenantId, z.literal('*')]),
+  loc: z.union([z.literal('*'), z.array(LocationId).max(5_000)]),
+  perm: z.array(z.enum(permissions)),
+});
+
+/** A private ES256 signing key as stored in the mounted secret: a JWK with its key id. */
+export const SigningKey = z.looseObject({
+  kty: z.literal('EC'),
+  crv: z.literal('P-256'),
+  d: z.string().min(1),
+  x: z.string().min(1),
+  y: z.string().min(1),
+  kid: z.string().min(1).max(64),
+});
+export type SigningKey = z.infer<typeof SigningKey>;
+/** The key ring file: keys oldest first; the last signs, all verify (rotation by `kid`). */
+export const SigningKeys = z.object({ keys: z.array(SigningKey).min(1) });
+
+/** A new signing key (the admin CLI and `npm start` make them; production mounts them). */
+export async function newSigningKey(kid: string): Promise<SigningKey> {
+  const { privateKey } = await generateKeyPair('ES256', { extractable: true });
+  return SigningKey.parse({ ...(await exportJWK(privateKey)), kid });
+}
+
+/** Issues access tokens with the newest key, and publishes every key's public half (JWKS). */
+export class TokenIssuer {
+  private constructor(
+    private readonly signing: { kid: string; key: Awaited<ReturnType<typeof importJWK>> },
+    readonly jwks: JSONWebKeySet,
+  ) {}
+
+  static async fromKeys(keys: readonly SigningKey[]): Promise<TokenIssuer> {
+    const newest = keys[keys.length - 1];
+    if (!newest) throw new Error('no signing key');
+    const key = await importJWK({ ...newest, alg: 'ES256' }, 'ES256');
+    const jwks = {
+      keys: keys.map(({ d: _private, ...pub }): JWK => ({ ...pub, alg: 'ES256', use: 'sig' })),
+    };
+    return new TokenIssuer({ kid: newest.kid, key }, jwks);
+  }
+
+  /** A signed access token for `access`, valid `ttlSeconds` from `now`. */
+  issue(access: Access, ttlSeconds: number, now: Date): Promise<string> {
+    const iat = Math.floor(now.getTime() / 1000);
+    return new SignJWT({
+      kind: access.kind,
+      ...(access.role ? { role: access.role } : {}),
+      tid: access.tenantId,
+      loc: access.locationIds === 'all' ? '*' : [...access.locationIds],
+      perm: [...access.permissions],
+    })
+      .setProtectedHeader({ alg: 'ES256', kid: this.signing.kid, typ: 'at+jwt' })
+      .setIssuer(TOKEN_ISSUER)
+      .setAudience(TOKEN_AUDIENCE)
+      .setSubject(access.subject)
+      .setJti(randomUUID())
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + ttlSeconds)
+      .sign(this.signing.key);
+  }
+}
+
+export class InvalidTokenError extends Error {
+  override readonly name = 'InvalidTokenError';
+}
+
+/**
+ * Verifies access tokens locally against the issuer's keys (fetched from its JWKS and cached, or
+ * given): signature, issuer, audience, expiry by the service's clock, and the claims' shape.
+ */
+export class TokenVerifier {
+  constructor(
+    private readonly keys: JWTVerifyGetKey,
+    private readonly clock: { now(): Date },
+  ) {}
+
+  static ofJwks(jwks: JSONWebKeySet, clock: { now(): Date }): TokenVerifier {
+    return new TokenVerifier(createLocalJWKSet(jwks), clock);
+  }
+
+  /** Keys from the gateway's `/.well-known/jwks.json`, refreshed when an unknown `kid` appears. */
+  static ofUrl(url: string, clock: { now(): Date }): TokenVerifier {
+    return new TokenVerifier(
+      createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
+      clock,
+    );
+  }
+
+  async verify(token: string): Promise<Access> {
+    let payload: unknown;
+    try {
+      ({ payload } = await jwtVerify(token, this.keys, {
+        issuer: TOKEN_ISSUER,
+        audience: TOKEN_AUDIENCE,
+        algorithms: ['ES256'],
+        currentDate: this.clock.now(),
+        clockTolerance: 5,
+      }));
+    } catch (err) {
+      throw new InvalidTokenError(
+        err instanceof Error && 'code' in err && err.code === 'ERR_JWT_EXPIRED'
+          ? 'token expired'
+          : 'token invalid',
+      );
+    }
+    const claims = AccessClaims.safeParse(payload);
+    if (!claims.success) throw new InvalidTokenError('token claims invalid');
+    const c = claims.data;
+    return {
+      subject: c.sub,
+      kind: c.kind,
+      role: c.role,
+      tenantId: c.tid,
+      locationIds: c.loc === '*' ? 'all' : c.loc,
+      permissions: c.perm,
+    };
+  }
+}
