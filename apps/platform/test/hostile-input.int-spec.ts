@@ -835,7 +835,8 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
             `SELECT state, error_reason FROM ${t.schema('sms-dispatch')}.outbound_sms WHERE sms_id = $1`,
             [smsId],
           );
-          return rows[0]?.error_reason ? rows[0] : undefined;
+          // It cycles pending → sending → pending (with backoff) until the location is known.
+          return rows[0]?.state === 'pending' && rows[0].error_reason ? rows[0] : undefined;
         },
         { what: 'the send to be looked at' },
       );
