@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { WebhookNonce1763900250000 } from '@textback/persistence';
 import {
+  AccessGuard,
   ADMIN_API_KEY,
   AdminKeyGuard,
   serviceModule,
@@ -58,6 +59,7 @@ export class AppModule {
         CrmSyncService,
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
         AdminKeyGuard,
+        AccessGuard,
         ...directory.providers,
       ],
     });

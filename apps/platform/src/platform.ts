@@ -10,7 +10,7 @@ import { startSmsDispatch } from '@textback/sms-dispatch';
 
 type Starter = (
   env: Record<string, string | undefined>,
-  o: { inProcessBroker?: InProcessBroker; clock?: Clock },
+  o: { inProcessBroker?: InProcessBroker; clock?: Clock; jwksUrl?: () => string | undefined },
 ) => Promise<RunningService>;
 
 /** Every service, in the order a call flows through them; each keeps its own port and schema. */
@@ -68,6 +68,13 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
     const service = await definition.start(envFor(name, i, extra), {
       ...(broker ? { inProcessBroker: broker } : {}),
       ...(o.clock ? { clock: o.clock } : {}),
+      // Tokens are verified against the gateway's keys; its address is known once it listens.
+      jwksUrl: () => {
+        const gateway = running.get('gateway');
+        return (
+          o.env['AUTH_JWKS_URL'] ?? (gateway ? `${gateway.url}/.well-known/jwks.json` : undefined)
+        );
+      },
     });
     running.set(name, service);
     return service;

@@ -1,23 +1,34 @@
-import { TokenVerifier } from '@textback/auth';
+import { randomUUID } from 'node:crypto';
+import {
+  newSigningKey,
+  rolePermissions,
+  TokenIssuer,
+  TokenVerifier,
+  type Access,
+  type SigningKey,
+} from '@textback/auth';
+import { LocationId, TenantId } from '@textback/contracts';
 import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
-/** The gateway publishes its signing keys and turns the bootstrap admin key into a token (#15). */
+/**
+ * The gateway publishes its signing keys and turns the bootstrap admin key into a token; the
+ * inbox takes tokens and scopes every request by the credential's tenant and locations (#15).
+ */
 describe('access tokens from the gateway', () => {
   let t: TestPlatform;
+  let keys: SigningKey[];
+  let mint: (access: Access, ttl?: number) => Promise<string>;
 
   beforeAll(async () => {
+    keys = [await newSigningKey('test-k1')];
     t = await startTestPlatform({
       transport: 'in-process',
       name: 'tokens',
-      without: [
-        'call-ingest',
-        'decision',
-        'sms-dispatch',
-        'conversation',
-        'compliance',
-        'reporting',
-      ],
+      without: ['call-ingest', 'decision', 'sms-dispatch', 'compliance', 'reporting'],
+      env: { AUTH_SIGNING_KEYS: JSON.stringify({ keys }) },
     });
+    const issuer = await TokenIssuer.fromKeys(keys);
+    mint = (access, ttl = 300) => issuer.issue(access, ttl, new Date());
   }, 120_000);
 
   afterAll(async () => {
@@ -62,5 +73,80 @@ describe('access tokens from the gateway', () => {
       });
       expect(res.status).toBe(401);
     }
+  });
+
+  describe('the inbox with tokens', () => {
+    const acme = TenantId.parse('cool-breeze-hvac');
+    const operatorNorth: Access = {
+      subject: 'user-dana',
+      kind: 'user',
+      role: 'operator',
+      tenantId: acme,
+      locationIds: [LocationId.parse('atlanta-north')],
+      permissions: rolePermissions.operator,
+    };
+    const inbox = (token: string, path: string, init: RequestInit = {}) =>
+      fetch(`${t.url('conversation')}/v1/inbox${path}`, {
+        ...init,
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    const threadAt = async (locationId: string): Promise<string> => {
+      const id = randomUUID();
+      await t.db.query(
+        `INSERT INTO ${t.schema('conversation')}.thread (thread_id, tenant_id, location_id, customer_number) VALUES ($1, 'cool-breeze-hvac', $2, $3)`,
+        [id, locationId, `+1404555${String(Math.floor(Math.random() * 9000) + 1000)}`],
+      );
+      return id;
+    };
+
+    it("shows an operator only its own locations' threads, and nothing of another tenant", async () => {
+      const north = await threadAt('atlanta-north');
+      const south = await threadAt('atlanta-south');
+      const token = await mint(operatorNorth);
+      const list = await inbox(token, '/threads?tenantId=cool-breeze-hvac');
+      expect(list.status).toBe(200);
+      const ids = ((await list.json()) as { threadId: string }[]).map((r) => r.threadId);
+      expect(ids).toContain(north);
+      expect(ids).not.toContain(south);
+      expect((await inbox(token, `/threads/${south}?tenantId=cool-breeze-hvac`)).status).toBe(404);
+      expect((await inbox(token, `/threads/${north}?tenantId=cool-breeze-hvac`)).status).toBe(200);
+      const other = await inbox(token, '/threads?tenantId=bright-smile-dental');
+      expect(other.status).toBe(403);
+      expect(await other.json()).toEqual({
+        error: 'forbidden',
+        message: 'this credential is for tenant cool-breeze-hvac only',
+      });
+    });
+
+    it('refuses a role without the permission, an expired token and a token of another issuer', async () => {
+      const north = await threadAt('atlanta-north');
+      const analyst = await mint({
+        ...operatorNorth,
+        role: 'analyst',
+        permissions: rolePermissions.analyst,
+      });
+      const reply = await inbox(analyst, `/threads/${north}/reply?tenantId=cool-breeze-hvac`, {
+        method: 'POST',
+        body: JSON.stringify({ author: 'ana', text: 'hello' }),
+      });
+      expect(reply.status).toBe(403);
+      const expired = await mint(operatorNorth, -60);
+      const late = await inbox(expired, '/threads?tenantId=cool-breeze-hvac');
+      expect(late.status).toBe(401);
+      expect(await late.json()).toMatchObject({ message: 'token expired' });
+      const stranger = await (
+        await TokenIssuer.fromKeys([await newSigningKey('test-k1')])
+      ).issue(operatorNorth, 300, new Date());
+      expect((await inbox(stranger, '/threads?tenantId=cool-breeze-hvac')).status).toBe(401);
+    });
+
+    it('takes the platform-admin token the admin key is exchanged for', async () => {
+      const res = await fetch(`${t.url('gateway')}/v1/auth/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
+      });
+      const { accessToken } = (await res.json()) as { accessToken: string };
+      expect((await inbox(accessToken, '/threads?tenantId=bright-smile-dental')).status).toBe(200);
+    });
   });
 });

@@ -1,6 +1,6 @@
 import type { LocationId, TenantId } from '@textback/contracts';
 import { tenantScope, type TenantScope } from '@textback/persistence';
-import type { Permission, Role } from './roles';
+import { rolePermissions, type Permission, type Role } from './roles';
 
 /** Who is calling, as a verified token says: the only input to authorization. */
 export interface Access {
@@ -52,4 +52,16 @@ export function authorizeLocation(
       `this credential does not cover location ${locationId}`,
     );
   return tenantScope(tenantId, [locationId]);
+}
+
+/** The bootstrap credential (the admin key): a platform administrator, until real ones exist. */
+export function bootstrapAccess(): Access {
+  return {
+    subject: 'bootstrap-admin-key',
+    kind: 'bootstrap',
+    role: 'platform-admin',
+    tenantId: '*',
+    locationIds: 'all',
+    permissions: rolePermissions['platform-admin'],
+  };
 }

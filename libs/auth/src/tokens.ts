@@ -105,11 +105,18 @@ export class TokenVerifier {
   }
 
   /** Keys from the gateway's `/.well-known/jwks.json`, refreshed when an unknown `kid` appears. */
-  static ofUrl(url: string, clock: { now(): Date }): TokenVerifier {
-    return new TokenVerifier(
-      createRemoteJWKSet(new URL(url), { cooldownDuration: 30_000, cacheMaxAge: 600_000 }),
-      clock,
-    );
+  static ofUrl(url: string | (() => string | undefined), clock: { now(): Date }): TokenVerifier {
+    // The URL may be known only once the gateway listens (all services in one process).
+    let keys: JWTVerifyGetKey | undefined;
+    const lazy: JWTVerifyGetKey = (header, token) => {
+      if (!keys) {
+        const at = typeof url === 'string' ? url : url();
+        if (!at) throw new InvalidTokenError('token keys unavailable');
+        keys = createRemoteJWKSet(new URL(at), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      }
+      return keys(header, token);
+    };
+    return new TokenVerifier(lazy, clock);
   }
 
   async verify(token: string): Promise<Access> {

@@ -159,7 +159,11 @@ export interface ServiceDefinition<C extends BaseConfig> {
 export function serviceStarter<C extends BaseConfig>(definition: ServiceDefinition<C>) {
   return async (
     env: Record<string, string | undefined>,
-    options: { inProcessBroker?: InProcessBroker; clock?: Clock } = {},
+    options: {
+      inProcessBroker?: InProcessBroker;
+      clock?: Clock;
+      jwksUrl?: () => string | undefined;
+    } = {},
   ): Promise<RunningService> => {
     const config = definition.loadConfig(env);
     const runtime = await createRuntime({

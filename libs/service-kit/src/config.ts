@@ -37,6 +37,11 @@ export const baseConfigShape = z.object({
    * Development only (`npm start`, tests): tenant-supplied URLs may be plain http and loopback.
    * Never on in production: private, link-local and metadata addresses stay refused regardless.
    */
+  /**
+   * Where the gateway publishes its token signing keys (JWKS); services verify access tokens
+   * against it, cached. Unset on a service: only the bootstrap admin key is accepted there.
+   */
+  AUTH_JWKS_URL: z.url().optional(),
   EGRESS_ALLOW_INSECURE: z
     .enum(['true', 'false'])
     .default('false')

@@ -13,3 +13,4 @@ export * from './csv';
 export * from './periodic';
 export * from './clock';
 export * from './routes';
+export * from './access.guard';

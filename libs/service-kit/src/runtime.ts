@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { TokenVerifier } from '@textback/auth';
 import type { Registry } from 'prom-client';
 import {
   EventBus,
@@ -28,6 +29,8 @@ export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly registry: Registry;
   /** The time as the service sees it (pinned in tests). */
   readonly clock: Clock;
+  /** Verifies access tokens against the gateway's keys; undefined when none are configured. */
+  readonly tokens: TokenVerifier | undefined;
   /** The service's database: single statements (repositories) and transactions. */
   readonly db: Database;
   /** One transaction; after the commit the outbox relay wakes if it wrote outbox rows. */
@@ -51,6 +54,8 @@ export interface RuntimeOptions<C extends BaseConfig> {
   readonly logger?: Logger;
   /** Tests pin the time; otherwise the system clock. */
   readonly clock?: Clock;
+  /** The gateway's JWKS URL when known only later (every service in one process). */
+  readonly jwksUrl?: () => string | undefined;
 }
 
 export async function createRuntime<C extends BaseConfig>(
@@ -58,6 +63,7 @@ export async function createRuntime<C extends BaseConfig>(
 ): Promise<ServiceRuntime<C>> {
   const { config, service } = o;
   const logger = o.logger ?? createLogger(service, config.LOG_LEVEL);
+  const clock = o.clock ?? systemClock;
   const registry = createMetricsRegistry(service);
   const log = (level: 'error' | 'warn' | 'info', message: string, fields?: object): void =>
     logger[level](fields ?? {}, message);
@@ -120,7 +126,11 @@ export async function createRuntime<C extends BaseConfig>(
     config,
     logger,
     registry,
-    clock: o.clock ?? systemClock,
+    clock,
+    tokens:
+      o.jwksUrl || config.AUTH_JWKS_URL
+        ? TokenVerifier.ofUrl(o.jwksUrl ?? config.AUTH_JWKS_URL ?? '', clock)
+        : undefined,
     db,
     transaction: (work, options) => db.transaction(work, options),
     transport,

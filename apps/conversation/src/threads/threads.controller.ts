@@ -12,12 +12,16 @@ import {
 import { Payload } from '@nestjs/microservices';
 import { z } from 'zod';
 import { Money, type EventEnvelope, type TenantId } from '@textback/contracts';
-import { tenantScope, type TenantScope } from '@textback/persistence';
+import type { TenantScope } from '@textback/persistence';
 import { OnEvent } from '@textback/messaging';
+import type { Access, Permission } from '@textback/auth';
 import {
-  AdminKeyGuard,
+  AccessGuard,
+  CurrentAccess,
   edge,
   parseRequest,
+  Requires,
+  scopeFor,
   ZodPipe,
   requireKnownTenant,
 } from '@textback/service-kit';
@@ -92,7 +96,7 @@ const tenantQuery = new ZodPipe(TenantQuery);
 
 /** The operator inbox API: threads by tenant/location/status/urgency, read, reply, assign, close, book. */
 @Controller('v1/inbox')
-@UseGuards(AdminKeyGuard)
+@UseGuards(AccessGuard)
 export class InboxController {
   constructor(
     private readonly threads: InboxService,
@@ -100,8 +104,12 @@ export class InboxController {
   ) {}
 
   @Get('threads')
-  list(@Query(new ZodPipe(ThreadsQuery)) q: z.infer<typeof ThreadsQuery>) {
-    return this.threads.list(this.scope(q), {
+  @Requires('inbox:read')
+  list(
+    @CurrentAccess() access: Access,
+    @Query(new ZodPipe(ThreadsQuery)) q: z.infer<typeof ThreadsQuery>,
+  ) {
+    return this.threads.list(this.scope(access, 'inbox:read', q), {
       ...(q.locationId ? { locationId: q.locationId } : {}),
       ...(q.status ? { status: q.status } : {}),
       ...(q.urgent !== undefined ? { urgent: q.urgent } : {}),
@@ -109,59 +117,81 @@ export class InboxController {
   }
 
   @Get('threads/:threadId')
-  get(@Param('threadId', threadId) id: string, @Query(tenantQuery) q: z.infer<typeof TenantQuery>) {
-    return this.threads.get(this.scope(q), id);
+  @Requires('inbox:read')
+  get(
+    @CurrentAccess() access: Access,
+    @Param('threadId', threadId) id: string,
+    @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
+  ) {
+    return this.threads.get(this.scope(access, 'inbox:read', q), id);
   }
 
   @Post('threads/:threadId/reply')
   @HttpCode(202)
+  @Requires('inbox:write')
   reply(
+    @CurrentAccess() access: Access,
     @Param('threadId', threadId) id: string,
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Reply)) r: z.infer<typeof Reply>,
   ) {
-    return this.threads.reply(this.scope(q), id, r.author, r.text.trim());
+    return this.threads.reply(this.scope(access, 'inbox:write', q), id, r.author, r.text.trim());
   }
 
   @Post('threads/:threadId/assign')
   @HttpCode(204)
+  @Requires('inbox:write')
   assign(
+    @CurrentAccess() access: Access,
     @Param('threadId', threadId) id: string,
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Assign)) a: z.infer<typeof Assign>,
   ) {
-    return this.threads.assign(this.scope(q), id, a.assignee);
+    return this.threads.assign(this.scope(access, 'inbox:write', q), id, a.assignee);
   }
 
   @Post('threads/:threadId/close')
   @HttpCode(204)
+  @Requires('inbox:write')
   close(
+    @CurrentAccess() access: Access,
     @Param('threadId', threadId) id: string,
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body() body: unknown,
   ) {
-    return this.threads.close(this.scope(q), id, parseRequest(Close, body ?? {}).outcome);
+    return this.threads.close(
+      this.scope(access, 'inbox:write', q),
+      id,
+      parseRequest(Close, body ?? {}).outcome,
+    );
   }
 
   /** Time to first human reply against the 5 / 15 / 60 minute targets. */
   @Get('response-times')
-  responseTimes(@Query(new ZodPipe(ResponseTimesQuery)) q: z.infer<typeof ResponseTimesQuery>) {
+  @Requires('inbox:read')
+  responseTimes(
+    @CurrentAccess() access: Access,
+    @Query(new ZodPipe(ResponseTimesQuery)) q: z.infer<typeof ResponseTimesQuery>,
+  ) {
     // Default: the last 30 days.
-    return this.threads.responseTimes(this.scope(q), q.since);
+    return this.threads.responseTimes(this.scope(access, 'inbox:read', q), q.since);
   }
 
   @Post('threads/:threadId/book')
+  @Requires('inbox:write')
   book(
+    @CurrentAccess() access: Access,
     @Param('threadId', threadId) id: string,
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Book)) b: z.infer<typeof Book>,
   ) {
-    return this.threads.book(this.scope(q), id, b.value);
+    return this.threads.book(this.scope(access, 'inbox:write', q), id, b.value);
   }
 
-  /** The admin key may name any known tenant (access part 1 narrows this per credential). */
-  private scope(q: { tenantId: TenantId }): TenantScope {
+  /** The credential's scope within the tenant the request names (403 for another tenant). */
+  private scope(access: Access, permission: Permission, q: { tenantId: TenantId }): TenantScope {
+    const scope = scopeFor(access, permission, q.tenantId);
     requireKnownTenant(this.directory, q.tenantId);
-    return tenantScope(q.tenantId);
+    return scope;
   }
 }

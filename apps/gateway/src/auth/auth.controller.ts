@@ -1,4 +1,5 @@
 import { Controller, Get, HttpCode, Post, UseGuards } from '@nestjs/common';
+import { bootstrapAccess } from '@textback/auth';
 import { AdminKeyGuard, Public } from '@textback/service-kit';
 import { TokenService } from './token.service';
 
@@ -22,7 +23,7 @@ export class AuthController {
   @HttpCode(200)
   @UseGuards(AdminKeyGuard)
   async token() {
-    const { accessToken, expiresIn } = await this.tokens.issue(this.tokens.bootstrapAccess());
+    const { accessToken, expiresIn } = await this.tokens.issue(bootstrapAccess());
     return { accessToken, tokenType: 'Bearer', expiresIn };
   }
 }

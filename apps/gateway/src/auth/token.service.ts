@@ -1,11 +1,5 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
-import {
-  newSigningKey,
-  rolePermissions,
-  SigningKeys,
-  TokenIssuer,
-  type Access,
-} from '@textback/auth';
+import { newSigningKey, SigningKeys, TokenIssuer, type Access } from '@textback/auth';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { GatewayConfig } from '../config';
 
@@ -47,18 +41,6 @@ export class TokenService implements OnModuleInit {
     const ttl = this.runtime.config.ACCESS_TOKEN_TTL_SECONDS;
     const accessToken = await this.ready().issue(access, ttl, this.runtime.clock.now());
     return { accessToken, expiresIn: ttl };
-  }
-
-  /** The bootstrap credential (the admin key) as a platform administrator's token. */
-  bootstrapAccess(): Access {
-    return {
-      subject: 'bootstrap-admin-key',
-      kind: 'bootstrap',
-      role: 'platform-admin',
-      tenantId: '*',
-      locationIds: 'all',
-      permissions: rolePermissions['platform-admin'],
-    };
   }
 
   private ready(): TokenIssuer {

@@ -1,0 +1,106 @@
+import { timingSafeEqual } from 'node:crypto';
+import {
+  createParamDecorator,
+  Inject,
+  Injectable,
+  SetMetadata,
+  type CanActivate,
+  type ExecutionContext,
+} from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request } from 'express';
+import {
+  AccessDeniedError,
+  authorize,
+  bootstrapAccess,
+  InvalidTokenError,
+  type Access,
+  type Permission,
+} from '@textback/auth';
+import type { TenantId } from '@textback/contracts';
+import type { TenantScope } from '@textback/persistence';
+import { ADMIN_API_KEY, UnauthorizedError } from './admin-key.guard';
+import { RUNTIME } from './bootstrap';
+import { ServiceError } from './errors';
+import type { ServiceRuntime } from './runtime';
+
+export class ForbiddenError extends ServiceError<'forbidden'> {}
+
+const REQUIRED_PERMISSION = 'textback:required-permission';
+
+/** The permission a route needs; `AccessGuard` refuses a credential without it (403). */
+export const Requires = (permission: Permission): MethodDecorator & ClassDecorator =>
+  SetMetadata(REQUIRED_PERMISSION, permission);
+
+type WithAccess = Request & { access?: Access };
+
+/**
+ * Who is calling: an access token the gateway signed (verified here against its JWKS, by the
+ * service clock), or the bootstrap admin key (a platform administrator). Then the route's
+ * permission. Which tenant and locations the request may touch is decided in the handler with
+ * `scopeFor`, which yields the repositories' `TenantScope`.
+ */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(
+    @Inject(ADMIN_API_KEY) private readonly adminKey: string,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly reflector: Reflector,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const req = context.switchToHttp().getRequest<WithAccess>();
+    const header = req.headers.authorization ?? '';
+    const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
+    const access = await this.accessOf(presented);
+    const permission = this.reflector.getAllAndOverride<Permission | undefined>(
+      REQUIRED_PERMISSION,
+      [context.getHandler(), context.getClass()],
+    );
+    if (permission && !access.permissions.includes(permission))
+      throw new ForbiddenError('forbidden', `this credential may not ${permission}`);
+    req.access = access;
+    return true;
+  }
+
+  private async accessOf(presented: string): Promise<Access> {
+    if (presented && sameSecret(presented, this.adminKey)) return bootstrapAccess();
+    const tokens = this.runtime.tokens;
+    if (tokens && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(presented)) {
+      try {
+        return await tokens.verify(presented);
+      } catch (err) {
+        if (err instanceof InvalidTokenError)
+          throw new UnauthorizedError('unauthorized', err.message);
+        throw err;
+      }
+    }
+    throw new UnauthorizedError(
+      'unauthorized',
+      'credential missing or wrong (Authorization: Bearer <access token>)',
+    );
+  }
+}
+
+/** The verified caller of this request (set by `AccessGuard`). */
+export const CurrentAccess = createParamDecorator((_: unknown, context: ExecutionContext) => {
+  const access = context.switchToHttp().getRequest<WithAccess>().access;
+  if (!access) throw new Error('@CurrentAccess needs AccessGuard on its route');
+  return access;
+});
+
+/** The scope `access` may use for `permission` on `tenantId` (403 for another tenant). */
+export function scopeFor(access: Access, permission: Permission, tenantId: TenantId): TenantScope {
+  try {
+    return authorize(access, permission, tenantId);
+  } catch (err) {
+    if (err instanceof AccessDeniedError) throw new ForbiddenError('forbidden', err.message);
+    throw err;
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
