@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import {
+  AccessGuard,
   ADMIN_API_KEY,
   AdminKeyGuard,
   SERVICE_API_KEY,
@@ -35,6 +36,7 @@ export class AppModule {
       providers: [
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
         AdminKeyGuard,
+        AccessGuard,
         { provide: SERVICE_API_KEY, useValue: runtime.config.SERVICE_API_KEY },
         ServiceKeyGuard,
         ConsentLedgerService,

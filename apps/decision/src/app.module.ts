@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { consentStateMigrations, consentStateParts } from '@textback/consent';
 import {
+  AccessGuard,
   ADMIN_API_KEY,
   AdminKeyGuard,
   serviceModule,
@@ -40,6 +41,7 @@ export class AppModule {
         LineTypesService,
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
         AdminKeyGuard,
+        AccessGuard,
         ...consent.providers,
         ...directory.providers,
       ],

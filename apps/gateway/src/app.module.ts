@@ -1,5 +1,6 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
 import {
+  AccessGuard,
   ADMIN_API_KEY,
   AdminKeyGuard,
   RUNTIME,
@@ -30,6 +31,7 @@ export class AppModule implements OnApplicationBootstrap {
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
         AdminKeyGuard,
+        AccessGuard,
         TenancyService,
         TokenService,
       ],

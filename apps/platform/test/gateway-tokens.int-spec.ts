@@ -24,7 +24,7 @@ describe('access tokens from the gateway', () => {
     t = await startTestPlatform({
       transport: 'in-process',
       name: 'tokens',
-      without: ['call-ingest', 'decision', 'sms-dispatch', 'compliance', 'reporting'],
+      without: ['call-ingest', 'decision', 'sms-dispatch', 'reporting'],
       env: { AUTH_SIGNING_KEYS: JSON.stringify({ keys }) },
     });
     const issuer = await TokenIssuer.fromKeys(keys);
@@ -147,6 +147,58 @@ describe('access tokens from the gateway', () => {
       });
       const { accessToken } = (await res.json()) as { accessToken: string };
       expect((await inbox(accessToken, '/threads?tenantId=bright-smile-dental')).status).toBe(200);
+    });
+  });
+
+  describe('the admin and consent surfaces with tokens', () => {
+    const acme = TenantId.parse('cool-breeze-hvac');
+    const as = (
+      role: 'brand-admin' | 'location-manager' | 'operator',
+      locations: string[] | 'all',
+    ) =>
+      mint({
+        subject: `user-${role}`,
+        kind: 'user',
+        role,
+        tenantId: acme,
+        locationIds: locations === 'all' ? 'all' : locations.map((l) => LocationId.parse(l)),
+        permissions: rolePermissions[role],
+      });
+    const get = async (service: string, path: string, token: string) =>
+      (await fetch(`${t.url(service)}${path}`, { headers: { authorization: `Bearer ${token}` } }))
+        .status;
+
+    it("lets a brand-admin manage its own brand only, and not list the platform's tenants", async () => {
+      const admin = await as('brand-admin', 'all');
+      expect(await get('gateway', '/v1/admin/tenants/cool-breeze-hvac', admin)).toBe(200);
+      expect(await get('gateway', '/v1/admin/tenants/bright-smile-dental', admin)).toBe(403);
+      expect(await get('gateway', '/v1/admin/tenants', admin)).toBe(403);
+    });
+
+    it('lets a location manager manage its own location, not another', async () => {
+      const manager = await as('location-manager', ['atlanta-north']);
+      const base = '/v1/admin/tenants/cool-breeze-hvac/locations';
+      expect(await get('gateway', `${base}/atlanta-north`, manager)).toBe(200);
+      expect(await get('gateway', `${base}/atlanta-south`, manager)).toBe(403);
+    });
+
+    it("lets an operator read its customers' consent, not change it or read another brand's", async () => {
+      const operator = await as('operator', ['atlanta-north']);
+      expect(await get('compliance', '/v1/consent/cool-breeze-hvac/+14045550123', operator)).toBe(
+        200,
+      );
+      expect(
+        await get('compliance', '/v1/consent/bright-smile-dental/+14045550123', operator),
+      ).toBe(403);
+      const change = await fetch(
+        `${t.url('compliance')}/v1/consent/cool-breeze-hvac/%2B14045550123/opt-out`,
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ actor: 'dana', reason: 'asked by phone' }),
+        },
+      );
+      expect(change.status).toBe(403);
     });
   });
 });

@@ -23,10 +23,14 @@ import {
   type TenantId,
 } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { tenantScope } from '@textback/persistence';
+import type { Access } from '@textback/auth';
+import { tenantScope, type TenantScope } from '@textback/persistence';
 import {
-  AdminKeyGuard,
+  AccessGuard,
   csvSafe,
+  CurrentAccess,
+  Requires,
+  scopeFor,
   edge,
   ServiceKeyGuard,
   ZodPipe,
@@ -93,7 +97,7 @@ const view = (r: ConsentChangeRow) => ({
 
 /** Operators and auditors: a number's state and history, operator changes, and the tenant's export. */
 @Controller('v1/consent')
-@UseGuards(AdminKeyGuard)
+@UseGuards(AccessGuard)
 export class ConsentController {
   constructor(
     private readonly ledger: ConsentLedgerService,
@@ -101,7 +105,9 @@ export class ConsentController {
   ) {}
 
   @Get(':tenantId/export')
+  @Requires('consent:export')
   async export(
+    @CurrentAccess() access: Access,
     @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Query(new ZodPipe(ExportQuery)) q: z.infer<typeof ExportQuery>,
     @Res() res: Response,
@@ -109,7 +115,10 @@ export class ConsentController {
     requireKnownTenant(this.directory, tenantId);
     const { format, phone } = q;
     const rows = (
-      await this.ledger.history(tenantScope(tenantId), phone ? e164(phone, 'phone') : undefined)
+      await this.ledger.history(
+        scopeFor(access, 'consent:export', tenantId),
+        phone ? e164(phone, 'phone') : undefined,
+      )
     ).map((r) => ({ phoneNumber: r.phoneNumber, ...view(r) }));
     if (format === 'csv') {
       res.type('text/csv').attachment(`consent-${tenantId}.csv`);
@@ -141,14 +150,16 @@ export class ConsentController {
   }
 
   @Get(':tenantId/:phone')
+  @Requires('consent:read')
   async state(
+    @CurrentAccess() access: Access,
     @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Param('phone', phoneParam) phone: string,
     @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
   ) {
     requireKnownTenant(this.directory, tenantId);
     const number = e164(phone, 'phone');
-    const scope = tenantScope(tenantId);
+    const scope = scopeFor(access, 'consent:read', tenantId);
     const history = await this.ledger.history(scope, number);
     return {
       tenantId,
@@ -164,34 +175,39 @@ export class ConsentController {
 
   @Post(':tenantId/:phone/opt-out')
   @HttpCode(201)
+  @Requires('consent:write')
   optOut(
+    @CurrentAccess() access: Access,
     @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Param('phone', phoneParam) phone: string,
     @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>,
   ) {
-    return this.change(tenantId, phone, 'opted-out', body);
+    return this.change(scopeFor(access, 'consent:write', tenantId), phone, 'opted-out', body);
   }
 
   @Post(':tenantId/:phone/opt-in')
   @HttpCode(201)
+  @Requires('consent:write')
   optIn(
+    @CurrentAccess() access: Access,
     @Param('tenantId', tenantIdParam) tenantId: TenantId,
     @Param('phone', phoneParam) phone: string,
     @Body(new ZodPipe(OperatorChange)) body: z.infer<typeof OperatorChange>,
   ) {
-    return this.change(tenantId, phone, 'opted-in', body);
+    return this.change(scopeFor(access, 'consent:write', tenantId), phone, 'opted-in', body);
   }
 
   private async change(
-    tenantId: TenantId,
+    scope: TenantScope,
     phone: string,
     state: 'opted-in' | 'opted-out',
     change: z.infer<typeof OperatorChange>,
   ) {
+    const tenantId = scope.tenantId;
     requireKnownTenant(this.directory, tenantId);
     const number = e164(phone, 'phone');
     const channel = change.channelNumber ? e164(change.channelNumber, 'channelNumber') : undefined;
-    await this.ledger.recordNow(tenantScope(tenantId), {
+    await this.ledger.recordNow(scope, {
       phoneNumber: number,
       state,
       source: change.source,

@@ -14,11 +14,15 @@ import {
 } from '@nestjs/common';
 import type { Request } from 'express';
 import { z } from 'zod';
+import type { Access } from '@textback/auth';
 import { Money, type TenantId } from '@textback/contracts';
 import { systemScope, tenantScope, type SystemScope } from '@textback/persistence';
 import {
-  AdminKeyGuard,
+  AccessGuard,
+  CurrentAccess,
   edge,
+  Requires,
+  scopeFor,
   parseRequest,
   RUNTIME,
   verifyTextbackWebhook,
@@ -52,7 +56,8 @@ const TenantQuery = z.strictObject({ tenantId: edge.tenantId });
 
 /** Operators configure a tenant's CRM webhook and read its delivery log. */
 @Controller('v1/crm')
-@UseGuards(AdminKeyGuard)
+@UseGuards(AccessGuard)
+@Requires('crm:manage')
 export class CrmAdminController {
   constructor(
     private readonly crm: CrmSyncService,
@@ -62,26 +67,34 @@ export class CrmAdminController {
   @Put('endpoints/:tenantId')
   @HttpCode(204)
   async setEndpoint(
+    @CurrentAccess() access: Access,
     @Param('tenantId', new ZodPipe(edge.tenantId, 'tenantId')) tenantId: TenantId,
     @Body(new ZodPipe(Endpoint)) e: z.infer<typeof Endpoint>,
   ): Promise<void> {
+    const scope = scopeFor(access, 'crm:manage', tenantId);
     requireKnownTenant(this.directory, tenantId);
-    await this.crm.setEndpoint(tenantScope(tenantId), e.url, e.secret);
+    await this.crm.setEndpoint(scope, e.url, e.secret);
   }
 
   @Get('deliveries')
-  deliveries(@Query(new ZodPipe(DeliveriesQuery)) q: z.infer<typeof DeliveriesQuery>) {
+  deliveries(
+    @CurrentAccess() access: Access,
+    @Query(new ZodPipe(DeliveriesQuery)) q: z.infer<typeof DeliveriesQuery>,
+  ) {
+    const scope = scopeFor(access, 'crm:manage', q.tenantId);
     requireKnownTenant(this.directory, q.tenantId);
-    return this.crm.deliveries(tenantScope(q.tenantId), q.status);
+    return this.crm.deliveries(scope, q.status);
   }
 
   @Post('deliveries/:deliveryId/retry')
   async retry(
+    @CurrentAccess() access: Access,
     @Param('deliveryId', new ZodPipe(edge.uuid, 'deliveryId')) deliveryId: string,
     @Query(new ZodPipe(TenantQuery)) q: z.infer<typeof TenantQuery>,
   ) {
+    const scope = scopeFor(access, 'crm:manage', q.tenantId);
     requireKnownTenant(this.directory, q.tenantId);
-    if (!(await this.crm.retry(tenantScope(q.tenantId), deliveryId)))
+    if (!(await this.crm.retry(scope, deliveryId)))
       throw new ConversationError('not-found', `no dead delivery ${deliveryId}`);
     return { retrying: true };
   }

@@ -1,10 +1,13 @@
 import { Controller, Get, Inject, Param, Query, UseGuards } from '@nestjs/common';
 import { maskPhone } from '@textback/contracts';
 import { z } from 'zod';
-import { tenantScope } from '@textback/persistence';
+import type { Access } from '@textback/auth';
 import {
-  AdminKeyGuard,
+  AccessGuard,
+  CurrentAccess,
   edge,
+  Requires,
+  scopeFor,
   requireKnownTenant,
   RUNTIME,
   ZodPipe,
@@ -21,7 +24,8 @@ const TenantQuery = z.strictObject({ tenantId: edge.tenantId });
 
 /** "Why did / didn't this caller get a text?" for one call (internal; partners go through the gateway). */
 @Controller('v1/decisions')
-@UseGuards(AdminKeyGuard)
+@UseGuards(AccessGuard)
+@Requires('decisions:read')
 export class DecisionsController {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
@@ -30,11 +34,13 @@ export class DecisionsController {
 
   @Get(':callId')
   async byCall(
+    @CurrentAccess() access: Access,
     @Param('callId', new ZodPipe(CallId, 'callId')) callId: string,
     @Query(new ZodPipe(TenantQuery)) q: z.infer<typeof TenantQuery>,
   ) {
+    const scope = scopeFor(access, 'decisions:read', q.tenantId);
     requireKnownTenant(this.directory, q.tenantId);
-    const d = await decisions.byCall(this.runtime.db, tenantScope(q.tenantId), callId);
+    const d = await decisions.byCall(this.runtime.db, scope, callId);
     if (!d) throw new DecisionError('not-found', `no decision for call ${callId} (yet)`);
     return { ...d, callerNumber: undefined, caller: maskPhone(d.callerNumber) };
   }
