@@ -42,6 +42,7 @@ const systemScopeAllowed = [
   'apps/conversation/src/crm/crm-sync.service.ts',
   'apps/conversation/src/crm/crm.controller.ts',
   'apps/gateway/src/tenancy/tenancy.service.ts',
+  'apps/gateway/src/api-keys/api-keys.service.ts',
   'apps/reporting/src/calls/call-report.projector.ts',
   'apps/reporting/src/funnel/funnel.service.ts',
   'apps/reporting/src/read-model.consumer.ts',

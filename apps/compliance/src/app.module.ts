@@ -12,9 +12,9 @@ import { LocationDirectory1763900000000, locationDirectoryParts } from '@textbac
 import type { ComplianceConfig } from './config';
 import {
   ConsentCheckController,
-  ConsentController,
   ConsentEventsConsumer,
-} from './consent/consent.controller';
+} from './consent/consent-internal.controller';
+import { ConsentController } from './consent/consent.controller';
 import { ConsentLedgerService } from './consent/consent-ledger.service';
 import { InboundConsentService } from './consent/inbound-consent.service';
 import { ConsentLedger1763900800000 } from './migrations/1763900800000-consent-ledger';

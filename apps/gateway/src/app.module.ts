@@ -7,14 +7,17 @@ import {
   serviceModule,
   type ServiceRuntime,
 } from '@textback/service-kit';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth/auth.controller';
 import { TokenService } from './auth/token.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
+import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys';
 import { TenancyController } from './tenancy/tenancy.controller';
 import { TenancyService } from './tenancy/tenancy.service';
 
-export const gatewayMigrations = [Tenancy1763900100000];
+export const gatewayMigrations = [Tenancy1763900100000, ApiKeys1764500000000];
 
 /** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
 @Module({})
@@ -26,7 +29,7 @@ export class AppModule implements OnApplicationBootstrap {
 
   static register(runtime: ServiceRuntime<GatewayConfig>): DynamicModule {
     return serviceModule(AppModule, runtime, {
-      controllers: [TenancyController, AuthController],
+      controllers: [TenancyController, AuthController, ApiKeysController],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
         { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
@@ -34,6 +37,7 @@ export class AppModule implements OnApplicationBootstrap {
         AccessGuard,
         TenancyService,
         TokenService,
+        ApiKeysService,
       ],
     });
   }

@@ -201,4 +201,101 @@ describe('access tokens from the gateway', () => {
       expect(change.status).toBe(403);
     });
   });
+
+  describe("a tenant's API keys, exchanged for tokens", () => {
+    const admin = {
+      authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+      'content-type': 'application/json',
+    };
+    const keysOf = (tenant: string) => `${t.url('gateway')}/v1/admin/tenants/${tenant}/api-keys`;
+    const exchange = (key: string) =>
+      fetch(`${t.url('gateway')}/v1/auth/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+      });
+    const issue = async (body: object) => {
+      const res = await fetch(keysOf('cool-breeze-hvac'), {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(201);
+      return (await res.json()) as { key: string; keyId: string };
+    };
+
+    it('issues a key shown once, whose token reads only what its scopes and locations allow', async () => {
+      const { key, keyId } = await issue({
+        name: 'wallboard',
+        permissions: ['inbox:read'],
+        locationIds: ['atlanta-north'],
+      });
+      expect(key).toMatch(/^txk_[a-f0-9]{16}_/);
+      const listed = await (await fetch(keysOf('cool-breeze-hvac'), { headers: admin })).text();
+      expect(listed).toContain(keyId);
+      expect(listed).not.toContain(key.split('_')[2]); // the secret is never shown again
+      const res = await exchange(key);
+      expect(res.status).toBe(200);
+      const { accessToken } = (await res.json()) as { accessToken: string };
+      const inbox = (path: string, init: RequestInit = {}) =>
+        fetch(`${t.url('conversation')}/v1/inbox${path}`, {
+          ...init,
+          headers: { authorization: `Bearer ${accessToken}`, 'content-type': 'application/json' },
+        });
+      expect((await inbox('/threads?tenantId=cool-breeze-hvac')).status).toBe(200);
+      expect((await inbox('/threads?tenantId=bright-smile-dental')).status).toBe(403);
+      expect(
+        (
+          await inbox(`/threads/${randomUUID()}/reply?tenantId=cool-breeze-hvac`, {
+            method: 'POST',
+            body: JSON.stringify({ author: 'bot', text: 'hi' }),
+          })
+        ).status,
+      ).toBe(403);
+    });
+
+    it('refuses a revoked key, an expired key and a forged one', async () => {
+      const revoked = await issue({ name: 'old', permissions: ['inbox:read'] });
+      const del = await fetch(`${keysOf('cool-breeze-hvac')}/${revoked.keyId}`, {
+        method: 'DELETE',
+        headers: admin,
+      });
+      expect(del.status).toBe(204);
+      expect((await exchange(revoked.key)).status).toBe(401);
+      const expired = await issue({
+        name: 'expired',
+        permissions: ['inbox:read'],
+        expiresAt: '2020-01-01T00:00:00Z',
+      });
+      expect((await exchange(expired.key)).status).toBe(401);
+      const forged = `${revoked.key.slice(0, 21)}${'A'.repeat(43)}`;
+      expect((await exchange(forged)).status).toBe(401);
+    });
+
+    it('never lets a brand-admin grant more than it may, or keys for another brand', async () => {
+      const brandAdmin = await mint({
+        subject: 'user-brand-admin',
+        kind: 'user',
+        role: 'brand-admin',
+        tenantId: TenantId.parse('cool-breeze-hvac'),
+        locationIds: 'all',
+        permissions: rolePermissions['brand-admin'],
+      });
+      const headers = { authorization: `Bearer ${brandAdmin}`, 'content-type': 'application/json' };
+      const platform = await fetch(keysOf('cool-breeze-hvac'), {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'x', permissions: ['tenants:manage'] }),
+      });
+      expect(platform.status).toBe(400);
+      expect(await platform.json()).toMatchObject({
+        message: 'permissions: may not grant tenants:manage',
+      });
+      const otherBrand = await fetch(keysOf('bright-smile-dental'), {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ name: 'x', permissions: ['inbox:read'] }),
+      });
+      expect(otherBrand.status).toBe(403);
+    });
+  });
 });

@@ -173,6 +173,7 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       'conversation POST /v1/crm/leads/:leadId/booked (signed-webhook)',
       'conversation POST /v1/plivo/sms/inbound (signed-webhook)',
       'gateway GET /.well-known/jwks.json (discovery)',
+      'gateway POST /v1/auth/token (credential-exchange)',
       'reporting GET /reports (page)',
       'reporting GET /reports/assets/:file (page)',
       'sms-dispatch POST /v1/plivo/sms/status (signed-webhook)',

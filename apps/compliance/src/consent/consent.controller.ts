@@ -10,21 +10,12 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
 import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import {
-  InvalidPhoneNumberError,
-  SmsReceivedV1,
-  toE164,
-  type E164,
-  type EventEnvelope,
-  type TenantId,
-} from '@textback/contracts';
-import { OnEvent } from '@textback/messaging';
+import { InvalidPhoneNumberError, toE164, type E164, type TenantId } from '@textback/contracts';
 import type { Access } from '@textback/auth';
-import { tenantScope, type TenantScope } from '@textback/persistence';
+import type { TenantScope } from '@textback/persistence';
 import {
   AccessGuard,
   csvSafe,
@@ -32,29 +23,12 @@ import {
   Requires,
   scopeFor,
   edge,
-  ServiceKeyGuard,
   ZodPipe,
   requireKnownTenant,
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { ComplianceError } from '../errors';
 import { ConsentLedgerService, type ConsentChangeRow } from './consent-ledger.service';
-import { InboundConsentService } from './inbound-consent.service';
-
-@Controller()
-export class ConsentEventsConsumer {
-  constructor(private readonly inbound: InboundConsentService) {}
-
-  @OnEvent('sms.received.v1')
-  onText(@Payload() event: EventEnvelope<'sms.received.v1'>): Promise<void> {
-    return this.inbound.onText(event);
-  }
-
-  @OnEvent('sms.failed.v1')
-  onSendFailed(@Payload() event: EventEnvelope<'sms.failed.v1'>): Promise<void> {
-    return this.inbound.onSendFailed(event);
-  }
-}
 
 const OperatorChange = z.strictObject({
   actor: edge.name,
@@ -63,15 +37,15 @@ const OperatorChange = z.strictObject({
   /** Only this business number (per-number scope); omitted: the whole brand. */
   channelNumber: z.string().max(40).optional(),
 });
-const tenantIdParam = new ZodPipe(edge.tenantId, 'tenantId');
-const phoneParam = new ZodPipe(z.string().max(40), 'phone');
+export const tenantIdParam = new ZodPipe(edge.tenantId, 'tenantId');
+export const phoneParam = new ZodPipe(z.string().max(40), 'phone');
 const ExportQuery = z.strictObject({
   format: z.enum(['csv', 'json']).default('json'),
   phone: z.string().max(40).optional(),
 });
-const StateQuery = z.strictObject({ channel: z.string().max(40).optional() });
+export const StateQuery = z.strictObject({ channel: z.string().max(40).optional() });
 
-function e164(value: string, field: string): E164 {
+export function e164(value: string, field: string): E164 {
   try {
     return toE164(value);
   } catch (err) {
@@ -217,42 +191,5 @@ export class ConsentController {
       reason: change.reason,
     });
     return { tenantId, phoneNumber: number, state };
-  }
-}
-
-/**
- * "May we text this number now?" for sms-dispatch, answered from the ledger itself (not a copy),
- * just before the carrier call.
- */
-@Controller('internal/v1/consent')
-@UseGuards(ServiceKeyGuard)
-export class ConsentCheckController {
-  constructor(
-    private readonly ledger: ConsentLedgerService,
-    private readonly inbound: InboundConsentService,
-  ) {}
-
-  /**
-   * conversation hands over an inbound text before acknowledging it to the carrier, so a STOP
-   * the platform acknowledged is in the ledger before any later consent check (docs/decisions/0001-stop-recorded-before-acknowledged.md).
-   */
-  @Post('inbound')
-  @HttpCode(200)
-  async readInbound(@Body(new ZodPipe(SmsReceivedV1)) message: SmsReceivedV1) {
-    return { reading: await this.inbound.readInbound(message) };
-  }
-
-  @Get(':tenantId/:phone')
-  async check(
-    @Param('tenantId', tenantIdParam) tenantId: TenantId,
-    @Param('phone', phoneParam) phone: string,
-    @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
-  ) {
-    const state = await this.ledger.currentState(
-      tenantScope(tenantId),
-      e164(phone, 'phone'),
-      channel ? e164(channel, 'channel') : undefined,
-    );
-    return { state, mayText: state !== 'opted-out' };
   }
 }

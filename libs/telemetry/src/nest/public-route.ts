@@ -4,9 +4,11 @@ import { SetMetadata } from '@nestjs/common';
  * Why a route needs no credential. `signed-webhook`: a carrier, phone system or CRM calls it and
  * its signature is checked inside; `page`: a built page whose data comes from guarded APIs;
  * `probe`: health and metrics for the cluster (never routed by the Ingress); `discovery`:
- * public keys a token verifier needs (the JWKS), secret-free by construction.
+ * public keys a token verifier needs (the JWKS), secret-free by construction;
+ * `credential-exchange`: a credential is presented to get a token (it is checked inside).
  */
-export type PublicRouteKind = 'signed-webhook' | 'page' | 'probe' | 'discovery';
+export type PublicRouteKind =
+  'signed-webhook' | 'page' | 'probe' | 'discovery' | 'credential-exchange';
 
 export interface PublicRoute {
   readonly kind: PublicRouteKind;
