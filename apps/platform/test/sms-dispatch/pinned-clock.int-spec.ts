@@ -114,8 +114,8 @@ describe('quiet hours and the Dial, on a pinned clock', () => {
     expect(followUpsTo(capped)).toEqual([]);
   });
 
-  it("answers a call in business hours with a Dial that rings for the location's ring timeout", async () => {
-    clock.set('2026-12-02T10:00:00-05:00'); // a Wednesday morning: open
+  /** Atlanta South reconfigured: a 17 s ring timeout, open on Wednesdays. */
+  const configureSouth = async (extra: object): Promise<void> => {
     const put = await fetch(
       `${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/atlanta-south`,
       {
@@ -131,11 +131,15 @@ describe('quiet hours and the Dial, on a pinned clock', () => {
           timezone: 'America/New_York',
           ringTimeoutSeconds: 17,
           businessHours: { wed: [{ open: '07:00', close: '19:00' }] },
+          ...extra,
         }),
       },
     );
     expect(put.ok).toBe(true);
-    const played = await eventually(
+  };
+  /** Calls Atlanta South until call-ingest answers with `shows` (its directory has the change). */
+  const callSouthUntil = (scenario: 'answered' | 'missed', shows: string, what: string) =>
+    eventually(
       async () => {
         const call = await playCall({
           answerUrl: t.app().answer_url,
@@ -143,49 +147,30 @@ describe('quiet hours and the Dial, on a pinned clock', () => {
           authToken: secrets.PLIVO_AUTH_TOKEN,
           from: newCaller('404'),
           to: '+14045550110',
-          scenario: 'answered',
+          scenario,
         });
-        return call.answerXml.includes('timeout="17"') ? call : undefined;
+        return call.answerXml.includes(shows) ? call : undefined;
       },
-      { what: 'call-ingest to dial with the new ring timeout' },
+      { what },
+    );
+
+  it("answers a call in business hours with a Dial that rings for the location's ring timeout", async () => {
+    clock.set('2026-12-02T10:00:00-05:00'); // a Wednesday morning: open
+    await configureSouth({});
+    const played = await callSouthUntil(
+      'answered',
+      'timeout="17"',
+      'call-ingest to dial with the new ring timeout',
     );
     expect(played.answerXml).toMatch(/<Dial [^>]*timeout="17"/);
     expect(played.answerXml).toContain('<Number>14045550199</Number>');
 
     clock.set('2026-12-02T23:00:00-05:00'); // closed, and the location does not forward after hours
-    const closed = await fetch(
-      `${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/locations/atlanta-south`,
-      {
-        method: 'PUT',
-        headers: {
-          authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({
-          name: 'Atlanta South',
-          businessNumbers: ['+14045550110'],
-          forwardTo: '+14045550199',
-          timezone: 'America/New_York',
-          ringTimeoutSeconds: 17,
-          afterHoursCall: 'announce',
-          businessHours: { wed: [{ open: '07:00', close: '19:00' }] },
-        }),
-      },
-    );
-    expect(closed.ok).toBe(true);
-    const after = await eventually(
-      async () => {
-        const call = await playCall({
-          answerUrl: t.app().answer_url,
-          hangupUrl: t.app().hangup_url,
-          authToken: secrets.PLIVO_AUTH_TOKEN,
-          from: newCaller('404'),
-          to: '+14045550110',
-          scenario: 'missed',
-        });
-        return call.answerXml.includes("We're closed right now") ? call : undefined;
-      },
-      { what: 'the closed greeting after hours' },
+    await configureSouth({ afterHoursCall: 'announce' });
+    const after = await callSouthUntil(
+      'missed',
+      "We're closed right now",
+      'the closed greeting after hours',
     );
     expect(after.answerXml).not.toContain('<Dial');
   });
