@@ -24,7 +24,7 @@ describe('access tokens from the gateway', () => {
     t = await startTestPlatform({
       transport: 'in-process',
       name: 'tokens',
-      without: ['call-ingest', 'decision', 'sms-dispatch', 'reporting'],
+      without: ['call-ingest', 'decision', 'sms-dispatch'],
       env: { AUTH_SIGNING_KEYS: JSON.stringify({ keys }) },
     });
     const issuer = await TokenIssuer.fromKeys(keys);
@@ -296,6 +296,41 @@ describe('access tokens from the gateway', () => {
         body: JSON.stringify({ name: 'x', permissions: ['inbox:read'] }),
       });
       expect(otherBrand.status).toBe(403);
+    });
+  });
+
+  describe('the reporting API with tokens', () => {
+    const day = new Date().toISOString().slice(0, 10);
+    const funnel = async (token: string, tenant: string) =>
+      (
+        await fetch(
+          `${t.url('reporting')}/v1/reports/funnel?tenantId=${tenant}&from=${day}&to=${day}`,
+          { headers: { authorization: `Bearer ${token}` } },
+        )
+      ).status;
+    const acme = TenantId.parse('cool-breeze-hvac');
+
+    const analystAccess: Access = {
+      subject: 'user-analyst',
+      kind: 'user',
+      role: 'analyst',
+      tenantId: acme,
+      locationIds: 'all',
+      permissions: rolePermissions.analyst,
+    };
+
+    it("lets an analyst read its own brand's reports only, and refuses a role without reports:read", async () => {
+      const analyst = await mint(analystAccess);
+      expect(await funnel(analyst, 'cool-breeze-hvac')).toBe(200);
+      expect(await funnel(analyst, 'bright-smile-dental')).toBe(403);
+      const operator = await mint({
+        ...analystAccess,
+        subject: 'user-operator',
+        role: 'operator',
+        permissions: rolePermissions.operator,
+      });
+      expect(await funnel(operator, 'cool-breeze-hvac')).toBe(403);
+      expect(await funnel(await mint(analystAccess, -60), 'cool-breeze-hvac')).toBe(401); // expired
     });
   });
 });

@@ -4,12 +4,11 @@ import type { Response } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { AnalystGuard, CurrentCaller } from './access/analyst.guard';
-import { tenantFor, type Caller } from './access/api-keys.service';
+import { reportScope, tenantFor, type Caller } from './access/api-keys.service';
 import { CallsService, type CallCursor, type CallRow } from './calls/calls.service';
 import { ReportingError } from './errors';
 import { CallsQuery, FunnelQuery, parseOr400 } from './queries';
 import { ReportsService } from './reports.service';
-import { tenantScope } from '@textback/persistence';
 import { neutraliseFormula } from '@textback/service-kit';
 
 const rangeQueries = [
@@ -69,7 +68,7 @@ export class ReportsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     const q = parseOr400(FunnelQuery, query);
-    const scope = tenantScope(tenantFor(caller, q.tenantId));
+    const scope = reportScope(caller, tenantFor(caller, q.tenantId));
     const { byLocationPeriod, ...report } = await this.reports.funnelReport(scope, q);
     if (q.format !== 'csv') return report;
     res.type('text/csv').attachment(`funnel-${scope.tenantId}-${q.from}-${q.to}.csv`);
@@ -108,7 +107,7 @@ export class ReportsController {
   ) {
     const q = parseOr400(CallsQuery, query);
     const tenantId = tenantFor(caller, q.tenantId);
-    const scope = tenantScope(tenantId);
+    const scope = reportScope(caller, tenantId);
     const filter = {
       from: q.from,
       to: q.to,

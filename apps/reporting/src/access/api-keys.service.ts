@@ -1,8 +1,14 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import type { TenantId } from '@textback/contracts';
-import { systemScope, type SystemScope, type TenantScope } from '@textback/persistence';
+import { InvalidTokenError, type TokenVerifier } from '@textback/auth';
+import type { LocationId, TenantId } from '@textback/contracts';
+import {
+  systemScope,
+  tenantScope,
+  type SystemScope,
+  type TenantScope,
+} from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
@@ -10,7 +16,15 @@ import { ReportingError } from '../errors';
 import { apiKeyRepository as keys, type ApiKeyRow } from './api-key.repository';
 
 /** Who is asking: the operator (any tenant) or an analyst key of one tenant. */
-export type Caller = { kind: 'admin' } | { kind: 'tenant-key'; keyId: string; tenantId: TenantId };
+export type Caller =
+  | { kind: 'admin' }
+  | {
+      kind: 'tenant-key';
+      keyId: string;
+      tenantId: TenantId;
+      /** A gateway token may narrow the caller to some locations (reporting keys see all). */
+      locationIds?: 'all' | readonly LocationId[];
+    };
 
 export interface ApiKeyView {
   keyId: string;
@@ -83,6 +97,8 @@ export class ApiKeysService {
       );
     }
     if (constantTimeEquals(given, this.runtime.config.ADMIN_API_KEY)) return { kind: 'admin' };
+    const tokens = this.runtime.tokens;
+    if (tokens && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(given)) return this.fromToken(tokens, given);
     const match = KEY_FORMAT.exec(given);
     if (match) {
       const [, keyId, secret] = match as unknown as [string, string, string];
@@ -100,6 +116,37 @@ export class ApiKeysService {
     this.refused.inc({ reason: 'unknown-or-revoked' });
     throw new ReportingError('unauthorized', 'API key unknown or revoked');
   }
+
+  /** A gateway access token (a user's or an API key's) that may read reports. */
+  private async fromToken(tokens: TokenVerifier, token: string): Promise<Caller> {
+    let access;
+    try {
+      access = await tokens.verify(token);
+    } catch (err) {
+      if (err instanceof InvalidTokenError) {
+        this.refused.inc({ reason: 'invalid-token' });
+        throw new ReportingError('unauthorized', err.message);
+      }
+      throw err;
+    }
+    if (!access.permissions.includes('reports:read'))
+      throw new ReportingError('forbidden', 'this credential may not reports:read');
+    if (access.tenantId === '*') return { kind: 'admin' };
+    return {
+      kind: 'tenant-key',
+      keyId: access.subject,
+      tenantId: access.tenantId,
+      locationIds: access.locationIds,
+    };
+  }
+}
+
+/** The scope of a report: the caller's tenant, narrowed to its locations when a token says so. */
+export function reportScope(caller: Caller, tenantId: TenantId): TenantScope {
+  return tenantScope(
+    tenantId,
+    caller.kind === 'tenant-key' ? (caller.locationIds ?? 'all') : 'all',
+  );
 }
 
 /** The tenant a request may read: a tenant key reads only its own; the operator names one. */
