@@ -86,6 +86,11 @@ export class TokenIssuer {
   }
 }
 
+/** Whether a presented credential has a JWT's shape (three base64url parts), not an API key's. */
+export function looksLikeAccessToken(presented: string): boolean {
+  return /^[\w-]+\.[\w-]+\.[\w-]+$/.test(presented);
+}
+
 export class InvalidTokenError extends Error {
   override readonly name = 'InvalidTokenError';
 }

@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import {
   createParamDecorator,
   Inject,
@@ -14,12 +13,13 @@ import {
   authorize,
   bootstrapAccess,
   InvalidTokenError,
+  looksLikeAccessToken,
   type Access,
   type Permission,
 } from '@textback/auth';
 import type { TenantId } from '@textback/contracts';
 import type { TenantScope } from '@textback/persistence';
-import { ADMIN_API_KEY, UnauthorizedError } from './admin-key.guard';
+import { ADMIN_API_KEY, sameSecret, UnauthorizedError } from './admin-key.guard';
 import { RUNTIME } from './bootstrap';
 import { ServiceError } from './errors';
 import type { ServiceRuntime } from './runtime';
@@ -66,7 +66,7 @@ export class AccessGuard implements CanActivate {
   private async accessOf(presented: string): Promise<Access> {
     if (presented && sameSecret(presented, this.adminKey)) return bootstrapAccess();
     const tokens = this.runtime.tokens;
-    if (tokens && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(presented)) {
+    if (tokens && looksLikeAccessToken(presented)) {
       try {
         return await tokens.verify(presented);
       } catch (err) {
@@ -97,10 +97,4 @@ export function scopeFor(access: Access, permission: Permission, tenantId: Tenan
     if (err instanceof AccessDeniedError) throw new ForbiddenError('forbidden', err.message);
     throw err;
   }
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

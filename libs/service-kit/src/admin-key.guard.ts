@@ -10,6 +10,13 @@ export const SERVICE_API_KEY = Symbol('SERVICE_API_KEY');
 
 export class UnauthorizedError extends ServiceError<'unauthorized'> {}
 
+/** Whether a presented secret equals the expected one, compared in constant time. */
+export function sameSecret(presented: string, expected: string): boolean {
+  const given = Buffer.from(presented);
+  const wanted = Buffer.from(expected);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
+}
+
 /** `Authorization: Bearer <key>`, compared in constant time. */
 abstract class BearerKeyGuard implements CanActivate {
   protected constructor(
@@ -19,13 +26,7 @@ abstract class BearerKeyGuard implements CanActivate {
 
   canActivate(context: ExecutionContext): boolean {
     const header = context.switchToHttp().getRequest<Request>().headers.authorization ?? '';
-    const given = Buffer.from(header.replace(/^Bearer /, ''));
-    const expected = Buffer.from(this.key);
-    if (
-      !header.startsWith('Bearer ') ||
-      given.length !== expected.length ||
-      !timingSafeEqual(given, expected)
-    ) {
+    if (!header.startsWith('Bearer ') || !sameSecret(header.slice(7), this.key)) {
       throw new UnauthorizedError(
         'unauthorized',
         `API key missing or wrong (Authorization: Bearer <${this.keyName}>)`,

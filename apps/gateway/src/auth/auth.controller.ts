@@ -1,7 +1,12 @@
-import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Headers, HttpCode, Inject, Post } from '@nestjs/common';
 import { bootstrapAccess, type Access } from '@textback/auth';
-import { Public, RUNTIME, type ServiceRuntime, UnauthorizedError } from '@textback/service-kit';
+import {
+  Public,
+  RUNTIME,
+  sameSecret,
+  type ServiceRuntime,
+  UnauthorizedError,
+} from '@textback/service-kit';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import type { GatewayConfig } from '../config';
 import { TokenService } from './token.service';
@@ -38,9 +43,7 @@ export class AuthController {
 
   private async accessOf(presented: string): Promise<Access> {
     if (ApiKeysService.isApiKey(presented)) return this.apiKeys.accessOf(presented);
-    const admin = Buffer.from(this.runtime.config.ADMIN_API_KEY);
-    const given = Buffer.from(presented);
-    if (given.length === admin.length && timingSafeEqual(given, admin)) return bootstrapAccess();
+    if (sameSecret(presented, this.runtime.config.ADMIN_API_KEY)) return bootstrapAccess();
     throw new UnauthorizedError(
       'unauthorized',
       'credential missing or wrong (Authorization: Bearer <API key>)',

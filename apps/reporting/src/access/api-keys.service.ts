@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { InvalidTokenError, type TokenVerifier } from '@textback/auth';
+import { InvalidTokenError, looksLikeAccessToken, type TokenVerifier } from '@textback/auth';
 import type { LocationId, TenantId } from '@textback/contracts';
 import {
   systemScope,
@@ -9,7 +9,7 @@ import {
   type SystemScope,
   type TenantScope,
 } from '@textback/persistence';
-import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, RUNTIME, sameSecret, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
 import { ReportingError } from '../errors';
@@ -96,9 +96,9 @@ export class ApiKeysService {
         'API key missing (Authorization: Bearer <tenant API key>)',
       );
     }
-    if (constantTimeEquals(given, this.runtime.config.ADMIN_API_KEY)) return { kind: 'admin' };
+    if (sameSecret(given, this.runtime.config.ADMIN_API_KEY)) return { kind: 'admin' };
     const tokens = this.runtime.tokens;
-    if (tokens && /^[\w-]+\.[\w-]+\.[\w-]+$/.test(given)) return this.fromToken(tokens, given);
+    if (tokens && looksLikeAccessToken(given)) return this.fromToken(tokens, given);
     const match = KEY_FORMAT.exec(given);
     if (match) {
       const [, keyId, secret] = match as unknown as [string, string, string];
@@ -169,10 +169,4 @@ function view(r: ApiKeyRow): ApiKeyView {
     lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
     revokedAt: r.revokedAt?.toISOString() ?? null,
   };
-}
-
-function constantTimeEquals(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
 }

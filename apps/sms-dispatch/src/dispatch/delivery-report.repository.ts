@@ -7,10 +7,9 @@ import {
   type TenantScope,
   type Tx,
 } from '@textback/persistence';
-import { OutboundSmsRow } from './outbound-sms.repository';
+import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
 
 const Traced = z.object({ traceparent: col.text.nullable() });
-const tenantAnd = 'tenant_id = $2 AND sms_id = $1';
 
 /**
  * The send a report is about: by the carrier's message id, or (before we recorded it) by our send

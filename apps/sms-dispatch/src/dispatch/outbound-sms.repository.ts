@@ -38,7 +38,8 @@ export const scopeOfSend = (row: Pick<OutboundSmsRow, 'tenantId' | 'locationId'>
 
 const At = z.object({ at: col.timestamp });
 
-const tenantAnd = 'tenant_id = $2 AND sms_id = $1';
+/** A send by id ($1) within its tenant ($2). */
+export const tenantAnd = 'tenant_id = $2 AND sms_id = $1';
 
 /** Sends (one row per text, unique per location + call or request) and their delivery reports. */
 export const outboundSmsRepository = {

@@ -1,7 +1,5 @@
 import type { TenantScope, Tx } from '@textback/persistence';
-import { OutboundSmsRow } from './outbound-sms.repository';
-
-const tenantAnd = 'tenant_id = $2 AND sms_id = $1';
+import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
 
 /** A send's final transitions, each once: the row as it became, or undefined when already there. */
 export const sendOutcomesRepository = {
