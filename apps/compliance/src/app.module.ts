@@ -1,8 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import {
   AccessGuard,
-  ADMIN_API_KEY,
-  AdminKeyGuard,
   SERVICE_API_KEY,
   ServiceKeyGuard,
   serviceModule,
@@ -34,8 +32,6 @@ export class AppModule {
         ...directory.controllers,
       ],
       providers: [
-        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
-        AdminKeyGuard,
         AccessGuard,
         { provide: SERVICE_API_KEY, useValue: runtime.config.SERVICE_API_KEY },
         ServiceKeyGuard,

@@ -2,8 +2,6 @@ import { z } from 'zod';
 import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const complianceConfigSchema = defineConfig({
-  /** Bearer key of the operator endpoints (opt a number in or out, export); from a Secret. */
-  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** Bearer key other services use for `/internal/...` (the consent check before a send). */
   SERVICE_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** Message texts kept in the consent history this long, then redacted (the changes themselves are kept). */

@@ -1,12 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { WebhookNonce1763900250000 } from '@textback/persistence';
-import {
-  AccessGuard,
-  ADMIN_API_KEY,
-  AdminKeyGuard,
-  serviceModule,
-  type ServiceRuntime,
-} from '@textback/service-kit';
+import { AccessGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { ConversationConfig } from './config';
 import { InboundSmsController } from './inbound-sms/inbound-sms.controller';
@@ -57,8 +51,6 @@ export class AppModule {
         LeadRecorder,
         OnCallNotifier,
         CrmSyncService,
-        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
-        AdminKeyGuard,
         AccessGuard,
         ...directory.providers,
       ],

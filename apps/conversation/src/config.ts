@@ -4,8 +4,6 @@ import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const conversationConfigSchema = defineConfig({
   PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,
-  /** Bearer key of the operator inbox API; from a Secret. */
-  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** compliance reads every inbound text before we acknowledge it (an acknowledged STOP is already recorded). */
   COMPLIANCE_URL: z.url().default('http://127.0.0.1:3005'),
   COMPLIANCE_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),

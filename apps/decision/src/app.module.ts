@@ -1,12 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { consentStateMigrations, consentStateParts } from '@textback/consent';
-import {
-  AccessGuard,
-  ADMIN_API_KEY,
-  AdminKeyGuard,
-  serviceModule,
-  type ServiceRuntime,
-} from '@textback/service-kit';
+import { AccessGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { DecisionConfig } from './config';
 import { TextbackDecision1763800200000 } from './migrations/1763800200000-textback-decision';
@@ -39,8 +33,6 @@ export class AppModule {
       providers: [
         TextbackDecisionsService,
         LineTypesService,
-        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
-        AdminKeyGuard,
         AccessGuard,
         ...consent.providers,
         ...directory.providers,

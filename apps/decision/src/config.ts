@@ -5,7 +5,6 @@ import { defineConfig, parseConfig } from '@textback/service-kit';
 export const decisionConfigSchema = defineConfig({
   ...plivoConfigShape,
   /** Bearer key of `GET /v1/decisions/{callId}` (an operator route); from a Secret. */
-  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
   /** Look up each caller's line type (Plivo Lookup, $0.004 each) so landlines get no text. */
   LINE_TYPE_LOOKUP: z.enum(['on', 'off']).default('on'),
   LINE_TYPE_CACHE_DAYS: z.coerce.number().int().min(1).default(30),

@@ -1,12 +1,5 @@
 import { Inject, Module, type DynamicModule, type OnApplicationBootstrap } from '@nestjs/common';
-import {
-  AccessGuard,
-  ADMIN_API_KEY,
-  AdminKeyGuard,
-  RUNTIME,
-  serviceModule,
-  type ServiceRuntime,
-} from '@textback/service-kit';
+import { AccessGuard, RUNTIME, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysService } from './api-keys/api-keys.service';
 import { AuthController } from './auth/auth.controller';
@@ -14,10 +7,20 @@ import { TokenService } from './auth/token.service';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
 import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys';
+import { Identity1765000000000 } from './migrations/1765000000000-identity';
+import { ClientsController, GrantsController } from './identity/clients.controller';
+import { ClientsService } from './identity/clients.service';
+import { IdentityService } from './identity/identity.service';
+import { SessionsService } from './identity/sessions.service';
+import { PlatformAdminsController, UsersController } from './identity/users.controller';
 import { TenancyController } from './tenancy/tenancy.controller';
 import { TenancyService } from './tenancy/tenancy.service';
 
-export const gatewayMigrations = [Tenancy1763900100000, ApiKeys1764500000000];
+export const gatewayMigrations = [
+  Tenancy1763900100000,
+  ApiKeys1764500000000,
+  Identity1765000000000,
+];
 
 /** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
 @Module({})
@@ -29,15 +32,24 @@ export class AppModule implements OnApplicationBootstrap {
 
   static register(runtime: ServiceRuntime<GatewayConfig>): DynamicModule {
     return serviceModule(AppModule, runtime, {
-      controllers: [TenancyController, AuthController, ApiKeysController],
+      controllers: [
+        TenancyController,
+        AuthController,
+        ApiKeysController,
+        UsersController,
+        PlatformAdminsController,
+        ClientsController,
+        GrantsController,
+      ],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
-        { provide: ADMIN_API_KEY, useValue: runtime.config.ADMIN_API_KEY },
-        AdminKeyGuard,
         AccessGuard,
         TenancyService,
         TokenService,
         ApiKeysService,
+        IdentityService,
+        SessionsService,
+        ClientsService,
       ],
     });
   }

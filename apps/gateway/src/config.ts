@@ -2,8 +2,11 @@ import { z } from 'zod';
 import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const gatewayConfigSchema = defineConfig({
-  /** Bearer key for the admin API (tenants, locations, numbers); from a Secret in Kubernetes. */
-  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /**
+   * The bootstrap credential: exchanged at /v1/auth/token for a platform administrator's token
+   * until a real platform administrator exists, then refused. Unset: no bootstrap at all.
+   */
+  ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /** A JSON file of tenants and locations created at start when missing (the embedded mode's franchises). */
   TENANCY_SEED_FILE: z.string().optional(),
   /**
@@ -14,6 +17,10 @@ export const gatewayConfigSchema = defineConfig({
   AUTH_SIGNING_KEYS: z.string().optional(),
   /** Lifetime of an access token: also how soon a revoked credential stops working everywhere. */
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(300),
+  /** Lifetime of a user's refresh token (revocable at any time before). */
+  REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /** How long an invitation may be accepted. */
+  INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });
 export type GatewayConfig = z.infer<typeof gatewayConfigSchema>;
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

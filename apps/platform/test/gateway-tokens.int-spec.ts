@@ -49,12 +49,16 @@ describe('access tokens from the gateway', () => {
       headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
     });
     expect(res.status).toBe(200);
-    const { accessToken, tokenType, expiresIn } = (await res.json()) as {
-      accessToken: string;
-      tokenType: string;
-      expiresIn: number;
+    const {
+      access_token: accessToken,
+      token_type: tokenType,
+      expires_in: expiresIn,
+    } = (await res.json()) as {
+      access_token: string;
+      token_type: string;
+      expires_in: number;
     };
-    expect({ tokenType, expiresIn }).toEqual({ tokenType: 'Bearer', expiresIn: 300 });
+    expect({ tokenType, expiresIn }).toEqual({ tokenType: 'Bearer', expiresIn: 900 }); // the test platform's lifetime
     const verifier = TokenVerifier.ofUrl(`${t.url('gateway')}/.well-known/jwks.json`, {
       now: () => new Date(),
     });
@@ -145,7 +149,7 @@ describe('access tokens from the gateway', () => {
         method: 'POST',
         headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
       });
-      const { accessToken } = (await res.json()) as { accessToken: string };
+      const { access_token: accessToken } = (await res.json()) as { access_token: string };
       expect((await inbox(accessToken, '/threads?tenantId=bright-smile-dental')).status).toBe(200);
     });
   });
@@ -203,10 +207,10 @@ describe('access tokens from the gateway', () => {
   });
 
   describe("a tenant's API keys, exchanged for tokens", () => {
-    const admin = {
-      authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
-      'content-type': 'application/json',
-    };
+    const admin = { authorization: '', 'content-type': 'application/json' };
+    beforeAll(async () => {
+      admin.authorization = await t.adminAuthorization();
+    });
     const keysOf = (tenant: string) => `${t.url('gateway')}/v1/admin/tenants/${tenant}/api-keys`;
     const exchange = (key: string) =>
       fetch(`${t.url('gateway')}/v1/auth/token`, {
@@ -235,7 +239,7 @@ describe('access tokens from the gateway', () => {
       expect(listed).not.toContain(key.split('_')[2]); // the secret is never shown again
       const res = await exchange(key);
       expect(res.status).toBe(200);
-      const { accessToken } = (await res.json()) as { accessToken: string };
+      const { access_token: accessToken } = (await res.json()) as { access_token: string };
       const inbox = (path: string, init: RequestInit = {}) =>
         fetch(`${t.url('conversation')}/v1/inbox${path}`, {
           ...init,

@@ -89,6 +89,7 @@ describe('inputs a stranger controls (property-based, fast-check)', () => {
 
   beforeAll(async () => {
     t = await startTestPlatform({ transport: 'in-process', name: 'props' });
+    admin.authorization = await t.adminAuthorization();
     const transport = new InProcessTransport(t.platform.broker!);
     await transport.consume(
       { groupId: 'test-property-reader', topics: ['sms.received.v1'] },
@@ -103,7 +104,7 @@ describe('inputs a stranger controls (property-based, fast-check)', () => {
   });
 
   const admin = {
-    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    authorization: '', // a platform administrator's token, got at start
     'content-type': 'application/json',
   };
 

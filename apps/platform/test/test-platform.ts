@@ -26,6 +26,8 @@ export interface TestPlatform {
   app(): { answer_url: string; hangup_url: string; message_url: string };
   schema(service: string): string;
   decisionOf(callId: string): Promise<{ outcome: string; reason: string | null }>;
+  /** `Bearer <token>` of a platform administrator (the bootstrap key exchanged at the gateway). */
+  adminAuthorization(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -64,6 +66,8 @@ export async function startTestPlatform(o: {
     SEND_RETRY_INITIAL_MS: '50',
     SEND_RETRY_MAX_MS: '500',
     SENDER_MESSAGES_PER_SECOND: '50',
+    // One token lasts a whole spec file (the gateway's maximum).
+    ACCESS_TOKEN_TTL_SECONDS: '900',
     CAMPAIGN_MESSAGES_PER_SECOND: '100',
     ...o.env,
   };
@@ -118,6 +122,14 @@ export async function startTestPlatform(o: {
         },
         { what: `the decision on call ${callId}` },
       ),
+    adminAuthorization: async () => {
+      const res = await fetch(`${platform.services.get('gateway')!.url}/v1/auth/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
+      });
+      if (res.status !== 200) throw new Error(`admin token: ${res.status} ${await res.text()}`);
+      return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+    },
     stop: async () => {
       await db.end();
       await platform.stop();

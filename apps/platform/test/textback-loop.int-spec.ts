@@ -371,7 +371,7 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
 
   it('uses a location configured through the admin API, with its own template and delay', async () => {
     const admin = {
-      authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+      authorization: await t.adminAuthorization(),
       'content-type': 'application/json',
     };
     const gateway = t.url('gateway');

@@ -1,7 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { AccessGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
-import { AnalystGuard, OperatorGuard } from './access/analyst.guard';
+import { AnalystGuard } from './access/analyst.guard';
 import { ApiKeysController } from './access/api-keys.controller';
 import { ApiKeysService } from './access/api-keys.service';
 import { AnalystPageController } from './analyst-page.controller';
@@ -47,7 +47,7 @@ export class AppModule {
         CallReportProjector,
         ApiKeysService,
         AnalystGuard,
-        OperatorGuard,
+        AccessGuard,
         ...directory.providers,
       ],
     });

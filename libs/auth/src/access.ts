@@ -1,6 +1,6 @@
 import type { LocationId, TenantId } from '@textback/contracts';
 import { tenantScope, type TenantScope } from '@textback/persistence';
-import { rolePermissions, type Permission, type Role } from './roles';
+import { mayGrantRole, rolePermissions, type Permission, type Role } from './roles';
 
 /** Who is calling, as a verified token says: the only input to authorization. */
 export interface Access {
@@ -63,5 +63,40 @@ export function bootstrapAccess(): Access {
     tenantId: '*',
     locationIds: 'all',
     permissions: rolePermissions['platform-admin'],
+  };
+}
+
+/**
+ * Why `granter` may not give someone `role` over `locations`, or undefined when it may: only a
+ * person (or the platform) adds people, never above its own role, never beyond its locations.
+ */
+export function membershipRefusal(
+  granter: Access,
+  role: Role,
+  locations: 'all' | readonly LocationId[],
+): string | undefined {
+  if (!granter.role) return 'only a person or the platform may add users';
+  if (!mayGrantRole(granter.role, role)) return `a ${granter.role} may not make a ${role}`;
+  const mine = granter.locationIds;
+  if (mine !== 'all' && (locations === 'all' || locations.some((l) => !mine.includes(l))))
+    return 'locations: outside your locations';
+  return undefined;
+}
+
+/** The access a member has: its role's permissions over its locations (or its group's). */
+export function memberAccess(m: {
+  userId: string;
+  tenantId: TenantId | null;
+  role: Role;
+  locationIds: readonly LocationId[] | null;
+  groupLocationIds: readonly LocationId[] | null;
+}): Access {
+  return {
+    subject: `user:${m.userId}`,
+    kind: 'user',
+    role: m.role,
+    tenantId: m.tenantId ?? '*',
+    locationIds: m.locationIds ?? m.groupLocationIds ?? 'all',
+    permissions: rolePermissions[m.role],
   };
 }

@@ -5,7 +5,8 @@
  */
 export const permissions = [
   'tenants:manage', // create tenants, manage everything (platform)
-  'tenant:settings', // the brand's settings, numbers, users, keys, grants
+  'tenant:settings', // the brand's settings, numbers, groups, keys, grants
+  'users:manage', // add and remove users (never above the granter's role or locations)
   'locations:write', // a location's settings
   'inbox:read',
   'inbox:write', // reply, assign, close, book
@@ -35,6 +36,7 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
   'brand-admin': all.filter((p) => p !== 'tenants:manage'),
   'location-manager': [
     'locations:write',
+    'users:manage',
     'inbox:read',
     'inbox:write',
     'consent:read',
@@ -46,9 +48,12 @@ export const rolePermissions: Readonly<Record<Role, readonly Permission[]>> = {
   analyst: ['reports:read', 'decisions:read', 'inbox:read'],
 };
 
-/** The scopes an API key or partner client may be given (never the platform's own). */
+/**
+ * The scopes an API key or partner client may be given: never the platform's own, and never
+ * managing people (a machine has no role to grant roles below).
+ */
 export const grantablePermissions: readonly Permission[] = all.filter(
-  (p) => p !== 'tenants:manage',
+  (p) => p !== 'tenants:manage' && p !== 'users:manage',
 );
 
 /** Whether a role may grant another (a location-manager never makes a brand-admin). */

@@ -1,5 +1,12 @@
 import { LocationId, TenantId } from '@textback/contracts';
-import { AccessDeniedError, authorize, authorizeLocation, type Access } from './access';
+import {
+  AccessDeniedError,
+  authorize,
+  authorizeLocation,
+  memberAccess,
+  membershipRefusal,
+  type Access,
+} from './access';
 import { mayGrantRole, rolePermissions } from './roles';
 import { InvalidTokenError, newSigningKey, TokenIssuer, TokenVerifier } from './tokens';
 
@@ -67,6 +74,24 @@ describe('access tokens (ES256, rotated by kid)', () => {
     await expect(verifier.verify(oldToken)).resolves.toMatchObject({ subject: 'user-1' });
     await expect(verifier.verify(newToken)).resolves.toMatchObject({ subject: 'user-1' });
   });
+
+  it('publishes a key before it signs (activeFrom), so caches have it first', async () => {
+    const k2 = { ...(await newSigningKey('k2')), activeFrom: '2026-12-01T10:15:00Z' };
+    const issuer = await TokenIssuer.fromKeys([await newSigningKey('k1'), k2]);
+    const kidAt = async (at: string) =>
+      (
+        JSON.parse(
+          Buffer.from(
+            (await issuer.issue(operator, 300, new Date(at))).split('.')[0]!,
+            'base64url',
+          ).toString(),
+        ) as { kid: string }
+      ).kid;
+    expect(issuer.jwks.keys.map((k) => k.kid)).toEqual(['k1', 'k2']);
+    expect(JSON.stringify(issuer.jwks)).not.toContain('activeFrom');
+    expect(await kidAt('2026-12-01T10:14:59Z')).toBe('k1');
+    expect(await kidAt('2026-12-01T10:15:00Z')).toBe('k2');
+  });
 });
 
 describe('authorization (role, tenant and locations → the repositories’ TenantScope)', () => {
@@ -98,5 +123,38 @@ describe('authorization (role, tenant and locations → the repositories’ Tena
     expect(mayGrantRole('location-manager', 'brand-admin')).toBe(false);
     expect(mayGrantRole('brand-admin', 'location-manager')).toBe(true);
     expect(mayGrantRole('operator', 'analyst')).toBe(false);
+  });
+
+  it('lets nobody add a member above its role or beyond its locations', () => {
+    const manager: Access = {
+      ...operator,
+      role: 'location-manager',
+      permissions: rolePermissions['location-manager'],
+    };
+    expect(membershipRefusal(manager, 'operator', [north])).toBeUndefined();
+    expect(membershipRefusal(manager, 'operator', [south])).toBe(
+      'locations: outside your locations',
+    );
+    expect(membershipRefusal(manager, 'operator', 'all')).toBe('locations: outside your locations');
+    expect(membershipRefusal(manager, 'brand-admin', [north])).toBe(
+      'a location-manager may not make a brand-admin',
+    );
+    expect(
+      membershipRefusal({ ...operator, kind: 'api-key', role: undefined }, 'analyst', [north]),
+    ).toBe('only a person or the platform may add users');
+  });
+
+  it("gives a member its role's permissions over its own locations, else its group's", () => {
+    const base = { userId: 'u1', tenantId: acme, role: 'operator' as const };
+    expect(memberAccess({ ...base, locationIds: [north], groupLocationIds: null })).toEqual({
+      ...operator,
+      subject: 'user:u1',
+    });
+    expect(
+      memberAccess({ ...base, locationIds: null, groupLocationIds: [north, south] }).locationIds,
+    ).toEqual([north, south]);
+    expect(memberAccess({ ...base, locationIds: null, groupLocationIds: null }).locationIds).toBe(
+      'all',
+    );
   });
 });

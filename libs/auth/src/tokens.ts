@@ -37,9 +37,18 @@ export const SigningKey = z.looseObject({
   x: z.string().min(1),
   y: z.string().min(1),
   kid: z.string().min(1).max(64),
+  /**
+   * When this key starts signing (ISO instant); until then it is only published, so every
+   * service has it cached before the first token it signs arrives. Absent: at once.
+   */
+  activeFrom: z.iso.datetime({ offset: true }).optional(),
 });
 export type SigningKey = z.infer<typeof SigningKey>;
-/** The key ring file: keys oldest first; the last signs, all verify (rotation by `kid`). */
+/**
+ * The key ring file: keys oldest first; the newest active one signs, all verify (rotation by
+ * `kid`: add a key with `activeFrom` beyond the services' JWKS cache age, then drop the old key
+ * once the last token it signed has expired).
+ */
 export const SigningKeys = z.object({ keys: z.array(SigningKey).min(1) });
 
 /** A new signing key (the admin CLI and `npm start` make them; production mounts them). */
@@ -48,25 +57,49 @@ export async function newSigningKey(kid: string): Promise<SigningKey> {
   return SigningKey.parse({ ...(await exportJWK(privateKey)), kid });
 }
 
-/** Issues access tokens with the newest key, and publishes every key's public half (JWKS). */
+interface RingKey {
+  kid: string;
+  activeFrom: number;
+  key: Awaited<ReturnType<typeof importJWK>>;
+}
+
+/** Issues access tokens with the newest active key, and publishes every key's public half (JWKS). */
 export class TokenIssuer {
   private constructor(
-    private readonly signing: { kid: string; key: Awaited<ReturnType<typeof importJWK>> },
+    private readonly ring: readonly RingKey[],
     readonly jwks: JSONWebKeySet,
   ) {}
 
   static async fromKeys(keys: readonly SigningKey[]): Promise<TokenIssuer> {
-    const newest = keys[keys.length - 1];
-    if (!newest) throw new Error('no signing key');
-    const key = await importJWK({ ...newest, alg: 'ES256' }, 'ES256');
+    if (keys.length === 0) throw new Error('no signing key');
+    const ring = await Promise.all(
+      keys.map(async ({ activeFrom, ...jwk }) => ({
+        kid: jwk.kid,
+        activeFrom: activeFrom ? Date.parse(activeFrom) : 0,
+        key: await importJWK({ ...jwk, alg: 'ES256' }, 'ES256'),
+      })),
+    );
     const jwks = {
-      keys: keys.map(({ d: _private, ...pub }): JWK => ({ ...pub, alg: 'ES256', use: 'sig' })),
+      keys: keys.map(({ d: _private, activeFrom: _from, ...pub }): JWK => ({
+        ...pub,
+        alg: 'ES256',
+        use: 'sig',
+      })),
     };
-    return new TokenIssuer({ kid: newest.kid, key }, jwks);
+    return new TokenIssuer(ring, jwks);
+  }
+
+  /** The key that signs at `now`: the newest whose time has come (else the oldest). */
+  private signingAt(now: Date): RingKey {
+    const active = this.ring.filter((k) => k.activeFrom <= now.getTime());
+    const key = active[active.length - 1] ?? this.ring[0];
+    if (!key) throw new Error('no signing key');
+    return key;
   }
 
   /** A signed access token for `access`, valid `ttlSeconds` from `now`. */
   issue(access: Access, ttlSeconds: number, now: Date): Promise<string> {
+    const signing = this.signingAt(now);
     const iat = Math.floor(now.getTime() / 1000);
     return new SignJWT({
       kind: access.kind,
@@ -75,14 +108,14 @@ export class TokenIssuer {
       loc: access.locationIds === 'all' ? '*' : [...access.locationIds],
       perm: [...access.permissions],
     })
-      .setProtectedHeader({ alg: 'ES256', kid: this.signing.kid, typ: 'at+jwt' })
+      .setProtectedHeader({ alg: 'ES256', kid: signing.kid, typ: 'at+jwt' })
       .setIssuer(TOKEN_ISSUER)
       .setAudience(TOKEN_AUDIENCE)
       .setSubject(access.subject)
       .setJti(randomUUID())
       .setIssuedAt(iat)
       .setExpirationTime(iat + ttlSeconds)
-      .sign(this.signing.key);
+      .sign(signing.key);
   }
 }
 

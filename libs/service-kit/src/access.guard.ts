@@ -11,7 +11,6 @@ import type { Request } from 'express';
 import {
   AccessDeniedError,
   authorize,
-  bootstrapAccess,
   InvalidTokenError,
   looksLikeAccessToken,
   type Access,
@@ -19,7 +18,7 @@ import {
 } from '@textback/auth';
 import type { TenantId } from '@textback/contracts';
 import type { TenantScope } from '@textback/persistence';
-import { ADMIN_API_KEY, sameSecret, UnauthorizedError } from './admin-key.guard';
+import { UnauthorizedError } from './admin-key.guard';
 import { RUNTIME } from './bootstrap';
 import { ServiceError } from './errors';
 import type { ServiceRuntime } from './runtime';
@@ -36,14 +35,13 @@ type WithAccess = Request & { access?: Access };
 
 /**
  * Who is calling: an access token the gateway signed (verified here against its JWKS, by the
- * service clock), or the bootstrap admin key (a platform administrator). Then the route's
+ * service clock; no shared key is accepted on any operator surface). Then the route's
  * permission. Which tenant and locations the request may touch is decided in the handler with
  * `scopeFor`, which yields the repositories' `TenantScope`.
  */
 @Injectable()
 export class AccessGuard implements CanActivate {
   constructor(
-    @Inject(ADMIN_API_KEY) private readonly adminKey: string,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly reflector: Reflector,
   ) {}
@@ -64,7 +62,6 @@ export class AccessGuard implements CanActivate {
   }
 
   private async accessOf(presented: string): Promise<Access> {
-    if (presented && sameSecret(presented, this.adminKey)) return bootstrapAccess();
     const tokens = this.runtime.tokens;
     if (tokens && looksLikeAccessToken(presented)) {
       try {

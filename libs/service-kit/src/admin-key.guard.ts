@@ -3,8 +3,6 @@ import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@ne
 import type { Request } from 'express';
 import { ServiceError } from './errors';
 
-/** The key operator endpoints accept (provide it from the service's config). */
-export const ADMIN_API_KEY = Symbol('ADMIN_API_KEY');
 /** The key service-to-service endpoints accept (`/internal/...`). */
 export const SERVICE_API_KEY = Symbol('SERVICE_API_KEY');
 
@@ -33,13 +31,6 @@ abstract class BearerKeyGuard implements CanActivate {
       );
     }
     return true;
-  }
-}
-
-@Injectable()
-export class AdminKeyGuard extends BearerKeyGuard {
-  constructor(@Inject(ADMIN_API_KEY) key: string) {
-    super(key, 'ADMIN_API_KEY');
   }
 }
 

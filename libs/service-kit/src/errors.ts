@@ -45,6 +45,11 @@ export const errorCodes = {
     retryable: true,
     meaning: 'compliance did not answer; nothing is sent or acknowledged meanwhile',
   },
+  'auth-unavailable': {
+    http: 503,
+    retryable: true,
+    meaning: 'the gateway that issues access tokens did not answer',
+  },
 } as const satisfies Record<string, { http: number; retryable: boolean; meaning: string }>;
 
 export type ErrorCode = keyof typeof errorCodes;

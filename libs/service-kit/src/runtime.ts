@@ -31,6 +31,8 @@ export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   readonly clock: Clock;
   /** Verifies access tokens against the gateway's keys; undefined when none are configured. */
   readonly tokens: TokenVerifier | undefined;
+  /** The gateway's token endpoint (beside its JWKS), where pages exchange a person's credential. */
+  tokenUrl(): string | undefined;
   /** The service's database: single statements (repositories) and transactions. */
   readonly db: Database;
   /** One transaction; after the commit the outbox relay wakes if it wrote outbox rows. */
@@ -131,6 +133,10 @@ export async function createRuntime<C extends BaseConfig>(
       o.jwksUrl || config.AUTH_JWKS_URL
         ? TokenVerifier.ofUrl(o.jwksUrl ?? config.AUTH_JWKS_URL ?? '', clock)
         : undefined,
+    tokenUrl: () => {
+      const jwks = o.jwksUrl?.() ?? config.AUTH_JWKS_URL;
+      return jwks ? new URL('/v1/auth/token', jwks).toString() : undefined;
+    },
     db,
     transaction: (work, options) => db.transaction(work, options),
     transport,

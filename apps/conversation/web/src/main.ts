@@ -28,10 +28,34 @@ interface ThreadView {
   messages: Message[];
 }
 
+/**
+ * The person's credential (a refresh token, or an API key) stays in this tab's storage; the
+ * access token it is exchanged for lives in memory and is renewed before it expires.
+ */
 const session = {
   tenant: sessionStorage.getItem('tenant') ?? '',
   key: sessionStorage.getItem('key') ?? '',
+  token: '',
+  renewAt: 0,
 };
+
+async function accessToken(): Promise<string> {
+  if (session.token && Date.now() < session.renewAt) return session.token;
+  const res = await fetch('/inbox/token', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ credential: session.key }),
+  });
+  const body = (await res.json().catch(() => ({}))) as {
+    access_token?: string;
+    expires_in?: number;
+    message?: string;
+  };
+  if (!res.ok || !body.access_token) throw new Error(body.message ?? `HTTP ${res.status}`);
+  session.token = body.access_token;
+  session.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
+  return session.token;
+}
 let selected: string | undefined;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -52,7 +76,7 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(url, {
     ...init,
     headers: {
-      authorization: `Bearer ${session.key}`,
+      authorization: `Bearer ${await accessToken()}`,
       'content-type': 'application/json',
       ...(init.headers ?? {}),
     },
@@ -179,6 +203,7 @@ $('session').addEventListener('submit', (e) => {
   session.key = $<HTMLInputElement>('key').value;
   sessionStorage.setItem('tenant', session.tenant);
   sessionStorage.setItem('key', session.key);
+  session.token = '';
   void start();
 });
 const linked = new URLSearchParams(location.search);

@@ -1,4 +1,6 @@
-import { Controller, Get, Headers, HttpCode, Inject, Post } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { z } from 'zod';
 import { bootstrapAccess, type Access } from '@textback/auth';
 import {
   Public,
@@ -6,10 +8,37 @@ import {
   sameSecret,
   type ServiceRuntime,
   UnauthorizedError,
+  ZodPipe,
 } from '@textback/service-kit';
+import { Inject } from '@nestjs/common';
 import { ApiKeysService } from '../api-keys/api-keys.service';
+import { GatewayError } from '../errors';
 import type { GatewayConfig } from '../config';
+import { ClientsService } from '../identity/clients.service';
+import { IdentityService } from '../identity/identity.service';
+import { SessionsService } from '../identity/sessions.service';
 import { TokenService } from './token.service';
+
+const credential = z.string().min(1).max(200);
+/** RFC 6749 token requests (form or JSON); no grant type: the Bearer credential is exchanged. */
+const TokenRequest = z.preprocess(
+  (body) => body ?? {},
+  z.object({
+    grant_type: z
+      .enum(['refresh_token', 'client_credentials'], {
+        error: 'must be refresh_token or client_credentials',
+      })
+      .optional(),
+    refresh_token: credential.optional(),
+    client_id: credential.optional(),
+    client_secret: credential.optional(),
+    scope: z.string().max(2_000).optional(),
+    /** Which granting tenant a client's token is for (needed when several granted it). */
+    tenant_id: z.string().max(100).optional(),
+  }),
+);
+const Invitation = z.strictObject({ invitation: credential });
+const Revocation = z.object({ token: credential });
 
 /** Where services get the keys to verify tokens, and where a credential becomes a token. */
 @Controller()
@@ -17,6 +46,9 @@ export class AuthController {
   constructor(
     private readonly tokens: TokenService,
     private readonly apiKeys: ApiKeysService,
+    private readonly sessions: SessionsService,
+    private readonly clients: ClientsService,
+    private readonly identity: IdentityService,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>,
   ) {}
 
@@ -28,25 +60,95 @@ export class AuthController {
   }
 
   /**
-   * A credential exchanged for a short-lived access token: a tenant's API key (`txk_…`), or the
-   * bootstrap admin key (a platform administrator). Partner clients follow (#19).
+   * A credential exchanged for a short-lived access token (RFC 6749 response): a user's refresh
+   * token, a partner client's id and secret, or — as `Authorization: Bearer` — a tenant's API key
+   * or the bootstrap admin key.
    */
   @Post('v1/auth/token')
   @HttpCode(200)
-  @Public('credential-exchange', 'the API key or admin key presented is checked here')
-  async token(@Headers('authorization') authorization: string | undefined) {
-    const presented = authorization?.startsWith('Bearer ') ? authorization.slice(7) : '';
-    const access = await this.accessOf(presented);
+  @Public('credential-exchange', 'the credential presented is checked here')
+  async token(
+    @Headers('authorization') authorization: string | undefined,
+    @Body(new ZodPipe(TokenRequest)) body: z.infer<typeof TokenRequest>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    const access = await this.accessOf(authorization ?? '', body);
     const { accessToken, expiresIn } = await this.tokens.issue(access);
-    return { accessToken, tokenType: 'Bearer', expiresIn };
+    res.setHeader('cache-control', 'no-store');
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      scope: access.permissions.join(' '),
+    };
   }
 
-  private async accessOf(presented: string): Promise<Access> {
+  /** An invitation accepted once: the invited person's first refresh token. */
+  @Post('v1/auth/invitations/accept')
+  @HttpCode(200)
+  @Public('credential-exchange', 'the invitation presented is checked here')
+  async accept(@Body(new ZodPipe(Invitation)) body: z.infer<typeof Invitation>) {
+    return this.sessions.accept(body.invitation);
+  }
+
+  /** RFC 7009: a refresh token revoked by whoever holds it (always 200: nothing to probe). */
+  @Post('v1/auth/revoke')
+  @HttpCode(200)
+  @Public('credential-exchange', 'only the holder of a refresh token can name it')
+  async revoke(@Body(new ZodPipe(Revocation)) body: z.infer<typeof Revocation>) {
+    await this.sessions.revoke(body.token);
+    return {};
+  }
+
+  private async accessOf(
+    authorization: string,
+    body: z.infer<typeof TokenRequest>,
+  ): Promise<Access> {
+    if (body.grant_type === 'refresh_token') {
+      if (!body.refresh_token)
+        throw new GatewayError('invalid-request', 'refresh_token: is required');
+      return this.sessions.accessOf(body.refresh_token);
+    }
+    if (body.grant_type === 'client_credentials') {
+      const basic = authorization.startsWith('Basic ')
+        ? basicCredentials(authorization.slice(6))
+        : undefined;
+      const id = basic?.id ?? body.client_id ?? '';
+      const secret = basic?.secret ?? body.client_secret ?? '';
+      return this.clients.accessOf(id, secret, {
+        tenantId: body.tenant_id,
+        scopes: body.scope?.split(' ').filter(Boolean),
+      });
+    }
+    const presented = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
     if (ApiKeysService.isApiKey(presented)) return this.apiKeys.accessOf(presented);
-    if (sameSecret(presented, this.runtime.config.ADMIN_API_KEY)) return bootstrapAccess();
+    const adminKey = this.runtime.config.ADMIN_API_KEY;
+    if (adminKey && sameSecret(presented, adminKey)) {
+      if (await this.identity.anyPlatformAdmin())
+        throw new UnauthorizedError(
+          'unauthorized',
+          'the bootstrap admin key is refused: a platform administrator exists (use a refresh token)',
+        );
+      return bootstrapAccess();
+    }
     throw new UnauthorizedError(
       'unauthorized',
-      'credential missing or wrong (Authorization: Bearer <API key>)',
+      'credential missing or wrong (grant_type refresh_token or client_credentials, or Authorization: Bearer <API key>)',
     );
+  }
+}
+
+/** RFC 6749 §2.3.1: `Basic base64(urlencode(id) ":" urlencode(secret))`. */
+function basicCredentials(encoded: string): { id: string; secret: string } | undefined {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return undefined;
+  try {
+    return {
+      id: decodeURIComponent(decoded.slice(0, colon)),
+      secret: decodeURIComponent(decoded.slice(colon + 1)),
+    };
+  } catch {
+    return undefined;
   }
 }

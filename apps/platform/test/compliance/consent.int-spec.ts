@@ -13,12 +13,13 @@ describe('consent on Kafka + PostgreSQL', () => {
   let next = 3000 + Math.floor(Math.random() * 5000);
   const newCaller = (): string => `+1678555${String(next++).padStart(4, '0')}`;
   const admin = {
-    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    authorization: '', // a platform administrator's token, got at start
     'content-type': 'application/json',
   };
 
   beforeAll(async () => {
     t = await startTestPlatform({ transport: 'kafka', name: 'consent' });
+    admin.authorization = await t.adminAuthorization();
   }, 120_000);
 
   afterAll(async () => {

@@ -40,7 +40,7 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
   let next = 4000 + Math.floor(Math.random() * 5000);
   const newCaller = (): string => `+1770555${String(next++).padStart(4, '0')}`;
   const admin = {
-    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    authorization: '', // a platform administrator's token, got at start
     'content-type': 'application/json',
   };
   /** Zones spread around the clock: at any moment one of them is between 9:00 and 19:00. */
@@ -74,6 +74,7 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     });
     await new Promise<void>((r) => hookServer.listen(0, '127.0.0.1', () => r()));
     t = await startTestPlatform({ transport: 'kafka', name: 'conversation' });
+    admin.authorization = await t.adminAuthorization();
     // Follow-up questions keep the law's quiet hours (8:00–21:00 in the customer's zone). So that
     // the tests asking them hold at any hour CI runs, they use a location whose zone is in
     // daytime right now (these callers' area code has no zone of its own: the location's applies).

@@ -23,7 +23,7 @@ describe('CRM sync', () => {
   let alwaysFail = true;
   const crmSecret = 'crm-webhook-secret-0123456789';
   const admin = {
-    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    authorization: '', // a platform administrator's token, got at start
     'content-type': 'application/json',
   };
   let next = 5000 + Math.floor(Math.random() * 4000);
@@ -71,6 +71,7 @@ describe('CRM sync', () => {
         CRM_POLL_MS: '50',
       },
     });
+    admin.authorization = await t.adminAuthorization();
     const put = await fetch(`${t.url('conversation')}/v1/crm/endpoints/cool-breeze-hvac`, {
       method: 'PUT',
       headers: admin,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventBus, InProcessTransport } from '@textback/messaging';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
+import { startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * A call for a location decision's directory does not know yet (its profile is still on the
@@ -12,7 +12,7 @@ describe('a call for a location decision does not know yet', () => {
   let t: TestPlatform;
   let bus: EventBus;
   const admin = {
-    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    authorization: '', // a platform administrator's token, got at start
     'content-type': 'application/json',
   };
 
@@ -26,6 +26,7 @@ describe('a call for a location decision does not know yet', () => {
         CONSUMER_MAX_ATTEMPTS: '6',
       },
     });
+    admin.authorization = await t.adminAuthorization();
     bus = new EventBus({
       service: 'test-phone-system',
       transport: new InProcessTransport(t.platform.broker!),

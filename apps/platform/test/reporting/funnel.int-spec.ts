@@ -109,7 +109,7 @@ describe('the reporting funnel after a few hundred calls', () => {
   let t: TestPlatform;
   let rebuilt: RunningService | undefined;
   const admin = {
-    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    authorization: '', // a platform administrator's token, got at start
     'content-type': 'application/json',
   };
   const today = DateTime.now().setZone('America/New_York');
@@ -118,6 +118,7 @@ describe('the reporting funnel after a few hundred calls', () => {
 
   beforeAll(async () => {
     t = await startTestPlatform({ transport: 'in-process', name: 'funnel' });
+    admin.authorization = await t.adminAuthorization();
   }, 120_000);
 
   afterAll(async () => {

@@ -121,7 +121,7 @@ describe('quiet hours and the Dial, on a pinned clock', () => {
       {
         method: 'PUT',
         headers: {
-          authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+          authorization: await t.adminAuthorization(),
           'content-type': 'application/json',
         },
         body: JSON.stringify({

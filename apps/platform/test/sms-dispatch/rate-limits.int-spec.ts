@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { EventBus, InProcessTransport } from '@textback/messaging';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
+import { startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * The send rate limits (#11 item 17a), on the whole platform with real PostgreSQL budgets: a
@@ -13,7 +13,7 @@ describe('send rate limits', () => {
   let t: TestPlatform;
   let bus: EventBus;
   const admin = {
-    authorization: `Bearer ${secrets.ADMIN_API_KEY}`,
+    authorization: '', // a platform administrator's token, got at start
     'content-type': 'application/json',
   };
   let next = Math.floor(Math.random() * 9000);
@@ -25,6 +25,7 @@ describe('send rate limits', () => {
       name: 'ratelimits',
       env: { SENDER_MESSAGES_PER_SECOND: '2', CAMPAIGN_MESSAGES_PER_SECOND: '100' },
     });
+    admin.authorization = await t.adminAuthorization();
     bus = new EventBus({
       service: 'test-operator',
       transport: new InProcessTransport(t.platform.broker!),

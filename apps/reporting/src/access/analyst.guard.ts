@@ -10,7 +10,7 @@ import { ApiKeysService, type Caller } from './api-keys.service';
 
 type WithCaller = Request & { caller?: Caller };
 
-/** The analyst API: a tenant-scoped key, or the operator's admin key. */
+/** The analyst API: a gateway token that may read reports, or a tenant's analyst key. */
 @Injectable()
 export class AnalystGuard implements CanActivate {
   constructor(private readonly keys: ApiKeysService) {}
@@ -22,22 +22,11 @@ export class AnalystGuard implements CanActivate {
   }
 }
 
-/** The operator only (creating and revoking analyst keys). */
-@Injectable()
-export class OperatorGuard extends AnalystGuard {
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    await super.canActivate(context);
-    if (context.switchToHttp().getRequest<WithCaller>().caller?.kind !== 'admin')
-      throw new ReportingError('forbidden', 'managing API keys needs the admin key');
-    return true;
-  }
-}
-
 /** The authenticated caller of this request (set by the guards above). */
 export const CurrentCaller = createParamDecorator(
   (_: unknown, context: ExecutionContext): Caller => {
     const caller = context.switchToHttp().getRequest<WithCaller>().caller;
-    if (!caller) throw new Error('CurrentCaller used without AnalystGuard or OperatorGuard');
+    if (!caller) throw new Error('CurrentCaller used without AnalystGuard');
     return caller;
   },
 );

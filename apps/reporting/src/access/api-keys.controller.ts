@@ -18,16 +18,20 @@ import {
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
-import { tenantScope } from '@textback/persistence';
+import type { Access } from '@textback/auth';
+import { AccessGuard, CurrentAccess, Requires, scopeFor } from '@textback/service-kit';
 import { NewApiKey, parseOr400, TenantQuery } from '../queries';
-import { OperatorGuard } from './analyst.guard';
 import { ApiKeysService } from './api-keys.service';
 
-/** The operator issues and revokes analysts' keys, one tenant per key. */
+/**
+ * A brand's analyst keys (`tbk_…`), one tenant per key. New machine credentials are the gateway's
+ * API keys (`txk_…` with `reports:read`); these keep working and are listed and revoked here.
+ */
 @ApiTags('api keys')
 @ApiBearerAuth()
 @Controller('v1/reports/api-keys')
-@UseGuards(OperatorGuard)
+@UseGuards(AccessGuard)
+@Requires('tenant:settings')
 export class ApiKeysController {
   constructor(private readonly keys: ApiKeysService) {}
 
@@ -43,16 +47,17 @@ export class ApiKeysController {
     },
   })
   @ApiCreatedResponse({ description: 'The key, shown this once (`key`), and its id.' })
-  create(@Body() body: unknown) {
+  create(@CurrentAccess() access: Access, @Body() body: unknown) {
     const b = parseOr400(NewApiKey, body);
-    return this.keys.create(tenantScope(b.tenantId), b.name);
+    return this.keys.create(scopeFor(access, 'tenant:settings', b.tenantId), b.name);
   }
 
   @Get()
   @ApiQuery({ name: 'tenantId', required: true })
   @ApiOkResponse({ description: 'The tenant’s keys, without secrets.' })
-  list(@Query() query: Record<string, string>) {
-    return this.keys.list(tenantScope(parseOr400(TenantQuery, query).tenantId));
+  list(@CurrentAccess() access: Access, @Query() query: Record<string, string>) {
+    const { tenantId } = parseOr400(TenantQuery, query);
+    return this.keys.list(scopeFor(access, 'tenant:settings', tenantId));
   }
 
   @Delete(':keyId')
@@ -60,9 +65,11 @@ export class ApiKeysController {
   @ApiQuery({ name: 'tenantId', required: true, description: 'The tenant the key belongs to.' })
   @ApiNoContentResponse({ description: 'Revoked; the key stops working at once.' })
   async revoke(
+    @CurrentAccess() access: Access,
     @Param('keyId') keyId: string,
     @Query() query: Record<string, string>,
   ): Promise<void> {
-    await this.keys.revoke(tenantScope(parseOr400(TenantQuery, query).tenantId), keyId);
+    const { tenantId } = parseOr400(TenantQuery, query);
+    await this.keys.revoke(scopeFor(access, 'tenant:settings', tenantId), keyId);
   }
 }

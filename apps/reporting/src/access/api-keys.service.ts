@@ -9,7 +9,7 @@ import {
   type SystemScope,
   type TenantScope,
 } from '@textback/persistence';
-import { counterOf, RUNTIME, sameSecret, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
 import { ReportingError } from '../errors';
@@ -96,7 +96,6 @@ export class ApiKeysService {
         'API key missing (Authorization: Bearer <tenant API key>)',
       );
     }
-    if (sameSecret(given, this.runtime.config.ADMIN_API_KEY)) return { kind: 'admin' };
     const tokens = this.runtime.tokens;
     if (tokens && looksLikeAccessToken(given)) return this.fromToken(tokens, given);
     const match = KEY_FORMAT.exec(given);

@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { membershipRefusal, type Access, type Role } from '@textback/auth';
+import type { LocationId } from '@textback/contracts';
+import { systemScope, type SystemScope, type TenantScope } from '@textback/persistence';
+import { ForbiddenError, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { GatewayError } from '../errors';
+import { credentialsRepository as credentials } from './credentials.repository';
+import {
+  identityRepository as identity,
+  type GroupRow,
+  type MemberRow,
+} from './identity.repository';
+import { SessionsService } from './sessions.service';
+
+export type TenantRole = Exclude<Role, 'platform-admin'>;
+
+export interface NewMember {
+  email: string;
+  name: string;
+  role: TenantRole;
+  locationIds?: readonly LocationId[] | undefined;
+  groupId?: string | undefined;
+}
+
+export interface MemberView {
+  userId: string;
+  email: string;
+  name: string;
+  role: Role;
+  locationIds: readonly string[] | null;
+  groupId: string | null;
+  createdAt: string;
+}
+
+/** How a new member signs in: a refresh token now, or an invitation accepted once. */
+export type FirstCredential =
+  { refreshToken: string; expiresAt: string } | { invitation: string; expiresAt: string };
+
+/**
+ * Users, their memberships and location groups. Nobody grants above their own role or beyond
+ * their own locations (`membershipRefusal`); a removed member's refresh tokens die at once and
+ * its access tokens within their lifetime.
+ */
+@Injectable()
+export class IdentityService {
+  /** Users are global (one person, several brands); platform administrators have no tenant. */
+  private readonly people: SystemScope;
+
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly sessions: SessionsService,
+  ) {
+    this.people = systemScope(
+      'gateway: users across tenants, platform administrators',
+      runtime.logger,
+    );
+  }
+
+  async addMember(
+    scope: TenantScope,
+    granter: Access,
+    m: NewMember,
+    signIn: 'refresh-token' | 'invitation',
+  ): Promise<MemberView & FirstCredential> {
+    const db = this.runtime.db;
+    const group = m.groupId ? await identity.group(db, scope, m.groupId) : undefined;
+    if (m.groupId && !group)
+      throw new GatewayError('not-found', `group ${m.groupId}: no such group`);
+    if (m.locationIds && m.groupId)
+      throw new GatewayError('invalid-request', 'give locationIds or groupId, not both');
+    const known = new Set(await identity.locationIds(db, scope));
+    const unknown = (m.locationIds ?? []).filter((l) => !known.has(l));
+    if (unknown.length > 0)
+      throw new GatewayError(
+        'invalid-request',
+        `locationIds: no such location ${unknown.join(', ')}`,
+      );
+    const locations = m.locationIds ?? group?.locationIds ?? 'all';
+    const refusal = membershipRefusal(granter, m.role, locations);
+    if (refusal) throw new ForbiddenError('forbidden', refusal);
+    const user = await identity.user(db, this.people, {
+      userId: randomUUID(),
+      email: m.email.toLowerCase(),
+      name: m.name,
+    });
+    const added = await identity.addMembership(db, scope, {
+      userId: user.userId,
+      role: m.role,
+      locationIds: m.locationIds ?? null,
+      groupId: m.groupId ?? null,
+      createdBy: granter.subject,
+    });
+    if (!added)
+      throw new GatewayError('conflict', `${m.email} is already a member of ${scope.tenantId}`);
+    const member = await identity.member(db, scope, user.userId);
+    if (!member) throw new Error('membership vanished after insert');
+    return {
+      ...memberView(member),
+      ...(await this.firstCredential(user.userId, scope.tenantId, granter, signIn)),
+    };
+  }
+
+  /** A platform administrator (the CLI's `create-admin`, or another platform administrator). */
+  async addPlatformAdmin(
+    granter: Access,
+    p: { email: string; name: string },
+    signIn: 'refresh-token' | 'invitation',
+  ): Promise<MemberView & FirstCredential> {
+    if (granter.role !== 'platform-admin')
+      throw new ForbiddenError('forbidden', 'only a platform administrator may add another');
+    const user = await identity.user(this.runtime.db, this.people, {
+      userId: randomUUID(),
+      email: p.email.toLowerCase(),
+      name: p.name,
+    });
+    const added = await identity.addMembership(this.runtime.db, this.people, {
+      userId: user.userId,
+      role: 'platform-admin',
+      locationIds: null,
+      groupId: null,
+      createdBy: granter.subject,
+    });
+    if (!added)
+      throw new GatewayError('conflict', `${p.email} is already a platform administrator`);
+    const [member] = (await identity.platformAdmins(this.runtime.db, this.people)).filter(
+      (a) => a.userId === user.userId,
+    );
+    if (!member) throw new Error('platform administrator vanished after insert');
+    return {
+      ...memberView(member),
+      ...(await this.firstCredential(user.userId, null, granter, signIn)),
+    };
+  }
+
+  /** The members a credential may see: all of them, or those within its locations. */
+  async members(scope: TenantScope): Promise<MemberView[]> {
+    const all = await identity.members(this.runtime.db, scope);
+    return all.filter((m) => within(scope, m)).map(memberView);
+  }
+
+  platformAdmins(): Promise<MemberView[]> {
+    return identity
+      .platformAdmins(this.runtime.db, this.people)
+      .then((rows) => rows.map(memberView));
+  }
+
+  /** Whether a platform administrator exists (then the bootstrap key is refused). */
+  anyPlatformAdmin(): Promise<boolean> {
+    return identity.anyPlatformAdmin(this.runtime.db, this.people);
+  }
+
+  async removeMember(scope: TenantScope, granter: Access, userId: string): Promise<void> {
+    const db = this.runtime.db;
+    const member = await identity.member(db, scope, userId);
+    if (!member || !within(scope, member))
+      throw new GatewayError('not-found', `user ${userId}: not a member here`);
+    const refusal = membershipRefusal(granter, member.role, effectiveLocations(member));
+    if (refusal) throw new ForbiddenError('forbidden', refusal);
+    await identity.removeMembership(db, scope, userId);
+    await credentials.revokeRefreshTokensOf(db, scope, userId, this.runtime.clock.now());
+  }
+
+  async addGroup(
+    scope: TenantScope,
+    g: { groupId: string; name: string; locationIds: readonly LocationId[] },
+  ): Promise<GroupRow> {
+    const known = new Set(await identity.locationIds(this.runtime.db, scope));
+    const unknown = g.locationIds.filter((l) => !known.has(l));
+    if (unknown.length > 0)
+      throw new GatewayError(
+        'invalid-request',
+        `locationIds: no such location ${unknown.join(', ')}`,
+      );
+    const made = await identity.insertGroup(this.runtime.db, scope, g);
+    if (!made) throw new GatewayError('conflict', `group ${g.groupId} exists`);
+    return made;
+  }
+
+  groups(scope: TenantScope): Promise<GroupRow[]> {
+    return identity.groups(this.runtime.db, scope);
+  }
+
+  private async firstCredential(
+    userId: string,
+    tenantId: string | null,
+    granter: Access,
+    signIn: 'refresh-token' | 'invitation',
+  ): Promise<FirstCredential> {
+    if (signIn === 'invitation') return this.sessions.invite(userId, tenantId, granter.subject);
+    return this.sessions.issueRefreshToken(userId, tenantId);
+  }
+}
+
+function effectiveLocations(m: MemberRow): 'all' | readonly LocationId[] {
+  return m.locationIds ?? m.groupLocationIds ?? 'all';
+}
+
+function within(scope: TenantScope, m: MemberRow): boolean {
+  const locations = effectiveLocations(m);
+  const mine = scope.locationIds;
+  return mine === 'all' || (locations !== 'all' && locations.every((l) => mine.includes(l)));
+}
+
+function memberView(m: MemberRow): MemberView {
+  return {
+    userId: m.userId,
+    email: m.email,
+    name: m.displayName,
+    role: m.role,
+    locationIds: m.locationIds ?? m.groupLocationIds,
+    groupId: m.groupId,
+    createdAt: m.createdAt.toISOString(),
+  };
+}

@@ -1,0 +1,124 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { memberAccess, type Access } from '@textback/auth';
+import { systemScope, type SystemScope } from '@textback/persistence';
+import { RUNTIME, type ServiceRuntime, UnauthorizedError } from '@textback/service-kit';
+import type { GatewayConfig } from '../config';
+import { credentialsRepository as credentials } from './credentials.repository';
+import { identityRepository as identity } from './identity.repository';
+import { newCredential, readCredential, secretMatches } from './secret-credential';
+
+const DAY_MS = 86_400_000;
+
+/**
+ * A user's refresh tokens (`txr_…`: long-lived, revocable, exchanged for access tokens) and
+ * invitations (`txi_…`: accepted once for the first refresh token). Each exchange re-reads the
+ * membership, so a removed user or a changed role takes effect at the next access token.
+ */
+@Injectable()
+export class SessionsService {
+  /** Presented tokens are found by id before their user or tenant is known. */
+  private readonly presented: SystemScope;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>) {
+    this.presented = systemScope(
+      'gateway: refresh tokens and invitations presented',
+      runtime.logger,
+    );
+  }
+
+  async issueRefreshToken(
+    userId: string,
+    tenantId: string | null,
+  ): Promise<{ refreshToken: string; expiresAt: string }> {
+    const made = newCredential('txr');
+    const expiresAt = new Date(
+      this.runtime.clock.now().getTime() + this.runtime.config.REFRESH_TOKEN_TTL_DAYS * DAY_MS,
+    );
+    await credentials.insertRefreshToken(this.runtime.db, this.presented, {
+      tokenId: made.id,
+      userId,
+      tenantId,
+      secretSha256: made.sha256,
+      expiresAt,
+    });
+    return { refreshToken: made.presented, expiresAt: expiresAt.toISOString() };
+  }
+
+  async invite(
+    userId: string,
+    tenantId: string | null,
+    createdBy: string,
+  ): Promise<{ invitation: string; expiresAt: string }> {
+    const made = newCredential('txi');
+    const expiresAt = new Date(
+      this.runtime.clock.now().getTime() + this.runtime.config.INVITATION_TTL_HOURS * 3_600_000,
+    );
+    await credentials.insertInvitation(this.runtime.db, this.presented, {
+      invitationId: made.id,
+      userId,
+      tenantId,
+      secretSha256: made.sha256,
+      createdBy,
+      expiresAt,
+    });
+    return { invitation: made.presented, expiresAt: expiresAt.toISOString() };
+  }
+
+  static isRefreshToken(presented: string): boolean {
+    return readCredential('txr', presented) !== undefined;
+  }
+
+  /** The access a refresh token grants now, or a 401 (unknown, revoked, expired, member removed). */
+  async accessOf(presented: string): Promise<Access> {
+    const db = this.runtime.db;
+    const given = readCredential('txr', presented);
+    const row = given ? await credentials.refreshToken(db, this.presented, given.id) : undefined;
+    const now = this.runtime.clock.now();
+    const live =
+      row !== undefined &&
+      given !== undefined &&
+      secretMatches(row.secretSha256, given.secret) &&
+      row.revokedAt === null &&
+      row.expiresAt > now;
+    const member = live
+      ? await identity.membershipFor(db, this.presented, row.userId, row.tenantId)
+      : undefined;
+    if (!live || !member)
+      throw new UnauthorizedError('unauthorized', 'refresh token unknown, revoked or expired');
+    if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000)
+      await credentials.touchRefreshToken(db, this.presented, row.tokenId, now);
+    return memberAccess(member);
+  }
+
+  /** RFC 7009: the holder revokes its token; an unknown token is not an error (nothing to leak). */
+  async revoke(presented: string): Promise<void> {
+    const given = readCredential('txr', presented);
+    const row = given
+      ? await credentials.refreshToken(this.runtime.db, this.presented, given.id)
+      : undefined;
+    if (row && given && secretMatches(row.secretSha256, given.secret))
+      await credentials.revokeRefreshToken(
+        this.runtime.db,
+        this.presented,
+        row.tokenId,
+        this.runtime.clock.now(),
+      );
+  }
+
+  /** The first refresh token for an invitation's user, once; a 401 when used, expired or wrong. */
+  async accept(presented: string): Promise<{ refreshToken: string; expiresAt: string }> {
+    const db = this.runtime.db;
+    const given = readCredential('txi', presented);
+    const row = given ? await credentials.invitation(db, this.presented, given.id) : undefined;
+    const now = this.runtime.clock.now();
+    const valid =
+      row !== undefined &&
+      given !== undefined &&
+      secretMatches(row.secretSha256, given.secret) &&
+      row.expiresAt > now &&
+      (await credentials.acceptInvitation(db, this.presented, row.invitationId, now));
+    if (!valid || !(await identity.membershipFor(db, this.presented, row.userId, row.tenantId)))
+      throw new UnauthorizedError('unauthorized', 'invitation unknown, used or expired');
+    return this.issueRefreshToken(row.userId, row.tenantId);
+  }
+}
