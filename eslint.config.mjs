@@ -43,6 +43,10 @@ const systemScopeAllowed = [
   'apps/conversation/src/crm/crm.controller.ts',
   'apps/gateway/src/tenancy/tenancy.service.ts',
   'apps/gateway/src/api-keys/api-keys.service.ts',
+  // Users span tenants; presented refresh tokens, invitations and client secrets name their tenant.
+  'apps/gateway/src/identity/identity.service.ts',
+  'apps/gateway/src/identity/sessions.service.ts',
+  'apps/gateway/src/identity/clients.service.ts',
   'apps/reporting/src/calls/call-report.projector.ts',
   'apps/reporting/src/funnel/funnel.service.ts',
   'apps/reporting/src/read-model.consumer.ts',

@@ -93,9 +93,19 @@ async function main(): Promise<void> {
     );
   const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
     PLIVO_AUTH_TOKEN: string;
-    ADMIN_API_KEY: string;
+    people?: { role: string; refreshToken: string }[];
   };
-  const adminKey = process.env['ADMIN_API_KEY'] ?? secrets.ADMIN_API_KEY;
+  // The seeded platform administrator's access token (its refresh token exchanged at the gateway).
+  const adminRefresh = secrets.people?.find((p) => p.role === 'platform-admin')?.refreshToken;
+  const adminKey = adminRefresh
+    ? await fetch(`${info.services['gateway']}/v1/auth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ grant_type: 'refresh_token', refresh_token: adminRefresh }),
+      })
+        .then((r) => r.json() as Promise<{ access_token?: string }>)
+        .then((b) => b.access_token ?? '')
+    : '';
   const authToken = process.env['PLIVO_AUTH_TOKEN'] ?? secrets.PLIVO_AUTH_TOKEN;
   const to = toNumber;
   const caller =

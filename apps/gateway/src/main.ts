@@ -15,3 +15,5 @@ export const startGateway = serviceStarter({
 });
 
 runIfMain(module, () => startGateway(process.env));
+export { runAdmin } from './cli/admin';
+export { IdentityService } from './identity/identity.service';

@@ -27,7 +27,8 @@ export function devSecrets(dataDir: string, env: Record<string, string | undefin
     PLIVO_AUTH_ID: stored.PLIVO_AUTH_ID ?? `MA${randomBytes(9).toString('hex').toUpperCase()}`,
     PLIVO_AUTH_TOKEN: stored.PLIVO_AUTH_TOKEN ?? randomBytes(20).toString('hex'),
   };
-  writeFileSync(file, JSON.stringify(made, null, 2), { mode: 0o600 });
+  // Anything else kept there (the seeded people's credentials) stays.
+  writeFileSync(file, JSON.stringify({ ...stored, ...made }, null, 2), { mode: 0o600 });
   const pick = (k: keyof DevSecrets): string => env[k] ?? made[k];
   return {
     CALL_EVENTS_SIGNING_SECRET: pick('CALL_EVENTS_SIGNING_SECRET'),

@@ -4,6 +4,7 @@ import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@textback/embedded-postgres';
 import { PlivoFake } from '@textback/plivo-fake';
 import { loadPlatformConfig } from './config';
+import { seedDevPeople } from './dev-people';
 import { devSecrets } from './dev-secrets';
 import { plivoApplicationUrls, startPlatform } from './platform';
 
@@ -24,6 +25,7 @@ async function main(): Promise<void> {
     databaseUrl = pg.url;
   }
   const secrets = devSecrets(dataDir, process.env);
+  const seedFile = config.TENANCY_SEED_FILE ?? join(root, 'apps/gateway/seed/franchises.json');
   // Without a real Plivo account, the local fake is the carrier: texts land there, never on phones.
   let fake: PlivoFake | undefined;
   if (!config.PLIVO_API_URL) {
@@ -41,13 +43,15 @@ async function main(): Promise<void> {
       // A development platform: webhooks to http://localhost tools are allowed (private ranges never are).
       EGRESS_ALLOW_INSECURE: process.env['EGRESS_ALLOW_INSECURE'] ?? 'true',
       ...(fake ? { PLIVO_API_URL: fake.url, PLIVO_LOOKUP_URL: fake.url } : {}),
-      TENANCY_SEED_FILE:
-        config.TENANCY_SEED_FILE ?? join(root, 'apps/gateway/seed/franchises.json'),
+      TENANCY_SEED_FILE: seedFile,
     },
     databaseUrl,
     transport: config.TEXTBACK_TRANSPORT,
     basePort: config.TEXTBACK_BASE_PORT,
   });
+  const secretsFile = join(dataDir, 'dev-secrets.json');
+  const gateway = platform.services.get('gateway');
+  if (gateway) await seedDevPeople(gateway, seedFile, secretsFile);
   const app = plivoApplicationUrls(platform);
   fake?.setMessageUrl(app.message_url);
   const urls = Object.fromEntries([...platform.services].map(([name, s]) => [name, s.url]));
@@ -55,7 +59,14 @@ async function main(): Promise<void> {
   writeFileSync(
     join(dataDir, 'platform.json'),
     JSON.stringify(
-      { services: urls, plivoFake: fake?.url ?? null, plivoApplication: app, pid: process.pid },
+      {
+        services: urls,
+        plivoFake: fake?.url ?? null,
+        plivoApplication: app,
+        pid: process.pid,
+        // Where `npm run admin` finds the gateway's tables (a development database only).
+        databaseUrl,
+      },
       null,
       2,
     ),
@@ -70,7 +81,8 @@ async function main(): Promise<void> {
     `\nTextback is running (${config.TEXTBACK_TRANSPORT} transport, ${pg ? `embedded PostgreSQL in ${join(dataDir, 'postgres')}` : 'DATABASE_URL'}) — ready in ${Math.round(performance.now() - started)} ms\nListening on ${reach}:\n${lines.join('\n')}\n` +
       (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
       `\nPlivo application: answer_url ${app.answer_url}\n                   hangup_url ${app.hangup_url}\n                   message_url ${app.message_url}\n` +
-      `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (API key: ADMIN_API_KEY in ${join(dataDir, 'dev-secrets.json')})\n` +
+      `Sign-in tokens (a platform admin; per franchise a brand-admin, location manager, operator, analyst): "people" in ${secretsFile}\n` +
+      `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (paste an operator's refreshToken)\n` +
       `Analyst page:   ${platform.services.get('reporting')?.url ?? ''}/reports  (reporting API docs: ${platform.services.get('reporting')?.url ?? ''}/v1/reports/docs)\n` +
       `Try: npm run simulate -- missed\n\n`,
   );

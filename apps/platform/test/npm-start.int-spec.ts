@@ -152,6 +152,26 @@ describe('npm start (embedded mode)', () => {
     }
   });
 
+  /** An access token of a seeded person (its refresh token from dev-secrets.json, exchanged). */
+  async function tokenOf(
+    which: (p: { role: string; tenantId: string | null }) => boolean,
+  ): Promise<string> {
+    const { people } = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
+      people: { role: string; tenantId: string | null; refreshToken: string }[];
+    };
+    const person = people.find(which);
+    if (!person) throw new Error('no such seeded person');
+    const res = await fetch(`http://127.0.0.1:${basePort + 6}/v1/auth/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: person.refreshToken,
+      }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { access_token: string }).access_token;
+  }
+
   /** `npm run simulate -- <scenario>` exactly as a person runs it, against this platform. */
   function simulate(...args: string[]): {
     scenario: string;
@@ -253,18 +273,14 @@ describe('npm start (embedded mode)', () => {
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toContain('text/html');
     }
-    const admin = (
-      JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
-        ADMIN_API_KEY: string;
-      }
-    ).ADMIN_API_KEY;
+    const analyst = await tokenOf((p) => p.role === 'analyst' && p.tenantId === 'cool-breeze-hvac');
     const day = new Date().toISOString().slice(0, 10);
     const from = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
     const calls = await eventually(
       async () => {
         const res = await fetch(
           `${reporting}/v1/reports/calls?tenantId=cool-breeze-hvac&from=${from}&to=${day}`,
-          { headers: { authorization: `Bearer ${admin}` } },
+          { headers: { authorization: `Bearer ${analyst}` } },
         );
         const body = (await res.json()) as {
           items: { textback: string; whyNot: string | null; threadUrl: string | null }[];
@@ -279,6 +295,58 @@ describe('npm start (embedded mode)', () => {
     expect(calls.find((c) => c.threadUrl)?.threadUrl).toMatch(
       new RegExp(`^${conversation}/inbox\\?tenant=cool-breeze-hvac&thread=`),
     );
+  });
+
+  it("made once the seeded people; an operator's credential reads only its location's threads", async () => {
+    const people = (
+      JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
+        people: { role: string; tenantId: string | null; locationIds: string[] | null }[];
+      }
+    ).people;
+    expect(people.map((p) => `${p.tenantId ?? '*'} ${p.role}`).sort()).toEqual(
+      ['bright-smile-dental', 'cool-breeze-hvac', 'happy-paws-vet']
+        .flatMap((t) =>
+          ['analyst', 'brand-admin', 'location-manager', 'operator'].map((r) => `${t} ${r}`),
+        )
+        .concat(['* platform-admin'])
+        .sort(),
+    );
+    const conversation = `http://127.0.0.1:${basePort + 3}`;
+    const operator = await tokenOf(
+      (p) => p.role === 'operator' && p.tenantId === 'cool-breeze-hvac',
+    );
+    const threads = async (token: string) => {
+      const res = await fetch(`${conversation}/v1/inbox/threads?tenantId=cool-breeze-hvac`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { locationId: string }[];
+    };
+    // Missed calls at Atlanta North (the operator's) and Atlanta South.
+    expect(simulate('missed', '--from', '+14045550105', '--to', '+14045550110').decision).toEqual({
+      outcome: 'requested',
+      reason: null,
+    });
+    const all = await threads(
+      await tokenOf((p) => p.role === 'brand-admin' && p.tenantId === 'cool-breeze-hvac'),
+    );
+    expect(new Set(all.map((r) => r.locationId)).size).toBeGreaterThan(1);
+    const mine = await threads(operator);
+    expect(mine.length).toBeGreaterThan(0);
+    expect(new Set(mine.map((r) => r.locationId))).toEqual(new Set(['atlanta-north']));
+    const other = await fetch(`${conversation}/v1/inbox/threads?tenantId=bright-smile-dental`, {
+      headers: { authorization: `Bearer ${operator}` },
+    });
+    expect(other.status).toBe(403);
+    // The bootstrap key is refused now that a platform administrator exists.
+    const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
+      ADMIN_API_KEY: string;
+    };
+    const bootstrap = await fetch(`http://127.0.0.1:${basePort + 6}/v1/auth/token`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
+    });
+    expect(bootstrap.status).toBe(401);
   });
 
   it('stops cleanly on SIGTERM', async () => {

@@ -170,12 +170,16 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       'call-ingest POST /v1/plivo/voice/screen (signed-webhook)',
       'conversation GET /inbox (page)',
       'conversation GET /inbox/assets/:file (page)',
+      'conversation POST /inbox/token (credential-exchange)',
       'conversation POST /v1/crm/leads/:leadId/booked (signed-webhook)',
       'conversation POST /v1/plivo/sms/inbound (signed-webhook)',
       'gateway GET /.well-known/jwks.json (discovery)',
+      'gateway POST /v1/auth/invitations/accept (credential-exchange)',
+      'gateway POST /v1/auth/revoke (credential-exchange)',
       'gateway POST /v1/auth/token (credential-exchange)',
       'reporting GET /reports (page)',
       'reporting GET /reports/assets/:file (page)',
+      'reporting POST /reports/token (credential-exchange)',
       'sms-dispatch POST /v1/plivo/sms/status (signed-webhook)',
     ]);
   });

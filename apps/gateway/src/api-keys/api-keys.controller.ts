@@ -11,7 +11,7 @@ import {
 } from '@textback/service-kit';
 import { ApiKeysService } from './api-keys.service';
 
-const NewApiKey = z.strictObject({
+export const NewApiKey = z.strictObject({
   name: edge.name,
   permissions: z.array(z.enum(permissions)).min(1).max(permissions.length),
   locationIds: z.array(edge.locationId).min(1).max(500).optional(),

@@ -12,8 +12,8 @@ import {
 import { ClientsService } from './clients.service';
 
 const scopes = z.array(z.enum(permissions)).min(1).max(permissions.length);
-const NewClient = z.strictObject({ name: edge.name, scopes });
-const NewGrant = z.strictObject({
+export const NewClient = z.strictObject({ name: edge.name, scopes });
+export const NewGrant = z.strictObject({
   clientId: z.string().regex(/^txc_[a-f0-9]{16}$/, 'not a client id'),
   scopes,
   locationIds: z.array(edge.locationId).min(1).max(500).optional(),

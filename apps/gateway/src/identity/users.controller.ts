@@ -12,7 +12,7 @@ import {
 import { IdentityService } from './identity.service';
 
 const signIn = z.enum(['invitation', 'refresh-token']).default('invitation');
-const NewMember = z.strictObject({
+export const NewMember = z.strictObject({
   email: z.email({ error: 'must be an email address' }).max(254),
   name: edge.name,
   role: z.enum(roles).exclude(['platform-admin']),
@@ -21,12 +21,12 @@ const NewMember = z.strictObject({
   /** How the person signs in first: an invitation accepted once (default), or a refresh token now. */
   signIn,
 });
-const NewAdmin = z.strictObject({
+export const NewAdmin = z.strictObject({
   email: z.email({ error: 'must be an email address' }).max(254),
   name: edge.name,
   signIn,
 });
-const NewGroup = z.strictObject({
+export const NewGroup = z.strictObject({
   groupId: edge.slug,
   name: edge.name,
   locationIds: z.array(edge.locationId).min(1).max(500),

@@ -424,6 +424,7 @@ describe('the reporting funnel after a few hundred calls', () => {
         CONSUMER_GROUP_ID: 'reporting-rebuild',
         INBOX_URL: `${t.url('conversation')}/inbox`,
         READ_MODEL_SETTLE_MS: '100',
+        AUTH_JWKS_URL: `${t.url('gateway')}/.well-known/jwks.json`,
       },
       { inProcessBroker: t.platform.broker! },
     );

@@ -5,7 +5,6 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Request } from 'express';
-import { ReportingError } from '../errors';
 import { ApiKeysService, type Caller } from './api-keys.service';
 
 type WithCaller = Request & { caller?: Caller };
