@@ -3,8 +3,12 @@ import { plivoConfigShape } from '@textback/carrier-plivo';
 import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const callIngestConfigSchema = defineConfig({
-  /** Shared with phone systems that post to /v1/call-events; from a Secret in Kubernetes. */
-  CALL_EVENTS_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  /**
+   * The platform-wide signature for /v1/call-events (the platform's own phone-system connectors);
+   * from a Secret. Tenants' phone systems use their own credential (an access token with
+   * `call-events:write`). Unset: only tenant credentials are taken.
+   */
+  CALL_EVENTS_SIGNING_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,
   PLIVO_MAIN_ACCOUNT_TOKEN: plivoConfigShape.PLIVO_MAIN_ACCOUNT_TOKEN,
   /**

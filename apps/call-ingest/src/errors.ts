@@ -1,7 +1,12 @@
 import { ServiceError } from '@textback/service-kit';
 
 export type CallIngestErrorCode =
-  'invalid-request' | 'invalid-payload' | 'invalid-signature' | 'replayed' | 'forbidden';
+  | 'invalid-request'
+  | 'invalid-payload'
+  | 'invalid-signature'
+  | 'replayed'
+  | 'unauthorized'
+  | 'forbidden';
 
 /**
  * The one error class of call-ingest. Its codes come from the shared table (service-kit `errorCodes`),

@@ -138,6 +138,62 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
       );
     });
 
+    it("takes a tenant's own credential (call-events:write) for its locations only (#15 item 4)", async () => {
+      const key = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/api-keys`, {
+        method: 'POST',
+        headers: admin,
+        body: JSON.stringify({
+          name: 'phone system',
+          permissions: ['call-events:write'],
+          locationIds: ['atlanta-north'],
+        }),
+      });
+      expect(key.status).toBe(201);
+      const exchanged = await fetch(`${t.url('gateway')}/v1/auth/token`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${((await key.json()) as { key: string }).key}` },
+      });
+      const { access_token: token } = (await exchanged.json()) as { access_token: string };
+      const post = (body: object, authorization = `Bearer ${token}`) =>
+        fetch(`${t.url('call-ingest')}/v1/call-events`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const own = event({
+        tenantId: 'cool-breeze-hvac',
+        locationId: 'atlanta-north',
+        businessNumber: atlantaNorth,
+        callerNumber: newCaller(),
+      });
+      expect((await post(own)).status).toBe(202);
+      const otherTenant = await post(
+        event({
+          tenantId: 'bright-smile-dental',
+          locationId: 'denver-downtown',
+          businessNumber: '+13035550130',
+          callerNumber: newCaller(),
+        }),
+      );
+      expect(otherTenant.status).toBe(403);
+      expect(await otherTenant.json()).toEqual({
+        error: 'forbidden',
+        message: 'this credential is for tenant cool-breeze-hvac only',
+      });
+      const otherLocation = await post(
+        event({
+          tenantId: 'cool-breeze-hvac',
+          locationId: 'atlanta-south',
+          businessNumber: '+14045550110',
+          callerNumber: newCaller(),
+        }),
+      );
+      expect(otherLocation.status).toBe(403);
+      // An operator's token has no call-events:write; a made-up token is no credential.
+      expect((await post(own, admin.authorization)).status).toBe(202); // a platform admin may
+      expect((await post({ ...own, callId: randomUUID() }, 'Bearer a.b.c')).status).toBe(401);
+    });
+
     it('decision and sms-dispatch refuse an event whose tenant or sender disagrees with the location (dead letter with the reason)', async () => {
       const caller = newCaller();
       const callId = randomUUID();

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { AccessDeniedError, authorizeLocation, type Access } from '@textback/auth';
 import { addToOutbox, tenantScope } from '@textback/persistence';
 import type { Counter } from 'prom-client';
 import { maskPhone } from '@textback/contracts';
@@ -28,6 +29,17 @@ export class CallEventsService {
       'Signed call events refused because tenant, location and number do not belong together',
       ['reason'],
     );
+  }
+
+  /** A tenant's credential reports calls at its own tenant's locations (those it covers) only. */
+  private checkCredentialCovers(access: Access, call: CallEventRequest): void {
+    try {
+      authorizeLocation(access, 'call-events:write', call.tenantId, call.locationId);
+    } catch (err) {
+      if (!(err instanceof AccessDeniedError)) throw err;
+      this.refused.inc({ reason: `credential-${err.reason}` });
+      throw new CallIngestError('forbidden', err.message);
+    }
   }
 
   /**
@@ -69,7 +81,7 @@ export class CallEventsService {
    * Records the ended call and its `call.ended.v1` event in one transaction before answering,
    * so an accepted request is never lost; a repeat of the same call is acknowledged, not re-sent.
    */
-  async accept(body: unknown): Promise<{ duplicate: boolean }> {
+  async accept(body: unknown, credential: Access | 'platform'): Promise<{ duplicate: boolean }> {
     let call: CallEventRequest;
     try {
       call = parseRequest(CallEventRequest, body);
@@ -79,6 +91,7 @@ export class CallEventsService {
         throw new CallIngestError('invalid-payload', err.message);
       throw err;
     }
+    if (credential !== 'platform') this.checkCredentialCovers(credential, call);
     this.checkBelongsTogether(call);
     const scope = tenantScope(call.tenantId, [call.locationId]);
     const inserted = await this.runtime.transaction(async (tx) => {
