@@ -268,6 +268,9 @@ async function runPipeline(
       CALL_EVENTS_SIGNING_SECRET: 'bench-signing-secret-000000',
       ADMIN_API_KEY: 'bench-admin-key-0000000000',
       SERVICE_API_KEY: 'bench-service-key-000000000',
+      TENANT_SECRETS_KEYS: JSON.stringify({
+        keys: [{ kid: 'bench', key: Buffer.alloc(32, 1).toString('base64') }],
+      }),
       PLIVO_AUTH_ID: authId,
       PLIVO_AUTH_TOKEN: authToken,
       PLIVO_API_URL: fakeUrl,

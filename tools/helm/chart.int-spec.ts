@@ -47,12 +47,12 @@ const loaders: Record<string, (env: Record<string, string>) => unknown> = {
 /** The secrets each service may read, and no others. */
 const secretsOf: Record<string, string[]> = {
   'call-ingest': ['call-events-signing-secret', 'database-url', 'plivo-auth-token'],
-  decision: ['admin-api-key', 'database-url', 'plivo-auth-id', 'plivo-auth-token'],
+  decision: ['database-url', 'plivo-auth-id', 'plivo-auth-token'],
   'sms-dispatch': ['database-url', 'plivo-auth-id', 'plivo-auth-token', 'service-api-key'],
-  conversation: ['admin-api-key', 'database-url', 'plivo-auth-token', 'service-api-key'],
-  compliance: ['admin-api-key', 'database-url', 'service-api-key'],
-  reporting: ['admin-api-key', 'database-url'],
-  gateway: ['admin-api-key', 'database-url'],
+  conversation: ['database-url', 'plivo-auth-token', 'service-api-key', 'tenant-secrets-keys'],
+  compliance: ['database-url', 'service-api-key'],
+  reporting: ['database-url'],
+  gateway: ['admin-api-key', 'auth-signing-keys', 'database-url'],
 };
 
 /** Plausible secret contents, so each service's config parser can judge the rest. */
@@ -116,6 +116,9 @@ describe('the Helm chart', () => {
         expect(env['INBOX_URL']).toBe('https://textback.example.org/inbox');
       if (service === 'sms-dispatch' || service === 'conversation')
         expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
+      // Every service verifies access tokens against the gateway's published keys.
+      if (service !== 'gateway')
+        expect(env['AUTH_JWKS_URL']).toBe('http://textback-gateway/.well-known/jwks.json');
       // Development-only egress is never on in the chart.
       expect(env['EGRESS_ALLOW_INSECURE']).toBeUndefined();
       // Secure defaults and probes on every pod.

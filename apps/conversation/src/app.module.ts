@@ -1,3 +1,4 @@
+import { SecretBox } from '@textback/auth';
 import { Module, type DynamicModule } from '@nestjs/common';
 import { WebhookNonce1763900250000 } from '@textback/persistence';
 import { AccessGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
@@ -10,6 +11,7 @@ import { InboundMessage1763900500000 } from './migrations/1763900500000-inbound-
 import { Threads1763901000000 } from './migrations/1763901000000-threads';
 import { CrmSync1763901100000 } from './migrations/1763901100000-crm-sync';
 import { MessageFailure1764400000000 } from './migrations/1764400000000-message-failure';
+import { SealedCrmSecrets1765000100000 } from './migrations/1765000100000-sealed-crm-secrets';
 import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
 import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxPageController } from './threads/inbox-page.controller';
@@ -26,6 +28,7 @@ export const conversationMigrations = [
   Threads1763901000000,
   CrmSync1763901100000,
   MessageFailure1764400000000,
+  SealedCrmSecrets1765000100000,
 ];
 
 /** Inbound texts, threads, leads and their qualification, emergency routing, the operator inbox. */
@@ -51,6 +54,7 @@ export class AppModule {
         LeadRecorder,
         OnCallNotifier,
         CrmSyncService,
+        { provide: SecretBox, useValue: SecretBox.parse(runtime.config.TENANT_SECRETS_KEYS) },
         AccessGuard,
         ...directory.providers,
       ],

@@ -9,6 +9,11 @@ export const conversationConfigSchema = defineConfig({
   COMPLIANCE_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
   /** Bearer key of compliance's `/internal/...` routes; from a Secret. */
   SERVICE_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /**
+   * The key ring that seals tenants' secrets at rest (`{"keys":[{"kid","key":<32 bytes base64>}]}`,
+   * oldest first; the last seals); from a Secret. Rotation: docs/operations.md.
+   */
+  TENANT_SECRETS_KEYS: z.string().min(1),
   CRM_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   CRM_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(2_000),
   CRM_RETRY_MAX_MS: z.coerce.number().int().min(1).default(600_000),

@@ -12,6 +12,9 @@ export const secrets = {
   SERVICE_API_KEY: 'integration-service-key-012345',
   PLIVO_AUTH_ID: 'MATESTACCOUNT0000001',
   PLIVO_AUTH_TOKEN: 'integration-plivo-token-01',
+  TENANT_SECRETS_KEYS: JSON.stringify({
+    keys: [{ kid: 'test-1', key: Buffer.alloc(32, 7).toString('base64') }],
+  }),
 };
 
 export const seedFile = resolve(__dirname, '../../gateway/seed/franchises.json');

@@ -1,3 +1,4 @@
 export * from './roles';
 export * from './access';
 export * from './tokens';
+export * from './sealed-secrets';

@@ -25,6 +25,7 @@ import {
   type PeriodicTask,
   type ServiceRuntime,
 } from '@textback/service-kit';
+import { SecretBox } from '@textback/auth';
 import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
 import { crmRepository as crm, type DeliveryView, type DueDelivery } from './crm.repository';
@@ -43,7 +44,10 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   /** The delivery worker sends every tenant's queued deliveries. */
   private readonly everyTenant: SystemScope;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>) {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>,
+    @Inject(SecretBox) private readonly secrets: SecretBox,
+  ) {
     this.everyTenant = systemScope('conversation: CRM delivery worker', runtime.logger);
     this.backoff = new ExponentialBackoff({
       initialDelay: runtime.config.CRM_RETRY_INITIAL_MS,
@@ -51,7 +55,9 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
+    const sealed = await this.sealStoredSecrets();
+    if (sealed > 0) this.runtime.logger.info({ sealed }, 'CRM secrets sealed with the current key');
     this.worker = every(this.runtime, 'crm-deliveries', this.runtime.config.CRM_POLL_MS, () =>
       this.deliverDue(),
     );
@@ -93,11 +99,38 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
         throw new ConversationError('invalid-request', `url: ${err.message}`);
       throw err;
     }
-    await crm.saveEndpoint(this.runtime.db, scope, url, secret);
+    const sealed = await this.secrets.seal(secret, contextOf(scope.tenantId));
+    await crm.saveEndpoint(this.runtime.db, scope, url, sealed);
   }
 
-  secretOf(scope: TenantScope): Promise<string | undefined> {
-    return crm.secretOf(this.runtime.db, scope);
+  /** The tenant's CRM secret, opened to check a webhook's signature (never returned or logged). */
+  async secretOf(scope: TenantScope): Promise<string | undefined> {
+    const sealed = await crm.sealedSecretOf(this.runtime.db, scope);
+    return sealed ? this.secrets.open(sealed, contextOf(scope.tenantId)) : undefined;
+  }
+
+  /**
+   * Seals secrets stored before sealing existed, and re-seals those of an older key (a rotation):
+   * at every start, before the worker sends anything. Returns how many changed.
+   */
+  async sealStoredSecrets(): Promise<number> {
+    let changed = 0;
+    for (const row of await crm.storedSecrets(this.runtime.db, this.everyTenant)) {
+      const context = contextOf(row.tenantId);
+      const current =
+        row.secretSealed && this.secrets.keyIdOf(row.secretSealed) === this.secrets.currentKid;
+      if (current && row.secret === null) continue;
+      const plain =
+        row.secret ?? (row.secretSealed ? await this.secrets.open(row.secretSealed, context) : '');
+      await crm.storeSealed(
+        this.runtime.db,
+        tenantScope(row.tenantId),
+        row,
+        await this.secrets.seal(plain, context),
+      );
+      changed++;
+    }
+    return changed;
   }
 
   deliveries(scope: TenantScope, status?: string): Promise<DeliveryView[]> {
@@ -141,7 +174,7 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
           headers: {
             'content-type': 'application/json',
             'x-textback-signature': signTextbackWebhook(
-              d.secret,
+              await this.secrets.open(d.sealedSecret, contextOf(d.tenantId)),
               body,
               Math.floor(this.runtime.clock.now().getTime() / 1000),
             ),
@@ -188,3 +221,6 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
     });
   }
 }
+
+/** What a sealed CRM secret is for: it opens for its own tenant's CRM only. */
+const contextOf = (tenantId: string): string => `crm:${tenantId}`;

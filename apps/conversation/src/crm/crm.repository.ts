@@ -17,7 +17,8 @@ const DueDelivery = z.object({
   payload: z.looseObject({ changedAt: z.string() }),
   attempts: col.int,
   url: col.text,
-  secret: col.text,
+  /** The tenant's CRM secret, sealed (opened just before signing). */
+  sealedSecret: col.text,
 });
 export type DueDelivery = z.output<typeof DueDelivery>;
 
@@ -37,21 +38,48 @@ export type DeliveryView = z.output<typeof DeliveryView>;
 
 /** Each tenant's CRM webhook endpoint and the delivery log that is also the retry queue. */
 export const crmRepository = {
-  async saveEndpoint(db: Database, scope: TenantScope, url: string, secret: string): Promise<void> {
+  /** Saves the endpoint with its secret sealed (never stored in the clear). */
+  async saveEndpoint(db: Database, scope: TenantScope, url: string, sealed: string): Promise<void> {
     await db.mutate(
-      `INSERT INTO crm_endpoint (tenant_id, url, secret) VALUES ($1, $2, $3)
-       ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, secret = EXCLUDED.secret, updated_at = now()`,
-      [scope.tenantId, url, secret],
+      `INSERT INTO crm_endpoint (tenant_id, url, secret_sealed) VALUES ($1, $2, $3)
+       ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url, secret = NULL, secret_sealed = EXCLUDED.secret_sealed, updated_at = now()`,
+      [scope.tenantId, url, sealed],
     );
   },
 
-  async secretOf(db: Database, scope: TenantScope): Promise<string | undefined> {
+  async sealedSecretOf(db: Database, scope: TenantScope): Promise<string | undefined> {
     const row = await db.selectFirst(
-      z.object({ secret: col.text }),
-      'SELECT secret FROM crm_endpoint WHERE tenant_id = $1',
+      z.object({ secretSealed: col.text }),
+      'SELECT secret_sealed FROM crm_endpoint WHERE tenant_id = $1 AND secret_sealed IS NOT NULL',
       [scope.tenantId],
     );
-    return row?.secret;
+    return row?.secretSealed;
+  },
+
+  /** Every endpoint's secret as stored: plain (from before sealing) or sealed (maybe by an old key). */
+  storedSecrets(db: Database, _scope: SystemScope) {
+    return db.select(
+      z.object({
+        tenantId: col.tenantId,
+        secret: col.text.nullable(),
+        secretSealed: col.text.nullable(),
+      }),
+      'SELECT tenant_id, secret, secret_sealed FROM crm_endpoint ORDER BY tenant_id',
+    );
+  },
+
+  /** Replaces what is stored with `sealed`, unless the row changed meanwhile. */
+  async storeSealed(
+    db: Database,
+    scope: TenantScope,
+    was: { secret: string | null; secretSealed: string | null },
+    sealed: string,
+  ): Promise<void> {
+    await db.mutate(
+      `UPDATE crm_endpoint SET secret = NULL, secret_sealed = $2
+       WHERE tenant_id = $1 AND secret IS NOT DISTINCT FROM $3 AND secret_sealed IS NOT DISTINCT FROM $4`,
+      [scope.tenantId, sealed, was.secret, was.secretSealed],
+    );
   },
 
   /** Queues a lead change for the tenant's CRM, if it has one (inside the lead's transaction). */
@@ -97,8 +125,8 @@ export const crmRepository = {
   claimDue(tx: Tx, _scope: SystemScope, limit: number): Promise<DueDelivery[]> {
     return tx.select(
       DueDelivery,
-      `SELECT d.*, e.url, e.secret FROM crm_delivery d JOIN crm_endpoint e USING (tenant_id)
-       WHERE d.status = 'pending' AND d.next_attempt_at <= now()
+      `SELECT d.*, e.url, e.secret_sealed AS sealed_secret FROM crm_delivery d JOIN crm_endpoint e USING (tenant_id)
+       WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND e.secret_sealed IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM crm_delivery p WHERE p.lead_id = d.lead_id AND p.status = 'pending' AND p.seq < d.seq)
        ORDER BY d.seq LIMIT $1 FOR UPDATE OF d SKIP LOCKED`,
       [limit],

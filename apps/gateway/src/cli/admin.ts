@@ -7,6 +7,7 @@ import { NestFactory } from '@nestjs/core';
 import { bootstrapAccess } from '@textback/auth';
 import { InProcessBroker } from '@textback/messaging';
 import { createRuntime } from '@textback/service-kit';
+import { createLogger } from '@textback/telemetry';
 import { AppModule, gatewayMigrations } from '../app.module';
 import { loadGatewayConfig } from '../config';
 import { adminCommands, adminUsage, type Flags } from './admin-commands';
@@ -54,12 +55,14 @@ export async function runAdmin(
     DATABASE_URL: env['DATABASE_URL'] ?? runningDatabase(env),
     DATABASE_SCHEMA: env['DATABASE_SCHEMA'] ?? 'gateway',
     EVENT_TRANSPORT: 'in-process',
-    LOG_LEVEL: env['LOG_LEVEL'] ?? 'warn',
+    LOG_LEVEL: env['LOG_LEVEL'] ?? 'error',
     TENANCY_SEED_FILE: undefined,
   });
   const runtime = await createRuntime({
     service: 'gateway-admin',
     config,
+    // Output is for the person (or `--json` for a script): logs go to stderr.
+    logger: createLogger('gateway-admin', config.LOG_LEVEL, process.stderr),
     migrations: gatewayMigrations,
     inProcessBroker: new InProcessBroker(),
   });
