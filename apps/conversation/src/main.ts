@@ -11,3 +11,4 @@ export const startConversation = serviceStarter({
 });
 
 runIfMain(module, () => startConversation(process.env));
+export { CrmSyncService } from './crm/crm-sync.service';

@@ -1,3 +1,6 @@
+import { CrmSyncService } from '@textback/conversation';
+import { TenantId } from '@textback/contracts';
+import { tenantScope } from '@textback/persistence';
 import { createServer, type Server } from 'node:http';
 import { playCall } from '@textback/plivo-fake';
 import { signTextbackWebhook, verifyTextbackWebhook } from '@textback/service-kit';
@@ -191,5 +194,42 @@ describe('CRM sync', () => {
     expect(new Set(delivered.map((r) => r.deliveryId)).size).toBe(delivered.length);
     expect(delivered[0]!.type).toBe('lead.created');
     expect(delivered.at(-1)!.type).toBe('lead.booked');
+  });
+
+  it('stores a CRM secret sealed, never returns it, and seals one stored in the clear before (#15 item 5)', async () => {
+    const { rows } = await t.db.query<{ secret: string | null; secret_sealed: string }>(
+      `SELECT secret, secret_sealed FROM ${t.schema('conversation')}.crm_endpoint WHERE tenant_id = 'cool-breeze-hvac'`,
+    );
+    expect(rows[0]!.secret).toBeNull();
+    expect(rows[0]!.secret_sealed.split('.')).toHaveLength(5); // a compact JWE
+    expect(rows[0]!.secret_sealed).not.toContain(crmSecret);
+    expect(
+      JSON.parse(Buffer.from(rows[0]!.secret_sealed.split('.')[0]!, 'base64url').toString()),
+    ).toMatchObject({ alg: 'A256KW', enc: 'A256GCM', kid: 'test-1', ctx: 'crm:cool-breeze-hvac' });
+    // No route answers with the secret: the endpoint's routes are write-only or lists without it.
+    const log = await fetch(
+      `${t.url('conversation')}/v1/crm/deliveries?tenantId=cool-breeze-hvac`,
+      {
+        headers: admin,
+      },
+    );
+    expect(await log.text()).not.toContain(crmSecret);
+
+    // A secret stored before sealing existed is sealed at the next start, and still verifies.
+    await t.db.query(
+      `INSERT INTO ${t.schema('conversation')}.crm_endpoint (tenant_id, url, secret) VALUES ('happy-paws-vet', $1, 'legacy-plain-secret-0123')`,
+      [url],
+    );
+    const crm = t.platform.services.get('conversation')!.app.get(CrmSyncService);
+    expect(await crm.sealStoredSecrets()).toBe(1);
+    const { rows: legacy } = await t.db.query<{ secret: string | null; secret_sealed: string }>(
+      `SELECT secret, secret_sealed FROM ${t.schema('conversation')}.crm_endpoint WHERE tenant_id = 'happy-paws-vet'`,
+    );
+    expect(legacy[0]!.secret).toBeNull();
+    expect(legacy[0]!.secret_sealed).not.toContain('legacy-plain-secret');
+    await expect(crm.secretOf(tenantScope(TenantId.parse('happy-paws-vet')))).resolves.toBe(
+      'legacy-plain-secret-0123',
+    );
+    expect(await crm.sealStoredSecrets()).toBe(0); // nothing left to seal
   });
 });
