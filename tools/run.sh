@@ -66,6 +66,7 @@ case "$cmd" in
   bench)     run_ts tools/bench/bench.ts "$@" ;;
   simulate)  run_ts tools/simulate/simulate.ts "$@" ;;
   admin)     run_ts apps/gateway/src/cli/admin.ts "$@" ;;
+  ingress-paths) run_ts tools/helm/edge-routes.ts ;;
   lint)      npx nx show projects >/dev/null && npx prettier --check . >&2 && exec npx eslint --ignore-pattern '**/lint-fixtures/**' apps libs tools "$@" ;;
   kafka)     run_ts tools/kafka/start.ts ;;
   plivo-fake) run_ts libs/plivo-fake/src/main.ts ;;
@@ -73,5 +74,5 @@ case "$cmd" in
   typecheck) npx tsc -p tsconfig.json --noEmit "$@" && npx tsc -p tools/dashboards/src/tsconfig.json --noEmit && npx tsc -p apps/conversation/web/tsconfig.json --noEmit && exec npx tsc -p apps/reporting/web/tsconfig.json --noEmit ;;
   serve)     run_ts "apps/$1/src/main.ts" "${@:2}" ;;
   exec)      exec "$@" ;;
-  *) echo "usage: tools/run.sh start|test|bench|simulate|admin|lint|typecheck|kafka|plivo-fake|dashboards [--check]|web|serve <app>|exec <cmd>" >&2; exit 2 ;;
+  *) echo "usage: tools/run.sh start|test|bench|simulate|admin|ingress-paths|lint|typecheck|kafka|plivo-fake|dashboards [--check]|web|serve <app>|exec <cmd>" >&2; exit 2 ;;
 esac

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
 import { loadCallIngestConfig } from '../../apps/call-ingest/src/config';
 import { loadComplianceConfig } from '../../apps/compliance/src/config';
@@ -7,6 +8,8 @@ import { loadGatewayConfig } from '../../apps/gateway/src/config';
 import { loadReportingConfig } from '../../apps/reporting/src/config';
 import { loadSmsDispatchConfig } from '../../apps/sms-dispatch/src/config';
 import { renderChart } from './render';
+import { ingressPathsFile, ingressPathsJson, routeInventory } from './edge-routes';
+import { ingressPaths, isEdgeRoute } from '@textback/service-kit';
 
 interface EnvVar {
   name: string;
@@ -163,16 +166,23 @@ describe('the Helm chart', () => {
         p.backend.service.name.replace('textback-', ''),
       ]),
     );
-    expect(routes).toMatchObject({
-      '/v1/plivo/voice': 'call-ingest',
-      '/v1/plivo/sms/status': 'sms-dispatch',
-      '/v1/plivo/sms/inbound': 'conversation',
-      '/inbox': 'conversation',
-      '/v1/reports': 'reporting',
-      '/reports': 'reporting',
-      '/v1/admin': 'gateway',
-    });
-    expect(Object.keys(routes).some((p) => p.startsWith('/internal') || p === '/metrics')).toBe(
+    // Exactly the edge routes of the services' own route metadata (#15 item 7), the chart's copy current.
+    expect(readFileSync(ingressPathsFile, 'utf8')).toBe(ingressPathsJson());
+    const edge = routeInventory().filter(isEdgeRoute);
+    expect(routes).toEqual(Object.fromEntries(ingressPaths(edge).map((p) => [p.path, p.service])));
+    // Every edge route is reachable through some path of its own service, and nothing else is.
+    for (const r of edge) {
+      const fixed = r.path.split('/:')[0]!;
+      const owner = Object.entries(routes).find(([p]) => fixed === p || fixed.startsWith(`${p}/`));
+      expect(`${r.path} → ${owner?.[1]}`).toBe(`${r.path} → ${r.service}`);
+    }
+    const inner = routeInventory().filter((r) => !isEdgeRoute(r));
+    expect(inner.map((r) => r.path)).toContain('/internal/v1/consent/inbound');
+    for (const r of inner)
+      expect(Object.keys(routes).some((p) => r.path === p || r.path.startsWith(`${p}/`))).toBe(
+        false,
+      );
+    expect(Object.keys(routes).some((p) => ['/metrics', '/readyz', '/healthz'].includes(p))).toBe(
       false,
     );
     expect(withIngress?.spec?.tls).toHaveLength(1);

@@ -20,13 +20,15 @@ export const callIngestMigrations = [
   CallTrace1763900900000,
 ];
 
+/** The controllers of call-ingest (its HTTP routes: the route inventory reads them). */
+export const callIngestControllers = [CallEventsController, PlivoVoiceController];
 /** Voice webhooks and call events in; `call.ended.v1` out. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<CallIngestConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [CallEventsController, PlivoVoiceController, ...directory.controllers],
+      controllers: [...callIngestControllers, ...directory.controllers],
       providers: [
         { provide: CALL_INGEST_CONFIG, useValue: runtime.config },
         CallEventsService,

@@ -12,3 +12,4 @@ export const startCallIngest = serviceStarter({
 
 runIfMain(module, () => startCallIngest(process.env));
 export { signCallEvent } from './call-events/call-event-signature';
+export { callIngestControllers } from './app.module';

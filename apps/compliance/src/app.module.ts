@@ -19,18 +19,19 @@ import { ConsentLedger1763900800000 } from './migrations/1763900800000-consent-l
 
 export const complianceMigrations = [LocationDirectory1763900000000, ConsentLedger1763900800000];
 
+/** The controllers of compliance (its HTTP routes: the route inventory reads them). */
+export const complianceControllers = [
+  ConsentEventsConsumer,
+  ConsentController,
+  ConsentCheckController,
+];
 /** The single owner of "may we text this number now?": the consent ledger, keywords, revocations. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ComplianceConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [
-        ConsentEventsConsumer,
-        ConsentController,
-        ConsentCheckController,
-        ...directory.controllers,
-      ],
+      controllers: [...complianceControllers, ...directory.controllers],
       providers: [
         AccessGuard,
         { provide: SERVICE_API_KEY, useValue: runtime.config.SERVICE_API_KEY },

@@ -14,3 +14,4 @@ export const startCompliance = serviceStarter({
 });
 
 runIfMain(module, () => startCompliance(process.env));
+export { complianceControllers } from './app.module';

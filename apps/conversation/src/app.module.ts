@@ -31,21 +31,22 @@ export const conversationMigrations = [
   SealedCrmSecrets1765000100000,
 ];
 
+/** The controllers of conversation (its HTTP routes: the route inventory reads them). */
+export const conversationControllers = [
+  InboundSmsController,
+  ThreadEventsConsumer,
+  InboxController,
+  InboxPageController,
+  CrmAdminController,
+  CrmInboundController,
+];
 /** Inbound texts, threads, leads and their qualification, emergency routing, the operator inbox. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ConversationConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [
-        InboundSmsController,
-        ThreadEventsConsumer,
-        InboxController,
-        InboxPageController,
-        CrmAdminController,
-        CrmInboundController,
-        ...directory.controllers,
-      ],
+      controllers: [...conversationControllers, ...directory.controllers],
       providers: [
         InboundSmsService,
         ComplianceClient,

@@ -12,3 +12,4 @@ export const startConversation = serviceStarter({
 
 runIfMain(module, () => startConversation(process.env));
 export { CrmSyncService } from './crm/crm-sync.service';
+export { conversationControllers } from './app.module';

@@ -17,6 +17,8 @@ export const decisionMigrations = [
   DecisionInputs1763900200000,
 ];
 
+/** The controllers of decision (its HTTP routes: the route inventory reads them). */
+export const decisionControllers = [CallEndedConsumer, DecisionsController];
 /** Decides whether a call is texted back: `call.ended.v1` in, `textback.requested|suppressed.v1` out. */
 @Module({})
 export class AppModule {
@@ -24,12 +26,7 @@ export class AppModule {
     const directory = locationDirectoryParts(runtime);
     const consent = consentStateParts(runtime.db);
     return serviceModule(AppModule, runtime, {
-      controllers: [
-        CallEndedConsumer,
-        DecisionsController,
-        ...consent.controllers,
-        ...directory.controllers,
-      ],
+      controllers: [...decisionControllers, ...consent.controllers, ...directory.controllers],
       providers: [
         TextbackDecisionsService,
         LineTypesService,

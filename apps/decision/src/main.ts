@@ -11,3 +11,4 @@ export const startDecision = serviceStarter({
 });
 
 runIfMain(module, () => startDecision(process.env));
+export { decisionControllers } from './app.module';

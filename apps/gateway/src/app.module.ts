@@ -22,6 +22,16 @@ export const gatewayMigrations = [
   Identity1765000000000,
 ];
 
+/** The controllers of gateway (its HTTP routes: the route inventory reads them). */
+export const gatewayControllers = [
+  TenancyController,
+  AuthController,
+  ApiKeysController,
+  UsersController,
+  PlatformAdminsController,
+  ClientsController,
+  GrantsController,
+];
 /** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
@@ -32,15 +42,7 @@ export class AppModule implements OnApplicationBootstrap {
 
   static register(runtime: ServiceRuntime<GatewayConfig>): DynamicModule {
     return serviceModule(AppModule, runtime, {
-      controllers: [
-        TenancyController,
-        AuthController,
-        ApiKeysController,
-        UsersController,
-        PlatformAdminsController,
-        ClientsController,
-        GrantsController,
-      ],
+      controllers: gatewayControllers,
       providers: [
         { provide: GATEWAY_CONFIG, useValue: runtime.config },
         AccessGuard,

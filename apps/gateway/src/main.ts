@@ -17,3 +17,4 @@ export const startGateway = serviceStarter({
 runIfMain(module, () => startGateway(process.env));
 export { runAdmin } from './cli/admin';
 export { IdentityService } from './identity/identity.service';
+export { gatewayControllers } from './app.module';

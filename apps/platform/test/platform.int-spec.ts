@@ -2,6 +2,7 @@ import type { Type } from '@nestjs/common';
 import { ModulesContainer } from '@nestjs/core';
 import type { Client } from 'pg';
 import { routesOf, unguardedRoutes } from '@textback/service-kit';
+import { routeInventory } from '../../../tools/helm/edge-routes';
 import { signCallEvent } from '@textback/call-ingest';
 import { eventually } from '@textback/testing';
 import type { RunningPlatform } from '../src/platform';
@@ -157,6 +158,15 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
     );
     expect(all.length).toBeGreaterThan(40);
     expect(unguardedRoutes(all)).toEqual([]);
+    // The static inventory (the Ingress and the access matrix read it) is every running route.
+    const key = (r: { service: string; method: string; path: string }) =>
+      `${r.service} ${r.method} ${r.path}`;
+    expect(routeInventory().map(key).sort()).toEqual(
+      all
+        .filter((r) => r.public?.kind !== 'probe' && r.path !== '/metrics')
+        .map(key)
+        .sort(),
+    );
     // The public ones, from their marks: signed webhooks, the two pages, the JWKS, and the probes.
     const publicRoutes = all
       .filter((r) => r.public && r.public.kind !== 'probe')

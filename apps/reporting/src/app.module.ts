@@ -26,20 +26,21 @@ export const reportingMigrations = [
   PendingDays1763990200000,
 ];
 
+/** The controllers of reporting (its HTTP routes: the route inventory reads them). */
+export const reportingControllers = [
+  ReadModelConsumer,
+  ReportsController,
+  WhatIfController,
+  ApiKeysController,
+  AnalystPageController,
+];
 /** Read models and the analyst API: the funnel, the calls list, ROI and its what-if, per tenant. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<ReportingConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [
-        ReadModelConsumer,
-        ReportsController,
-        WhatIfController,
-        ApiKeysController,
-        AnalystPageController,
-        ...directory.controllers,
-      ],
+      controllers: [...reportingControllers, ...directory.controllers],
       providers: [
         FunnelService,
         CallsService,

@@ -37,3 +37,4 @@ export const startReporting = serviceStarter({
 });
 
 runIfMain(module, () => startReporting(process.env));
+export { reportingControllers } from './app.module';

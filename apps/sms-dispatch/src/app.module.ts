@@ -35,13 +35,15 @@ export const smsDispatchMigrations = [
   DropConsentCopy1763990300000,
 ];
 
+/** The controllers of sms-dispatch (its HTTP routes: the route inventory reads them). */
+export const smsDispatchControllers = [TextbackRequestedConsumer, DeliveryReportsController];
 /** Sends requested text-backs through Plivo exactly once and ingests their delivery reports. */
 @Module({})
 export class AppModule {
   static register(runtime: ServiceRuntime<SmsDispatchConfig>): DynamicModule {
     const directory = locationDirectoryParts(runtime);
     return serviceModule(AppModule, runtime, {
-      controllers: [TextbackRequestedConsumer, DeliveryReportsController, ...directory.controllers],
+      controllers: [...smsDispatchControllers, ...directory.controllers],
       providers: [
         DispatchMetrics,
         carrierProvider,

@@ -14,3 +14,4 @@ export const startSmsDispatch = serviceStarter({
 });
 
 runIfMain(module, () => startSmsDispatch(process.env));
+export { smsDispatchControllers } from './app.module';

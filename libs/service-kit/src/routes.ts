@@ -60,3 +60,40 @@ export function routesOf(controllers: readonly Type[]): RouteInfo[] {
 export function unguardedRoutes(routes: readonly RouteInfo[]): RouteInfo[] {
   return routes.filter((r) => r.guards.length === 0 && !r.public);
 }
+
+/**
+ * Whether a route is served at the edge (the Ingress): the public ones (webhooks, pages, sign-in,
+ * the JWKS) and the APIs people and partners call with tokens — never a probe, `/metrics`, or a
+ * service-to-service route (`/internal/...`, the service key).
+ */
+export function isEdgeRoute(r: RouteInfo): boolean {
+  if (r.public) return r.public.kind !== 'probe';
+  return !r.path.startsWith('/internal') && !r.guards.includes('ServiceKeyGuard');
+}
+
+/**
+ * The Ingress paths that route exactly the edge routes of each service: each route's fixed part
+ * (up to its first parameter) as a prefix, without those a shorter prefix of the same service
+ * already covers. Sorted, for a stable chart file.
+ */
+export function ingressPaths(
+  routes: readonly (RouteInfo & { service: string })[],
+): { path: string; service: string }[] {
+  const prefixes = new Map<string, string>();
+  for (const r of routes.filter(isEdgeRoute)) {
+    const [head = ''] = r.path.split('/:');
+    const fixed = head.replace(/\/$/, '') || '/';
+    const owner = prefixes.get(fixed);
+    if (owner && owner !== r.service)
+      throw new Error(`ingress path ${fixed}: served by ${owner} and ${r.service}`);
+    prefixes.set(fixed, r.service);
+  }
+  const covered = (path: string, service: string): boolean =>
+    [...prefixes].some(
+      ([other, s]) => other !== path && s === service && path.startsWith(`${other}/`),
+    );
+  return [...prefixes]
+    .filter(([path, service]) => !covered(path, service))
+    .map(([path, service]) => ({ path, service }))
+    .sort((a, b) => a.path.localeCompare(b.path));
+}
