@@ -89,8 +89,8 @@ export class ApiKeysService {
     return KEY_FORMAT.test(presented);
   }
 
-  /** The access a presented key grants, or a 401 saying it is unknown, revoked or expired. */
-  async accessOf(presented: string): Promise<Access> {
+  /** The access a presented key grants (and until when), or a 401: unknown, revoked or expired. */
+  async accessOf(presented: string): Promise<{ access: Access; notAfter: Date | null }> {
     const [, keyId, secret] = KEY_FORMAT.exec(presented) ?? [];
     const row = keyId ? await keys.byId(this.runtime.db, this.presented, keyId) : undefined;
     const now = this.runtime.clock.now();
@@ -105,12 +105,15 @@ export class ApiKeysService {
     if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000)
       await keys.touch(this.runtime.db, this.presented, row.keyId, now);
     return {
-      subject: `api-key:${row.keyId}`,
-      kind: 'api-key',
-      role: undefined,
-      tenantId: row.tenantId,
-      locationIds: row.locationIds ?? 'all',
-      permissions: row.permissions,
+      access: {
+        subject: `api-key:${row.keyId}`,
+        kind: 'api-key',
+        role: undefined,
+        tenantId: row.tenantId,
+        locationIds: row.locationIds ?? 'all',
+        permissions: row.permissions,
+      },
+      notAfter: row.expiresAt,
     };
   }
 }

@@ -72,8 +72,8 @@ export class AuthController {
     @Body(new ZodPipe(TokenRequest)) body: z.infer<typeof TokenRequest>,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const access = await this.accessOf(authorization ?? '', body);
-    const { accessToken, expiresIn } = await this.tokens.issue(access);
+    const { access, notAfter } = await this.accessOf(authorization ?? '', body);
+    const { accessToken, expiresIn } = await this.tokens.issue(access, notAfter);
     res.setHeader('cache-control', 'no-store');
     return {
       access_token: accessToken,
@@ -103,11 +103,11 @@ export class AuthController {
   private async accessOf(
     authorization: string,
     body: z.infer<typeof TokenRequest>,
-  ): Promise<Access> {
+  ): Promise<{ access: Access; notAfter?: Date | null }> {
     if (body.grant_type === 'refresh_token') {
       if (!body.refresh_token)
         throw new GatewayError('invalid-request', 'refresh_token: is required');
-      return this.sessions.accessOf(body.refresh_token);
+      return { access: await this.sessions.accessOf(body.refresh_token) };
     }
     if (body.grant_type === 'client_credentials') {
       const basic = authorization.startsWith('Basic ')
@@ -115,10 +115,12 @@ export class AuthController {
         : undefined;
       const id = basic?.id ?? body.client_id ?? '';
       const secret = basic?.secret ?? body.client_secret ?? '';
-      return this.clients.accessOf(id, secret, {
-        tenantId: body.tenant_id,
-        scopes: body.scope?.split(' ').filter(Boolean),
-      });
+      return {
+        access: await this.clients.accessOf(id, secret, {
+          tenantId: body.tenant_id,
+          scopes: body.scope?.split(' ').filter(Boolean),
+        }),
+      };
     }
     const presented = authorization.startsWith('Bearer ') ? authorization.slice(7) : '';
     if (ApiKeysService.isApiKey(presented)) return this.apiKeys.accessOf(presented);
@@ -129,7 +131,7 @@ export class AuthController {
           'unauthorized',
           'the bootstrap admin key is refused: a platform administrator exists (use a refresh token)',
         );
-      return bootstrapAccess();
+      return { access: bootstrapAccess() };
     }
     throw new UnauthorizedError(
       'unauthorized',

@@ -36,10 +36,20 @@ export class TokenService implements OnModuleInit {
     return this.ready().jwks;
   }
 
-  /** A token for `access`, valid for the configured lifetime. */
-  async issue(access: Access): Promise<{ accessToken: string; expiresIn: number }> {
-    const ttl = this.runtime.config.ACCESS_TOKEN_TTL_SECONDS;
-    const accessToken = await this.ready().issue(access, ttl, this.runtime.clock.now());
+  /**
+   * A token for `access`, valid for the configured lifetime — never beyond `notAfter` (an API key
+   * that expires sooner).
+   */
+  async issue(
+    access: Access,
+    notAfter?: Date | null,
+  ): Promise<{ accessToken: string; expiresIn: number }> {
+    const now = this.runtime.clock.now();
+    const ttl = Math.min(
+      this.runtime.config.ACCESS_TOKEN_TTL_SECONDS,
+      notAfter ? Math.floor((notAfter.getTime() - now.getTime()) / 1000) : Infinity,
+    );
+    const accessToken = await this.ready().issue(access, ttl, now);
     return { accessToken, expiresIn: ttl };
   }
 
