@@ -50,7 +50,6 @@ const systemScopeAllowed = [
   'apps/reporting/src/calls/call-report.projector.ts',
   'apps/reporting/src/funnel/funnel.service.ts',
   'apps/reporting/src/read-model.consumer.ts',
-  'apps/reporting/src/access/api-keys.service.ts',
 ];
 const testFiles = ['**/*.spec.ts', '**/*.int-spec.ts', '**/*.medium-spec.ts', '**/test/**/*.ts'];
 

@@ -8,6 +8,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
 import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys';
 import { Identity1765000000000 } from './migrations/1765000000000-identity';
+import { ApiKeyPrefix1765000200000 } from './migrations/1765000200000-api-key-prefix';
 import { ClientsController, GrantsController } from './identity/clients.controller';
 import { ClientsService } from './identity/clients.service';
 import { IdentityService } from './identity/identity.service';
@@ -20,6 +21,7 @@ export const gatewayMigrations = [
   Tenancy1763900100000,
   ApiKeys1764500000000,
   Identity1765000000000,
+  ApiKeyPrefix1765000200000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */
@@ -37,6 +39,7 @@ export const gatewayControllers = [
 export class AppModule implements OnApplicationBootstrap {
   constructor(
     private readonly tenancy: TenancyService,
+    private readonly apiKeys: ApiKeysService,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>,
   ) {}
 
@@ -57,6 +60,8 @@ export class AppModule implements OnApplicationBootstrap {
   }
 
   async onApplicationBootstrap(): Promise<void> {
+    const moved = await this.apiKeys.importReportingKeys();
+    if (moved > 0) this.runtime.logger.info({ moved }, "reporting's analyst keys moved here");
     const file = this.runtime.config.TENANCY_SEED_FILE;
     if (!file) return;
     const seeded = await this.tenancy.seed(file);

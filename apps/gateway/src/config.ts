@@ -19,6 +19,14 @@ export const gatewayConfigSchema = defineConfig({
   ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(900).default(300),
   /** Lifetime of a user's refresh token (revocable at any time before). */
   REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+  /**
+   * Where reporting's analyst keys are, to move them here at start (default: reporting's schema
+   * beside this one).
+   */
+  REPORTING_KEYS_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a schema name')
+    .optional(),
   /** How long an invitation may be accepted. */
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });

@@ -18,3 +18,4 @@ runIfMain(module, () => startGateway(process.env));
 export { runAdmin } from './cli/admin';
 export { IdentityService } from './identity/identity.service';
 export { gatewayControllers } from './app.module';
+export { ApiKeysService } from './api-keys/api-keys.service';

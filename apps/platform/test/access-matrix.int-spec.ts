@@ -201,21 +201,6 @@ const rows: Record<string, Row> = {
       body: 'time,caller,outcome,duration\n2026-11-02 09:15,+14045550101,no-answer,0\n',
     }),
   },
-  'reporting POST /v1/reports/api-keys': {
-    needs: 'tenant:settings',
-    call: (t) => ({ path: '/v1/reports/api-keys', body: { tenantId: t.tenant, name: 'matrix' } }),
-  },
-  'reporting GET /v1/reports/api-keys': {
-    needs: 'tenant:settings',
-    call: (t) => ({ path: `/v1/reports/api-keys?tenantId=${t.tenant}` }),
-  },
-  'reporting DELETE /v1/reports/api-keys/:keyId': {
-    needs: 'tenant:settings',
-    call: (t) => ({
-      method: 'DELETE',
-      path: `/v1/reports/api-keys/${randomBytes(8).toString('hex')}?tenantId=${t.tenant}`,
-    }),
-  },
   'gateway GET /v1/admin/tenants': {
     needs: 'tenants:manage',
     call: () => ({ path: '/v1/admin/tenants' }),

@@ -701,10 +701,10 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
           { author: 'dana\u0000', text: 'hi' },
         ],
         [
-          t.url('reporting'),
+          t.url('gateway'),
           'POST',
-          '/v1/reports/api-keys',
-          { tenantId: 'cool-breeze-hvac', name: 'key\u0000' },
+          '/v1/admin/tenants/cool-breeze-hvac/api-keys',
+          { name: 'key\u0000', permissions: ['reports:read'] },
         ],
       ];
       for (const [base, method, path, body] of cases) {

@@ -1,8 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { AccessGuard, serviceModule, type ServiceRuntime } from '@textback/service-kit';
+import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import { AnalystGuard } from './access/analyst.guard';
-import { ApiKeysController } from './access/api-keys.controller';
 import { ApiKeysService } from './access/api-keys.service';
 import { AnalystPageController } from './analyst-page.controller';
 import { CallReportProjector } from './calls/call-report.projector';
@@ -31,7 +30,6 @@ export const reportingControllers = [
   ReadModelConsumer,
   ReportsController,
   WhatIfController,
-  ApiKeysController,
   AnalystPageController,
 ];
 /** Read models and the analyst API: the funnel, the calls list, ROI and its what-if, per tenant. */
@@ -48,7 +46,6 @@ export class AppModule {
         CallReportProjector,
         ApiKeysService,
         AnalystGuard,
-        AccessGuard,
         ...directory.providers,
       ],
     });

@@ -1,6 +1,7 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type ReportingErrorCode = 'invalid-request' | 'unauthorized' | 'forbidden' | 'not-found';
+export type ReportingErrorCode =
+  'invalid-request' | 'unauthorized' | 'forbidden' | 'not-found' | 'auth-unavailable';
 
 /**
  * The one error class of reporting. Its codes come from the shared table (service-kit `errorCodes`),

@@ -65,6 +65,3 @@ export const WhatIfQuery = z.object({
   dedupeWindowMinutes: z.coerce.number().int().min(0).max(43_200).optional(),
   monthlyPriceMinor: z.coerce.number().int().min(0).optional(),
 });
-
-export const NewApiKey = z.strictObject({ tenantId: edge.tenantId, name: edge.name });
-export const TenantQuery = z.strictObject({ tenantId: edge.tenantId });

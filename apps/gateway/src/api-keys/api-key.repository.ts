@@ -4,6 +4,7 @@ import { col, type Database, type SystemScope, type TenantScope } from '@textbac
 
 const ApiKeyRow = z.object({
   keyId: col.text,
+  prefix: z.enum(['txk', 'tbk']),
   tenantId: col.tenantId,
   name: col.text,
   secretSha256: z.instanceof(Buffer),
@@ -67,6 +68,27 @@ export const apiKeyRepository = {
   /** A presented key is found by its id before its tenant is known: the key decides the tenant. */
   byId(db: Database, _scope: SystemScope, keyId: string): Promise<ApiKeyRow | undefined> {
     return db.selectFirst(ApiKeyRow, 'SELECT * FROM api_key WHERE key_id = $1', [keyId]);
+  },
+
+  /**
+   * Copies reporting's analyst keys (`tbk_…`, in `schema`, beside this one in the database) that
+   * are not here yet: same id and secret hash, scope `reports:read`, revocation kept. Returns how
+   * many were copied; nothing when that table does not exist.
+   */
+  async importReportingKeys(db: Database, _scope: SystemScope, schema: string): Promise<number> {
+    const source = `"${schema.replace(/"/g, '')}".api_key`;
+    const exists = await db.selectOne(
+      z.object({ exists: col.bool }),
+      'SELECT to_regclass($1) IS NOT NULL AS exists',
+      [source],
+    );
+    if (!exists.exists) return 0;
+    return db.mutate(
+      `INSERT INTO api_key (key_id, prefix, tenant_id, name, secret_sha256, permissions, created_by, created_at, last_used_at, revoked_at)
+       SELECT r.key_id, 'tbk', r.tenant_id, r.name, r.secret_sha256, ARRAY['reports:read'], 'reporting (moved)', r.created_at, r.last_used_at, r.revoked_at
+       FROM ${source} r JOIN tenant t ON t.tenant_id = r.tenant_id
+       ON CONFLICT (key_id) DO NOTHING`,
+    );
   },
 
   async touch(db: Database, _scope: SystemScope, keyId: string, at: Date): Promise<void> {

@@ -4,15 +4,21 @@ import { grantablePermissions, type Access, type Permission } from '@textback/au
 import type { LocationId } from '@textback/contracts';
 import { systemScope, type SystemScope, type TenantScope } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime, UnauthorizedError } from '@textback/service-kit';
+import type { GatewayConfig } from '../config';
 import { GatewayError } from '../errors';
 import { apiKeyRepository as keys, type ApiKeyRow } from './api-key.repository';
 
-/** `txk_<key id>_<secret>`: the id finds the row, the secret (32 random bytes) is checked by hash. */
-const KEY_FORMAT = /^txk_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
+/**
+ * `txk_<key id>_<secret>`: the id finds the row, the secret (32 random bytes) is checked by hash.
+ * `tbk_…`: reporting's analyst keys, moved here (docs/decisions/0009).
+ */
+const KEY_FORMAT = /^(txk|tbk)_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
 
 export interface ApiKeyView {
   keyId: string;
+  /** `txk`, or `tbk` for an analyst key reporting issued before keys moved here. */
+  prefix: string;
   tenantId: string;
   name: string;
   permissions: readonly Permission[];
@@ -35,7 +41,7 @@ export class ApiKeysService {
   /** Presented keys are found by id across tenants: the key decides its tenant. */
   private readonly presented: SystemScope;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>) {
     this.presented = systemScope('gateway: API keys presented for exchange', runtime.logger);
   }
 
@@ -84,6 +90,17 @@ export class ApiKeysService {
       throw new GatewayError('not-found', `api key ${keyId}: no such key`);
   }
 
+  /**
+   * Moves reporting's analyst keys here (at every start; a key already here is left as it is):
+   * they keep working, now exchanged for tokens like every key.
+   */
+  async importReportingKeys(): Promise<number> {
+    const schema =
+      this.runtime.config.REPORTING_KEYS_SCHEMA ??
+      reportingSchemaBeside(this.runtime.config.DATABASE_SCHEMA ?? 'gateway');
+    return keys.importReportingKeys(this.runtime.db, this.presented, schema);
+  }
+
   /** Whether a presented credential looks like one of our API keys. */
   static isApiKey(presented: string): boolean {
     return KEY_FORMAT.test(presented);
@@ -91,12 +108,13 @@ export class ApiKeysService {
 
   /** The access a presented key grants (and until when), or a 401: unknown, revoked or expired. */
   async accessOf(presented: string): Promise<{ access: Access; notAfter: Date | null }> {
-    const [, keyId, secret] = KEY_FORMAT.exec(presented) ?? [];
+    const [, prefix, keyId, secret] = KEY_FORMAT.exec(presented) ?? [];
     const row = keyId ? await keys.byId(this.runtime.db, this.presented, keyId) : undefined;
     const now = this.runtime.clock.now();
     const valid =
       row !== undefined &&
       secret !== undefined &&
+      row.prefix === prefix &&
       timingSafeEqual(row.secretSha256, sha256(secret)) &&
       row.revokedAt === null &&
       (row.expiresAt === null || row.expiresAt > now);
@@ -121,6 +139,7 @@ export class ApiKeysService {
 function view(r: ApiKeyRow): ApiKeyView {
   return {
     keyId: r.keyId,
+    prefix: r.prefix,
     tenantId: r.tenantId,
     name: r.name,
     permissions: r.permissions,
@@ -131,4 +150,11 @@ function view(r: ApiKeyRow): ApiKeyView {
     lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
     revokedAt: r.revokedAt?.toISOString() ?? null,
   };
+}
+
+/** Reporting's schema beside the gateway's: services share a prefix (`<prefix>gateway`, `<prefix>reporting`). */
+function reportingSchemaBeside(gatewaySchema: string): string {
+  return gatewaySchema.endsWith('gateway')
+    ? `${gatewaySchema.slice(0, -'gateway'.length)}reporting`
+    : 'reporting';
 }

@@ -1,7 +1,9 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { DateTime } from 'luxon';
 import { chromium, type Browser } from 'playwright-core';
+import { ApiKeysService as GatewayApiKeys } from '@textback/gateway';
 import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
 import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
@@ -77,90 +79,89 @@ describe('the reporting API and analyst page', () => {
     await t?.stop();
   });
 
-  it('issues tenant-scoped keys that read their own tenant only, and revokes them', async () => {
-    const created = await fetch(`${base}/v1/reports/api-keys`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({ tenantId: 'cool-breeze-hvac', name: 'franchise analyst' }),
-    });
-    expect(created.status).toBe(201);
-    const key = (await created.json()) as { keyId: string; key: string; tenantId: string };
-    expect(key.key).toMatch(/^tbk_[a-f0-9]{16}_[\w-]{43}$/);
-    tenantKey = key.key;
+  it("takes reporting's keys issued before they moved to the gateway, and the gateway's keys, each for its own tenant only", async () => {
+    // Two analyst keys as reporting issued them before #15 (one since revoked), then the
+    // gateway's start-up move (run again here: the platform started before they existed).
+    const legacy = async (name: string, revoked: boolean): Promise<string> => {
+      const keyId = randomBytes(8).toString('hex');
+      const secret = randomBytes(32).toString('base64url');
+      await t.db.query(
+        `INSERT INTO ${t.schema('reporting')}.api_key (key_id, tenant_id, name, secret_sha256, revoked_at) VALUES ($1, 'cool-breeze-hvac', $2, $3, $4)`,
+        [keyId, name, createHash('sha256').update(secret).digest(), revoked ? new Date() : null],
+      );
+      return `tbk_${keyId}_${secret}`;
+    };
+    tenantKey = await legacy('franchise analyst', false);
+    const revokedBefore = await legacy('old laptop', true);
+    const gatewayKeys = t.platform.services.get('gateway')!.app.get(GatewayApiKeys);
+    expect(await gatewayKeys.importReportingKeys()).toBe(2);
+    expect(await gatewayKeys.importReportingKeys()).toBe(0); // once
     const as = (k: string) => ({ authorization: `Bearer ${k}` });
 
-    const own = await fetch(`${base}/v1/reports/funnel?${range}`, { headers: as(key.key) });
+    const own = await fetch(`${base}/v1/reports/funnel?${range}`, { headers: as(tenantKey) });
     expect(own.status).toBe(200);
     expect(((await own.json()) as { tenantId: string }).tenantId).toBe('cool-breeze-hvac');
     const other = await fetch(`${base}/v1/reports/funnel?tenantId=bright-smile-dental&${range}`, {
-      headers: as(key.key),
+      headers: as(tenantKey),
     });
     expect(other.status).toBe(403);
     expect(await other.json()).toEqual({
       error: 'forbidden',
-      message: 'this API key reads tenant cool-breeze-hvac only',
+      message: 'this credential reads tenant cool-breeze-hvac only',
     });
     expect(
       (
         await fetch(`${base}/v1/reports/calls?tenantId=bright-smile-dental&${range}`, {
-          headers: as(key.key),
+          headers: as(tenantKey),
         })
       ).status,
     ).toBe(403);
-
+    expect(
+      (await fetch(`${base}/v1/reports/funnel?${range}`, { headers: as(revokedBefore) })).status,
+    ).toBe(401);
     expect((await fetch(`${base}/v1/reports/funnel?${range}`)).status).toBe(401);
-    const forged = key.key.slice(0, -4) + (key.key.endsWith('AAAA') ? 'BBBB' : 'AAAA');
+    const forged = tenantKey.slice(0, -4) + (tenantKey.endsWith('AAAA') ? 'BBBB' : 'AAAA');
     expect(
       (await fetch(`${base}/v1/reports/funnel?${range}`, { headers: as(forged) })).status,
     ).toBe(401);
+    // A moved key cannot be presented as one of the gateway's own (the prefix is checked too).
     expect(
       (
-        await fetch(`${base}/v1/reports/api-keys`, {
-          method: 'POST',
-          headers: { ...as(key.key), 'content-type': 'application/json' },
-          body: JSON.stringify({ tenantId: 'cool-breeze-hvac', name: 'x' }),
+        await fetch(`${base}/v1/reports/funnel?${range}`, {
+          headers: as(`txk${tenantKey.slice(3)}`),
         })
       ).status,
-    ).toBe(401); // managing keys takes a gateway token; an analyst key is no credential there
-    expect(
-      (
-        await fetch(`${base}/v1/reports/api-keys`, {
-          method: 'POST',
-          headers: admin,
-          body: JSON.stringify({ tenantId: 'no-such-tenant', name: 'x' }),
-        })
-      ).status,
-    ).toBe(404);
+    ).toBe(401);
     const noTenant = await fetch(`${base}/v1/reports/funnel?${range}`, { headers: admin });
     expect(noTenant.status).toBe(400);
 
-    const listed = (await (
-      await fetch(`${base}/v1/reports/api-keys?tenantId=cool-breeze-hvac`, { headers: admin })
-    ).json()) as Record<string, unknown>[];
-    expect(listed).toEqual([
-      expect.objectContaining({
-        keyId: key.keyId,
-        name: 'franchise analyst',
-        revokedAt: null,
-        lastUsedAt: expect.any(String),
-      }),
-    ]);
-    expect(JSON.stringify(listed)).not.toContain(key.key.split('_')[2]);
-
+    // The brand manages them with its other keys at the gateway: listed without secrets, revoked there.
+    const keysUrl = `${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/api-keys`;
+    const listed = (await (await fetch(keysUrl, { headers: admin })).json()) as Record<
+      string,
+      unknown
+    >[];
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          keyId: tenantKey.split('_')[1],
+          name: 'franchise analyst',
+          permissions: ['reports:read'],
+          revokedAt: null,
+          lastUsedAt: expect.any(String),
+        }),
+      ]),
+    );
+    expect(JSON.stringify(listed)).not.toContain(tenantKey.split('_')[2]);
     const spare = (await (
-      await fetch(`${base}/v1/reports/api-keys`, {
+      await fetch(keysUrl, {
         method: 'POST',
         headers: admin,
-        body: JSON.stringify({ tenantId: 'cool-breeze-hvac', name: 'to revoke' }),
+        body: JSON.stringify({ name: 'wallboard', permissions: ['reports:read'] }),
       })
     ).json()) as { keyId: string; key: string };
     expect(
-      (
-        await fetch(`${base}/v1/reports/api-keys/${spare.keyId}?tenantId=cool-breeze-hvac`, {
-          method: 'DELETE',
-          headers: admin,
-        })
-      ).status,
+      (await fetch(`${keysUrl}/${spare.keyId}`, { method: 'DELETE', headers: admin })).status,
     ).toBe(204);
     expect(
       (await fetch(`${base}/v1/reports/funnel?${range}`, { headers: as(spare.key) })).status,
@@ -262,13 +263,7 @@ describe('the reporting API and analyst page', () => {
     };
     expect(doc.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.paths)).toEqual(
-      expect.arrayContaining([
-        '/v1/reports/funnel',
-        '/v1/reports/calls',
-        '/v1/reports/what-if',
-        '/v1/reports/api-keys',
-        '/v1/reports/api-keys/{keyId}',
-      ]),
+      expect.arrayContaining(['/v1/reports/funnel', '/v1/reports/calls', '/v1/reports/what-if']),
     );
     expect(doc.paths['/v1/reports/calls']?.['get']?.parameters?.map((p) => p.name)).toEqual(
       expect.arrayContaining([

@@ -1,89 +1,47 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
-import { InvalidTokenError, looksLikeAccessToken, type TokenVerifier } from '@textback/auth';
+import { InvalidTokenError, looksLikeAccessToken, type Access } from '@textback/auth';
 import type { LocationId, TenantId } from '@textback/contracts';
-import {
-  systemScope,
-  tenantScope,
-  type SystemScope,
-  type TenantScope,
-} from '@textback/persistence';
+import { tenantScope, type TenantScope } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { LocationDirectory } from '@textback/tenancy';
-import type { ReportingConfig } from '../config';
 import { ReportingError } from '../errors';
-import { apiKeyRepository as keys, type ApiKeyRow } from './api-key.repository';
 
-/** Who is asking: the operator (any tenant) or an analyst key of one tenant. */
+/** Who is asking: a platform administrator (any tenant) or a credential of one tenant. */
 export type Caller =
   | { kind: 'admin' }
   | {
       kind: 'tenant-key';
       keyId: string;
       tenantId: TenantId;
-      /** A gateway token may narrow the caller to some locations (reporting keys see all). */
+      /** A credential may be narrowed to some locations. */
       locationIds?: 'all' | readonly LocationId[];
     };
 
-export interface ApiKeyView {
-  keyId: string;
-  tenantId: string;
-  name: string;
-  createdAt: string;
-  lastUsedAt: string | null;
-  revokedAt: string | null;
-}
-
-/** `tbk_<key id>_<secret>`: the id finds the row, the secret (32 random bytes) is checked by hash. */
-const KEY_FORMAT = /^tbk_([a-f0-9]{16})_([A-Za-z0-9_-]{43})$/;
-
-const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+/** An API key as analysts' tools present it: the gateway's (`txk_`) or reporting's older (`tbk_`). */
+const API_KEY = /^(txk|tbk)_[a-f0-9]{16}_[A-Za-z0-9_-]{43}$/;
+const CACHED_KEYS = 1_000;
 
 /**
- * Analyst API keys scoped to a tenant. The secret is shown once, at creation; only its SHA-256
- * is stored (a random 256-bit secret needs no slow hash). Revoked keys stop working at once.
+ * The analyst API's credentials: a gateway access token with `reports:read`, or an API key —
+ * which this service exchanges at the gateway like any client would (docs/decisions/0009) and
+ * keeps the token until shortly before it expires, so dashboards that send their key on every
+ * request keep working (reporting's own `tbk_` keys moved to the gateway, #15).
  */
 @Injectable()
 export class ApiKeysService {
   /** Refused API calls (a spike is someone guessing keys, or a revoked key still in use). */
   private readonly refused: Counter<'reason'>;
-  /** A presented key is looked up before its tenant is known. */
-  private readonly presentedKeys: SystemScope;
+  /** Tokens by the SHA-256 of the key they were exchanged for (never the key itself). */
+  private readonly exchanged = new Map<string, { token: string; renewAt: number }>();
 
-  constructor(
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ReportingConfig>,
-    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
-  ) {
-    this.presentedKeys = systemScope('reporting: analyst API keys by key id', runtime.logger);
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
     this.refused = counterOf(
       runtime.registry,
       'reporting_api_auth_failures_total',
-      'Analyst API requests refused for their key',
+      'Analyst API requests refused for their credential',
       ['reason'],
     );
-  }
-
-  async create(scope: TenantScope, name: string): Promise<ApiKeyView & { key: string }> {
-    if (!this.directory.hasTenant(scope.tenantId))
-      throw new ReportingError('not-found', `tenant ${scope.tenantId}: no such tenant`);
-    const keyId = randomBytes(8).toString('hex');
-    const secret = randomBytes(32).toString('base64url');
-    const row = await keys.insert(this.runtime.db, scope, {
-      keyId,
-      name,
-      secretSha256: sha256(secret),
-    });
-    return { ...view(row), key: `tbk_${keyId}_${secret}` };
-  }
-
-  async list(scope: TenantScope): Promise<ApiKeyView[]> {
-    return (await keys.list(this.runtime.db, scope)).map(view);
-  }
-
-  async revoke(scope: TenantScope, keyId: string): Promise<void> {
-    if (!(await keys.revoke(this.runtime.db, scope, keyId)))
-      throw new ReportingError('not-found', `api key ${keyId}: no such key`);
   }
 
   /** The caller behind an `Authorization: Bearer …` header, or a 401 saying what is wrong. */
@@ -93,32 +51,51 @@ export class ApiKeysService {
       this.refused.inc({ reason: 'missing' });
       throw new ReportingError(
         'unauthorized',
-        'API key missing (Authorization: Bearer <tenant API key>)',
+        'credential missing (Authorization: Bearer <access token or API key>)',
       );
     }
-    const tokens = this.runtime.tokens;
-    if (tokens && looksLikeAccessToken(given)) return this.fromToken(tokens, given);
-    const match = KEY_FORMAT.exec(given);
-    if (match) {
-      const [, keyId, secret] = match as unknown as [string, string, string];
-      const row = await keys.activeById(this.runtime.db, this.presentedKeys, keyId);
-      if (row && timingSafeEqual(row.secretSha256, sha256(secret))) {
-        // "Last used" to the minute: a dashboard polling the API does not write on every request.
-        if (
-          !row.lastUsedAt ||
-          this.runtime.clock.now().getTime() - row.lastUsedAt.getTime() > 60_000
-        )
-          await keys.touch(this.runtime.db, this.presentedKeys, keyId);
-        return { kind: 'tenant-key', keyId, tenantId: row.tenantId };
-      }
+    const token = API_KEY.test(given) ? await this.tokenFor(given) : given;
+    if (!looksLikeAccessToken(token)) {
+      this.refused.inc({ reason: 'unknown-or-revoked' });
+      throw new ReportingError('unauthorized', 'API key unknown or revoked');
     }
-    this.refused.inc({ reason: 'unknown-or-revoked' });
-    throw new ReportingError('unauthorized', 'API key unknown or revoked');
+    return this.fromToken(token);
   }
 
-  /** A gateway access token (a user's or an API key's) that may read reports. */
-  private async fromToken(tokens: TokenVerifier, token: string): Promise<Caller> {
-    let access;
+  /** The access token an API key is exchanged for at the gateway (cached until near its end). */
+  private async tokenFor(key: string): Promise<string> {
+    const id = createHash('sha256').update(key).digest('hex');
+    const now = this.runtime.clock.now().getTime();
+    const cached = this.exchanged.get(id);
+    if (cached && now < cached.renewAt) return cached.token;
+    this.exchanged.delete(id);
+    const url = this.runtime.tokenUrl();
+    if (!url) throw new ReportingError('auth-unavailable', 'no gateway configured');
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}` },
+      signal: AbortSignal.timeout(5_000),
+    }).catch(() => {
+      throw new ReportingError('auth-unavailable', 'the gateway did not answer');
+    });
+    if (res.status === 401) {
+      this.refused.inc({ reason: 'unknown-or-revoked' });
+      throw new ReportingError('unauthorized', 'API key unknown, revoked or expired');
+    }
+    if (!res.ok) throw new ReportingError('auth-unavailable', `the gateway answered ${res.status}`);
+    const body = (await res.json()) as { access_token: string; expires_in: number };
+    if (this.exchanged.size >= CACHED_KEYS) this.exchanged.clear();
+    this.exchanged.set(id, {
+      token: body.access_token,
+      renewAt: now + Math.max(0, body.expires_in - 30) * 1000,
+    });
+    return body.access_token;
+  }
+
+  private async fromToken(token: string): Promise<Caller> {
+    const tokens = this.runtime.tokens;
+    if (!tokens) throw new ReportingError('auth-unavailable', 'no gateway configured');
+    let access: Access;
     try {
       access = await tokens.verify(token);
     } catch (err) {
@@ -148,24 +125,13 @@ export function reportScope(caller: Caller, tenantId: TenantId): TenantScope {
   );
 }
 
-/** The tenant a request may read: a tenant key reads only its own; the operator names one. */
+/** The tenant a request may read: a tenant's credential reads only its own; an admin names one. */
 export function tenantFor(caller: Caller, asked: TenantId | undefined): TenantId {
   if (caller.kind === 'tenant-key') {
     if (asked && asked !== caller.tenantId)
-      throw new ReportingError('forbidden', `this API key reads tenant ${caller.tenantId} only`);
+      throw new ReportingError('forbidden', `this credential reads tenant ${caller.tenantId} only`);
     return caller.tenantId;
   }
   if (!asked) throw new ReportingError('invalid-request', 'tenantId: required');
   return asked;
-}
-
-function view(r: ApiKeyRow): ApiKeyView {
-  return {
-    keyId: r.keyId,
-    tenantId: r.tenantId,
-    name: r.name,
-    createdAt: r.createdAt.toISOString(),
-    lastUsedAt: r.lastUsedAt?.toISOString() ?? null,
-    revokedAt: r.revokedAt?.toISOString() ?? null,
-  };
 }
