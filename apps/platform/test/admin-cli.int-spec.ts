@@ -235,6 +235,22 @@ describe('the admin CLI', () => {
     expect(out).toContain('email: must be an email address');
     expect(await runAdmin(['no-such-command'], env, (s) => (out = s))).toBe(2);
     expect(out).toContain('usage: npm run admin');
+    // Keys for the Secrets, made without a database.
+    expect(
+      await runAdmin(
+        ['new-signing-key', '--id', 'k9', '--active-from', '2026-12-07T00:00:00Z'],
+        {},
+        (s) => (out = s),
+      ),
+    ).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      kty: 'EC',
+      crv: 'P-256',
+      kid: 'k9',
+      activeFrom: '2026-12-07T00:00:00.000Z',
+    });
+    expect(await runAdmin(['new-secrets-key', '--id', 's2'], {}, (s) => (out = s))).toBe(0);
+    expect(Buffer.from((JSON.parse(out) as { key: string }).key, 'base64')).toHaveLength(32);
 
     const { stdout } = await promisify(execFile)(
       'npm',

@@ -146,4 +146,6 @@ export const adminUsage = `usage: npm run admin -- <command> [flags] [--json]
   grant-client    --tenant T --client ID --scopes p,q [--locations a,b]
   revoke-grant    --tenant T --client ID
   list tenants | locations --tenant T | groups --tenant T | users [--tenant T] | keys --tenant T | clients
+  new-signing-key --id KID [--active-from ISO]             a token signing key for AUTH_SIGNING_KEYS (no database)
+  new-secrets-key --id KID                                 a key for TENANT_SECRETS_KEYS (no database)
 Reads DATABASE_URL (else the running \`npm start\`'s database) and DATABASE_SCHEMA (default gateway).`;

@@ -1,10 +1,11 @@
 import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { NestFactory } from '@nestjs/core';
-import { bootstrapAccess } from '@textback/auth';
+import { bootstrapAccess, newSecretKeyRing, newSigningKey } from '@textback/auth';
 import { InProcessBroker } from '@textback/messaging';
 import { createRuntime } from '@textback/service-kit';
 import { createLogger } from '@textback/telemetry';
@@ -40,15 +41,26 @@ export async function runAdmin(
       key: text,
       scopes: text,
       client: text,
+      'active-from': text,
       json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
   });
   const [name, ...args] = positionals;
   const command = name ? adminCommands[name] : undefined;
-  if (!command || values['help']) {
+  const offline = name ? offlineCommands[name] : undefined;
+  if (values['help']) {
     write(`${adminUsage}\n`);
-    return command || values['help'] ? 0 : 2;
+    return 0;
+  }
+  if (offline) {
+    const kid = values['id'] ?? `k-${randomBytes(3).toString('hex')}`;
+    write(`${JSON.stringify(await offline(kid, values['active-from']))}\n`);
+    return 0;
+  }
+  if (!command) {
+    write(`${adminUsage}\n`);
+    return 2;
   }
   const config = loadGatewayConfig({
     ...env,
@@ -85,6 +97,15 @@ export async function runAdmin(
     await runtime.close();
   }
 }
+
+/** Commands that make a key for a Secret (no database): the JSON to add to its ring. */
+const offlineCommands: Record<string, (kid: string, activeFrom?: string) => Promise<object>> = {
+  'new-signing-key': async (kid, activeFrom) => ({
+    ...(await newSigningKey(kid)),
+    ...(activeFrom ? { activeFrom: new Date(activeFrom).toISOString() } : {}),
+  }),
+  'new-secrets-key': (kid) => Promise.resolve(newSecretKeyRing(kid).keys[0] ?? {}),
+};
 
 /** The database of the platform `npm start` runs (its data dir records it). */
 function runningDatabase(env: Record<string, string | undefined>): string | undefined {
