@@ -465,14 +465,7 @@ describe('the access matrix', () => {
     partnerClient = (await gw('/v1/admin/clients', { name: 'Partner', scopes: ['inbox:read'] }))[
       'clientId'
     ]!;
-    const thread = async (location: string) => {
-      const id = randomUUID();
-      await t.db.query(
-        `INSERT INTO ${t.schema('conversation')}.thread (thread_id, tenant_id, location_id, customer_number) VALUES ($1, 'cool-breeze-hvac', $2, $3)`,
-        [id, location, `+1404555${String(1000 + Math.floor(Math.random() * 9000))}`],
-      );
-      return id;
-    };
+    const thread = (location: string) => t.threadAt(location);
     own.thread = await thread('atlanta-north');
     elsewhere.thread = await thread('atlanta-south');
     otherTenant.thread = own.thread;

@@ -43,17 +43,8 @@ describe('the admin CLI', () => {
     if (code !== 0) throw new Error(`admin ${argv[0]} exited ${code}: ${out}`);
     return JSON.parse(out) as T;
   };
-  const token = async (form: Record<string, string>, authorization?: string) => {
-    const res = await fetch(`${t.url('gateway')}/v1/auth/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(authorization ? { authorization } : {}),
-      },
-      body: new URLSearchParams(form).toString(),
-    });
-    return { status: res.status, body: (await res.json()) as { access_token: string } };
-  };
+  const token = (form: Record<string, string>, authorization?: string) =>
+    t.requestToken(form, authorization);
 
   it('creates a tenant, a location, a group, users, keys and clients, and lists them', async () => {
     const tenantFile = join(dir, 'tenant.json');

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { newSigningKey } from '@textback/auth';
 import { SettableClock } from '@textback/testing';
 import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
@@ -58,20 +57,8 @@ describe('identities, memberships and credentials at the gateway', () => {
     const text = await res.text();
     return { status: res.status, body: (text ? JSON.parse(text) : {}) as Record<string, unknown> };
   };
-  const tokenRequest = async (form: Record<string, string>, authorization?: string) => {
-    const res = await fetch(`${t.url('gateway')}/v1/auth/token`, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/x-www-form-urlencoded',
-        ...(authorization ? { authorization } : {}),
-      },
-      body: new URLSearchParams(form).toString(),
-    });
-    return {
-      status: res.status,
-      body: (await res.json()) as { access_token: string; scope: string; message?: string },
-    };
-  };
+  const tokenRequest = (form: Record<string, string>, authorization?: string) =>
+    t.requestToken(form, authorization);
   const refreshed = async (refreshToken: string): Promise<string> => {
     const res = await tokenRequest({ grant_type: 'refresh_token', refresh_token: refreshToken });
     expect(res.status).toBe(200);
@@ -79,14 +66,7 @@ describe('identities, memberships and credentials at the gateway', () => {
   };
   const kidOf = (token: string): string =>
     (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
-  const threadAt = async (locationId: string): Promise<string> => {
-    const id = randomUUID();
-    await t.db.query(
-      `INSERT INTO ${t.schema('conversation')}.thread (thread_id, tenant_id, location_id, customer_number) VALUES ($1, 'cool-breeze-hvac', $2, $3)`,
-      [id, locationId, `+1404555${String(Math.floor(Math.random() * 9000) + 1000)}`],
-    );
-    return id;
-  };
+  const threadAt = (locationId: string) => t.threadAt(locationId);
   const threadsSeenBy = async (token: string): Promise<string[]> => {
     const res = await call('conversation', '/v1/inbox/threads?tenantId=cool-breeze-hvac', {
       token,

@@ -94,14 +94,7 @@ describe('access tokens from the gateway', () => {
         ...init,
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
       });
-    const threadAt = async (locationId: string): Promise<string> => {
-      const id = randomUUID();
-      await t.db.query(
-        `INSERT INTO ${t.schema('conversation')}.thread (thread_id, tenant_id, location_id, customer_number) VALUES ($1, 'cool-breeze-hvac', $2, $3)`,
-        [id, locationId, `+1404555${String(Math.floor(Math.random() * 9000) + 1000)}`],
-      );
-      return id;
-    };
+    const threadAt = (locationId: string) => t.threadAt(locationId);
 
     it("shows an operator only its own locations' threads, and nothing of another tenant", async () => {
       const north = await threadAt('atlanta-north');

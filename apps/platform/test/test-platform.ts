@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { signCallEvent } from '@textback/call-ingest';
@@ -31,6 +32,13 @@ export interface TestPlatform {
   decisionOf(callId: string): Promise<{ outcome: string; reason: string | null }>;
   /** `Bearer <token>` of a platform administrator (the bootstrap key exchanged at the gateway). */
   adminAuthorization(): Promise<string>;
+  /** `POST /v1/auth/token` as a form, with an optional `Authorization` header. */
+  requestToken(
+    form: Record<string, string>,
+    authorization?: string,
+  ): Promise<{ status: number; body: { access_token: string; scope: string; message?: string } }>;
+  /** A thread of a customer of the tenant at `locationId`, written straight into conversation's table. */
+  threadAt(locationId: string, tenantId?: string): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -132,6 +140,28 @@ export async function startTestPlatform(o: {
       });
       if (res.status !== 200) throw new Error(`admin token: ${res.status} ${await res.text()}`);
       return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+    },
+    requestToken: async (form, authorization) => {
+      const res = await fetch(`${platform.services.get('gateway')!.url}/v1/auth/token`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(authorization ? { authorization } : {}),
+        },
+        body: new URLSearchParams(form).toString(),
+      });
+      return {
+        status: res.status,
+        body: (await res.json()) as { access_token: string; scope: string; message?: string },
+      };
+    },
+    threadAt: async (locationId, tenantId = 'cool-breeze-hvac') => {
+      const id = randomUUID();
+      await db.query(
+        `INSERT INTO ${schema('conversation')}.thread (thread_id, tenant_id, location_id, customer_number) VALUES ($1, $2, $3, $4)`,
+        [id, tenantId, locationId, `+1404555${String(1000 + Math.floor(Math.random() * 9000))}`],
+      );
+      return id;
     },
     stop: async () => {
       await db.end();

@@ -40,3 +40,14 @@ export function secretMatches(stored: Buffer, secret: string): boolean {
   const given = sha256(secret);
   return stored.length === given.length && timingSafeEqual(stored, given);
 }
+
+/** The stored row a presented credential names, when its secret is the one hashed there. */
+export async function presentedRow<R extends { secretSha256: Buffer }>(
+  prefix: CredentialPrefix,
+  presented: string,
+  find: (id: string) => Promise<R | undefined>,
+): Promise<R | undefined> {
+  const given = readCredential(prefix, presented);
+  const row = given ? await find(given.id) : undefined;
+  return row && given && secretMatches(row.secretSha256, given.secret) ? row : undefined;
+}

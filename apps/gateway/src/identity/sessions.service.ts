@@ -5,7 +5,7 @@ import { RUNTIME, type ServiceRuntime, UnauthorizedError } from '@textback/servi
 import type { GatewayConfig } from '../config';
 import { credentialsRepository as credentials } from './credentials.repository';
 import { identityRepository as identity } from './identity.repository';
-import { newCredential, readCredential, secretMatches } from './secret-credential';
+import { newCredential, presentedRow } from './secret-credential';
 
 const DAY_MS = 86_400_000;
 
@@ -64,22 +64,14 @@ export class SessionsService {
     return { invitation: made.presented, expiresAt: expiresAt.toISOString() };
   }
 
-  static isRefreshToken(presented: string): boolean {
-    return readCredential('txr', presented) !== undefined;
-  }
-
   /** The access a refresh token grants now, or a 401 (unknown, revoked, expired, member removed). */
   async accessOf(presented: string): Promise<Access> {
     const db = this.runtime.db;
-    const given = readCredential('txr', presented);
-    const row = given ? await credentials.refreshToken(db, this.presented, given.id) : undefined;
+    const row = await presentedRow('txr', presented, (id) =>
+      credentials.refreshToken(db, this.presented, id),
+    );
     const now = this.runtime.clock.now();
-    const live =
-      row !== undefined &&
-      given !== undefined &&
-      secretMatches(row.secretSha256, given.secret) &&
-      row.revokedAt === null &&
-      row.expiresAt > now;
+    const live = row !== undefined && row.revokedAt === null && row.expiresAt > now;
     const member = live
       ? await identity.membershipFor(db, this.presented, row.userId, row.tenantId)
       : undefined;
@@ -92,13 +84,13 @@ export class SessionsService {
 
   /** RFC 7009: the holder revokes its token; an unknown token is not an error (nothing to leak). */
   async revoke(presented: string): Promise<void> {
-    const given = readCredential('txr', presented);
-    const row = given
-      ? await credentials.refreshToken(this.runtime.db, this.presented, given.id)
-      : undefined;
-    if (row && given && secretMatches(row.secretSha256, given.secret))
+    const db = this.runtime.db;
+    const row = await presentedRow('txr', presented, (id) =>
+      credentials.refreshToken(db, this.presented, id),
+    );
+    if (row)
       await credentials.revokeRefreshToken(
-        this.runtime.db,
+        db,
         this.presented,
         row.tokenId,
         this.runtime.clock.now(),
@@ -108,13 +100,12 @@ export class SessionsService {
   /** The first refresh token for an invitation's user, once; a 401 when used, expired or wrong. */
   async accept(presented: string): Promise<{ refreshToken: string; expiresAt: string }> {
     const db = this.runtime.db;
-    const given = readCredential('txi', presented);
-    const row = given ? await credentials.invitation(db, this.presented, given.id) : undefined;
+    const row = await presentedRow('txi', presented, (id) =>
+      credentials.invitation(db, this.presented, id),
+    );
     const now = this.runtime.clock.now();
     const valid =
       row !== undefined &&
-      given !== undefined &&
-      secretMatches(row.secretSha256, given.secret) &&
       row.expiresAt > now &&
       (await credentials.acceptInvitation(db, this.presented, row.invitationId, now));
     if (!valid || !(await identity.membershipFor(db, this.presented, row.userId, row.tenantId)))
