@@ -531,9 +531,18 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
     });
 
     it('a CRM URL that became forbidden after it was saved is refused at delivery, dead at once with the reason', async () => {
+      // Saved while allowed (its secret sealed), then the address became a private one.
+      const saved = await fetch(`${t.url('conversation')}/v1/crm/endpoints/happy-paws-vet`, {
+        method: 'PUT',
+        headers: admin,
+        body: JSON.stringify({
+          url: 'https://93.184.216.34/hook',
+          secret: 'crm-secret-0123456789',
+        }),
+      });
+      expect(saved.status).toBe(204);
       await t.db.query(
-        `INSERT INTO ${t.schema('conversation')}.crm_endpoint (tenant_id, url, secret) VALUES ('happy-paws-vet', 'http://10.0.0.1/hook', 'crm-secret-0123456789')
-         ON CONFLICT (tenant_id) DO UPDATE SET url = EXCLUDED.url`,
+        `UPDATE ${t.schema('conversation')}.crm_endpoint SET url = 'http://10.0.0.1/hook' WHERE tenant_id = 'happy-paws-vet'`,
       );
       const caller = newCaller();
       await t.fake.receiveFromCustomer({
