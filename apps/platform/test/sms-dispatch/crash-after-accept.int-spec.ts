@@ -60,7 +60,9 @@ describe('sms-dispatch killed after the carrier accepted a text', () => {
       name: 'crash',
       without: ['sms-dispatch'],
       env: {
-        PLIVO_TIMEOUT_MS: '1500',
+        // Long enough that the kill lands while the carrier call still hangs (a loaded machine is
+        // slow to notice the acceptance); after the restart, sends older than twice this settle.
+        PLIVO_TIMEOUT_MS: '6000',
         RECONCILE_AFTER_MS: '300',
         KAFKA_SESSION_TIMEOUT_MS: '6000',
       },
