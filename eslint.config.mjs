@@ -47,6 +47,8 @@ const systemScopeAllowed = [
   'apps/gateway/src/identity/identity.service.ts',
   'apps/gateway/src/identity/sessions.service.ts',
   'apps/gateway/src/identity/clients.service.ts',
+  'apps/gateway/src/sign-in/sign-in.service.ts',
+  'apps/gateway/src/sign-in/second-factor.service.ts',
   'apps/reporting/src/calls/call-report.projector.ts',
   'apps/reporting/src/funnel/funnel.service.ts',
   'apps/reporting/src/read-model.consumer.ts',

@@ -55,7 +55,7 @@ const secretsOf: Record<string, string[]> = {
   conversation: ['database-url', 'plivo-auth-token', 'service-api-key', 'tenant-secrets-keys'],
   compliance: ['database-url', 'service-api-key'],
   reporting: ['database-url'],
-  gateway: ['admin-api-key', 'auth-signing-keys', 'database-url'],
+  gateway: ['admin-api-key', 'auth-signing-keys', 'database-url', 'tenant-secrets-keys'],
 };
 
 /** Plausible secret contents, so each service's config parser can judge the rest. */

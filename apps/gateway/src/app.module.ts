@@ -9,6 +9,10 @@ import { Tenancy1763900100000 } from './migrations/1763900100000-tenancy';
 import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys';
 import { Identity1765000000000 } from './migrations/1765000000000-identity';
 import { ApiKeyPrefix1765000200000 } from './migrations/1765000200000-api-key-prefix';
+import { SignIn1765100000000 } from './migrations/1765100000000-sign-in';
+import { SignInController } from './sign-in/sign-in.controller';
+import { SignInService } from './sign-in/sign-in.service';
+import { SecondFactorService } from './sign-in/second-factor.service';
 import { ClientsController, GrantsController } from './identity/clients.controller';
 import { ClientsService } from './identity/clients.service';
 import { IdentityService } from './identity/identity.service';
@@ -22,6 +26,7 @@ export const gatewayMigrations = [
   ApiKeys1764500000000,
   Identity1765000000000,
   ApiKeyPrefix1765000200000,
+  SignIn1765100000000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */
@@ -33,6 +38,7 @@ export const gatewayControllers = [
   PlatformAdminsController,
   ClientsController,
   GrantsController,
+  SignInController,
 ];
 /** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
 @Module({})
@@ -55,6 +61,8 @@ export class AppModule implements OnApplicationBootstrap {
         IdentityService,
         SessionsService,
         ClientsService,
+        SignInService,
+        SecondFactorService,
       ],
     });
   }

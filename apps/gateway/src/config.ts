@@ -27,6 +27,29 @@ export const gatewayConfigSchema = defineConfig({
     .string()
     .regex(/^[a-z_][a-z0-9_]*$/, 'must be a schema name')
     .optional(),
+  /** A signed-in session ends after this long, and after this long without use. */
+  SESSION_MAX_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 90)
+    .default(168),
+  SESSION_IDLE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 30)
+    .default(12),
+  /**
+   * Session cookies carry `Secure` (sent over https only). `npm start` and the tests serve plain
+   * http on 127.0.0.1 and turn it off.
+   */
+  SESSION_COOKIE_SECURE: z
+    .enum(['true', 'false'])
+    .default('true')
+    .transform((v) => v === 'true'),
+  /** The ring sealing second-factor secrets (the same as conversation's); unset: no TOTP. */
+  TENANT_SECRETS_KEYS: z.string().min(1).optional(),
   /** How long an invitation may be accepted. */
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });

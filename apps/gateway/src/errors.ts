@@ -1,6 +1,6 @@
 import { ServiceError } from '@textback/service-kit';
 
-export type GatewayErrorCode = 'invalid-request' | 'not-found' | 'conflict';
+export type GatewayErrorCode = 'invalid-request' | 'not-found' | 'conflict' | 'throttled';
 
 /**
  * The one error class of gateway. Its codes come from the shared table (service-kit `errorCodes`),

@@ -42,6 +42,8 @@ async function main(): Promise<void> {
       HTTP_HOST: config.TEXTBACK_HOST,
       // A development platform: webhooks to http://localhost tools are allowed (private ranges never are).
       EGRESS_ALLOW_INSECURE: process.env['EGRESS_ALLOW_INSECURE'] ?? 'true',
+      // Plain http on this machine: session cookies without `Secure`.
+      SESSION_COOKIE_SECURE: process.env['SESSION_COOKIE_SECURE'] ?? 'false',
       ...(fake ? { PLIVO_API_URL: fake.url, PLIVO_LOOKUP_URL: fake.url } : {}),
       TENANCY_SEED_FILE: seedFile,
     },

@@ -24,7 +24,8 @@ interface Req {
  * tenant-wide and answers as for its own location.
  */
 interface Row {
-  needs: Permission | 'public' | 'internal';
+  /** `person`: any person's own (sessions, password, second factor), never a key's or client's. */
+  needs: Permission | 'person' | 'public' | 'internal';
   call?: (t: Target) => Req;
   elsewhere?: 403 | 404 | 200;
   why?: string;
@@ -91,6 +92,33 @@ const rows: Record<string, Row> = {
   'gateway POST /v1/auth/token': publicRow('checks the credential it is given'),
   'gateway POST /v1/auth/invitations/accept': publicRow('checks the invitation'),
   'gateway POST /v1/auth/revoke': publicRow('only a holder can name its token'),
+  'gateway POST /v1/auth/sign-in': publicRow('checks the password it is given; throttled'),
+  'gateway POST /v1/auth/session/token': publicRow('checks the session cookie and CSRF token'),
+  'gateway POST /v1/auth/sign-out': publicRow('ends the session its cookie names'),
+  'gateway GET /v1/auth/sessions': {
+    needs: 'person',
+    call: () => ({ path: '/v1/auth/sessions' }),
+  },
+  'gateway DELETE /v1/auth/sessions/:sessionId': {
+    needs: 'person',
+    call: () => ({ method: 'DELETE', path: `/v1/auth/sessions/${randomBytes(8).toString('hex')}` }),
+  },
+  'gateway POST /v1/auth/password': {
+    needs: 'person',
+    call: () => ({ path: '/v1/auth/password', body: { password: 'short' } }),
+  },
+  'gateway POST /v1/auth/totp': {
+    needs: 'person',
+    call: () => ({ path: '/v1/auth/totp', body: {} }),
+  },
+  'gateway POST /v1/auth/totp/confirm': {
+    needs: 'person',
+    call: () => ({ path: '/v1/auth/totp/confirm', body: { code: '000000' } }),
+  },
+  'gateway POST /v1/admin/tenants/:tenantId/users/:userId/unlock': {
+    needs: 'users:manage',
+    call: (t) => ({ path: `/v1/admin/tenants/${t.tenant}/users/${randomUUID()}/unlock`, body: {} }),
+  },
   'compliance POST /internal/v1/consent/inbound': { needs: 'internal' },
   'compliance GET /internal/v1/consent/:tenantId/:phone': { needs: 'internal' },
 
@@ -326,6 +354,7 @@ let partnerClient = '';
 
 interface Credential {
   token: string;
+  person: boolean;
   permissions: readonly Permission[];
   tenant: string;
   locations: 'all' | string[];
@@ -390,6 +419,7 @@ describe('the access matrix', () => {
     });
     creds['platform-admin'] = {
       token: admin.slice(7),
+      person: false, // the bootstrap credential
       permissions: rolePermissions['platform-admin'],
       tenant: '*',
       locations: 'all',
@@ -421,6 +451,7 @@ describe('the access matrix', () => {
       });
       creds[name] = {
         token: await refresh(made['refreshToken']!),
+        person: true,
         permissions: rolePermissions[role as keyof typeof rolePermissions],
         tenant: 'cool-breeze-hvac',
         locations,
@@ -439,6 +470,7 @@ describe('the access matrix', () => {
     });
     creds['api key'] = {
       token: await exchange({ headers: { authorization: `Bearer ${key['key']!}` } }),
+      person: false,
       permissions: keyPermissions,
       tenant: 'cool-breeze-hvac',
       locations: ['atlanta-north'],
@@ -494,6 +526,7 @@ describe('the access matrix', () => {
   };
   /** What a cell should answer: allowed (anything but 401/403 and never a 5xx), or a status. */
   const expected = (row: Row, c: Credential, where: 'own' | 'elsewhere' | 'other-tenant') => {
+    if (row.needs === 'person') return c.person ? 'allowed' : 403;
     if (!c.permissions.includes(row.needs as Permission)) return 403;
     if (where === 'other-tenant') return c.tenant === '*' ? 'allowed' : 403;
     const covers = c.locations === 'all' || c.locations.includes(elsewhere.location);

@@ -77,6 +77,8 @@ export async function startTestPlatform(o: {
     SEND_RETRY_INITIAL_MS: '50',
     SEND_RETRY_MAX_MS: '500',
     SENDER_MESSAGES_PER_SECOND: '50',
+    // Plain http on 127.0.0.1: session cookies without `Secure`.
+    SESSION_COOKIE_SECURE: 'false',
     // One token lasts a whole spec file (the gateway's maximum).
     ACCESS_TOKEN_TTL_SECONDS: '900',
     CAMPAIGN_MESSAGES_PER_SECOND: '100',

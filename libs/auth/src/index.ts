@@ -2,3 +2,5 @@ export * from './roles';
 export * from './access';
 export * from './tokens';
 export * from './sealed-secrets';
+export * from './passwords';
+export * from './sign-in-throttle';

@@ -35,6 +35,11 @@ export const errorCodes = {
   'not-found': { http: 404, retryable: false, meaning: 'no such thing (in this tenant)' },
   conflict: { http: 409, retryable: false, meaning: 'it clashes with what exists' },
   replayed: { http: 409, retryable: false, meaning: 'this signed request was seen before' },
+  throttled: {
+    http: 429,
+    retryable: true,
+    meaning: 'too many failed attempts: wait as long as the message says',
+  },
   'location-unknown': {
     http: 503,
     retryable: true,

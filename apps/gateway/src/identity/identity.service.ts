@@ -11,6 +11,7 @@ import {
   type GroupRow,
   type MemberRow,
 } from './identity.repository';
+import { signInRepository } from '../sign-in/sign-in.repository';
 import { SessionsService } from './sessions.service';
 
 export type TenantRole = Exclude<Role, 'platform-admin'>;
@@ -159,6 +160,23 @@ export class IdentityService {
     if (refusal) throw new ForbiddenError('forbidden', refusal);
     await identity.removeMembership(db, scope, userId);
     await credentials.revokeRefreshTokensOf(db, scope, userId, this.runtime.clock.now());
+  }
+
+  /** Lifts a member's sign-in lock (the same rule as removing it: within the granter's reach). */
+  async unlock(scope: TenantScope, granter: Access, userId: string): Promise<void> {
+    const member = await identity.member(this.runtime.db, scope, userId);
+    if (!member || !within(scope, member))
+      throw new GatewayError('not-found', `user ${userId}: not a member here`);
+    const refusal = membershipRefusal(granter, member.role, effectiveLocations(member));
+    if (refusal) throw new ForbiddenError('forbidden', refusal);
+    const lifted = await signInRepository.unlock(
+      this.runtime.db,
+      scope,
+      `account:${member.email}`,
+      granter.subject,
+      this.runtime.clock.now(),
+    );
+    if (!lifted) throw new GatewayError('not-found', `user ${userId}: not locked`);
   }
 
   async addGroup(

@@ -72,6 +72,18 @@ export class UsersController {
     await this.identity.removeMember(scopeFor(access, 'users:manage', tenantId), access, userId);
   }
 
+  /** Lifts a temporary sign-in lock before its time (who did it is recorded). */
+  @Post('users/:userId/unlock')
+  @Requires('users:manage')
+  @HttpCode(204)
+  async unlock(
+    @CurrentAccess() access: Access,
+    @Param('tenantId', tenantParam) tenantId: TenantParam,
+    @Param('userId', new ZodPipe(edge.uuid, 'userId')) userId: string,
+  ): Promise<void> {
+    await this.identity.unlock(scopeFor(access, 'users:manage', tenantId), access, userId);
+  }
+
   @Post('groups')
   @Requires('tenant:settings')
   addGroup(
