@@ -19,3 +19,4 @@ export { runAdmin } from './cli/admin';
 export { IdentityService } from './identity/identity.service';
 export { gatewayControllers } from './app.module';
 export { ApiKeysService } from './api-keys/api-keys.service';
+export { SignInService } from './sign-in/sign-in.service';

@@ -1,7 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { bootstrapAccess } from '@textback/auth';
 import { TenantId, type LocationId } from '@textback/contracts';
-import { IdentityService } from '@textback/gateway';
+import { randomBytes } from 'node:crypto';
+import { IdentityService, SignInService } from '@textback/gateway';
 import { tenantScope } from '@textback/persistence';
 import type { RunningService } from '@textback/service-kit';
 
@@ -12,6 +13,8 @@ export interface DevPerson {
   locationIds: readonly string[] | null;
   /** Exchanged at the gateway's /v1/auth/token (grant_type=refresh_token) for access tokens. */
   refreshToken: string;
+  /** Signs in on the pages (with `email`). */
+  password: string;
 }
 
 interface SeedFile {
@@ -32,6 +35,12 @@ export async function seedDevPeople(
   const secrets = JSON.parse(readFileSync(secretsFile, 'utf8')) as { people?: DevPerson[] };
   if (secrets.people) return { created: 0, file: secretsFile };
   const identity = gateway.app.get(IdentityService);
+  const signIn = gateway.app.get(SignInService);
+  const passwordFor = async (userId: string): Promise<string> => {
+    const password = randomBytes(12).toString('base64url');
+    await signIn.setPassword(userId, password);
+    return password;
+  };
   const actor = { ...bootstrapAccess(), subject: 'npm-start' };
   const people: DevPerson[] = [];
   const admin = await identity.addPlatformAdmin(
@@ -46,6 +55,7 @@ export async function seedDevPeople(
       tenantId: null,
       locationIds: null,
       refreshToken: admin.refreshToken,
+      password: await passwordFor(admin.userId),
     });
   const seed = JSON.parse(readFileSync(seedFile, 'utf8')) as SeedFile;
   for (const tenant of seed.tenants) {
@@ -78,6 +88,7 @@ export async function seedDevPeople(
           tenantId: tenant.tenantId,
           locationIds: made.locationIds,
           refreshToken: made.refreshToken,
+          password: await passwordFor(made.userId),
         });
     }
   }

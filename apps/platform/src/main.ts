@@ -84,7 +84,7 @@ async function main(): Promise<void> {
       (fake ? `  ${'plivo (fake)'.padEnd(14)} ${fake.url}  (texts sent: /__fake/messages)\n` : '') +
       `\nPlivo application: answer_url ${app.answer_url}\n                   hangup_url ${app.hangup_url}\n                   message_url ${app.message_url}\n` +
       `Sign-in tokens (a platform admin; per franchise a brand-admin, location manager, operator, analyst): "people" in ${secretsFile}\n` +
-      `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (paste an operator's refreshToken)\n` +
+      `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (sign in as an operator: email and password from "people")\n` +
       `Analyst page:   ${platform.services.get('reporting')?.url ?? ''}/reports  (reporting API docs: ${platform.services.get('reporting')?.url ?? ''}/v1/reports/docs)\n` +
       `Try: npm run simulate -- missed\n\n`,
   );

@@ -338,6 +338,20 @@ describe('npm start (embedded mode)', () => {
       headers: { authorization: `Bearer ${operator}` },
     });
     expect(other.status).toBe(403);
+    // The seeded people sign in on the pages with their email and password.
+    const { people: withPasswords } = JSON.parse(
+      readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8'),
+    ) as { people: { role: string; tenantId: string | null; email: string; password: string }[] };
+    const seededOperator = withPasswords.find(
+      (p) => p.role === 'operator' && p.tenantId === 'cool-breeze-hvac',
+    )!;
+    const signedIn = await fetch(`${conversation}/inbox/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: seededOperator.email, password: seededOperator.password }),
+    });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.headers.getSetCookie().some((c) => c.startsWith('tb_session='))).toBe(true);
     // The bootstrap key is refused now that a platform administrator exists.
     const secrets = JSON.parse(readFileSync(join(dataDir, 'dev-secrets.json'), 'utf8')) as {
       ADMIN_API_KEY: string;

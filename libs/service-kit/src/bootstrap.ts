@@ -38,6 +38,7 @@ export async function startService(
   app.useGlobalFilters(new EdgeErrorFilter(app.get(HttpAdapterHost).httpAdapter, runtime.logger));
   app.use(httpMetricsMiddleware(runtime.registry, runtime.service));
   app.use(securityHeaders());
+  app.set('trust proxy', runtime.config.TRUST_PROXY);
   configure?.(app);
   // Inherits the edge filter, which hands consumers' errors back to the bus as they are.
   app.connectMicroservice(

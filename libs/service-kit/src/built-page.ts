@@ -1,33 +1,21 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  Body,
-  Controller,
-  Get,
-  HttpCode,
-  Inject,
-  Param,
-  Post,
-  Res,
-  type Type,
-} from '@nestjs/common';
-import type { Response } from 'express';
+import { Controller, Get, Inject, Param, Post, Req, Res, type Type } from '@nestjs/common';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import { Public } from '@textback/telemetry';
 import { RUNTIME } from './bootstrap';
-import { ServiceError } from './errors';
+import { relayToGateway } from './gateway-relay';
 import type { ServiceRuntime } from './runtime';
-import { ZodPipe } from './validation';
 
-class AuthUnavailableError extends ServiceError<'auth-unavailable'> {}
-
-const SignIn = z.strictObject({ credential: z.string().min(1).max(200) });
+const Credential = z.strictObject({ credential: z.string().min(1).max(200) });
 
 /**
  * A controller serving one page built by Vite (`dist/index.html` and hashed `dist/assets/*`)
- * under `route`; a 503 saying how to build it when it is not built. `POST <route>/token` passes
- * the person's credential (a refresh token or an API key) to the gateway's token endpoint from
- * the page's own origin; the page holds the short-lived access token in memory only.
+ * under `route`; a 503 saying how to build it when it is not built. The page's sign-in, sign-out
+ * and token requests go to its own origin and are relayed to the gateway (cookies, the CSRF
+ * header and the client's address with them): the page never needs another origin, and its
+ * script never holds more than a short-lived access token.
  */
 export function builtPageController(route: string, dist: string, what: string): Type {
   @Public('page', 'the page itself; every figure on it comes from a guarded API')
@@ -35,37 +23,46 @@ export function builtPageController(route: string, dist: string, what: string): 
   class BuiltPageController {
     constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {}
 
+    @Post('sign-in')
+    @Public('credential-exchange', 'relayed to the gateway, which checks it')
+    async signIn(@Req() req: Request, @Res() res: Response): Promise<void> {
+      await relayToGateway(this.runtime, req, res, '/v1/auth/sign-in', {
+        'content-type': req.headers['content-type'] ?? '',
+        body: JSON.stringify(req.body ?? {}),
+      });
+    }
+
+    @Post('sign-out')
+    @Public('credential-exchange', 'relayed to the gateway, which checks the session')
+    async signOut(@Req() req: Request, @Res() res: Response): Promise<void> {
+      await relayToGateway(this.runtime, req, res, '/v1/auth/sign-out', {});
+    }
+
+    /**
+     * An access token for the page: from its session (cookie + `X-CSRF-Token`), or from a
+     * credential it was given (`{credential}`: a refresh token or an API key, for tools).
+     */
     @Post('token')
-    @HttpCode(200)
-    @Public('credential-exchange', 'passed to the gateway, which checks it')
-    async token(
-      @Body(new ZodPipe(SignIn)) body: z.infer<typeof SignIn>,
-      @Res() res: Response,
-    ): Promise<void> {
-      const url = this.runtime.tokenUrl();
-      if (!url) throw new AuthUnavailableError('auth-unavailable', 'no gateway configured');
-      const refresh = body.credential.startsWith('txr_');
-      const answer = await fetch(url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          ...(refresh ? {} : { authorization: `Bearer ${body.credential}` }),
-        },
+    @Public('credential-exchange', 'relayed to the gateway, which checks it')
+    async token(@Req() req: Request, @Res() res: Response): Promise<void> {
+      const given = Credential.safeParse(req.body);
+      if (!given.success) {
+        await relayToGateway(this.runtime, req, res, '/v1/auth/session/token', {});
+        return;
+      }
+      const credential = given.data.credential;
+      const refresh = credential.startsWith('txr_');
+      await relayToGateway(this.runtime, req, res, '/v1/auth/token', {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(refresh ? {} : { authorization: `Bearer ${credential}` }),
         body: refresh
           ? new URLSearchParams({
               grant_type: 'refresh_token',
-              refresh_token: body.credential,
+              refresh_token: credential,
             }).toString()
           : '',
-        signal: AbortSignal.timeout(5_000),
-      }).catch(() => {
-        throw new AuthUnavailableError('auth-unavailable', 'the gateway did not answer');
+        noSession: true,
       });
-      res
-        .status(answer.status)
-        .setHeader('cache-control', 'no-store')
-        .type('json')
-        .send(await answer.text());
     }
 
     @Get()

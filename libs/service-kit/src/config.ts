@@ -42,6 +42,11 @@ export const baseConfigShape = z.object({
    * against it, cached. Unset on a service: only the bootstrap admin key is accepted there.
    */
   AUTH_JWKS_URL: z.url().optional(),
+  /**
+   * Which proxies' `X-Forwarded-For` to believe (Express `trust proxy`): the Ingress and the
+   * platform's own services on private addresses. The client's address throttles sign-ins.
+   */
+  TRUST_PROXY: z.string().max(500).default('loopback, linklocal, uniquelocal'),
   EGRESS_ALLOW_INSECURE: z
     .enum(['true', 'false'])
     .default('false')

@@ -14,3 +14,4 @@ export * from './periodic';
 export * from './clock';
 export * from './routes';
 export * from './access.guard';
+export * from './gateway-relay';

@@ -29,29 +29,34 @@ interface ThreadView {
 }
 
 /**
- * The person's credential (a refresh token, or an API key) stays in this tab's storage; the
- * access token it is exchanged for lives in memory and is renewed before it expires.
+ * The person signs in to a session (an HttpOnly cookie the page's script never sees); the page
+ * trades it for a short-lived access token kept in memory, sending the session's CSRF token (the
+ * readable `tb_csrf` cookie) with every trade.
  */
 const session = {
   tenant: sessionStorage.getItem('tenant') ?? '',
-  key: sessionStorage.getItem('key') ?? '',
   token: '',
   renewAt: 0,
 };
+const csrf = (): string =>
+  decodeURIComponent(/(?:^|;\s*)tb_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '');
+const signedIn = (): boolean => csrf() !== '';
 
 async function accessToken(): Promise<string> {
   if (session.token && Date.now() < session.renewAt) return session.token;
   const res = await fetch('/inbox/token', {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ credential: session.key }),
+    headers: { 'x-csrf-token': csrf() },
   });
   const body = (await res.json().catch(() => ({}))) as {
     access_token?: string;
     expires_in?: number;
     message?: string;
   };
-  if (!res.ok || !body.access_token) throw new Error(body.message ?? `HTTP ${res.status}`);
+  if (!res.ok || !body.access_token) {
+    if (res.status === 401) showSignIn(body.message ?? 'signed out');
+    throw new Error(body.message ?? `HTTP ${res.status}`);
+  }
   session.token = body.access_token;
   session.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
   return session.token;
@@ -197,24 +202,73 @@ async function openThread(threadId: string): Promise<void> {
   await renderThreads();
 }
 
-$('session').addEventListener('submit', (e) => {
-  e.preventDefault();
-  session.tenant = $<HTMLInputElement>('tenant').value.trim();
-  session.key = $<HTMLInputElement>('key').value;
-  sessionStorage.setItem('tenant', session.tenant);
-  sessionStorage.setItem('key', session.key);
+function showSignIn(message = ''): void {
   session.token = '';
-  void start();
+  $('signin').hidden = false;
+  $('signed-in').hidden = true;
+  $('signin-error').textContent = message;
+}
+
+function showSignedIn(): void {
+  $('signin').hidden = true;
+  $('signed-in').hidden = false;
+  $('who').textContent = `Signed in · ${session.tenant}`;
+  $('signin-error').textContent = '';
+}
+
+$('signin').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void (async () => {
+    const code = $<HTMLInputElement>('code').value.trim();
+    const tenant = $<HTMLInputElement>('tenant').value.trim();
+    const res = await fetch('/inbox/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: $<HTMLInputElement>('email').value.trim(),
+        password: $<HTMLInputElement>('password').value,
+        ...(code ? { totp: code } : {}),
+        ...(tenant ? { tenantId: tenant } : {}),
+      }),
+    });
+    const body = (await res.json().catch(() => ({}))) as { tenantId?: string; message?: string };
+    if (!res.ok) {
+      if (body.message?.startsWith('second factor required')) $('code-field').hidden = false;
+      $('signin-error').textContent = body.message ?? `HTTP ${res.status}`;
+      return;
+    }
+    session.tenant = tenant || body.tenantId || '';
+    sessionStorage.setItem('tenant', session.tenant);
+    $<HTMLInputElement>('password').value = '';
+    $<HTMLInputElement>('code').value = '';
+    showSignedIn();
+    await start();
+  })();
+});
+
+$('signout').addEventListener('click', () => {
+  void fetch('/inbox/sign-out', { method: 'POST', headers: { 'x-csrf-token': csrf() } }).then(
+    () => {
+      $('threads').replaceChildren();
+      $('thread').replaceChildren();
+      showSignIn();
+    },
+  );
 });
 const linked = new URLSearchParams(location.search);
-$<HTMLInputElement>('tenant').value = linked.get('tenant') ?? session.tenant;
+session.tenant = linked.get('tenant') ?? session.tenant;
+$<HTMLInputElement>('tenant').value = session.tenant;
 /** A link from the reports' calls list opens its thread (`?tenant=…&thread=…`). */
 async function start(): Promise<void> {
   await renderThreads();
   const thread = linked.get('thread');
   if (thread && !selected) await openThread(thread);
 }
-if (session.tenant && session.key) void start();
+if (signedIn()) {
+  showSignedIn();
+  void start();
+}
 setInterval(() => {
-  if (session.tenant && session.key) void (selected ? openThread(selected) : renderThreads());
+  if (signedIn() && !$('signed-in').hidden)
+    void (selected ? openThread(selected) : renderThreads());
 }, 3_000);

@@ -1,4 +1,5 @@
-import { chromium, type Browser } from 'playwright-core';
+import { Secret, TOTP } from 'otpauth';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
 import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
@@ -8,8 +9,81 @@ describe('the operator inbox page', () => {
   let t: TestPlatform;
   let browser: Browser;
 
+  /** Dana, an operator of Atlanta North with a password and a second factor; Bo, a brand-admin. */
+  const dana = {
+    email: 'dana@cool-breeze.example',
+    password: 'violet harbor lantern 42',
+    totp: '',
+  };
+  const bo = { email: 'bo@cool-breeze.example', password: 'amber meadow compass 77' };
+
+  async function person(email: string, role: string, password: string, extra: object = {}) {
+    const admin = await t.adminAuthorization();
+    const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users`, {
+      method: 'POST',
+      headers: { authorization: admin, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email,
+        name: email.split('@')[0],
+        role,
+        signIn: 'refresh-token',
+        ...extra,
+      }),
+    });
+    const { refreshToken } = (await made.json()) as { refreshToken: string };
+    const token = await t.requestToken({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    const authorization = `Bearer ${token.body.access_token}`;
+    const set = await fetch(`${t.url('gateway')}/v1/auth/password`, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: JSON.stringify({ password }),
+    });
+    expect(set.status).toBe(204);
+    return authorization;
+  }
+
+  /** Signs in through the page's form; with a second factor the page asks for the code. */
+  async function signIn(page: Page, who: { email: string; password: string; totp?: string }) {
+    await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac`);
+    await page.fill('#email', who.email);
+    await page.fill('#password', who.password);
+    await page.click('#signin button[type=submit]');
+    if (who.totp) {
+      await page.locator('#code-field').waitFor({ state: 'visible' });
+      expect(await page.locator('#signin-error').textContent()).toMatch(/second factor required/);
+      await page.fill('#password', who.password);
+      const code = new TOTP({ secret: Secret.fromBase32(who.totp) }).generate();
+      await page.fill('#code', code);
+      await page.click('#signin button[type=submit]');
+    }
+    await page.locator('#signed-in').waitFor({ state: 'visible' });
+  }
+
   beforeAll(async () => {
     t = await startTestPlatform({ transport: 'in-process', name: 'inboxpage' });
+    const danaAuth = await person(dana.email, 'operator', dana.password, {
+      locationIds: ['atlanta-north'],
+    });
+    const enrolled = await fetch(`${t.url('gateway')}/v1/auth/totp`, {
+      method: 'POST',
+      headers: { authorization: danaAuth },
+    });
+    dana.totp = ((await enrolled.json()) as { secret: string }).secret;
+    const confirmed = await fetch(`${t.url('gateway')}/v1/auth/totp/confirm`, {
+      method: 'POST',
+      headers: { authorization: danaAuth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        // The previous step's code: the current one stays unused for the page's sign-in.
+        code: new TOTP({ secret: Secret.fromBase32(dana.totp) }).generate({
+          timestamp: Date.now() - 30_000,
+        }),
+      }),
+    });
+    expect(confirmed.status).toBe(204);
+    await person(bo.email, 'brand-admin', bo.password);
     browser = await chromium.launch({
       executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-dev-shm-usage'],
@@ -44,9 +118,7 @@ describe('the operator inbox page', () => {
     });
 
     const page = await browser.newPage();
-    await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac`);
-    await page.fill('#key', secrets.ADMIN_API_KEY);
-    await page.click('#session button[type=submit]');
+    await signIn(page, dana); // email, password, then the code the page asks for
     const urgentRow = page.locator('#threads button.urgent', { hasText: urgentCaller });
     await urgentRow.waitFor({ timeout: 15_000 });
     expect(await urgentRow.locator('.badge').textContent()).toBe('urgent');
@@ -87,9 +159,7 @@ describe('the operator inbox page', () => {
     await t.fake.receiveFromCustomer({ from: caller, to: '+14045550100', text: 'STOP' });
 
     const page = await browser.newPage();
-    await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac`);
-    await page.fill('#key', secrets.ADMIN_API_KEY);
-    await page.click('#session button[type=submit]');
+    await signIn(page, bo);
     await page.locator('#threads button', { hasText: caller }).click();
     await page.fill('textarea[name=reply]', 'Are you still there?');
     await page.click('.reply button[type=submit]');

@@ -1,0 +1,48 @@
+import type { Request, Response } from 'express';
+import { ServiceError } from './errors';
+import type { ServiceRuntime } from './runtime';
+
+class AuthUnavailableError extends ServiceError<'auth-unavailable'> {}
+
+/**
+ * Passes a page's sign-in, sign-out or token request to the gateway and its answer back: status,
+ * body and `Set-Cookie`. The browser's cookie and `X-CSRF-Token` go along (unless `noSession`),
+ * and the client's address as `X-Forwarded-For`, so the gateway throttles the person's address,
+ * not this service's.
+ */
+export async function relayToGateway(
+  runtime: ServiceRuntime,
+  req: Request,
+  res: Response,
+  path: string,
+  o: {
+    'content-type'?: string;
+    authorization?: string;
+    body?: string;
+    noSession?: boolean;
+  },
+): Promise<void> {
+  const tokenUrl = runtime.tokenUrl();
+  if (!tokenUrl) throw new AuthUnavailableError('auth-unavailable', 'no gateway configured');
+  const headers: Record<string, string> = { 'x-forwarded-for': req.ip ?? '' };
+  if (o['content-type']) headers['content-type'] = o['content-type'];
+  if (o.authorization) headers['authorization'] = o.authorization;
+  const csrf = req.headers['x-csrf-token'];
+  if (!o.noSession && req.headers.cookie) headers['cookie'] = req.headers.cookie;
+  if (!o.noSession && typeof csrf === 'string') headers['x-csrf-token'] = csrf;
+  const userAgent = req.headers['user-agent'];
+  if (userAgent) headers['user-agent'] = userAgent;
+  const answer = await fetch(new URL(path, tokenUrl), {
+    method: 'POST',
+    headers,
+    ...(o.body === undefined ? {} : { body: o.body }),
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => {
+    throw new AuthUnavailableError('auth-unavailable', 'the gateway did not answer');
+  });
+  for (const cookie of answer.headers.getSetCookie()) res.append('set-cookie', cookie);
+  res.status(answer.status).setHeader('cache-control', 'no-store');
+  const text = await answer.text();
+  if (text) res.type('json').send(text);
+  else res.end();
+}
