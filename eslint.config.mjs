@@ -49,6 +49,7 @@ const systemScopeAllowed = [
   'apps/gateway/src/identity/clients.service.ts',
   'apps/gateway/src/sign-in/sign-in.service.ts',
   'apps/gateway/src/sign-in/second-factor.service.ts',
+  'apps/gateway/src/sign-in/password-reset.service.ts',
   'apps/reporting/src/calls/call-report.projector.ts',
   'apps/reporting/src/funnel/funnel.service.ts',
   'apps/reporting/src/read-model.consumer.ts',

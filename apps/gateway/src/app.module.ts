@@ -10,6 +10,8 @@ import { ApiKeys1764500000000 } from './migrations/1764500000000-api-keys';
 import { Identity1765000000000 } from './migrations/1765000000000-identity';
 import { ApiKeyPrefix1765000200000 } from './migrations/1765000200000-api-key-prefix';
 import { SignIn1765100000000 } from './migrations/1765100000000-sign-in';
+import { PasswordReset1765100100000 } from './migrations/1765100100000-password-reset';
+import { PasswordResetService } from './sign-in/password-reset.service';
 import { SignInController } from './sign-in/sign-in.controller';
 import { SignInService } from './sign-in/sign-in.service';
 import { SecondFactorService } from './sign-in/second-factor.service';
@@ -27,6 +29,7 @@ export const gatewayMigrations = [
   Identity1765000000000,
   ApiKeyPrefix1765000200000,
   SignIn1765100000000,
+  PasswordReset1765100100000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */
@@ -63,6 +66,7 @@ export class AppModule implements OnApplicationBootstrap {
         ClientsService,
         SignInService,
         SecondFactorService,
+        PasswordResetService,
       ],
     });
   }

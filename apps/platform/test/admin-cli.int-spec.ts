@@ -137,6 +137,14 @@ describe('the admin CLI', () => {
       'tampa',
     );
     expect(invited['invitation']).toMatch(/^txi_/);
+    const reset = await admin(
+      'reset-password',
+      '--tenant',
+      'sunny-plumbing',
+      '--user',
+      manager['userId'] as string,
+    );
+    expect(reset['reset']).toMatch(/^txp_/);
 
     const key = await admin(
       'issue-key',

@@ -25,7 +25,7 @@ export type Fault =
   | { kind: 'accepted-then-500' }
   /** The message IS queued, then the connection is dropped without an answer. */
   | { kind: 'accepted-then-drop' }
-  /** The message IS queued, and the answer never comes (the sender may crash while waiting). */
+  /** The message IS queued, the answer never comes, and its delivery reports wait until the sender gives up (times out or crashes). */
   | { kind: 'accepted-then-hang' }
   /** Answers normally after a delay. */
   | { kind: 'latency'; ms: number };
@@ -363,6 +363,9 @@ export class PlivoFake {
     if (valid.length === 0) return bad(`'${destinations.join(', ')}' is not a valid phone number.`);
     const statusUrl = typeof body['url'] === 'string' ? body['url'] : undefined;
     const statusMethod = body['method'] === 'GET' ? 'GET' : 'POST';
+    // A request that hangs holds its delivery reports until the caller gives up on it (a
+    // carrier stuck mid-request), so a test can act while the send is still in flight.
+    const hang = fault?.kind === 'accepted-then-hang';
     const uuids = valid.map((to) => {
       const m = this.record({
         uuid: randomUUID(),
@@ -376,13 +379,14 @@ export class PlivoFake {
         statusMethod,
         status: 'queued',
       });
-      this.track(this.deliver(m));
+      if (hang) req.socket.once('close', () => this.track(this.deliver(m)));
+      else this.track(this.deliver(m));
       return m.uuid;
     });
     if (fault?.kind === 'accepted-then-500')
       return void res.status(500).json({ api_id: apiId(), error: 'internal server error' });
     if (fault?.kind === 'accepted-then-drop') return void req.socket.destroy();
-    if (fault?.kind === 'accepted-then-hang') return;
+    if (hang) return;
     res.status(202).json({
       api_id: apiId(),
       message: 'message(s) queued',

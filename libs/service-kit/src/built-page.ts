@@ -32,6 +32,28 @@ export function builtPageController(route: string, dist: string, what: string): 
       });
     }
 
+    /** An invitation accepted with the person's new password (`{invitation, password}`). */
+    @Post('accept-invitation')
+    @Public('credential-exchange', 'relayed to the gateway, which checks the invitation')
+    async acceptInvitation(@Req() req: Request, @Res() res: Response): Promise<void> {
+      await relayToGateway(this.runtime, req, res, '/v1/auth/invitations/accept', {
+        'content-type': 'application/json',
+        body: JSON.stringify(req.body ?? {}),
+        noSession: true,
+      });
+    }
+
+    /** A password reset link used (`{reset, password}`). */
+    @Post('reset-password')
+    @Public('credential-exchange', 'relayed to the gateway, which checks the reset link')
+    async resetPassword(@Req() req: Request, @Res() res: Response): Promise<void> {
+      await relayToGateway(this.runtime, req, res, '/v1/auth/password-reset', {
+        'content-type': 'application/json',
+        body: JSON.stringify(req.body ?? {}),
+        noSession: true,
+      });
+    }
+
     @Post('sign-out')
     @Public('credential-exchange', 'relayed to the gateway, which checks the session')
     async signOut(@Req() req: Request, @Res() res: Response): Promise<void> {

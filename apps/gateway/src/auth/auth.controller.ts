@@ -17,6 +17,8 @@ import type { GatewayConfig } from '../config';
 import { ClientsService } from '../identity/clients.service';
 import { IdentityService } from '../identity/identity.service';
 import { SessionsService } from '../identity/sessions.service';
+import { PasswordResetService } from '../sign-in/password-reset.service';
+import { SignInService } from '../sign-in/sign-in.service';
 import { TokenService } from './token.service';
 
 const credential = z.string().min(1).max(200);
@@ -37,7 +39,12 @@ const TokenRequest = z.preprocess(
     tenant_id: z.string().max(100).optional(),
   }),
 );
-const Invitation = z.strictObject({ invitation: credential });
+const Invitation = z.strictObject({
+  invitation: credential,
+  /** The person's password, set as the invitation is accepted (the policy applies). */
+  password: z.string().max(256).optional(),
+});
+const Reset = z.strictObject({ reset: credential, password: z.string().max(256) });
 const Revocation = z.object({ token: credential });
 
 /** Where services get the keys to verify tokens, and where a credential becomes a token. */
@@ -49,6 +56,8 @@ export class AuthController {
     private readonly sessions: SessionsService,
     private readonly clients: ClientsService,
     private readonly identity: IdentityService,
+    private readonly signIn: SignInService,
+    private readonly resets: PasswordResetService,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>,
   ) {}
 
@@ -88,7 +97,21 @@ export class AuthController {
   @HttpCode(200)
   @Public('credential-exchange', 'the invitation presented is checked here')
   async accept(@Body(new ZodPipe(Invitation)) body: z.infer<typeof Invitation>) {
-    return this.sessions.accept(body.invitation);
+    const password = body.password;
+    const accepted = await this.sessions.accept(
+      body.invitation,
+      password ? (userId) => this.signIn.checkPassword(userId, password) : undefined,
+    );
+    if (password) await this.signIn.setPassword(accepted.userId, password);
+    return { refreshToken: accepted.refreshToken, expiresAt: accepted.expiresAt };
+  }
+
+  /** A password reset link used once: the new password set, every session of the person ended. */
+  @Post('v1/auth/password-reset')
+  @HttpCode(204)
+  @Public('credential-exchange', 'the reset token presented is checked here')
+  async reset(@Body(new ZodPipe(Reset)) body: z.infer<typeof Reset>): Promise<void> {
+    await this.resets.use(body.reset, body.password);
   }
 
   /** RFC 7009: a refresh token revoked by whoever holds it (always 200: nothing to probe). */

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Access } from '@textback/auth';
 import { TenantId } from '@textback/contracts';
 import { tenantScope } from '@textback/persistence';
-import { parseRequest } from '@textback/service-kit';
+import { edge, parseRequest } from '@textback/service-kit';
 import { NewApiKey } from '../api-keys/api-keys.controller';
 import { ApiKeysService } from '../api-keys/api-keys.service';
 import { NewClient, NewGrant } from '../identity/clients.controller';
@@ -74,6 +74,10 @@ export const adminCommands: Record<string, Command> = {
     ctx.get(IdentityService).addMember(tenant(flags), ctx.actor, ...member(flags, 'refresh-token')),
   'invite-user': (ctx, flags) =>
     ctx.get(IdentityService).addMember(tenant(flags), ctx.actor, ...member(flags, 'invitation')),
+  'reset-password': (ctx, flags) =>
+    ctx
+      .get(IdentityService)
+      .passwordReset(tenant(flags), ctx.actor, parseRequest(edge.uuid, flags['user'], 'user')),
   'issue-key': (ctx, flags) =>
     ctx.get(ApiKeysService).issue(
       tenant(flags),
@@ -140,6 +144,7 @@ export const adminUsage = `usage: npm run admin -- <command> [flags] [--json]
   create-group    --tenant T --id G --name N --locations a,b
   create-user     --tenant T --email E --name N --role R [--locations a,b | --group G]   (prints a refresh token)
   invite-user     --tenant T --email E --name N --role R [--locations a,b | --group G]   (prints an invitation)
+  reset-password  --tenant T --user USER_ID                (prints a one-hour password reset link token)
   issue-key       --tenant T --name N --permissions p,q [--locations a,b] [--expires ISO]
   revoke-key      --tenant T --key KEY_ID
   create-client   --name N --scopes p,q                    a partner client (prints its secret once)

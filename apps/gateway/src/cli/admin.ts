@@ -41,6 +41,7 @@ export async function runAdmin(
       key: text,
       scopes: text,
       client: text,
+      user: text,
       'active-from': text,
       json: { type: 'boolean' },
       help: { type: 'boolean' },

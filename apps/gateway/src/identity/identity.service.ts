@@ -11,6 +11,7 @@ import {
   type GroupRow,
   type MemberRow,
 } from './identity.repository';
+import { PasswordResetService } from '../sign-in/password-reset.service';
 import { signInRepository } from '../sign-in/sign-in.repository';
 import { SessionsService } from './sessions.service';
 
@@ -51,6 +52,7 @@ export class IdentityService {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly sessions: SessionsService,
+    private readonly resets: PasswordResetService,
   ) {
     this.people = systemScope(
       'gateway: users across tenants, platform administrators',
@@ -153,22 +155,14 @@ export class IdentityService {
 
   async removeMember(scope: TenantScope, granter: Access, userId: string): Promise<void> {
     const db = this.runtime.db;
-    const member = await identity.member(db, scope, userId);
-    if (!member || !within(scope, member))
-      throw new GatewayError('not-found', `user ${userId}: not a member here`);
-    const refusal = membershipRefusal(granter, member.role, effectiveLocations(member));
-    if (refusal) throw new ForbiddenError('forbidden', refusal);
+    await this.memberInReach(scope, granter, userId);
     await identity.removeMembership(db, scope, userId);
     await credentials.revokeRefreshTokensOf(db, scope, userId, this.runtime.clock.now());
   }
 
   /** Lifts a member's sign-in lock (the same rule as removing it: within the granter's reach). */
   async unlock(scope: TenantScope, granter: Access, userId: string): Promise<void> {
-    const member = await identity.member(this.runtime.db, scope, userId);
-    if (!member || !within(scope, member))
-      throw new GatewayError('not-found', `user ${userId}: not a member here`);
-    const refusal = membershipRefusal(granter, member.role, effectiveLocations(member));
-    if (refusal) throw new ForbiddenError('forbidden', refusal);
+    const member = await this.memberInReach(scope, granter, userId);
     const lifted = await signInRepository.unlock(
       this.runtime.db,
       scope,
@@ -177,6 +171,22 @@ export class IdentityService {
       this.runtime.clock.now(),
     );
     if (!lifted) throw new GatewayError('not-found', `user ${userId}: not locked`);
+  }
+
+  /** A one-hour, one-time password reset link for a member within the granter's reach. */
+  async passwordReset(scope: TenantScope, granter: Access, userId: string) {
+    await this.memberInReach(scope, granter, userId);
+    return this.resets.create(userId, granter.subject);
+  }
+
+  /** The member, when the granter may manage it (the same rule as adding one); else 404 / 403. */
+  private async memberInReach(scope: TenantScope, granter: Access, userId: string) {
+    const member = await identity.member(this.runtime.db, scope, userId);
+    if (!member || !within(scope, member))
+      throw new GatewayError('not-found', `user ${userId}: not a member here`);
+    const refusal = membershipRefusal(granter, member.role, effectiveLocations(member));
+    if (refusal) throw new ForbiddenError('forbidden', refusal);
+    return member;
   }
 
   async addGroup(

@@ -5,8 +5,8 @@ import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
  * where the id finds the row and the secret — 32 random bytes — is checked against its SHA-256
  * (a random 256-bit secret needs no slow hash; nothing to brute-force from the hash).
  */
-/** `tbs`: a web session's cookie. */
-export type CredentialPrefix = 'txk' | 'txr' | 'txi' | 'tbs';
+/** `tbs`: a web session's cookie; `txp`: a password reset link. */
+export type CredentialPrefix = 'txk' | 'txr' | 'txi' | 'tbs' | 'txp';
 
 export interface NewCredential {
   readonly id: string;

@@ -97,19 +97,28 @@ export class SessionsService {
       );
   }
 
-  /** The first refresh token for an invitation's user, once; a 401 when used, expired or wrong. */
-  async accept(presented: string): Promise<{ refreshToken: string; expiresAt: string }> {
+  /**
+   * The first refresh token for an invitation's user, once; a 401 when used, expired or wrong.
+   * `beforeAccept` runs once the invitation checks out and before it is spent (a password that
+   * fails the policy leaves the invitation usable).
+   */
+  async accept(
+    presented: string,
+    beforeAccept?: (userId: string) => Promise<void>,
+  ): Promise<{ userId: string; refreshToken: string; expiresAt: string }> {
     const db = this.runtime.db;
     const row = await presentedRow('txi', presented, (id) =>
       credentials.invitation(db, this.presented, id),
     );
     const now = this.runtime.clock.now();
+    if (row && row.expiresAt > now && !row.acceptedAt && beforeAccept)
+      await beforeAccept(row.userId);
     const valid =
       row !== undefined &&
       row.expiresAt > now &&
       (await credentials.acceptInvitation(db, this.presented, row.invitationId, now));
     if (!valid || !(await identity.membershipFor(db, this.presented, row.userId, row.tenantId)))
       throw new UnauthorizedError('unauthorized', 'invitation unknown, used or expired');
-    return this.issueRefreshToken(row.userId, row.tenantId);
+    return { userId: row.userId, ...(await this.issueRefreshToken(row.userId, row.tenantId)) };
   }
 }

@@ -84,6 +84,17 @@ export class UsersController {
     await this.identity.unlock(scopeFor(access, 'users:manage', tenantId), access, userId);
   }
 
+  /** A password reset link for the member (one hour, once); the person sets a new password with it. */
+  @Post('users/:userId/password-reset')
+  @Requires('users:manage')
+  passwordReset(
+    @CurrentAccess() access: Access,
+    @Param('tenantId', tenantParam) tenantId: TenantParam,
+    @Param('userId', new ZodPipe(edge.uuid, 'userId')) userId: string,
+  ) {
+    return this.identity.passwordReset(scopeFor(access, 'users:manage', tenantId), access, userId);
+  }
+
   @Post('groups')
   @Requires('tenant:settings')
   addGroup(

@@ -174,12 +174,17 @@ export class SignInService {
       throw new GatewayError('not-found', `session ${sessionId}: not one of yours`);
   }
 
-  /** Sets a person's password, after the policy; the old sessions stay (revoke them if needed). */
-  async setPassword(userId: string, password: string): Promise<void> {
+  /** A 400 naming what the policy refuses in this person's password. */
+  async checkPassword(userId: string, password: string): Promise<void> {
     const user = await signIn.credentialsOf(this.runtime.db, this.presented, userId);
     if (!user) throw new GatewayError('not-found', 'no such user');
     const refusal = passwordRefusal(password, { email: user.email, name: user.displayName });
     if (refusal) throw new GatewayError('invalid-request', refusal);
+  }
+
+  /** Sets a person's password, after the policy; the old sessions stay (revoke them if needed). */
+  async setPassword(userId: string, password: string): Promise<void> {
+    await this.checkPassword(userId, password);
     await signIn.setPassword(this.runtime.db, this.presented, userId, await hashPassword(password));
   }
 

@@ -17,6 +17,7 @@ describe('the operator inbox page', () => {
   };
   const bo = { email: 'bo@cool-breeze.example', password: 'amber meadow compass 77' };
 
+  const ids: Record<string, string> = {};
   async function person(email: string, role: string, password: string, extra: object = {}) {
     const admin = await t.adminAuthorization();
     const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users`, {
@@ -30,7 +31,11 @@ describe('the operator inbox page', () => {
         ...extra,
       }),
     });
-    const { refreshToken } = (await made.json()) as { refreshToken: string };
+    const { refreshToken, userId } = (await made.json()) as {
+      refreshToken: string;
+      userId: string;
+    };
+    ids[email] = userId;
     const token = await t.requestToken({
       grant_type: 'refresh_token',
       refresh_token: refreshToken,
@@ -183,6 +188,59 @@ describe('the operator inbox page', () => {
       })
       .waitFor({ timeout: 15_000 });
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('takes an invitation end to end: a password chosen on the page, then signing in with it', async () => {
+    const invited = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users`, {
+      method: 'POST',
+      headers: { authorization: await t.adminAuthorization(), 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: 'cy@cool-breeze.example',
+        name: 'Cy',
+        role: 'operator',
+        locationIds: ['atlanta-north'],
+      }),
+    });
+    const { invitation } = (await invited.json()) as { invitation: string };
+    const page = await browser.newPage();
+    await page.goto(`${t.url('conversation')}/inbox?invitation=${invitation}`);
+    await page.fill('#new-password', 'Password1234'); // long enough for the form, too common for the policy
+    await page.click('#choose-password button[type=submit]');
+    await page.locator('#signin-error', { hasText: 'password: too common' }).waitFor();
+    await page.fill('#new-password', 'copper lagoon whistle 9');
+    await page.click('#choose-password button[type=submit]');
+    await page.locator('#signin-error', { hasText: 'Password set' }).waitFor();
+    await signIn(page, { email: 'cy@cool-breeze.example', password: 'copper lagoon whistle 9' });
+    await page.close();
+  });
+
+  it('resets a password end to end: the link sets a new one, the old one stops working', async () => {
+    const made = await fetch(
+      `${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users/${ids[bo.email]}/password-reset`,
+      { method: 'POST', headers: { authorization: await t.adminAuthorization() } },
+    );
+    expect(made.status).toBe(201);
+    const { reset } = (await made.json()) as { reset: string };
+    const page = await browser.newPage();
+    await page.goto(`${t.url('conversation')}/inbox?reset=${reset}`);
+    await page.fill('#new-password', 'granite orchard beacon 5');
+    await page.click('#choose-password button[type=submit]');
+    await page.locator('#signin-error', { hasText: 'Password set' }).waitFor();
+    const old = await fetch(`${t.url('gateway')}/v1/auth/sign-in`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: bo.email, password: bo.password }),
+    });
+    expect(old.status).toBe(401);
+    await signIn(page, { email: bo.email, password: 'granite orchard beacon 5' });
+    // The link worked once.
+    const again = await fetch(`${t.url('conversation')}/inbox/reset-password`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ reset, password: 'another long password 1' }),
+    });
+    expect(again.status).toBe(401);
     await page.close();
   });
 });
