@@ -50,6 +50,8 @@ const systemScopeAllowed = [
   'apps/gateway/src/sign-in/sign-in.service.ts',
   'apps/gateway/src/sign-in/second-factor.service.ts',
   'apps/gateway/src/sign-in/password-reset.service.ts',
+  // The audit log holds every tenant's records; the retention job covers them all.
+  'apps/gateway/src/audit/audit.service.ts',
   'apps/reporting/src/calls/call-report.projector.ts',
   'apps/reporting/src/funnel/funnel.service.ts',
   'apps/reporting/src/read-model.consumer.ts',

@@ -11,6 +11,10 @@ import { Identity1765000000000 } from './migrations/1765000000000-identity';
 import { ApiKeyPrefix1765000200000 } from './migrations/1765000200000-api-key-prefix';
 import { SignIn1765100000000 } from './migrations/1765100000000-sign-in';
 import { PasswordReset1765100100000 } from './migrations/1765100100000-password-reset';
+import { AuditLog1765100200000 } from './migrations/1765100200000-audit-log';
+import { AuditConsumer } from './audit/audit.consumer';
+import { AuditController } from './audit/audit.controller';
+import { AuditService } from './audit/audit.service';
 import { PasswordResetService } from './sign-in/password-reset.service';
 import { SignInController } from './sign-in/sign-in.controller';
 import { SignInService } from './sign-in/sign-in.service';
@@ -30,6 +34,7 @@ export const gatewayMigrations = [
   ApiKeyPrefix1765000200000,
   SignIn1765100000000,
   PasswordReset1765100100000,
+  AuditLog1765100200000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */
@@ -42,6 +47,8 @@ export const gatewayControllers = [
   ClientsController,
   GrantsController,
   SignInController,
+  AuditController,
+  AuditConsumer,
 ];
 /** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
 @Module({})
@@ -67,6 +74,7 @@ export class AppModule implements OnApplicationBootstrap {
         SignInService,
         SecondFactorService,
         PasswordResetService,
+        AuditService,
       ],
     });
   }

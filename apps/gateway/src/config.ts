@@ -50,6 +50,9 @@ export const gatewayConfigSchema = defineConfig({
     .transform((v) => v === 'true'),
   /** The ring sealing second-factor secrets (the same as conversation's); unset: no TOTP. */
   TENANT_SECRETS_KEYS: z.string().min(1).optional(),
+  /** Audit entries keep the numbers and addresses they name this long, then lose them. */
+  AUDIT_PII_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
+  REDACTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   /** How long an invitation may be accepted. */
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });

@@ -20,3 +20,4 @@ export { IdentityService } from './identity/identity.service';
 export { gatewayControllers } from './app.module';
 export { ApiKeysService } from './api-keys/api-keys.service';
 export { SignInService } from './sign-in/sign-in.service';
+export { AuditService } from './audit/audit.service';

@@ -324,6 +324,10 @@ const rows: Record<string, Row> = {
       body: { groupId: `g-${unique()}`, name: 'Group', locationIds: [t.location] },
     }),
   },
+  'gateway GET /v1/admin/tenants/:tenantId/audit': {
+    needs: 'tenant:settings',
+    call: (t) => ({ path: `/v1/admin/tenants/${t.tenant}/audit?from=${day}&to=${day}` }),
+  },
   'gateway GET /v1/admin/tenants/:tenantId/groups': {
     needs: 'tenant:settings',
     call: (t) => ({ path: `/v1/admin/tenants/${t.tenant}/groups` }),

@@ -9,7 +9,7 @@ import { CallsService, type CallCursor, type CallRow } from './calls/calls.servi
 import { ReportingError } from './errors';
 import { CallsQuery, FunnelQuery, parseOr400 } from './queries';
 import { ReportsService } from './reports.service';
-import { neutraliseFormula } from '@textback/service-kit';
+import { Audited, neutraliseFormula } from '@textback/service-kit';
 
 const rangeQueries = [
   ApiQuery({
@@ -76,6 +76,7 @@ export class ReportsController {
   }
 
   @Get('calls')
+  @Audited('a bulk read of callers: the calls list and its CSV')
   @both(...rangeQueries)
   @ApiQuery({
     name: 'textback',

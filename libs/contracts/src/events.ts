@@ -179,3 +179,27 @@ export const LeadChangedV1 = z.object({
   changedAt: Timestamp,
 });
 export type LeadChangedV1 = z.infer<typeof LeadChangedV1>;
+
+/**
+ * Who did what to which resource, and how it ended: every mutating call of a person, key or
+ * client, every refused attempt, every bulk read of personal data (#16 audit log). Keyed by the
+ * tenant (`platform` for the platform's own).
+ */
+export const AuditRecordedV1 = z.object({
+  auditId: z.uuid(),
+  at: Timestamp,
+  service: z.string().min(1).max(40),
+  tenantKey: z.string().min(1).max(64),
+  actor: z.object({
+    kind: z.enum(['user', 'api-key', 'client', 'bootstrap', 'anonymous']),
+    subject: z.string().max(200),
+  }),
+  /** The method and route pattern (`POST /v1/inbox/threads/:threadId/reply`). */
+  action: z.string().min(1).max(300),
+  /** The path as called (it may name a number: redacted after retention). */
+  resource: z.string().max(1000),
+  /** The HTTP status it ended with. */
+  outcome: z.number().int().min(100).max(599),
+  address: z.string().max(100).nullable(),
+});
+export type AuditRecordedV1 = z.infer<typeof AuditRecordedV1>;

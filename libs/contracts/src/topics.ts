@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import {
+  AuditRecordedV1,
   CallEndedV1,
   ConsentChangedV1,
   SmsDeliveredV1,
@@ -28,6 +29,7 @@ export const topics = {
   'sms.reply-requested.v1': { schema: SmsReplyRequestedV1, key: 'locationId:to' },
   'lead.changed.v1': { schema: LeadChangedV1, key: 'leadId' },
   'consent.changed.v1': { schema: ConsentChangedV1, key: 'tenantId:phoneNumber' },
+  'audit.recorded.v1': { schema: AuditRecordedV1, key: 'tenantKey' },
   /** The whole profile of a location on every change; compacted, keyed by location. */
   'location.configured.v1': { schema: LocationProfile, key: 'locationId', compacted: true },
 } as const;

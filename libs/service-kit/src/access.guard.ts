@@ -51,13 +51,14 @@ export class AccessGuard implements CanActivate {
     const header = req.headers.authorization ?? '';
     const presented = header.startsWith('Bearer ') ? header.slice(7) : '';
     const access = await this.accessOf(presented);
+    // Known before the permission check, so a refused attempt is audited with its actor.
+    req.access = access;
     const permission = this.reflector.getAllAndOverride<Permission | undefined>(
       REQUIRED_PERMISSION,
       [context.getHandler(), context.getClass()],
     );
     if (permission && !access.permissions.includes(permission))
       throw new ForbiddenError('forbidden', `this credential may not ${permission}`);
-    req.access = access;
     return true;
   }
 

@@ -1,4 +1,5 @@
-import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { APP_GUARD, HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { AuditTrail } from './audit-trail';
 import type {
   DynamicModule,
   INestApplication,
@@ -15,7 +16,9 @@ import type { BaseConfig } from './config';
 import type { Clock } from './clock';
 import { createRuntime, type RuntimeOptions, type ServiceRuntime } from './runtime';
 
-export const RUNTIME = Symbol('SERVICE_RUNTIME');
+import { RUNTIME } from './runtime-token';
+
+export { RUNTIME };
 
 export interface RunningService {
   readonly name: string;
@@ -131,7 +134,12 @@ export function serviceModule(
     module,
     imports: [ObservabilityModule.register(runtime.registry, runtime.readiness)],
     controllers: parts.controllers ?? [],
-    providers: [{ provide: RUNTIME, useValue: runtime }, ...(parts.providers ?? [])],
+    providers: [
+      { provide: RUNTIME, useValue: runtime },
+      // Every service keeps the audit trail of what people, keys and clients do (audit-trail.ts).
+      { provide: APP_GUARD, useClass: AuditTrail },
+      ...(parts.providers ?? []),
+    ],
   };
 }
 

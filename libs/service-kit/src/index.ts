@@ -15,3 +15,4 @@ export * from './clock';
 export * from './routes';
 export * from './access.guard';
 export * from './gateway-relay';
+export * from './audit-trail';

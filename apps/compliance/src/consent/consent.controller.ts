@@ -17,6 +17,7 @@ import { InvalidPhoneNumberError, toE164, type E164, type TenantId } from '@text
 import type { Access } from '@textback/auth';
 import type { TenantScope } from '@textback/persistence';
 import {
+  Audited,
   AccessGuard,
   csvSafe,
   CurrentAccess,
@@ -79,6 +80,7 @@ export class ConsentController {
   ) {}
 
   @Get(':tenantId/export')
+  @Audited('a bulk read of personal data: the consent ledger')
   @Requires('consent:export')
   async export(
     @CurrentAccess() access: Access,
@@ -124,6 +126,7 @@ export class ConsentController {
   }
 
   @Get(':tenantId/:phone')
+  @Audited("a person's consent history")
   @Requires('consent:read')
   async state(
     @CurrentAccess() access: Access,

@@ -3,6 +3,7 @@ import type { Response } from 'express';
 import { z } from 'zod';
 import { bootstrapAccess, type Access } from '@textback/auth';
 import {
+  Audited,
   Public,
   RUNTIME,
   sameSecret,
@@ -94,6 +95,7 @@ export class AuthController {
 
   /** An invitation accepted once: the invited person's first refresh token. */
   @Post('v1/auth/invitations/accept')
+  @Audited('a person takes an account')
   @HttpCode(200)
   @Public('credential-exchange', 'the invitation presented is checked here')
   async accept(@Body(new ZodPipe(Invitation)) body: z.infer<typeof Invitation>) {
@@ -108,6 +110,7 @@ export class AuthController {
 
   /** A password reset link used once: the new password set, every session of the person ended. */
   @Post('v1/auth/password-reset')
+  @Audited('a password changes')
   @HttpCode(204)
   @Public('credential-exchange', 'the reset token presented is checked here')
   async reset(@Body(new ZodPipe(Reset)) body: z.infer<typeof Reset>): Promise<void> {

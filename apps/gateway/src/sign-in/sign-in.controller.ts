@@ -17,6 +17,7 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Access } from '@textback/auth';
 import {
+  Audited,
   AccessGuard,
   CurrentAccess,
   edge,
@@ -62,6 +63,7 @@ export class SignInController {
   ) {}
 
   @Post('sign-in')
+  @Audited('every sign-in, and every failed one')
   @HttpCode(200)
   @Public('credential-exchange', 'checks the password it is given; throttled')
   async signInWith(
@@ -96,6 +98,7 @@ export class SignInController {
 
   /** The session (cookie + CSRF token) exchanged for an access token, as `/v1/auth/token` answers. */
   @Post('session/token')
+  @Audited('a session trades for a token (a missing or wrong CSRF token shows here)')
   @HttpCode(200)
   @Public('credential-exchange', 'checks the session cookie and its CSRF token')
   async sessionToken(
@@ -110,6 +113,7 @@ export class SignInController {
   }
 
   @Post('sign-out')
+  @Audited('a session ends')
   @HttpCode(204)
   @Public('credential-exchange', 'ends the session its cookie names (CSRF token checked)')
   async signOut(

@@ -5,9 +5,10 @@ import {
   type ExecutionContext,
 } from '@nestjs/common';
 import type { Request } from 'express';
+import type { Access } from '@textback/auth';
 import { ApiKeysService, type Caller } from './api-keys.service';
 
-type WithCaller = Request & { caller?: Caller };
+type WithCaller = Request & { caller?: Caller; access?: Access };
 
 /** The analyst API: a gateway token that may read reports, or a tenant's analyst key. */
 @Injectable()
@@ -16,7 +17,10 @@ export class AnalystGuard implements CanActivate {
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<WithCaller>();
-    req.caller = await this.keys.authenticate(req.headers.authorization);
+    // The verified credential is kept before the permission check: a refused attempt is audited with it.
+    req.caller = await this.keys.authenticate(req.headers.authorization, (access) => {
+      req.access = access;
+    });
     return true;
   }
 }

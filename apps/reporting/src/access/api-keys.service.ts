@@ -45,7 +45,10 @@ export class ApiKeysService {
   }
 
   /** The caller behind an `Authorization: Bearer …` header, or a 401 saying what is wrong. */
-  async authenticate(header: string | undefined): Promise<Caller> {
+  async authenticate(
+    header: string | undefined,
+    verified?: (access: Access) => void,
+  ): Promise<Caller> {
     const given = header?.startsWith('Bearer ') ? header.slice(7) : undefined;
     if (!given) {
       this.refused.inc({ reason: 'missing' });
@@ -59,7 +62,7 @@ export class ApiKeysService {
       this.refused.inc({ reason: 'unknown-or-revoked' });
       throw new ReportingError('unauthorized', 'API key unknown or revoked');
     }
-    return this.fromToken(token);
+    return this.fromToken(token, verified);
   }
 
   /** The access token an API key is exchanged for at the gateway (cached until near its end). */
@@ -92,7 +95,7 @@ export class ApiKeysService {
     return body.access_token;
   }
 
-  private async fromToken(token: string): Promise<Caller> {
+  private async fromToken(token: string, verified?: (access: Access) => void): Promise<Caller> {
     const tokens = this.runtime.tokens;
     if (!tokens) throw new ReportingError('auth-unavailable', 'no gateway configured');
     let access: Access;
@@ -105,6 +108,7 @@ export class ApiKeysService {
       }
       throw err;
     }
+    verified?.(access);
     if (!access.permissions.includes('reports:read'))
       throw new ReportingError('forbidden', 'this credential may not reports:read');
     if (access.tenantId === '*') return { kind: 'admin' };
