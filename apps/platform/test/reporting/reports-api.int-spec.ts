@@ -362,6 +362,45 @@ describe('the reporting API and analyst page', () => {
     expect((await post('replyRate=2', lines.join('\n'))).status).toBe(400);
   });
 
+  it('lets an analyst sign in on the page (no key) and see its brand’s figures', async () => {
+    const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users`, {
+      method: 'POST',
+      headers: admin,
+      body: JSON.stringify({
+        email: 'ana@cool-breeze.example',
+        name: 'Ana',
+        role: 'analyst',
+        signIn: 'refresh-token',
+      }),
+    });
+    const { refreshToken } = (await made.json()) as { refreshToken: string };
+    const token = await t.requestToken({
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+    });
+    const set = await fetch(`${t.url('gateway')}/v1/auth/password`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${token.body.access_token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ password: 'saffron tundra beacon 3' }),
+    });
+    expect(set.status).toBe(204);
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`${base}/reports?from=${from}&to=${to}`);
+    await page.fill('#email', 'ana@cool-breeze.example');
+    await page.fill('#password', 'saffron tundra beacon 3');
+    await page.click('#signin button[type=submit]');
+    await page.locator('#signed-in').waitFor({ state: 'visible' });
+    await page.click('#query button[type=submit]');
+    await page.locator('.kpi[data-metric=calls_missed] .value').waitFor();
+    expect(
+      Number(await page.locator('.kpi[data-metric=calls_missed] .value').textContent()),
+    ).toBeGreaterThan(0);
+    await page.close();
+  });
+
   it('shows the funnel and ROI charts for a tenant and range in the analyst page', async () => {
     const funnel = (await (
       await fetch(`${base}/v1/reports/funnel?${range}`, {

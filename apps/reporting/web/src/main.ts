@@ -114,11 +114,36 @@ function kpi(metric: string, label: string, value: string): HTMLElement {
   return card;
 }
 
-async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
+/** The signed-in session's CSRF token (a readable cookie; the session itself is HttpOnly). */
+const csrf = (): string =>
+  decodeURIComponent(/(?:^|;\s*)tb_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '');
+const access = { token: '', renewAt: 0 };
+
+/** What the API takes: the API key typed in, else an access token of the signed-in session. */
+async function credential(): Promise<string> {
   const key = $<HTMLInputElement>('key').value;
+  if (key) return key;
+  if (access.token && Date.now() < access.renewAt) return access.token;
+  const res = await fetch('/reports/token', {
+    method: 'POST',
+    headers: { 'x-csrf-token': csrf() },
+  });
+  const body = (await res.json().catch(() => ({}))) as {
+    access_token?: string;
+    expires_in?: number;
+    message?: string;
+  };
+  if (!res.ok || !body.access_token)
+    throw new Error(body.message ?? 'sign in, or enter an API key');
+  access.token = body.access_token;
+  access.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
+  return access.token;
+}
+
+async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   const res = await fetch(path, {
     ...init,
-    headers: { authorization: `Bearer ${key}`, ...(init.headers ?? {}) },
+    headers: { authorization: `Bearer ${await credential()}`, ...(init.headers ?? {}) },
   });
   if (!res.ok)
     throw new Error(
@@ -260,7 +285,7 @@ async function download(path: 'funnel' | 'calls'): Promise<void> {
   params.set('format', 'csv');
   if (path === 'calls') params.delete('interval');
   const res = await fetch(`/v1/reports/${path}?${params}`, {
-    headers: { authorization: `Bearer ${$<HTMLInputElement>('key').value}` },
+    headers: { authorization: `Bearer ${await credential()}` },
   });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
   const link = el('a', {
@@ -328,6 +353,48 @@ const monthAgo = new Date(today.getTime() - 29 * 86_400_000);
 $<HTMLInputElement>('tenant').value = query.get('tenant') ?? '';
 $<HTMLInputElement>('from').value = query.get('from') ?? monthAgo.toISOString().slice(0, 10);
 $<HTMLInputElement>('to').value = query.get('to') ?? today.toISOString().slice(0, 10);
+function showSignedIn(signedIn: boolean): void {
+  $('signin').hidden = signedIn;
+  $('signed-in').hidden = !signedIn;
+}
+
+$('signin').addEventListener('submit', (e) => {
+  e.preventDefault();
+  void (async () => {
+    const code = $<HTMLInputElement>('code').value.trim();
+    const res = await fetch('/reports/sign-in', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        email: $<HTMLInputElement>('email').value.trim(),
+        password: $<HTMLInputElement>('password').value,
+        ...(code ? { totp: code } : {}),
+      }),
+    });
+    const body = (await res.json().catch(() => ({}))) as { message?: string; tenantId?: string };
+    if (!res.ok) {
+      if (body.message?.startsWith('second factor required')) $('code-field').hidden = false;
+      $('signin-error').textContent = body.message ?? `HTTP ${res.status}`;
+      return;
+    }
+    $<HTMLInputElement>('password').value = '';
+    $('signin-error').textContent = '';
+    if (body.tenantId && !$<HTMLInputElement>('tenant').value)
+      $<HTMLInputElement>('tenant').value = body.tenantId;
+    showSignedIn(true);
+  })();
+});
+
+$('signout').addEventListener('click', () => {
+  void fetch('/reports/sign-out', { method: 'POST', headers: { 'x-csrf-token': csrf() } }).then(
+    () => {
+      access.token = '';
+      showSignedIn(false);
+    },
+  );
+});
+showSignedIn(csrf() !== '');
+
 $('query').addEventListener('submit', (e) => {
   e.preventDefault();
   void show();
