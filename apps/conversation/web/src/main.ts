@@ -61,6 +61,15 @@ async function accessToken(): Promise<string> {
   session.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
   return session.token;
 }
+/** The permissions an access token carries (its `perm` claim), for what the page offers. */
+function permissionsOf(token: string): string[] {
+  try {
+    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    return (JSON.parse(atob(part)) as { perm?: string[] }).perm ?? [];
+  } catch {
+    return [];
+  }
+}
 let selected: string | undefined;
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -190,6 +199,8 @@ async function openThread(threadId: string): Promise<void> {
       )
       .finally(() => (send.disabled = false));
   };
+  // The token says what the person may do (the API decides; the page only hides what would fail).
+  const mayReply = permissionsOf(await accessToken()).includes('inbox:write');
   pane.replaceChildren(
     el('h2', { textContent: view.thread.customerNumber }),
     el('div', {
@@ -197,7 +208,12 @@ async function openThread(threadId: string): Promise<void> {
       textContent: `Lead: ${view.lead?.status ?? '—'}${view.lead?.serviceType ? ` · ${view.lead.serviceType}` : ''}${view.lead?.zip ? ` · ${view.lead.zip}` : ''}${view.thread.automation ? ' · automatic questions on' : ''}`,
     }),
     el('div', { className: 'messages' }, ...view.messages.map(messageView)),
-    form,
+    mayReply
+      ? form
+      : el('p', {
+          className: 'read-only',
+          textContent: 'Read-only: your role may read this conversation, not reply to it.',
+        }),
   );
   await renderThreads();
 }

@@ -398,6 +398,16 @@ describe('the reporting API and analyst page', () => {
     expect(
       Number(await page.locator('.kpi[data-metric=calls_missed] .value').textContent()),
     ).toBeGreaterThan(0);
+    // A calls-list link opens the thread in the inbox, signed in already (the session is the
+    // host's), read-only for an analyst.
+    const [inbox] = await Promise.all([
+      page.waitForEvent('popup'),
+      page.locator('#call-rows a', { hasText: 'open' }).first().click(),
+    ]);
+    await inbox.locator('#thread h2').waitFor();
+    await inbox.locator('#thread .read-only').waitFor();
+    expect(await inbox.locator('#thread textarea').count()).toBe(0);
+    await inbox.close();
     await page.close();
   });
 
