@@ -28,6 +28,7 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private stopped = true;
   private wakeRequested = false;
+  private lastPurgeAt = 0;
   private readonly everyTenant: SystemScope;
 
   constructor(
@@ -39,6 +40,10 @@ export class OutboxRelay {
       batchSize?: number;
       onError?: (err: Error) => void;
       log?: { info(fields: object, message: string): void };
+      /** Published rows are deleted this long after publishing (default 7 days). */
+      retainPublishedMs?: number;
+      /** How often a pass also purges (default hourly). */
+      purgeEveryMs?: number;
     } = {},
   ) {
     this.everyTenant = systemScope(
@@ -99,6 +104,17 @@ export class OutboxRelay {
     });
   }
 
+  /** Deletes published rows past their retention, in batches; returns how many. */
+  async purgeOnce(): Promise<number> {
+    const retain = this.options.retainPublishedMs ?? 7 * 86_400_000;
+    let purged = 0;
+    for (;;) {
+      const n = await outboxRepository.purgePublished(this.db, this.everyTenant, retain, 5_000);
+      purged += n;
+      if (n < 5_000) return purged;
+    }
+  }
+
   private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -115,6 +131,11 @@ export class OutboxRelay {
         this.wakeRequested = false;
         published = await this.relayOnce();
       } while (!this.stopped && (published > 0 || this.wakeRequested));
+      // Housekeeping between passes: published rows do not pile up forever.
+      if (performance.now() - this.lastPurgeAt > (this.options.purgeEveryMs ?? 3_600_000)) {
+        this.lastPurgeAt = performance.now();
+        await this.purgeOnce();
+      }
     } catch (err) {
       this.options.onError?.(err as Error);
     }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { keyOf, topics, type PayloadOf, type Topic } from '@textback/contracts';
 import { col } from './columns';
 import type { SystemScope } from './scope';
-import type { Tx } from './sql';
+import type { Database, Tx } from './sql';
 
 /**
  * Adds an event to the outbox inside the caller's transaction; the relay is woken once it
@@ -68,6 +68,20 @@ export const outboxRepository = {
       `SELECT seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at
        FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
       [limit],
+    );
+  },
+
+  /**
+   * Deletes up to `limit` rows published more than `retainMs` ago (the broker has them; the
+   * outbox only needs what is not yet published). Returns how many.
+   */
+  purgePublished(db: Database, _scope: SystemScope, retainMs: number, limit: number) {
+    return db.mutate(
+      `DELETE FROM outbox_message WHERE seq IN (
+         SELECT seq FROM outbox_message
+         WHERE published_at < now() - make_interval(secs => $1::double precision / 1000)
+         ORDER BY seq LIMIT $2)`,
+      [retainMs, limit],
     );
   },
 

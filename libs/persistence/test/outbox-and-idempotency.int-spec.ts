@@ -60,6 +60,27 @@ describe('outbox and processed-event store on PostgreSQL', () => {
     expect(received.map((r) => r.callId)).toEqual(['o-1', 'o-2', 'o-3']);
   });
 
+  it('purges published rows past their retention, never an unpublished one', async () => {
+    await db.transaction(async (tx) => {
+      for (const callId of ['p-old', 'p-recent', 'p-unpublished'])
+        await addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId }));
+    });
+    const q = (sql: string) => ds.query(`SET search_path TO "${schema}"; ${sql}`);
+    await q(
+      `UPDATE outbox_message SET published_at = now() - interval '8 days' WHERE payload->>'callId' = 'p-old'`,
+    );
+    await q(
+      `UPDATE outbox_message SET published_at = now() - interval '1 hour' WHERE payload->>'callId' = 'p-recent'`,
+    );
+    const relay = new OutboxRelay(db, schema, bus, { retainPublishedMs: 7 * 86_400_000 });
+    expect(await relay.purgeOnce()).toBeGreaterThanOrEqual(1);
+    const left = (await ds.query(
+      `SELECT payload->>'callId' AS "callId" FROM "${schema}".outbox_message WHERE payload->>'callId' LIKE 'p-%' ORDER BY seq`,
+    )) as { callId: string }[];
+    expect(left.map((r) => r.callId)).toEqual(['p-recent', 'p-unpublished']);
+    expect(await relay.relayOnce()).toBe(1); // the unpublished one still goes out
+  });
+
   it('re-publishes with the same event id when marking failed, so idempotent consumers see one event', async () => {
     await db.transaction((tx) =>
       addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'o-crash' })).then(() => undefined),

@@ -42,6 +42,8 @@ export const baseConfigShape = z.object({
    * against it, cached. Unset on a service: only the bootstrap admin key is accepted there.
    */
   AUTH_JWKS_URL: z.url().optional(),
+  /** Published outbox rows are deleted this long after publishing (the broker holds them). */
+  OUTBOX_RETAIN_PUBLISHED_HOURS: z.coerce.number().int().min(1).default(168),
   /**
    * Which proxies' `X-Forwarded-For` to believe (Express `trust proxy`): the Ingress and the
    * platform's own services on private addresses. The client's address throttles sign-ins.
