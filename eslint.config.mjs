@@ -133,8 +133,10 @@ export default [
             { sourceTag: 'type:infra', onlyDependOnLibsWithTags: ['type:contracts', 'type:infra'] },
             {
               sourceTag: 'type:app',
-              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra'],
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:infra', 'type:web'],
             },
+            // Browser code shared by the pages: depends on nothing of ours.
+            { sourceTag: 'type:web', onlyDependOnLibsWithTags: [] },
             // Scopes: a service uses shared libs only, never another service (they talk over topics).
             ...[
               'call-ingest',

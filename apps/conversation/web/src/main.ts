@@ -1,3 +1,4 @@
+import { PageSession, permissionsOf, SignedOutError } from '@textback/page-session';
 import './style.css';
 
 /**
@@ -28,46 +29,16 @@ interface ThreadView {
   messages: Message[];
 }
 
-/**
- * The person signs in to a session (an HttpOnly cookie the page's script never sees); the page
- * trades it for a short-lived access token kept in memory, sending the session's CSRF token (the
- * readable `tb_csrf` cookie) with every trade.
- */
-const session = {
-  tenant: sessionStorage.getItem('tenant') ?? '',
-  token: '',
-  renewAt: 0,
-};
-const csrf = (): string =>
-  decodeURIComponent(/(?:^|;\s*)tb_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '');
-const signedIn = (): boolean => csrf() !== '';
+/** The signed-in session (libs/page-session) and the brand this page shows. */
+const page = new PageSession('/inbox');
+const session = { tenant: sessionStorage.getItem('tenant') ?? '' };
 
 async function accessToken(): Promise<string> {
-  if (session.token && Date.now() < session.renewAt) return session.token;
-  const res = await fetch('/inbox/token', {
-    method: 'POST',
-    headers: { 'x-csrf-token': csrf() },
-  });
-  const body = (await res.json().catch(() => ({}))) as {
-    access_token?: string;
-    expires_in?: number;
-    message?: string;
-  };
-  if (!res.ok || !body.access_token) {
-    if (res.status === 401) showSignIn(body.message ?? 'signed out');
-    throw new Error(body.message ?? `HTTP ${res.status}`);
-  }
-  session.token = body.access_token;
-  session.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
-  return session.token;
-}
-/** The permissions an access token carries (its `perm` claim), for what the page offers. */
-function permissionsOf(token: string): string[] {
   try {
-    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
-    return (JSON.parse(atob(part)) as { perm?: string[] }).perm ?? [];
-  } catch {
-    return [];
+    return await page.accessToken();
+  } catch (err) {
+    if (err instanceof SignedOutError) showSignIn(err.message);
+    throw err;
   }
 }
 let selected: string | undefined;
@@ -219,7 +190,6 @@ async function openThread(threadId: string): Promise<void> {
 }
 
 function showSignIn(message = ''): void {
-  session.token = '';
   $('signin').hidden = false;
   $('signed-in').hidden = true;
   $('signin-error').textContent = message;
@@ -232,44 +202,25 @@ function showSignedIn(): void {
   $('signin-error').textContent = '';
 }
 
-$('signin').addEventListener('submit', (e) => {
-  e.preventDefault();
-  void (async () => {
-    const code = $<HTMLInputElement>('code').value.trim();
+page.wireSignInForm($<HTMLFormElement>('signin'), {
+  extra: (): Record<string, string> => {
     const tenant = $<HTMLInputElement>('tenant').value.trim();
-    const res = await fetch('/inbox/sign-in', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: $<HTMLInputElement>('email').value.trim(),
-        password: $<HTMLInputElement>('password').value,
-        ...(code ? { totp: code } : {}),
-        ...(tenant ? { tenantId: tenant } : {}),
-      }),
-    });
-    const body = (await res.json().catch(() => ({}))) as { tenantId?: string; message?: string };
-    if (!res.ok) {
-      if (body.message?.startsWith('second factor required')) $('code-field').hidden = false;
-      $('signin-error').textContent = body.message ?? `HTTP ${res.status}`;
-      return;
-    }
-    session.tenant = tenant || body.tenantId || '';
+    return tenant ? { tenantId: tenant } : {};
+  },
+  onSignedIn: async ({ tenantId }) => {
+    session.tenant = $<HTMLInputElement>('tenant').value.trim() || tenantId || '';
     sessionStorage.setItem('tenant', session.tenant);
-    $<HTMLInputElement>('password').value = '';
-    $<HTMLInputElement>('code').value = '';
     showSignedIn();
     await start();
-  })();
+  },
 });
 
 $('signout').addEventListener('click', () => {
-  void fetch('/inbox/sign-out', { method: 'POST', headers: { 'x-csrf-token': csrf() } }).then(
-    () => {
-      $('threads').replaceChildren();
-      $('thread').replaceChildren();
-      showSignIn();
-    },
-  );
+  void page.signOut().then(() => {
+    $('threads').replaceChildren();
+    $('thread').replaceChildren();
+    showSignIn();
+  });
 });
 const linked = new URLSearchParams(location.search);
 
@@ -317,11 +268,11 @@ async function start(): Promise<void> {
   const thread = linked.get('thread');
   if (thread && !selected) await openThread(thread);
 }
-if (signedIn()) {
+if (page.signedIn()) {
   showSignedIn();
   void start();
 }
 setInterval(() => {
-  if (signedIn() && !$('signed-in').hidden)
+  if (page.signedIn() && !$('signed-in').hidden)
     void (selected ? openThread(selected) : renderThreads());
 }, 3_000);

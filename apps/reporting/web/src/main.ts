@@ -7,6 +7,7 @@ import {
   LinearScale,
   Tooltip,
 } from 'chart.js';
+import { PageSession, SignedOutError } from '@textback/page-session';
 import './style.css';
 
 /**
@@ -114,30 +115,19 @@ function kpi(metric: string, label: string, value: string): HTMLElement {
   return card;
 }
 
-/** The signed-in session's CSRF token (a readable cookie; the session itself is HttpOnly). */
-const csrf = (): string =>
-  decodeURIComponent(/(?:^|;\s*)tb_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '');
-const access = { token: '', renewAt: 0 };
+/** The signed-in session (libs/page-session). */
+const page = new PageSession('/reports');
 
 /** What the API takes: the API key typed in, else an access token of the signed-in session. */
 async function credential(): Promise<string> {
   const key = $<HTMLInputElement>('key').value;
   if (key) return key;
-  if (access.token && Date.now() < access.renewAt) return access.token;
-  const res = await fetch('/reports/token', {
-    method: 'POST',
-    headers: { 'x-csrf-token': csrf() },
-  });
-  const body = (await res.json().catch(() => ({}))) as {
-    access_token?: string;
-    expires_in?: number;
-    message?: string;
-  };
-  if (!res.ok || !body.access_token)
-    throw new Error(body.message ?? 'sign in, or enter an API key');
-  access.token = body.access_token;
-  access.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
-  return access.token;
+  try {
+    return await page.accessToken();
+  } catch (err) {
+    if (err instanceof SignedOutError) showSignedIn(false);
+    throw new Error(`sign in, or enter an API key (${(err as Error).message})`);
+  }
 }
 
 async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
@@ -358,42 +348,18 @@ function showSignedIn(signedIn: boolean): void {
   $('signed-in').hidden = !signedIn;
 }
 
-$('signin').addEventListener('submit', (e) => {
-  e.preventDefault();
-  void (async () => {
-    const code = $<HTMLInputElement>('code').value.trim();
-    const res = await fetch('/reports/sign-in', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: $<HTMLInputElement>('email').value.trim(),
-        password: $<HTMLInputElement>('password').value,
-        ...(code ? { totp: code } : {}),
-      }),
-    });
-    const body = (await res.json().catch(() => ({}))) as { message?: string; tenantId?: string };
-    if (!res.ok) {
-      if (body.message?.startsWith('second factor required')) $('code-field').hidden = false;
-      $('signin-error').textContent = body.message ?? `HTTP ${res.status}`;
-      return;
-    }
-    $<HTMLInputElement>('password').value = '';
-    $('signin-error').textContent = '';
-    if (body.tenantId && !$<HTMLInputElement>('tenant').value)
-      $<HTMLInputElement>('tenant').value = body.tenantId;
+page.wireSignInForm($<HTMLFormElement>('signin'), {
+  onSignedIn: ({ tenantId }) => {
+    if (tenantId && !$<HTMLInputElement>('tenant').value)
+      $<HTMLInputElement>('tenant').value = tenantId;
     showSignedIn(true);
-  })();
+  },
 });
 
 $('signout').addEventListener('click', () => {
-  void fetch('/reports/sign-out', { method: 'POST', headers: { 'x-csrf-token': csrf() } }).then(
-    () => {
-      access.token = '';
-      showSignedIn(false);
-    },
-  );
+  void page.signOut().then(() => showSignedIn(false));
 });
-showSignedIn(csrf() !== '');
+showSignedIn(page.signedIn());
 
 $('query').addEventListener('submit', (e) => {
   e.preventDefault();

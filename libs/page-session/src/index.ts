@@ -1,0 +1,110 @@
+/**
+ * The pages' signed-in session, shared by the inbox and the analyst page (browser code, bundled
+ * into each by Vite). The session is an HttpOnly cookie the page's script never sees; the page
+ * trades it for a short-lived access token kept in memory, echoing the session's CSRF token (the
+ * readable `tb_csrf` cookie). Every call goes to the page's own origin (`<base>/sign-in`,
+ * `/token`, `/sign-out`), which relays it to the gateway (decision 0012).
+ */
+export class SignedOutError extends Error {}
+
+export class PageSession {
+  private token = '';
+  private renewAt = 0;
+
+  constructor(private readonly base: string) {}
+
+  csrf(): string {
+    return decodeURIComponent(/(?:^|;\s*)tb_csrf=([^;]*)/.exec(document.cookie)?.[1] ?? '');
+  }
+
+  signedIn(): boolean {
+    return this.csrf() !== '';
+  }
+
+  /** An access token for the APIs (renewed before it expires); `SignedOutError` when the session ended. */
+  async accessToken(): Promise<string> {
+    if (this.token && Date.now() < this.renewAt) return this.token;
+    const res = await fetch(`${this.base}/token`, {
+      method: 'POST',
+      headers: { 'x-csrf-token': this.csrf() },
+    });
+    const body = (await res.json().catch(() => ({}))) as {
+      access_token?: string;
+      expires_in?: number;
+      message?: string;
+    };
+    if (!res.ok || !body.access_token) {
+      const message = body.message ?? `HTTP ${res.status}`;
+      throw res.status === 401 ? new SignedOutError(message) : new Error(message);
+    }
+    this.token = body.access_token;
+    this.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
+    return this.token;
+  }
+
+  async signOut(): Promise<void> {
+    await fetch(`${this.base}/sign-out`, {
+      method: 'POST',
+      headers: { 'x-csrf-token': this.csrf() },
+    });
+    this.token = '';
+  }
+
+  /**
+   * Wires a sign-in form with `#email`, `#password`, `#code` (inside `#code-field`, shown when the
+   * gateway asks for the second factor) and `#signin-error`; `extra` adds fields (the brand).
+   */
+  wireSignInForm(
+    form: HTMLFormElement,
+    o: {
+      extra?: () => Record<string, string>;
+      onSignedIn: (answer: { tenantId?: string }) => void | Promise<void>;
+    },
+  ): void {
+    const field = (id: string) => document.getElementById(id) as HTMLInputElement;
+    const error = document.getElementById('signin-error');
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      void (async () => {
+        const code = field('code').value.trim();
+        const res = await fetch(`${this.base}/sign-in`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({
+            email: field('email').value.trim(),
+            password: field('password').value,
+            ...(code ? { totp: code } : {}),
+            ...o.extra?.(),
+          }),
+        });
+        const body = (await res.json().catch(() => ({}))) as {
+          tenantId?: string;
+          message?: string;
+        };
+        if (!res.ok) {
+          if (body.message?.startsWith('second factor required')) {
+            const codeField = document.getElementById('code-field');
+            if (codeField) codeField.hidden = false;
+          }
+          if (error) error.textContent = body.message ?? `HTTP ${res.status}`;
+          return;
+        }
+        this.token = '';
+        field('password').value = '';
+        field('code').value = '';
+        if (error) error.textContent = '';
+        await o.onSignedIn(body);
+      })();
+    });
+  }
+}
+
+/** The permissions an access token carries (its `perm` claim), for what a page offers. */
+export function permissionsOf(token: string): string[] {
+  try {
+    const part = (token.split('.')[1] ?? '').replace(/-/g, '+').replace(/_/g, '/');
+    return (JSON.parse(atob(part)) as { perm?: string[] }).perm ?? [];
+  } catch {
+    return [];
+  }
+}
