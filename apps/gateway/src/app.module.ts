@@ -12,6 +12,12 @@ import { ApiKeyPrefix1765000200000 } from './migrations/1765000200000-api-key-pr
 import { SignIn1765100000000 } from './migrations/1765100000000-sign-in';
 import { PasswordReset1765100100000 } from './migrations/1765100100000-password-reset';
 import { AuditLog1765100200000 } from './migrations/1765100200000-audit-log';
+import { SingleSignOn1765200000000 } from './migrations/1765200000000-single-sign-on';
+import { SignInSettingsController } from './single-sign-on/sign-in-settings.controller';
+import { SignInSettingsService } from './single-sign-on/sign-in-settings.service';
+import { SingleSignOnController } from './single-sign-on/sso.controller';
+import { SingleSignOnService } from './single-sign-on/sso.service';
+import { OpenIdProviders } from './single-sign-on/openid-providers';
 import { AuditConsumer } from './audit/audit.consumer';
 import { AuditController } from './audit/audit.controller';
 import { AuditService } from './audit/audit.service';
@@ -35,6 +41,7 @@ export const gatewayMigrations = [
   SignIn1765100000000,
   PasswordReset1765100100000,
   AuditLog1765100200000,
+  SingleSignOn1765200000000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */
@@ -47,6 +54,8 @@ export const gatewayControllers = [
   ClientsController,
   GrantsController,
   SignInController,
+  SingleSignOnController,
+  SignInSettingsController,
   AuditController,
   AuditConsumer,
 ];
@@ -75,6 +84,9 @@ export class AppModule implements OnApplicationBootstrap {
         SecondFactorService,
         PasswordResetService,
         AuditService,
+        SingleSignOnService,
+        OpenIdProviders,
+        SignInSettingsService,
       ],
     });
   }

@@ -89,6 +89,8 @@ const rows: Record<string, Row> = {
   'conversation POST /inbox/sign-out': publicRow('relayed to the gateway'),
   'conversation GET /inbox': publicRow('the page; its data comes from guarded APIs'),
   'conversation GET /inbox/assets/:file': publicRow('the page assets'),
+  'conversation GET /inbox/sso': publicRow('relayed to the gateway'),
+  'conversation GET /inbox/sso/callback': publicRow('relayed to the gateway'),
   'reporting POST /reports/token': publicRow('passes a credential to the gateway'),
   'reporting POST /reports/sign-in': publicRow('relayed to the gateway'),
   'reporting POST /reports/accept-invitation': publicRow('relayed to the gateway'),
@@ -96,6 +98,10 @@ const rows: Record<string, Row> = {
   'reporting POST /reports/sign-out': publicRow('relayed to the gateway'),
   'reporting GET /reports': publicRow('the page'),
   'reporting GET /reports/assets/:file': publicRow('the page assets'),
+  'reporting GET /reports/sso': publicRow('relayed to the gateway'),
+  'reporting GET /reports/sso/callback': publicRow('relayed to the gateway'),
+  'gateway GET /v1/auth/sso/start': publicRow("sends the browser to the tenant's provider"),
+  'gateway GET /v1/auth/sso/callback': publicRow("checks the provider's code, state and nonce"),
   'gateway GET /.well-known/jwks.json': publicRow('public keys'),
   'gateway POST /v1/auth/token': publicRow('checks the credential it is given'),
   'gateway POST /v1/auth/invitations/accept': publicRow('checks the invitation'),
@@ -327,6 +333,18 @@ const rows: Record<string, Row> = {
   'gateway GET /v1/admin/tenants/:tenantId/audit': {
     needs: 'tenant:settings',
     call: (t) => ({ path: `/v1/admin/tenants/${t.tenant}/audit?from=${day}&to=${day}` }),
+  },
+  'gateway GET /v1/admin/tenants/:tenantId/sign-in-settings': {
+    needs: 'tenant:settings',
+    call: (t) => ({ path: `/v1/admin/tenants/${t.tenant}/sign-in-settings` }),
+  },
+  'gateway PUT /v1/admin/tenants/:tenantId/sign-in-settings': {
+    needs: 'tenant:settings',
+    call: (t) => ({
+      method: 'PUT',
+      path: `/v1/admin/tenants/${t.tenant}/sign-in-settings`,
+      body: { requireSecondFactor: false },
+    }),
   },
   'gateway GET /v1/admin/tenants/:tenantId/groups': {
     needs: 'tenant:settings',

@@ -4,3 +4,4 @@ export * from './tokens';
 export * from './sealed-secrets';
 export * from './passwords';
 export * from './sign-in-throttle';
+export * from './single-sign-on';

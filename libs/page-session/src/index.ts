@@ -10,6 +10,8 @@ export class SignedOutError extends Error {}
 export class PageSession {
   private token = '';
   private renewAt = 0;
+  /** The tenant requires a second factor this person has not set up: the token only sets one up. */
+  secondFactorRequired = false;
 
   constructor(private readonly base: string) {}
 
@@ -32,12 +34,14 @@ export class PageSession {
       access_token?: string;
       expires_in?: number;
       message?: string;
+      second_factor_required?: boolean;
     };
     if (!res.ok || !body.access_token) {
       const message = body.message ?? `HTTP ${res.status}`;
       throw res.status === 401 ? new SignedOutError(message) : new Error(message);
     }
     this.token = body.access_token;
+    this.secondFactorRequired = body.second_factor_required === true;
     this.renewAt = Date.now() + Math.max(10, (body.expires_in ?? 60) - 30) * 1000;
     return this.token;
   }
@@ -96,6 +100,30 @@ export class PageSession {
         await o.onSignedIn(body);
       })();
     });
+  }
+}
+
+/**
+ * Wires a "Sign in with single sign-on" button: the browser goes to `<base>/sso?tenant=…`, the
+ * tenant's identity provider, and back signed in. A refusal comes back as `?sso_error=…`, shown in
+ * `#signin-error` (and dropped from the address bar).
+ */
+export function wireSingleSignOn(base: string, button: HTMLElement, tenant: () => string): void {
+  const error = document.getElementById('signin-error');
+  button.addEventListener('click', () => {
+    const brand = tenant();
+    if (!brand) {
+      if (error) error.textContent = 'Brand: name your brand to sign in with its single sign-on';
+      return;
+    }
+    location.assign(`${base}/sso?tenant=${encodeURIComponent(brand)}`);
+  });
+  const query = new URLSearchParams(location.search);
+  const refused = query.get('sso_error');
+  if (refused && error) {
+    error.textContent = `Single sign-on: ${refused}`;
+    query.delete('sso_error');
+    history.replaceState(null, '', `${location.pathname}${query.size ? `?${query}` : ''}`);
   }
 }
 

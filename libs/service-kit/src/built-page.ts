@@ -54,6 +54,38 @@ export function builtPageController(route: string, dist: string, what: string): 
       });
     }
 
+    /** Single sign-on: to the tenant's identity provider (`?tenant=`), through the gateway. */
+    @Get('sso')
+    @Public(
+      'credential-exchange',
+      "relayed to the gateway, which sends the browser to the tenant's provider",
+    )
+    async sso(@Req() req: Request, @Res() res: Response): Promise<void> {
+      const tenant = typeof req.query['tenant'] === 'string' ? req.query['tenant'] : '';
+      const page = `/${route}?tenant=${encodeURIComponent(tenant)}`;
+      const start = new URLSearchParams({
+        tenant,
+        redirect_uri: `${req.protocol}://${req.get('host') ?? ''}/${route}/sso/callback`,
+        return_to: page,
+      });
+      await relayToGateway(this.runtime, req, res, `/v1/auth/sso/start?${start.toString()}`, {
+        method: 'GET',
+        noSession: true,
+        errorsTo: page,
+      });
+    }
+
+    /** The provider sends the browser back here; the gateway opens the session. */
+    @Get('sso/callback')
+    @Public('credential-exchange', "relayed to the gateway, which checks the provider's answer")
+    async ssoCallback(@Req() req: Request, @Res() res: Response): Promise<void> {
+      const query = req.url.includes('?') ? req.url.slice(req.url.indexOf('?')) : '';
+      await relayToGateway(this.runtime, req, res, `/v1/auth/sso/callback${query}`, {
+        method: 'GET',
+        errorsTo: `/${route}`,
+      });
+    }
+
     @Post('sign-out')
     @Public('credential-exchange', 'relayed to the gateway, which checks the session')
     async signOut(@Req() req: Request, @Res() res: Response): Promise<void> {

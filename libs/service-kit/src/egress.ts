@@ -102,6 +102,20 @@ export async function egressFetch(
   init: Omit<UndiciRequestInit, 'dispatcher' | 'redirect'>,
   policy: EgressPolicy,
 ): Promise<EgressResponse> {
+  const res = await egressRequest(raw, init, policy, 65_536);
+  return { status: res.status, ok: res.ok, body: await res.text() };
+}
+
+/**
+ * The same checked, pinned request as a standard `Response` (its body read whole, at most
+ * `maxBytes`), for libraries that take a `fetch` (openid-client's `customFetch`).
+ */
+export async function egressRequest(
+  raw: string,
+  init: Omit<UndiciRequestInit, 'dispatcher' | 'redirect'>,
+  policy: EgressPolicy,
+  maxBytes = 1_048_576,
+): Promise<Response> {
   const { url, addresses } = await checkEgressUrl(raw, policy);
   const address = addresses[0] ?? '';
   const pinned: LookupFunction = (_hostname, options, callback) => {
@@ -114,10 +128,13 @@ export async function egressFetch(
   };
   const dispatcher = new Agent({ connect: { lookup: pinned }, connections: 1, pipelining: 0 });
   try {
-    // Redirects are not followed: each hop would need the same check, and webhooks do not redirect.
+    // Redirects are not followed: each hop would need the same check.
     const res = await undiciFetch(url, { ...init, dispatcher, redirect: 'manual' });
-    const body = (await res.text()).slice(0, 65_536);
-    return { status: res.status, ok: res.ok, body };
+    const body = Buffer.from(await res.arrayBuffer()).subarray(0, maxBytes);
+    const headers = new Headers();
+    res.headers.forEach((value, name) => headers.append(name, value));
+    const empty = res.status === 204 || res.status === 304;
+    return new Response(empty ? null : body, { status: res.status, headers });
   } finally {
     await dispatcher.close();
   }

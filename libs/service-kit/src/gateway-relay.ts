@@ -20,6 +20,13 @@ export async function relayToGateway(
     authorization?: string;
     body?: string;
     noSession?: boolean;
+    /** A GET (single sign-on's redirects) instead of a POST. */
+    method?: 'GET';
+    /**
+     * A browser navigation rather than a script's call: a refusal sends the browser here with
+     * `sso_error=<message>` instead of answering JSON it would show raw.
+     */
+    errorsTo?: string;
   },
 ): Promise<void> {
   const tokenUrl = runtime.tokenUrl();
@@ -33,7 +40,9 @@ export async function relayToGateway(
   const userAgent = req.headers['user-agent'];
   if (userAgent) headers['user-agent'] = userAgent;
   const answer = await fetch(new URL(path, tokenUrl), {
-    method: 'POST',
+    method: o.method ?? 'POST',
+    // A redirect (to the identity provider, or back to the page) is the browser's to follow.
+    redirect: 'manual',
     headers,
     ...(o.body === undefined ? {} : { body: o.body }),
     signal: AbortSignal.timeout(5_000),
@@ -41,7 +50,21 @@ export async function relayToGateway(
     throw new AuthUnavailableError('auth-unavailable', 'the gateway did not answer');
   });
   for (const cookie of answer.headers.getSetCookie()) res.append('set-cookie', cookie);
-  res.status(answer.status).setHeader('cache-control', 'no-store');
+  res.setHeader('cache-control', 'no-store');
+  const location = answer.headers.get('location');
+  if (location && answer.status >= 300 && answer.status < 400) {
+    res.redirect(answer.status, location);
+    return;
+  }
+  if (o.errorsTo && answer.status >= 400) {
+    const said = (await answer.json().catch(() => ({}))) as { message?: unknown };
+    const message = typeof said.message === 'string' ? said.message : `refused (${answer.status})`;
+    const to = new URL(o.errorsTo, 'http://page.invalid');
+    to.searchParams.set('sso_error', message.slice(0, 300));
+    res.redirect(303, `${to.pathname}${to.search}`);
+    return;
+  }
+  res.status(answer.status);
   const text = await answer.text();
   if (text) res.type('json').send(text);
   else res.end();

@@ -5,3 +5,4 @@ export * from './wait';
 export * from './kafka-broker';
 export * from './download-cache';
 export * from './settable-clock';
+export * from './openid-provider';

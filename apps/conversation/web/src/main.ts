@@ -1,4 +1,9 @@
-import { PageSession, permissionsOf, SignedOutError } from '@textback/page-session';
+import {
+  PageSession,
+  permissionsOf,
+  SignedOutError,
+  wireSingleSignOn,
+} from '@textback/page-session';
 import './style.css';
 
 /**
@@ -35,7 +40,11 @@ const session = { tenant: sessionStorage.getItem('tenant') ?? '' };
 
 async function accessToken(): Promise<string> {
   try {
-    return await page.accessToken();
+    const token = await page.accessToken();
+    if (page.secondFactorRequired)
+      $('signin-error').textContent =
+        'Your brand requires a second factor: set one up on the settings page (/settings), then sign in again with its code.';
+    return token;
   } catch (err) {
     if (err instanceof SignedOutError) showSignIn(err.message);
     throw err;
@@ -262,6 +271,8 @@ $('choose-password').addEventListener('submit', (e) => {
 });
 session.tenant = linked.get('tenant') ?? session.tenant;
 $<HTMLInputElement>('tenant').value = session.tenant;
+if (linked.get('tenant')) sessionStorage.setItem('tenant', session.tenant);
+wireSingleSignOn('/inbox', $('sso'), () => $<HTMLInputElement>('tenant').value.trim());
 /** A link from the reports' calls list opens its thread (`?tenant=…&thread=…`). */
 async function start(): Promise<void> {
   await renderThreads();

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { permissions } from '@textback/auth';
-import { col, type Database, type SystemScope, type TenantScope } from '@textback/persistence';
+import {
+  col,
+  type Database,
+  type Sql,
+  type SystemScope,
+  type TenantScope,
+} from '@textback/persistence';
 
 const RefreshTokenRow = z.object({
   tokenId: col.text,
@@ -89,7 +95,7 @@ export const credentialsRepository = {
   },
 
   /** A removed member's refresh tokens for that tenant stop working at once. */
-  async revokeRefreshTokensOf(db: Database, scope: TenantScope, userId: string, at: Date) {
+  async revokeRefreshTokensOf(db: Sql, scope: TenantScope, userId: string, at: Date) {
     await db.mutate(
       `UPDATE refresh_token SET revoked_at = $3 WHERE tenant_id = $1 AND user_id = $2 AND revoked_at IS NULL`,
       [scope.tenantId, userId, at],

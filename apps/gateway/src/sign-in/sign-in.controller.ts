@@ -106,10 +106,16 @@ export class SignInController {
     @Headers('x-csrf-token') csrf: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
-    const access = await this.signIn.accessOf(sessionOf(req), csrf);
+    const { access, secondFactorRequired } = await this.signIn.accessOf(sessionOf(req), csrf);
     const { accessToken, expiresIn } = await this.tokens.issue(access);
     res.setHeader('cache-control', 'no-store');
-    return { access_token: accessToken, token_type: 'Bearer', expires_in: expiresIn };
+    return {
+      access_token: accessToken,
+      token_type: 'Bearer',
+      expires_in: expiresIn,
+      // The tenant requires a second factor this person has not set up: the token only sets it up.
+      ...(secondFactorRequired ? { second_factor_required: true } : {}),
+    };
   }
 
   @Post('sign-out')

@@ -31,6 +31,7 @@ const SessionRow = z.object({
   idleExpiresAt: col.timestamp,
   expiresAt: col.timestamp,
   revokedAt: col.timestamp.nullable(),
+  method: z.enum(['password', 'password+totp', 'sso']),
 });
 export type SessionRow = z.output<typeof SessionRow>;
 
@@ -136,8 +137,8 @@ export const signInRepository = {
   ) {
     await db.mutate(
       `INSERT INTO web_session (session_id, user_id, tenant_id, secret_sha256, csrf_sha256, address, user_agent,
-         created_at, last_seen_at, idle_expires_at, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)`,
+         created_at, last_seen_at, idle_expires_at, expires_at, method)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10, $11)`,
       [
         s.sessionId,
         s.userId,
@@ -149,6 +150,7 @@ export const signInRepository = {
         s.now,
         s.idleExpiresAt,
         s.expiresAt,
+        s.method,
       ],
     );
   },

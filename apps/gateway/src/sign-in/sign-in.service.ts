@@ -10,13 +10,19 @@ import {
   type Access,
 } from '@textback/auth';
 import type { TenantId } from '@textback/contracts';
-import { systemScope, type SystemScope } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime, UnauthorizedError } from '@textback/service-kit';
+import { systemScope, tenantScope, type SystemScope } from '@textback/persistence';
+import {
+  ForbiddenError,
+  RUNTIME,
+  type ServiceRuntime,
+  UnauthorizedError,
+} from '@textback/service-kit';
 import type { GatewayConfig } from '../config';
 import { GatewayError } from '../errors';
 import { identityRepository as identity } from '../identity/identity.repository';
 import { newCredential, presentedRow, sha256 } from '../identity/secret-credential';
 import { SecondFactorService } from './second-factor.service';
+import { ssoRepository as sso } from '../single-sign-on/sso.repository';
 import { signInRepository as signIn, type SessionRow } from './sign-in.repository';
 
 /** A hash to check when the email is unknown, so both answers take the same time. */
@@ -97,12 +103,29 @@ export class SignInService {
     }
     await signIn.clearThrottle(db, this.presented, subjects.account);
     const tenantId = await this.tenantFor(user.userId, form.tenantId);
+    if (tenantId && (await this.policyOf(tenantId))?.requireSso)
+      throw new ForbiddenError(
+        'forbidden',
+        `${tenantId} requires single sign-on: use "Sign in with single sign-on"`,
+      );
+    const method = user.totpEnabled ? 'password+totp' : 'password';
+    return this.openSession(user.userId, tenantId, method, from);
+  }
+
+  /** A new session for a person who has proved who they are (by password or their provider). */
+  async openSession(
+    userId: string,
+    tenantId: TenantId | null,
+    method: SessionRow['method'],
+    from: { address: string; userAgent: string | undefined },
+  ): Promise<SignedIn> {
+    const now = this.runtime.clock.now();
     const made = newCredential('tbs');
     const csrfToken = randomBytes(32).toString('base64url');
     const expiresAt = new Date(now.getTime() + this.runtime.config.SESSION_MAX_HOURS * HOUR_MS);
-    await signIn.insertSession(db, this.presented, {
+    await signIn.insertSession(this.runtime.db, this.presented, {
       sessionId: made.id,
-      userId: user.userId,
+      userId,
       tenantId,
       secretSha256: made.sha256,
       csrfSha256: sha256(csrfToken),
@@ -110,20 +133,21 @@ export class SignInService {
       userAgent: from.userAgent?.slice(0, 300) ?? null,
       idleExpiresAt: this.idleFrom(now, expiresAt),
       expiresAt,
+      method,
       now,
     });
-    return {
-      session: made.presented,
-      csrfToken,
-      sessionId: made.id,
-      userId: user.userId,
-      tenantId,
-      expiresAt,
-    };
+    return { session: made.presented, csrfToken, sessionId: made.id, userId, tenantId, expiresAt };
   }
 
-  /** The access a session grants now (CSRF token checked), or a 401. */
-  async accessOf(session: string, csrfToken: string | undefined): Promise<Access> {
+  /**
+   * The access a session grants now (CSRF token checked), or a 401. Under a tenant's policy a
+   * password-only session grants nothing but setting up a second factor, and a session not made
+   * by single sign-on grants nothing at all where it is required.
+   */
+  async accessOf(
+    session: string,
+    csrfToken: string | undefined,
+  ): Promise<{ access: Access; secondFactorRequired: boolean }> {
     const db = this.runtime.db;
     const now = this.runtime.clock.now();
     const row = await this.live(session, now);
@@ -131,15 +155,20 @@ export class SignInService {
       throw new UnauthorizedError('unauthorized', 'session expired, revoked or CSRF token wrong');
     const member = await identity.membershipFor(db, this.presented, row.userId, row.tenantId);
     if (!member) throw new UnauthorizedError('unauthorized', 'no longer a member here');
+    const policy = row.tenantId ? await this.policyOf(row.tenantId) : undefined;
+    if (policy?.requireSso && row.method !== 'sso')
+      throw new UnauthorizedError('unauthorized', `${row.tenantId} requires single sign-on now`);
+    const idle = this.idleFrom(now, row.expiresAt);
     if (now.getTime() - row.lastSeenAt.getTime() > 60_000)
-      await signIn.touchSession(
-        db,
-        this.presented,
-        row.sessionId,
-        now,
-        this.idleFrom(now, row.expiresAt),
-      );
-    return memberAccess(member);
+      await signIn.touchSession(db, this.presented, row.sessionId, now, idle);
+    const access = memberAccess(member);
+    if (policy?.requireSecondFactor && row.method === 'password')
+      return { access: { ...access, permissions: [] }, secondFactorRequired: true };
+    return { access, secondFactorRequired: false };
+  }
+
+  private policyOf(tenantId: TenantId) {
+    return sso.settings(this.runtime.db, tenantScope(tenantId, 'all'));
   }
 
   async signOut(session: string, csrfToken: string | undefined): Promise<void> {
@@ -151,15 +180,11 @@ export class SignInService {
 
   /** A person's own live sessions (where and when), for the session list. */
   async sessions(userId: string) {
-    const rows = await signIn.sessionsOf(
-      this.runtime.db,
-      this.presented,
-      userId,
-      this.runtime.clock.now(),
-    );
-    return rows.map((r) => ({
+    const now = this.runtime.clock.now();
+    return (await signIn.sessionsOf(this.runtime.db, this.presented, userId, now)).map((r) => ({
       sessionId: r.sessionId,
       tenantId: r.tenantId,
+      method: r.method,
       address: r.address,
       userAgent: r.userAgent,
       createdAt: r.createdAt.toISOString(),

@@ -7,7 +7,7 @@ import {
   LinearScale,
   Tooltip,
 } from 'chart.js';
-import { PageSession, SignedOutError } from '@textback/page-session';
+import { PageSession, SignedOutError, wireSingleSignOn } from '@textback/page-session';
 import './style.css';
 
 /**
@@ -360,6 +360,8 @@ $('signout').addEventListener('click', () => {
   void page.signOut().then(() => showSignedIn(false));
 });
 showSignedIn(page.signedIn());
+// The brand is the one in the query form (the page's `?tenant=`).
+wireSingleSignOn('/reports', $('sso'), () => $<HTMLInputElement>('tenant').value.trim());
 
 $('query').addEventListener('submit', (e) => {
   e.preventDefault();
