@@ -55,9 +55,10 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${CI:+true}" NX_CACHE_
 # OpenTelemetry is preloaded so it patches http/pg before they are first required.
 export SWC_NODE_PROJECT="$root/tsconfig.base.json"
 run_ts() { exec node --enable-source-maps --require @swc-node/register --require "$root/libs/telemetry/src/otel.preload.ts" "$@"; }
-# The operator inbox (apps/conversation/web) and the analyst page (apps/reporting/web), built with
-# Vite; the conversation and reporting services serve them.
-build_web() { npx vite build --config apps/conversation/web/vite.config.mjs >&2 && npx vite build --config apps/reporting/web/vite.config.mjs >&2; }
+# The operator inbox (apps/conversation/web), the analyst page (apps/reporting/web) and the
+# settings page (apps/gateway/web), built with
+# Vite; the conversation, reporting and gateway services serve them.
+build_web() { for page in conversation reporting gateway; do npx vite build --config "apps/$page/web/vite.config.mjs" >&2 || return 1; done; }
 cmd="${1:-}"; shift || true
 case "$cmd" in
   start)     build_web && run_ts apps/platform/src/main.ts "$@" ;;
@@ -71,7 +72,7 @@ case "$cmd" in
   kafka)     run_ts tools/kafka/start.ts ;;
   plivo-fake) run_ts libs/plivo-fake/src/main.ts ;;
   dashboards) SWC_NODE_PROJECT="$root/tools/dashboards/src/tsconfig.json" run_ts tools/dashboards/src/generate.ts "$@" ;;
-  typecheck) npx tsc -p tsconfig.json --noEmit "$@" && npx tsc -p tools/dashboards/src/tsconfig.json --noEmit && npx tsc -p apps/conversation/web/tsconfig.json --noEmit && exec npx tsc -p apps/reporting/web/tsconfig.json --noEmit ;;
+  typecheck) npx tsc -p tsconfig.json --noEmit "$@" && npx tsc -p tools/dashboards/src/tsconfig.json --noEmit && npx tsc -p apps/conversation/web/tsconfig.json --noEmit && npx tsc -p apps/reporting/web/tsconfig.json --noEmit && exec npx tsc -p apps/gateway/web/tsconfig.json --noEmit ;;
   serve)     run_ts "apps/$1/src/main.ts" "${@:2}" ;;
   exec)      exec "$@" ;;
   *) echo "usage: tools/run.sh start|test|bench|simulate|admin|ingress-paths|lint|typecheck|kafka|plivo-fake|dashboards [--check]|web|serve <app>|exec <cmd>" >&2; exit 2 ;;

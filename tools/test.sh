@@ -9,6 +9,7 @@ npx tsc -p tsconfig.json --noEmit
 npx tsc -p tools/dashboards/src/tsconfig.json --noEmit
 npx tsc -p apps/conversation/web/tsconfig.json --noEmit
 npx tsc -p apps/reporting/web/tsconfig.json --noEmit
+npx tsc -p apps/gateway/web/tsconfig.json --noEmit
 echo "== browser"
 # The inbox test drives Debian's Chromium headless (playwright-core); install it when missing.
 if ! command -v chromium >/dev/null 2>&1; then

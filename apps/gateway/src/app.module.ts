@@ -30,6 +30,7 @@ import { ClientsService } from './identity/clients.service';
 import { IdentityService } from './identity/identity.service';
 import { SessionsService } from './identity/sessions.service';
 import { PlatformAdminsController, UsersController } from './identity/users.controller';
+import { SettingsPageController } from './settings-page.controller';
 import { TenancyController } from './tenancy/tenancy.controller';
 import { TenancyService } from './tenancy/tenancy.service';
 
@@ -58,6 +59,7 @@ export const gatewayControllers = [
   SignInSettingsController,
   AuditController,
   AuditConsumer,
+  SettingsPageController,
 ];
 /** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
 @Module({})

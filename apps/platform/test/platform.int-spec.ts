@@ -167,7 +167,7 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
         .map(key)
         .sort(),
     );
-    // The public ones, from their marks: signed webhooks, the two pages, the JWKS, and the probes.
+    // The public ones, from their marks: signed webhooks, the three pages, the JWKS, and the probes.
     const publicRoutes = all
       .filter((r) => r.public && r.public.kind !== 'probe')
       .map((r) => `${r.service} ${r.method} ${r.path} (${r.public!.kind})`);
@@ -190,8 +190,17 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       'conversation POST /v1/crm/leads/:leadId/booked (signed-webhook)',
       'conversation POST /v1/plivo/sms/inbound (signed-webhook)',
       'gateway GET /.well-known/jwks.json (discovery)',
+      'gateway GET /settings (page)',
+      'gateway GET /settings/assets/:file (page)',
+      'gateway GET /settings/sso (credential-exchange)',
+      'gateway GET /settings/sso/callback (credential-exchange)',
       'gateway GET /v1/auth/sso/callback (credential-exchange)',
       'gateway GET /v1/auth/sso/start (credential-exchange)',
+      'gateway POST /settings/accept-invitation (credential-exchange)',
+      'gateway POST /settings/reset-password (credential-exchange)',
+      'gateway POST /settings/sign-in (credential-exchange)',
+      'gateway POST /settings/sign-out (credential-exchange)',
+      'gateway POST /settings/token (credential-exchange)',
       'gateway POST /v1/auth/invitations/accept (credential-exchange)',
       'gateway POST /v1/auth/password-reset (credential-exchange)',
       'gateway POST /v1/auth/revoke (credential-exchange)',
