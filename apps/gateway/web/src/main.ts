@@ -65,8 +65,7 @@ interface SessionView {
 
 async function renderSessions(): Promise<void> {
   const rows = await api<SessionView[]>('GET', '/v1/auth/sessions');
-  const body = $('sessions').querySelector('tbody')!;
-  body.replaceChildren(
+  $('sessions-body').replaceChildren(
     ...rows.map((s) => {
       const tr = document.createElement('tr');
       tr.dataset['session'] = s.sessionId;
