@@ -51,6 +51,7 @@ const systemScopeAllowed = [
   'apps/gateway/src/sign-in/second-factor.service.ts',
   'apps/gateway/src/sign-in/password-reset.service.ts',
   'apps/gateway/src/single-sign-on/sso.service.ts',
+  'apps/gateway/src/identity/staff-links.service.ts',
   // The audit log holds every tenant's records; the retention job covers them all.
   'apps/gateway/src/audit/audit.service.ts',
   'apps/reporting/src/calls/call-report.projector.ts',

@@ -12,6 +12,7 @@ import { ApiKeyPrefix1765000200000 } from './migrations/1765000200000-api-key-pr
 import { SignIn1765100000000 } from './migrations/1765100000000-sign-in';
 import { PasswordReset1765100100000 } from './migrations/1765100100000-password-reset';
 import { AuditLog1765100200000 } from './migrations/1765100200000-audit-log';
+import { StaffPhones1765200200000 } from './migrations/1765200200000-staff-phones';
 import { SingleSignOn1765200000000 } from './migrations/1765200000000-single-sign-on';
 import { SignInSettingsController } from './single-sign-on/sign-in-settings.controller';
 import { SignInSettingsService } from './single-sign-on/sign-in-settings.service';
@@ -29,6 +30,8 @@ import { ClientsController, GrantsController } from './identity/clients.controll
 import { ClientsService } from './identity/clients.service';
 import { IdentityService } from './identity/identity.service';
 import { SessionsService } from './identity/sessions.service';
+import { StaffLinks } from './identity/staff-links.service';
+import { PhoneController } from './identity/phone.controller';
 import { PlatformAdminsController, UsersController } from './identity/users.controller';
 import { SettingsPageController } from './settings-page.controller';
 import { TenancyController } from './tenancy/tenancy.controller';
@@ -43,6 +46,7 @@ export const gatewayMigrations = [
   PasswordReset1765100100000,
   AuditLog1765100200000,
   SingleSignOn1765200000000,
+  StaffPhones1765200200000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */
@@ -55,6 +59,7 @@ export const gatewayControllers = [
   ClientsController,
   GrantsController,
   SignInController,
+  PhoneController,
   SingleSignOnController,
   SignInSettingsController,
   AuditController,
@@ -81,6 +86,7 @@ export class AppModule implements OnApplicationBootstrap {
         ApiKeysService,
         IdentityService,
         SessionsService,
+        StaffLinks,
         ClientsService,
         SignInService,
         SecondFactorService,

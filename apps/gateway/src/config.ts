@@ -53,6 +53,11 @@ export const gatewayConfigSchema = defineConfig({
   /** Audit entries keep the numbers and addresses they name this long, then lose them. */
   AUDIT_PII_RETENTION_DAYS: z.coerce.number().int().min(1).default(90),
   REDACTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
+  /**
+   * Where people reach the gateway's pages (the settings page): the base of invitation and
+   * password reset links. Defaults to the listening address.
+   */
+  PUBLIC_BASE_URL: z.url().optional(),
   /** How long an invitation may be accepted. */
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });

@@ -138,6 +138,18 @@ const rows: Record<string, Row> = {
     needs: 'person',
     call: () => ({ path: '/v1/auth/password', body: { password: 'short' } }),
   },
+  'gateway PUT /v1/auth/phone': {
+    needs: 'person',
+    call: () => ({
+      method: 'PUT',
+      path: '/v1/auth/phone',
+      body: { phone: '+14045550188', textConsent: true },
+    }),
+  },
+  'gateway DELETE /v1/auth/phone': {
+    needs: 'person',
+    call: () => ({ method: 'DELETE', path: '/v1/auth/phone' }),
+  },
   'gateway POST /v1/auth/totp': {
     needs: 'person',
     call: () => ({ path: '/v1/auth/totp', body: {} }),

@@ -82,6 +82,8 @@ export async function startTestPlatform(o: {
     // One token lasts a whole spec file (the gateway's maximum).
     ACCESS_TOKEN_TTL_SECONDS: '900',
     CAMPAIGN_MESSAGES_PER_SECOND: '100',
+    // The platform's own number: staff texts (sign-in links) come from it.
+    PLATFORM_SENDER_NUMBER: '+18885550100',
     ...o.env,
   };
   const platform = await startPlatform({

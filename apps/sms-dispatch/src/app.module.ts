@@ -22,6 +22,7 @@ import { OutboundPurpose1763900700000 } from './migrations/1763900700000-outboun
 import { SendTrace1763900950000 } from './migrations/1763900950000-send-trace';
 import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-at';
 import { DropConsentCopy1763990300000 } from './migrations/1763990300000-drop-consent-copy';
+import { StaffTexts1765200100000 } from './migrations/1765200100000-staff-texts';
 
 // The earlier local copy of consent is created by its old migrations and dropped by the last one; sends ask compliance.
 export const smsDispatchMigrations = [
@@ -33,6 +34,7 @@ export const smsDispatchMigrations = [
   SendTrace1763900950000,
   CallEndedAt1763900960000,
   DropConsentCopy1763990300000,
+  StaffTexts1765200100000,
 ];
 
 /** The controllers of sms-dispatch (its HTTP routes: the route inventory reads them). */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { plivoConfigShape } from '@textback/carrier-plivo';
+import { E164 } from '@textback/contracts';
 import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const smsDispatchConfigSchema = defineConfig({
@@ -9,6 +10,11 @@ export const smsDispatchConfigSchema = defineConfig({
   COMPLIANCE_TIMEOUT_MS: z.coerce.number().int().min(50).default(2_000),
   /** Bearer key for compliance's `/internal/...` endpoints; from a Secret. */
   SERVICE_API_KEY: z.string().min(16, 'must be at least 16 characters'),
+  /**
+   * The platform's own number (E.164) that texts staff their sign-in links: never a business
+   * number, so a staff text never lands in a customer's thread. Unset: no staff texts.
+   */
+  PLATFORM_SENDER_NUMBER: E164.optional(),
   /** This service's URL as Plivo calls it (delivery reports). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),
   /** Per sending number (unregistered US long code: 1 msg/s; plivo.md §2.5). */

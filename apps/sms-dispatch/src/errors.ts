@@ -7,7 +7,8 @@ export type SmsDispatchErrorCode =
   | 'replayed'
   | 'location-unknown'
   | 'consent-unavailable'
-  | 'location-mismatch';
+  | 'location-mismatch'
+  | 'not-configured';
 
 /**
  * The one error class of sms-dispatch. Its codes come from the shared table (service-kit `errorCodes`),

@@ -81,6 +81,8 @@ export const SmsPurpose = z.enum([
   'follow-up',
   'auto-response',
   'on-call-alert',
+  /** A sign-in link to a member of staff, from the platform's own sender. */
+  'staff',
 ]);
 export type SmsPurpose = z.infer<typeof SmsPurpose>;
 
@@ -152,10 +154,27 @@ export const SmsReplyRequestedV1 = z.object({
   to: E164,
   text: z.string().min(1).max(1600),
   /** Responses to the customer's own message go at once; follow-ups respect quiet hours and consent. */
-  purpose: SmsPurpose.exclude(['textback']),
+  purpose: SmsPurpose.exclude(['textback', 'staff']),
   requestedAt: Timestamp,
 });
 export type SmsReplyRequestedV1 = z.infer<typeof SmsReplyRequestedV1>;
+
+/**
+ * A text to a member of staff (an invitation or a password reset link), sent from the platform's
+ * own number — never a business number, never into a customer thread — to a phone the person
+ * agreed to receive sign-in texts on (the gateway checked before asking).
+ */
+export const StaffTextRequestedV1 = z.object({
+  textId: z.uuid(),
+  tenantId: TenantId,
+  userId: z.uuid(),
+  to: E164,
+  /** Carries a one-time link: sms-dispatch keeps it only until the carrier has it. */
+  text: z.string().min(1).max(480),
+  kind: z.enum(['invitation', 'password-reset']),
+  requestedAt: Timestamp,
+});
+export type StaffTextRequestedV1 = z.infer<typeof StaffTextRequestedV1>;
 
 export const LeadStatus = z.enum(['new', 'engaged', 'qualified', 'booked', 'lost']);
 export type LeadStatus = z.infer<typeof LeadStatus>;

@@ -9,6 +9,7 @@ import {
   SmsReplyRequestedV1,
   LeadChangedV1,
   SmsSentV1,
+  StaffTextRequestedV1,
   TextbackRequestedV1,
   TextbackSuppressedV1,
 } from './events';
@@ -27,6 +28,7 @@ export const topics = {
   'sms.failed.v1': { schema: SmsFailedV1, key: 'locationId:to' },
   'sms.received.v1': { schema: SmsReceivedV1, key: 'locationId:from' },
   'sms.reply-requested.v1': { schema: SmsReplyRequestedV1, key: 'locationId:to' },
+  'staff-text.requested.v1': { schema: StaffTextRequestedV1, key: 'userId' },
   'lead.changed.v1': { schema: LeadChangedV1, key: 'leadId' },
   'consent.changed.v1': { schema: ConsentChangedV1, key: 'tenantId:phoneNumber' },
   'audit.recorded.v1': { schema: AuditRecordedV1, key: 'tenantKey' },

@@ -104,6 +104,51 @@ export class PageSession {
 }
 
 /**
+ * An invitation or password reset link (`?invitation=…` / `?reset=…`): wires `#choose-password`
+ * (with `#new-password`) to accept it at `<base>/accept-invitation` or `<base>/reset-password`,
+ * hiding `#signin` meanwhile; `onDone` runs once the password is set (then sign in with it).
+ * Returns whether the page was opened by such a link.
+ */
+export function wireChoosePassword(base: string, onDone: () => void): boolean {
+  const query = new URLSearchParams(location.search);
+  const invitation = query.get('invitation');
+  const reset = query.get('reset');
+  const link = invitation
+    ? { kind: 'invitation', value: invitation, path: 'accept-invitation' }
+    : reset
+      ? { kind: 'reset', value: reset, path: 'reset-password' }
+      : undefined;
+  const form = document.getElementById('choose-password');
+  const error = document.getElementById('signin-error');
+  const signIn = document.getElementById('signin');
+  if (!link || !form) return false;
+  if (signIn) signIn.hidden = true;
+  form.hidden = false;
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    void (async () => {
+      const password = (document.getElementById('new-password') as HTMLInputElement).value;
+      const res = await fetch(`${base}/${link.path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ [link.kind]: link.value, password }),
+      });
+      const body = (await res.json().catch(() => ({}))) as { message?: string };
+      if (!res.ok) {
+        if (error) error.textContent = body.message ?? `HTTP ${res.status}`;
+        return;
+      }
+      form.hidden = true;
+      // The one-time credential leaves the address bar (and the history).
+      query.delete(link.kind);
+      history.replaceState(null, '', `${location.pathname}${query.size ? `?${query}` : ''}`);
+      onDone();
+    })();
+  });
+  return true;
+}
+
+/**
  * Wires a "Sign in with single sign-on" button: the browser goes to `<base>/sso?tenant=…`, the
  * tenant's identity provider, and back signed in. A refusal comes back as `?sso_error=…`, shown in
  * `#signin-error` (and dropped from the address bar).

@@ -45,6 +45,11 @@ export const errorCodes = {
     retryable: true,
     meaning: "this service's copy of the locations is behind",
   },
+  'not-configured': {
+    http: 503,
+    retryable: false,
+    meaning: 'a setting this needs is unset (the message names it); kept in the dead letter',
+  },
   'consent-unavailable': {
     http: 503,
     retryable: true,

@@ -219,7 +219,7 @@ export class ConversationService {
     location: LocationProfile,
     to: E164,
     text: string,
-    purpose: Exclude<SmsPurpose, 'textback'>,
+    purpose: Exclude<SmsPurpose, 'textback' | 'staff'>,
   ): Promise<string> {
     const from = location.businessNumbers[0];
     if (!from)

@@ -2,6 +2,7 @@ import {
   PageSession,
   permissionsOf,
   SignedOutError,
+  wireChoosePassword,
   wireSingleSignOn,
 } from '@textback/page-session';
 import './style.css';
@@ -232,43 +233,8 @@ $('signout').addEventListener('click', () => {
   });
 });
 const linked = new URLSearchParams(location.search);
-
-/**
- * An invitation or password reset link (`?invitation=…` / `?reset=…`): the person chooses a
- * password first, then signs in with it.
- */
-const link = linked.get('invitation')
-  ? { kind: 'invitation', value: linked.get('invitation') ?? '' }
-  : linked.get('reset')
-    ? { kind: 'reset', value: linked.get('reset') ?? '' }
-    : undefined;
-if (link) {
-  $('signin').hidden = true;
-  $('choose-password').hidden = false;
-}
-$('choose-password').addEventListener('submit', (e) => {
-  e.preventDefault();
-  if (!link) return;
-  void (async () => {
-    const password = $<HTMLInputElement>('new-password').value;
-    const res = await fetch(
-      link.kind === 'invitation' ? '/inbox/accept-invitation' : '/inbox/reset-password',
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ [link.kind]: link.value, password }),
-      },
-    );
-    const body = (await res.json().catch(() => ({}))) as { message?: string };
-    if (!res.ok) {
-      $('signin-error').textContent = body.message ?? `HTTP ${res.status}`;
-      return;
-    }
-    $('choose-password').hidden = true;
-    showSignIn('Password set: sign in with it.');
-    history.replaceState(null, '', location.pathname);
-  })();
-});
+/** An invitation or password reset link: the person chooses a password, then signs in with it. */
+wireChoosePassword('/inbox', () => showSignIn('Password set: sign in with it.'));
 session.tenant = linked.get('tenant') ?? session.tenant;
 $<HTMLInputElement>('tenant').value = session.tenant;
 if (linked.get('tenant')) sessionStorage.setItem('tenant', session.tenant);

@@ -1,19 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { membershipRefusal, type Access, type Role } from '@textback/auth';
-import type { LocationId } from '@textback/contracts';
+import type { E164, LocationId, TenantId } from '@textback/contracts';
 import { systemScope, type SystemScope, type TenantScope } from '@textback/persistence';
 import { ForbiddenError, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { GatewayError } from '../errors';
 import { credentialsRepository as credentials } from './credentials.repository';
-import {
-  identityRepository as identity,
-  type GroupRow,
-  type MemberRow,
-} from './identity.repository';
+import { identityRepository as identity, type GroupRow } from './identity.repository';
 import { PasswordResetService } from '../sign-in/password-reset.service';
 import { signInRepository } from '../sign-in/sign-in.repository';
+import { effectiveLocations, memberView, within } from './member-view';
 import { SessionsService } from './sessions.service';
+import { StaffLinks, type DeliveredLink } from './staff-links.service';
 
 export type TenantRole = Exclude<Role, 'platform-admin'>;
 
@@ -23,6 +21,9 @@ export interface NewMember {
   role: TenantRole;
   locationIds?: readonly LocationId[] | undefined;
   groupId?: string | undefined;
+  /** Their phone for sign-in texts; `textConsent`: the granter vouches they agreed to them. */
+  phone?: E164 | undefined;
+  textConsent?: boolean | undefined;
 }
 
 export interface MemberView {
@@ -37,7 +38,8 @@ export interface MemberView {
 
 /** How a new member signs in: a refresh token now, or an invitation accepted once. */
 export type FirstCredential =
-  { refreshToken: string; expiresAt: string } | { invitation: string; expiresAt: string };
+  | { refreshToken: string; expiresAt: string }
+  | ({ invitation: string; expiresAt: string } & DeliveredLink);
 
 /**
  * Users, their memberships and location groups. Nobody grants above their own role or beyond
@@ -53,6 +55,7 @@ export class IdentityService {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly sessions: SessionsService,
     private readonly resets: PasswordResetService,
+    private readonly links: StaffLinks,
   ) {
     this.people = systemScope(
       'gateway: users across tenants, platform administrators',
@@ -72,13 +75,7 @@ export class IdentityService {
       throw new GatewayError('not-found', `group ${m.groupId}: no such group`);
     if (m.locationIds && m.groupId)
       throw new GatewayError('invalid-request', 'give locationIds or groupId, not both');
-    const known = new Set(await identity.locationIds(db, scope));
-    const unknown = (m.locationIds ?? []).filter((l) => !known.has(l));
-    if (unknown.length > 0)
-      throw new GatewayError(
-        'invalid-request',
-        `locationIds: no such location ${unknown.join(', ')}`,
-      );
+    await this.checkLocations(scope, m.locationIds ?? []);
     const locations = m.locationIds ?? group?.locationIds ?? 'all';
     const refusal = membershipRefusal(granter, m.role, locations);
     if (refusal) throw new ForbiddenError('forbidden', refusal);
@@ -96,6 +93,8 @@ export class IdentityService {
     });
     if (!added)
       throw new GatewayError('conflict', `${m.email} is already a member of ${scope.tenantId}`);
+    if (m.phone)
+      await this.links.setPhone(user.userId, m.phone, m.textConsent ? granter.subject : null);
     const member = await identity.member(db, scope, user.userId);
     if (!member) throw new Error('membership vanished after insert');
     return {
@@ -176,7 +175,12 @@ export class IdentityService {
   /** A one-hour, one-time password reset link for a member within the granter's reach. */
   async passwordReset(scope: TenantScope, granter: Access, userId: string) {
     await this.memberInReach(scope, granter, userId);
-    return this.resets.create(userId, granter.subject);
+    const made = await this.resets.create(userId, granter.subject);
+    const value = { value: made.reset, expiresAt: made.expiresAt };
+    return {
+      ...made,
+      ...(await this.links.deliver(userId, scope.tenantId, 'password-reset', value)),
+    };
   }
 
   /** The member, when the granter may manage it (the same rule as adding one); else 404 / 403. */
@@ -193,13 +197,7 @@ export class IdentityService {
     scope: TenantScope,
     g: { groupId: string; name: string; locationIds: readonly LocationId[] },
   ): Promise<GroupRow> {
-    const known = new Set(await identity.locationIds(this.runtime.db, scope));
-    const unknown = g.locationIds.filter((l) => !known.has(l));
-    if (unknown.length > 0)
-      throw new GatewayError(
-        'invalid-request',
-        `locationIds: no such location ${unknown.join(', ')}`,
-      );
+    await this.checkLocations(scope, g.locationIds);
     const made = await identity.insertGroup(this.runtime.db, scope, g);
     if (!made) throw new GatewayError('conflict', `group ${g.groupId} exists`);
     return made;
@@ -209,35 +207,24 @@ export class IdentityService {
     return identity.groups(this.runtime.db, scope);
   }
 
+  /** A 400 naming each of `ids` that is not one of the tenant's locations. */
+  private async checkLocations(scope: TenantScope, ids: readonly string[]): Promise<void> {
+    const known = new Set(await identity.locationIds(this.runtime.db, scope));
+    const unknown = ids.filter((l) => !known.has(l)).join(', ');
+    if (unknown)
+      throw new GatewayError('invalid-request', `locationIds: no such location ${unknown}`);
+  }
+
+  /** A refresh token now, or an invitation (its link, texted when the person agreed). */
   private async firstCredential(
     userId: string,
-    tenantId: string | null,
+    tenantId: TenantId | null,
     granter: Access,
     signIn: 'refresh-token' | 'invitation',
   ): Promise<FirstCredential> {
-    if (signIn === 'invitation') return this.sessions.invite(userId, tenantId, granter.subject);
-    return this.sessions.issueRefreshToken(userId, tenantId);
+    if (signIn === 'refresh-token') return this.sessions.issueRefreshToken(userId, tenantId);
+    const made = await this.sessions.invite(userId, tenantId, granter.subject);
+    const value = { value: made.invitation, expiresAt: made.expiresAt };
+    return { ...made, ...(await this.links.deliver(userId, tenantId, 'invitation', value)) };
   }
-}
-
-function effectiveLocations(m: MemberRow): 'all' | readonly LocationId[] {
-  return m.locationIds ?? m.groupLocationIds ?? 'all';
-}
-
-function within(scope: TenantScope, m: MemberRow): boolean {
-  const locations = effectiveLocations(m);
-  const mine = scope.locationIds;
-  return mine === 'all' || (locations !== 'all' && locations.every((l) => mine.includes(l)));
-}
-
-function memberView(m: MemberRow): MemberView {
-  return {
-    userId: m.userId,
-    email: m.email,
-    name: m.displayName,
-    role: m.role,
-    locationIds: m.locationIds ?? m.groupLocationIds,
-    groupId: m.groupId,
-    createdAt: m.createdAt.toISOString(),
-  };
 }

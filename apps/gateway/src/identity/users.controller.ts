@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
 import { roles, type Access } from '@textback/auth';
+import { E164 } from '@textback/contracts';
 import {
   AccessGuard,
   CurrentAccess,
@@ -18,6 +19,10 @@ export const NewMember = z.strictObject({
   role: z.enum(roles).exclude(['platform-admin']),
   locationIds: z.array(edge.locationId).min(1).max(500).optional(),
   groupId: edge.slug.optional(),
+  /** A phone for sign-in texts (invitation and reset links), from the platform's own number. */
+  phone: E164.optional(),
+  /** The person agreed to sign-in texts on that phone (you vouch for it; recorded as yours). */
+  textConsent: z.boolean().optional(),
   /** How the person signs in first: an invitation accepted once (default), or a refresh token now. */
   signIn,
 });

@@ -187,7 +187,7 @@ function sessionOf(req: Request): string {
 }
 
 /** The person a token stands for: only a person has sessions, a password and a second factor. */
-function userOf(access: Access): string {
+export function userOf(access: Access): string {
   if (access.kind !== 'user') throw new ForbiddenError('forbidden', 'only a person signs in');
   return access.subject.replace(/^user:/, '');
 }

@@ -3,6 +3,7 @@ import {
   PageSession,
   permissionsOf,
   SignedOutError,
+  wireChoosePassword,
   wireSingleSignOn,
 } from '@textback/page-session';
 import './style.css';
@@ -170,9 +171,9 @@ $('password-form').addEventListener('submit', (e) => {
   e.preventDefault();
   act('Password changed.', async () => {
     await api('POST', '/v1/auth/password', {
-      password: $<HTMLInputElement>('new-password').value,
+      password: $<HTMLInputElement>('changed-password').value,
     });
-    $<HTMLInputElement>('new-password').value = '';
+    $<HTMLInputElement>('changed-password').value = '';
   });
 });
 
@@ -233,6 +234,7 @@ session.tenant = linked.get('tenant') ?? session.tenant;
 if (linked.get('tenant')) sessionStorage.setItem('tenant', session.tenant);
 $<HTMLInputElement>('tenant').value = session.tenant;
 wireSingleSignOn('/settings', $('sso'), () => $<HTMLInputElement>('tenant').value.trim());
+wireChoosePassword('/settings', () => showSignIn('Password set: sign in with it.'));
 if (page.signedIn()) {
   showSignedIn();
   start().catch((err: unknown) => {

@@ -24,6 +24,11 @@ export class TextbackRequestedConsumer {
   onReplyRequested(@Payload() event: EventEnvelope<'sms.reply-requested.v1'>): Promise<void> {
     return this.dispatch.enqueueReply(event);
   }
+
+  @OnEvent('staff-text.requested.v1')
+  onStaffTextRequested(@Payload() event: EventEnvelope<'staff-text.requested.v1'>): Promise<void> {
+    return this.dispatch.enqueueStaffText(event);
+  }
 }
 
 /** Plivo's delivery reports for the texts we sent (the `url` given at send time). */

@@ -81,6 +81,39 @@ export class DispatchService {
     this.worker.kick();
   }
 
+  /** A sign-in link to staff: from the platform's own number, one send per request id. */
+  async enqueueStaffText(event: EventEnvelope<'staff-text.requested.v1'>): Promise<void> {
+    const r = event.payload;
+    const from = this.runtime.config.PLATFORM_SENDER_NUMBER;
+    if (!from)
+      throw new SmsDispatchError(
+        'not-configured',
+        'PLATFORM_SENDER_NUMBER is unset: texts to staff cannot be sent',
+      );
+    const text = countSegments(r.text);
+    await handleOnce(
+      this.runtime.db,
+      'sms-dispatch.staff-text-requested',
+      event.metadata.id,
+      (tx) =>
+        sends.insertReply(tx, scopeOf(event), {
+          smsId: randomUUID(),
+          locationId: null,
+          requestId: r.textId,
+          from,
+          to: r.to,
+          body: r.text,
+          segments: text.segments,
+          encoding: text.encoding,
+          purpose: 'staff',
+          requestedAt: r.requestedAt,
+          traceparent: activeTraceparent() ?? null,
+          dueAt: this.runtime.clock.now(),
+        }),
+    );
+    this.worker.kick();
+  }
+
   /**
    * A request must name a location we know, its tenant and one of its business numbers as the
    * sender (item 1 of the hostile-input review): otherwise it could send in another tenant's

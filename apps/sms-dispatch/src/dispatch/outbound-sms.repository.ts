@@ -13,7 +13,8 @@ export const OutboundSmsRow = z.object({
   smsId: col.uuid,
   textbackId: col.uuid.nullable(),
   tenantId: col.tenantId,
-  locationId: col.locationId,
+  /** None for a text to staff (from the platform's own number). */
+  locationId: col.locationId.nullable(),
   callId: col.text,
   fromNumber: col.e164,
   toNumber: col.e164,
@@ -32,9 +33,9 @@ export const OutboundSmsRow = z.object({
 });
 export type OutboundSmsRow = z.output<typeof OutboundSmsRow>;
 
-/** The scope of a send the worker claimed: its own tenant and location. */
+/** The scope of a send the worker claimed: its own tenant and location (a staff text: its tenant). */
 export const scopeOfSend = (row: Pick<OutboundSmsRow, 'tenantId' | 'locationId'>): TenantScope =>
-  tenantScope(row.tenantId, [row.locationId]);
+  tenantScope(row.tenantId, row.locationId ? [row.locationId] : 'all');
 
 const At = z.object({ at: col.timestamp });
 
@@ -83,13 +84,16 @@ export const outboundSmsRepository = {
     );
   },
 
-  /** A requested reply (HELP, confirmation, operator, follow-up, alert): one per request id. */
+  /**
+   * A requested reply (HELP, confirmation, operator, follow-up, alert) or a text to staff (no
+   * location: from the platform's number): one per request id.
+   */
   async insertReply(
     tx: Tx,
     scope: TenantScope,
     s: {
       smsId: string;
-      locationId: string;
+      locationId: string | null;
       requestId: string;
       from: E164;
       to: E164;
@@ -104,7 +108,7 @@ export const outboundSmsRepository = {
   ): Promise<void> {
     await tx.mutate(
       `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, purpose, requested_at, traceparent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $13, $10, $11, $12) ON CONFLICT (location_id, call_id) DO NOTHING`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'pending', $13, $10, $11, $12) ON CONFLICT DO NOTHING`,
       [
         s.smsId,
         scope.tenantId,

@@ -16,8 +16,9 @@ export const sendOutcomesRepository = {
     return tx.selectFirst(
       OutboundSmsRow,
       // From here on the message's reports continue the trace of the send that got it accepted.
+      // A staff text's body is a one-time link: kept only until the carrier has it.
       `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $3, error_reason = NULL, updated_at = $5,
-         traceparent = COALESCE($4, traceparent)
+         traceparent = COALESCE($4, traceparent), body = CASE WHEN purpose = 'staff' THEN NULL ELSE body END
        WHERE ${tenantAnd} AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
       [smsId, scope.tenantId, carrierMessageId, traceparent, at],
     );
@@ -45,7 +46,8 @@ export const sendOutcomesRepository = {
   ): Promise<OutboundSmsRow | undefined> {
     return tx.selectFirst(
       OutboundSmsRow,
-      `UPDATE outbound_sms SET state = $3, error_reason = $4, error_code = $5, updated_at = now()
+      `UPDATE outbound_sms SET state = $3, error_reason = $4, error_code = $5, updated_at = now(),
+         body = CASE WHEN purpose = 'staff' THEN NULL ELSE body END
        WHERE ${tenantAnd} AND state NOT IN ('failed', 'suppressed', 'delivered') RETURNING *`,
       [smsId, scope.tenantId, state, why.reason, why.errorCode ?? null],
     );

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { LocationId } from '@textback/contracts';
 import { addToOutbox, type Tx } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent } from '@textback/telemetry';
@@ -51,10 +52,11 @@ export class SendOutcomes {
         );
         if (!sent) return;
         this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
+        if (!sent.locationId) return; // to staff: no customer's conversation, no event
         if (sent.purpose === 'textback' && sent.callEndedAt)
           this.metrics.timeToText.observe((at.getTime() - sent.callEndedAt.getTime()) / 1000);
         await addToOutbox(tx, 'sms.sent.v1', {
-          ...smsFields(sent),
+          ...smsFields(sent, sent.locationId),
           carrierMessageId: outcome.messageUuid,
           segments: sent.segments,
           encoding: sent.encoding,
@@ -69,8 +71,9 @@ export class SendOutcomes {
         const done = await transitions.markDelivered(tx, scope, send.smsId, at);
         if (!done) return;
         this.metrics.texts.inc({ outcome: 'delivered', purpose: done.purpose });
+        if (!done.locationId) return;
         await addToOutbox(tx, 'sms.delivered.v1', {
-          ...smsFields(done),
+          ...smsFields(done, done.locationId),
           carrierMessageId: outcome.messageUuid,
           at: at.toISOString(),
         });
@@ -82,8 +85,15 @@ export class SendOutcomes {
         const done = await transitions.markFinished(tx, scope, send.smsId, outcome.kind, why);
         if (!done) return;
         this.metrics.texts.inc({ outcome: outcome.kind, purpose: done.purpose });
+        if (!done.locationId) {
+          this.runtime.logger.warn(
+            { smsId: done.smsId, reason: outcome.reason },
+            'staff text not sent',
+          );
+          return;
+        }
         await addToOutbox(tx, 'sms.failed.v1', {
-          ...smsFields(done),
+          ...smsFields(done, done.locationId),
           ...(done.carrierMessageId ? { carrierMessageId: done.carrierMessageId } : {}),
           ...(outcome.errorCode ? { errorCode: outcome.errorCode } : {}),
           reason: outcome.reason.slice(0, 200),
@@ -96,11 +106,12 @@ export class SendOutcomes {
   }
 }
 
-function smsFields(row: OutboundSmsRow) {
+/** A customer's text's fields on its events (a staff text has no location and no events). */
+function smsFields(row: OutboundSmsRow, locationId: LocationId) {
   return {
     smsId: row.smsId,
     tenantId: row.tenantId,
-    locationId: row.locationId,
+    locationId,
     from: row.fromNumber,
     to: row.toNumber,
     ...(row.textbackId ? { textbackId: row.textbackId } : {}),

@@ -20,6 +20,7 @@ import { SendRateLimits } from './send-rate-limits';
 import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
 
+const STAFF_TEXTS_PER_TENANT_DAY = 200;
 /**
  * One claimed send, start to end: its location, the send-hold policy (quiet hours, caps, the
  * opt-out confirmation window), the rate limits, consent asked at the last moment (failing
@@ -67,6 +68,7 @@ export class SendService {
   }
 
   private async send(row: OutboundSmsRow): Promise<void> {
+    if (!row.locationId) return this.sendToStaff(row);
     const t0 = performance.now();
     const location = await knownLocation(this.directory, row.locationId);
     // Its zone and caps unknown: wait for the profile rather than send without them.
@@ -129,6 +131,25 @@ export class SendService {
     this.metrics.stages.observe({ stage: 'consent' }, (t3 - t2 + (t1 - t0)) / 1000);
     this.metrics.stages.observe({ stage: 'carrier' }, (t4 - t3) / 1000);
     this.metrics.stages.observe({ stage: 'record' }, (t5 - t4) / 1000);
+  }
+
+  /**
+   * A sign-in link to staff, from the platform's number: no location's quiet hours or customer
+   * consent (the gateway checked the person's), a daily cap per tenant against floods.
+   */
+  private async sendToStaff(row: OutboundSmsRow): Promise<void> {
+    const now = this.runtime.clock.now();
+    const held = await this.limits.take(
+      {
+        from: row.fromNumber,
+        tenantId: `staff:${row.tenantId}`,
+        brandDailyCap: STAFF_TEXTS_PER_TENANT_DAY,
+        timezone: 'UTC',
+      },
+      now,
+    );
+    if (held) return this.later(row, held.waitMs, `staff texts: rate limit (${held.layer})`);
+    await this.settle(row, await this.callCarrier(row));
   }
 
   /** HELP and the opt-out confirmation are answered whatever the state (CTIA); the rest needs consent. */

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import type { E164, TenantId } from '@textback/contracts';
+import { addToOutbox, systemScope, type SystemScope } from '@textback/persistence';
+import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import type { GatewayConfig } from '../config';
+import { staffLinksRepository as phones } from './staff-links.repository';
+
+export type LinkKind = 'invitation' | 'password-reset';
+
+/** What the API answers about a link: the link itself, and whether it was texted. */
+export interface DeliveredLink {
+  link: string;
+  texted: boolean;
+}
+
+/**
+ * Sign-in links (invitations, password resets) as people open them — the settings page with the
+ * one-time credential — and, when the person agreed to sign-in texts on their phone, a text of the
+ * link from the platform's own number (`staff-text.requested.v1`; sms-dispatch sends it, never
+ * into a customer thread).
+ */
+@Injectable()
+export class StaffLinks {
+  private readonly people: SystemScope;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>) {
+    this.people = systemScope("gateway: a person's phone for sign-in texts", runtime.logger);
+  }
+
+  /** Records the person's phone; `consentBy` names who vouches they agreed to sign-in texts. */
+  async setPhone(userId: string, phone: E164 | null, consentBy: string | null): Promise<void> {
+    await phones.setPhone(this.runtime.db, this.people, {
+      userId,
+      phone,
+      consentBy: phone ? consentBy : null,
+      at: this.runtime.clock.now(),
+    });
+  }
+
+  async deliver(
+    userId: string,
+    tenantId: TenantId | null,
+    kind: LinkKind,
+    credential: { value: string; expiresAt: string },
+  ): Promise<DeliveredLink> {
+    const base = (
+      this.runtime.config.PUBLIC_BASE_URL ??
+      this.runtime.listeningUrl ??
+      'http://localhost:3007'
+    ).replace(/\/$/, '');
+    const query = new URLSearchParams({
+      [kind === 'invitation' ? 'invitation' : 'reset']: credential.value,
+      ...(tenantId ? { tenant: tenantId } : {}),
+    });
+    const link = `${base}/settings?${query.toString()}`;
+    const phone = await phones.textablePhone(this.runtime.db, this.people, userId);
+    // Platform administrators have no brand to text for; a person without consent is not texted.
+    const to = phone?.consented ? phone.phone : null;
+    if (!tenantId || !to) return { link, texted: false };
+    const brand = (await phones.brandName(this.runtime.db, this.people, tenantId)) ?? tenantId;
+    const until = credential.expiresAt.slice(0, 16).replace('T', ' ');
+    const text =
+      kind === 'invitation'
+        ? `Textback: ${brand} invited you to its inbox. Choose your password: ${link} (until ${until} UTC). Reply STOP to stop these texts.`
+        : `Textback: reset your ${brand} password: ${link} (valid 1 hour). Not you? Ignore this. Reply STOP to stop these texts.`;
+    await this.runtime.transaction((tx) =>
+      addToOutbox(tx, 'staff-text.requested.v1', {
+        textId: randomUUID(),
+        tenantId,
+        userId,
+        to,
+        text,
+        kind,
+        requestedAt: this.runtime.clock.now().toISOString(),
+      }),
+    );
+    return { link, texted: true };
+  }
+}
