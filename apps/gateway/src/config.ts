@@ -58,6 +58,15 @@ export const gatewayConfigSchema = defineConfig({
    * password reset links. Defaults to the listening address.
    */
   PUBLIC_BASE_URL: z.url().optional(),
+  /**
+   * The SMTP server for sign-in links by e-mail (`smtp://user:pass@host:587` or `smtps://…`):
+   * from a Secret. Unset: links are returned (and texted), not mailed.
+   */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Textback <no-reply@textback.invalid>'),
   /** How long an invitation may be accepted. */
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });

@@ -1,5 +1,5 @@
 import { chromium, type Browser } from 'playwright-core';
-import { eventually } from '@textback/testing';
+import { eventually, startSmtpServer, type RunningSmtpServer } from '@textback/testing';
 import { startTestPlatform, type TestPlatform } from './test-platform';
 
 /**
@@ -9,6 +9,7 @@ import { startTestPlatform, type TestPlatform } from './test-platform';
  */
 describe('sign-in links texted to staff', () => {
   let t: TestPlatform;
+  let smtp: RunningSmtpServer;
   let browser: Browser;
   let admin: string;
   const tenant = 'cool-breeze-hvac';
@@ -44,7 +45,12 @@ describe('sign-in links texted to staff', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestPlatform({ transport: 'in-process', name: 'stafftexts' });
+    smtp = await startSmtpServer();
+    t = await startTestPlatform({
+      transport: 'in-process',
+      name: 'stafftexts',
+      env: { SMTP_URL: smtp.url, MAIL_FROM: 'Textback <sign-in@textback.example>' },
+    });
     admin = await t.adminAuthorization();
     browser = await chromium.launch({
       executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
@@ -55,6 +61,7 @@ describe('sign-in links texted to staff', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.stop();
+    await smtp?.stop();
   });
 
   it('texts an invitation from the platform number to a consenting person, who accepts it', async () => {
@@ -73,6 +80,12 @@ describe('sign-in links texted to staff', () => {
     expect(text.from).toBe('18885550100');
     expect(text.text).toContain(link);
     expect(text.text).toMatch(/^Textback: Cool Breeze Heating & Air invited you/);
+    // And by e-mail, through the SMTP server.
+    expect(added.body['mailed']).toBe(true);
+    const mail = smtp.messages.find((m) => m.subject?.includes('invited you'));
+    expect(mail?.to).toMatchObject({ text: riley.email });
+    expect(mail?.from?.value).toEqual([{ address: 'sign-in@textback.example', name: 'Textback' }]);
+    expect(mail?.text).toContain(link);
 
     // Never a customer's conversation, and the link is not kept once the carrier has it.
     const threads = await t.db.query(
@@ -111,7 +124,10 @@ describe('sign-in links texted to staff', () => {
         what: 'the reset text',
       },
     );
-    expect(text.text).toMatch(/reset your Cool Breeze Heating & Air password/);
+    expect(text.text).toMatch(/Reset your Cool Breeze Heating & Air password/);
+    expect(smtp.messages.find((m) => m.text?.includes(body.link))?.subject).toBe(
+      'Reset your Cool Breeze Heating & Air password',
+    );
     await choosePassword(body.link, 'meadow signal granite 17');
   });
 

@@ -16,3 +16,4 @@ export * from './routes';
 export * from './access.guard';
 export * from './gateway-relay';
 export * from './audit-trail';
+export * from './mailer';

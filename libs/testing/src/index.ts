@@ -6,3 +6,4 @@ export * from './kafka-broker';
 export * from './download-cache';
 export * from './settable-clock';
 export * from './openid-provider';
+export * from './smtp-server';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { col, type Sql, type SystemScope } from '@textback/persistence';
 
-const TextablePhone = z.object({ phone: col.e164.nullable(), consented: col.bool });
+const Contact = z.object({ email: col.text, phone: col.e164.nullable(), consented: col.bool });
 
 /** People's phones for sign-in texts and their consent to get them (users are global). */
 export const staffLinksRepository = {
@@ -22,11 +22,11 @@ export const staffLinksRepository = {
     );
   },
 
-  /** The phone sign-in texts may go to, with whether the person agreed to them. */
-  textablePhone(db: Sql, _scope: SystemScope, userId: string) {
+  /** Where sign-in links may go: the e-mail, and the phone with whether texts were agreed to. */
+  contact(db: Sql, _scope: SystemScope, userId: string) {
     return db.selectFirst(
-      TextablePhone,
-      `SELECT phone, text_consent_at IS NOT NULL AS consented FROM app_user WHERE user_id = $1`,
+      Contact,
+      `SELECT email, phone, text_consent_at IS NOT NULL AS consented FROM app_user WHERE user_id = $1`,
       [userId],
     );
   },

@@ -2,16 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { E164, TenantId } from '@textback/contracts';
 import { addToOutbox, systemScope, type SystemScope } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { Mailer, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { GatewayConfig } from '../config';
 import { staffLinksRepository as phones } from './staff-links.repository';
 
 export type LinkKind = 'invitation' | 'password-reset';
 
-/** What the API answers about a link: the link itself, and whether it was texted. */
+/** What the API answers about a link: the link itself, and whether it was texted and mailed. */
 export interface DeliveredLink {
   link: string;
   texted: boolean;
+  mailed: boolean;
 }
 
 /**
@@ -23,9 +24,11 @@ export interface DeliveredLink {
 @Injectable()
 export class StaffLinks {
   private readonly people: SystemScope;
+  private readonly mailer: Mailer | undefined;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<GatewayConfig>) {
     this.people = systemScope("gateway: a person's phone for sign-in texts", runtime.logger);
+    this.mailer = Mailer.fromUrl(runtime.config.SMTP_URL, runtime.config.MAIL_FROM);
   }
 
   /** Records the person's phone; `consentBy` names who vouches they agreed to sign-in texts. */
@@ -54,16 +57,26 @@ export class StaffLinks {
       ...(tenantId ? { tenant: tenantId } : {}),
     });
     const link = `${base}/settings?${query.toString()}`;
-    const phone = await phones.textablePhone(this.runtime.db, this.people, userId);
-    // Platform administrators have no brand to text for; a person without consent is not texted.
-    const to = phone?.consented ? phone.phone : null;
-    if (!tenantId || !to) return { link, texted: false };
-    const brand = (await phones.brandName(this.runtime.db, this.people, tenantId)) ?? tenantId;
+    const contact = await phones.contact(this.runtime.db, this.people, userId);
+    const brand = tenantId
+      ? ((await phones.brandName(this.runtime.db, this.people, tenantId)) ?? tenantId)
+      : 'Textback';
     const until = credential.expiresAt.slice(0, 16).replace('T', ' ');
-    const text =
+    const what =
       kind === 'invitation'
-        ? `Textback: ${brand} invited you to its inbox. Choose your password: ${link} (until ${until} UTC). Reply STOP to stop these texts.`
-        : `Textback: reset your ${brand} password: ${link} (valid 1 hour). Not you? Ignore this. Reply STOP to stop these texts.`;
+        ? {
+            subject: `${brand} invited you to Textback`,
+            line: `${brand} invited you to its inbox. Choose your password: ${link} (until ${until} UTC).`,
+          }
+        : {
+            subject: `Reset your ${brand} password`,
+            line: `Reset your ${brand} password: ${link} (valid 1 hour). Not you? Ignore this.`,
+          };
+    const mailed = contact ? await this.mail(contact.email, what.subject, what.line) : false;
+    // Platform administrators have no brand to text for; a person without consent is not texted.
+    const to = contact?.consented ? contact.phone : null;
+    if (!tenantId || !to) return { link, texted: false, mailed };
+    const text = `Textback: ${what.line} Reply STOP to stop these texts.`;
     await this.runtime.transaction((tx) =>
       addToOutbox(tx, 'staff-text.requested.v1', {
         textId: randomUUID(),
@@ -75,6 +88,18 @@ export class StaffLinks {
         requestedAt: this.runtime.clock.now().toISOString(),
       }),
     );
-    return { link, texted: true };
+    return { link, texted: true, mailed };
+  }
+
+  /** Mails a link when a mailer is configured; a refusal is logged and answered as not mailed. */
+  private async mail(to: string, subject: string, text: string): Promise<boolean> {
+    if (!this.mailer) return false;
+    try {
+      await this.mailer.send({ to, subject, text: `${text}\n\n— Textback` });
+      return true;
+    } catch (err) {
+      this.runtime.logger.warn({ err: (err as Error).message }, 'sign-in link not mailed');
+      return false;
+    }
   }
 }
