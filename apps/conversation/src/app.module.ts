@@ -12,6 +12,9 @@ import { Threads1763901000000 } from './migrations/1763901000000-threads';
 import { CrmSync1763901100000 } from './migrations/1763901100000-crm-sync';
 import { MessageFailure1764400000000 } from './migrations/1764400000000-message-failure';
 import { SealedCrmSecrets1765000100000 } from './migrations/1765000100000-sealed-crm-secrets';
+import { InboxNotify1765200300000 } from './migrations/1765200300000-inbox-notify';
+import { InboxChanges } from './threads/inbox-changes';
+import { InboxStreamController } from './threads/inbox-stream.controller';
 import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
 import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxPageController } from './threads/inbox-page.controller';
@@ -29,6 +32,7 @@ export const conversationMigrations = [
   CrmSync1763901100000,
   MessageFailure1764400000000,
   SealedCrmSecrets1765000100000,
+  InboxNotify1765200300000,
 ];
 
 /** The controllers of conversation (its HTTP routes: the route inventory reads them). */
@@ -37,6 +41,7 @@ export const conversationControllers = [
   ThreadEventsConsumer,
   InboxController,
   InboxPageController,
+  InboxStreamController,
   CrmAdminController,
   CrmInboundController,
 ];
@@ -55,6 +60,7 @@ export class AppModule {
         LeadRecorder,
         OnCallNotifier,
         CrmSyncService,
+        InboxChanges,
         { provide: SecretBox, useValue: SecretBox.parse(runtime.config.TENANT_SECRETS_KEYS) },
         AccessGuard,
         ...directory.providers,

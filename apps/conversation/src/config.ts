@@ -20,6 +20,12 @@ export const conversationConfigSchema = defineConfig({
   CRM_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   CRM_POLL_MS: z.coerce.number().int().min(10).default(500),
   PLIVO_MAIN_ACCOUNT_TOKEN: plivoConfigShape.PLIVO_MAIN_ACCOUNT_TOKEN,
+  /**
+   * How often an open inbox stream re-checks its session (and so how soon a revoked session or a
+   * removed member stops receiving): within an access token's lifetime (default 5 minutes, at
+   * most 15). Each check is one token trade at the gateway (and one audit entry).
+   */
+  STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(900).default(240),
   /** This service's URL as Plivo calls it (the application's message_url). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),
 });

@@ -90,6 +90,9 @@ const rows: Record<string, Row> = {
   'conversation GET /inbox': publicRow('the page; its data comes from guarded APIs'),
   'conversation GET /inbox/assets/:file': publicRow('the page assets'),
   'conversation GET /inbox/sso': publicRow('relayed to the gateway'),
+  'conversation GET /inbox/events': publicRow(
+    'checks the session at the gateway; tests: inbox-stream',
+  ),
   'conversation GET /inbox/sso/callback': publicRow('relayed to the gateway'),
   'reporting POST /reports/token': publicRow('passes a credential to the gateway'),
   'reporting POST /reports/sign-in': publicRow('relayed to the gateway'),

@@ -180,6 +180,7 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       'call-ingest POST /v1/plivo/voice/screen (signed-webhook)',
       'conversation GET /inbox (page)',
       'conversation GET /inbox/assets/:file (page)',
+      'conversation GET /inbox/events (session-stream)',
       'conversation GET /inbox/sso (credential-exchange)',
       'conversation GET /inbox/sso/callback (credential-exchange)',
       'conversation POST /inbox/accept-invitation (credential-exchange)',

@@ -1,4 +1,6 @@
 import type { Request, Response } from 'express';
+import { InvalidTokenError, type Access } from '@textback/auth';
+import { UnauthorizedError } from './admin-key.guard';
 import { ServiceError } from './errors';
 import type { ServiceRuntime } from './runtime';
 
@@ -68,4 +70,45 @@ export async function relayToGateway(
   const text = await answer.text();
   if (text) res.type('json').send(text);
   else res.end();
+}
+
+/**
+ * The access a page's session grants now — its cookie and CSRF token traded at the gateway, the
+ * token verified here — for routes a browser reaches without an `Authorization` header (a
+ * Server-Sent Events stream). A 401 when the session ended or never was.
+ */
+export async function sessionAccess(
+  runtime: ServiceRuntime,
+  cookie: string | undefined,
+  csrf: string | undefined,
+): Promise<{ access: Access; expiresIn: number }> {
+  const tokenUrl = runtime.tokenUrl();
+  if (!tokenUrl || !runtime.tokens)
+    throw new AuthUnavailableError('auth-unavailable', 'no gateway configured');
+  if (!cookie || !csrf) throw new UnauthorizedError('unauthorized', 'not signed in');
+  const answer = await fetch(new URL('/v1/auth/session/token', tokenUrl), {
+    method: 'POST',
+    headers: { cookie, 'x-csrf-token': csrf },
+    signal: AbortSignal.timeout(5_000),
+  }).catch(() => {
+    throw new AuthUnavailableError('auth-unavailable', 'the gateway did not answer');
+  });
+  const body = (await answer.json().catch(() => ({}))) as {
+    access_token?: string;
+    expires_in?: number;
+    message?: string;
+  };
+  if (!answer.ok || !body.access_token)
+    throw answer.status === 401 || answer.status === 403
+      ? new UnauthorizedError('unauthorized', body.message ?? 'session ended')
+      : new AuthUnavailableError('auth-unavailable', `the gateway answered ${answer.status}`);
+  try {
+    return {
+      access: await runtime.tokens.verify(body.access_token),
+      expiresIn: body.expires_in ?? 60,
+    };
+  } catch (err) {
+    if (err instanceof InvalidTokenError) throw new UnauthorizedError('unauthorized', err.message);
+    throw err;
+  }
 }

@@ -226,6 +226,7 @@ page.wireSignInForm($<HTMLFormElement>('signin'), {
 });
 
 $('signout').addEventListener('click', () => {
+  stream?.close();
   void page.signOut().then(() => {
     $('threads').replaceChildren();
     $('thread').replaceChildren();
@@ -244,12 +245,46 @@ async function start(): Promise<void> {
   await renderThreads();
   const thread = linked.get('thread');
   if (thread && !selected) await openThread(thread);
+  listen();
 }
+
+/**
+ * Live updates (Server-Sent Events, authorized by the session cookie): the stream names the
+ * thread that changed and the page reloads what shows it. The server re-checks the session and
+ * says `signed-out` when it ended or access went.
+ */
+let stream: EventSource | undefined;
+function listen(): void {
+  stream?.close();
+  const query = new URLSearchParams({ tenant: session.tenant, csrf: page.csrf() });
+  const events = new EventSource(`/inbox/events?${query.toString()}`);
+  stream = events;
+  let refresh: number | undefined;
+  let selectedChanged = false;
+  events.addEventListener('change', (e) => {
+    const { threadId } = JSON.parse((e as MessageEvent<string>).data) as { threadId: string };
+    selectedChanged ||= threadId === selected;
+    // A burst of changes (a message and its delivery report): one refresh.
+    clearTimeout(refresh);
+    refresh = window.setTimeout(() => {
+      void (selectedChanged && selected ? openThread(selected) : renderThreads());
+      selectedChanged = false;
+    }, 150);
+  });
+  events.addEventListener('signed-out', (e) => {
+    events.close();
+    const { message } = JSON.parse((e as MessageEvent<string>).data) as { message: string };
+    $('threads').replaceChildren();
+    $('thread').replaceChildren();
+    showSignIn(message);
+  });
+  // Refused at the start (a session that ended): the token request says why and shows sign-in.
+  events.onerror = () => {
+    if (events.readyState === EventSource.CLOSED) void accessToken().catch(() => undefined);
+  };
+}
+
 if (page.signedIn()) {
   showSignedIn();
   void start();
 }
-setInterval(() => {
-  if (page.signedIn() && !$('signed-in').hidden)
-    void (selected ? openThread(selected) : renderThreads());
-}, 3_000);

@@ -6,9 +6,11 @@ import { SetMetadata } from '@nestjs/common';
  * `probe`: health and metrics for the cluster (never routed by the Ingress); `discovery`:
  * public keys a token verifier needs (the JWKS), secret-free by construction;
  * `credential-exchange`: a credential is presented to get a token (it is checked inside).
+ * `session-stream`: a page's live stream, authorized by its session cookie (checked at the gateway
+ * when it opens and again within every token lifetime) since a browser stream sends no header.
  */
 export type PublicRouteKind =
-  'signed-webhook' | 'page' | 'probe' | 'discovery' | 'credential-exchange';
+  'signed-webhook' | 'page' | 'probe' | 'discovery' | 'credential-exchange' | 'session-stream';
 
 export interface PublicRoute {
   readonly kind: PublicRouteKind;
