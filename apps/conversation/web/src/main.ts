@@ -261,6 +261,12 @@ function listen(): void {
   stream = events;
   let refresh: number | undefined;
   let selectedChanged = false;
+  // (Re)connected: what changed while the stream was down is read once.
+  let first = true;
+  events.addEventListener('ready', () => {
+    if (!first) void renderThreads();
+    first = false;
+  });
   events.addEventListener('change', (e) => {
     const { threadId } = JSON.parse((e as MessageEvent<string>).data) as { threadId: string };
     selectedChanged ||= threadId === selected;
