@@ -5,6 +5,7 @@ import type { TenantId } from '@textback/contracts';
 import type { TenantScope } from '@textback/persistence';
 import {
   edge,
+  every,
   Public,
   RUNTIME,
   scopeFor,
@@ -58,22 +59,34 @@ export class InboxStreamController {
       'x-accel-buffering': 'no',
     });
     send('ready', { tenantId: q.tenant });
+    // One stream, two timers: a comment line keeps proxies from closing it; the session check
+    // ends it when access does.
+    const heartbeat = every(this.runtime, 'inbox-stream-heartbeat', 25_000, () => {
+      res.write(': still here\n\n');
+      return Promise.resolve();
+    });
+    const recheck = every(
+      this.runtime,
+      'inbox-stream-recheck',
+      this.runtime.config.STREAM_RECHECK_SECONDS * 1000,
+      async () => {
+        try {
+          scope = await this.scopeOf(cookie, q.tenant, q.csrf);
+        } catch (err) {
+          send('signed-out', { message: err instanceof Error ? err.message : 'signed out' });
+          close();
+        }
+      },
+    );
+    let closed = false;
     const close = (): void => {
-      clearInterval(recheck);
-      clearInterval(heartbeat);
+      if (closed) return;
+      closed = true;
+      void heartbeat.stop();
+      void recheck.stop();
       unsubscribe();
       res.end();
     };
-    const heartbeat = setInterval(() => res.write(': still here\n\n'), 25_000);
-    const recheck = setInterval(() => {
-      this.scopeOf(cookie, q.tenant, q.csrf).then(
-        (fresh) => (scope = fresh),
-        (err: unknown) => {
-          send('signed-out', { message: err instanceof Error ? err.message : 'signed out' });
-          close();
-        },
-      );
-    }, this.runtime.config.STREAM_RECHECK_SECONDS * 1000);
     req.on('close', close);
   }
 
