@@ -1,6 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startTestPlatform, type TestPlatform } from './test-platform';
+import type { Browser, Page } from 'playwright-core';
+import { startTestPlatform, type TestPlatform, launchChromium } from './test-platform';
 
 /**
  * The settings page in headless Chromium: a brand-admin turns on "require a second factor"; an
@@ -14,35 +14,6 @@ describe('the settings page', () => {
   const bo = { email: 'bo.settings@cool-breeze.example', password: 'granite orchard signal 61' };
   const kim = { email: 'kim@cool-breeze.example', password: 'saffron tunnel meadow 38' };
 
-  async function person(who: { email: string; password: string }, role: string) {
-    const admin = await t.adminAuthorization();
-    const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/${tenant}/users`, {
-      method: 'POST',
-      headers: { authorization: admin, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: who.email,
-        name: who.email.split('@')[0],
-        role,
-        ...(role === 'operator' ? { locationIds: ['atlanta-north'] } : {}),
-        signIn: 'refresh-token',
-      }),
-    });
-    const { refreshToken } = (await made.json()) as { refreshToken: string };
-    const token = await t.requestToken({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-    });
-    const set = await fetch(`${t.url('gateway')}/v1/auth/password`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token.body.access_token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ password: who.password }),
-    });
-    expect(set.status).toBe(204);
-  }
-
   async function signIn(page: Page, url: string, who: { email: string; password: string }) {
     await page.goto(url);
     await page.fill('#email', who.email);
@@ -52,12 +23,9 @@ describe('the settings page', () => {
 
   beforeAll(async () => {
     t = await startTestPlatform({ transport: 'in-process', name: 'settingspage' });
-    await person(bo, 'brand-admin');
-    await person(kim, 'operator');
-    browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
+    await t.person({ ...bo, role: 'brand-admin' });
+    await t.person({ ...kim, role: 'operator', locationIds: ['atlanta-north'] });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

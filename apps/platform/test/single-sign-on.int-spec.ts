@@ -1,7 +1,7 @@
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { playCall } from '@textback/plivo-fake';
 import { eventually, startOpenIdProvider, type RunningOpenIdProvider } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
+import { secrets, startTestPlatform, type TestPlatform, launchChromium } from './test-platform';
 
 /**
  * Single sign-on through a real OpenID provider (`oidc-provider` in a child process) and the
@@ -26,20 +26,18 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
+  /** Through the provider's own sign-in form (each page is a new browser context: no session there). */
   async function ssoSignIn(page: Page): Promise<void> {
     await page.goto(`${t.url('conversation')}/inbox?tenant=${tenant}`);
     await page.click('#sso');
-    // The provider's own sign-in form, the first time in this browser.
-    const login = page.locator('input[name=login]');
-    await Promise.race([
-      login.waitFor({ timeout: 15_000 }).then(async () => {
-        await login.fill('sam');
-        await page.fill('input[name=password]', 'whatever the provider checks');
-        await page.click('button[type=submit]');
-      }),
-      page.waitForURL(/\/inbox\?/, { timeout: 15_000 }),
-    ]);
-    await page.waitForURL(/\/inbox\?/, { timeout: 15_000 });
+    await page.locator('input[name=login]').waitFor({ timeout: 15_000 });
+    expect(page.url().startsWith(idp.issuer)).toBe(true);
+    await page.fill('input[name=login]', 'sam');
+    await page.fill('input[name=password]', 'whatever the provider checks');
+    await page.click('button[type=submit]');
+    await page.waitForURL((url) => url.href.startsWith(`${t.url('conversation')}/inbox?`), {
+      timeout: 15_000,
+    });
   }
 
   beforeAll(async () => {
@@ -51,10 +49,7 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     });
     idp.setAccount('sam', sam);
     admin = await t.adminAuthorization();
-    browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -81,19 +76,11 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
 
     // A location manager may save the tenant's settings only if it also holds tenant:settings
     // (it does not), and never a mapping that makes brand-admins.
-    const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/${tenant}/users`, {
-      method: 'POST',
-      headers: { authorization: admin, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: 'lee@cool-breeze.example',
-        name: 'Lee',
-        role: 'location-manager',
-        locationIds: ['atlanta-north'],
-        signIn: 'refresh-token',
-      }),
+    const lee = await t.person({
+      email: 'lee@cool-breeze.example',
+      role: 'location-manager',
+      locationIds: ['atlanta-north'],
     });
-    const { refreshToken } = (await made.json()) as { refreshToken: string };
-    const lee = await t.requestToken({ grant_type: 'refresh_token', refresh_token: refreshToken });
     const escalation = await putSettings(
       {
         sso: {
@@ -102,7 +89,7 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
           roleMappings: [{ group: 'everyone', role: 'brand-admin' }],
         },
       },
-      `Bearer ${lee.body.access_token}`,
+      lee.authorization,
     );
     expect(escalation.status).toBe(403);
   });
@@ -216,31 +203,7 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     }
 
     beforeAll(async () => {
-      const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/${tenant}/users`, {
-        method: 'POST',
-        headers: { authorization: admin, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          email: pat.email,
-          name: 'Pat',
-          role: 'operator',
-          locationIds: ['atlanta-north'],
-          signIn: 'refresh-token',
-        }),
-      });
-      const { refreshToken } = (await made.json()) as { refreshToken: string };
-      const token = await t.requestToken({
-        grant_type: 'refresh_token',
-        refresh_token: refreshToken,
-      });
-      const set = await fetch(`${t.url('gateway')}/v1/auth/password`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${token.body.access_token}`,
-          'content-type': 'application/json',
-        },
-        body: JSON.stringify({ password: pat.password }),
-      });
-      expect(set.status).toBe(204);
+      await t.person({ ...pat, role: 'operator', locationIds: ['atlanta-north'] });
     });
 
     it('"require SSO" refuses password sign-ins, and ends the password sessions made before', async () => {

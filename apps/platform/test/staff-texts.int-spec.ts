@@ -1,6 +1,6 @@
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { eventually, startSmtpServer, type RunningSmtpServer } from '@textback/testing';
-import { startTestPlatform, type TestPlatform } from './test-platform';
+import { startTestPlatform, type TestPlatform, launchChromium } from './test-platform';
 
 /**
  * Invitation and password reset links texted to staff: from the platform's own number, only to a
@@ -52,10 +52,7 @@ describe('sign-in links texted to staff', () => {
       env: { SMTP_URL: smtp.url, MAIL_FROM: 'Textback <sign-in@textback.example>' },
     });
     admin = await t.adminAuthorization();
-    browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

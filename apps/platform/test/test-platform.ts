@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
+import { chromium, type Browser } from 'playwright-core';
 import { signCallEvent } from '@textback/call-ingest';
 import { PlivoFake } from '@textback/plivo-fake';
 import { eventually, uniqueTestPrefix } from '@textback/testing';
@@ -37,6 +38,17 @@ export interface TestPlatform {
     form: Record<string, string>,
     authorization?: string,
   ): Promise<{ status: number; body: { access_token: string; scope: string; message?: string } }>;
+  /**
+   * A member of a tenant (default cool-breeze-hvac) made by a platform administrator, with a
+   * password when given: its user id and a bearer of its own.
+   */
+  person(p: {
+    email: string;
+    role: string;
+    password?: string;
+    locationIds?: string[];
+    tenantId?: string;
+  }): Promise<{ userId: string; authorization: string }>;
   /** A thread of a customer of the tenant at `locationId`, written straight into conversation's table. */
   threadAt(locationId: string, tenantId?: string): Promise<string>;
   stop(): Promise<void>;
@@ -117,6 +129,29 @@ export async function startTestPlatform(o: {
       { what: `${service} to learn the seeded locations`, timeoutMs: 30_000 },
     );
   }
+  const tokenUrl = `${platform.services.get('gateway')!.url}/v1/auth/token`;
+  async function admin(): Promise<string> {
+    const res = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
+    });
+    if (res.status !== 200) throw new Error(`admin token: ${res.status} ${await res.text()}`);
+    return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
+  }
+  async function exchange(form: Record<string, string>, authorization?: string) {
+    const res = await fetch(tokenUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        ...(authorization ? { authorization } : {}),
+      },
+      body: new URLSearchParams(form).toString(),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as { access_token: string; scope: string; message?: string },
+    };
+  }
   return {
     platform,
     fake,
@@ -137,27 +172,40 @@ export async function startTestPlatform(o: {
         },
         { what: `the decision on call ${callId}` },
       ),
-    adminAuthorization: async () => {
-      const res = await fetch(`${platform.services.get('gateway')!.url}/v1/auth/token`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${secrets.ADMIN_API_KEY}` },
-      });
-      if (res.status !== 200) throw new Error(`admin token: ${res.status} ${await res.text()}`);
-      return `Bearer ${((await res.json()) as { access_token: string }).access_token}`;
-    },
-    requestToken: async (form, authorization) => {
-      const res = await fetch(`${platform.services.get('gateway')!.url}/v1/auth/token`, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/x-www-form-urlencoded',
-          ...(authorization ? { authorization } : {}),
+    adminAuthorization: admin,
+    requestToken: exchange,
+    person: async (p) => {
+      const gateway = platform.services.get('gateway')!.url;
+      const made = await fetch(
+        `${gateway}/v1/admin/tenants/${p.tenantId ?? 'cool-breeze-hvac'}/users`,
+        {
+          method: 'POST',
+          headers: { authorization: await admin(), 'content-type': 'application/json' },
+          body: JSON.stringify({
+            email: p.email,
+            name: p.email.split('@')[0],
+            role: p.role,
+            ...(p.locationIds ? { locationIds: p.locationIds } : {}),
+            signIn: 'refresh-token',
+          }),
         },
-        body: new URLSearchParams(form).toString(),
-      });
-      return {
-        status: res.status,
-        body: (await res.json()) as { access_token: string; scope: string; message?: string },
+      );
+      if (made.status !== 201) throw new Error(`person: ${made.status} ${await made.text()}`);
+      const { refreshToken, userId } = (await made.json()) as {
+        refreshToken: string;
+        userId: string;
       };
+      const token = await exchange({ grant_type: 'refresh_token', refresh_token: refreshToken });
+      const authorization = `Bearer ${token.body.access_token}`;
+      if (p.password) {
+        const set = await fetch(`${gateway}/v1/auth/password`, {
+          method: 'POST',
+          headers: { authorization, 'content-type': 'application/json' },
+          body: JSON.stringify({ password: p.password }),
+        });
+        if (set.status !== 204) throw new Error(`password: ${set.status} ${await set.text()}`);
+      }
+      return { userId, authorization };
     },
     threadAt: async (locationId, tenantId = 'cool-breeze-hvac') => {
       const id = randomUUID();
@@ -173,6 +221,14 @@ export async function startTestPlatform(o: {
       await fake.stop();
     },
   };
+}
+
+/** Debian's headless Chromium, driven by playwright-core (`CHROMIUM_PATH` to use another). */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-dev-shm-usage'],
+  });
 }
 
 /** Posts a call event to call-ingest, signed as a phone system would sign it. */

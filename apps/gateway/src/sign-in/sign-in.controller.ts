@@ -78,14 +78,7 @@ export class SignInController {
       address: req.ip ?? 'unknown',
       userAgent: req.headers['user-agent'],
     });
-    const cookie = {
-      sameSite: 'lax',
-      secure: this.runtime.config.SESSION_COOKIE_SECURE,
-      path: '/',
-      expires: done.expiresAt,
-    } as const;
-    res.cookie(SESSION_COOKIE, done.session, { ...cookie, httpOnly: true });
-    res.cookie(CSRF_COOKIE, done.csrfToken, cookie);
+    setSessionCookies(res, done, this.runtime.config.SESSION_COOKIE_SECURE);
     res.setHeader('cache-control', 'no-store');
     return {
       sessionId: done.sessionId,
@@ -178,6 +171,17 @@ export class SignInController {
   ): Promise<void> {
     await this.secondFactor.confirm(userOf(access), body.code);
   }
+}
+
+/** A new session's cookies: the session itself (HttpOnly) and the CSRF token the page echoes. */
+export function setSessionCookies(
+  res: Response,
+  signedIn: { session: string; csrfToken: string; expiresAt: Date },
+  secure: boolean,
+): void {
+  const cookie = { sameSite: 'lax', secure, path: '/', expires: signedIn.expiresAt } as const;
+  res.cookie(SESSION_COOKIE, signedIn.session, { ...cookie, httpOnly: true });
+  res.cookie(CSRF_COOKIE, signedIn.csrfToken, cookie);
 }
 
 function sessionOf(req: Request): string {

@@ -11,7 +11,7 @@ import {
   ZodPipe,
 } from '@textback/service-kit';
 import type { GatewayConfig } from '../config';
-import { CSRF_COOKIE, SESSION_COOKIE } from '../sign-in/sign-in.controller';
+import { setSessionCookies } from '../sign-in/sign-in.controller';
 import { SingleSignOnService } from './sso.service';
 
 /** Binds a single sign-on to the browser that started it (HttpOnly; sent back on the redirect). */
@@ -75,14 +75,7 @@ export class SingleSignOnController {
       address: req.ip ?? 'unknown',
       userAgent: req.headers['user-agent'],
     });
-    const cookie = {
-      sameSite: 'lax',
-      secure: this.runtime.config.SESSION_COOKIE_SECURE,
-      path: '/',
-      expires: done.signedIn.expiresAt,
-    } as const;
-    res.cookie(SESSION_COOKIE, done.signedIn.session, { ...cookie, httpOnly: true });
-    res.cookie(CSRF_COOKIE, done.signedIn.csrfToken, cookie);
+    setSessionCookies(res, done.signedIn, this.runtime.config.SESSION_COOKIE_SECURE);
     res.redirect(302, done.returnTo);
   }
 }

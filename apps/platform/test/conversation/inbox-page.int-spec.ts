@@ -1,8 +1,8 @@
 import { Secret, TOTP } from 'otpauth';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
+import { secrets, startTestPlatform, type TestPlatform, launchChromium } from '../test-platform';
 
 /** The operator inbox page in headless Chromium (Debian's, driven by playwright-core). */
 describe('the operator inbox page', () => {
@@ -19,35 +19,9 @@ describe('the operator inbox page', () => {
 
   const ids: Record<string, string> = {};
   async function person(email: string, role: string, password: string, extra: object = {}) {
-    const admin = await t.adminAuthorization();
-    const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users`, {
-      method: 'POST',
-      headers: { authorization: admin, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email,
-        name: email.split('@')[0],
-        role,
-        signIn: 'refresh-token',
-        ...extra,
-      }),
-    });
-    const { refreshToken, userId } = (await made.json()) as {
-      refreshToken: string;
-      userId: string;
-    };
-    ids[email] = userId;
-    const token = await t.requestToken({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-    });
-    const authorization = `Bearer ${token.body.access_token}`;
-    const set = await fetch(`${t.url('gateway')}/v1/auth/password`, {
-      method: 'POST',
-      headers: { authorization, 'content-type': 'application/json' },
-      body: JSON.stringify({ password }),
-    });
-    expect(set.status).toBe(204);
-    return authorization;
+    const made = await t.person({ email, role, password, ...extra });
+    ids[email] = made.userId;
+    return made.authorization;
   }
 
   /** Signs in through the page's form; with a second factor the page asks for the code. */
@@ -89,10 +63,7 @@ describe('the operator inbox page', () => {
     });
     expect(confirmed.status).toBe(204);
     await person(bo.email, 'brand-admin', bo.password);
-    browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

@@ -1,5 +1,5 @@
-import { chromium, type Browser } from 'playwright-core';
-import { startTestPlatform, type TestPlatform } from '../test-platform';
+import type { Browser } from 'playwright-core';
+import { startTestPlatform, type TestPlatform, launchChromium } from '../test-platform';
 
 /**
  * The inbox's live stream (Server-Sent Events on the session cookie) in headless Chromium: a
@@ -21,38 +21,8 @@ describe('the inbox live stream', () => {
       env: { STREAM_RECHECK_SECONDS: '1' },
     });
     admin = await t.adminAuthorization();
-    const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/${tenant}/users`, {
-      method: 'POST',
-      headers: { authorization: admin, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        email: ash.email,
-        name: 'Ash',
-        role: 'operator',
-        locationIds: ['atlanta-north'],
-        signIn: 'refresh-token',
-      }),
-    });
-    const { refreshToken, userId } = (await made.json()) as {
-      refreshToken: string;
-      userId: string;
-    };
-    ashId = userId;
-    const token = await t.requestToken({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-    });
-    await fetch(`${t.url('gateway')}/v1/auth/password`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token.body.access_token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ password: ash.password }),
-    });
-    browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
+    ashId = (await t.person({ ...ash, role: 'operator', locationIds: ['atlanta-north'] })).userId;
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {

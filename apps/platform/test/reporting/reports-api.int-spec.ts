@@ -2,11 +2,11 @@ import { createHash, randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { DateTime } from 'luxon';
-import { chromium, type Browser } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { ApiKeysService as GatewayApiKeys } from '@textback/gateway';
 import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
+import { secrets, startTestPlatform, type TestPlatform, launchChromium } from '../test-platform';
 
 /**
  * The analyst API around the numbers: tenant-scoped keys, validation with reasons, paging,
@@ -36,10 +36,7 @@ describe('the reporting API and analyst page', () => {
     });
     admin.authorization = await t.adminAuthorization();
     base = t.url('reporting');
-    browser = await chromium.launch({
-      executablePath: process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-dev-shm-usage'],
-    });
+    browser = await launchChromium();
     for (const [i, from] of callers.entries()) {
       await playCall({
         answerUrl: t.app().answer_url,
@@ -363,30 +360,11 @@ describe('the reporting API and analyst page', () => {
   });
 
   it('lets an analyst sign in on the page (no key) and see its brand’s figures', async () => {
-    const made = await fetch(`${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users`, {
-      method: 'POST',
-      headers: admin,
-      body: JSON.stringify({
-        email: 'ana@cool-breeze.example',
-        name: 'Ana',
-        role: 'analyst',
-        signIn: 'refresh-token',
-      }),
+    await t.person({
+      email: 'ana@cool-breeze.example',
+      role: 'analyst',
+      password: 'saffron tundra beacon 3',
     });
-    const { refreshToken } = (await made.json()) as { refreshToken: string };
-    const token = await t.requestToken({
-      grant_type: 'refresh_token',
-      refresh_token: refreshToken,
-    });
-    const set = await fetch(`${t.url('gateway')}/v1/auth/password`, {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${token.body.access_token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ password: 'saffron tundra beacon 3' }),
-    });
-    expect(set.status).toBe(204);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`${base}/reports?from=${from}&to=${to}`);
     await page.fill('#email', 'ana@cool-breeze.example');
