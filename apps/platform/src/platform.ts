@@ -132,7 +132,9 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
 }
 
 /** The URLs to configure on the Plivo application (and that the fake and the simulator call). */
-export function plivoApplicationUrls(platform: RunningPlatform): {
+export function plivoApplicationUrls(platform: {
+  readonly services: ReadonlyMap<string, { readonly url: string }>;
+}): {
   answer_url: string;
   hangup_url: string;
   message_url: string;

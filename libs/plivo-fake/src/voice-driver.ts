@@ -72,6 +72,7 @@ export async function postVoiceWebhook(
   url: string,
   params: Record<string, string>,
   authToken: string,
+  timeoutMs = 10_000,
 ): Promise<WebhookExchange> {
   const headers = plivoSignatureHeaders({
     method: 'POST',
@@ -85,9 +86,79 @@ export async function postVoiceWebhook(
     method: 'POST',
     headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams(params).toString(),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   return { url, params, status: res.status, body: await res.text() };
+}
+
+/** Plivo's voice-callback retry settings, from a URL's `#ct=…&rt=…&tt=…&rc=…&rp=…` fragment. */
+export interface VoiceRetryPolicy {
+  /** Connection plus read timeout of one attempt (ms). */
+  readonly attemptTimeoutMs: number;
+  /** Every attempt together (ms). */
+  readonly totalTimeoutMs: number;
+  /** Retries after the first attempt. */
+  readonly retries: number;
+  /** What is retried: `ct`/`rt` (timeouts), `4xx`, `5xx`, `all`. */
+  readonly on: ReadonlySet<string>;
+}
+
+/** The policy a URL carries, with Plivo's defaults for what it leaves out (plivo.md §1.7). */
+export function voiceRetryPolicy(url: string): VoiceRetryPolicy {
+  const fragment = new URLSearchParams(url.includes('#') ? url.slice(url.indexOf('#') + 1) : '');
+  const num = (key: string, fallback: number, min: number, max: number): number => {
+    const n = Number(fragment.get(key));
+    return fragment.has(key) && Number.isFinite(n) ? Math.min(max, Math.max(min, n)) : fallback;
+  };
+  return {
+    attemptTimeoutMs: num('ct', 2_000, 100, 10_000) + num('rt', 40_000, 100, 40_000),
+    totalTimeoutMs: num('tt', 55_000, 100, 55_000),
+    retries: num('rc', 1, 0, 5),
+    on: new Set((fragment.get('rp') ?? 'ct,rt').split(',')),
+  };
+}
+
+/** What happened to one callback as Plivo would send it: the answer, or giving up. */
+export interface DeliveredWebhook {
+  readonly exchange: WebhookExchange | undefined;
+  readonly attempts: number;
+  /** No 200 within the retry policy: Plivo moves on (for answer_url, to the fallback URL). */
+  readonly gaveUp: boolean;
+}
+
+/**
+ * Posts a voice callback the way Plivo does: each attempt freshly signed, retried per the URL's
+ * fragment (timeouts by default; 4xx/5xx only when `rp` says so) within the total timeout.
+ */
+export async function postVoiceWebhookLikePlivo(
+  url: string,
+  params: Record<string, string>,
+  authToken: string,
+  policy: VoiceRetryPolicy = voiceRetryPolicy(url),
+): Promise<DeliveredWebhook> {
+  const deadline = Date.now() + policy.totalTimeoutMs;
+  let last: WebhookExchange | undefined;
+  for (let attempt = 1; attempt <= policy.retries + 1; attempt++) {
+    const left = deadline - Date.now();
+    if (left <= 0) break;
+    let retryable: boolean;
+    try {
+      last = await postVoiceWebhook(
+        url,
+        params,
+        authToken,
+        Math.min(left, policy.attemptTimeoutMs),
+      );
+      if (last.status === 200) return { exchange: last, attempts: attempt, gaveUp: false };
+      const kind = last.status >= 500 ? '5xx' : last.status >= 400 ? '4xx' : 'other';
+      retryable = policy.on.has('all') || policy.on.has(kind);
+    } catch {
+      // A refused connection or a timeout: Plivo's `ct` and `rt`.
+      retryable = policy.on.has('all') || policy.on.has('ct') || policy.on.has('rt');
+    }
+    if (!retryable) return { exchange: last, attempts: attempt, gaveUp: true };
+  }
+  return { exchange: last, attempts: policy.retries + 1, gaveUp: true };
 }
 
 export async function playCall(o: PlayCallOptions): Promise<PlayedCall> {

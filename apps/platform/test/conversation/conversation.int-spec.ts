@@ -131,13 +131,19 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     });
   }
   async function threadOf(caller: string): Promise<ThreadView> {
-    const list = (await (
-      await fetch(`${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac`, {
-        headers: admin,
-      })
-    ).json()) as { threadId: string; customerNumber: string }[];
-    const row = list.find((r) => r.customerNumber === caller);
-    if (!row) throw new Error(`no thread for ${caller}`);
+    // The thread is made when conversation consumes `sms.sent.v1`, a moment after the carrier
+    // has the text.
+    const row = await eventually(
+      async () => {
+        const list = (await (
+          await fetch(`${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac`, {
+            headers: admin,
+          })
+        ).json()) as { threadId: string; customerNumber: string }[];
+        return list.find((r) => r.customerNumber === caller);
+      },
+      { what: `the thread of ${caller}` },
+    );
     return (await (
       await fetch(
         `${t.url('conversation')}/v1/inbox/threads/${row.threadId}?tenantId=cool-breeze-hvac`,
