@@ -33,6 +33,8 @@ const { values } = parseArgs({
     skew: { type: 'string', default: '1' },
     json: { type: 'boolean', default: false },
     'drain-seconds': { type: 'string', default: '20' },
+    /** Also print rows written per call by table (where a call's database work goes). */
+    profile: { type: 'boolean', default: false },
   },
 });
 
@@ -81,6 +83,8 @@ export interface BenchResult {
   gaveUpWebhooks: number;
   /** Webhooks the platform answered 503 (shed load). */
   shed: number;
+  /** With `--profile`: rows written per call, by table (`<service>.<table>`). */
+  rowsWrittenPerCall?: Record<string, number>;
   /** PostgreSQL transactions per call across all services (includes idle polling). */
   dbTransactionsPerCall: number;
   /**
@@ -92,7 +96,22 @@ export interface BenchResult {
 
 interface Platform {
   urls: { answer_url: string; hangup_url: string };
+  /** The schemas' prefix (this run's tables). */
+  prefix: string;
   stop(): Promise<void>;
+}
+
+/** Rows inserted, updated and deleted per table of this run (pg_stat_user_tables). */
+async function tableWrites(databaseUrl: string, prefix: string): Promise<Map<string, number>> {
+  const c = new Client({ connectionString: databaseUrl });
+  await c.connect();
+  const { rows } = await c.query<{ t: string; n: string }>(
+    `SELECT schemaname || '.' || relname AS t, n_tup_ins + n_tup_upd + n_tup_del AS n
+       FROM pg_stat_user_tables WHERE schemaname LIKE $1`,
+    [`${prefix}%`],
+  );
+  await c.end();
+  return new Map(rows.map((r) => [r.t.slice(prefix.length + 1), Number(r.n)]));
 }
 
 async function startTopology(
@@ -127,7 +146,7 @@ async function startTopology(
       databaseUrl: infra.databaseUrl,
       schemaPrefix: `${prefix}_`,
     });
-    return { urls: plivoApplicationUrls(platform), stop: () => platform.stop() };
+    return { urls: plivoApplicationUrls(platform), prefix, stop: () => platform.stop() };
   }
   const platform = await startPlatform({
     env,
@@ -136,7 +155,7 @@ async function startTopology(
     basePort: 0,
     schemaPrefix: `${prefix}_`,
   });
-  return { urls: plivoApplicationUrls(platform), stop: () => platform.stop() };
+  return { urls: plivoApplicationUrls(platform), prefix, stop: () => platform.stop() };
 }
 
 async function transactions(databaseUrl: string): Promise<number> {
@@ -185,6 +204,9 @@ async function withPipeline<T>(
         `[${transport}/${topology}] driving ${Math.round(at * forSeconds)} missed calls at ${at}/s`,
       );
       const txBefore = await transactions(infra.databaseUrl);
+      const writesBefore = values.profile
+        ? await tableWrites(infra.databaseUrl, platform.prefix)
+        : undefined;
       const cpuBefore = machineBusySeconds();
       const done = next<{ result: DriveResult }>();
       driver.postMessage(order);
@@ -193,7 +215,17 @@ async function withPipeline<T>(
       // Statistics reach pg_stat_database a moment after the transactions.
       await new Promise((res) => setTimeout(res, 1_000));
       const tx = (await transactions(infra.databaseUrl)) - txBefore;
-      return summarise(transport, at, forSeconds, r, tx, cpu);
+      const result = summarise(transport, at, forSeconds, r, tx, cpu);
+      if (!writesBefore) return result;
+      const after = await tableWrites(infra.databaseUrl, platform.prefix);
+      const perCall = [...after]
+        .map(
+          ([table, n]) =>
+            [table, round((n - (writesBefore.get(table) ?? 0)) / Math.max(1, r.calls))] as const,
+        )
+        .filter(([, n]) => n > 0)
+        .sort((a, b) => b[1] - a[1]);
+      return { ...result, rowsWrittenPerCall: Object.fromEntries(perCall) };
     });
   } finally {
     await platform.stop();
@@ -342,6 +374,9 @@ function describe(
       `  webhook ack      p50 ${r.ackP50Ms} ms   p95 ${r.ackP95Ms} ms   p99 ${r.ackP99Ms} ms   answer_url p99 ${r.answerP99Ms} ms   (${r.webhooks} webhooks, ${r.webhookErrors} failed attempts, ${r.gaveUpWebhooks} given up, ${r.shed} shed)`,
       `  hangup → carrier p50 ${r.sendP50Ms} ms   p95 ${r.sendP95Ms} ms   p99 ${r.sendP99Ms} ms${r.perTenantSendP99Ms ? `   per brand p99 ${JSON.stringify(r.perTenantSendP99Ms)}` : ''}`,
       `  sustained        ${r.callsPerSecond} calls/s   lost ${r.lost}   duplicates ${r.duplicates}   (${r.dbTransactionsPerCall} PostgreSQL transactions, ${r.cpuMsPerCall} ms CPU per call)`,
+      ...(r.rowsWrittenPerCall
+        ? [`  rows written per call: ${JSON.stringify(r.rowsWrittenPerCall)}`]
+        : []),
       ...(r.maxCallsPerSecond !== undefined
         ? [`  highest rate holding the targets: ${r.maxCallsPerSecond} calls/s`]
         : []),

@@ -101,7 +101,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
     children.set(name, child);
-    const deadline = Date.now() + (o.readyTimeoutMs ?? 120_000);
+    const deadline = performance.now() + (o.readyTimeoutMs ?? 120_000);
     for (;;) {
       if (child.exitCode !== null)
         throw new Error(`${name} exited (${child.exitCode}):\n${logs.get(name) ?? ''}`);
@@ -109,7 +109,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
         .then((r) => r.ok)
         .catch(() => false);
       if (ready) return;
-      if (Date.now() > deadline)
+      if (performance.now() > deadline)
         throw new Error(`${name} not ready in time:\n${logs.get(name) ?? ''}`);
       await new Promise((r) => setTimeout(r, 250));
     }

