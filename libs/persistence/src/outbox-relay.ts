@@ -127,10 +127,13 @@ export class OutboxRelay {
   private async pass(): Promise<void> {
     let published = 0;
     try {
+      // A pass that found fewer rows than a batch emptied the outbox: no second pass to see it
+      // empty (one transaction per wake-up, not two), unless a commit woke it meanwhile.
+      const batch = this.options.batchSize ?? 200;
       do {
         this.wakeRequested = false;
         published = await this.relayOnce();
-      } while (!this.stopped && (published > 0 || this.wakeRequested));
+      } while (!this.stopped && (published >= batch || this.wakeRequested));
       // Housekeeping between passes: published rows do not pile up forever.
       if (performance.now() - this.lastPurgeAt > (this.options.purgeEveryMs ?? 3_600_000)) {
         this.lastPurgeAt = performance.now();

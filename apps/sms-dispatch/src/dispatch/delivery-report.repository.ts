@@ -1,15 +1,5 @@
-import { z } from 'zod';
-import {
-  col,
-  type Database,
-  type Sql,
-  type SystemScope,
-  type TenantScope,
-  type Tx,
-} from '@textback/persistence';
+import type { Sql, SystemScope, TenantScope, Tx } from '@textback/persistence';
 import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
-
-const Traced = z.object({ traceparent: col.text.nullable() });
 
 /**
  * The send a report is about: by the carrier's message id, or (before we recorded it) by our send
@@ -23,23 +13,6 @@ export const FIND_SEND = `SELECT * FROM outbound_sms WHERE sms_id = (
 
 /** Delivery reports, once per (message, sequence), and the send each is about. */
 export const deliveryReportRepository = {
-  /**
-   * Delivery reports are the carrier's: they name a message, not a tenant (the signature proves
-   * Plivo sent them), so they find their send under a system scope.
-   */
-  async traceOfReported(
-    db: Database,
-    _scope: SystemScope,
-    messageUuid: string,
-    sendId: string | null,
-  ): Promise<string | null> {
-    const row = await db.selectFirst(Traced, FIND_SEND.replace('SELECT *', 'SELECT traceparent'), [
-      messageUuid,
-      sendId,
-    ]);
-    return row?.traceparent ?? null;
-  },
-
   /** False when this (message, sequence) was recorded before. */
   async recordReport(
     tx: Tx,

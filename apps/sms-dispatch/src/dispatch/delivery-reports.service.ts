@@ -64,26 +64,13 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       status: statusLabelOf(report.status),
       error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none',
     });
-    // Continue the trace of the send this report is about.
-    const traceparent = await reports.traceOfReported(
-      this.runtime.db,
-      this.carrierReports,
-      report.messageUuid,
-      sendUuid,
-    );
-    const duplicate = await inSpan(
-      'plivo.delivery-report',
-      {
-        service: 'sms-dispatch',
-        kind: SpanKind.SERVER,
-        parent: traceparent,
-        attributes: { 'textback.sms.status': report.status },
-      },
-      () => this.apply(report, sendUuid),
-    );
-    return { duplicate };
+    return { duplicate: await this.apply(report, sendUuid) };
   }
 
+  /**
+   * One transaction a report: its nonce, its (message, sequence), the send it is about (locked),
+   * and what it changes — the span continuing the trace of that send.
+   */
   private apply(
     report: SignedPlivoHook<'deliveryReport'>,
     sendId: string | null,
@@ -105,20 +92,28 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
         );
         return false;
       }
-      if (!row.carrierMessageId)
-        await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx);
-      if (sequence <= row.lastSequence) return false; // out of order: a newer status is already in
-      await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
-      if (report.outcome === 'delivered') {
-        await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx);
-      } else if (report.outcome === 'failed') {
-        const reason =
-          errorCode === CARRIER_OPT_OUT_ERROR_CODE
-            ? 'recipient opted out at the carrier (ErrorCode 200)'
-            : `carrier reported ${status}`;
-        await this.outcomes.record(row, { kind: 'failed', reason, errorCode }, tx);
-      }
-      return false;
+      const span = {
+        service: 'sms-dispatch',
+        kind: SpanKind.SERVER,
+        parent: row.traceparent,
+        attributes: { 'textback.sms.status': status },
+      };
+      return inSpan('plivo.delivery-report', span, async () => {
+        if (!row.carrierMessageId)
+          await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx);
+        if (sequence <= row.lastSequence) return false; // out of order: a newer status is in
+        await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
+        if (report.outcome === 'delivered') {
+          await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx);
+        } else if (report.outcome === 'failed') {
+          const reason =
+            errorCode === CARRIER_OPT_OUT_ERROR_CODE
+              ? 'recipient opted out at the carrier (ErrorCode 200)'
+              : `carrier reported ${status}`;
+          await this.outcomes.record(row, { kind: 'failed', reason, errorCode }, tx);
+        }
+        return false;
+      });
     });
   }
 }
