@@ -38,6 +38,7 @@ const systemScopeAllowed = [
   'apps/call-ingest/src/plivo-voice/call-finalizer.ts',
   'apps/sms-dispatch/src/dispatch/send.worker.ts',
   'apps/sms-dispatch/src/dispatch/delivery-reports.service.ts',
+  'apps/sms-dispatch/src/dispatch/send-rate-limits.ts',
   'apps/compliance/src/consent/consent-ledger.service.ts',
   'apps/conversation/src/crm/crm-sync.service.ts',
   'apps/conversation/src/crm/crm.controller.ts',

@@ -1,6 +1,6 @@
-import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import { DateTime } from 'luxon';
-import type { Pool } from 'pg';
+import { systemScope, type Database, type SystemScope } from '@textback/persistence';
+import { rateLimitRepository, type RateLimitLayer } from './rate-limit.repository';
 
 export interface RateLimitedSend {
   readonly from: string;
@@ -23,18 +23,32 @@ export interface RateLimitSettings {
   readonly brandDailyCap: number;
 }
 
+/** A refused draw: the transaction rolls back so no budget keeps the point. */
+class Refused extends Error {
+  constructor(readonly hold: RateLimitHold) {
+    super('rate limited');
+  }
+}
+
 /**
  * Carrier throughput, layered: per sending number, per 10DLC campaign, per brand per day. The
- * budgets live in PostgreSQL (rate-limiter-flexible), so every replica draws from the same ones.
+ * budgets are fixed windows in PostgreSQL, so every replica draws from the same ones; a send
+ * draws from all its layers in one statement and one transaction, and a refused send takes
+ * nothing (the transaction rolls back). It counts fixed windows (e.g. one text per number per
+ * second) rather than a token bucket: the same sustained rate, at most one window's budget at a
+ * window's edge.
  */
 export class SendRateLimits {
-  private readonly limiters = new Map<string, RateLimiterPostgres>();
+  /** The carrier's throughput budgets are shared by every tenant's sends. */
+  private readonly scope: SystemScope;
 
   constructor(
-    private readonly pool: Pool,
-    private readonly schema: string,
+    private readonly db: Database,
+    logger: { info(fields: object, message: string): void },
     private readonly settings: RateLimitSettings,
-  ) {}
+  ) {
+    this.scope = systemScope('sms-dispatch: carrier rate-limit budgets', logger);
+  }
 
   /**
    * Undefined when the send may go now (its budgets taken), else how long to wait and why. The
@@ -43,63 +57,45 @@ export class SendRateLimits {
    */
   async take(send: RateLimitedSend, now: Date): Promise<RateLimitHold | undefined> {
     const local = DateTime.fromJSDate(now).setZone(send.timezone);
-    const layers: [RateLimiterPostgres, string, RateLimitHold['layer']][] = [
-      [this.perSecond('sender', this.settings.senderPerSecond), send.from, 'sender'],
+    const layers: (RateLimitLayer & { layer: RateLimitHold['layer'] })[] = [
+      { ...perSecond('sender', this.settings.senderPerSecond, send.from), layer: 'sender' },
     ];
     if (send.campaignId)
-      layers.push([
-        this.perSecond('campaign', this.settings.campaignPerSecond),
-        send.campaignId,
-        'campaign',
-      ]);
-    // Keyed by the local day; kept two days so a key outlives its day in any zone.
-    layers.push([
-      this.limiter('brand-day', send.brandDailyCap ?? this.settings.brandDailyCap, 2 * 86_400),
-      `${send.tenantId}:${local.toISODate() ?? ''}`,
-      'brand-day',
-    ]);
-    const taken: [RateLimiterPostgres, string][] = [];
-    for (const [limiter, key, layer] of layers) {
-      try {
-        await limiter.consume(key);
-        taken.push([limiter, key]);
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        // Give back what the earlier layers granted: this send is not going now.
-        for (const [l, k] of taken) await l.reward(k, 1);
-        const waitMs =
-          layer === 'brand-day'
-            ? local.plus({ days: 1 }).startOf('day').toMillis() - now.getTime()
-            : rejection.msBeforeNext;
-        return { waitMs: Math.max(1, waitMs), layer };
-      }
-    }
-    return undefined;
-  }
-
-  /** A rate below 1/s is one message per ⌈1/rate⌉ seconds. */
-  private perSecond(name: string, rate: number): RateLimiterPostgres {
-    return rate >= 1
-      ? this.limiter(name, Math.floor(rate), 1)
-      : this.limiter(name, 1, Math.ceil(1 / rate));
-  }
-
-  private limiter(name: string, points: number, duration: number): RateLimiterPostgres {
-    const id = `${name}:${points}:${duration}`;
-    let limiter = this.limiters.get(id);
-    if (!limiter) {
-      limiter = new RateLimiterPostgres({
-        storeClient: this.pool,
-        storeType: 'pool',
-        schemaName: this.schema,
-        tableName: 'rate_limit',
-        tableCreated: true,
-        keyPrefix: id,
-        points,
-        duration,
+      layers.push({
+        ...perSecond('campaign', this.settings.campaignPerSecond, send.campaignId),
+        layer: 'campaign',
       });
-      this.limiters.set(id, limiter);
+    const cap = send.brandDailyCap ?? this.settings.brandDailyCap;
+    // Keyed by the local day; kept two days so a key outlives its day in any zone.
+    layers.push({
+      key: `brand-day:${cap}:${2 * 86_400}:${send.tenantId}:${local.toISODate() ?? ''}`,
+      points: cap,
+      windowMs: 2 * 86_400_000,
+      layer: 'brand-day',
+    });
+    try {
+      await this.db.transaction(async (tx) => {
+        const drawn = await rateLimitRepository.draw(tx, this.scope, layers, now.getTime());
+        for (const layer of layers) {
+          const row = drawn.find((d) => d.key === layer.key);
+          if (!row || row.points <= layer.points) continue;
+          const waitMs =
+            layer.layer === 'brand-day'
+              ? local.plus({ days: 1 }).startOf('day').toMillis() - now.getTime()
+              : row.expire - now.getTime();
+          throw new Refused({ waitMs: Math.max(1, waitMs), layer: layer.layer });
+        }
+      });
+      return undefined;
+    } catch (err) {
+      if (err instanceof Refused) return err.hold;
+      throw err;
     }
-    return limiter;
   }
+}
+
+/** A rate below 1/s is one message per ⌈1/rate⌉ seconds. */
+function perSecond(name: string, rate: number, key: string): RateLimitLayer {
+  const [points, seconds] = rate >= 1 ? [Math.floor(rate), 1] : [1, Math.ceil(1 / rate)];
+  return { key: `${name}:${points}:${seconds}:${key}`, points, windowMs: seconds * 1000 };
 }

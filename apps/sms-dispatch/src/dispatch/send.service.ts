@@ -42,7 +42,7 @@ export class SendService {
     @Inject(CARRIER) private readonly carrier: PlivoMessaging,
   ) {
     const c = runtime.config;
-    this.limits = new SendRateLimits(runtime.db.pool, c.DATABASE_SCHEMA ?? 'sms_dispatch', {
+    this.limits = new SendRateLimits(runtime.db, runtime.logger, {
       senderPerSecond: c.SENDER_MESSAGES_PER_SECOND,
       campaignPerSecond: c.CAMPAIGN_MESSAGES_PER_SECOND,
       brandDailyCap: c.BRAND_DAILY_CAP,
