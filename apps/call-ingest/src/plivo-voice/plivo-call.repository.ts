@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   col,
   type Database,
+  type Sql,
   type SystemScope,
   type TenantScope,
   type Tx,
@@ -41,10 +42,16 @@ const Traced = z.object({ callUuid: col.text, traceparent: col.text.nullable() }
  * tenant, the later webhooks find it by CallUUID under a system scope.
  */
 export const plivoCallRepository = {
-  async insertAnswered(
-    tx: Tx,
+  /**
+   * The answer in one statement (one round trip in the caller's audio path): its nonce, its
+   * webhook row and the call, each written only when the one before was new. 'replayed' when
+   * the nonce was seen before; a retried answer (a new nonce) changes nothing else.
+   */
+  async recordAnswer(
+    db: Database,
     scope: TenantScope,
     call: {
+      nonce: string;
       callUuid: string;
       locationId: string;
       businessNumber: string;
@@ -53,11 +60,20 @@ export const plivoCallRepository = {
       screened: boolean;
       traceparent: string | null;
     },
-  ): Promise<void> {
-    await tx.mutate(
-      `INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (call_uuid) DO NOTHING`,
+  ): Promise<'recorded' | 'replayed'> {
+    const row = await db.selectOne(
+      z.object({ fresh: col.bool }),
+      `WITH nonce AS (
+         INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
+       hook AS (
+         INSERT INTO plivo_webhook (call_uuid, kind, detail) SELECT $2, 'answer', '' FROM nonce
+         ON CONFLICT DO NOTHING RETURNING 1),
+       answered AS (
+         INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
+         SELECT $2, $3, $4, $5, $6, $7, $8, $9 FROM hook ON CONFLICT (call_uuid) DO NOTHING)
+       SELECT EXISTS (SELECT 1 FROM nonce) AS fresh`,
       [
+        call.nonce,
         call.callUuid,
         scope.tenantId,
         call.locationId,
@@ -68,6 +84,7 @@ export const plivoCallRepository = {
         call.traceparent,
       ],
     );
+    return row.fresh ? 'recorded' : 'replayed';
   },
 
   /** False when this (call, kind, detail) was recorded before: Plivo's retry changes nothing. */
@@ -85,7 +102,7 @@ export const plivoCallRepository = {
     return inserted > 0;
   },
 
-  async traceOf(db: Database, _scope: SystemScope, callUuid: string): Promise<string | null> {
+  async traceOf(db: Sql, _scope: SystemScope, callUuid: string): Promise<string | null> {
     const row = await db.selectFirst(
       Traced,
       'SELECT call_uuid, traceparent FROM plivo_call WHERE call_uuid = $1',

@@ -93,17 +93,21 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     const open = isOpenAt(location.businessHours, location.timezone, this.runtime.clock.now());
     const dial = open || location.afterHoursCall === 'forward';
     const scope = tenantScope(location.tenantId, [location.locationId]);
-    await this.record(hook.callUuid, 'answer', '', hook.nonce, (tx) =>
-      calls.insertAnswered(tx, scope, {
-        callUuid: hook.callUuid,
-        locationId: location.locationId,
-        businessNumber: to,
-        callerNumber: hook.from,
-        dialed: dial,
-        screened: dial && location.screenCalls,
-        traceparent: activeTraceparent() ?? null,
-      }),
-    );
+    const recorded = await calls.recordAnswer(this.runtime.db, scope, {
+      nonce: hook.nonce,
+      callUuid: hook.callUuid,
+      locationId: location.locationId,
+      businessNumber: to,
+      callerNumber: hook.from,
+      dialed: dial,
+      screened: dial && location.screenCalls,
+      traceparent: activeTraceparent() ?? null,
+    });
+    if (recorded === 'replayed')
+      throw new CallIngestError(
+        'replayed',
+        'this request was already received (nonce seen before)',
+      );
     return dial ? this.dialXml(location) : this.closedXml(location);
   }
 
@@ -163,27 +167,12 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
 
   /**
    * Records a webhook once per (CallUUID, kind, detail) with its nonce, in one transaction with
-   * its effects. A repeated webhook (Plivo's retry) changes nothing; a reused nonce is a replay.
+   * its effects — the span continuing the call's trace, read in the same transaction. A repeated
+   * webhook (Plivo's retry) changes nothing; a reused nonce is a replay.
    */
   private async record(
     callUuid: string,
-    kind: VoiceWebhookKind,
-    detail: string,
-    nonce: string,
-    effects: (tx: Tx) => Promise<void>,
-  ): Promise<void> {
-    if (kind === 'answer') return this.recordInTransaction(callUuid, kind, detail, nonce, effects);
-    const traceparent = await calls.traceOf(this.runtime.db, this.carrierCalls, callUuid);
-    return inSpan(
-      `plivo.voice.${kind}`,
-      { service: 'call-ingest', kind: SpanKind.SERVER, parent: traceparent },
-      () => this.recordInTransaction(callUuid, kind, detail, nonce, effects),
-    );
-  }
-
-  private async recordInTransaction(
-    callUuid: string,
-    kind: VoiceWebhookKind,
+    kind: Exclude<VoiceWebhookKind, 'answer'>,
     detail: string,
     nonce: string,
     effects: (tx: Tx) => Promise<void>,
@@ -194,8 +183,13 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
           'replayed',
           'this request was already received (nonce seen before)',
         );
-      if (await calls.recordWebhook(tx, this.carrierCalls, callUuid, kind, detail))
-        await effects(tx);
+      if (!(await calls.recordWebhook(tx, this.carrierCalls, callUuid, kind, detail))) return;
+      const traceparent = await calls.traceOf(tx, this.carrierCalls, callUuid);
+      await inSpan(
+        `plivo.voice.${kind}`,
+        { service: 'call-ingest', kind: SpanKind.SERVER, parent: traceparent },
+        () => effects(tx),
+      );
     });
   }
 
