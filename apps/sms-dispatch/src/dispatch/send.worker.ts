@@ -10,6 +10,9 @@ import type { SmsDispatchConfig } from '../config';
 import { outboundSmsRepository as sends } from './outbound-sms.repository';
 import { SendService } from './send.service';
 
+const CLAIM = 10;
+const STALE_CHECK_MS = 5_000;
+
 /**
  * Sends what is due, every tenant's, ten at a time: woken when a send is recorded, and otherwise
  * when the earliest deferred send falls due (at most `DISPATCH_POLL_MS` apart).
@@ -17,6 +20,7 @@ import { SendService } from './send.service';
 @Injectable()
 export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private task: PeriodicTask | undefined;
+  private lastStaleCheck = Number.NEGATIVE_INFINITY;
   /** The worker claims due sends of every tenant; each is then handled in its own tenant's scope. */
   private readonly everyTenant: SystemScope;
 
@@ -47,17 +51,23 @@ export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sendDue(): Promise<{ nextDueInMs: number | undefined }> {
     const { db, clock, config } = this.runtime;
-    // A send caught mid-call by a crash may or may not have reached the carrier: settle, never resend.
-    await sends.markStaleSendingUnknown(
-      db,
-      this.everyTenant,
-      config.PLIVO_TIMEOUT_MS * 2,
-      clock.now(),
-    );
+    // A send caught mid-call by a crash may or may not have reached the carrier: settle, never
+    // resend. Such a send is old by definition, so a look every few seconds is enough (not on
+    // every pass: a pass runs for every recorded send).
+    if (performance.now() - this.lastStaleCheck > STALE_CHECK_MS) {
+      this.lastStaleCheck = performance.now();
+      await sends.markStaleSendingUnknown(
+        db,
+        this.everyTenant,
+        config.PLIVO_TIMEOUT_MS * 2,
+        clock.now(),
+      );
+    }
     for (;;) {
-      const rows = await sends.claimDue(db, this.everyTenant, 10, clock.now());
-      if (rows.length === 0) break;
+      const rows = await sends.claimDue(db, this.everyTenant, CLAIM, clock.now());
       await Promise.all(rows.map((row) => this.sender.handle(row)));
+      // Fewer than a claim's worth: nothing more is due (no empty claim to find that out).
+      if (rows.length < CLAIM) break;
     }
     const next = await sends.nextDueAt(db, this.everyTenant);
     return { nextDueInMs: next ? next.getTime() - clock.now().getTime() : undefined };
