@@ -143,8 +143,8 @@ export const adminUsage = `usage: npm run admin -- <command> [flags] [--json]
   create-location --file location.json                     {"tenantId": …, "locationId": …, settings}
   create-group    --tenant T --id G --name N --locations a,b
   create-user     --tenant T --email E --name N --role R [--locations a,b | --group G]   (prints a refresh token)
-  invite-user     --tenant T --email E --name N --role R [--locations a,b | --group G]   (prints an invitation)
-  reset-password  --tenant T --user USER_ID                (prints a one-hour password reset link token)
+  invite-user     --tenant T --email E --name N --role R [--locations a,b | --group G]   (prints the invitation and its link)
+  reset-password  --tenant T --user USER_ID                (prints the one-hour reset and its link)
   issue-key       --tenant T --name N --permissions p,q [--locations a,b] [--expires ISO]
   revoke-key      --tenant T --key KEY_ID
   create-client   --name N --scopes p,q                    a partner client (prints its secret once)
