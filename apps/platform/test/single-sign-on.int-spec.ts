@@ -30,13 +30,13 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
   async function ssoSignIn(page: Page): Promise<void> {
     await page.goto(`${t.url('conversation')}/inbox?tenant=${tenant}`);
     await page.click('#sso');
-    await page.locator('input[name=login]').waitFor({ timeout: 15_000 });
+    await page.locator('input[name=login]').waitFor({ timeout: 30_000 });
     expect(page.url().startsWith(idp.issuer)).toBe(true);
     await page.fill('input[name=login]', 'sam');
     await page.fill('input[name=password]', 'whatever the provider checks');
     await page.click('button[type=submit]');
     await page.waitForURL((url) => url.href.startsWith(`${t.url('conversation')}/inbox?`), {
-      timeout: 15_000,
+      timeout: 30_000,
     });
   }
 
@@ -132,7 +132,7 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     await page.click('.reply button[type=submit]');
     await page
       .locator('.message.outbound', { hasText: 'we can be there at 3pm' })
-      .waitFor({ timeout: 15_000 });
+      .waitFor({ timeout: 30_000 });
     await eventually(
       () => t.fake.sentTo(caller).find((m) => m.text.includes('we can be there at 3pm')),
       { what: 'the reply at the carrier' },
@@ -159,7 +159,7 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     idp.setAccount('sam', { ...sam, groups: ['marketing'] });
     const page = await browser.newPage();
     await ssoSignIn(page);
-    await page.locator('#signin-error', { hasText: 'no role here' }).waitFor({ timeout: 15_000 });
+    await page.locator('#signin-error', { hasText: 'no role here' }).waitFor({ timeout: 30_000 });
     expect(await page.locator('#signed-in').isVisible()).toBe(false);
     const users = await fetch(`${t.url('gateway')}/v1/admin/tenants/${tenant}/users`, {
       headers: { authorization: admin },

@@ -55,6 +55,26 @@ export class PageSession {
   }
 
   /**
+   * The sign-in form with its brand field (`#tenant`): the brand named, else the person's only
+   * one, is kept for the tab and handed to `onSignedIn`.
+   */
+  wireBrandSignIn(
+    form: HTMLFormElement,
+    onSignedIn: (brand: string) => void | Promise<void>,
+  ): void {
+    const named = (): string =>
+      (document.getElementById('tenant') as HTMLInputElement | null)?.value.trim() ?? '';
+    this.wireSignInForm(form, {
+      extra: (): Record<string, string> => (named() ? { tenantId: named() } : {}),
+      onSignedIn: async ({ tenantId }) => {
+        const brand = named() || tenantId || '';
+        sessionStorage.setItem('tenant', brand);
+        await onSignedIn(brand);
+      },
+    });
+  }
+
+  /**
    * Wires a sign-in form with `#email`, `#password`, `#code` (inside `#code-field`, shown when the
    * gateway asks for the second factor) and `#signin-error`; `extra` adds fields (the brand).
    */
@@ -170,6 +190,43 @@ export function wireSingleSignOn(base: string, button: HTMLElement, tenant: () =
     query.delete('sso_error');
     history.replaceState(null, '', `${location.pathname}${query.size ? `?${query}` : ''}`);
   }
+}
+
+/**
+ * The brand a page works for: `?tenant=` when the link names one (kept for the tab), else the one
+ * this tab signed in to; shown in the sign-in form's `#tenant` field.
+ */
+export function initialBrand(): string {
+  const linked = new URLSearchParams(location.search).get('tenant');
+  if (linked) sessionStorage.setItem('tenant', linked);
+  const brand = linked ?? sessionStorage.getItem('tenant') ?? '';
+  const field = document.getElementById('tenant') as HTMLInputElement | null;
+  if (field) field.value = brand;
+  return brand;
+}
+
+/**
+ * The header's two states, by the pages' shared ids: the sign-in form (`#signin`) with a message
+ * in `#signin-error`, or who is signed in (`#signed-in`, `#who`).
+ */
+export function showSignInForm(message = ''): void {
+  const signIn = document.getElementById('signin');
+  const signedIn = document.getElementById('signed-in');
+  const error = document.getElementById('signin-error');
+  if (signIn) signIn.hidden = false;
+  if (signedIn) signedIn.hidden = true;
+  if (error) error.textContent = message;
+}
+
+export function showSignedInAs(brand: string): void {
+  const signIn = document.getElementById('signin');
+  const signedIn = document.getElementById('signed-in');
+  const who = document.getElementById('who');
+  const error = document.getElementById('signin-error');
+  if (signIn) signIn.hidden = true;
+  if (signedIn) signedIn.hidden = false;
+  if (who) who.textContent = `Signed in${brand ? ` · ${brand}` : ''}`;
+  if (error) error.textContent = '';
 }
 
 /** The permissions an access token carries (its `perm` claim), for what a page offers. */

@@ -1,7 +1,10 @@
 import {
   PageSession,
   permissionsOf,
+  initialBrand,
   SignedOutError,
+  showSignedInAs,
+  showSignInForm,
   wireChoosePassword,
   wireSingleSignOn,
 } from '@textback/page-session';
@@ -37,7 +40,7 @@ interface ThreadView {
 
 /** The signed-in session (libs/page-session) and the brand this page shows. */
 const page = new PageSession('/inbox');
-const session = { tenant: sessionStorage.getItem('tenant') ?? '' };
+const session = { tenant: initialBrand() };
 
 async function accessToken(): Promise<string> {
   try {
@@ -199,30 +202,13 @@ async function openThread(threadId: string): Promise<void> {
   await renderThreads();
 }
 
-function showSignIn(message = ''): void {
-  $('signin').hidden = false;
-  $('signed-in').hidden = true;
-  $('signin-error').textContent = message;
-}
+const showSignIn = showSignInForm;
+const showSignedIn = (): void => showSignedInAs(session.tenant);
 
-function showSignedIn(): void {
-  $('signin').hidden = true;
-  $('signed-in').hidden = false;
-  $('who').textContent = `Signed in · ${session.tenant}`;
-  $('signin-error').textContent = '';
-}
-
-page.wireSignInForm($<HTMLFormElement>('signin'), {
-  extra: (): Record<string, string> => {
-    const tenant = $<HTMLInputElement>('tenant').value.trim();
-    return tenant ? { tenantId: tenant } : {};
-  },
-  onSignedIn: async ({ tenantId }) => {
-    session.tenant = $<HTMLInputElement>('tenant').value.trim() || tenantId || '';
-    sessionStorage.setItem('tenant', session.tenant);
-    showSignedIn();
-    await start();
-  },
+page.wireBrandSignIn($<HTMLFormElement>('signin'), async (brand) => {
+  session.tenant = brand;
+  showSignedIn();
+  await start();
 });
 
 $('signout').addEventListener('click', () => {
@@ -236,9 +222,6 @@ $('signout').addEventListener('click', () => {
 const linked = new URLSearchParams(location.search);
 /** An invitation or password reset link: the person chooses a password, then signs in with it. */
 wireChoosePassword('/inbox', () => showSignIn('Password set: sign in with it.'));
-session.tenant = linked.get('tenant') ?? session.tenant;
-$<HTMLInputElement>('tenant').value = session.tenant;
-if (linked.get('tenant')) sessionStorage.setItem('tenant', session.tenant);
 wireSingleSignOn('/inbox', $('sso'), () => $<HTMLInputElement>('tenant').value.trim());
 /** A link from the reports' calls list opens its thread (`?tenant=…&thread=…`). */
 async function start(): Promise<void> {

@@ -2,7 +2,10 @@ import QRCode from 'qrcode';
 import {
   PageSession,
   permissionsOf,
+  initialBrand,
   SignedOutError,
+  showSignedInAs,
+  showSignInForm,
   wireChoosePassword,
   wireSingleSignOn,
 } from '@textback/page-session';
@@ -14,7 +17,7 @@ import './style.css';
  * (a session cookie traded for short-lived access tokens); every change goes to the gateway's API.
  */
 const page = new PageSession('/settings');
-const session = { tenant: sessionStorage.getItem('tenant') ?? '' };
+const session = { tenant: initialBrand() };
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const status = (text: string, error = false): void => {
@@ -138,30 +141,15 @@ async function start(): Promise<void> {
 }
 
 function showSignIn(message = ''): void {
-  $('signin').hidden = false;
-  $('signed-in').hidden = true;
+  showSignInForm(message);
   $('settings').hidden = true;
-  $('signin-error').textContent = message;
 }
+const showSignedIn = (): void => showSignedInAs(session.tenant);
 
-function showSignedIn(): void {
-  $('signin').hidden = true;
-  $('signed-in').hidden = false;
-  $('who').textContent = `Signed in${session.tenant ? ` · ${session.tenant}` : ''}`;
-  $('signin-error').textContent = '';
-}
-
-page.wireSignInForm($<HTMLFormElement>('signin'), {
-  extra: (): Record<string, string> => {
-    const tenant = $<HTMLInputElement>('tenant').value.trim();
-    return tenant ? { tenantId: tenant } : {};
-  },
-  onSignedIn: async ({ tenantId }) => {
-    session.tenant = $<HTMLInputElement>('tenant').value.trim() || tenantId || '';
-    sessionStorage.setItem('tenant', session.tenant);
-    showSignedIn();
-    await start();
-  },
+page.wireBrandSignIn($<HTMLFormElement>('signin'), async (brand) => {
+  session.tenant = brand;
+  showSignedIn();
+  await start();
 });
 $('signout').addEventListener('click', () => {
   void page.signOut().then(() => showSignIn());
@@ -229,10 +217,6 @@ $('policy-form').addEventListener('submit', (e) => {
   });
 });
 
-const linked = new URLSearchParams(location.search);
-session.tenant = linked.get('tenant') ?? session.tenant;
-if (linked.get('tenant')) sessionStorage.setItem('tenant', session.tenant);
-$<HTMLInputElement>('tenant').value = session.tenant;
 wireSingleSignOn('/settings', $('sso'), () => $<HTMLInputElement>('tenant').value.trim());
 wireChoosePassword('/settings', () => showSignIn('Password set: sign in with it.'));
 if (page.signedIn()) {
