@@ -5,6 +5,8 @@
  * readable `tb_csrf` cookie). Every call goes to the page's own origin (`<base>/sign-in`,
  * `/token`, `/sign-out`), which relays it to the gateway (decision 0012).
  */
+import './page.css';
+
 export class SignedOutError extends Error {}
 
 export class PageSession {
