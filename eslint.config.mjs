@@ -22,6 +22,7 @@ const sqlAllowed = [
   '**/migrations/**/*.ts',
   // The typed helper itself, and migrate() (CREATE SCHEMA, the migrations' statement timeout).
   'libs/persistence/src/sql.ts',
+  'libs/persistence/src/database.ts',
   'libs/persistence/src/data-source.ts',
   // Creates the database a development or test run uses, before any schema exists.
   'libs/embedded-postgres/src/**/*.ts',

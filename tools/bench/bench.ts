@@ -7,7 +7,7 @@ import { resolveInfrastructure, uniqueTestPrefix } from '@textback/testing';
 import { plivoApplicationUrls, startPlatform } from '../../apps/platform/src/platform';
 import { startProcesses } from '../../apps/platform/src/processes';
 import { bareKafkaRelay } from './baseline';
-import { machineBusySeconds } from './cpu';
+import { cpuByProcess, machineBusySeconds, processCpu } from './cpu';
 import { authId, authToken, type DriveOrder, type DriveResult } from './driver';
 
 /**
@@ -35,6 +35,8 @@ const { values } = parseArgs({
     'drain-seconds': { type: 'string', default: '20' },
     /** Also print rows written per call by table (where a call's database work goes). */
     profile: { type: 'boolean', default: false },
+    /** `processes` topology: each service's V8 CPU profile is written under this folder. */
+    'cpu-profile': { type: 'string' },
   },
 });
 
@@ -85,6 +87,8 @@ export interface BenchResult {
   shed: number;
   /** With `--profile`: rows written per call, by table (`<service>.<table>`). */
   rowsWrittenPerCall?: Record<string, number>;
+  /** With `--profile`: CPU ms per completed call by process (services by name, `java` the broker, `postgres`). */
+  cpuMsPerCallByProcess?: Record<string, number>;
   /** PostgreSQL transactions per call across all services (includes idle polling). */
   dbTransactionsPerCall: number;
   /**
@@ -98,6 +102,8 @@ interface Platform {
   urls: { answer_url: string; hangup_url: string };
   /** The schemas' prefix (this run's tables). */
   prefix: string;
+  /** Our service processes by pid (`processes` topology; the bench's own pid for `single`). */
+  pids(): ReadonlyMap<number, string>;
   stop(): Promise<void>;
 }
 
@@ -145,8 +151,19 @@ async function startTopology(
       env,
       databaseUrl: infra.databaseUrl,
       schemaPrefix: `${prefix}_`,
+      ...(values['cpu-profile'] ? { cpuProfileDir: resolve(values['cpu-profile']) } : {}),
     });
-    return { urls: plivoApplicationUrls(platform), prefix, stop: () => platform.stop() };
+    return {
+      urls: plivoApplicationUrls(platform),
+      prefix,
+      pids: () =>
+        new Map(
+          [...platform.services.values()].flatMap((s) =>
+            s.pid === undefined ? [] : [[s.pid, s.name] as const],
+          ),
+        ),
+      stop: () => platform.stop(),
+    };
   }
   const platform = await startPlatform({
     env,
@@ -155,7 +172,12 @@ async function startTopology(
     basePort: 0,
     schemaPrefix: `${prefix}_`,
   });
-  return { urls: plivoApplicationUrls(platform), prefix, stop: () => platform.stop() };
+  return {
+    urls: plivoApplicationUrls(platform),
+    prefix,
+    pids: () => new Map([[process.pid, 'platform (with the load generator)']]),
+    stop: () => platform.stop(),
+  };
 }
 
 async function transactions(databaseUrl: string): Promise<number> {
@@ -208,15 +230,26 @@ async function withPipeline<T>(
         ? await tableWrites(infra.databaseUrl, platform.prefix)
         : undefined;
       const cpuBefore = machineBusySeconds();
+      const byProcessBefore = values.profile ? processCpu() : undefined;
       const done = next<{ result: DriveResult }>();
       driver.postMessage(order);
       const { result: r } = await done;
       const cpu = machineBusySeconds() - cpuBefore - r.driverCpuSeconds;
+      const byProcess = byProcessBefore
+        ? cpuByProcess(byProcessBefore, processCpu(), platform.pids())
+        : undefined;
       // Statistics reach pg_stat_database a moment after the transactions.
       await new Promise((res) => setTimeout(res, 1_000));
       const tx = (await transactions(infra.databaseUrl)) - txBefore;
       const result = summarise(transport, at, forSeconds, r, tx, cpu);
-      if (!writesBefore) return result;
+      if (!writesBefore || !byProcess) return result;
+      const completed = Math.max(1, r.calls - r.lost);
+      const cpuMsPerCallByProcess = Object.fromEntries(
+        [...byProcess]
+          .map(([name, s]) => [name, round((s * 1000) / completed)] as const)
+          .filter(([, ms]) => ms >= 0.5)
+          .sort((a, b) => b[1] - a[1]),
+      );
       const after = await tableWrites(infra.databaseUrl, platform.prefix);
       const perCall = [...after]
         .map(
@@ -225,7 +258,7 @@ async function withPipeline<T>(
         )
         .filter(([, n]) => n > 0)
         .sort((a, b) => b[1] - a[1]);
-      return { ...result, rowsWrittenPerCall: Object.fromEntries(perCall) };
+      return { ...result, rowsWrittenPerCall: Object.fromEntries(perCall), cpuMsPerCallByProcess };
     });
   } finally {
     await platform.stop();
@@ -376,6 +409,9 @@ function describe(
       `  sustained        ${r.callsPerSecond} calls/s   lost ${r.lost}   duplicates ${r.duplicates}   (${r.dbTransactionsPerCall} PostgreSQL transactions, ${r.cpuMsPerCall} ms CPU per call)`,
       ...(r.rowsWrittenPerCall
         ? [`  rows written per call: ${JSON.stringify(r.rowsWrittenPerCall)}`]
+        : []),
+      ...(r.cpuMsPerCallByProcess
+        ? [`  CPU ms per call by process: ${JSON.stringify(r.cpuMsPerCallByProcess)}`]
         : []),
       ...(r.maxCallsPerSecond !== undefined
         ? [`  highest rate holding the targets: ${r.maxCallsPerSecond} calls/s`]

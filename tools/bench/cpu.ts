@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** USER_HZ: /proc reports CPU time in these ticks (100 on every Linux this runs on). */
 const TICKS = 100;
@@ -22,4 +22,40 @@ export function threadCpuSeconds(): number {
   const stat = readFileSync('/proc/thread-self/stat', 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/** CPU seconds of every process on the machine, by pid, with its command name. */
+export function processCpu(): Map<number, { name: string; seconds: number }> {
+  const out = new Map<number, { name: string; seconds: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(Number(entry), { name, seconds: (Number(fields[11]) + Number(fields[12])) / TICKS });
+    } catch {
+      // gone between listing and reading
+    }
+  }
+  return out;
+}
+
+/**
+ * Where the CPU went between two snapshots: our services by the pid they run as, everything
+ * else by command name (`java` is the broker, `postgres` PostgreSQL's backends).
+ */
+export function cpuByProcess(
+  before: Map<number, { name: string; seconds: number }>,
+  after: Map<number, { name: string; seconds: number }>,
+  services: ReadonlyMap<number, string>,
+): Map<string, number> {
+  const by = new Map<string, number>();
+  for (const [pid, now] of after) {
+    const used = now.seconds - (before.get(pid)?.seconds ?? 0);
+    if (used <= 0) continue;
+    const name = services.get(pid) ?? now.name;
+    by.set(name, (by.get(name) ?? 0) + used);
+  }
+  return by;
 }

@@ -33,6 +33,8 @@ export interface ProcessPlatformOptions {
   readonly without?: readonly string[];
   /** How long a service may take to become ready. */
   readonly readyTimeoutMs?: number;
+  /** Writes each service's V8 CPU profile under `<dir>/<service>/` when it exits (bench `--cpu-profile`). */
+  readonly cpuProfileDir?: string;
 }
 
 function freePort(): Promise<number> {
@@ -85,6 +87,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
     const child = spawn(
       process.execPath,
       [
+        ...(o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(o.cpuProfileDir, name)}`] : []),
         '--enable-source-maps',
         '--require',
         '@swc-node/register',

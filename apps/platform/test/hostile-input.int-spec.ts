@@ -43,8 +43,8 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
         groupId: 'test-dlt-reader',
         topics: ['call.ended.v1.dlt', 'textback.requested.v1.dlt', 'sms.reply-requested.v1.dlt'],
       },
-      async (m) => {
-        deadLetters.push(m);
+      async (batch) => {
+        deadLetters.push(...batch);
       },
     );
   }, 120_000);

@@ -93,8 +93,9 @@ describe('inputs a stranger controls (property-based, fast-check)', () => {
     const transport = new InProcessTransport(t.platform.broker!);
     await transport.consume(
       { groupId: 'test-property-reader', topics: ['sms.received.v1'] },
-      async (m) => {
-        published.add((JSON.parse(m.value) as { carrierMessageId: string }).carrierMessageId);
+      async (batch) => {
+        for (const m of batch)
+          published.add((JSON.parse(m.value) as { carrierMessageId: string }).carrierMessageId);
       },
     );
   }, 120_000);

@@ -1,80 +1,21 @@
-import { randomUUID } from 'node:crypto';
-import {
-  context,
-  propagation,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Context,
-} from '@opentelemetry/api';
-import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
-import type { Registry } from 'prom-client';
-import {
-  deadLetterTopicOf,
-  topics,
-  type EventEnvelope,
-  type EventMetadata,
-  type PayloadOf,
-  type Topic,
-} from '@textback/contracts';
+import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { type EventMetadata, type PayloadOf, type Topic } from '@textback/contracts';
 import { ConsumerMetrics } from './consumer-metrics';
-import type { DeliveredMessage, OutgoingMessage, Subscription, Transport } from './transport';
+import type { EventBusOptions, EventHandler, PublishOptions, RetryOptions } from './bus-options';
+import {
+  deadLetterOf,
+  describe,
+  MalformedEventError,
+  outgoingMessages,
+  parseMessage,
+  type EventToPublish,
+} from './event-messages';
+import { retrying } from './retrying';
+import type { DeliveredMessage, Subscription, Transport } from './transport';
 
-export type EventHandler<T extends Topic> = (event: EventEnvelope<T>) => Promise<void>;
-
-export interface RetryOptions {
-  /** Attempts before a message is dead-lettered (the first try included). */
-  readonly maxAttempts: number;
-  readonly initialDelayMs: number;
-  readonly maxDelayMs: number;
-}
-
-export interface EventBusOptions {
-  /** The service publishing and consuming (`source` of its events, its consumer group). */
-  readonly service: string;
-  /** The consumer group; defaults to the service. A new group re-reads every topic from the start (a read-model rebuild). */
-  readonly groupId?: string;
-  readonly transport: Transport;
-  readonly retry?: Partial<RetryOptions>;
-  readonly concurrency?: number;
-  readonly registry?: Registry;
-  readonly metricPrefix?: string;
-  readonly log?: (level: 'error' | 'warn' | 'info', message: string, fields?: object) => void;
-}
-
-export interface PublishOptions {
-  readonly id?: string;
-  readonly causationId?: string;
-}
-
-const H = {
-  id: 'event-id',
-  type: 'event-type',
-  source: 'event-source',
-  time: 'event-time',
-  causation: 'event-causation-id',
-  traceparent: 'traceparent',
-  tracestate: 'tracestate',
-} as const;
-
-export const deadLetterHeaders = {
-  error: 'dlt-error',
-  errorKind: 'dlt-error-kind',
-  /** The error's own code (e.g. `location-mismatch`), `malformed`, or `error` when it had none. */
-  errorCode: 'dlt-error-code',
-  attempts: 'dlt-attempts',
-  originalTopic: 'dlt-original-topic',
-  originalPartition: 'dlt-original-partition',
-  originalOffset: 'dlt-original-offset',
-  consumerGroup: 'dlt-consumer-group',
-  failedAt: 'dlt-failed-at',
-} as const;
+export type { EventBusOptions, EventHandler, PublishOptions, RetryOptions } from './bus-options';
 
 const tracer = trace.getTracer('@textback/messaging');
-
-class MalformedEventError extends Error {
-  override readonly name = 'MalformedEventError';
-}
 
 /**
  * The one publisher/consumer API. Every payload is validated against its topic's schema on the
@@ -115,37 +56,14 @@ export class EventBus {
   }
 
   /** Publishes several events in one transport call (used by the outbox relay). */
-  async publishAll(
-    events: readonly ({ topic: Topic; key: string; payload: unknown } & PublishOptions & {
-        time?: string;
-        traceparent?: string;
-        tracestate?: string;
-      })[],
-  ): Promise<EventMetadata[]> {
+  async publishAll(events: readonly EventToPublish[]): Promise<EventMetadata[]> {
     const name = `publish ${[...new Set(events.map((e) => e.topic))].join(',')}`;
     return tracer.startActiveSpan(
       name,
       { kind: SpanKind.PRODUCER, attributes: { 'messaging.system': this.options.transport.kind } },
       async (span) => {
         try {
-          const out: OutgoingMessage[] = [];
-          const metas: EventMetadata[] = [];
-          for (const e of events) {
-            const meta = this.metadataFor(e);
-            const parsed = topics[e.topic].schema.safeParse(e.payload);
-            if (!parsed.success) {
-              throw new MalformedEventError(
-                `refusing to publish a malformed ${e.topic}: ${parsed.error.message}`,
-              );
-            }
-            metas.push(meta);
-            out.push({
-              topic: e.topic,
-              key: e.key,
-              value: JSON.stringify(parsed.data),
-              headers: toHeaders(meta),
-            });
-          }
+          const { out, metas } = outgoingMessages(events, this.options.service);
           await this.options.transport.send(out);
           return metas;
         } catch (err) {
@@ -156,28 +74,6 @@ export class EventBus {
         }
       },
     );
-  }
-
-  /** Outbox rows keep the trace of the request that wrote them; live publishes use this span. */
-  private metadataFor(
-    e: { topic: Topic; time?: string; traceparent?: string; tracestate?: string } & PublishOptions,
-  ): EventMetadata {
-    const carrier: Record<string, string> = {};
-    if (e.traceparent) {
-      carrier[H.traceparent] = e.traceparent;
-      if (e.tracestate) carrier[H.tracestate] = e.tracestate;
-    } else {
-      propagation.inject(context.active(), carrier);
-    }
-    return {
-      id: e.id ?? randomUUID(),
-      type: e.topic,
-      source: this.options.service,
-      time: e.time ?? new Date().toISOString(),
-      ...(e.causationId ? { causationId: e.causationId } : {}),
-      ...(carrier[H.traceparent] ? { traceparent: carrier[H.traceparent] } : {}),
-      ...(carrier[H.tracestate] ? { tracestate: carrier[H.tracestate] } : {}),
-    };
   }
 
   /** Registers the handler of one topic; call before `start()`. */
@@ -203,8 +99,9 @@ export class EventBus {
         groupId: this.groupId,
         topics: [...this.handlers.keys()],
         ...(this.options.concurrency ? { concurrency: this.options.concurrency } : {}),
+        ...(this.options.maxBatchSize ? { maxBatchSize: this.options.maxBatchSize } : {}),
       },
-      (message) => this.deliver(message),
+      (batch) => this.deliverBatch(batch),
     );
   }
 
@@ -220,92 +117,106 @@ export class EventBus {
     this.subscription = undefined;
   }
 
+  /**
+   * A batch of one partition: as one unit of work when the service gave one (one transaction,
+   * one commit), otherwise — or when the unit fails — event by event, in order.
+   */
+  private async deliverBatch(batch: readonly DeliveredMessage[]): Promise<void> {
+    const unit = this.options.unitOfWork;
+    if (unit && batch.length > 1 && (await this.deliverAsOneUnit(batch, unit))) return;
+    for (const message of batch) await this.deliver(message);
+  }
+
+  /** Whether every event of the batch was handled in one unit (false: nothing of it kept). */
+  private async deliverAsOneUnit(
+    batch: readonly DeliveredMessage[],
+    unit: (work: () => Promise<void>) => Promise<void>,
+  ): Promise<boolean> {
+    const started = process.hrtime.bigint();
+    try {
+      await unit(async () => {
+        for (const message of batch) await this.handleInBatch(message);
+      });
+    } catch (err) {
+      this.options.log?.('warn', 'a batch failed; handling its events one by one', {
+        topic: batch[0]?.topic,
+        size: batch.length,
+        error: describe(err),
+      });
+      return false;
+    }
+    for (const message of batch) this.metrics?.handled(message.topic as Topic, started);
+    return true;
+  }
+
+  /** One event of a batch, without retries: a failure fails the batch. */
+  private handleInBatch(message: DeliveredMessage): Promise<void> {
+    const topic = message.topic as Topic;
+    return this.inConsumerSpan(message, () => this.handlerOf(topic)(parseMessage(topic, message)));
+  }
+
+  /** One event alone: retried, then dead-lettered. */
   private async deliver(message: DeliveredMessage): Promise<void> {
     const topic = message.topic as Topic;
-    const handler = this.handlers.get(topic);
-    const parent = propagation.extract(context.active(), message.headers);
-    await context.with(parent, () =>
-      tracer.startActiveSpan(
-        `process ${topic}`,
-        {
-          kind: SpanKind.CONSUMER,
-          attributes: {
-            'messaging.system': this.options.transport.kind,
-            'messaging.destination.name': topic,
-            'textback.service': this.options.service,
+    const started = process.hrtime.bigint();
+    try {
+      await this.inConsumerSpan(message, () => {
+        // A malformed event or one without a handler is not retried (nor wrapped): dead letter.
+        const handler = this.handlerOf(topic);
+        const envelope = parseMessage(topic, message);
+        return retrying(
+          this.retry,
+          () => handler(envelope),
+          (delay) => {
+            this.metrics?.failed(topic);
+            this.options.log?.('warn', `handler for ${topic} failed; retrying`, {
+              eventId: envelope.metadata.id,
+              delayMs: delay,
+            });
           },
-        },
+        );
+      });
+      this.metrics?.handled(topic, started);
+    } catch (err) {
+      if (!(err instanceof MalformedEventError)) this.metrics?.failed(topic);
+      await this.deadLetter(message, err as Error);
+      this.metrics?.deadLettered(topic, started);
+    }
+  }
+
+  private handlerOf(topic: Topic): EventHandler<Topic> {
+    const handler = this.handlers.get(topic);
+    if (!handler) throw new MalformedEventError(`no handler for ${topic}`);
+    return handler;
+  }
+
+  /**
+   * Runs `work` in a consumer span continuing the publisher's trace: what the handler writes
+   * (outbox rows) continues it too.
+   */
+  private inConsumerSpan(message: DeliveredMessage, work: () => Promise<void>): Promise<void> {
+    const parent = propagation.extract(context.active(), message.headers);
+    const attributes = {
+      'messaging.system': this.options.transport.kind,
+      'messaging.destination.name': message.topic,
+      'textback.service': this.options.service,
+    };
+    return context.with(parent, () =>
+      tracer.startActiveSpan(
+        `process ${message.topic}`,
+        { kind: SpanKind.CONSUMER, attributes },
         async (span) => {
-          const started = process.hrtime.bigint();
           try {
-            if (!handler) throw new MalformedEventError(`no handler for ${topic}`);
-            const envelope = this.parse(topic, message);
-            // The handler runs inside the consumer span: what it writes (outbox rows) continues this trace.
-            await this.handleWithRetries(handler, envelope, trace.setSpan(parent, span));
-            this.metrics?.handled(topic, started);
+            await work();
           } catch (err) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error).message });
-            await this.deadLetter(message, err as Error);
-            this.metrics?.deadLettered(topic, started);
+            span.setStatus({ code: SpanStatusCode.ERROR, message: describe(err) });
+            throw err;
           } finally {
             span.end();
           }
         },
       ),
     );
-  }
-
-  private parse(topic: Topic, message: DeliveredMessage): EventEnvelope {
-    let json: unknown;
-    try {
-      json = JSON.parse(message.value);
-    } catch {
-      throw new MalformedEventError(`${topic} message is not JSON`);
-    }
-    const parsed = topics[topic].schema.safeParse(json);
-    if (!parsed.success) {
-      throw new MalformedEventError(
-        `${topic} payload does not match its schema: ${parsed.error.message}`,
-      );
-    }
-    return {
-      topic,
-      key: message.key,
-      payload: parsed.data,
-      metadata: fromHeaders(topic, message.headers),
-    };
-  }
-
-  private async handleWithRetries(
-    handler: EventHandler<Topic>,
-    envelope: EventEnvelope,
-    parent: Context,
-  ): Promise<void> {
-    const policy = retry(handleWhen(isRetryable), {
-      maxAttempts: this.retry.maxAttempts - 1,
-      backoff: new ExponentialBackoff({
-        initialDelay: this.retry.initialDelayMs,
-        maxDelay: this.retry.maxDelayMs,
-      }),
-    });
-    policy.onRetry(({ delay }) => {
-      this.metrics?.failed(envelope.topic);
-      this.options.log?.('warn', `handler for ${envelope.topic} failed; retrying`, {
-        eventId: envelope.metadata.id,
-        delayMs: delay,
-      });
-    });
-    let attempts = 0;
-    try {
-      await policy.execute(() => {
-        attempts++;
-        return context.with(parent, () => handler(envelope));
-      });
-    } catch (err) {
-      this.metrics?.failed(envelope.topic);
-      const e = err instanceof Error ? err : new Error(describe(err));
-      throw Object.assign(new Error(e.message), { name: e.name, attempts, code: codeOf(err) });
-    }
   }
 
   private async deadLetter(
@@ -317,87 +228,6 @@ export class EventBus {
       code: err.code,
       offset: message.offset,
     });
-    await this.options.transport.send([
-      {
-        topic: deadLetterTopicOf(message.topic),
-        key: message.key,
-        value: message.value,
-        headers: {
-          ...message.headers,
-          [deadLetterHeaders.error]: err.message.slice(0, 1000),
-          [deadLetterHeaders.errorKind]:
-            err instanceof MalformedEventError ? 'malformed' : 'handler-failed',
-          [deadLetterHeaders.errorCode]:
-            err instanceof MalformedEventError ? 'malformed' : (err.code ?? 'error'),
-          [deadLetterHeaders.attempts]: String(err.attempts ?? 0),
-          [deadLetterHeaders.originalTopic]: message.topic,
-          [deadLetterHeaders.originalPartition]: String(message.partition),
-          [deadLetterHeaders.originalOffset]: message.offset,
-          [deadLetterHeaders.consumerGroup]: this.groupId,
-          [deadLetterHeaders.failedAt]: new Date().toISOString(),
-        },
-      },
-    ]);
+    await this.options.transport.send([deadLetterOf(message, err, this.groupId)]);
   }
-}
-
-/**
- * Whether another attempt could help. An error that says it is not retryable (a service error
- * whose `retryable` is false: a refusal, a mismatch) is dead-lettered at once; anything else
- * (a lost connection, a timeout, a deadlock) is retried.
- */
-function isRetryable(err: unknown): boolean {
-  if (err instanceof MalformedEventError) return false;
-  return !(
-    typeof err === 'object' &&
-    err !== null &&
-    'retryable' in err &&
-    (err as { retryable: unknown }).retryable === false
-  );
-}
-
-function codeOf(err: unknown): string | undefined {
-  const code =
-    typeof err === 'object' && err !== null && 'code' in err
-      ? (err as { code: unknown }).code
-      : undefined;
-  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
-}
-
-/** A thrown non-Error (an RPC error object, a string) as words, not "[object Object]". */
-function describe(err: unknown): string {
-  if (typeof err === 'object' && err !== null && 'message' in err)
-    return String((err as { message: unknown }).message);
-  try {
-    return typeof err === 'string' ? err : JSON.stringify(err);
-  } catch {
-    return String(err);
-  }
-}
-
-function toHeaders(meta: EventMetadata): Record<string, string> {
-  const h: Record<string, string> = {
-    [H.id]: meta.id,
-    [H.type]: meta.type,
-    [H.source]: meta.source,
-    [H.time]: meta.time,
-  };
-  if (meta.causationId) h[H.causation] = meta.causationId;
-  if (meta.traceparent) h[H.traceparent] = meta.traceparent;
-  if (meta.tracestate) h[H.tracestate] = meta.tracestate;
-  return h;
-}
-
-function fromHeaders(topic: Topic, headers: Readonly<Record<string, string>>): EventMetadata {
-  const id = headers[H.id];
-  if (!id) throw new MalformedEventError(`${topic} message has no ${H.id} header`);
-  return {
-    id,
-    type: topic,
-    source: headers[H.source] ?? 'unknown',
-    time: headers[H.time] ?? new Date(0).toISOString(),
-    ...(headers[H.causation] ? { causationId: headers[H.causation] } : {}),
-    ...(headers[H.traceparent] ? { traceparent: headers[H.traceparent] } : {}),
-    ...(headers[H.tracestate] ? { tracestate: headers[H.tracestate] } : {}),
-  };
 }

@@ -12,16 +12,19 @@ export interface DeliveredMessage extends OutgoingMessage {
 }
 
 /**
- * Called once per delivered message. Resolving commits the message's offset; rejecting leaves
- * it uncommitted so the transport delivers it again (at-least-once).
+ * Called with a batch: consecutive messages of one partition, in order (never empty). Resolving
+ * commits past the last of them; rejecting leaves the whole batch uncommitted so the transport
+ * delivers it again (at-least-once). Batches of one partition never overlap.
  */
-export type DeliveryHandler = (message: DeliveredMessage) => Promise<void>;
+export type DeliveryHandler = (batch: readonly DeliveredMessage[]) => Promise<void>;
 
 export interface ConsumerOptions {
   readonly groupId: string;
   readonly topics: readonly string[];
   /** Partitions handled at once; order is kept within a partition (i.e. per key). */
   readonly concurrency?: number;
+  /** The most messages handed over in one batch (default 100). */
+  readonly maxBatchSize?: number;
 }
 
 export interface Subscription {

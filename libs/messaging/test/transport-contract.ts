@@ -4,6 +4,7 @@ import { aCallEnded, eventually, installTestTracing } from '@textback/testing';
 import {
   EventBus,
   deadLetterHeaders,
+  type EventBusOptions,
   provisionTopics,
   type DeliveredMessage,
   type Transport,
@@ -37,9 +38,10 @@ export function transportContract(
     function bus(
       service: string,
       retry = { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 },
+      unitOfWork?: EventBusOptions['unitOfWork'],
     ): EventBus {
       const transport = newTransport();
-      const b = new EventBus({ service, transport, retry });
+      const b = new EventBus({ service, transport, retry, ...(unitOfWork ? { unitOfWork } : {}) });
       cleanups.push(async () => {
         await b.stop();
         await transport.close();
@@ -53,8 +55,8 @@ export function transportContract(
       await t.connect();
       const sub = await t.consume(
         { groupId: 'dlt-reader', topics: [deadLetterTopicOf('call.ended.v1')] },
-        async (m) => {
-          seen.push(m);
+        async (batch) => {
+          seen.push(...batch);
         },
       );
       cleanups.push(async () => {
@@ -243,6 +245,77 @@ export function transportContract(
         what: 'the valid event',
       });
       expect(handled).toHaveLength(1);
+    });
+
+    /**
+     * A stand-in for a database transaction: what a unit's handlers write is staged and kept
+     * only when the whole unit succeeds. Events here share one key, so units never overlap.
+     */
+    function stagingUnit(): {
+      unitOfWork: NonNullable<EventBusOptions['unitOfWork']>;
+      write(id: string): void;
+      committed: string[];
+      units: number[];
+    } {
+      const committed: string[] = [];
+      const units: number[] = [];
+      let staging: string[] | undefined;
+      return {
+        committed,
+        units,
+        write: (id) => void (staging ?? committed).push(id),
+        unitOfWork: async (work) => {
+          staging = [];
+          try {
+            await work();
+            units.push(staging.length);
+            committed.push(...staging);
+          } finally {
+            staging = undefined;
+          }
+        },
+      };
+    }
+
+    it('hands a backlog over in batches, each one unit of work, in order', async () => {
+      const producer = bus('batcher-producer');
+      const ids = Array.from({ length: 12 }, (_, n) => `call-${n}`);
+      for (const callId of ids)
+        await producer.publish('call.ended.v1', 'k', aCallEnded({ callId }));
+      const unit = stagingUnit();
+      const consumer = bus('batcher', undefined, unit.unitOfWork);
+      consumer.subscribe('call.ended.v1', async (e) => unit.write(e.payload.callId));
+      await consumer.start();
+      await eventually(() => unit.committed.length >= ids.length, { what: 'the backlog' });
+      expect(unit.committed).toEqual(ids);
+      expect(Math.max(...unit.units)).toBeGreaterThan(1);
+    });
+
+    it('isolates a failing event from its batch: the others are kept once, it alone is dead-lettered', async () => {
+      const deadLetters = await collectDeadLetters();
+      const producer = bus('isolator-producer');
+      const ids = ['a', 'b', 'poison', 'c', 'd'];
+      for (const callId of ids)
+        await producer.publish('call.ended.v1', 'k', aCallEnded({ callId }));
+      const unit = stagingUnit();
+      let poisonAttempts = 0;
+      const consumer = bus('isolator', undefined, unit.unitOfWork);
+      consumer.subscribe('call.ended.v1', async (e) => {
+        if (e.payload.callId === 'poison') {
+          poisonAttempts++;
+          throw new Error('boom: this one is bad');
+        }
+        unit.write(e.payload.callId);
+      });
+      await consumer.start();
+      await eventually(() => deadLetters.length === 1 && unit.committed.includes('d'), {
+        what: 'the batch handled',
+      });
+      // Nothing of the failed unit was kept; then each event alone: a, b, c, d once each, in order.
+      expect(unit.committed).toEqual(['a', 'b', 'c', 'd']);
+      expect(JSON.parse(deadLetters[0]!.value)).toMatchObject({ callId: 'poison' });
+      // Once in the batch, then its own three attempts.
+      expect(poisonAttempts).toBe(4);
     });
 
     it('refuses to publish a payload that does not match its topic', async () => {

@@ -1,5 +1,6 @@
 export * from './data-source';
 export * from './sql';
+export * from './database';
 export * from './columns';
 export * from './scope';
 export * from './processed-events.repository';

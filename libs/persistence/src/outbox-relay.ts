@@ -1,7 +1,7 @@
 import type { Topic } from '@textback/contracts';
 import { outboxRepository } from './outbox.repository';
 import { systemScope, type SystemScope } from './scope';
-import type { Database } from './sql';
+import { outsideBatches, type Database } from './database';
 
 /** What the relay publishes through: the event bus (kept structural so persistence stays below messaging). */
 export interface OutboxPublisher {
@@ -117,8 +117,9 @@ export class OutboxRelay {
 
   private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
+    // Never inside a consumer's batch: a wake-up from a handler must not join its transaction.
     this.timer = setTimeout(() => {
-      this.running = this.pass().finally(() => {
+      this.running = outsideBatches(() => this.pass()).finally(() => {
         this.running = undefined;
       });
     }, delay);

@@ -4,7 +4,8 @@ import { z } from 'zod';
 import { keyOf, topics, type PayloadOf, type Topic } from '@textback/contracts';
 import { col } from './columns';
 import type { SystemScope } from './scope';
-import type { Database, Tx } from './sql';
+import type { Database } from './database';
+import type { Tx } from './sql';
 
 /**
  * Adds an event to the outbox inside the caller's transaction; the relay is woken once it

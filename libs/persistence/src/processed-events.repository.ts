@@ -1,4 +1,5 @@
-import type { Database, Tx } from './sql';
+import type { Database } from './database';
+import type { Tx } from './sql';
 
 /**
  * Runs `work` at most once per (consumer, eventId): the processed-event row and the work's own

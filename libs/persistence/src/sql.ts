@@ -1,4 +1,4 @@
-import type { Pool, PoolClient, QueryResultRow } from 'pg';
+import type { QueryResultRow } from 'pg';
 import type { z } from 'zod';
 
 /**
@@ -62,14 +62,16 @@ function decode<S extends z.ZodType>(schema: S, raw: QueryResultRow, text: strin
   throw new RowShapeError(`row does not match its schema (${issues}) in: ${text.slice(0, 120)}`);
 }
 
-interface Queryable {
+/** What runs a statement: a pool, or one client inside a transaction. */
+export interface Queryable {
   query(
     text: string,
     params?: unknown[],
   ): Promise<{ rows: QueryResultRow[]; rowCount: number | null }>;
 }
 
-class Statements implements Sql {
+/** `Sql` on a pool or a client (the database and its transactions build on it). */
+export class Statements implements Sql {
   constructor(protected readonly on: Queryable) {}
 
   async select<S extends z.ZodType>(
@@ -108,111 +110,5 @@ class Statements implements Sql {
   async mutate(text: string, params: readonly unknown[] = []): Promise<number> {
     const result = await this.on.query(text, [...params]);
     return result.rowCount ?? 0;
-  }
-}
-
-class Transaction extends Statements implements Tx {
-  readonly effects: (() => void)[] = [];
-  outbox = false;
-
-  afterCommit(effect: () => void): void {
-    this.effects.push(effect);
-  }
-
-  wroteOutbox(): void {
-    this.outbox = true;
-  }
-}
-
-export type Isolation = 'read committed' | 'repeatable read' | 'serializable';
-
-/**
- * One service's database: the pool TypeORM opened (migrations stay TypeORM's), used directly.
- * `transaction(fn)` commits or rolls back, then wakes the outbox relay if the transaction wrote
- * outbox rows and runs the effects registered with `afterCommit`.
- */
-export class Database implements Sql {
-  private readonly statements: Statements;
-  private onOutboxCommitted: () => void = () => undefined;
-
-  constructor(
-    /** For libraries that take a pg pool themselves (the rate limiter's store): still one pool. */
-    readonly pool: Pool,
-    private readonly onEffectError: (err: unknown) => void = () => undefined,
-  ) {
-    this.statements = new Statements(pool);
-  }
-
-  /** Who to tell when a commit added outbox rows (the relay, once it exists). */
-  whenOutboxCommitted(wake: () => void): void {
-    this.onOutboxCommitted = wake;
-  }
-
-  async transaction<T>(
-    work: (tx: Tx) => Promise<T>,
-    options: { isolation?: Isolation } = {},
-  ): Promise<T> {
-    const client: PoolClient = await this.pool.connect();
-    const tx = new Transaction(client);
-    let result: T;
-    try {
-      await client.query(
-        options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN',
-      );
-      result = await work(tx);
-      await client.query('COMMIT');
-    } catch (err) {
-      // A failed ROLLBACK means the connection is broken: release it as such so the pool drops it.
-      const broken = await client.query('ROLLBACK').then(
-        () => undefined,
-        (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
-      );
-      client.release(broken);
-      throw err;
-    }
-    client.release();
-    if (tx.outbox) this.onOutboxCommitted();
-    for (const effect of tx.effects) {
-      try {
-        effect();
-      } catch (err) {
-        this.onEffectError(err);
-      }
-    }
-    return result;
-  }
-
-  /** Whether a statement gets through (readiness). */
-  async ping(): Promise<boolean> {
-    await this.pool.query('SELECT 1');
-    return true;
-  }
-
-  select<S extends z.ZodType>(
-    row: S,
-    text: string,
-    params?: readonly unknown[],
-  ): Promise<z.output<S>[]> {
-    return this.statements.select(row, text, params);
-  }
-
-  selectFirst<S extends z.ZodType>(
-    row: S,
-    text: string,
-    params?: readonly unknown[],
-  ): Promise<z.output<S> | undefined> {
-    return this.statements.selectFirst(row, text, params);
-  }
-
-  selectOne<S extends z.ZodType>(
-    row: S,
-    text: string,
-    params?: readonly unknown[],
-  ): Promise<z.output<S>> {
-    return this.statements.selectOne(row, text, params);
-  }
-
-  mutate(text: string, params?: readonly unknown[]): Promise<number> {
-    return this.statements.mutate(text, params);
   }
 }

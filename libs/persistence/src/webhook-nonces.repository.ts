@@ -1,4 +1,5 @@
-import type { Database, Tx } from './sql';
+import type { Database } from './database';
+import type { Tx } from './sql';
 
 /**
  * Webhook nonces seen inside the replay window (a `webhook_nonce` table in the service's schema).

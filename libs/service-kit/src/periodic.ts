@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import { outsideBatches } from '@textback/persistence';
 import { counterOf } from './service-metrics';
 
 export interface PeriodicTask {
@@ -74,7 +75,8 @@ export function every(
       again = true;
       return;
     }
-    running = run().finally(() => (running = undefined));
+    // A kick from an event handler runs outside its batch: the task's statements are its own.
+    running = outsideBatches(run).finally(() => (running = undefined));
   }
   schedule(ms);
   return {

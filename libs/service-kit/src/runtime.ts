@@ -96,8 +96,16 @@ export async function createRuntime<C extends BaseConfig>(
   // Idempotent: creates what is missing. In Kubernetes a Helm hook job does this first.
   await provisionTopics(transport);
 
+  const db = new Database(poolOf(dataSource), (err) =>
+    logger.error(
+      { err: err instanceof Error ? err.message : String(err) },
+      'after-commit effect failed',
+    ),
+  );
   const bus = new EventBus({
     service,
+    // A consumer's batch of events is one transaction (its handlers' statements join it).
+    unitOfWork: (work) => db.batch(work),
     ...(config.CONSUMER_GROUP_ID ? { groupId: config.CONSUMER_GROUP_ID } : {}),
     transport,
     registry,
@@ -108,12 +116,6 @@ export async function createRuntime<C extends BaseConfig>(
       maxDelayMs: config.CONSUMER_RETRY_MAX_MS,
     },
   });
-  const db = new Database(poolOf(dataSource), (err) =>
-    logger.error(
-      { err: err instanceof Error ? err.message : String(err) },
-      'after-commit effect failed',
-    ),
-  );
   const outbox = new OutboxRelay(db, schema, bus, {
     pollMs: config.OUTBOX_POLL_MS,
     retainPublishedMs: config.OUTBOX_RETAIN_PUBLISHED_HOURS * 3_600_000,

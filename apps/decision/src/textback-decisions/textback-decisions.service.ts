@@ -80,7 +80,7 @@ export class TextbackDecisionsService {
       });
     }
 
-    const handled = await handleOnce(db, 'decision.call-ended', event.metadata.id, async (tx) => {
+    await handleOnce(db, 'decision.call-ended', event.metadata.id, async (tx) => {
       // The time the policy decided at (sendAfter is measured from it), not the time of the write.
       const decidedAt = context.now.toISOString();
       const textbackId = decision.outcome === 'requested' ? randomUUID() : null;
@@ -98,6 +98,18 @@ export class TextbackDecisionsService {
       });
       // The same call reported twice (two event ids) is decided once.
       if (!inserted) return;
+      // Counted once committed: a batch rolled back and redone must not count twice.
+      tx.afterCommit(() =>
+        counterOf(
+          this.runtime.registry,
+          'decision_textbacks_total',
+          'Text-back decisions by outcome and suppression reason',
+          ['outcome', 'reason'],
+        ).inc({
+          outcome: decision.outcome,
+          reason: decision.outcome === 'suppressed' ? decision.reason : 'none',
+        }),
+      );
       const causation = { causationId: event.metadata.id };
       if (decision.outcome === 'requested' && textbackId) {
         await addToOutbox(
@@ -131,16 +143,5 @@ export class TextbackDecisionsService {
         );
       }
     });
-    if (handled) {
-      counterOf(
-        this.runtime.registry,
-        'decision_textbacks_total',
-        'Text-back decisions by outcome and suppression reason',
-        ['outcome', 'reason'],
-      ).inc({
-        outcome: decision.outcome,
-        reason: decision.outcome === 'suppressed' ? decision.reason : 'none',
-      });
-    }
   }
 }

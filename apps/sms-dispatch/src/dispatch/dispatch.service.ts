@@ -9,7 +9,7 @@ import {
   type TenantId,
 } from '@textback/contracts';
 import { countSegments, renderTextback, type RenderedText } from '@textback/domain';
-import { handleOnce, scopeOf } from '@textback/persistence';
+import { handleOnce, scopeOf, type Tx } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
@@ -39,7 +39,7 @@ export class DispatchService {
     const location = await this.checkedLocation(r);
     const text = this.textFor(location);
     await handleOnce(this.runtime.db, 'sms-dispatch.textback-requested', event.metadata.id, (tx) =>
-      sends.insertTextback(tx, scopeOf(event), {
+      sends.insertTextback(this.kickingWorker(tx), scopeOf(event), {
         smsId: randomUUID(),
         textbackId: r.textbackId,
         locationId: r.locationId,
@@ -54,7 +54,6 @@ export class DispatchService {
         callEndedAt: r.callEndedAt,
       }),
     );
-    this.worker.kick();
   }
 
   /** A HELP reply, an opt-out confirmation, an operator reply or a follow-up: one send per request id. */
@@ -63,7 +62,7 @@ export class DispatchService {
     await this.checkedLocation(r);
     const text = countSegments(r.text);
     await handleOnce(this.runtime.db, 'sms-dispatch.reply-requested', event.metadata.id, (tx) =>
-      sends.insertReply(tx, scopeOf(event), {
+      sends.insertReply(this.kickingWorker(tx), scopeOf(event), {
         smsId: randomUUID(),
         locationId: r.locationId,
         requestId: r.replyId,
@@ -78,7 +77,6 @@ export class DispatchService {
         dueAt: this.runtime.clock.now(),
       }),
     );
-    this.worker.kick();
   }
 
   /** A sign-in link to staff: from the platform's own number, one send per request id. */
@@ -96,7 +94,7 @@ export class DispatchService {
       'sms-dispatch.staff-text-requested',
       event.metadata.id,
       (tx) =>
-        sends.insertReply(tx, scopeOf(event), {
+        sends.insertReply(this.kickingWorker(tx), scopeOf(event), {
           smsId: randomUUID(),
           locationId: null,
           requestId: r.textId,
@@ -111,7 +109,15 @@ export class DispatchService {
           dueAt: this.runtime.clock.now(),
         }),
     );
-    this.worker.kick();
+  }
+
+  /**
+   * The worker is woken once the send is committed (after the consumer's whole batch): woken
+   * earlier it would not see the row yet.
+   */
+  private kickingWorker(tx: Tx): Tx {
+    tx.afterCommit(() => this.worker.kick());
+    return tx;
   }
 
   /**

@@ -121,7 +121,7 @@ export class InProcessTransport implements Transport {
       if (!this.broker.hasTopic(topic)) throw new Error(`unknown topic ${topic}`);
       for (let partition = 0; partition < this.broker.partitions; partition++) {
         loops.push(
-          this.partitionLoop(options.groupId, logical, topic, partition, handler, state, aborted),
+          this.partitionLoop({ ...options, logical, topic, partition }, handler, state, aborted),
         );
       }
     }
@@ -164,28 +164,32 @@ export class InProcessTransport implements Transport {
   }
 
   private async partitionLoop(
-    groupId: string,
-    logical: string,
-    topic: string,
-    partition: number,
+    at: ConsumerOptions & { logical: string; topic: string; partition: number },
     handler: DeliveryHandler,
     state: { running: boolean; aborted: boolean },
     aborted: Promise<never>,
   ): Promise<void> {
+    const { groupId, logical, topic, partition } = at;
     while (state.running) {
       const offset = this.broker.committedOffset(groupId, topic, partition);
-      const message = this.broker.read(topic, partition, offset);
-      if (!message) {
+      // Everything appended since the last commit, up to a batch: Kafka's fetch, in memory.
+      const batch: DeliveredMessage[] = [];
+      for (let o = offset; batch.length < (at.maxBatchSize ?? 100); o++) {
+        const message = this.broker.read(topic, partition, o);
+        if (!message) break;
+        batch.push({ ...message, topic: logical });
+      }
+      if (batch.length === 0) {
         await this.broker.waitForAppend(50);
         continue;
       }
       try {
-        await Promise.race([handler({ ...message, topic: logical }), aborted]);
+        await Promise.race([handler(batch), aborted]);
         if (state.aborted) return;
-        this.broker.commit(groupId, topic, partition, offset + 1);
+        this.broker.commit(groupId, topic, partition, offset + batch.length);
       } catch {
         if (state.aborted) return;
-        // Not committed: the same message comes again, as Kafka would after a failed handler.
+        // Not committed: the same messages come again, as Kafka would after a failed handler.
         await new Promise((r) => setTimeout(r, REDELIVERY_DELAY_MS));
       }
     }

@@ -4,8 +4,6 @@ import {
   logLevel,
   type Admin,
   type Consumer,
-  type IHeaders,
-  type KafkaMessage,
   type LogEntry,
   type Producer,
 } from 'kafkajs';
@@ -17,7 +15,7 @@ import type {
   TopicSpec,
   Transport,
 } from '../transport';
-import { TransportAbortedError } from '../transport';
+import { consumeBatches } from './kafka-consumer';
 
 export interface KafkaTransportOptions {
   readonly brokers: readonly string[];
@@ -30,16 +28,7 @@ export interface KafkaTransportOptions {
   readonly log?: (level: 'error' | 'warn' | 'info', message: string) => void;
 }
 
-function headerText(headers: IHeaders | undefined): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    const first = Array.isArray(value) ? value[0] : value;
-    if (first !== undefined) out[name] = first.toString();
-  }
-  return out;
-}
-
-/** Kafka through kafkajs: idempotent producer, manual commits after each handled message. */
+/** Kafka through kafkajs: idempotent producer, per-partition batches, a manual commit after each handled batch. */
 export class KafkaTransport implements Transport {
   readonly kind = 'kafka' as const;
   private readonly kafka: Kafka;
@@ -176,89 +165,12 @@ export class KafkaTransport implements Transport {
       retry: { initialRetryTime: 100, retries: 8 },
     });
     this.consumers.add(consumer);
-    const logicalOf = new Map(options.topics.map((t) => [this.physical(t), t]));
-    let aborted = false;
-    let stopping = false;
-    const inFlight = new Set<Promise<void>>();
-    let abortInFlight: (err: Error) => void = () => undefined;
-    const abortSignal = new Promise<never>((_, reject) => {
-      abortInFlight = reject;
-    });
-    abortSignal.catch(() => undefined);
-
-    const joined = waitForJoin(consumer);
-    await consumer.connect();
-    await consumer.subscribe({ topics: [...logicalOf.keys()], fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      partitionsConsumedConcurrently: options.concurrency ?? 3,
-      eachMessage: async ({ topic, partition, message }) => {
-        if (aborted) throw new TransportAbortedError();
-        // Fetched but not started when a stop began: leave it uncommitted for the next owner.
-        if (stopping) return;
-        const work = this.handleAndCommit(
-          consumer,
-          handler,
-          logicalOf,
-          topic,
-          partition,
-          message,
-          abortSignal,
-        );
-        inFlight.add(work);
-        try {
-          await work;
-        } finally {
-          inFlight.delete(work);
-        }
-      },
-    });
-    await joined;
-
-    const close = async (): Promise<void> => {
-      this.consumers.delete(consumer);
-      await consumer.disconnect();
-    };
-    return {
-      // Graceful: stop fetching, let started handlers finish and commit, then leave the group.
-      stop: async () => {
-        stopping = true;
-        consumer.pause([...logicalOf.keys()].map((topic) => ({ topic })));
-        await Promise.allSettled([...inFlight]);
-        await close();
-      },
-      abort: async () => {
-        aborted = true;
-        abortInFlight(new TransportAbortedError());
-        await close();
-      },
-    };
-  }
-
-  private async handleAndCommit(
-    consumer: Consumer,
-    handler: DeliveryHandler,
-    logicalOf: Map<string, string>,
-    topic: string,
-    partition: number,
-    message: KafkaMessage,
-    abortSignal: Promise<never>,
-  ): Promise<void> {
-    await Promise.race([
-      handler({
-        topic: logicalOf.get(topic) ?? topic,
-        partition,
-        offset: message.offset,
-        key: message.key?.toString() ?? '',
-        value: message.value?.toString() ?? '',
-        headers: headerText(message.headers),
-      }),
-      abortSignal,
-    ]);
-    // Commit only after the handler succeeded: a crash before this line means redelivery.
-    await consumer.commitOffsets([
-      { topic, partition, offset: (BigInt(message.offset) + 1n).toString() },
-    ]);
+    return consumeBatches(
+      consumer,
+      { ...options, logicalOf: new Map(options.topics.map((t) => [this.physical(t), t])) },
+      handler,
+      () => this.consumers.delete(consumer),
+    );
   }
 
   async isReady(): Promise<boolean> {
@@ -292,19 +204,4 @@ export class KafkaTransport implements Transport {
   private physical(topic: string): string {
     return `${this.options.topicPrefix ?? ''}${topic}`;
   }
-}
-
-/** Resolves once the consumer has joined its group and got partitions, so sends after it are seen. */
-function waitForJoin(consumer: Consumer, timeoutMs = 30_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      remove();
-      reject(new Error('consumer did not join its group in time'));
-    }, timeoutMs);
-    const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
-      clearTimeout(timer);
-      remove();
-      resolve();
-    });
-  });
 }
