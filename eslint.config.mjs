@@ -37,6 +37,7 @@ const systemScopeAllowed = [
   'libs/tenancy/src/location-directory.ts',
   'apps/call-ingest/src/plivo-voice/plivo-voice.service.ts',
   'apps/call-ingest/src/plivo-voice/call-finalizer.ts',
+  'apps/call-ingest/src/plivo-voice/voice-webhook-applier.ts',
   'apps/sms-dispatch/src/dispatch/send.worker.ts',
   'apps/sms-dispatch/src/dispatch/delivery-reports.service.ts',
   'apps/sms-dispatch/src/dispatch/send-rate-limits.ts',

@@ -54,6 +54,7 @@ describe('dashboards and alerts as code', () => {
       'TextbackPeriodicTaskFailing',
       'TextbackLocationProfilesUnreadable',
       'TextbackLocationDirectoryReloadFailing',
+      'TextbackWebhooksShed',
     ]);
   });
 });

@@ -8,9 +8,11 @@ import { CALL_INGEST_CONFIG, type CallIngestConfig } from './config';
 import { CallEvent1763800100000 } from './migrations/1763800100000-call-event';
 import { PlivoCall1763900300000 } from './migrations/1763900300000-plivo-call';
 import { CallTrace1763900900000 } from './migrations/1763900900000-call-trace';
+import { VoiceWebhookQueue1765000000000 } from './migrations/1765000000000-voice-webhook-queue';
 import { PlivoVoiceController } from './plivo-voice/plivo-voice.controller';
 import { CallFinalizer } from './plivo-voice/call-finalizer';
 import { PlivoVoiceService } from './plivo-voice/plivo-voice.service';
+import { VoiceWebhookApplier } from './plivo-voice/voice-webhook-applier';
 
 export const callIngestMigrations = [
   CallEvent1763800100000,
@@ -18,6 +20,7 @@ export const callIngestMigrations = [
   WebhookNonce1763900250000,
   PlivoCall1763900300000,
   CallTrace1763900900000,
+  VoiceWebhookQueue1765000000000,
 ];
 
 /** The controllers of call-ingest (its HTTP routes: the route inventory reads them). */
@@ -34,6 +37,7 @@ export class AppModule {
         CallEventsService,
         PlivoVoiceService,
         CallFinalizer,
+        VoiceWebhookApplier,
         ...directory.providers,
       ],
     });

@@ -6,6 +6,8 @@ export class ConsumerMetrics {
   private readonly failedTotal: Counter<'topic'>;
   private readonly deadLetteredTotal: Counter<'topic'>;
   private readonly duration: Histogram<'topic' | 'outcome'>;
+  private readonly workInFlight: Gauge<'kind'>;
+  private eventsInFlight = 0;
 
   constructor(registry: Registry, prefix: string, lag?: () => Promise<Map<string, number>>) {
     const p = prefix.replace(/[^a-zA-Z0-9_]/g, '_');
@@ -22,6 +24,17 @@ export class ConsumerMetrics {
         },
       });
     }
+    // Shared with the HTTP side (service-kit's load shedding counts requests under kind="http").
+    const inFlightName = `${p}_work_in_flight`;
+    this.workInFlight =
+      (registry.getSingleMetric(inFlightName) as Gauge<'kind'> | undefined) ??
+      new Gauge({
+        name: inFlightName,
+        help: 'Work being handled right now: HTTP requests (kind="http") and events (kind="events")',
+        labelNames: ['kind'],
+        registers: [registry],
+      });
+    this.workInFlight.set({ kind: 'events' }, 0);
     this.handledTotal = new Counter({
       name: `${p}_consumer_handled_total`,
       help: 'Events handled successfully',
@@ -47,6 +60,12 @@ export class ConsumerMetrics {
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
       registers: [registry],
     });
+  }
+
+  /** Events of batches being handled (bounded by partitions × batch size). */
+  inFlight(change: number): void {
+    this.eventsInFlight += change;
+    this.workInFlight.set({ kind: 'events' }, this.eventsInFlight);
   }
 
   handled(topic: string, started: bigint): void {

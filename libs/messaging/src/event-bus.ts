@@ -123,8 +123,13 @@ export class EventBus {
    */
   private async deliverBatch(batch: readonly DeliveredMessage[]): Promise<void> {
     const unit = this.options.unitOfWork;
-    if (unit && batch.length > 1 && (await this.deliverAsOneUnit(batch, unit))) return;
-    for (const message of batch) await this.deliver(message);
+    this.metrics?.inFlight(batch.length);
+    try {
+      if (unit && batch.length > 1 && (await this.deliverAsOneUnit(batch, unit))) return;
+      for (const message of batch) await this.deliver(message);
+    } finally {
+      this.metrics?.inFlight(-batch.length);
+    }
   }
 
   /** Whether every event of the batch was handled in one unit (false: nothing of it kept). */

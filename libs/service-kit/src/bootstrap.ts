@@ -1,5 +1,6 @@
-import { APP_GUARD, HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { AuditTrail } from './audit-trail';
+import { LoadShedding } from './load-shedding';
 import type {
   DynamicModule,
   INestApplication,
@@ -138,6 +139,8 @@ export function serviceModule(
       { provide: RUNTIME, useValue: runtime },
       // Every service keeps the audit trail of what people, keys and clients do (audit-trail.ts).
       { provide: APP_GUARD, useClass: AuditTrail },
+      // Counts work in flight and sheds what may be shed (load-shedding.ts).
+      { provide: APP_INTERCEPTOR, useClass: LoadShedding },
       ...(parts.providers ?? []),
     ],
   };

@@ -33,6 +33,8 @@ export const baseConfigShape = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(250),
   /** Services taking webhooks: how long a nonce is remembered (a repeat inside it is a replay). */
   WEBHOOK_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),
+  /** HTTP requests in flight per process past which sheddable webhooks get 503 (their sender retries). */
+  WEBHOOK_MAX_IN_FLIGHT: z.coerce.number().int().min(1).default(256),
   /**
    * Development only (`npm start`, tests): tenant-supplied URLs may be plain http and loopback.
    * Never on in production: private, link-local and metadata addresses stay refused regardless.

@@ -55,6 +55,11 @@ export const errorCodes = {
     retryable: true,
     meaning: 'compliance did not answer; nothing is sent or acknowledged meanwhile',
   },
+  overloaded: {
+    http: 503,
+    retryable: true,
+    meaning: 'too much in flight: the sender retries later (only webhooks whose sender does)',
+  },
   'auth-unavailable': {
     http: 503,
     retryable: true,

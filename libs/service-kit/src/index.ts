@@ -17,3 +17,4 @@ export * from './access.guard';
 export * from './gateway-relay';
 export * from './audit-trail';
 export * from './mailer';
+export * from './load-shedding';

@@ -116,4 +116,15 @@ export const alertRules: readonly AlertRule[] = [
         '{{ $labels.service }} failed to reload location profiles; replicas may serve stale settings.',
     },
   },
+  {
+    alert: 'TextbackWebhooksShed',
+    expr: 'sum by (service, route) (increase({__name__=~".+_webhooks_shed_total"}[5m])) > 0',
+    for: '0m',
+    labels: { severity: 'page' },
+    annotations: {
+      summary: 'A service is shedding webhooks (503): it has more in flight than it can take',
+      description:
+        '{{ $labels.service }} refused {{ $value }} webhooks on {{ $labels.route }} in 5 minutes. Plivo retries them (+60/+120/+240 s), but only three times: add replicas or find what is slow (work_in_flight, consumer lag).',
+    },
+  },
 ];

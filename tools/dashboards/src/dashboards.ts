@@ -246,6 +246,23 @@ export function serviceRed(): dashboard.DashboardBuilder {
         'short',
         query('max by (topic) ({__name__="${service}_consumer_lag"})', '{{topic}}'),
       ),
+    )
+    .withPanel(
+      graph(
+        'Work in flight (HTTP requests, events)',
+        'short',
+        query('max by (kind) ({__name__="${service}_work_in_flight"})', '{{kind}}'),
+      ),
+    )
+    .withPanel(
+      graph(
+        'Webhooks shed (503) by route',
+        'reqps',
+        query(
+          'sum by (route) (rate({__name__="${service}_webhooks_shed_total"}[5m]))',
+          '{{route}}',
+        ),
+      ),
     );
 }
 

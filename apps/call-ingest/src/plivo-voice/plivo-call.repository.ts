@@ -2,7 +2,6 @@ import { z } from 'zod';
 import {
   col,
   type Database,
-  type Sql,
   type SystemScope,
   type TenantScope,
   type Tx,
@@ -66,7 +65,7 @@ export const plivoCallRepository = {
       `WITH nonce AS (
          INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
        hook AS (
-         INSERT INTO plivo_webhook (call_uuid, kind, detail) SELECT $2, 'answer', '' FROM nonce
+         INSERT INTO plivo_webhook (call_uuid, kind, detail, applied_at) SELECT $2, 'answer', '', now() FROM nonce
          ON CONFLICT DO NOTHING RETURNING 1),
        answered AS (
          INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
@@ -87,40 +86,17 @@ export const plivoCallRepository = {
     return row.fresh ? 'recorded' : 'replayed';
   },
 
-  /** False when this (call, kind, detail) was recorded before: Plivo's retry changes nothing. */
-  async recordWebhook(
-    tx: Tx,
-    _scope: SystemScope,
-    callUuid: string,
-    kind: VoiceWebhookKind,
-    detail: string,
-  ): Promise<boolean> {
-    const inserted = await tx.mutate(
-      'INSERT INTO plivo_webhook (call_uuid, kind, detail) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
-      [callUuid, kind, detail],
-    );
-    return inserted > 0;
-  },
-
-  async traceOf(db: Sql, _scope: SystemScope, callUuid: string): Promise<string | null> {
-    const row = await db.selectFirst(
-      Traced,
-      'SELECT call_uuid, traceparent FROM plivo_call WHERE call_uuid = $1',
-      [callUuid],
-    );
-    return row?.traceparent ?? null;
-  },
-
   async recordDialAction(
     tx: Tx,
     _scope: SystemScope,
     callUuid: string,
     verdict: { status: string; bLegUuid: string; hangupCause: string },
+    at: Date,
   ): Promise<void> {
     await tx.mutate(
-      `UPDATE plivo_call SET dial_status = $2, dial_b_leg_uuid = $3, dial_hangup_cause = $4, dial_action_at = now()
+      `UPDATE plivo_call SET dial_status = $2, dial_b_leg_uuid = $3, dial_hangup_cause = $4, dial_action_at = $5
        WHERE call_uuid = $1 AND dial_action_at IS NULL`,
-      [callUuid, verdict.status, verdict.bLegUuid, verdict.hangupCause],
+      [callUuid, verdict.status, verdict.bLegUuid, verdict.hangupCause, at],
     );
   },
 
@@ -143,11 +119,12 @@ export const plivoCallRepository = {
     _scope: SystemScope,
     callUuid: string,
     hangup: { cause: string; source: string; durationSeconds: number | null },
+    at: Date,
   ): Promise<void> {
     await tx.mutate(
-      `UPDATE plivo_call SET hangup_cause = $2, hangup_source = $3, duration_seconds = $4, hangup_at = now()
+      `UPDATE plivo_call SET hangup_cause = $2, hangup_source = $3, duration_seconds = $4, hangup_at = $5
        WHERE call_uuid = $1 AND hangup_at IS NULL`,
-      [callUuid, hangup.cause, hangup.source, hangup.durationSeconds],
+      [callUuid, hangup.cause, hangup.source, hangup.durationSeconds, at],
     );
   },
 
@@ -174,6 +151,20 @@ export const plivoCallRepository = {
       'UPDATE plivo_call SET outcome = $2, finalized_at = now() WHERE call_uuid = $1',
       [callUuid, outcome],
     );
+  },
+
+  /** The traces of these calls (each later webhook's work continues its call's trace). */
+  async tracesOf(
+    tx: Tx,
+    _scope: SystemScope,
+    callUuids: readonly string[],
+  ): Promise<Map<string, string | null>> {
+    const rows = await tx.select(
+      Traced,
+      'SELECT call_uuid, traceparent FROM plivo_call WHERE call_uuid = ANY($1::text[])',
+      [callUuids],
+    );
+    return new Map(rows.map((r) => [r.callUuid, r.traceparent]));
   },
 
   /** Calls whose Dial verdict is overdue (or whose hangup never came), every tenant's. */

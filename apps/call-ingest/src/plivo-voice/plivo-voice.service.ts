@@ -2,13 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@ne
 import { dialXml, speakThenHangupXml } from '@textback/carrier-plivo';
 import { maskPhone, type LocationProfile } from '@textback/contracts';
 import { isOpenAt } from '@textback/domain';
-import {
-  systemScope,
-  tenantScope,
-  webhookNonces,
-  type SystemScope,
-  type Tx,
-} from '@textback/persistence';
+import { systemScope, tenantScope, webhookNonces, type SystemScope } from '@textback/persistence';
 import {
   every,
   RUNTIME,
@@ -21,15 +15,21 @@ import { LocationDirectory } from '@textback/tenancy';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
 import { CallFinalizer } from './call-finalizer';
-import { plivoCallRepository as calls, type VoiceWebhookKind } from './plivo-call.repository';
+import { plivoCallRepository as calls } from './plivo-call.repository';
+import { VoiceWebhookApplier } from './voice-webhook-applier';
+import {
+  voiceWebhookQueue as queue,
+  type VoiceWebhookFields,
+} from './voice-webhook-queue.repository';
 
 export type { VoiceWebhookKind } from './plivo-call.repository';
 
 /**
  * Plivo voice webhooks → one `call.ended.v1` per call. answer_url is answered from the in-memory
  * location directory plus one small insert (no broker in the caller's audio path); every later
- * webhook is recorded with its nonce before the 200, and the call is classified once the hangup
- * and the Dial's verdict are in (or the verdict is overdue).
+ * webhook is one durable insert with its nonce before the 200, applied to the call in batches
+ * right after; the call is classified once the hangup and the Dial's verdict are in (or the
+ * verdict is overdue).
  */
 @Injectable()
 export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
@@ -41,6 +41,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
     private readonly finalizer: CallFinalizer,
+    private readonly applier: VoiceWebhookApplier,
   ) {
     this.carrierCalls = systemScope(
       'call-ingest: Plivo voice callbacks by their call id',
@@ -112,13 +113,11 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async dialAction(hook: SignedPlivoHook<'dialAction'>): Promise<string> {
-    await this.record(hook.callUuid, 'dial-action', '', hook.nonce, async (tx) => {
-      await calls.recordDialAction(tx, this.carrierCalls, hook.callUuid, {
-        status: hook.dialStatus,
-        bLegUuid: hook.bLegUuid,
-        hangupCause: hook.hangupCause,
-      });
-      await this.finalizer.finalizeIfComplete(tx, hook.callUuid);
+    await this.accept(hook.callUuid, '', hook.nonce, {
+      kind: 'dial-action',
+      status: hook.dialStatus,
+      bLegUuid: hook.bLegUuid,
+      hangupCause: hook.hangupCause,
     });
     return speakThenHangupXml(
       hook.bridged ? undefined : "Sorry we couldn't take your call. We'll text you in a moment.",
@@ -126,10 +125,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async dialEvent(hook: SignedPlivoHook<'dialEvent'>): Promise<void> {
-    await this.record(hook.callUuid, 'dial-event', hook.event, hook.nonce, async (tx) => {
-      if (hook.leg !== 'other')
-        await calls.recordBLeg(tx, this.carrierCalls, hook.callUuid, hook.leg);
-    });
+    await this.accept(hook.callUuid, hook.event, hook.nonce, { kind: 'dial-event', leg: hook.leg });
   }
 
   async hangup(hook: SignedPlivoHook<'hangup'>): Promise<void> {
@@ -140,13 +136,11 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
         'hangup Duration is not a plausible length; stored as unknown',
       );
     }
-    await this.record(hook.callUuid, 'hangup', '', hook.nonce, async (tx) => {
-      await calls.recordHangup(tx, this.carrierCalls, hook.callUuid, {
-        cause: hook.hangupCause,
-        source: hook.hangupSource,
-        durationSeconds: hook.durationSeconds,
-      });
-      await this.finalizer.finalizeIfComplete(tx, hook.callUuid);
+    await this.accept(hook.callUuid, '', hook.nonce, {
+      kind: 'hangup',
+      cause: hook.hangupCause,
+      source: hook.hangupSource,
+      durationSeconds: hook.durationSeconds,
     });
   }
 
@@ -166,31 +160,28 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * Records a webhook once per (CallUUID, kind, detail) with its nonce, in one transaction with
-   * its effects — the span continuing the call's trace, read in the same transaction. A repeated
-   * webhook (Plivo's retry) changes nothing; a reused nonce is a replay.
+   * A webhook after answer_url is one durable insert before its 200 (its nonce and its row, a
+   * retry of the same (CallUUID, kind, detail) changing nothing); the applier puts it onto the
+   * call right after, in a batch. A reused nonce is a replay.
    */
-  private async record(
+  private async accept(
     callUuid: string,
-    kind: Exclude<VoiceWebhookKind, 'answer'>,
     detail: string,
     nonce: string,
-    effects: (tx: Tx) => Promise<void>,
+    fields: VoiceWebhookFields,
   ): Promise<void> {
-    await this.runtime.transaction(async (tx) => {
-      if (!(await webhookNonces.remember(tx, nonce)))
-        throw new CallIngestError(
-          'replayed',
-          'this request was already received (nonce seen before)',
-        );
-      if (!(await calls.recordWebhook(tx, this.carrierCalls, callUuid, kind, detail))) return;
-      const traceparent = await calls.traceOf(tx, this.carrierCalls, callUuid);
-      await inSpan(
-        `plivo.voice.${kind}`,
-        { service: 'call-ingest', kind: SpanKind.SERVER, parent: traceparent },
-        () => effects(tx),
-      );
+    const accepted = await queue.accept(this.runtime.db, this.carrierCalls, {
+      nonce,
+      callUuid,
+      detail,
+      fields,
     });
+    if (accepted === 'replayed')
+      throw new CallIngestError(
+        'replayed',
+        'this request was already received (nonce seen before)',
+      );
+    if (accepted === 'accepted') this.applier.kick();
   }
 
   private dialXml(location: LocationProfile): string {

@@ -3,11 +3,14 @@ import {
   PlivoHook,
   PlivoSignatureGuard,
   Public,
+  PLIVO_MESSAGE_CALLBACK_RETRIES,
+  Sheddable,
   type SignedPlivoHook,
 } from '@textback/service-kit';
 import { InboundSmsService } from './inbound-sms.service';
 
 @Public('signed-webhook', 'Plivo inbound texts; signature and nonce checked')
+@Sheddable(PLIVO_MESSAGE_CALLBACK_RETRIES)
 @Controller('v1/plivo/sms')
 @UseGuards(PlivoSignatureGuard)
 export class InboundSmsController {

@@ -6,6 +6,8 @@ import {
   PlivoHook,
   PlivoSignatureGuard,
   Public,
+  PLIVO_MESSAGE_CALLBACK_RETRIES,
+  Sheddable,
   type SignedPlivoHook,
 } from '@textback/service-kit';
 import { DeliveryReportsService } from './delivery-reports.service';
@@ -33,6 +35,7 @@ export class TextbackRequestedConsumer {
 
 /** Plivo's delivery reports for the texts we sent (the `url` given at send time). */
 @Public('signed-webhook', 'Plivo delivery reports; signature and nonce checked')
+@Sheddable(PLIVO_MESSAGE_CALLBACK_RETRIES)
 @Controller('v1/plivo/sms')
 @UseGuards(PlivoSignatureGuard)
 export class DeliveryReportsController {

@@ -1,0 +1,88 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { systemScope, type SystemScope, type Tx } from '@textback/persistence';
+import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
+import { inSpan } from '@textback/telemetry';
+import type { CallIngestConfig } from '../config';
+import { CallFinalizer } from './call-finalizer';
+import { plivoCallRepository as calls } from './plivo-call.repository';
+import { voiceWebhookQueue as queue, type PendingWebhook } from './voice-webhook-queue.repository';
+
+/**
+ * Applies acknowledged voice webhooks to their calls, oldest first, a batch per transaction:
+ * each webhook's fields onto its call (at the time it was received), then each touched call is
+ * classified if its hangup and the Dial's verdict are in. Woken after every accepted webhook;
+ * the timer is the safety net (another replica's webhooks, a restart).
+ */
+@Injectable()
+export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
+  private task: PeriodicTask | undefined;
+  private readonly carrierCalls: SystemScope;
+
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
+    private readonly finalizer: CallFinalizer,
+  ) {
+    this.carrierCalls = systemScope(
+      'call-ingest: applying Plivo voice callbacks by their call id',
+      runtime.logger,
+    );
+  }
+
+  onModuleInit(): void {
+    this.task = every(this.runtime, 'apply-voice-webhooks', 1_000, async () => {
+      // A full batch means more may be waiting: run again at once.
+      const applied = await this.applyBatch();
+      return { nextDueInMs: applied >= BATCH ? 0 : undefined };
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.task?.stop();
+  }
+
+  kick(): void {
+    this.task?.kick();
+  }
+
+  /** One batch; returns how many webhooks it applied. */
+  async applyBatch(): Promise<number> {
+    return this.runtime.transaction(async (tx) => {
+      const hooks = await queue.pending(tx, this.carrierCalls, BATCH);
+      if (hooks.length === 0) return 0;
+      const callUuids = [...new Set(hooks.map((h) => h.callUuid))];
+      const traces = await calls.tracesOf(tx, this.carrierCalls, callUuids);
+      for (const hook of hooks) {
+        await inSpan(
+          `plivo.voice.${hook.fields.kind}`,
+          { service: 'call-ingest', parent: traces.get(hook.callUuid) ?? null },
+          () => this.apply(tx, hook),
+        );
+      }
+      for (const callUuid of callUuids) {
+        if (!traces.has(callUuid)) continue; // a call answer_url did not record: nothing to classify
+        await inSpan(
+          'call.classify',
+          { service: 'call-ingest', parent: traces.get(callUuid) ?? null },
+          () => this.finalizer.finalizeIfComplete(tx, callUuid),
+        );
+      }
+      await queue.markApplied(
+        tx,
+        this.carrierCalls,
+        hooks.map((h) => h.seq),
+      );
+      return hooks.length;
+    });
+  }
+
+  private async apply(tx: Tx, hook: PendingWebhook): Promise<void> {
+    const f = hook.fields;
+    if (f.kind === 'dial-action')
+      await calls.recordDialAction(tx, this.carrierCalls, hook.callUuid, f, hook.receivedAt);
+    else if (f.kind === 'hangup')
+      await calls.recordHangup(tx, this.carrierCalls, hook.callUuid, f, hook.receivedAt);
+    else if (f.leg !== 'other') await calls.recordBLeg(tx, this.carrierCalls, hook.callUuid, f.leg);
+  }
+}
+
+const BATCH = 200;

@@ -1,0 +1,81 @@
+import { z } from 'zod';
+import { col, type Database, type SystemScope, type Tx } from '@textback/persistence';
+import type { VoiceWebhookKind } from './plivo-call.repository';
+
+/** What a later voice webhook says, kept with its row until it is applied to the call. */
+export const VoiceWebhookFields = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('dial-action'),
+    status: z.string(),
+    bLegUuid: z.string(),
+    hangupCause: z.string(),
+  }),
+  z.object({ kind: z.literal('dial-event'), leg: z.enum(['answered', 'connected', 'other']) }),
+  z.object({
+    kind: z.literal('hangup'),
+    cause: z.string(),
+    source: z.string(),
+    durationSeconds: z.number().int().nullable(),
+  }),
+]);
+export type VoiceWebhookFields = z.output<typeof VoiceWebhookFields>;
+
+const PendingWebhook = z.object({
+  seq: col.bigint,
+  callUuid: col.text,
+  fields: col.json.pipe(VoiceWebhookFields),
+  receivedAt: col.timestamp,
+});
+export type PendingWebhook = z.output<typeof PendingWebhook>;
+
+/**
+ * Voice webhooks after answer_url: acknowledged once their row is durable (one statement on the
+ * request path), applied to their calls afterwards in batches. Plivo's callbacks name a call,
+ * not a tenant, so these run under a system scope.
+ */
+export const voiceWebhookQueue = {
+  /**
+   * One statement: the nonce, then the webhook row. 'replayed' when the nonce was seen before;
+   * 'repeated' when this (call, kind, detail) came before under another nonce (Plivo's retry:
+   * it changes nothing).
+   */
+  async accept(
+    db: Database,
+    _scope: SystemScope,
+    hook: { nonce: string; callUuid: string; detail: string; fields: VoiceWebhookFields },
+  ): Promise<'accepted' | 'repeated' | 'replayed'> {
+    const row = await db.selectOne(
+      z.object({ fresh: col.bool, queued: col.bool }),
+      `WITH nonce AS (
+         INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
+       hook AS (
+         INSERT INTO plivo_webhook (call_uuid, kind, detail, fields) SELECT $2, $3, $4, $5 FROM nonce
+         ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM nonce) AS fresh, EXISTS (SELECT 1 FROM hook) AS queued`,
+      [
+        hook.nonce,
+        hook.callUuid,
+        hook.fields.kind satisfies VoiceWebhookKind,
+        hook.detail,
+        JSON.stringify(hook.fields),
+      ],
+    );
+    return !row.fresh ? 'replayed' : row.queued ? 'accepted' : 'repeated';
+  },
+
+  /** The oldest webhooks not yet applied, locked (another replica's worker takes others). */
+  pending(tx: Tx, _scope: SystemScope, limit: number): Promise<PendingWebhook[]> {
+    return tx.select(
+      PendingWebhook,
+      `SELECT seq, call_uuid, fields, received_at FROM plivo_webhook
+       WHERE applied_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+  },
+
+  async markApplied(tx: Tx, _scope: SystemScope, seqs: readonly number[]): Promise<void> {
+    await tx.mutate('UPDATE plivo_webhook SET applied_at = now() WHERE seq = ANY($1::bigint[])', [
+      seqs,
+    ]);
+  },
+};
