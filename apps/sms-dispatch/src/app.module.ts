@@ -23,6 +23,7 @@ import { SendTrace1763900950000 } from './migrations/1763900950000-send-trace';
 import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-at';
 import { DropConsentCopy1763990300000 } from './migrations/1763990300000-drop-consent-copy';
 import { StaffTexts1765200100000 } from './migrations/1765200100000-staff-texts';
+import { DeliveryReportQueue1765300000000 } from './migrations/1765300000000-delivery-report-queue';
 
 // The earlier local copy of consent is created by its old migrations and dropped by the last one; sends ask compliance.
 export const smsDispatchMigrations = [
@@ -35,6 +36,7 @@ export const smsDispatchMigrations = [
   CallEndedAt1763900960000,
   DropConsentCopy1763990300000,
   StaffTexts1765200100000,
+  DeliveryReportQueue1765300000000,
 ];
 
 /** The controllers of sms-dispatch (its HTTP routes: the route inventory reads them). */

@@ -1,4 +1,12 @@
-import type { Sql, SystemScope, TenantScope, Tx } from '@textback/persistence';
+import { z } from 'zod';
+import {
+  col,
+  type Database,
+  type Sql,
+  type SystemScope,
+  type TenantScope,
+  type Tx,
+} from '@textback/persistence';
 import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
 
 /**
@@ -11,24 +19,69 @@ export const FIND_SEND = `SELECT * FROM outbound_sms WHERE sms_id = (
   SELECT sms_id FROM outbound_sms WHERE sms_id = $2::uuid AND carrier_message_id IS NULL
   LIMIT 1)`;
 
+const PendingReport = z.object({
+  seq: col.bigint,
+  messageUuid: col.text,
+  sequence: col.bigint,
+  status: col.text,
+  errorCode: col.text.nullable(),
+  sendId: col.text.nullable(),
+  receivedAt: col.timestamp,
+});
+export type PendingReport = z.output<typeof PendingReport>;
+
 /** Delivery reports, once per (message, sequence), and the send each is about. */
 export const deliveryReportRepository = {
-  /** False when this (message, sequence) was recorded before. */
-  async recordReport(
-    tx: Tx,
+  /**
+   * One statement: the nonce, then the report. 'replayed' when the nonce was seen before;
+   * 'repeated' when this (message, sequence) came before under another nonce (Plivo's retry).
+   */
+  async accept(
+    db: Database,
     _scope: SystemScope,
     report: {
+      nonce: string;
       messageUuid: string;
       sequence: number;
       status: string;
       errorCode: string | undefined;
+      sendId: string | null;
     },
-  ): Promise<boolean> {
-    const inserted = await tx.mutate(
-      'INSERT INTO delivery_report (message_uuid, sequence, status, error_code) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING',
-      [report.messageUuid, report.sequence, report.status, report.errorCode ?? null],
+  ): Promise<'accepted' | 'repeated' | 'replayed'> {
+    const row = await db.selectOne(
+      z.object({ fresh: col.bool, queued: col.bool }),
+      `WITH nonce AS (
+         INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
+       report AS (
+         INSERT INTO delivery_report (message_uuid, sequence, status, error_code, send_id)
+         SELECT $2, $3, $4, $5, $6 FROM nonce ON CONFLICT DO NOTHING RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM nonce) AS fresh, EXISTS (SELECT 1 FROM report) AS queued`,
+      [
+        report.nonce,
+        report.messageUuid,
+        report.sequence,
+        report.status,
+        report.errorCode ?? null,
+        report.sendId,
+      ],
     );
-    return inserted > 0;
+    return !row.fresh ? 'replayed' : row.queued ? 'accepted' : 'repeated';
+  },
+
+  /** The oldest reports not yet applied, locked (another replica's worker takes others). */
+  pending(tx: Tx, _scope: SystemScope, limit: number): Promise<PendingReport[]> {
+    return tx.select(
+      PendingReport,
+      `SELECT seq, message_uuid, sequence, status, error_code, send_id, received_at
+       FROM delivery_report WHERE applied_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit],
+    );
+  },
+
+  async markApplied(tx: Tx, _scope: SystemScope, seqs: readonly number[]): Promise<void> {
+    await tx.mutate('UPDATE delivery_report SET applied_at = now() WHERE seq = ANY($1::bigint[])', [
+      seqs,
+    ]);
   },
 
   lockReported(

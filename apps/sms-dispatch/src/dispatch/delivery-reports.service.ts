@@ -1,6 +1,10 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { CARRIER_OPT_OUT_ERROR_CODE, statusLabelOf } from '@textback/carrier-plivo';
-import { systemScope, webhookNonces, type SystemScope } from '@textback/persistence';
+import {
+  CARRIER_OPT_OUT_ERROR_CODE,
+  deliveryOutcomeOf,
+  statusLabelOf,
+} from '@textback/carrier-plivo';
+import { systemScope, webhookNonces, type SystemScope, type Tx } from '@textback/persistence';
 import {
   counterOf,
   every,
@@ -9,14 +13,18 @@ import {
   type ServiceRuntime,
   type SignedPlivoHook,
 } from '@textback/service-kit';
-import { inSpan, SpanKind } from '@textback/telemetry';
+import { inSpan } from '@textback/telemetry';
 import { SmsDispatchError } from '../errors';
-import { deliveryReportRepository as reports } from './delivery-report.repository';
+import {
+  deliveryReportRepository as reports,
+  type PendingReport,
+} from './delivery-report.repository';
 import { scopeOfSend } from './outbound-sms.repository';
 import { SendOutcomes } from './send-outcomes';
 
 /**
- * Plivo delivery reports (plivo.md §3): recorded once per (MessageUUID, Sequence); a report
+ * Plivo delivery reports (plivo.md §3): acknowledged once durable (one insert with its nonce),
+ * then applied in batches, once per (MessageUUID, Sequence); a report
  * older than the newest one seen changes nothing (`Sequence` orders them). The first report of
  * an ambiguous send settles it as accepted. ErrorCode 200 (the recipient opted out at the
  * carrier) goes out on `sms.failed.v1` with its code, which compliance records as an opt-out.
@@ -25,6 +33,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 @Injectable()
 export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   private purge: PeriodicTask | undefined;
+  private task: PeriodicTask | undefined;
   /** Reports name a message, not a tenant: their send is found across tenants. */
   private readonly carrierReports: SystemScope;
 
@@ -42,10 +51,15 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
         this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
       ),
     );
+    // Woken by every accepted report; the timer is the safety net (another replica's, a restart).
+    this.task = every(this.runtime, 'apply-delivery-reports', 1_000, async () => {
+      const applied = await this.applyBatch();
+      return { nextDueInMs: applied >= BATCH ? 0 : undefined };
+    });
   }
 
   async onModuleDestroy(): Promise<void> {
-    await this.purge?.stop();
+    await Promise.all([this.purge?.stop(), this.task?.stop()]);
   }
 
   async receive(
@@ -64,56 +78,74 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       status: statusLabelOf(report.status),
       error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none',
     });
-    return { duplicate: await this.apply(report, sendUuid) };
+    const accepted = await reports.accept(this.runtime.db, this.carrierReports, {
+      nonce: report.nonce,
+      messageUuid: report.messageUuid,
+      sequence: report.sequence,
+      status: report.status,
+      errorCode,
+      sendId: sendUuid,
+    });
+    if (accepted === 'replayed')
+      throw new SmsDispatchError(
+        'replayed',
+        'this request was already received (nonce seen before)',
+      );
+    if (accepted === 'accepted') this.task?.kick();
+    return { duplicate: accepted === 'repeated' };
   }
 
   /**
-   * One transaction a report: its nonce, its (message, sequence), the send it is about (locked),
-   * and what it changes — the span continuing the trace of that send.
+   * One batch of acknowledged reports, oldest first, in one transaction: each onto the send it
+   * is about (locked), the span continuing that send's trace. Returns how many it applied.
    */
-  private apply(
-    report: SignedPlivoHook<'deliveryReport'>,
-    sendId: string | null,
-  ): Promise<boolean> {
-    const { messageUuid: uuid, status, sequence, errorCode } = report;
+  async applyBatch(): Promise<number> {
     return this.runtime.transaction(async (tx) => {
-      if (!(await webhookNonces.remember(tx, report.nonce)))
-        throw new SmsDispatchError(
-          'replayed',
-          'this request was already received (nonce seen before)',
+      const pending = await reports.pending(tx, this.carrierReports, BATCH);
+      for (const report of pending) await this.apply(tx, report);
+      if (pending.length > 0)
+        await reports.markApplied(
+          tx,
+          this.carrierReports,
+          pending.map((r) => r.seq),
         );
-      const recorded = { messageUuid: uuid, sequence, status, errorCode };
-      if (!(await reports.recordReport(tx, this.carrierReports, recorded))) return true;
-      const row = await reports.lockReported(tx, this.carrierReports, uuid, sendId);
-      if (!row) {
-        this.runtime.logger.warn(
-          { status },
-          'delivery report for a message we did not send; kept, ignored',
-        );
-        return false;
+      return pending.length;
+    });
+  }
+
+  private async apply(tx: Tx, report: PendingReport): Promise<void> {
+    const { messageUuid: uuid, status, sequence, receivedAt: at } = report;
+    const errorCode = report.errorCode ?? undefined;
+    const row = await reports.lockReported(tx, this.carrierReports, uuid, report.sendId);
+    if (!row) {
+      this.runtime.logger.warn(
+        { status },
+        'delivery report for a message we did not send; kept, ignored',
+      );
+      return;
+    }
+    const span = {
+      service: 'sms-dispatch',
+      parent: row.traceparent,
+      attributes: { 'textback.sms.status': status },
+    };
+    await inSpan('plivo.delivery-report', span, async () => {
+      if (!row.carrierMessageId)
+        await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx, at);
+      if (sequence <= row.lastSequence) return; // out of order: a newer status is in
+      await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
+      const outcome = deliveryOutcomeOf(status);
+      if (outcome === 'delivered') {
+        await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx, at);
+      } else if (outcome === 'failed') {
+        const reason =
+          errorCode === CARRIER_OPT_OUT_ERROR_CODE
+            ? 'recipient opted out at the carrier (ErrorCode 200)'
+            : `carrier reported ${status}`;
+        await this.outcomes.record(row, { kind: 'failed', reason, errorCode }, tx, at);
       }
-      const span = {
-        service: 'sms-dispatch',
-        kind: SpanKind.SERVER,
-        parent: row.traceparent,
-        attributes: { 'textback.sms.status': status },
-      };
-      return inSpan('plivo.delivery-report', span, async () => {
-        if (!row.carrierMessageId)
-          await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx);
-        if (sequence <= row.lastSequence) return false; // out of order: a newer status is in
-        await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
-        if (report.outcome === 'delivered') {
-          await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx);
-        } else if (report.outcome === 'failed') {
-          const reason =
-            errorCode === CARRIER_OPT_OUT_ERROR_CODE
-              ? 'recipient opted out at the carrier (ErrorCode 200)'
-              : `carrier reported ${status}`;
-          await this.outcomes.record(row, { kind: 'failed', reason, errorCode }, tx);
-        }
-        return false;
-      });
     });
   }
 }
+
+const BATCH = 200;

@@ -31,14 +31,15 @@ export class SendOutcomes {
     private readonly metrics: DispatchMetrics,
   ) {}
 
-  async record(send: SendRef, outcome: SendOutcome, tx?: Tx): Promise<void> {
-    if (tx) await this.recordIn(tx, send, outcome);
-    else await this.runtime.transaction((t) => this.recordIn(t, send, outcome));
+  /** `at`: when it happened (a delivery report's arrival), now unless given. */
+  async record(send: SendRef, outcome: SendOutcome, tx?: Tx, at?: Date): Promise<void> {
+    const when = at ?? this.runtime.clock.now();
+    if (tx) await this.recordIn(tx, send, outcome, when);
+    else await this.runtime.transaction((t) => this.recordIn(t, send, outcome, when));
   }
 
-  private async recordIn(tx: Tx, send: SendRef, outcome: SendOutcome): Promise<void> {
+  private async recordIn(tx: Tx, send: SendRef, outcome: SendOutcome, at: Date): Promise<void> {
     const scope = scopeOfSend(send);
-    const at = this.runtime.clock.now();
     switch (outcome.kind) {
       case 'accepted': {
         // From here on the message's reports continue the trace of the send that got it accepted.
