@@ -89,6 +89,8 @@ export interface BenchResult {
   rowsWrittenPerCall?: Record<string, number>;
   /** With `--profile`: CPU ms per completed call by process (services by name, `java` the broker, `postgres`). */
   cpuMsPerCallByProcess?: Record<string, number>;
+  /** With `--profile` (`processes`): statements sent to PostgreSQL per call, by service. */
+  dbStatementsPerCallByService?: Record<string, number>;
   /** PostgreSQL transactions per call across all services (includes idle polling). */
   dbTransactionsPerCall: number;
   /**
@@ -104,6 +106,8 @@ interface Platform {
   prefix: string;
   /** Our service processes by pid (`processes` topology; the bench's own pid for `single`). */
   pids(): ReadonlyMap<number, string>;
+  /** Each service's base URL (`processes` topology), for its /metrics. */
+  serviceUrls: ReadonlyMap<string, string>;
   stop(): Promise<void>;
 }
 
@@ -162,6 +166,7 @@ async function startTopology(
             s.pid === undefined ? [] : [[s.pid, s.name] as const],
           ),
         ),
+      serviceUrls: new Map([...platform.services.values()].map((s) => [s.name, s.url])),
       stop: () => platform.stop(),
     };
   }
@@ -176,8 +181,26 @@ async function startTopology(
     urls: plivoApplicationUrls(platform),
     prefix,
     pids: () => new Map([[process.pid, 'platform (with the load generator)']]),
+    serviceUrls: new Map(),
     stop: () => platform.stop(),
   };
+}
+
+/** Each service's `<svc>_db_statements_total`, read from its /metrics. */
+async function statementsByService(
+  urls: ReadonlyMap<string, string>,
+): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const [name, url] of urls) {
+    const text = await fetch(`${url}/metrics`).then(
+      (r) => r.text(),
+      () => '',
+    );
+    // `<svc>_db_statements_total{service="…"} 123` (the registry's default label, if any)
+    const line = text.split('\n').find((l) => /^\w+_db_statements_total[ {]/.test(l));
+    if (line) out.set(name, Number(line.split(' ').at(-1)));
+  }
+  return out;
 }
 
 async function transactions(databaseUrl: string): Promise<number> {
@@ -231,6 +254,9 @@ async function withPipeline<T>(
         : undefined;
       const cpuBefore = machineBusySeconds();
       const byProcessBefore = values.profile ? processCpu() : undefined;
+      const statementsBefore = values.profile
+        ? await statementsByService(platform.serviceUrls)
+        : undefined;
       const done = next<{ result: DriveResult }>();
       driver.postMessage(order);
       const { result: r } = await done;
@@ -258,7 +284,24 @@ async function withPipeline<T>(
         )
         .filter(([, n]) => n > 0)
         .sort((a, b) => b[1] - a[1]);
-      return { ...result, rowsWrittenPerCall: Object.fromEntries(perCall), cpuMsPerCallByProcess };
+      const statementsAfter = await statementsByService(platform.serviceUrls);
+      const dbStatementsPerCallByService = Object.fromEntries(
+        [...statementsAfter]
+          .map(
+            ([name, n]) =>
+              [
+                name,
+                round((n - (statementsBefore?.get(name) ?? 0)) / Math.max(1, r.calls)),
+              ] as const,
+          )
+          .sort((a, b) => b[1] - a[1]),
+      );
+      return {
+        ...result,
+        rowsWrittenPerCall: Object.fromEntries(perCall),
+        cpuMsPerCallByProcess,
+        ...(statementsAfter.size > 0 ? { dbStatementsPerCallByService } : {}),
+      };
     });
   } finally {
     await platform.stop();
@@ -412,6 +455,9 @@ function describe(
         : []),
       ...(r.cpuMsPerCallByProcess
         ? [`  CPU ms per call by process: ${JSON.stringify(r.cpuMsPerCallByProcess)}`]
+        : []),
+      ...(r.dbStatementsPerCallByService
+        ? [`  statements per call by service: ${JSON.stringify(r.dbStatementsPerCallByService)}`]
         : []),
       ...(r.maxCallsPerSecond !== undefined
         ? [`  highest rate holding the targets: ${r.maxCallsPerSecond} calls/s`]

@@ -56,12 +56,29 @@ export class Database implements Sql {
   private readonly statements: Statements;
   private onOutboxCommitted: () => void = () => undefined;
 
+  /** Round trips to PostgreSQL (every statement, BEGIN and COMMIT included): a metric. */
+  private counted: () => void = () => undefined;
+
   constructor(
     /** For libraries that take a pg pool themselves (the rate limiter's store): still one pool. */
     readonly pool: Pool,
     private readonly onEffectError: (err: unknown) => void = () => undefined,
   ) {
-    this.statements = new Statements(pool);
+    this.statements = new Statements(this.counting(pool));
+  }
+
+  /** Called once per statement sent (the service counts its round trips). */
+  countStatementsWith(count: () => void): void {
+    this.counted = count;
+  }
+
+  private counting(on: Queryable): Queryable {
+    return {
+      query: (text, params) => {
+        this.counted();
+        return on.query(text, params);
+      },
+    };
   }
 
   /** Who to tell when a commit added outbox rows (the relay, once it exists). */
@@ -115,13 +132,15 @@ export class Database implements Sql {
       }
     }
     const client: PoolClient = await this.pool.connect();
-    const tx = new Transaction(client);
+    const tx = new Transaction(this.counting(client));
     let result: T;
     try {
+      this.counted();
       await client.query(
         options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN',
       );
       result = await work(tx);
+      this.counted();
       await client.query('COMMIT');
     } catch (err) {
       // A failed ROLLBACK means the connection is broken: release it as such so the pool drops it.

@@ -19,6 +19,7 @@ import {
 } from '@textback/persistence';
 import { createLogger, createMetricsRegistry, type ReadinessCheck } from '@textback/telemetry';
 import { systemClock, type Clock } from './clock';
+import { counterOf } from './service-metrics';
 import type { BaseConfig } from './config';
 
 /** Everything one service needs at run time, built from its parsed config. */
@@ -102,6 +103,13 @@ export async function createRuntime<C extends BaseConfig>(
       'after-commit effect failed',
     ),
   );
+  const statements = counterOf(
+    registry,
+    `${service.replace(/-/g, '_')}_db_statements_total`,
+    'Statements sent to PostgreSQL (round trips; BEGIN and COMMIT included)',
+    [],
+  );
+  db.countStatementsWith(() => statements.inc());
   const bus = new EventBus({
     service,
     // A consumer's batch of events is one transaction (its handlers' statements join it).
