@@ -38,6 +38,7 @@ const systemScopeAllowed = [
   'apps/call-ingest/src/plivo-voice/plivo-voice.service.ts',
   'apps/call-ingest/src/plivo-voice/call-finalizer.ts',
   'apps/call-ingest/src/plivo-voice/voice-webhook-applier.ts',
+  'apps/call-ingest/src/plivo-voice/answer-writer.ts',
   'apps/sms-dispatch/src/dispatch/send.worker.ts',
   'apps/sms-dispatch/src/dispatch/delivery-reports.service.ts',
   'apps/sms-dispatch/src/dispatch/send-rate-limits.ts',

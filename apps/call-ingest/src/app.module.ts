@@ -10,6 +10,7 @@ import { PlivoCall1763900300000 } from './migrations/1763900300000-plivo-call';
 import { CallTrace1763900900000 } from './migrations/1763900900000-call-trace';
 import { VoiceWebhookQueue1765000000000 } from './migrations/1765000000000-voice-webhook-queue';
 import { PlivoVoiceController } from './plivo-voice/plivo-voice.controller';
+import { AnswerWriter } from './plivo-voice/answer-writer';
 import { CallFinalizer } from './plivo-voice/call-finalizer';
 import { PlivoVoiceService } from './plivo-voice/plivo-voice.service';
 import { VoiceWebhookApplier } from './plivo-voice/voice-webhook-applier';
@@ -37,6 +38,7 @@ export class AppModule {
         CallEventsService,
         PlivoVoiceService,
         CallFinalizer,
+        AnswerWriter,
         VoiceWebhookApplier,
         ...directory.providers,
       ],

@@ -23,6 +23,11 @@ export const callIngestConfigSchema = defineConfig({
     .default('rc=3&rp=ct,rt,5xx'),
   /** After the hangup, how long to wait for a late Dial action before classifying without it. */
   PLIVO_DIAL_ACTION_GRACE_MS: z.coerce.number().int().min(0).default(3_000),
+  /**
+   * How long answered calls wait to be written together after answer_url has replied (0: at the
+   * next turn of the event loop, with whatever else arrived meanwhile).
+   */
+  ANSWER_WRITE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
 });
 export type CallIngestConfig = z.infer<typeof callIngestConfigSchema>;
 export const CALL_INGEST_CONFIG = Symbol('CALL_INGEST_CONFIG');

@@ -37,6 +37,8 @@ describe('every service as its own process', () => {
         DISPATCH_POLL_MS: '50',
         SENDER_MESSAGES_PER_SECOND: '50',
         DATABASE_POOL_SIZE: '3',
+        // Answered calls are written 1.5 s after answer_url replies: time to kill call-ingest in between.
+        ANSWER_WRITE_DELAY_MS: '1500',
       },
       databaseUrl: process.env['DATABASE_URL']!,
       schemaPrefix: `${prefix}_`,
@@ -61,9 +63,10 @@ describe('every service as its own process', () => {
     await fake?.stop();
   });
 
-  const missedCall = async (from: string) => {
+  const missedCall = async (from: string, afterAnswer?: () => Promise<void>) => {
     const app = plivoApplicationUrls(platform);
-    await playCall({
+    const played = await playCall({
+      ...(afterAnswer ? { afterAnswer } : {}),
       answerUrl: app.answer_url,
       hangupUrl: app.hangup_url,
       authToken: secrets.PLIVO_AUTH_TOKEN,
@@ -71,16 +74,17 @@ describe('every service as its own process', () => {
       to: '+14045550100',
       scenario: 'missed',
     });
-    return eventually(() => fake.sentTo(from).find((m) => m.status === 'delivered'), {
+    const text = await eventually(() => fake.sentTo(from).find((m) => m.status === 'delivered'), {
       what: `the text-back to ${from}`,
       timeoutMs: 60_000,
     });
+    return { text, callUuid: played.callUuid };
   };
 
   it('texts a missed call through seven processes', async () => {
     expect([...platform.services.keys()]).toHaveLength(7);
     for (const service of platform.services.values()) expect(service.pid).toBeGreaterThan(0);
-    const text = await missedCall('+14045558801');
+    const { text } = await missedCall('+14045558801');
     expect(text.text).toContain('Cool Breeze Heating & Air');
   }, 90_000);
 
@@ -94,4 +98,26 @@ describe('every service as its own process', () => {
     await new Promise((r) => setTimeout(r, 1_000));
     expect(fake.sentTo('+14045558802')).toHaveLength(1);
   }, 120_000);
+
+  it('texts once a call whose answer was never written: call-ingest killed between answering and writing', async () => {
+    const caller = '+14045558803';
+    const { callUuid } = await missedCall(caller, async () => {
+      await platform.kill('call-ingest');
+      await platform.restart('call-ingest');
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(fake.sentTo(caller)).toHaveLength(1);
+    // The answer died with the process; the Dial action and hangup rebuilt the call.
+    const hooks = await db.query<{ kind: string }>(
+      `SELECT kind FROM "${prefix}_call_ingest".plivo_webhook WHERE call_uuid = $1 ORDER BY kind`,
+      [callUuid],
+    );
+    expect(hooks.rows.map((r) => r.kind)).toEqual(['dial-action', 'hangup']);
+    const call = await db.query<{ dialed: boolean; outcome: string; caller: string }>(
+      `SELECT dialed, outcome, caller_number AS caller FROM "${prefix}_call_ingest".plivo_call WHERE call_uuid = $1`,
+      [callUuid],
+    );
+    expect(call.rows).toEqual([{ dialed: true, outcome: expect.any(String), caller }]);
+    expect(call.rows[0]?.outcome).not.toBe('answered');
+  }, 180_000);
 });

@@ -46,14 +46,27 @@ function callerId(value: string | undefined): E164 | null {
 
 const clip = (value: string | undefined, max: number): string => (value ?? '').slice(0, max);
 
-export interface AnswerHook {
-  readonly callUuid: string;
+/**
+ * The call's parties. On a later callback a `To` that is not a number is ignored rather than
+ * refused: the callback still counts; answer_url is where the number decides anything.
+ */
+function parties(p: Params, strictTo = false): CallParties {
+  const to = strictTo ? (p['To'] === undefined ? undefined : phone(p, 'To')) : callerId(p['To']);
+  return { to: to ?? undefined, from: callerId(p['From']) };
+}
+
+/** Who called which number: Plivo sends the call's own `From`/`To` with every voice callback. */
+export interface CallParties {
   /** The business number called; undefined when Plivo did not say (no location answers then). */
   readonly to: E164 | undefined;
   readonly from: E164 | null;
 }
 
-export interface DialActionHook {
+export interface AnswerHook extends CallParties {
+  readonly callUuid: string;
+}
+
+export interface DialActionHook extends CallParties {
   readonly callUuid: string;
   /** Plivo's DialStatus (`completed`, `no-answer`, `busy`, `failed`, `canceled`…). */
   readonly dialStatus: string;
@@ -63,7 +76,7 @@ export interface DialActionHook {
   readonly bridged: boolean;
 }
 
-export interface DialEventHook {
+export interface DialEventHook extends CallParties {
   readonly callUuid: string;
   /** What happened on the forwarded leg: picked up, bridged to the caller, or something else. */
   readonly leg: 'answered' | 'connected' | 'other';
@@ -71,7 +84,7 @@ export interface DialEventHook {
   readonly event: string;
 }
 
-export interface HangupHook {
+export interface HangupHook extends CallParties {
   readonly callUuid: string;
   readonly hangupCause: string;
   readonly hangupSource: string;
@@ -102,11 +115,7 @@ export interface InboundSmsHook {
 
 export const readPlivoHook = {
   answer(p: Params): AnswerHook {
-    return {
-      callUuid: id(p, 'CallUUID', 'DialALegUUID'),
-      to: p['To'] === undefined ? undefined : phone(p, 'To'),
-      from: callerId(p['From']),
-    };
+    return { callUuid: id(p, 'CallUUID', 'DialALegUUID'), ...parties(p, true) };
   },
 
   dialAction(p: Params): DialActionHook {
@@ -114,6 +123,7 @@ export const readPlivoHook = {
     const bLegUuid = p['DialBLegUUID'] ?? '';
     return {
       callUuid: id(p, 'CallUUID', 'DialALegUUID'),
+      ...parties(p),
       dialStatus,
       bLegUuid,
       hangupCause: p['DialHangupCause'] ?? '',
@@ -125,6 +135,7 @@ export const readPlivoHook = {
     const event = (p['DialAction'] ?? p['Event'] ?? '').toLowerCase();
     return {
       callUuid: id(p, 'CallUUID', 'DialALegUUID'),
+      ...parties(p),
       leg:
         event === 'answer' || event === 'dialanswer'
           ? 'answered'
@@ -141,6 +152,7 @@ export const readPlivoHook = {
     const plausible = seconds !== undefined && seconds <= 86_400 ? seconds : null;
     return {
       callUuid: id(p, 'CallUUID', 'DialALegUUID'),
+      ...parties(p),
       hangupCause: clip(p['HangupCause'], 100),
       hangupSource: clip(p['HangupSource'], 100),
       durationSeconds: plausible,

@@ -21,6 +21,8 @@ export interface PlayCallOptions {
   readonly order?: 'natural' | 'hangup-first';
   /** Sends every callback twice (Plivo retries when it missed our answer). */
   readonly duplicate?: boolean;
+  /** Runs once answer_url has replied, before the call goes on (a test kills a service here). */
+  readonly afterAnswer?: () => Promise<void>;
   /** Whether Plivo calls the Dial action when the caller hangs up mid-ring (unverified either way). */
   readonly actionOnAbandon?: boolean;
   /** DialStatus Plivo reports when a screened B leg answered but never pressed the key (unverified). */
@@ -180,6 +182,7 @@ export async function playCall(o: PlayCallOptions): Promise<PlayedCall> {
   );
   exchanges.push(answer);
   if (answer.status !== 200) return { callUuid, answerXml: answer.body, exchanges };
+  await o.afterAnswer?.();
   const dial = parseDial(answer.body);
   const bLeg = randomUUID();
   const screened = dial?.confirmKey !== undefined;

@@ -1,11 +1,5 @@
 import { z } from 'zod';
-import {
-  col,
-  type Database,
-  type SystemScope,
-  type TenantScope,
-  type Tx,
-} from '@textback/persistence';
+import { col, type Database, type SystemScope, type Tx } from '@textback/persistence';
 
 export type VoiceWebhookKind = 'answer' | 'dial-action' | 'dial-event' | 'hangup';
 
@@ -33,6 +27,20 @@ const PlivoCallRow = z.object({
 });
 export type PlivoCallRow = z.output<typeof PlivoCallRow>;
 
+/** A call as answer_url decided it. */
+export interface NewCall {
+  readonly nonce: string;
+  readonly callUuid: string;
+  readonly tenantId: string;
+  readonly locationId: string;
+  readonly businessNumber: string;
+  readonly callerNumber: string | null;
+  readonly dialed: boolean;
+  readonly screened: boolean;
+  readonly traceparent: string | null;
+  readonly answeredAt: Date;
+}
+
 const Traced = z.object({ callUuid: col.text, traceparent: col.text.nullable() });
 
 /**
@@ -42,48 +50,72 @@ const Traced = z.object({ callUuid: col.text, traceparent: col.text.nullable() }
  */
 export const plivoCallRepository = {
   /**
-   * The answer in one statement (one round trip in the caller's audio path): its nonce, its
-   * webhook row and the call, each written only when the one before was new. 'replayed' when
-   * the nonce was seen before; a retried answer (a new nonce) changes nothing else.
+   * Answers written together (answer_url replies first, from memory): each one's nonce, its
+   * webhook row and the call, each written only when the one before was new — one statement
+   * for all. Returns the nonces seen before (replays that reached another replica).
    */
-  async recordAnswer(
+  async recordAnswers(
     db: Database,
-    scope: TenantScope,
-    call: {
-      nonce: string;
-      callUuid: string;
-      locationId: string;
-      businessNumber: string;
-      callerNumber: string | null;
-      dialed: boolean;
-      screened: boolean;
-      traceparent: string | null;
-    },
-  ): Promise<'recorded' | 'replayed'> {
-    const row = await db.selectOne(
-      z.object({ fresh: col.bool }),
-      `WITH nonce AS (
-         INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
+    _scope: SystemScope,
+    answers: readonly NewCall[],
+  ): Promise<string[]> {
+    const rows = await db.select(
+      z.object({ nonce: col.text }),
+      `WITH a AS (
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
+                              $7::boolean[], $8::boolean[], $9::text[], $10::timestamptz[])
+           AS a(nonce, call_uuid, tenant_id, location_id, business_number, caller_number, dialed,
+                screened, traceparent, answered_at)),
+       nonce AS (
+         INSERT INTO webhook_nonce (nonce) SELECT nonce FROM a ON CONFLICT DO NOTHING RETURNING nonce),
        hook AS (
-         INSERT INTO plivo_webhook (call_uuid, kind, detail, applied_at) SELECT $2, 'answer', '', now() FROM nonce
-         ON CONFLICT DO NOTHING RETURNING 1),
+         INSERT INTO plivo_webhook (call_uuid, kind, detail, applied_at)
+         SELECT a.call_uuid, 'answer', '', now() FROM a JOIN nonce USING (nonce)
+         ON CONFLICT DO NOTHING RETURNING call_uuid),
        answered AS (
-         INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number, dialed, screened, traceparent)
-         SELECT $2, $3, $4, $5, $6, $7, $8, $9 FROM hook ON CONFLICT (call_uuid) DO NOTHING)
-       SELECT EXISTS (SELECT 1 FROM nonce) AS fresh`,
+         INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number,
+                                 dialed, screened, traceparent, answered_at)
+         SELECT a.call_uuid, a.tenant_id, a.location_id, a.business_number, a.caller_number,
+                a.dialed, a.screened, a.traceparent, a.answered_at
+         FROM a JOIN hook USING (call_uuid) ON CONFLICT (call_uuid) DO NOTHING)
+       SELECT nonce FROM a WHERE nonce NOT IN (SELECT nonce FROM nonce)`,
       [
-        call.nonce,
+        answers.map((a) => a.nonce),
+        answers.map((a) => a.callUuid),
+        answers.map((a) => a.tenantId),
+        answers.map((a) => a.locationId),
+        answers.map((a) => a.businessNumber),
+        answers.map((a) => a.callerNumber),
+        answers.map((a) => a.dialed),
+        answers.map((a) => a.screened),
+        answers.map((a) => a.traceparent),
+        answers.map((a) => a.answeredAt),
+      ],
+    );
+    return rows.map((r) => r.nonce);
+  },
+
+  /**
+   * A call whose answer was never written (call-ingest died between answering and writing),
+   * rebuilt from a later callback, which carries every field of it. Nothing if it exists.
+   */
+  async rebuild(tx: Tx, _scope: SystemScope, call: Omit<NewCall, 'nonce'>): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO plivo_call (call_uuid, tenant_id, location_id, business_number, caller_number,
+                               dialed, screened, traceparent, answered_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (call_uuid) DO NOTHING`,
+      [
         call.callUuid,
-        scope.tenantId,
+        call.tenantId,
         call.locationId,
         call.businessNumber,
         call.callerNumber,
         call.dialed,
         call.screened,
         call.traceparent,
+        call.answeredAt,
       ],
     );
-    return row.fresh ? 'recorded' : 'replayed';
   },
 
   async recordDialAction(

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { dialXml, speakThenHangupXml } from '@textback/carrier-plivo';
+import { dialXml, speakThenHangupXml, type CallParties } from '@textback/carrier-plivo';
 import { maskPhone, type LocationProfile } from '@textback/contracts';
-import { isOpenAt } from '@textback/domain';
-import { systemScope, tenantScope, webhookNonces, type SystemScope } from '@textback/persistence';
+import { systemScope, webhookNonces, type SystemScope } from '@textback/persistence';
 import {
   every,
   RUNTIME,
@@ -14,7 +13,9 @@ import { activeTraceparent, inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { CallIngestConfig } from '../config';
 import { CallIngestError } from '../errors';
+import { AnswerWriter } from './answer-writer';
 import { CallFinalizer } from './call-finalizer';
+import { dialDecision } from './dial-decision';
 import { plivoCallRepository as calls } from './plivo-call.repository';
 import { VoiceWebhookApplier } from './voice-webhook-applier';
 import {
@@ -25,8 +26,8 @@ import {
 export type { VoiceWebhookKind } from './plivo-call.repository';
 
 /**
- * Plivo voice webhooks → one `call.ended.v1` per call. answer_url is answered from the in-memory
- * location directory plus one small insert (no broker in the caller's audio path); every later
+ * Plivo voice webhooks → one `call.ended.v1` per call. answer_url is answered from memory (the
+ * location directory; its call is written right after, see AnswerWriter); every later
  * webhook is one durable insert with its nonce before the 200, applied to the call in batches
  * right after; the call is classified once the hangup and the Dial's verdict are in (or the
  * verdict is overdue).
@@ -42,6 +43,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
     private readonly finalizer: CallFinalizer,
     private readonly applier: VoiceWebhookApplier,
+    private readonly answers: AnswerWriter,
   ) {
     this.carrierCalls = systemScope(
       'call-ingest: Plivo voice callbacks by their call id',
@@ -91,29 +93,30 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       this.runtime.logger.warn({ to: maskPhone(to ?? '') }, 'call to a number no location owns');
       return speakThenHangupXml('Sorry, this number is not in service.');
     }
-    const open = isOpenAt(location.businessHours, location.timezone, this.runtime.clock.now());
-    const dial = open || location.afterHoursCall === 'forward';
-    const scope = tenantScope(location.tenantId, [location.locationId]);
-    const recorded = await calls.recordAnswer(this.runtime.db, scope, {
+    const { dialed, screened } = dialDecision(location, this.runtime.clock.now());
+    const fresh = this.answers.write({
       nonce: hook.nonce,
       callUuid: hook.callUuid,
+      tenantId: location.tenantId,
       locationId: location.locationId,
       businessNumber: to,
       callerNumber: hook.from,
-      dialed: dial,
-      screened: dial && location.screenCalls,
+      dialed,
+      screened,
       traceparent: activeTraceparent() ?? null,
+      answeredAt: this.runtime.clock.now(),
     });
-    if (recorded === 'replayed')
+    if (!fresh)
       throw new CallIngestError(
         'replayed',
         'this request was already received (nonce seen before)',
       );
-    return dial ? this.dialXml(location) : this.closedXml(location);
+    return dialed ? this.dialXml(location) : this.closedXml(location);
   }
 
   async dialAction(hook: SignedPlivoHook<'dialAction'>): Promise<string> {
     await this.accept(hook.callUuid, '', hook.nonce, {
+      ...partiesOf(hook),
       kind: 'dial-action',
       status: hook.dialStatus,
       bLegUuid: hook.bLegUuid,
@@ -125,7 +128,11 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   }
 
   async dialEvent(hook: SignedPlivoHook<'dialEvent'>): Promise<void> {
-    await this.accept(hook.callUuid, hook.event, hook.nonce, { kind: 'dial-event', leg: hook.leg });
+    await this.accept(hook.callUuid, hook.event, hook.nonce, {
+      ...partiesOf(hook),
+      kind: 'dial-event',
+      leg: hook.leg,
+    });
   }
 
   async hangup(hook: SignedPlivoHook<'hangup'>): Promise<void> {
@@ -137,6 +144,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       );
     }
     await this.accept(hook.callUuid, '', hook.nonce, {
+      ...partiesOf(hook),
       kind: 'hangup',
       cause: hook.hangupCause,
       source: hook.hangupSource,
@@ -201,4 +209,9 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       `Thanks for calling ${location.brandName}. We're closed right now; we'll text you shortly so we can help.`,
     );
   }
+}
+
+/** Kept with each callback: enough to rebuild the call if its answer was never written. */
+function partiesOf(hook: CallParties): { from: string | null; to: string | null } {
+  return { from: hook.from, to: hook.to ?? null };
 }

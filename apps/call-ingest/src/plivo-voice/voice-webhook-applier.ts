@@ -3,7 +3,9 @@ import { systemScope, type SystemScope, type Tx } from '@textback/persistence';
 import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
 import { inSpan } from '@textback/telemetry';
 import type { CallIngestConfig } from '../config';
+import { LocationDirectory } from '@textback/tenancy';
 import { CallFinalizer } from './call-finalizer';
+import { dialDecision } from './dial-decision';
 import { plivoCallRepository as calls } from './plivo-call.repository';
 import { voiceWebhookQueue as queue, type PendingWebhook } from './voice-webhook-queue.repository';
 
@@ -21,6 +23,7 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
     private readonly finalizer: CallFinalizer,
+    @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {
     this.carrierCalls = systemScope(
       'call-ingest: applying Plivo voice callbacks by their call id',
@@ -51,6 +54,11 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
       if (hooks.length === 0) return 0;
       const callUuids = [...new Set(hooks.map((h) => h.callUuid))];
       const traces = await calls.tracesOf(tx, this.carrierCalls, callUuids);
+      for (const callUuid of callUuids) {
+        if (traces.has(callUuid)) continue;
+        const of = hooks.filter((h) => h.callUuid === callUuid);
+        if (await this.rebuild(tx, callUuid, of)) traces.set(callUuid, null);
+      }
       for (const hook of hooks) {
         await inSpan(
           `plivo.voice.${hook.fields.kind}`,
@@ -73,6 +81,40 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
       );
       return hooks.length;
     });
+  }
+
+  /**
+   * A call with callbacks but no row: its answer was never written (the process died between
+   * answering and writing). Its callbacks carry the number called and the caller; a Dial action
+   * or Dial event means the call was forwarded, otherwise the answer_url rule decides as it
+   * did, at the time the call began. Unknown number: nothing to rebuild (nor to text).
+   */
+  private async rebuild(tx: Tx, callUuid: string, hooks: PendingWebhook[]): Promise<boolean> {
+    const first = hooks.find((h) => h.fields.to);
+    const to = first?.fields.to;
+    const location = to ? this.directory.locationOfNumber(to) : undefined;
+    if (!first || !to || !location) return false;
+    const hangup = hooks.find((h) => h.fields.kind === 'hangup');
+    const duration = hangup?.fields.kind === 'hangup' ? (hangup.fields.durationSeconds ?? 0) : 0;
+    const answeredAt = new Date((hangup ?? first).receivedAt.getTime() - duration * 1000);
+    const forwarded = hooks.some((h) => h.fields.kind !== 'hangup');
+    const decided = dialDecision(location, answeredAt);
+    await calls.rebuild(tx, this.carrierCalls, {
+      callUuid,
+      tenantId: location.tenantId,
+      locationId: location.locationId,
+      businessNumber: to,
+      callerNumber: first.fields.from ?? null,
+      dialed: forwarded || decided.dialed,
+      screened: forwarded ? location.screenCalls : decided.screened,
+      traceparent: null,
+      answeredAt,
+    });
+    this.runtime.logger.warn(
+      { callUuid },
+      'call rebuilt from its callbacks (its answer was never written)',
+    );
+    return true;
   }
 
   private async apply(tx: Tx, hook: PendingWebhook): Promise<void> {

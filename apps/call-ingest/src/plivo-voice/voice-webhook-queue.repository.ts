@@ -2,16 +2,25 @@ import { z } from 'zod';
 import { col, type Database, type SystemScope, type Tx } from '@textback/persistence';
 import type { VoiceWebhookKind } from './plivo-call.repository';
 
+/** The call's parties, as every callback carries them (null in rows from before they were kept). */
+const parties = { from: z.string().nullish(), to: z.string().nullish() };
+
 /** What a later voice webhook says, kept with its row until it is applied to the call. */
 export const VoiceWebhookFields = z.discriminatedUnion('kind', [
   z.object({
+    ...parties,
     kind: z.literal('dial-action'),
     status: z.string(),
     bLegUuid: z.string(),
     hangupCause: z.string(),
   }),
-  z.object({ kind: z.literal('dial-event'), leg: z.enum(['answered', 'connected', 'other']) }),
   z.object({
+    ...parties,
+    kind: z.literal('dial-event'),
+    leg: z.enum(['answered', 'connected', 'other']),
+  }),
+  z.object({
+    ...parties,
     kind: z.literal('hangup'),
     cause: z.string(),
     source: z.string(),

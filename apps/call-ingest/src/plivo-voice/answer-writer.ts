@@ -1,0 +1,85 @@
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
+import { systemScope, type SystemScope } from '@textback/persistence';
+import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import type { CallIngestConfig } from '../config';
+import { plivoCallRepository as calls, type NewCall } from './plivo-call.repository';
+
+/** Nonces remembered in memory: replays to this replica are refused before any write. */
+const RECENT_NONCES = 200_000;
+
+/**
+ * answer_url replies from memory; its call is written right after, together with the other
+ * answers of the same moment (one statement for all). That is safe only because the Dial action
+ * and the hangup carry every field of the call: if this process dies before the write, the
+ * applier rebuilds the call from them (a test kills call-ingest in between). A replayed nonce is
+ * refused from memory; one first seen by another replica is found at the write (counted).
+ */
+@Injectable()
+export class AnswerWriter implements OnModuleDestroy {
+  private buffer: NewCall[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly recent = new Set<string>();
+  private readonly carrierCalls: SystemScope;
+
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>) {
+    this.carrierCalls = systemScope(
+      'call-ingest: answers of every tenant, written together',
+      runtime.logger,
+    );
+  }
+
+  /** False when the nonce was seen here before (a replay). */
+  write(call: NewCall): boolean {
+    if (this.recent.has(call.nonce)) return false;
+    this.recent.add(call.nonce);
+    // A Set iterates in insertion order: the first is the oldest.
+    if (this.recent.size > RECENT_NONCES)
+      this.recent.delete(this.recent.values().next().value ?? '');
+    this.buffer.push(call);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, this.runtime.config.ANSWER_WRITE_DELAY_MS);
+    return true;
+  }
+
+  /** Writes what is buffered (one statement); retried at the next answer or on stop if it fails. */
+  async flush(): Promise<void> {
+    await this.flushing;
+    const answers = this.buffer;
+    if (answers.length === 0) return;
+    this.buffer = [];
+    this.flushing = calls
+      .recordAnswers(this.runtime.db, this.carrierCalls, answers)
+      .then((replays) => {
+        if (replays.length > 0)
+          counterOf(
+            this.runtime.registry,
+            'call_ingest_answer_replays_total',
+            'answer_url requests whose nonce another replica had seen (answered, changed nothing)',
+            [],
+          ).inc(replays.length);
+      })
+      .catch((err: unknown) => {
+        // Not lost yet: the later callbacks rebuild the call; keep trying the write meanwhile.
+        this.buffer.unshift(...answers);
+        this.runtime.logger.error(
+          { err: err instanceof Error ? err.message : String(err) },
+          'writing answered calls failed; retrying',
+        );
+        this.timer ??= setTimeout(() => {
+          this.timer = undefined;
+          void this.flush();
+        }, 1_000);
+      })
+      .finally(() => (this.flushing = undefined));
+    await this.flushing;
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flush();
+  }
+}
