@@ -133,8 +133,10 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       if (!row.carrierMessageId)
         await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx, at);
       if (sequence <= row.lastSequence) return; // out of order: a newer status is in
-      await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
       const outcome = deliveryOutcomeOf(status);
+      // Still on its way (queued, sent): nothing changes for the send, nothing is written.
+      if (outcome === 'in-flight') return;
+      await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
       if (outcome === 'delivered') {
         await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx, at);
       } else if (outcome === 'failed') {
