@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { col } from './columns';
 import type { Database } from './database';
 import type { Tx } from './sql';
 
@@ -14,6 +16,29 @@ export const webhookNonces = {
       [nonce],
     );
     return fresh > 0;
+  },
+
+  /**
+   * A webhook acknowledged after one statement: its nonce, then its row — `insertRow` is an
+   * `INSERT … SELECT … FROM nonce … ON CONFLICT DO NOTHING RETURNING 1` whose parameters start at
+   * $2 — written only when the nonce is new. 'replayed': the nonce was seen before; 'repeated':
+   * the row exists (the sender's retry under a new nonce changes nothing).
+   */
+  async acceptOnce(
+    db: Database,
+    nonce: string,
+    insertRow: string,
+    params: readonly unknown[],
+  ): Promise<'accepted' | 'repeated' | 'replayed'> {
+    const row = await db.selectOne(
+      z.object({ fresh: col.bool, queued: col.bool }),
+      `WITH nonce AS (
+         INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
+       queued AS (${insertRow})
+       SELECT EXISTS (SELECT 1 FROM nonce) AS fresh, EXISTS (SELECT 1 FROM queued) AS queued`,
+      [nonce, ...params],
+    );
+    return !row.fresh ? 'replayed' : row.queued ? 'accepted' : 'repeated';
   },
 
   /** Forgets nonces older than the window; returns how many. */

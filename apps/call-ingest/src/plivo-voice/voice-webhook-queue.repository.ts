@@ -1,5 +1,11 @@
 import { z } from 'zod';
-import { col, type Database, type SystemScope, type Tx } from '@textback/persistence';
+import {
+  col,
+  webhookNonces,
+  type Database,
+  type SystemScope,
+  type Tx,
+} from '@textback/persistence';
 import type { VoiceWebhookKind } from './plivo-call.repository';
 
 /** The call's parties, as every callback carries them (null in rows from before they were kept). */
@@ -48,28 +54,23 @@ export const voiceWebhookQueue = {
    * 'repeated' when this (call, kind, detail) came before under another nonce (Plivo's retry:
    * it changes nothing).
    */
-  async accept(
+  accept(
     db: Database,
     _scope: SystemScope,
     hook: { nonce: string; callUuid: string; detail: string; fields: VoiceWebhookFields },
   ): Promise<'accepted' | 'repeated' | 'replayed'> {
-    const row = await db.selectOne(
-      z.object({ fresh: col.bool, queued: col.bool }),
-      `WITH nonce AS (
-         INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
-       hook AS (
-         INSERT INTO plivo_webhook (call_uuid, kind, detail, fields) SELECT $2, $3, $4, $5 FROM nonce
-         ON CONFLICT DO NOTHING RETURNING 1)
-       SELECT EXISTS (SELECT 1 FROM nonce) AS fresh, EXISTS (SELECT 1 FROM hook) AS queued`,
+    return webhookNonces.acceptOnce(
+      db,
+      hook.nonce,
+      `INSERT INTO plivo_webhook (call_uuid, kind, detail, fields) SELECT $2, $3, $4, $5 FROM nonce
+       ON CONFLICT DO NOTHING RETURNING 1`,
       [
-        hook.nonce,
         hook.callUuid,
         hook.fields.kind satisfies VoiceWebhookKind,
         hook.detail,
         JSON.stringify(hook.fields),
       ],
     );
-    return !row.fresh ? 'replayed' : row.queued ? 'accepted' : 'repeated';
   },
 
   /** The oldest webhooks not yet applied, locked (another replica's worker takes others). */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   col,
+  webhookNonces,
   type Database,
   type Sql,
   type SystemScope,
@@ -36,7 +37,7 @@ export const deliveryReportRepository = {
    * One statement: the nonce, then the report. 'replayed' when the nonce was seen before;
    * 'repeated' when this (message, sequence) came before under another nonce (Plivo's retry).
    */
-  async accept(
+  accept(
     db: Database,
     _scope: SystemScope,
     report: {
@@ -48,24 +49,13 @@ export const deliveryReportRepository = {
       sendId: string | null;
     },
   ): Promise<'accepted' | 'repeated' | 'replayed'> {
-    const row = await db.selectOne(
-      z.object({ fresh: col.bool, queued: col.bool }),
-      `WITH nonce AS (
-         INSERT INTO webhook_nonce (nonce) VALUES ($1) ON CONFLICT DO NOTHING RETURNING 1),
-       report AS (
-         INSERT INTO delivery_report (message_uuid, sequence, status, error_code, send_id)
-         SELECT $2, $3, $4, $5, $6 FROM nonce ON CONFLICT DO NOTHING RETURNING 1)
-       SELECT EXISTS (SELECT 1 FROM nonce) AS fresh, EXISTS (SELECT 1 FROM report) AS queued`,
-      [
-        report.nonce,
-        report.messageUuid,
-        report.sequence,
-        report.status,
-        report.errorCode ?? null,
-        report.sendId,
-      ],
+    return webhookNonces.acceptOnce(
+      db,
+      report.nonce,
+      `INSERT INTO delivery_report (message_uuid, sequence, status, error_code, send_id)
+       SELECT $2, $3, $4, $5, $6 FROM nonce ON CONFLICT DO NOTHING RETURNING 1`,
+      [report.messageUuid, report.sequence, report.status, report.errorCode ?? null, report.sendId],
     );
-    return !row.fresh ? 'replayed' : row.queued ? 'accepted' : 'repeated';
   },
 
   /** The oldest reports not yet applied, locked (another replica's worker takes others). */
