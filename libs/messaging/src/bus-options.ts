@@ -21,9 +21,10 @@ export interface EventBusOptions {
   /**
    * Runs a batch of events as one unit (the service's database batch: one transaction). When
    * it fails, the batch's events are handled again one by one, each with its retries and dead
-   * letter. Without it every event is its own unit.
+   * letter. Without it every event is its own unit. `eventIds`: the batch's (each consumer
+   * records them as handled in one statement).
    */
-  readonly unitOfWork?: (work: () => Promise<void>) => Promise<void>;
+  readonly unitOfWork?: (work: () => Promise<void>, eventIds: readonly string[]) => Promise<void>;
   /** The most events in one batch (default 100). */
   readonly maxBatchSize?: number;
 }

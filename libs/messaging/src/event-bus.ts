@@ -135,13 +135,14 @@ export class EventBus {
   /** Whether every event of the batch was handled in one unit (false: nothing of it kept). */
   private async deliverAsOneUnit(
     batch: readonly DeliveredMessage[],
-    unit: (work: () => Promise<void>) => Promise<void>,
+    unit: NonNullable<EventBusOptions['unitOfWork']>,
   ): Promise<boolean> {
     const started = process.hrtime.bigint();
     try {
+      const eventIds = batch.flatMap((m) => (m.headers['event-id'] ? [m.headers['event-id']] : []));
       await unit(async () => {
         for (const message of batch) await this.handleInBatch(message);
-      });
+      }, eventIds);
     } catch (err) {
       this.options.log?.('warn', 'a batch failed; handling its events one by one', {
         topic: batch[0]?.topic,

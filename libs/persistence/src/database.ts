@@ -10,6 +10,9 @@ class Transaction extends Statements implements Tx {
   open = true;
   /** The first statement or nested transaction that failed (a batch must then not commit). */
   failure: unknown;
+  /** A batch's event ids, and per consumer those it had not handled before (see `handleOnce`). */
+  eventIds: ReadonlySet<string> = new Set();
+  readonly freshByConsumer = new Map<string, Set<string>>();
 
   constructor(client: Queryable) {
     super({
@@ -41,6 +44,12 @@ const batches = new AsyncLocalStorage<ReadonlyMap<Database, Transaction>>();
  */
 export function outsideBatches<T>(work: () => T): T {
   return batches.exit(work);
+}
+
+export interface BatchEvents {
+  readonly tx: Tx;
+  readonly eventIds: ReadonlySet<string>;
+  readonly freshByConsumer: Map<string, Set<string>>;
 }
 
 export class BatchIsolationError extends Error {
@@ -93,10 +102,11 @@ export class Database implements Sql {
    * transaction fails the whole batch (even if the work caught it): the caller then redoes the
    * batch's items one by one, each in its own transaction, where the usual rules apply.
    */
-  async batch<T>(work: () => Promise<T>): Promise<T> {
+  async batch<T>(work: () => Promise<T>, eventIds: readonly string[] = []): Promise<T> {
     if (this.joined()) return work();
     return this.transaction(async (tx) => {
       if (!(tx instanceof Transaction)) throw new Error('batch needs its own transaction');
+      tx.eventIds = new Set(eventIds);
       const open = new Map(batches.getStore() ?? []);
       open.set(this, tx);
       try {
@@ -107,6 +117,15 @@ export class Database implements Sql {
         tx.open = false;
       }
     });
+  }
+
+  /**
+   * Inside a batch of events: the batch's transaction, its event ids, and per consumer the ids
+   * not handled before (so `handleOnce` records a whole batch in one statement).
+   */
+  batchOf(): BatchEvents | undefined {
+    const tx = this.joined();
+    return tx ? { tx, eventIds: tx.eventIds, freshByConsumer: tx.freshByConsumer } : undefined;
   }
 
   private joined(): Transaction | undefined {

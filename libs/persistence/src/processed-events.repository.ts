@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { Database } from './database';
 import type { Tx } from './sql';
 
@@ -12,6 +13,21 @@ export async function handleOnce(
   eventId: string,
   work: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
+  const batch = db.batchOf();
+  if (batch?.eventIds.has(eventId)) {
+    // In a consumer's batch: the first event records the whole batch in one statement.
+    let fresh = batch.freshByConsumer.get(consumer);
+    if (!fresh) {
+      fresh = await recordBatch(batch.tx, consumer, [...batch.eventIds]);
+      batch.freshByConsumer.set(consumer, fresh);
+    }
+    // Taken once: the same event twice in a batch (a relay's re-publish) is handled once.
+    if (!fresh.delete(eventId)) return false;
+    return db.transaction(async (tx) => {
+      await work(tx);
+      return true;
+    });
+  }
   return db.transaction(async (tx) => {
     const inserted = await tx.mutate(
       `INSERT INTO processed_event (consumer, event_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`,
@@ -21,4 +37,19 @@ export async function handleOnce(
     await work(tx);
     return true;
   });
+}
+
+/** Records a batch's events for a consumer at once; returns the ids it had not handled before. */
+async function recordBatch(
+  tx: Tx,
+  consumer: string,
+  eventIds: readonly string[],
+): Promise<Set<string>> {
+  const rows = await tx.select(
+    z.object({ eventId: z.string() }),
+    `INSERT INTO processed_event (consumer, event_id) SELECT $1, unnest($2::text[])
+     ON CONFLICT DO NOTHING RETURNING event_id`,
+    [consumer, eventIds],
+  );
+  return new Set(rows.map((r) => r.eventId));
 }

@@ -51,6 +51,21 @@ describe('database batches on PostgreSQL', () => {
     expect(again).toBe(0);
   });
 
+  it('records a batch of events for a consumer in one statement; an event twice in it is handled once', async () => {
+    await handleOnce(db, 'batched', 'b-0', async () => undefined); // handled in an earlier batch
+    const ids = ['b-0', 'b-1', 'b-2', 'b-1', 'b-3'];
+    const ran: string[] = [];
+    let statements = 0;
+    db.countStatementsWith(() => statements++);
+    await db.batch(async () => {
+      for (const id of ids) await handleOnce(db, 'batched', id, async () => void ran.push(id));
+    }, ids);
+    db.countStatementsWith(() => undefined);
+    expect(ran).toEqual(['b-1', 'b-2', 'b-3']);
+    expect(statements).toBe(3); // BEGIN, the one insert of the batch's ids, COMMIT
+    expect(await processed('batched')).toEqual(['b-0', 'b-1', 'b-2', 'b-3']);
+  });
+
   it('keeps nothing of a batch when one of its statements failed, even if the work caught it', async () => {
     const failed = db.batch(async () => {
       await handleOnce(db, 'failing', 'f-1', async () => undefined);

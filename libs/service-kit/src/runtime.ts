@@ -113,7 +113,7 @@ export async function createRuntime<C extends BaseConfig>(
   const bus = new EventBus({
     service,
     // A consumer's batch of events is one transaction (its handlers' statements join it).
-    unitOfWork: (work) => db.batch(work),
+    unitOfWork: (work, eventIds) => db.batch(work, eventIds),
     ...(config.CONSUMER_GROUP_ID ? { groupId: config.CONSUMER_GROUP_ID } : {}),
     transport,
     registry,
