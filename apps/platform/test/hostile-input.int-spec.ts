@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { EventBus, InProcessTransport, type DeliveredMessage } from '@textback/messaging';
 import { playCall, postVoiceWebhook } from '@textback/plivo-fake';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { FIND_SEND } from '@textback/sms-dispatch';
+import { FIND_SENDS } from '@textback/sms-dispatch';
 import { LocationDirectory } from '@textback/tenancy';
 import { eventually } from '@textback/testing';
 import {
@@ -869,8 +869,8 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
       };
       const id = randomUUID();
       const report = await plan(
-        `${FIND_SEND.replace('$1', "'MSG'")
-          .replace('$2', `'${id}'`)
+        `${FIND_SENDS.replace('$1', "ARRAY['MSG']")
+          .replace('$2', `ARRAY['${id}']`)
           .replace(/FROM outbound_sms/g, `FROM ${t.schema('sms-dispatch')}.outbound_sms`)}`,
       );
       expect(report).toMatch(/Index (Only )?Scan using outbound_sms_pkey/);

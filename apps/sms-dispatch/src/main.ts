@@ -4,7 +4,7 @@ import { AppModule, smsDispatchMigrations } from './app.module';
 import { loadSmsDispatchConfig } from './config';
 
 /** How a delivery report finds its send (the issue #11 test EXPLAINs it). */
-export { FIND_SEND } from './dispatch/delivery-report.repository';
+export { FIND_SENDS } from './dispatch/delivery-report.repository';
 
 export const startSmsDispatch = serviceStarter({
   service: 'sms-dispatch',

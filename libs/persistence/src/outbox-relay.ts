@@ -78,12 +78,13 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     return this.db.transaction(async (tx) => {
       if (!(await outboxRepository.lockRelay(tx, this.everyTenant, this.schema))) return 0;
-      const rows = await outboxRepository.unpublished(
+      const rows = await outboxRepository.takeUnpublished(
         tx,
         this.everyTenant,
         this.options.batchSize ?? 200,
       );
       if (rows.length === 0) return 0;
+      // Published before the commit that marks them: a failed publish leaves them unpublished.
       await this.bus.publishAll(
         rows.map((r) => ({
           topic: r.topic,
@@ -94,11 +95,6 @@ export class OutboxRelay {
           ...(r.causationId ? { causationId: r.causationId } : {}),
           ...(r.traceparent ? { traceparent: r.traceparent } : {}),
         })),
-      );
-      await outboxRepository.markPublished(
-        tx,
-        this.everyTenant,
-        rows.map((r) => r.seq),
       );
       return rows.length;
     });

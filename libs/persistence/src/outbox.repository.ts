@@ -63,13 +63,20 @@ export const outboxRepository = {
     return lock.ok;
   },
 
-  unpublished(tx: Tx, _scope: SystemScope, limit: number): Promise<OutboxRow[]> {
-    return tx.select(
+  /**
+   * Takes the oldest unpublished rows and marks them published in one statement; the caller
+   * publishes them before its transaction commits (a failed publish rolls the mark back).
+   */
+  async takeUnpublished(tx: Tx, _scope: SystemScope, limit: number): Promise<OutboxRow[]> {
+    const rows = await tx.select(
       OutboxRow,
-      `SELECT seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at
-       FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT $1`,
+      `UPDATE outbox_message SET published_at = now() WHERE seq IN (
+         SELECT seq FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT $1)
+       RETURNING seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at`,
       [limit],
     );
+    // RETURNING keeps no order: publish in the outbox's.
+    return rows.sort((a, b) => a.seq - b.seq);
   },
 
   /**
@@ -83,13 +90,6 @@ export const outboxRepository = {
          WHERE published_at < now() - make_interval(secs => $1::double precision / 1000)
          ORDER BY seq LIMIT $2)`,
       [retainMs, limit],
-    );
-  },
-
-  async markPublished(tx: Tx, _scope: SystemScope, seqs: readonly number[]): Promise<void> {
-    await tx.mutate(
-      'UPDATE outbox_message SET published_at = now() WHERE seq = ANY($1::bigint[])',
-      [seqs],
     );
   },
 };

@@ -11,14 +11,14 @@ import {
 import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
 
 /**
- * The send a report is about: by the carrier's message id, or (before we recorded it) by our send
- * id. Both are compared in their own types so each uses its index (a ::text cast scanned the table).
+ * The sends a batch of reports is about: by the carrier's message id, or (before we recorded it)
+ * by our send id. Both are compared in their own types so each uses its index (a ::text cast
+ * scanned the table).
  */
-export const FIND_SEND = `SELECT * FROM outbound_sms WHERE sms_id = (
-  SELECT sms_id FROM outbound_sms WHERE carrier_message_id = $1
+export const FIND_SENDS = `SELECT * FROM outbound_sms WHERE sms_id IN (
+  SELECT sms_id FROM outbound_sms WHERE carrier_message_id = ANY($1::text[])
   UNION ALL
-  SELECT sms_id FROM outbound_sms WHERE sms_id = $2::uuid AND carrier_message_id IS NULL
-  LIMIT 1)`;
+  SELECT sms_id FROM outbound_sms WHERE sms_id = ANY($2::uuid[]) AND carrier_message_id IS NULL)`;
 
 const PendingReport = z.object({
   seq: col.bigint,
@@ -74,13 +74,21 @@ export const deliveryReportRepository = {
     ]);
   },
 
+  /**
+   * The sends a batch of reports is about, locked in one statement (in id order, so two
+   * replicas' appliers never wait on each other crosswise): by the carrier's message id, or by
+   * our send id for a send whose message id we have not recorded yet.
+   */
   lockReported(
     tx: Tx,
     _scope: SystemScope,
-    messageUuid: string,
-    sendId: string | null,
-  ): Promise<OutboundSmsRow | undefined> {
-    return tx.selectFirst(OutboundSmsRow, `${FIND_SEND} FOR UPDATE`, [messageUuid, sendId]);
+    messageUuids: readonly string[],
+    sendIds: readonly string[],
+  ): Promise<OutboundSmsRow[]> {
+    return tx.select(OutboundSmsRow, `${FIND_SENDS} ORDER BY sms_id FOR UPDATE`, [
+      messageUuids,
+      sendIds,
+    ]);
   },
 
   async recordLastStatus(

@@ -19,7 +19,7 @@ import {
   deliveryReportRepository as reports,
   type PendingReport,
 } from './delivery-report.repository';
-import { scopeOfSend } from './outbound-sms.repository';
+import { scopeOfSend, type OutboundSmsRow } from './outbound-sms.repository';
 import { SendOutcomes } from './send-outcomes';
 
 /**
@@ -102,7 +102,13 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   async applyBatch(): Promise<number> {
     return this.runtime.transaction(async (tx) => {
       const pending = await reports.pending(tx, this.carrierReports, BATCH);
-      for (const report of pending) await this.apply(tx, report);
+      const sends = await reports.lockReported(
+        tx,
+        this.carrierReports,
+        pending.map((r) => r.messageUuid),
+        pending.flatMap((r) => (r.sendId ? [r.sendId] : [])),
+      );
+      for (const report of pending) await this.apply(tx, report, sends);
       if (pending.length > 0)
         await reports.markApplied(
           tx,
@@ -113,10 +119,15 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
     });
   }
 
-  private async apply(tx: Tx, report: PendingReport): Promise<void> {
+  /** `sends`: the batch's sends, kept current as its reports change them. */
+  private async apply(tx: Tx, report: PendingReport, sends: OutboundSmsRow[]): Promise<void> {
     const { messageUuid: uuid, status, sequence, receivedAt: at } = report;
     const errorCode = report.errorCode ?? undefined;
-    const row = await reports.lockReported(tx, this.carrierReports, uuid, report.sendId);
+    const i = sends.findIndex(
+      (s) =>
+        s.carrierMessageId === uuid || (s.carrierMessageId === null && s.smsId === report.sendId),
+    );
+    const row = sends[i];
     if (!row) {
       this.runtime.logger.warn(
         { status },
@@ -130,13 +141,16 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       attributes: { 'textback.sms.status': status },
     };
     await inSpan('plivo.delivery-report', span, async () => {
-      if (!row.carrierMessageId)
+      if (!row.carrierMessageId) {
         await this.outcomes.record(row, { kind: 'accepted', messageUuid: uuid }, tx, at);
+        sends[i] = { ...row, carrierMessageId: uuid };
+      }
       if (sequence <= row.lastSequence) return; // out of order: a newer status is in
       const outcome = deliveryOutcomeOf(status);
       // Still on its way (queued, sent): nothing changes for the send, nothing is written.
       if (outcome === 'in-flight') return;
       await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
+      sends[i] = { ...(sends[i] ?? row), lastSequence: sequence };
       if (outcome === 'delivered') {
         await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx, at);
       } else if (outcome === 'failed') {
