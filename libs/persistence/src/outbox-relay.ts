@@ -77,10 +77,10 @@ export class OutboxRelay {
   /** One pass; returns how many rows were published. Exposed for tests and draining. */
   async relayOnce(): Promise<number> {
     return this.db.transaction(async (tx) => {
-      if (!(await outboxRepository.lockRelay(tx, this.everyTenant, this.schema))) return 0;
       const rows = await outboxRepository.takeUnpublished(
         tx,
         this.everyTenant,
+        this.schema,
         this.options.batchSize ?? 200,
       );
       if (rows.length === 0) return 0;

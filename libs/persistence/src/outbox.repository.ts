@@ -54,26 +54,27 @@ export type OutboxRow = z.output<typeof OutboxRow>;
  * outbox holds every tenant's events, so the relay reads it under a system scope.
  */
 export const outboxRepository = {
-  async lockRelay(tx: Tx, _scope: SystemScope, schema: string): Promise<boolean> {
-    const lock = await tx.selectOne(
-      z.object({ ok: col.bool }),
-      'SELECT pg_try_advisory_xact_lock(hashtext($1)) AS ok',
-      [`outbox:${schema}`],
-    );
-    return lock.ok;
-  },
-
   /**
-   * Takes the oldest unpublished rows and marks them published in one statement; the caller
-   * publishes them before its transaction commits (a failed publish rolls the mark back).
+   * Takes the relay's lock, then the oldest unpublished rows, marking them published, in one
+   * statement; none when another relay of the schema holds the lock. The caller publishes them
+   * before its transaction commits (a failed publish rolls the mark back). The outer
+   * `published_at IS NULL` is re-checked on the newest row version, so rows another relay
+   * published after this statement's snapshot are skipped, never published twice.
    */
-  async takeUnpublished(tx: Tx, _scope: SystemScope, limit: number): Promise<OutboxRow[]> {
+  async takeUnpublished(
+    tx: Tx,
+    _scope: SystemScope,
+    schema: string,
+    limit: number,
+  ): Promise<OutboxRow[]> {
     const rows = await tx.select(
       OutboxRow,
-      `UPDATE outbox_message SET published_at = now() WHERE seq IN (
+      `WITH relay AS (SELECT pg_try_advisory_xact_lock(hashtext($2)) AS ok)
+       UPDATE outbox_message SET published_at = now()
+       WHERE (SELECT ok FROM relay) AND published_at IS NULL AND seq IN (
          SELECT seq FROM outbox_message WHERE published_at IS NULL ORDER BY seq LIMIT $1)
        RETURNING seq, event_id, topic, message_key, payload, causation_id, traceparent, created_at`,
-      [limit],
+      [limit, `outbox:${schema}`],
     );
     // RETURNING keeps no order: publish in the outbox's.
     return rows.sort((a, b) => a.seq - b.seq);

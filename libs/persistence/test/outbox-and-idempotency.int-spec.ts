@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { z } from 'zod';
 import {
   EventBus,
   InProcessBroker,
@@ -58,6 +59,35 @@ describe('outbox and processed-event store on PostgreSQL', () => {
     expect(await relay.relayOnce()).toBe(0);
     await eventually(() => received.length >= 3, { what: 'relayed events' });
     expect(received.map((r) => r.callId)).toEqual(['o-1', 'o-2', 'o-3']);
+  });
+
+  it('publishes nothing while another relay of the schema holds the lock, and then everything once', async () => {
+    await db.transaction((tx) =>
+      addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'locked-1' })),
+    );
+    const relay = new OutboxRelay(db, schema, bus);
+    let release = (): void => undefined;
+    const held = new Promise<void>((res) => (release = res));
+    let locked = (): void => undefined;
+    const taken = new Promise<void>((res) => (locked = res));
+    // Another replica's relay: holds the schema's relay lock until released.
+    const other = db.transaction(async (tx) => {
+      await tx.select(z.object({}), 'SELECT pg_advisory_xact_lock(hashtext($1))', [
+        `outbox:${schema}`,
+      ]);
+      locked();
+      await held;
+    });
+    await taken;
+    expect(await relay.relayOnce()).toBe(0);
+    release();
+    await other;
+    expect(await relay.relayOnce()).toBe(1);
+    expect(await relay.relayOnce()).toBe(0);
+    await eventually(() => received.some((r) => r.callId === 'locked-1'), {
+      what: 'the relayed event',
+    });
+    expect(received.filter((r) => r.callId === 'locked-1')).toHaveLength(1);
   });
 
   it('purges published rows past their retention, never an unpublished one', async () => {

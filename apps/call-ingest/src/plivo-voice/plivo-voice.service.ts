@@ -1,7 +1,13 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { dialXml, speakThenHangupXml, type CallParties } from '@textback/carrier-plivo';
 import { maskPhone, type LocationProfile } from '@textback/contracts';
-import { systemScope, webhookNonces, type SystemScope } from '@textback/persistence';
+import {
+  GroupCommit,
+  systemScope,
+  webhookNonces,
+  type SystemScope,
+  type WebhookAcceptance,
+} from '@textback/persistence';
 import {
   every,
   RUNTIME,
@@ -19,8 +25,9 @@ import { dialDecision } from './dial-decision';
 import { plivoCallRepository as calls } from './plivo-call.repository';
 import { VoiceWebhookApplier } from './voice-webhook-applier';
 import {
-  voiceWebhookQueue as queue,
+  voiceWebhookQueue,
   type VoiceWebhookFields,
+  type VoiceWebhookToQueue,
 } from './voice-webhook-queue.repository';
 
 export type { VoiceWebhookKind } from './plivo-call.repository';
@@ -28,7 +35,8 @@ export type { VoiceWebhookKind } from './plivo-call.repository';
 /**
  * Plivo voice webhooks → one `call.ended.v1` per call. answer_url is answered from memory (the
  * location directory; its call is written right after, see AnswerWriter); every later
- * webhook is one durable insert with its nonce before the 200, applied to the call in batches
+ * webhook is one durable insert with its nonce before the 200 (those arriving together share
+ * one statement), applied to the call in batches
  * right after; the call is classified once the hangup and the Dial's verdict are in (or the
  * verdict is overdue).
  */
@@ -37,6 +45,8 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   private tasks: PeriodicTask[] = [];
   /** Plivo's callbacks name a call, not a tenant: found by CallUUID across tenants. */
   private readonly carrierCalls: SystemScope;
+  /** Callbacks arriving together are made durable together: one statement, many 200s. */
+  private readonly queue: GroupCommit<VoiceWebhookToQueue, WebhookAcceptance>;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
@@ -48,6 +58,9 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     this.carrierCalls = systemScope(
       'call-ingest: Plivo voice callbacks by their call id',
       runtime.logger,
+    );
+    this.queue = new GroupCommit((group) =>
+      voiceWebhookQueue.acceptEach(this.runtime.db, this.carrierCalls, group),
     );
   }
 
@@ -178,12 +191,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     nonce: string,
     fields: VoiceWebhookFields,
   ): Promise<void> {
-    const accepted = await queue.accept(this.runtime.db, this.carrierCalls, {
-      nonce,
-      callUuid,
-      detail,
-      fields,
-    });
+    const accepted = await this.queue.submit({ nonce, callUuid, detail, fields });
     if (accepted === 'replayed')
       throw new CallIngestError(
         'replayed',

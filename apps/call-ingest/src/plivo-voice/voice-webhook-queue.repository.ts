@@ -5,6 +5,8 @@ import {
   type Database,
   type SystemScope,
   type Tx,
+  type WebhookAcceptance,
+  type WebhookQueue,
 } from '@textback/persistence';
 import type { VoiceWebhookKind } from './plivo-call.repository';
 
@@ -43,6 +45,24 @@ const PendingWebhook = z.object({
 });
 export type PendingWebhook = z.output<typeof PendingWebhook>;
 
+export interface VoiceWebhookToQueue {
+  nonce: string;
+  callUuid: string;
+  detail: string;
+  fields: VoiceWebhookFields;
+}
+
+const VOICE_WEBHOOK_QUEUE: WebhookQueue = {
+  table: 'plivo_webhook',
+  columns: [
+    { name: 'call_uuid', type: 'text' },
+    { name: 'kind', type: 'text' },
+    { name: 'detail', type: 'text' },
+    { name: 'fields', type: 'jsonb' },
+  ],
+  key: ['call_uuid', 'kind', 'detail'],
+};
+
 /**
  * Voice webhooks after answer_url: acknowledged once their row is durable (one statement on the
  * request path), applied to their calls afterwards in batches. Plivo's callbacks name a call,
@@ -50,26 +70,27 @@ export type PendingWebhook = z.output<typeof PendingWebhook>;
  */
 export const voiceWebhookQueue = {
   /**
-   * One statement: the nonce, then the webhook row. 'replayed' when the nonce was seen before;
-   * 'repeated' when this (call, kind, detail) came before under another nonce (Plivo's retry:
-   * it changes nothing).
+   * One statement for a group of webhooks: each one's nonce, then its row (see
+   * `webhookNonces.acceptEach`): 'replayed', 'repeated' (this (call, kind, detail) came before
+   * under another nonce: Plivo's retry, which changes nothing) or 'accepted', one per webhook.
    */
-  accept(
+  acceptEach(
     db: Database,
     _scope: SystemScope,
-    hook: { nonce: string; callUuid: string; detail: string; fields: VoiceWebhookFields },
-  ): Promise<'accepted' | 'repeated' | 'replayed'> {
-    return webhookNonces.acceptOnce(
+    hooks: readonly VoiceWebhookToQueue[],
+  ): Promise<WebhookAcceptance[]> {
+    return webhookNonces.acceptEach(
       db,
-      hook.nonce,
-      `INSERT INTO plivo_webhook (call_uuid, kind, detail, fields) SELECT $2, $3, $4, $5 FROM nonce
-       ON CONFLICT DO NOTHING RETURNING 1`,
-      [
-        hook.callUuid,
-        hook.fields.kind satisfies VoiceWebhookKind,
-        hook.detail,
-        JSON.stringify(hook.fields),
-      ],
+      VOICE_WEBHOOK_QUEUE,
+      hooks.map((h) => ({
+        nonce: h.nonce,
+        values: [
+          h.callUuid,
+          h.fields.kind satisfies VoiceWebhookKind,
+          h.detail,
+          JSON.stringify(h.fields),
+        ],
+      })),
     );
   },
 

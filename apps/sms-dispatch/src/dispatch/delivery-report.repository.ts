@@ -7,6 +7,8 @@ import {
   type SystemScope,
   type TenantScope,
   type Tx,
+  type WebhookAcceptance,
+  type WebhookQueue,
 } from '@textback/persistence';
 import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
 
@@ -31,30 +33,46 @@ const PendingReport = z.object({
 });
 export type PendingReport = z.output<typeof PendingReport>;
 
+export interface ReportToQueue {
+  nonce: string;
+  messageUuid: string;
+  sequence: number;
+  status: string;
+  errorCode: string | undefined;
+  sendId: string | null;
+}
+
+const DELIVERY_REPORT_QUEUE: WebhookQueue = {
+  table: 'delivery_report',
+  columns: [
+    { name: 'message_uuid', type: 'text' },
+    { name: 'sequence', type: 'bigint' },
+    { name: 'status', type: 'text' },
+    { name: 'error_code', type: 'text' },
+    { name: 'send_id', type: 'uuid' },
+  ],
+  key: ['message_uuid', 'sequence'],
+};
+
 /** Delivery reports, once per (message, sequence), and the send each is about. */
 export const deliveryReportRepository = {
   /**
-   * One statement: the nonce, then the report. 'replayed' when the nonce was seen before;
-   * 'repeated' when this (message, sequence) came before under another nonce (Plivo's retry).
+   * One statement for a group of reports: each one's nonce, then the report (see
+   * `webhookNonces.acceptEach`): 'replayed', 'repeated' (this (message, sequence) came before
+   * under another nonce: Plivo's retry) or 'accepted', one per report.
    */
-  accept(
+  acceptEach(
     db: Database,
     _scope: SystemScope,
-    report: {
-      nonce: string;
-      messageUuid: string;
-      sequence: number;
-      status: string;
-      errorCode: string | undefined;
-      sendId: string | null;
-    },
-  ): Promise<'accepted' | 'repeated' | 'replayed'> {
-    return webhookNonces.acceptOnce(
+    reports: readonly ReportToQueue[],
+  ): Promise<WebhookAcceptance[]> {
+    return webhookNonces.acceptEach(
       db,
-      report.nonce,
-      `INSERT INTO delivery_report (message_uuid, sequence, status, error_code, send_id)
-       SELECT $2, $3, $4, $5, $6 FROM nonce ON CONFLICT DO NOTHING RETURNING 1`,
-      [report.messageUuid, report.sequence, report.status, report.errorCode ?? null, report.sendId],
+      DELIVERY_REPORT_QUEUE,
+      reports.map((r) => ({
+        nonce: r.nonce,
+        values: [r.messageUuid, r.sequence, r.status, r.errorCode ?? null, r.sendId],
+      })),
     );
   },
 

@@ -4,7 +4,14 @@ import {
   deliveryOutcomeOf,
   statusLabelOf,
 } from '@textback/carrier-plivo';
-import { systemScope, webhookNonces, type SystemScope, type Tx } from '@textback/persistence';
+import {
+  GroupCommit,
+  systemScope,
+  webhookNonces,
+  type SystemScope,
+  type Tx,
+  type WebhookAcceptance,
+} from '@textback/persistence';
 import {
   counterOf,
   every,
@@ -18,6 +25,7 @@ import { SmsDispatchError } from '../errors';
 import {
   deliveryReportRepository as reports,
   type PendingReport,
+  type ReportToQueue,
 } from './delivery-report.repository';
 import { scopeOfSend, type OutboundSmsRow } from './outbound-sms.repository';
 import { SendOutcomes } from './send-outcomes';
@@ -34,6 +42,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   private purge: PeriodicTask | undefined;
   private task: PeriodicTask | undefined;
+  /** Reports arriving together are made durable together: one statement, many 200s. */
+  private readonly queue: GroupCommit<ReportToQueue, WebhookAcceptance>;
   /** Reports name a message, not a tenant: their send is found across tenants. */
   private readonly carrierReports: SystemScope;
 
@@ -42,6 +52,9 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
     private readonly outcomes: SendOutcomes,
   ) {
     this.carrierReports = systemScope('sms-dispatch: Plivo delivery reports', runtime.logger);
+    this.queue = new GroupCommit((group) =>
+      reports.acceptEach(this.runtime.db, this.carrierReports, group),
+    );
   }
 
   onModuleInit(): void {
@@ -78,7 +91,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       status: statusLabelOf(report.status),
       error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none',
     });
-    const accepted = await reports.accept(this.runtime.db, this.carrierReports, {
+    const accepted = await this.queue.submit({
       nonce: report.nonce,
       messageUuid: report.messageUuid,
       sequence: report.sequence,
