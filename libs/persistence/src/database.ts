@@ -5,6 +5,8 @@ import { Statements, type Queryable, type Sql, type Tx } from './sql';
 
 class Transaction extends Statements implements Tx {
   readonly effects: (() => void)[] = [];
+  /** What `gathered` keeps, in the order first asked, with its writer. */
+  private readonly gatherings = new Map<object, { value: unknown; write: () => Promise<void> }>();
   outbox = false;
   /** A batch's transaction while its work runs; statements after it go to the pool. */
   open = true;
@@ -30,6 +32,22 @@ class Transaction extends Statements implements Tx {
 
   wroteOutbox(): void {
     this.outbox = true;
+  }
+
+  gathered<T>(key: object, start: () => T, write: (tx: Tx, value: T) => Promise<void>): T {
+    const known = this.gatherings.get(key);
+    if (known) return known.value as T;
+    const value = start();
+    this.gatherings.set(key, { value, write: () => write(this, value) });
+    return value;
+  }
+
+  /** Writes what was gathered (each once; a writer may gather more for a later writer). */
+  async writeGathered(): Promise<void> {
+    for (const [key, gathering] of this.gatherings) {
+      this.gatherings.delete(key);
+      await gathering.write();
+    }
   }
 }
 
@@ -159,6 +177,7 @@ export class Database implements Sql {
         options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN',
       );
       result = await work(tx);
+      await tx.writeGathered();
       this.counted();
       await client.query('COMMIT');
     } catch (err) {

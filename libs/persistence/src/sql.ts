@@ -37,6 +37,13 @@ export interface Tx extends Sql {
   afterCommit(effect: () => void): void;
   /** Marks that this transaction wrote outbox rows: the relay is woken after the commit. */
   wroteOutbox(): void;
+  /**
+   * Work gathered over the whole transaction and written once, just before COMMIT: the value
+   * kept under `key` (made by `start` the first time), then `write(tx, value)` once. In a batch
+   * of events that is once per batch — counters many events add to are written (and locked)
+   * once, at the end.
+   */
+  gathered<T>(key: object, start: () => T, write: (tx: Tx, value: T) => Promise<void>): T;
 }
 
 export class RowShapeError extends Error {

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { uniqueTestPrefix } from '@textback/testing';
-import { Database, handleOnce, openDataSource, outsideBatches, poolOf } from '../src';
+import { Database, handleOnce, openDataSource, outsideBatches, poolOf, type Tx } from '../src';
 
 /** A consumer's batch as one transaction (#17): what joins it, what it keeps, what fails it. */
 describe('database batches on PostgreSQL', () => {
@@ -110,5 +110,46 @@ describe('database batches on PostgreSQL', () => {
     });
     expect(await kicked).not.toBe(inside);
     expect(await later).not.toBe(inside);
+  });
+
+  it('writes what a batch gathered once, just before its commit; a failing gathered write keeps nothing', async () => {
+    const COUNTS = {};
+    const writes: { txid: string; handled: string[]; total: number }[] = [];
+    const gather = (tx: Tx, n: number): void => {
+      const sum = tx.gathered(
+        COUNTS,
+        () => ({ total: 0 }),
+        async (t, s) => {
+          if (s.total < 0) await t.mutate('SELECT 1/0');
+          writes.push({
+            txid: (await t.selectOne(Txid, 'SELECT txid_current()::text AS txid')).txid,
+            handled: (
+              await t.select(
+                z.object({ eventId: z.string() }),
+                "SELECT event_id FROM processed_event WHERE consumer = 'gathering' ORDER BY event_id",
+              )
+            ).map((r) => r.eventId),
+            total: s.total,
+          });
+        },
+      );
+      sum.total += n;
+    };
+    let batchTx = '';
+    await db.batch(async () => {
+      batchTx = await txid();
+      for (const [eventId, n] of [
+        ['g-1', 1],
+        ['g-2', 2],
+        ['g-3', 3],
+      ] as const)
+        await handleOnce(db, 'gathering', eventId, async (tx) => gather(tx, n));
+    });
+    // Once, in the batch's transaction, after all of its events.
+    expect(writes).toEqual([{ txid: batchTx, handled: ['g-1', 'g-2', 'g-3'], total: 6 }]);
+    await expect(
+      db.batch(() => handleOnce(db, 'gathering', 'g-4', async (tx) => gather(tx, -100))),
+    ).rejects.toThrow(/division by zero/);
+    expect(await processed('gathering')).toEqual(['g-1', 'g-2', 'g-3']);
   });
 });

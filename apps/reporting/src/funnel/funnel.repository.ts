@@ -85,20 +85,28 @@ export const funnelRepository = {
     );
   },
 
-  /** Adds to the day's counters in one statement, metrics sorted (concurrent events lock in order). */
+  /**
+   * Adds to the day's counters in one statement; `rows` name each (location, day, metric) once,
+   * in the order they should be locked.
+   */
   async add(
     tx: Tx,
     scope: TenantScope,
-    locationId: string,
-    day: string,
-    metrics: string[],
-    values: number[],
+    rows: readonly { locationId: string; day: string; metric: string; value: number }[],
   ): Promise<void> {
+    if (rows.length === 0) return;
     await tx.mutate(
       `INSERT INTO funnel_day (tenant_id, location_id, day, metric, value)
-       SELECT $1, $2, $3, m, v FROM unnest($4::text[], $5::bigint[]) AS t(m, v)
+       SELECT $1, l, d, m, v FROM unnest($2::text[], $3::date[], $4::text[], $5::bigint[])
+         WITH ORDINALITY AS t(l, d, m, v, n) ORDER BY n
        ON CONFLICT (tenant_id, location_id, day, metric) DO UPDATE SET value = funnel_day.value + EXCLUDED.value`,
-      [scope.tenantId, locationId, day, metrics, values],
+      [
+        scope.tenantId,
+        rows.map((r) => r.locationId),
+        rows.map((r) => r.day),
+        rows.map((r) => r.metric),
+        rows.map((r) => r.value),
+      ],
     );
   },
 

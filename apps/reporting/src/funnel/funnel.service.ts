@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import type { EventEnvelope } from '@textback/contracts';
+import type { EventEnvelope, LocationId, TenantId } from '@textback/contracts';
 import {
   scopeOf,
   systemScope,
@@ -202,7 +202,7 @@ export class FunnelService {
       return;
     }
     const averageTicket = location.averageTicket?.amountMinor ?? 0;
-    await this.add(
+    this.add(
       tx,
       scope,
       locationId,
@@ -215,27 +215,51 @@ export class FunnelService {
   }
 
   /**
-   * One statement per event: the increments summed per metric (a row may be touched once per
-   * upsert) and sorted, so concurrent events lock the counters in the same order.
+   * Gathers the increments of the whole transaction (a batch of events: many events add to the
+   * same few counters), summed per counter; they are written once, just before the commit.
    */
-  private async add(
+  private add(
     tx: Tx,
     scope: TenantScope,
     locationId: string,
     day: string,
     increments: [string, number][],
-  ): Promise<void> {
-    const sums = new Map<string, number>();
-    for (const [metric, value] of increments) sums.set(metric, (sums.get(metric) ?? 0) + value);
-    if (sums.size === 0) return;
-    const metrics = [...sums.keys()].sort();
-    await counters.add(
-      tx,
-      scope,
-      locationId,
-      day,
-      metrics,
-      metrics.map((m) => sums.get(m) ?? 0),
+  ): void {
+    const byTenant = tx.gathered(
+      FUNNEL_DAY,
+      (): GatheredCounts => new Map(),
+      (t, gathered) => this.write(t, gathered),
     );
+    let counts = byTenant.get(scope.tenantId);
+    if (!counts) byTenant.set(scope.tenantId, (counts = new Map()));
+    for (const [metric, value] of increments) {
+      const key = `${locationId}\u0000${day}\u0000${metric}`;
+      const known = counts.get(key);
+      if (known) known.value += value;
+      else counts.set(key, { locationId, day, metric, value });
+    }
+  }
+
+  /**
+   * One statement per tenant, its counters sorted (location, day, metric): concurrent
+   * transactions lock the counters they share in the same order and only for the commit.
+   */
+  private async write(tx: Tx, byTenant: GatheredCounts): Promise<void> {
+    for (const tenantId of [...byTenant.keys()].sort()) {
+      const counts = byTenant.get(tenantId) ?? new Map<string, Count>();
+      const rows = [...counts.keys()].sort().flatMap((k) => counts.get(k) ?? []);
+      const locations = [...new Set(rows.map((r) => r.locationId as LocationId))];
+      await counters.add(tx, tenantScope(tenantId, locations), rows);
+    }
   }
 }
+
+/** The key of the funnel counters a transaction gathers (see `Tx.gathered`). */
+const FUNNEL_DAY = { gathering: 'funnel_day' };
+interface Count {
+  locationId: string;
+  day: string;
+  metric: string;
+  value: number;
+}
+type GatheredCounts = Map<TenantId, Map<string, Count>>;
