@@ -23,18 +23,13 @@ export interface RateLimitSettings {
   readonly brandDailyCap: number;
 }
 
-/** A refused draw: the transaction rolls back so no budget keeps the point. */
-class Refused extends Error {
-  constructor(readonly hold: RateLimitHold) {
-    super('rate limited');
-  }
-}
-
 /**
  * Carrier throughput, layered: per sending number, per 10DLC campaign, per brand per day. The
  * budgets are fixed windows in PostgreSQL, so every replica draws from the same ones; a send
- * draws from all its layers in one statement and one transaction, and a refused send takes
- * nothing (the transaction rolls back). It counts fixed windows (e.g. one text per number per
+ * draws from all its layers in one statement, its own transaction (the shared counters are
+ * locked only for that commit), and a refused send gives its points back at once. Between the
+ * two, a concurrent send may see the budget fuller than it is and wait a window: never more
+ * sent than a budget allows. It counts fixed windows (e.g. one text per number per
  * second) rather than a token bucket: the same sustained rate, at most one window's budget at a
  * window's edge.
  */
@@ -73,24 +68,18 @@ export class SendRateLimits {
       windowMs: 2 * 86_400_000,
       layer: 'brand-day',
     });
-    try {
-      await this.db.transaction(async (tx) => {
-        const drawn = await rateLimitRepository.draw(tx, this.scope, layers, now.getTime());
-        for (const layer of layers) {
-          const row = drawn.find((d) => d.key === layer.key);
-          if (!row || row.points <= layer.points) continue;
-          const waitMs =
-            layer.layer === 'brand-day'
-              ? local.plus({ days: 1 }).startOf('day').toMillis() - now.getTime()
-              : row.expire - now.getTime();
-          throw new Refused({ waitMs: Math.max(1, waitMs), layer: layer.layer });
-        }
-      });
-      return undefined;
-    } catch (err) {
-      if (err instanceof Refused) return err.hold;
-      throw err;
+    const drawn = await rateLimitRepository.draw(this.db, this.scope, layers, now.getTime());
+    for (const layer of layers) {
+      const row = drawn.find((d) => d.key === layer.key);
+      if (!row || row.points <= layer.points) continue;
+      await rateLimitRepository.giveBack(this.db, this.scope, drawn);
+      const waitMs =
+        layer.layer === 'brand-day'
+          ? local.plus({ days: 1 }).startOf('day').toMillis() - now.getTime()
+          : row.expire - now.getTime();
+      return { waitMs: Math.max(1, waitMs), layer: layer.layer };
     }
+    return undefined;
   }
 }
 
