@@ -8,10 +8,11 @@ import type { Database } from './database';
 import type { Tx } from './sql';
 
 /**
- * Adds an event to the outbox inside the caller's transaction; the relay is woken once it
- * commits. The key comes from the topic table, never from the caller.
+ * Adds an event to the outbox of the caller's transaction; the relay is woken once it commits.
+ * The key comes from the topic table, never from the caller. The transaction's events are
+ * inserted together, in the order added, just before it commits (one statement for a batch).
  */
-export async function addToOutbox<T extends Topic>(
+export function addToOutbox<T extends Topic>(
   tx: Tx,
   topic: T,
   payload: PayloadOf<T>,
@@ -21,20 +22,45 @@ export async function addToOutbox<T extends Topic>(
   const carrier: Record<string, string> = {};
   propagation.inject(context.active(), carrier);
   const eventId = options.eventId ?? randomUUID();
+  tx.gathered(OUTBOX, (): OutboxEntry[] => [], insertOutboxEntries).push({
+    eventId,
+    topic,
+    key: keyOf(topic, parsed),
+    payload: JSON.stringify(parsed),
+    causationId: options.causationId ?? null,
+    traceparent: carrier['traceparent'] ?? null,
+  });
+  tx.wroteOutbox();
+  return Promise.resolve(eventId);
+}
+
+interface OutboxEntry {
+  eventId: string;
+  topic: string;
+  key: string;
+  payload: string;
+  causationId: string | null;
+  traceparent: string | null;
+}
+/** The key of the outbox entries a transaction gathers (see `Tx.gathered`). */
+const OUTBOX = { gathering: 'outbox_message' };
+
+async function insertOutboxEntries(tx: Tx, entries: readonly OutboxEntry[]): Promise<void> {
   await tx.mutate(
     `INSERT INTO outbox_message (event_id, topic, message_key, payload, causation_id, traceparent)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
+     SELECT e, t, k, p, c, tp
+     FROM unnest($1::uuid[], $2::text[], $3::text[], $4::jsonb[], $5::text[], $6::text[])
+       WITH ORDINALITY AS o(e, t, k, p, c, tp, n)
+     ORDER BY n`,
     [
-      eventId,
-      topic,
-      keyOf(topic, parsed),
-      JSON.stringify(parsed),
-      options.causationId ?? null,
-      carrier['traceparent'] ?? null,
+      entries.map((e) => e.eventId),
+      entries.map((e) => e.topic),
+      entries.map((e) => e.key),
+      entries.map((e) => e.payload),
+      entries.map((e) => e.causationId),
+      entries.map((e) => e.traceparent),
     ],
   );
-  tx.wroteOutbox();
-  return eventId;
 }
 
 const OutboxRow = z.object({

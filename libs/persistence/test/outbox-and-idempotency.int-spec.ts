@@ -39,6 +39,8 @@ describe('outbox and processed-event store on PostgreSQL', () => {
   });
 
   it('publishes committed rows in order and never the rows of a rolled-back transaction', async () => {
+    let statements = 0;
+    db.countStatementsWith(() => statements++);
     await db.transaction(async (tx) => {
       // One caller at one location: one key (from the topic table), so one partition and one order.
       for (const callId of ['o-1', 'o-2', 'o-3'])
@@ -48,6 +50,8 @@ describe('outbox and processed-event store on PostgreSQL', () => {
           aCallEnded({ callId, locationId: 'order-test', callerNumber: '+14045550111' }),
         );
     });
+    // BEGIN, the three events in one insert (just before the commit), COMMIT.
+    expect(statements).toBe(3);
     await db
       .transaction(async (tx) => {
         await addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'rolled-back' }));
