@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DateTime } from 'luxon';
-import type { EventEnvelope, LocationId, TenantId } from '@textback/contracts';
+import type { EventEnvelope } from '@textback/contracts';
 import {
   scopeOf,
   systemScope,
@@ -13,6 +13,7 @@ import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
 import { periodOf, type FunnelTotals, type Interval } from './funnel-report';
+import { gatherCounts } from './funnel-counts';
 import { funnelRepository as counters } from './funnel.repository';
 
 /** The stages a lead is counted in once it reaches them (booked implies qualified and engaged). */
@@ -202,7 +203,7 @@ export class FunnelService {
       return;
     }
     const averageTicket = location.averageTicket?.amountMinor ?? 0;
-    this.add(
+    gatherCounts(
       tx,
       scope,
       locationId,
@@ -213,53 +214,4 @@ export class FunnelService {
       ]),
     );
   }
-
-  /**
-   * Gathers the increments of the whole transaction (a batch of events: many events add to the
-   * same few counters), summed per counter; they are written once, just before the commit.
-   */
-  private add(
-    tx: Tx,
-    scope: TenantScope,
-    locationId: string,
-    day: string,
-    increments: [string, number][],
-  ): void {
-    const byTenant = tx.gathered(
-      FUNNEL_DAY,
-      (): GatheredCounts => new Map(),
-      (t, gathered) => this.write(t, gathered),
-    );
-    let counts = byTenant.get(scope.tenantId);
-    if (!counts) byTenant.set(scope.tenantId, (counts = new Map()));
-    for (const [metric, value] of increments) {
-      const key = `${locationId}\u0000${day}\u0000${metric}`;
-      const known = counts.get(key);
-      if (known) known.value += value;
-      else counts.set(key, { locationId, day, metric, value });
-    }
-  }
-
-  /**
-   * One statement per tenant, its counters sorted (location, day, metric): concurrent
-   * transactions lock the counters they share in the same order and only for the commit.
-   */
-  private async write(tx: Tx, byTenant: GatheredCounts): Promise<void> {
-    for (const tenantId of [...byTenant.keys()].sort()) {
-      const counts = byTenant.get(tenantId) ?? new Map<string, Count>();
-      const rows = [...counts.keys()].sort().flatMap((k) => counts.get(k) ?? []);
-      const locations = [...new Set(rows.map((r) => r.locationId as LocationId))];
-      await counters.add(tx, tenantScope(tenantId, locations), rows);
-    }
-  }
 }
-
-/** The key of the funnel counters a transaction gathers (see `Tx.gathered`). */
-const FUNNEL_DAY = { gathering: 'funnel_day' };
-interface Count {
-  locationId: string;
-  day: string;
-  metric: string;
-  value: number;
-}
-type GatheredCounts = Map<TenantId, Map<string, Count>>;
