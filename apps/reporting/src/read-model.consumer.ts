@@ -66,9 +66,10 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
 
   @OnEvent('textback.requested.v1')
   requested(@Payload() e: EventEnvelope<'textback.requested.v1'>) {
+    // Its own call's row only: nothing another event of the caller reads is changed.
     return this.apply(
       e,
-      caller(e.payload.locationId, e.payload.to),
+      undefined,
       (tx) => this.funnel.onTextbackRequested(tx, e),
       (tx) => this.calls.onTextbackRequested(tx, e),
     );
@@ -78,7 +79,7 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
   suppressed(@Payload() e: EventEnvelope<'textback.suppressed.v1'>) {
     return this.apply(
       e,
-      caller(e.payload.locationId, e.payload.callerNumber),
+      undefined,
       (tx) => this.funnel.onTextbackSuppressed(tx, e),
       (tx) => this.calls.onTextbackSuppressed(tx, e),
     );
@@ -132,7 +133,8 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
   }
 
   /**
-   * `callerKey` serialises the events of one caller at one location: a reply and the text it
+   * `callerKey` serialises the events of one caller at one location that read or change what
+   * matches replies to texts (calls ended, texts sent, replies): a reply and the text it
    * answers, handled at once in two transactions, would each miss the other's uncommitted row.
    * Taken first in the transaction, so no transaction waits for it while holding other locks.
    */

@@ -8,9 +8,25 @@ import { z } from 'zod';
 export const E164 = z
   .string()
   .regex(/^\+[1-9]\d{6,14}$/, 'must be an E.164 phone number such as +14045550101')
-  .refine((v) => parsePhoneNumberFromString(v)?.isValid() === true, 'is not a valid phone number')
+  .refine(isValidNumber, 'is not a valid phone number')
   .brand<'E164'>();
 export type E164 = z.infer<typeof E164>;
+
+/**
+ * Numbers already found valid. Validity is a pure function of the bundled metadata, the same
+ * numbers pass through every event of a call in every service, and libphonenumber's full check
+ * was a few per cent of each service's CPU (#17). Bounded: forgotten wholesale when full.
+ */
+const knownValid = new Set<string>();
+function isValidNumber(value: string): boolean {
+  if (knownValid.has(value)) return true;
+  const valid = parsePhoneNumberFromString(value)?.isValid() === true;
+  if (valid) {
+    if (knownValid.size >= 10_000) knownValid.clear();
+    knownValid.add(value);
+  }
+  return valid;
+}
 
 export class InvalidPhoneNumberError extends Error {
   constructor(readonly input: string) {
