@@ -21,12 +21,20 @@ export interface EventBusOptions {
   /**
    * Runs a batch of events as one unit (the service's database batch: one transaction). When
    * it fails, the batch's events are handled again one by one, each with its retries and dead
-   * letter. Without it every event is its own unit. `eventIds`: the batch's (each consumer
-   * records them as handled in one statement).
+   * letter. Without it every event is its own unit. `events`: the batch's ids and topics (each
+   * consumer records its topic's as handled in one statement).
    */
-  readonly unitOfWork?: (work: () => Promise<void>, eventIds: readonly string[]) => Promise<void>;
+  readonly unitOfWork?: (
+    work: () => Promise<void>,
+    events: readonly { id: string; topic: string }[],
+  ) => Promise<void>;
   /** The most events in one batch (default 100). */
   readonly maxBatchSize?: number;
+  /**
+   * Units of work in flight at once (default 2); partitions' batches delivered meanwhile wait
+   * and go into the next unit together.
+   */
+  readonly unitsInFlight?: number;
 }
 
 export interface PublishOptions {

@@ -1,4 +1,5 @@
 import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Coalescer } from '@textback/coalescing';
 import { type EventMetadata, type PayloadOf, type Topic } from '@textback/contracts';
 import { ConsumerMetrics } from './consumer-metrics';
 import type { EventBusOptions, EventHandler, PublishOptions, RetryOptions } from './bus-options';
@@ -28,6 +29,11 @@ export class EventBus {
   private subscription: Subscription | undefined;
   private readonly retry: RetryOptions;
   private readonly metrics: ConsumerMetrics | undefined;
+  /**
+   * Batches of several partitions delivered while a unit is in flight go into the next unit
+   * together: fewer, bigger transactions when busy, no wait when quiet. True: all handled.
+   */
+  private readonly units: Coalescer<readonly DeliveredMessage[], boolean> | undefined;
 
   constructor(private readonly options: EventBusOptions) {
     this.retry = { maxAttempts: 5, initialDelayMs: 200, maxDelayMs: 5_000, ...options.retry };
@@ -36,6 +42,18 @@ export class EventBus {
           this.handlers.size > 0
             ? this.options.transport.consumerLag(this.groupId, this.subscribedTopics())
             : Promise.resolve(new Map()),
+        )
+      : undefined;
+    const unit = options.unitOfWork;
+    this.units = unit
+      ? new Coalescer(
+          async (batches) => {
+            const all = batches.flat();
+            // One event alone: its own transaction with retries, no unit around it.
+            const handled = all.length > 1 && (await this.deliverAsOneUnit(all, unit));
+            return batches.map(() => handled);
+          },
+          { maxConcurrent: options.unitsInFlight ?? 2, maxItems: 16 },
         )
       : undefined;
   }
@@ -118,14 +136,14 @@ export class EventBus {
   }
 
   /**
-   * A batch of one partition: as one unit of work when the service gave one (one transaction,
-   * one commit), otherwise — or when the unit fails — event by event, in order.
+   * A batch of one partition: in one unit of work when the service gave one (one transaction
+   * with the batches of other partitions delivered meanwhile), otherwise — or when the unit
+   * fails — event by event, in order.
    */
   private async deliverBatch(batch: readonly DeliveredMessage[]): Promise<void> {
-    const unit = this.options.unitOfWork;
     this.metrics?.inFlight(batch.length);
     try {
-      if (unit && batch.length > 1 && (await this.deliverAsOneUnit(batch, unit))) return;
+      if (this.units && (await this.units.submit(batch))) return;
       for (const message of batch) await this.deliver(message);
     } finally {
       this.metrics?.inFlight(-batch.length);
@@ -139,10 +157,12 @@ export class EventBus {
   ): Promise<boolean> {
     const started = process.hrtime.bigint();
     try {
-      const eventIds = batch.flatMap((m) => (m.headers['event-id'] ? [m.headers['event-id']] : []));
+      const events = batch.flatMap((m) =>
+        m.headers['event-id'] ? [{ id: m.headers['event-id'], topic: m.topic }] : [],
+      );
       await unit(async () => {
         for (const message of batch) await this.handleInBatch(message);
-      }, eventIds);
+      }, events);
     } catch (err) {
       this.options.log?.('warn', 'a batch failed; handling its events one by one', {
         topic: batch[0]?.topic,

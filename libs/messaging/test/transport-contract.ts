@@ -1,6 +1,13 @@
 import { context, trace } from '@opentelemetry/api';
 import { deadLetterTopicOf, type EventEnvelope } from '@textback/contracts';
-import { aCallEnded, eventually, installTestTracing } from '@textback/testing';
+import {
+  aCallEnded,
+  aLocation,
+  aReplyRequest,
+  aTextbackRequest,
+  eventually,
+  installTestTracing,
+} from '@textback/testing';
 import {
   EventBus,
   deadLetterHeaders,
@@ -39,9 +46,16 @@ export function transportContract(
       service: string,
       retry = { maxAttempts: 3, initialDelayMs: 10, maxDelayMs: 50 },
       unitOfWork?: EventBusOptions['unitOfWork'],
+      more: Partial<EventBusOptions> = {},
     ): EventBus {
       const transport = newTransport();
-      const b = new EventBus({ service, transport, retry, ...(unitOfWork ? { unitOfWork } : {}) });
+      const b = new EventBus({
+        service,
+        transport,
+        retry,
+        ...(unitOfWork ? { unitOfWork } : {}),
+        ...more,
+      });
       cleanups.push(async () => {
         await b.stop();
         await transport.close();
@@ -251,7 +265,7 @@ export function transportContract(
      * A stand-in for a database transaction: what a unit's handlers write is staged and kept
      * only when the whole unit succeeds. Events here share one key, so units never overlap.
      */
-    function stagingUnit(): {
+    function stagingUnit(firstUnitMs = 0): {
       unitOfWork: NonNullable<EventBusOptions['unitOfWork']>;
       write(id: string): void;
       committed: string[];
@@ -265,6 +279,8 @@ export function transportContract(
         units,
         write: (id) => void (staging ?? committed).push(id),
         unitOfWork: async (work) => {
+          if (units.length === 0 && firstUnitMs > 0)
+            await new Promise((resolve) => setTimeout(resolve, firstUnitMs));
           staging = [];
           try {
             await work();
@@ -289,6 +305,41 @@ export function transportContract(
       await eventually(() => unit.committed.length >= ids.length, { what: 'the backlog' });
       expect(unit.committed).toEqual(ids);
       expect(Math.max(...unit.units)).toBeGreaterThan(1);
+    });
+
+    it('hands the batches of several partitions delivered together over in one unit, each in order', async () => {
+      const producer = bus('merger-producer');
+      const location = aLocation();
+      const sent: string[] = [];
+      for (let n = 1; n <= 4; n++) {
+        await producer.publish('call.ended.v1', 'k', aCallEnded({ callId: `call-${n}` }));
+        await producer.publish(
+          'textback.requested.v1',
+          'k',
+          aTextbackRequest(location, { callId: `textback-${n}` }),
+        );
+        const reply = aReplyRequest(location);
+        await producer.publish('sms.reply-requested.v1', 'k', reply);
+        sent.push(`call-${n}`, `textback-${n}`, `reply-${reply.replyId}`);
+      }
+      // The first unit is slow: what is delivered meanwhile waits and goes into the next one.
+      const unit = stagingUnit(100);
+      const consumer = bus('merger', undefined, unit.unitOfWork, { unitsInFlight: 1 });
+      consumer.subscribe('call.ended.v1', async (e) => unit.write(e.payload.callId));
+      consumer.subscribe('textback.requested.v1', async (e) => unit.write(e.payload.callId));
+      consumer.subscribe('sms.reply-requested.v1', async (e) =>
+        unit.write(`reply-${e.payload.replyId}`),
+      );
+      await consumer.start();
+      await eventually(() => unit.committed.length >= sent.length, { what: 'the backlog' });
+      // Every event once, each topic-partition's in the order sent.
+      expect([...unit.committed].sort()).toEqual([...sent].sort());
+      for (const prefix of ['call-', 'textback-', 'reply-'])
+        expect(unit.committed.filter((id) => id.startsWith(prefix))).toEqual(
+          sent.filter((id) => id.startsWith(prefix)),
+        );
+      // Three partitions' batches, one alone first, then the other two in one unit.
+      expect(unit.units).toContain(8);
     });
 
     it('isolates a failing event from its batch: the others are kept once, it alone is dead-lettered', async () => {

@@ -12,8 +12,12 @@ class Transaction extends Statements implements Tx {
   open = true;
   /** The first statement or nested transaction that failed (a batch must then not commit). */
   failure: unknown;
-  /** A batch's event ids, and per consumer those it had not handled before (see `handleOnce`). */
-  eventIds: ReadonlySet<string> = new Set();
+  /**
+   * A batch's events (id → topic), and per consumer and topic the ids it had not handled before
+   * (see `handleOnce`).
+   */
+  eventTopics: ReadonlyMap<string, string> = new Map();
+  /** Keyed by consumer and topic. */
   readonly freshByConsumer = new Map<string, Set<string>>();
 
   constructor(client: Queryable) {
@@ -66,7 +70,8 @@ export function outsideBatches<T>(work: () => T): T {
 
 export interface BatchEvents {
   readonly tx: Tx;
-  readonly eventIds: ReadonlySet<string>;
+  /** Each event of the batch: id → topic (a batch may hold several partitions and topics). */
+  readonly eventTopics: ReadonlyMap<string, string>;
   readonly freshByConsumer: Map<string, Set<string>>;
 }
 
@@ -120,11 +125,14 @@ export class Database implements Sql {
    * transaction fails the whole batch (even if the work caught it): the caller then redoes the
    * batch's items one by one, each in its own transaction, where the usual rules apply.
    */
-  async batch<T>(work: () => Promise<T>, eventIds: readonly string[] = []): Promise<T> {
+  async batch<T>(
+    work: () => Promise<T>,
+    events: readonly { id: string; topic: string }[] = [],
+  ): Promise<T> {
     if (this.joined()) return work();
     return this.transaction(async (tx) => {
       if (!(tx instanceof Transaction)) throw new Error('batch needs its own transaction');
-      tx.eventIds = new Set(eventIds);
+      tx.eventTopics = new Map(events.map((e) => [e.id, e.topic]));
       const open = new Map(batches.getStore() ?? []);
       open.set(this, tx);
       try {
@@ -143,7 +151,9 @@ export class Database implements Sql {
    */
   batchOf(): BatchEvents | undefined {
     const tx = this.joined();
-    return tx ? { tx, eventIds: tx.eventIds, freshByConsumer: tx.freshByConsumer } : undefined;
+    return tx
+      ? { tx, eventTopics: tx.eventTopics, freshByConsumer: tx.freshByConsumer }
+      : undefined;
   }
 
   private joined(): Transaction | undefined {

@@ -14,12 +14,16 @@ export async function handleOnce(
   work: (tx: Tx) => Promise<void>,
 ): Promise<boolean> {
   const batch = db.batchOf();
-  if (batch?.eventIds.has(eventId)) {
-    // In a consumer's batch: the first event records the whole batch in one statement.
-    let fresh = batch.freshByConsumer.get(consumer);
+  const topic = batch?.eventTopics.get(eventId);
+  if (batch && topic !== undefined) {
+    // In a consumer's batch: its first event of a topic records all of that topic's in one
+    // statement (a consumer handles one topic; the batch may hold several).
+    const key = `${consumer}\u0000${topic}`;
+    let fresh = batch.freshByConsumer.get(key);
     if (!fresh) {
-      fresh = await recordBatch(batch.tx, consumer, [...batch.eventIds]);
-      batch.freshByConsumer.set(consumer, fresh);
+      const ids = [...batch.eventTopics].flatMap(([id, t]) => (t === topic ? [id] : []));
+      fresh = await recordBatch(batch.tx, consumer, ids);
+      batch.freshByConsumer.set(key, fresh);
     }
     // Taken once: the same event twice in a batch (a relay's re-publish) is handled once.
     if (!fresh.delete(eventId)) return false;

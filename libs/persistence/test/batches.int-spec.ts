@@ -57,13 +57,34 @@ describe('database batches on PostgreSQL', () => {
     const ran: string[] = [];
     let statements = 0;
     db.countStatementsWith(() => statements++);
-    await db.batch(async () => {
-      for (const id of ids) await handleOnce(db, 'batched', id, async () => void ran.push(id));
-    }, ids);
+    await db.batch(
+      async () => {
+        for (const id of ids) await handleOnce(db, 'batched', id, async () => void ran.push(id));
+      },
+      ids.map((id) => ({ id, topic: 'call.ended.v1' })),
+    );
     db.countStatementsWith(() => undefined);
     expect(ran).toEqual(['b-1', 'b-2', 'b-3']);
     expect(statements).toBe(3); // BEGIN, the one insert of the batch's ids, COMMIT
     expect(await processed('batched')).toEqual(['b-0', 'b-1', 'b-2', 'b-3']);
+  });
+
+  it("records, per consumer, only its own topic's events of a batch that holds several topics", async () => {
+    const events = [
+      { id: 't-1', topic: 'call.ended.v1' },
+      { id: 't-2', topic: 'sms.sent.v1' },
+      { id: 't-3', topic: 'call.ended.v1' },
+    ];
+    const ran: string[] = [];
+    await db.batch(async () => {
+      for (const e of events) {
+        const consumer = e.topic === 'call.ended.v1' ? 'topics.calls' : 'topics.texts';
+        await handleOnce(db, consumer, e.id, async () => void ran.push(e.id));
+      }
+    }, events);
+    expect(ran).toEqual(['t-1', 't-2', 't-3']);
+    expect(await processed('topics.calls')).toEqual(['t-1', 't-3']);
+    expect(await processed('topics.texts')).toEqual(['t-2']);
   });
 
   it('keeps nothing of a batch when one of its statements failed, even if the work caught it', async () => {

@@ -113,7 +113,7 @@ export async function createRuntime<C extends BaseConfig>(
   const bus = new EventBus({
     service,
     // A consumer's batch of events is one transaction (its handlers' statements join it).
-    unitOfWork: (work, eventIds) => db.batch(work, eventIds),
+    unitOfWork: (work, events) => db.batch(work, events),
     ...(config.CONSUMER_GROUP_ID ? { groupId: config.CONSUMER_GROUP_ID } : {}),
     transport,
     registry,

@@ -1,8 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Coalescer } from '@textback/coalescing';
 import { dialXml, speakThenHangupXml, type CallParties } from '@textback/carrier-plivo';
 import { maskPhone, type LocationProfile } from '@textback/contracts';
 import {
-  GroupCommit,
   systemScope,
   webhookNonces,
   type SystemScope,
@@ -46,7 +46,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
   /** Plivo's callbacks name a call, not a tenant: found by CallUUID across tenants. */
   private readonly carrierCalls: SystemScope;
   /** Callbacks arriving together are made durable together: one statement, many 200s. */
-  private readonly queue: GroupCommit<VoiceWebhookToQueue, WebhookAcceptance>;
+  private readonly queue: Coalescer<VoiceWebhookToQueue, WebhookAcceptance>;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
@@ -59,7 +59,7 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
       'call-ingest: Plivo voice callbacks by their call id',
       runtime.logger,
     );
-    this.queue = new GroupCommit((group) =>
+    this.queue = new Coalescer((group) =>
       voiceWebhookQueue.acceptEach(this.runtime.db, this.carrierCalls, group),
     );
   }

@@ -1,11 +1,11 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Coalescer } from '@textback/coalescing';
 import {
   CARRIER_OPT_OUT_ERROR_CODE,
   deliveryOutcomeOf,
   statusLabelOf,
 } from '@textback/carrier-plivo';
 import {
-  GroupCommit,
   systemScope,
   webhookNonces,
   type SystemScope,
@@ -43,7 +43,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   private purge: PeriodicTask | undefined;
   private task: PeriodicTask | undefined;
   /** Reports arriving together are made durable together: one statement, many 200s. */
-  private readonly queue: GroupCommit<ReportToQueue, WebhookAcceptance>;
+  private readonly queue: Coalescer<ReportToQueue, WebhookAcceptance>;
   /** Reports name a message, not a tenant: their send is found across tenants. */
   private readonly carrierReports: SystemScope;
 
@@ -52,7 +52,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
     private readonly outcomes: SendOutcomes,
   ) {
     this.carrierReports = systemScope('sms-dispatch: Plivo delivery reports', runtime.logger);
-    this.queue = new GroupCommit((group) =>
+    this.queue = new Coalescer((group) =>
       reports.acceptEach(this.runtime.db, this.carrierReports, group),
     );
   }

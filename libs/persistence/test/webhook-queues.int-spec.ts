@@ -1,9 +1,9 @@
 import type { DataSource } from 'typeorm';
+import { Coalescer } from '@textback/coalescing';
 import { z } from 'zod';
 import { uniqueTestPrefix } from '@textback/testing';
 import {
   Database,
-  GroupCommit,
   openDataSource,
   poolOf,
   webhookNonces,
@@ -83,7 +83,7 @@ describe('webhooks accepted by group commit on PostgreSQL', () => {
   it('writes webhooks that arrive while a write is in flight together, in arrival order', async () => {
     let statements = 0;
     db.countStatementsWith(() => statements++);
-    const group = new GroupCommit<Hook, WebhookAcceptance>(
+    const group = new Coalescer<Hook, WebhookAcceptance>(
       (hooks) => webhookNonces.acceptEach(db, queue, hooks),
       { maxConcurrent: 1, maxItems: 50 },
     );
@@ -101,7 +101,7 @@ describe('webhooks accepted by group commit on PostgreSQL', () => {
 
   it('fails every webhook of a failed write, and writes the next group', async () => {
     let fail = true;
-    const group = new GroupCommit<Hook, WebhookAcceptance>(
+    const group = new Coalescer<Hook, WebhookAcceptance>(
       async (hooks) => {
         if (fail) {
           fail = false;
