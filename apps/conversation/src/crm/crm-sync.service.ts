@@ -85,9 +85,10 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
         : lead.status === 'booked' && previousStatus !== 'booked'
           ? 'lead.booked'
           : 'lead.updated';
-    await crm.enqueue(tx, scope, { deliveryId: randomUUID(), lead, eventType: type });
-    // The worker finds the new delivery at once, not at its next poll.
-    tx.afterCommit(() => this.kick());
+    // Queued only for a tenant with an endpoint; the worker then finds it at once, not at its
+    // next poll.
+    if (await crm.enqueue(tx, scope, { deliveryId: randomUUID(), lead, eventType: type }))
+      tx.afterCommit(() => this.kick());
   }
 
   /** Saves a tenant's CRM endpoint once its URL passes the egress check (checked again at each delivery). */

@@ -82,13 +82,13 @@ export const crmRepository = {
     );
   },
 
-  /** Queues a lead change for the tenant's CRM, if it has one (inside the lead's transaction). */
+  /** Queues a lead change for the tenant's CRM, if it has one (inside the lead's transaction); whether it did. */
   async enqueue(
     tx: Tx,
     scope: TenantScope,
     d: { deliveryId: string; lead: LeadChangedV1; eventType: string },
-  ): Promise<void> {
-    await tx.mutate(
+  ): Promise<boolean> {
+    const queued = await tx.mutate(
       `INSERT INTO crm_delivery (delivery_id, tenant_id, lead_id, lead_version, event_type, payload)
        SELECT $1, $2, $3, $4, $5, $6 FROM crm_endpoint WHERE tenant_id = $2`,
       [
@@ -100,6 +100,7 @@ export const crmRepository = {
         JSON.stringify(d.lead),
       ],
     );
+    return queued > 0;
   },
 
   deliveries(db: Database, scope: TenantScope, status?: string): Promise<DeliveryView[]> {

@@ -49,9 +49,9 @@ export class ConversationService {
         s.purpose === 'textback' ? s.sourceId : undefined,
       );
       // An operator's reply is already in the thread under its request id: it becomes the sent text.
-      if (s.sourceId)
+      if (s.purpose === 'operator' && s.sourceId)
         await messages.requestSent(tx, scope, s.sourceId, { smsId: s.smsId, at: s.at });
-      await messages.add(tx, scope, {
+      await messages.addAndTouch(tx, scope, {
         messageId: s.smsId,
         threadId: thread.threadId,
         direction: 'outbound',
@@ -61,10 +61,9 @@ export class ConversationService {
         status: 'sent',
         at: s.at,
       });
-      await threads.update(tx, scope, thread.threadId, { kind: 'message-at', at: s.at });
       // Every texted missed call is a lead, reply or not.
       if (s.purpose === 'textback' || s.purpose === undefined)
-        await this.leads.of(tx, scope, thread, 'new');
+        await this.leads.of(tx, scope, thread, 'new', thread.created);
     });
   }
 
@@ -244,7 +243,7 @@ export class ConversationService {
     locationId: string,
     customerNumber: E164,
     callId: string | undefined,
-  ): Promise<ThreadRow> {
+  ): Promise<ThreadRow & { created: boolean }> {
     return threads.claim(tx, scope, { threadId: randomUUID(), locationId, customerNumber, callId });
   }
 }

@@ -29,9 +29,18 @@ export class LeadRecorder {
     );
   }
 
-  /** The thread's lead, locked; made with `status` when there is none yet. */
-  async of(tx: Tx, scope: TenantScope, thread: ThreadRow, status: LeadStatus): Promise<LeadRow> {
-    const existing = await leads.ofThread(tx, scope, thread.threadId, true);
+  /**
+   * The thread's lead, locked; made with `status` when there is none yet. `newThread`: the
+   * thread was made in this transaction (it has no lead: no need to look).
+   */
+  async of(
+    tx: Tx,
+    scope: TenantScope,
+    thread: ThreadRow,
+    status: LeadStatus,
+    newThread = false,
+  ): Promise<LeadRow> {
+    const existing = newThread ? undefined : await leads.ofThread(tx, scope, thread.threadId, true);
     if (existing) return existing;
     const lead = await leads.insert(tx, scope, randomUUID(), thread, status);
     await this.publish(tx, scope, lead);

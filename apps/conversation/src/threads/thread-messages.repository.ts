@@ -61,6 +61,45 @@ export const threadMessageRepository = {
   },
 
   /** An operator's requested reply became this sent text. */
+  /**
+   * `add`, and the thread's last message time moved to the message's, in one statement (the
+   * thread is touched even when the message was there already: an operator's sent reply).
+   */
+  async addAndTouch(
+    tx: Tx,
+    scope: TenantScope,
+    m: {
+      messageId: string;
+      threadId: string;
+      direction: 'inbound' | 'outbound';
+      author: 'customer' | 'operator' | 'automation';
+      purpose: SmsPurpose | null;
+      body: string | null;
+      status: 'received' | 'sent';
+      at: string;
+    },
+  ): Promise<void> {
+    await tx.mutate(
+      `WITH added AS (
+         INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
+         SELECT $1, thread_id, $3, $4, $5, $6, $7, $8::timestamptz FROM thread WHERE thread_id = $2 AND ${inScope(9)}
+         ON CONFLICT (message_id) DO NOTHING)
+       UPDATE thread SET last_message_at = greatest(last_message_at, $8::timestamptz)
+       WHERE thread_id = $2 AND ${inScope(9)}`,
+      [
+        m.messageId,
+        m.threadId,
+        m.direction,
+        m.author,
+        m.purpose,
+        m.body,
+        m.status,
+        m.at,
+        ...scopeParams(scope),
+      ],
+    );
+  },
+
   async requestSent(
     tx: Tx,
     scope: TenantScope,

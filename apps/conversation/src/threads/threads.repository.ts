@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { LeadStatus, type E164 } from '@textback/contracts';
 import {
   col,
+  RowShapeError,
   scopeParams,
+  scopeSees,
   type Database,
   type Sql,
   type TenantScope,
@@ -27,6 +29,7 @@ export const ThreadRow = z.object({
   lastMessageAt: col.timestamp,
 });
 export type ThreadRow = z.output<typeof ThreadRow>;
+const ClaimedThread = ThreadRow.extend({ created: col.bool });
 
 const InboxRow = ThreadRow.extend({ leadStatus: LeadStatus.nullable() });
 export type InboxRow = z.output<typeof InboxRow>;
@@ -47,21 +50,26 @@ export const inScope = (n: number, t = 'thread'): string =>
 /** Threads: one per location and customer number. */
 export const threadRepository = {
   /** The thread of this location and customer (created on first contact), locked for the transaction. */
+  /**
+   * The thread of a location and number, made if there is none, locked — one statement (the
+   * upsert locks the row it returns). `created`: made by this call, so it has no lead yet.
+   */
   async claim(
     tx: Tx,
     scope: TenantScope,
     t: { threadId: string; locationId: string; customerNumber: E164; callId: string | undefined },
-  ): Promise<ThreadRow> {
-    await tx.mutate(
+  ): Promise<ThreadRow & { created: boolean }> {
+    const row = await tx.selectFirst(
+      ClaimedThread,
       `INSERT INTO thread (thread_id, tenant_id, location_id, customer_number, call_id) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (location_id, customer_number) DO UPDATE SET call_id = coalesce(EXCLUDED.call_id, thread.call_id)`,
+       ON CONFLICT (location_id, customer_number) DO UPDATE SET call_id = coalesce(EXCLUDED.call_id, thread.call_id)
+         WHERE thread.tenant_id = EXCLUDED.tenant_id
+       RETURNING *, thread_id = $1 AS created`,
       [t.threadId, scope.tenantId, t.locationId, t.customerNumber, t.callId ?? null],
     );
-    return tx.selectOne(
-      ThreadRow,
-      `SELECT * FROM thread WHERE location_id = $1 AND customer_number = $2 AND ${inScope(3)} FOR UPDATE`,
-      [t.locationId, t.customerNumber, ...scopeParams(scope)],
-    );
+    if (!row || !scopeSees(scope, row))
+      throw new RowShapeError('the thread of this location and number is outside the scope');
+    return row;
   },
 
   byId(sql: Sql, scope: TenantScope, threadId: string): Promise<ThreadRow | undefined> {
@@ -103,7 +111,6 @@ export const threadRepository = {
     scope: TenantScope,
     threadId: string,
     change:
-      | { kind: 'message-at'; at: string }
       | { kind: 'customer-replied'; at: string }
       | { kind: 'automation-off' }
       | { kind: 'urgent' }
@@ -114,7 +121,6 @@ export const threadRepository = {
       | { kind: 'closed' },
   ): Promise<boolean> {
     const set = {
-      'message-at': ['last_message_at = greatest(last_message_at, $4)'],
       'customer-replied': [
         `last_message_at = greatest(last_message_at, $4), first_customer_reply_at = coalesce(first_customer_reply_at, $4), status = 'open'`,
       ],
