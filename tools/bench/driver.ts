@@ -176,7 +176,8 @@ export async function driverThread(): Promise<void> {
     let seen = -1;
     let lastProgress = Date.now();
     for (;;) {
-      const count = textsByCaller().size;
+      // Only the calls owed a text: a caller whose hangup was given up on may be texted too.
+      const count = [...textsByCaller().keys()].filter((c) => hangupAt.has(c)).length;
       if (count >= hangupAt.size || Date.now() > hardDeadline) break;
       if (count !== seen) {
         seen = count;
