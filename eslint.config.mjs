@@ -23,6 +23,7 @@ const sqlAllowed = [
   // The typed helper itself, and migrate() (CREATE SCHEMA, the migrations' statement timeout).
   'libs/persistence/src/sql.ts',
   'libs/persistence/src/database.ts',
+  'libs/persistence/src/transaction.ts',
   'libs/persistence/src/data-source.ts',
   // Creates the database a development or test run uses, before any schema exists.
   'libs/embedded-postgres/src/**/*.ts',

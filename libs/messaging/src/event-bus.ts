@@ -1,7 +1,8 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Coalescer } from '@textback/coalescing';
 import { type EventMetadata, type PayloadOf, type Topic } from '@textback/contracts';
 import { ConsumerMetrics } from './consumer-metrics';
+import { inConsumerSpan } from './consumer-span';
 import type { EventBusOptions, EventHandler, PublishOptions, RetryOptions } from './bus-options';
 import {
   deadLetterOf,
@@ -178,7 +179,9 @@ export class EventBus {
   /** One event of a batch, without retries: a failure fails the batch. */
   private handleInBatch(message: DeliveredMessage): Promise<void> {
     const topic = message.topic as Topic;
-    return this.inConsumerSpan(message, () => this.handlerOf(topic)(parseMessage(topic, message)));
+    return inConsumerSpan(message, this.options.transport.kind, this.options.service, () =>
+      this.handlerOf(topic)(parseMessage(topic, message)),
+    );
   }
 
   /** One event alone: retried, then dead-lettered. */
@@ -186,7 +189,7 @@ export class EventBus {
     const topic = message.topic as Topic;
     const started = process.hrtime.bigint();
     try {
-      await this.inConsumerSpan(message, () => {
+      await inConsumerSpan(message, this.options.transport.kind, this.options.service, () => {
         // A malformed event or one without a handler is not retried (nor wrapped): dead letter.
         const handler = this.handlerOf(topic);
         const envelope = parseMessage(topic, message);
@@ -214,35 +217,6 @@ export class EventBus {
     const handler = this.handlers.get(topic);
     if (!handler) throw new MalformedEventError(`no handler for ${topic}`);
     return handler;
-  }
-
-  /**
-   * Runs `work` in a consumer span continuing the publisher's trace: what the handler writes
-   * (outbox rows) continues it too.
-   */
-  private inConsumerSpan(message: DeliveredMessage, work: () => Promise<void>): Promise<void> {
-    const parent = propagation.extract(context.active(), message.headers);
-    const attributes = {
-      'messaging.system': this.options.transport.kind,
-      'messaging.destination.name': message.topic,
-      'textback.service': this.options.service,
-    };
-    return context.with(parent, () =>
-      tracer.startActiveSpan(
-        `process ${message.topic}`,
-        { kind: SpanKind.CONSUMER, attributes },
-        async (span) => {
-          try {
-            await work();
-          } catch (err) {
-            span.setStatus({ code: SpanStatusCode.ERROR, message: describe(err) });
-            throw err;
-          } finally {
-            span.end();
-          }
-        },
-      ),
-    );
   }
 
   private async deadLetter(

@@ -26,22 +26,21 @@ export type MessageRow = z.output<typeof MessageRow>;
 const messageInScope = (n: number): string =>
   `thread_id IN (SELECT thread_id FROM thread WHERE ${inScope(n)})`;
 
+/** A message put into a thread (`at` null: now). */
+interface NewMessage {
+  messageId: string;
+  threadId: string;
+  direction: 'inbound' | 'outbound';
+  author: 'customer' | 'operator' | 'automation';
+  purpose: SmsPurpose | null;
+  body: string | null;
+  status: 'received' | 'sent' | 'requested';
+  at: string | null;
+}
+
 /** The messages of a thread, in and out, with their delivery status. */
 export const threadMessageRepository = {
-  async add(
-    tx: Tx,
-    scope: TenantScope,
-    m: {
-      messageId: string;
-      threadId: string;
-      direction: 'inbound' | 'outbound';
-      author: 'customer' | 'operator' | 'automation';
-      purpose: SmsPurpose | null;
-      body: string | null;
-      status: 'received' | 'sent' | 'requested';
-      at: string | null;
-    },
-  ): Promise<void> {
+  async add(tx: Tx, scope: TenantScope, m: NewMessage): Promise<void> {
     await tx.mutate(
       `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
        SELECT $1, thread_id, $3, $4, $5, $6, $7, coalesce($8::timestamptz, now()) FROM thread WHERE thread_id = $2 AND ${inScope(9)}
@@ -68,16 +67,7 @@ export const threadMessageRepository = {
   async addAndTouch(
     tx: Tx,
     scope: TenantScope,
-    m: {
-      messageId: string;
-      threadId: string;
-      direction: 'inbound' | 'outbound';
-      author: 'customer' | 'operator' | 'automation';
-      purpose: SmsPurpose | null;
-      body: string | null;
-      status: 'received' | 'sent';
-      at: string;
-    },
+    m: NewMessage & { status: 'received' | 'sent'; at: string },
   ): Promise<void> {
     await tx.mutate(
       `WITH added AS (

@@ -87,10 +87,15 @@ async function api<T>(path: string, init: RequestInit = {}): Promise<T> {
   return res.status === 204 ? (undefined as T) : ((await res.json()) as T);
 }
 
+/** Bumped when the page signs out: a list still loading then is not shown. */
+let shownSince = 0;
+
 async function renderThreads(): Promise<void> {
   const list = $('threads');
+  const asked = shownSince;
   try {
     const threads = await api<ThreadRow[]>('/threads');
+    if (asked !== shownSince) return;
     list.replaceChildren(
       ...(threads.length === 0
         ? [el('p', { className: 'hint', textContent: 'No conversations yet.' })]
@@ -114,6 +119,7 @@ async function renderThreads(): Promise<void> {
     );
     list.dataset['loaded'] = 'true';
   } catch (err) {
+    if (asked !== shownSince) return;
     list.replaceChildren(
       el('p', {
         className: 'error',
@@ -213,6 +219,7 @@ page.wireBrandSignIn($<HTMLFormElement>('signin'), async (brand) => {
 
 $('signout').addEventListener('click', () => {
   stream?.close();
+  shownSince += 1;
   void page.signOut().then(() => {
     $('threads').replaceChildren();
     $('thread').replaceChildren();
@@ -262,6 +269,8 @@ function listen(): void {
   });
   events.addEventListener('signed-out', (e) => {
     events.close();
+    clearTimeout(refresh);
+    shownSince += 1;
     const { message } = JSON.parse((e as MessageEvent<string>).data) as { message: string };
     $('threads').replaceChildren();
     $('thread').replaceChildren();
