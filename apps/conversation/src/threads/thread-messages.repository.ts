@@ -38,28 +38,29 @@ interface NewMessage {
   at: string | null;
 }
 
+/** The insert of a message into its thread (in scope), once per message id; `at`: its time. */
+const insertMessage = (at: string): string =>
+  `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
+   SELECT $1, thread_id, $3, $4, $5, $6, $7, ${at} FROM thread WHERE thread_id = $2 AND ${inScope(9)}
+   ON CONFLICT (message_id) DO NOTHING`;
+const messageParams = (scope: TenantScope, m: NewMessage): unknown[] => [
+  m.messageId,
+  m.threadId,
+  m.direction,
+  m.author,
+  m.purpose,
+  m.body,
+  m.status,
+  m.at,
+  ...scopeParams(scope),
+];
+
 /** The messages of a thread, in and out, with their delivery status. */
 export const threadMessageRepository = {
   async add(tx: Tx, scope: TenantScope, m: NewMessage): Promise<void> {
-    await tx.mutate(
-      `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
-       SELECT $1, thread_id, $3, $4, $5, $6, $7, coalesce($8::timestamptz, now()) FROM thread WHERE thread_id = $2 AND ${inScope(9)}
-       ON CONFLICT (message_id) DO NOTHING`,
-      [
-        m.messageId,
-        m.threadId,
-        m.direction,
-        m.author,
-        m.purpose,
-        m.body,
-        m.status,
-        m.at,
-        ...scopeParams(scope),
-      ],
-    );
+    await tx.mutate(insertMessage('coalesce($8::timestamptz, now())'), messageParams(scope, m));
   },
 
-  /** An operator's requested reply became this sent text. */
   /**
    * `add`, and the thread's last message time moved to the message's, in one statement (the
    * thread is touched even when the message was there already: an operator's sent reply).
@@ -70,26 +71,14 @@ export const threadMessageRepository = {
     m: NewMessage & { status: 'received' | 'sent'; at: string },
   ): Promise<void> {
     await tx.mutate(
-      `WITH added AS (
-         INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
-         SELECT $1, thread_id, $3, $4, $5, $6, $7, $8::timestamptz FROM thread WHERE thread_id = $2 AND ${inScope(9)}
-         ON CONFLICT (message_id) DO NOTHING)
+      `WITH added AS (${insertMessage('$8::timestamptz')})
        UPDATE thread SET last_message_at = greatest(last_message_at, $8::timestamptz)
        WHERE thread_id = $2 AND ${inScope(9)}`,
-      [
-        m.messageId,
-        m.threadId,
-        m.direction,
-        m.author,
-        m.purpose,
-        m.body,
-        m.status,
-        m.at,
-        ...scopeParams(scope),
-      ],
+      messageParams(scope, m),
     );
   },
 
+  /** An operator's requested reply became this sent text. */
   async requestSent(
     tx: Tx,
     scope: TenantScope,
