@@ -18,7 +18,13 @@ import { InboxStreamController } from './threads/inbox-stream.controller';
 import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
 import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxPageController } from './threads/inbox-page.controller';
-import { InboxController, ThreadEventsConsumer } from './threads/threads.controller';
+import { InboxController } from './threads/threads.controller';
+import { ThreadEventsConsumer } from './threads/thread-events.consumer';
+import { ThreadStatusService } from './threads/thread-status.service';
+import { TeamInbox1765300000000 } from './migrations/1765300000000-team-inbox';
+import { TeamConsumer } from './team/team.consumer';
+import { TeamInboxController } from './team/team-inbox.controller';
+import { TeamInboxService } from './team/team-inbox.service';
 import { ConversationService } from './threads/conversation.service';
 import { InboxService } from './threads/inbox.service';
 import { LeadRecorder } from './threads/lead-recorder';
@@ -33,6 +39,7 @@ export const conversationMigrations = [
   MessageFailure1764400000000,
   SealedCrmSecrets1765000100000,
   InboxNotify1765200300000,
+  TeamInbox1765300000000,
 ];
 
 /** The controllers of conversation (its HTTP routes: the route inventory reads them). */
@@ -40,6 +47,8 @@ export const conversationControllers = [
   InboundSmsController,
   ThreadEventsConsumer,
   InboxController,
+  TeamInboxController,
+  TeamConsumer,
   InboxPageController,
   InboxStreamController,
   CrmAdminController,
@@ -56,7 +65,9 @@ export class AppModule {
         InboundSmsService,
         ComplianceClient,
         ConversationService,
+        ThreadStatusService,
         InboxService,
+        TeamInboxService,
         LeadRecorder,
         OnCallNotifier,
         CrmSyncService,

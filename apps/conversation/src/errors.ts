@@ -6,7 +6,8 @@ export type ConversationErrorCode =
   | 'invalid-signature'
   | 'replayed'
   | 'not-found'
-  | 'consent-unavailable';
+  | 'consent-unavailable'
+  | 'conflict';
 
 /**
  * The one error class of conversation. Its codes come from the shared table (service-kit `errorCodes`),

@@ -13,6 +13,7 @@ import { SignIn1765100000000 } from './migrations/1765100000000-sign-in';
 import { PasswordReset1765100100000 } from './migrations/1765100100000-password-reset';
 import { AuditLog1765100200000 } from './migrations/1765100200000-audit-log';
 import { StaffPhones1765200200000 } from './migrations/1765200200000-staff-phones';
+import { AnnounceMembers1765300100000 } from './migrations/1765300100000-announce-members';
 import { SingleSignOn1765200000000 } from './migrations/1765200000000-single-sign-on';
 import { SignInSettingsController } from './single-sign-on/sign-in-settings.controller';
 import { SignInSettingsService } from './single-sign-on/sign-in-settings.service';
@@ -47,6 +48,7 @@ export const gatewayMigrations = [
   AuditLog1765100200000,
   SingleSignOn1765200000000,
   StaffPhones1765200200000,
+  AnnounceMembers1765300100000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */

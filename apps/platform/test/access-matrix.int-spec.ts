@@ -187,7 +187,7 @@ const rows: Record<string, Row> = {
     elsewhere: 404,
     call: (t) => ({
       path: `/v1/inbox/threads/${t.thread}/reply?tenantId=${t.tenant}`,
-      body: { author: 'matrix', text: 'On our way.' },
+      body: { text: 'On our way.' },
     }),
   },
   'conversation POST /v1/inbox/threads/:threadId/assign': {
@@ -195,18 +195,80 @@ const rows: Record<string, Row> = {
     elsewhere: 404,
     call: (t) => ({
       path: `/v1/inbox/threads/${t.thread}/assign?tenantId=${t.tenant}`,
-      body: { assignee: 'dana' },
+      body: { assignee: null },
     }),
   },
   'conversation POST /v1/inbox/threads/:threadId/close': {
     needs: 'inbox:write',
     elsewhere: 404,
-    call: (t) => ({ path: `/v1/inbox/threads/${t.thread}/close?tenantId=${t.tenant}`, body: {} }),
+    call: (t) => ({
+      path: `/v1/inbox/threads/${t.thread}/close?tenantId=${t.tenant}`,
+      body: { outcome: 'lost', reason: 'Price' },
+    }),
   },
   'conversation POST /v1/inbox/threads/:threadId/book': {
     needs: 'inbox:write',
     elsewhere: 404,
     call: (t) => ({ path: `/v1/inbox/threads/${t.thread}/book?tenantId=${t.tenant}`, body: {} }),
+  },
+  'conversation PUT /v1/inbox/threads/:threadId/customer-name': {
+    needs: 'inbox:write',
+    elsewhere: 404,
+    call: (t) => ({
+      method: 'PUT',
+      path: `/v1/inbox/threads/${t.thread}/customer-name?tenantId=${t.tenant}`,
+      body: { customerName: 'Maria' },
+    }),
+  },
+  'conversation POST /v1/inbox/threads/:threadId/notes': {
+    needs: 'inbox:write',
+    elsewhere: 404,
+    call: (t) => ({
+      path: `/v1/inbox/threads/${t.thread}/notes?tenantId=${t.tenant}`,
+      body: { text: 'Prefers mornings' },
+    }),
+  },
+  'conversation PUT /v1/inbox/threads/:threadId/draft': {
+    needs: 'inbox:write',
+    elsewhere: 404,
+    call: (t) => ({
+      method: 'PUT',
+      path: `/v1/inbox/threads/${t.thread}/draft?tenantId=${t.tenant}`,
+      body: { text: 'On our' },
+    }),
+  },
+  'conversation GET /v1/inbox/threads/:threadId/canned-replies': {
+    needs: 'inbox:read',
+    elsewhere: 404,
+    call: (t) => ({ path: `/v1/inbox/threads/${t.thread}/canned-replies?tenantId=${t.tenant}` }),
+  },
+  'conversation GET /v1/inbox/locations': {
+    needs: 'inbox:read',
+    call: (t) => ({ path: `/v1/inbox/locations?tenantId=${t.tenant}` }),
+  },
+  'conversation GET /v1/inbox/team': {
+    needs: 'inbox:read',
+    elsewhere: 403,
+    call: (t) => ({ path: `/v1/inbox/team?tenantId=${t.tenant}&locationId=${t.location}` }),
+  },
+  'conversation GET /v1/inbox/canned-replies': {
+    needs: 'inbox:read',
+    call: (t) => ({ path: `/v1/inbox/canned-replies?tenantId=${t.tenant}` }),
+  },
+  /** A brand-wide reply is the brand's settings (a location's own needs locations:write there). */
+  'conversation POST /v1/inbox/canned-replies': {
+    needs: 'tenant:settings',
+    call: (t) => ({
+      path: `/v1/inbox/canned-replies?tenantId=${t.tenant}`,
+      body: { title: `Greeting ${unique()}`, text: 'Hi {{customerName}}!' },
+    }),
+  },
+  'conversation DELETE /v1/inbox/canned-replies/:replyId': {
+    needs: 'locations:write',
+    call: (t) => ({
+      method: 'DELETE',
+      path: `/v1/inbox/canned-replies/${randomUUID()}?tenantId=${t.tenant}`,
+    }),
   },
   'conversation GET /v1/inbox/response-times': {
     needs: 'inbox:read',

@@ -68,11 +68,17 @@ describe('identities, memberships and credentials at the gateway', () => {
     (JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()) as { kid: string }).kid;
   const threadAt = (locationId: string) => t.threadAt(locationId);
   const threadsSeenBy = async (token: string): Promise<string[]> => {
-    const res = await call('conversation', '/v1/inbox/threads?tenantId=cool-breeze-hvac', {
-      token,
-    });
+    const res = await call(
+      'conversation',
+      '/v1/inbox/threads?tenantId=cool-breeze-hvac&limit=100',
+      {
+        token,
+      },
+    );
     expect(res.status).toBe(200);
-    return (res.body as unknown as { threadId: string }[]).map((r) => r.threadId);
+    return (res.body as unknown as { threads: { threadId: string }[] }).threads.map(
+      (r) => r.threadId,
+    );
   };
 
   const people = {

@@ -100,9 +100,11 @@ describe('access tokens from the gateway', () => {
       const north = await threadAt('atlanta-north');
       const south = await threadAt('atlanta-south');
       const token = await mint(operatorNorth);
-      const list = await inbox(token, '/threads?tenantId=cool-breeze-hvac');
+      const list = await inbox(token, '/threads?tenantId=cool-breeze-hvac&limit=100');
       expect(list.status).toBe(200);
-      const ids = ((await list.json()) as { threadId: string }[]).map((r) => r.threadId);
+      const ids = ((await list.json()) as { threads: { threadId: string }[] }).threads.map(
+        (r) => r.threadId,
+      );
       expect(ids).toContain(north);
       expect(ids).not.toContain(south);
       expect((await inbox(token, `/threads/${south}?tenantId=cool-breeze-hvac`)).status).toBe(404);
@@ -124,7 +126,7 @@ describe('access tokens from the gateway', () => {
       });
       const reply = await inbox(analyst, `/threads/${north}/reply?tenantId=cool-breeze-hvac`, {
         method: 'POST',
-        body: JSON.stringify({ author: 'ana', text: 'hello' }),
+        body: JSON.stringify({ text: 'hello' }),
       });
       expect(reply.status).toBe(403);
       const expired = await mint(operatorNorth, -60);
@@ -245,7 +247,7 @@ describe('access tokens from the gateway', () => {
         (
           await inbox(`/threads/${randomUUID()}/reply?tenantId=cool-breeze-hvac`, {
             method: 'POST',
-            body: JSON.stringify({ author: 'bot', text: 'hi' }),
+            body: JSON.stringify({ text: 'hi' }),
           })
         ).status,
       ).toBe(403);

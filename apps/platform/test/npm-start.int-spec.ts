@@ -336,11 +336,14 @@ describe('npm start (embedded mode)', () => {
       (p) => p.role === 'operator' && p.tenantId === 'cool-breeze-hvac',
     );
     const threads = async (token: string) => {
-      const res = await fetch(`${conversation}/v1/inbox/threads?tenantId=cool-breeze-hvac`, {
-        headers: { authorization: `Bearer ${token}` },
-      });
+      const res = await fetch(
+        `${conversation}/v1/inbox/threads?tenantId=cool-breeze-hvac&limit=100`,
+        {
+          headers: { authorization: `Bearer ${token}` },
+        },
+      );
       expect(res.status).toBe(200);
-      return (await res.json()) as { locationId: string }[];
+      return ((await res.json()) as { threads: { locationId: string }[] }).threads;
     };
     // Missed calls at Atlanta North (the operator's) and Atlanta South.
     expect(simulate('missed', '--from', '+14045550105', '--to', '+14045550110').decision).toEqual({

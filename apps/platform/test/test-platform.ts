@@ -5,8 +5,13 @@ import { chromium, type Browser } from 'playwright-core';
 import { signCallEvent } from '@textback/call-ingest';
 import { PlivoFake } from '@textback/plivo-fake';
 import { eventually, uniqueTestPrefix } from '@textback/testing';
-import type { Clock } from '@textback/service-kit';
-import { plivoApplicationUrls, startPlatform, type RunningPlatform } from '../src/platform';
+import type { Clock, RunningService } from '@textback/service-kit';
+import {
+  plivoApplicationUrls,
+  services,
+  startPlatform,
+  type RunningPlatform,
+} from '../src/platform';
 
 export const secrets = {
   CALL_EVENTS_SIGNING_SECRET: 'integration-test-secret-0123',
@@ -49,6 +54,11 @@ export interface TestPlatform {
     locationIds?: string[];
     tenantId?: string;
   }): Promise<{ userId: string; authorization: string }>;
+  /**
+   * Another replica of a service, as Kubernetes runs several: the same schema, the same broker
+   * (its consumer group on Kafka), its own port; stopped with the platform.
+   */
+  replica(service: string): Promise<RunningService>;
   /** A thread of a customer of the tenant at `locationId`, written straight into conversation's table. */
   threadAt(locationId: string, tenantId?: string): Promise<string>;
   stop(): Promise<void>;
@@ -111,6 +121,7 @@ export async function startTestPlatform(o: {
   const db = new Client({ connectionString: process.env['DATABASE_URL'] });
   await db.connect();
   const schema = (service: string): string => `"${prefix}_${service.replace(/-/g, '_')}"`;
+  const replicas: RunningService[] = [];
   // Every consuming service has the seeded locations before a test calls.
   for (const service of [
     'call-ingest',
@@ -215,7 +226,31 @@ export async function startTestPlatform(o: {
       );
       return id;
     },
+    replica: async (service) => {
+      const definition = services.find((s) => s.name === service);
+      if (!definition) throw new Error(`no service ${service}`);
+      const gateway = platform.services.get('gateway')?.url;
+      const running = await definition.start(
+        {
+          ...env,
+          EVENT_TRANSPORT: o.transport,
+          DATABASE_URL: process.env['DATABASE_URL'],
+          DATABASE_SCHEMA: `${prefix}_${service.replace(/-/g, '_')}`,
+          DATABASE_POOL_SIZE: '4',
+          HTTP_PORT: '0',
+          COMPLIANCE_URL: platform.services.get('compliance')?.url,
+        },
+        {
+          ...(platform.broker ? { inProcessBroker: platform.broker } : {}),
+          ...(o.clock ? { clock: o.clock } : {}),
+          jwksUrl: () => (gateway ? `${gateway}/.well-known/jwks.json` : undefined),
+        },
+      );
+      replicas.push(running);
+      return running;
+    },
     stop: async () => {
+      for (const r of replicas) await r.stop();
       await db.end();
       await platform.stop();
       await fake.stop();

@@ -110,3 +110,21 @@ export const LocationProfile = z.object({
   updatedAt: z.iso.datetime({ offset: true }),
 });
 export type LocationProfile = z.infer<typeof LocationProfile>;
+
+/**
+ * A person's membership of a brand as the inbox needs it: who may be assigned a thread, whose
+ * name shows on what they wrote, whom to tell of a customer's message. The whole membership on
+ * every change; compacted, keyed by tenant and user.
+ */
+export const MemberChangedV1 = z.object({
+  tenantId: TenantId,
+  userId: z.uuid(),
+  displayName: z.string().min(1).max(200),
+  role: z.enum(['brand-admin', 'location-manager', 'operator', 'analyst']),
+  /** The locations they work in; null: every location of the brand. */
+  locationIds: z.array(LocationId).max(5_000).nullable(),
+  /** Left the brand: their name stays on what they wrote; never assigned or told again. */
+  removed: z.boolean(),
+  changedAt: z.iso.datetime({ offset: true }),
+});
+export type MemberChangedV1 = z.infer<typeof MemberChangedV1>;

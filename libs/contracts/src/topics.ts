@@ -13,7 +13,7 @@ import {
   TextbackRequestedV1,
   TextbackSuppressedV1,
 } from './events';
-import { LocationProfile } from './tenancy';
+import { LocationProfile, MemberChangedV1 } from './tenancy';
 
 /**
  * The one table of topics: name (`<entity>.<past-tense-verb>.v<major>`) → payload schema
@@ -34,6 +34,8 @@ export const topics = {
   'audit.recorded.v1': { schema: AuditRecordedV1, key: 'tenantKey' },
   /** The whole profile of a location on every change; compacted, keyed by location. */
   'location.configured.v1': { schema: LocationProfile, key: 'locationId', compacted: true },
+  /** A person's whole membership of a brand on every change; compacted, keyed by tenant and user. */
+  'member.changed.v1': { schema: MemberChangedV1, key: 'tenantId:userId', compacted: true },
 } as const;
 
 export type Topic = keyof typeof topics;

@@ -6,3 +6,4 @@ export * from './consent';
 export * from './qualification';
 export * from './what-if';
 export * from './inbound-text';
+export * from './inbox';

@@ -11,12 +11,13 @@ import type { Request } from 'express';
 import {
   AccessDeniedError,
   authorize,
+  authorizeLocation,
   InvalidTokenError,
   looksLikeAccessToken,
   type Access,
   type Permission,
 } from '@textback/auth';
-import type { TenantId } from '@textback/contracts';
+import type { LocationId, TenantId } from '@textback/contracts';
 import type { TenantScope } from '@textback/persistence';
 import { UnauthorizedError } from './admin-key.guard';
 import { RUNTIME } from './bootstrap';
@@ -89,8 +90,22 @@ export const CurrentAccess = createParamDecorator((_: unknown, context: Executio
 
 /** The scope `access` may use for `permission` on `tenantId` (403 for another tenant). */
 export function scopeFor(access: Access, permission: Permission, tenantId: TenantId): TenantScope {
+  return denied(() => authorize(access, permission, tenantId));
+}
+
+/** As `scopeFor`, narrowed to one location the credential must cover (403 otherwise). */
+export function scopeForLocation(
+  access: Access,
+  permission: Permission,
+  tenantId: TenantId,
+  locationId: LocationId,
+): TenantScope {
+  return denied(() => authorizeLocation(access, permission, tenantId, locationId));
+}
+
+function denied(authorizeIt: () => TenantScope): TenantScope {
   try {
-    return authorize(access, permission, tenantId);
+    return authorizeIt();
   } catch (err) {
     if (err instanceof AccessDeniedError) throw new ForbiddenError('forbidden', err.message);
     throw err;

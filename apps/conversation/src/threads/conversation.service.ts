@@ -56,6 +56,7 @@ export class ConversationService {
         threadId: thread.threadId,
         direction: 'outbound',
         author: s.purpose === 'operator' ? 'operator' : 'automation',
+        authorId: null,
         purpose: s.purpose ?? null,
         body: s.text ?? null,
         status: 'sent',
@@ -64,20 +65,6 @@ export class ConversationService {
       // Every texted missed call is a lead, reply or not.
       if (s.purpose === 'textback' || s.purpose === undefined)
         await this.leads.of(tx, scope, thread, 'new', thread.created);
-    });
-  }
-
-  onDelivered(event: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
-    return messages.delivered(this.runtime.db, scopeOf(event), event.payload.smsId, 'delivered');
-  }
-
-  /** A text that failed or was never sent (opted out, refused): its message says so, with the reason. */
-  onFailed(event: EventEnvelope<'sms.failed.v1'>): Promise<void> {
-    const f = event.payload;
-    return messages.failed(this.runtime.db, scopeOf(event), {
-      smsId: f.smsId,
-      requestId: f.sourceId,
-      reason: f.reason,
     });
   }
 
@@ -96,19 +83,24 @@ export class ConversationService {
           threadId: thread.threadId,
           direction: 'inbound',
           author: 'customer',
+          authorId: null,
           purpose: null,
           body: m.text,
           status: 'received',
-          at: m.receivedAt,
-        });
-        await threads.update(tx, scope, thread.threadId, {
-          kind: 'customer-replied',
           at: m.receivedAt,
         });
         // Consent keywords belong to compliance; an opt-out also ends automation here.
         const consent = readConsentReply(m.text, {
           currentlyOptedOut: false,
           carrierIntent: m.carrierIntent,
+        });
+        const keyword =
+          consent.kind === 'opt-out' || consent.kind === 'opt-in' || consent.kind === 'help';
+        await threads.update(tx, scope, thread.threadId, {
+          kind: 'customer-replied',
+          at: m.receivedAt,
+          // STOP, START and HELP are answered by the platform: nobody needs to reply to them.
+          waits: !keyword,
         });
         if (consent.kind === 'opt-out') {
           await threads.update(tx, scope, thread.threadId, { kind: 'automation-off' });
@@ -124,13 +116,6 @@ export class ConversationService {
         await this.qualifyReply(tx, scope, thread, lead, location, m.text);
       },
     );
-  }
-
-  /** An opt-out anywhere in the brand ends automation in that customer's threads. */
-  async onConsentChanged(event: EventEnvelope<'consent.changed.v1'>): Promise<void> {
-    const c = event.payload;
-    if (c.state !== 'opted-out') return;
-    await threads.stopAutomationFor(this.runtime.db, scopeOf(event), c.phoneNumber);
   }
 
   private async qualifyReply(

@@ -1,15 +1,49 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { LocationProfile } from '@textback/contracts';
+import {
+  customerClock,
+  decodeInboxCursor,
+  encodeInboxCursor,
+  type InboxOrder,
+} from '@textback/domain';
 import type { TenantScope } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { ConversationError } from '../errors';
+import { draftsRepository as drafts } from '../team/drafts.repository';
+import { notesRepository as notes } from '../team/notes.repository';
+import { teamRepository as team } from '../team/team.repository';
 import { ConversationService } from './conversation.service';
+import { inboxListRepository as inboxList, type InboxFilter } from './inbox-list.repository';
 import { LeadRecorder } from './lead-recorder';
 import { leadRepository as leads, type LeadRow } from './leads.repository';
 import { threadMessageRepository as messages } from './thread-messages.repository';
 import { threadRepository as threads, type ThreadRow } from './threads.repository';
 
-/** What operators do in the inbox: read threads, reply as the business, assign, close, book. */
+/** Who acts in the inbox: the credential's subject (`user:<id>`) and, for a person, the user id. */
+export interface Actor {
+  readonly subject: string;
+  readonly userId: string | undefined;
+}
+
+export interface InboxQuery {
+  locationId?: string | undefined;
+  status?: 'open' | 'closed' | undefined;
+  urgent?: boolean | undefined;
+  assignee?: 'me' | 'none' | string | undefined;
+  search?: string | undefined;
+  order: InboxOrder;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** The business's names for a location (never its slug), for the list and the thread. */
+const names = (l: LocationProfile | undefined) => ({
+  locationName: l?.locationName ?? null,
+  brandName: l?.brandName ?? null,
+});
+
+/** What operators do in the inbox: find threads, read one, reply as the business, assign, close, book. */
 @Injectable()
 export class InboxService {
   constructor(
@@ -19,28 +53,82 @@ export class InboxService {
     private readonly leads: LeadRecorder,
   ) {}
 
-  list(scope: TenantScope, filter: { locationId?: string; status?: string; urgent?: boolean }) {
-    return threads.list(this.runtime.db, scope, filter);
+  /** One page of threads and the cursor of the next (null: this was the last). */
+  async list(scope: TenantScope, actor: Actor, q: InboxQuery) {
+    const decoded = q.cursor ? decodeInboxCursor(q.cursor, q.order) : undefined;
+    if (decoded && !decoded.ok)
+      throw new ConversationError('invalid-request', `cursor: ${decoded.reason}`);
+    const filter: InboxFilter = {
+      ...q,
+      assignee: q.assignee === 'me' ? this.person(actor, 'assignee=me') : q.assignee,
+      cursor: decoded?.ok ? decoded.cursor : undefined,
+    };
+    const rows = await inboxList.page(this.runtime.db, scope, filter);
+    const last = rows.length === q.limit ? rows[rows.length - 1] : undefined;
+    return {
+      threads: rows.map(({ sortAt: _sortAt, ...row }) => ({
+        ...row,
+        ...names(this.directory.location(row.locationId)),
+      })),
+      nextCursor: last
+        ? encodeInboxCursor({
+            order: q.order,
+            urgent: last.urgent,
+            at: last.sortAt,
+            id: last.threadId,
+          })
+        : null,
+    };
   }
 
-  /** The thread, its lead and messages as of one moment (one snapshot, never half of a change). */
-  get(scope: TenantScope, threadId: string) {
-    return this.runtime.transaction(
+  /**
+   * The thread as one moment saw it (one snapshot, never half of a change): its lead, messages
+   * with their authors, notes, the reader's own draft, and what to know before typing (opt-out,
+   * the customer's clock and quiet hours).
+   */
+  async get(scope: TenantScope, actor: Actor, threadId: string) {
+    const view = await this.runtime.transaction(
       async (tx) => {
         const thread = await threads.byId(tx, scope, threadId);
         if (!thread) throw new ConversationError('not-found', `no thread ${threadId}`);
-        const lead = await leads.ofThread(tx, scope, threadId);
-        return { thread, lead, messages: await messages.ofThread(tx, scope, threadId) };
+        const noteRows = await notes.ofThread(tx, scope, threadId);
+        const ids = [thread.assignedTo, ...noteRows.map((n) => n.authorId.replace(/^user:/, ''))];
+        const people = await team.names(
+          tx,
+          scope,
+          ids.filter((i): i is string => !!i),
+        );
+        return {
+          thread: {
+            ...thread,
+            assigneeName: thread.assignedTo ? (people.get(thread.assignedTo) ?? null) : null,
+          },
+          lead: await leads.ofThread(tx, scope, threadId),
+          messages: await messages.ofThread(tx, scope, threadId),
+          notes: noteRows.map((n) => ({
+            ...n,
+            authorName: people.get(n.authorId.replace(/^user:/, '')) ?? null,
+          })),
+          draft: (await drafts.of(tx, scope, threadId, actor.subject)) ?? null,
+        };
       },
       { isolation: 'repeatable read' },
     );
+    const location = this.directory.location(view.thread.locationId);
+    return {
+      ...view,
+      thread: { ...view.thread, ...names(location) },
+      customerClock: location
+        ? customerClock(view.thread.customerNumber, location, this.runtime.clock.now())
+        : null,
+    };
   }
 
-  /** A person replies as the business number: automation on this thread ends. */
+  /** A person replies as the business number: automation on this thread ends; their draft goes. */
   async reply(
     scope: TenantScope,
+    actor: Actor,
     threadId: string,
-    author: string,
     text: string,
   ): Promise<{ replyRequested: true }> {
     const thread = await this.existing(scope, threadId);
@@ -48,7 +136,10 @@ export class InboxService {
     if (!location)
       throw new ConversationError('not-found', `location ${thread.locationId} is not configured`);
     await this.runtime.transaction(async (tx) => {
-      await threads.update(tx, scope, threadId, { kind: 'human-replied', author });
+      await threads.update(tx, scope, threadId, {
+        kind: 'human-replied',
+        author: actor.userId ?? null,
+      });
       const replyId = await this.conversation.requestText(
         tx,
         location,
@@ -62,34 +153,60 @@ export class InboxService {
         threadId,
         direction: 'outbound',
         author: 'operator',
+        authorId: actor.subject,
         purpose: 'operator',
         body: text,
         status: 'requested',
         at: null,
       });
+      await drafts.discard(tx, scope, threadId, actor.subject);
     });
     return { replyRequested: true };
   }
 
-  async assign(scope: TenantScope, threadId: string, assignee: string): Promise<void> {
-    if (!(await threads.update(this.runtime.db, scope, threadId, { kind: 'assigned', assignee })))
-      throw new ConversationError('not-found', `no thread ${threadId}`);
+  /** Assigns to a member who works at the thread's location (`me`: the person asking), or nobody. */
+  async assign(scope: TenantScope, actor: Actor, threadId: string, assignee: string | null) {
+    const thread = await this.existing(scope, threadId);
+    const userId = assignee === 'me' ? this.person(actor, 'assignee=me') : assignee;
+    if (userId && userId !== actor.userId) {
+      const member = await team.assignable(this.runtime.db, scope, userId, thread.locationId);
+      if (!member)
+        throw new ConversationError(
+          'invalid-request',
+          `assignee: ${userId} is not on the team of ${thread.locationId}`,
+        );
+    }
+    await threads.update(this.runtime.db, scope, threadId, { kind: 'assigned', assignee: userId });
   }
 
-  /** Closes the thread; `lost` also marks its lead lost (booked leads stay booked). */
-  async close(scope: TenantScope, threadId: string, outcome?: 'lost'): Promise<void> {
+  /**
+   * Closes the thread as won or lost (with the reason). Lost marks its lead lost (a booked lead
+   * stays booked); won books a lead not booked yet (its value unknown: reports count the average).
+   */
+  async close(
+    scope: TenantScope,
+    threadId: string,
+    outcome: 'won' | 'lost',
+    reason: string | null,
+  ) {
     const thread = await this.existing(scope, threadId);
     await this.runtime.transaction(async (tx) => {
-      await threads.update(tx, scope, threadId, { kind: 'closed' });
-      if (outcome !== 'lost') return;
+      await threads.update(tx, scope, threadId, { kind: 'closed', outcome, reason });
       const lead = await this.leads.of(tx, scope, thread, 'engaged');
-      if (lead.status !== 'booked') await this.leads.change(tx, scope, lead, { status: 'lost' });
+      if (lead.status === 'booked') return;
+      await this.leads.change(tx, scope, lead, { status: outcome === 'won' ? 'booked' : 'lost' });
     });
+  }
+
+  /** The customer's name as the team noted it (null: forget it). */
+  async name(scope: TenantScope, threadId: string, customerName: string | null): Promise<void> {
+    if (!(await threads.update(this.runtime.db, scope, threadId, { kind: 'named', customerName })))
+      throw new ConversationError('not-found', `no thread ${threadId}`);
   }
 
   /**
    * Time to first human reply, measured from the customer's first message, against the 5 / 15 /
-   * 60 minute targets (compliance.md's industry figures); by default over the last 30 days.
+   * 60 minute targets and the same day; by default over the last 30 days.
    */
   responseTimes(scope: TenantScope, since?: Date) {
     const from = since ?? new Date(this.runtime.clock.now().getTime() - 30 * 86_400_000);
@@ -110,6 +227,12 @@ export class InboxService {
         ...(value ? { valueMinor: value.amountMinor, currency: value.currency } : {}),
       });
     });
+  }
+
+  private person(actor: Actor, what: string): string {
+    if (!actor.userId)
+      throw new ConversationError('invalid-request', `${what} needs a person's credential`);
+    return actor.userId;
   }
 
   private async existing(scope: TenantScope, threadId: string): Promise<ThreadRow> {

@@ -14,6 +14,9 @@ const MessageRow = z.object({
   messageId: col.text,
   direction: z.enum(['inbound', 'outbound']),
   author: col.text,
+  authorId: col.text.nullable(),
+  /** The person's name as the team knows it (null: the customer, automation, or not known yet). */
+  authorName: col.text.nullable(),
   purpose: SmsPurpose.nullable(),
   body: col.text.nullable(),
   status: col.text,
@@ -32,6 +35,8 @@ interface NewMessage {
   threadId: string;
   direction: 'inbound' | 'outbound';
   author: 'customer' | 'operator' | 'automation';
+  /** `user:<id>` of the person who wrote it; null for the customer and automation. */
+  authorId: string | null;
   purpose: SmsPurpose | null;
   body: string | null;
   status: 'received' | 'sent' | 'requested';
@@ -40,8 +45,8 @@ interface NewMessage {
 
 /** The insert of a message into its thread (in scope), once per message id; `at`: its time. */
 const insertMessage = (at: string): string =>
-  `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at)
-   SELECT $1, thread_id, $3, $4, $5, $6, $7, ${at} FROM thread WHERE thread_id = $2 AND ${inScope(9)}
+  `INSERT INTO thread_message (message_id, thread_id, direction, author, purpose, body, status, at, author_id)
+   SELECT $1, thread_id, $3, $4, $5, $6, $7, ${at}, $11 FROM thread WHERE thread_id = $2 AND ${inScope(9)}
    ON CONFLICT (message_id) DO NOTHING`;
 const messageParams = (scope: TenantScope, m: NewMessage): unknown[] => [
   m.messageId,
@@ -53,6 +58,7 @@ const messageParams = (scope: TenantScope, m: NewMessage): unknown[] => [
   m.status,
   m.at,
   ...scopeParams(scope),
+  m.authorId,
 ];
 
 /** The messages of a thread, in and out, with their delivery status. */
@@ -119,8 +125,11 @@ export const threadMessageRepository = {
   ofThread(sql: Sql, scope: TenantScope, threadId: string): Promise<MessageRow[]> {
     return sql.select(
       MessageRow,
-      `SELECT message_id, direction, author, purpose, body, status, failure_reason, at FROM thread_message
-       WHERE thread_id = $1 AND ${messageInScope(2)} ORDER BY at, message_id`,
+      `SELECT m.message_id, m.direction, m.author, m.author_id, tm.display_name AS author_name, m.purpose,
+              m.body, m.status, m.failure_reason, m.at
+       FROM thread_message m JOIN thread USING (thread_id)
+       LEFT JOIN team_member tm ON tm.tenant_id = thread.tenant_id AND 'user:' || tm.user_id = m.author_id
+       WHERE m.thread_id = $1 AND ${inScope(2)} ORDER BY m.at, m.message_id`,
       [threadId, ...scopeParams(scope)],
     );
   },

@@ -6,14 +6,14 @@ import {
   Inject,
   Param,
   Post,
+  Put,
   Query,
   UseGuards,
 } from '@nestjs/common';
-import { Payload } from '@nestjs/microservices';
 import { z } from 'zod';
-import { Money, type EventEnvelope, type TenantId } from '@textback/contracts';
+import { Money, type TenantId } from '@textback/contracts';
+import { InboxOrder } from '@textback/domain';
 import type { TenantScope } from '@textback/persistence';
-import { OnEvent } from '@textback/messaging';
 import type { Access, Permission } from '@textback/auth';
 import {
   AccessGuard,
@@ -26,48 +26,30 @@ import {
   requireKnownTenant,
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
-import { ConversationService } from './conversation.service';
-import { InboxService } from './inbox.service';
+import { InboxService, type Actor } from './inbox.service';
 
-@Controller()
-export class ThreadEventsConsumer {
-  constructor(private readonly threads: ConversationService) {}
-
-  @OnEvent('sms.sent.v1')
-  onSent(@Payload() e: EventEnvelope<'sms.sent.v1'>): Promise<void> {
-    return this.threads.onSent(e);
-  }
-
-  @OnEvent('sms.delivered.v1')
-  onDelivered(@Payload() e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
-    return this.threads.onDelivered(e);
-  }
-
-  @OnEvent('sms.failed.v1')
-  onFailed(@Payload() e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
-    return this.threads.onFailed(e);
-  }
-
-  @OnEvent('sms.received.v1')
-  onReceived(@Payload() e: EventEnvelope<'sms.received.v1'>): Promise<void> {
-    return this.threads.onReceived(e);
-  }
-
-  @OnEvent('consent.changed.v1')
-  onConsentChanged(@Payload() e: EventEnvelope<'consent.changed.v1'>): Promise<void> {
-    return this.threads.onConsentChanged(e);
-  }
+/** Who acts: the credential's subject, and the person's user id when it is a person's. */
+export function actorOf(access: Access): Actor {
+  return {
+    subject: access.subject,
+    userId: access.kind === 'user' ? access.subject.replace(/^user:/, '') : undefined,
+  };
 }
 
 /** A reply the customer will read: not blank, at most 10 SMS parts. */
 const Reply = z.strictObject({
-  author: edge.name,
   text: z
     .string()
     .max(1600)
     .refine((t) => t.trim().length > 0, 'must not be blank'),
 });
-const Assign = z.strictObject({ assignee: edge.name });
+/** `me`, a team member's user id, or null (nobody). */
+const Assign = z.strictObject({
+  assignee: z.union([z.literal('me'), edge.uuid, z.null()], {
+    error: 'must be "me", a user id, or null',
+  }),
+});
+const Name = z.strictObject({ customerName: edge.name.nullable() });
 /** A booking's value: never negative (the revenue report adds it up). */
 const Book = z.strictObject({
   value: Money.refine((m) => m.amountMinor >= 0, {
@@ -75,7 +57,11 @@ const Book = z.strictObject({
     path: ['amountMinor'],
   }).optional(),
 });
-const Close = z.strictObject({ outcome: z.literal('lost').optional() });
+/** How it ended; the reason is what the team learns from (a lost job's above all). */
+const Close = z.strictObject({
+  outcome: z.enum(['won', 'lost'], { error: 'must be won or lost' }),
+  reason: z.string().trim().min(1, 'must not be blank').max(500).optional(),
+});
 const ThreadsQuery = z.strictObject({
   tenantId: edge.tenantId,
   locationId: edge.locationId.optional(),
@@ -84,6 +70,13 @@ const ThreadsQuery = z.strictObject({
     .enum(['true', 'false'])
     .transform((v) => v === 'true')
     .optional(),
+  /** `me`, `none` (unassigned) or a user id. */
+  assignee: z.union([z.enum(['me', 'none']), edge.uuid]).optional(),
+  /** A name, digits of a number, or words of a message. */
+  q: z.string().trim().min(1, 'must not be blank').max(100).optional(),
+  order: InboxOrder.default('latest'),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(400).optional(),
 });
 const ResponseTimesQuery = z.strictObject({
   tenantId: edge.tenantId,
@@ -94,7 +87,10 @@ const TenantQuery = z.strictObject({ tenantId: edge.tenantId });
 const threadId = new ZodPipe(edge.uuid, 'threadId');
 const tenantQuery = new ZodPipe(TenantQuery);
 
-/** The operator inbox API: threads by tenant/location/status/urgency, read, reply, assign, close, book. */
+/**
+ * The operator inbox API: threads filtered, searched and paged; one thread with its messages,
+ * notes and the reader's draft; reply, assign, name, close, book.
+ */
 @Controller('v1/inbox')
 @UseGuards(AccessGuard)
 export class InboxController {
@@ -109,10 +105,10 @@ export class InboxController {
     @CurrentAccess() access: Access,
     @Query(new ZodPipe(ThreadsQuery)) q: z.infer<typeof ThreadsQuery>,
   ) {
-    return this.threads.list(this.scope(access, 'inbox:read', q), {
-      ...(q.locationId ? { locationId: q.locationId } : {}),
-      ...(q.status ? { status: q.status } : {}),
-      ...(q.urgent !== undefined ? { urgent: q.urgent } : {}),
+    const { tenantId: _tenant, q: search, ...filter } = q;
+    return this.threads.list(this.scope(access, 'inbox:read', q), actorOf(access), {
+      ...filter,
+      search,
     });
   }
 
@@ -123,7 +119,7 @@ export class InboxController {
     @Param('threadId', threadId) id: string,
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
   ) {
-    return this.threads.get(this.scope(access, 'inbox:read', q), id);
+    return this.threads.get(this.scope(access, 'inbox:read', q), actorOf(access), id);
   }
 
   @Post('threads/:threadId/reply')
@@ -135,7 +131,12 @@ export class InboxController {
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Reply)) r: z.infer<typeof Reply>,
   ) {
-    return this.threads.reply(this.scope(access, 'inbox:write', q), id, r.author, r.text.trim());
+    return this.threads.reply(
+      this.scope(access, 'inbox:write', q),
+      actorOf(access),
+      id,
+      r.text.trim(),
+    );
   }
 
   @Post('threads/:threadId/assign')
@@ -147,7 +148,25 @@ export class InboxController {
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Assign)) a: z.infer<typeof Assign>,
   ) {
-    return this.threads.assign(this.scope(access, 'inbox:write', q), id, a.assignee);
+    return this.threads.assign(
+      this.scope(access, 'inbox:write', q),
+      actorOf(access),
+      id,
+      a.assignee,
+    );
+  }
+
+  /** The customer's name as the team knows it (searchable; `{{customerName}}` in canned replies). */
+  @Put('threads/:threadId/customer-name')
+  @HttpCode(204)
+  @Requires('inbox:write')
+  name(
+    @CurrentAccess() access: Access,
+    @Param('threadId', threadId) id: string,
+    @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
+    @Body(new ZodPipe(Name)) n: z.infer<typeof Name>,
+  ) {
+    return this.threads.name(this.scope(access, 'inbox:write', q), id, n.customerName);
   }
 
   @Post('threads/:threadId/close')
@@ -159,14 +178,29 @@ export class InboxController {
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body() body: unknown,
   ) {
+    const c = parseRequest(Close, body ?? {});
     return this.threads.close(
       this.scope(access, 'inbox:write', q),
       id,
-      parseRequest(Close, body ?? {}).outcome,
+      c.outcome,
+      c.reason ?? null,
     );
   }
 
-  /** Time to first human reply against the 5 / 15 / 60 minute targets. */
+  /** The locations the reader may see, by the business's names (the inbox's location filter). */
+  @Get('locations')
+  @Requires('inbox:read')
+  locations(@CurrentAccess() access: Access, @Query(tenantQuery) q: z.infer<typeof TenantQuery>) {
+    const scope = this.scope(access, 'inbox:read', q);
+    return this.directory
+      .all()
+      .filter((l) => l.tenantId === scope.tenantId && l.active)
+      .filter((l) => scope.locationIds === 'all' || scope.locationIds.includes(l.locationId))
+      .map((l) => ({ locationId: l.locationId, locationName: l.locationName }))
+      .sort((a, b) => a.locationName.localeCompare(b.locationName));
+  }
+
+  /** Time to first human reply against the 5 / 15 / 60 minute targets and the same day. */
   @Get('response-times')
   @Requires('inbox:read')
   responseTimes(

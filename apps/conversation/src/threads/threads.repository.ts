@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { LeadStatus, type E164 } from '@textback/contracts';
+import type { E164 } from '@textback/contracts';
 import {
   col,
   RowShapeError,
@@ -27,12 +27,14 @@ export const ThreadRow = z.object({
   firstHumanReplyAt: col.timestamp.nullable(),
   createdAt: col.timestamp,
   lastMessageAt: col.timestamp,
+  customerName: col.text.nullable(),
+  closeOutcome: z.enum(['won', 'lost']).nullable(),
+  closeReason: col.text.nullable(),
+  waitingSince: col.timestamp.nullable(),
+  optedOut: col.bool,
 });
 export type ThreadRow = z.output<typeof ThreadRow>;
 const ClaimedThread = ThreadRow.extend({ created: col.bool });
-
-const InboxRow = ThreadRow.extend({ leadStatus: LeadStatus.nullable() });
-export type InboxRow = z.output<typeof InboxRow>;
 
 const ResponseTimesRow = z.object({
   threads: col.bigint,
@@ -40,8 +42,58 @@ const ResponseTimesRow = z.object({
   w5: col.bigint,
   w15: col.bigint,
   w60: col.bigint,
+  sameDay: col.bigint,
   median: col.float.nullable(),
 });
+
+export type ThreadChange =
+  | { kind: 'customer-replied'; at: string; waits: boolean }
+  | { kind: 'automation-off' }
+  | { kind: 'urgent' }
+  | { kind: 'on-call-notified' }
+  | { kind: 'follow-up-asked' }
+  /** `author`: the person's user id (or the app's id) — they own the thread if nobody does. */
+  | { kind: 'human-replied'; author: string | null }
+  | { kind: 'assigned'; assignee: string | null }
+  | { kind: 'closed'; outcome: 'won' | 'lost' | null; reason: string | null }
+  | { kind: 'named'; customerName: string | null };
+
+/** The SET clause of a change and its parameters (from `$4`). */
+function changeSql(c: ThreadChange): [string, unknown[]] {
+  switch (c.kind) {
+    case 'customer-replied':
+      // A customer's message reopens the thread and waits for a person from its time.
+      return [
+        `last_message_at = greatest(last_message_at, $4), first_customer_reply_at = coalesce(first_customer_reply_at, $4),
+         waiting_since = CASE WHEN $5 THEN coalesce(waiting_since, $4) ELSE waiting_since END,
+         status = 'open', close_outcome = NULL, close_reason = NULL`,
+        [c.at, c.waits],
+      ];
+    case 'automation-off':
+      return ['automation = false', []];
+    case 'urgent':
+      return ['urgent = true', []];
+    case 'on-call-notified':
+      return ['on_call_notified_at = now()', []];
+    case 'follow-up-asked':
+      return ['follow_ups_asked = follow_ups_asked + 1', []];
+    case 'human-replied':
+      return [
+        `automation = false, assigned_to = coalesce(assigned_to, $4), first_human_reply_at = coalesce(first_human_reply_at, now()),
+         waiting_since = NULL, status = 'open', close_outcome = NULL, close_reason = NULL`,
+        [c.author],
+      ];
+    case 'assigned':
+      return ['assigned_to = $4', [c.assignee]];
+    case 'closed':
+      return [
+        `status = 'closed', automation = false, waiting_since = NULL, close_outcome = $4, close_reason = $5`,
+        [c.outcome, c.reason],
+      ];
+    case 'named':
+      return ['customer_name = $4', [c.customerName]];
+  }
+}
 
 /** `t` is the thread's alias; parameters `$n` (tenant) and `$n+1` (visible locations). */
 export const inScope = (n: number, t = 'thread'): string =>
@@ -80,93 +132,54 @@ export const threadRepository = {
     );
   },
 
-  /** The inbox: urgent first, then the latest conversation. */
-  list(
-    db: Database,
-    scope: TenantScope,
-    filter: {
-      locationId?: string | undefined;
-      status?: string | undefined;
-      urgent?: boolean | undefined;
-    },
-  ): Promise<InboxRow[]> {
-    return db.select(
-      InboxRow,
-      `SELECT t.*, l.status AS lead_status FROM thread t LEFT JOIN lead l ON l.thread_id = t.thread_id
-       WHERE ${inScope(1, 't')} AND ($3::text IS NULL OR t.location_id = $3) AND ($4::text IS NULL OR t.status = $4)
-         AND ($5::boolean IS NULL OR t.urgent = $5)
-       ORDER BY t.urgent DESC, t.last_message_at DESC LIMIT 200`,
-      [
-        ...scopeParams(scope),
-        filter.locationId ?? null,
-        filter.status ?? null,
-        filter.urgent ?? null,
-      ],
-    );
-  },
-
   /** Changes one thread; false when it is not in scope. */
   async update(
     sql: Sql,
     scope: TenantScope,
     threadId: string,
-    change:
-      | { kind: 'customer-replied'; at: string }
-      | { kind: 'automation-off' }
-      | { kind: 'urgent' }
-      | { kind: 'on-call-notified' }
-      | { kind: 'follow-up-asked' }
-      | { kind: 'human-replied'; author: string }
-      | { kind: 'assigned'; assignee: string }
-      | { kind: 'closed' },
+    change: ThreadChange,
   ): Promise<boolean> {
-    const set = {
-      'customer-replied': [
-        `last_message_at = greatest(last_message_at, $4), first_customer_reply_at = coalesce(first_customer_reply_at, $4), status = 'open'`,
-      ],
-      'automation-off': ['automation = false'],
-      urgent: ['urgent = true'],
-      'on-call-notified': ['on_call_notified_at = now()'],
-      'follow-up-asked': ['follow_ups_asked = follow_ups_asked + 1'],
-      'human-replied': [
-        `automation = false, assigned_to = coalesce(assigned_to, $4), first_human_reply_at = coalesce(first_human_reply_at, now()), status = 'open'`,
-      ],
-      assigned: ['assigned_to = $4'],
-      closed: [`status = 'closed', automation = false`],
-    }[change.kind];
-    const extra =
-      'at' in change
-        ? [change.at]
-        : 'author' in change
-          ? [change.author]
-          : 'assignee' in change
-            ? [change.assignee]
-            : [];
+    const [set, extra] = changeSql(change);
     const updated = await sql.mutate(
-      `UPDATE thread SET ${set.join(', ')} WHERE thread_id = $1 AND ${inScope(2)}`,
+      `UPDATE thread SET ${set} WHERE thread_id = $1 AND ${inScope(2)}`,
       [threadId, ...scopeParams(scope), ...extra],
     );
     return updated > 0;
   },
 
-  /** An opt-out ends automation in every thread of that customer within the brand. */
-  async stopAutomationFor(db: Database, scope: TenantScope, customerNumber: E164): Promise<void> {
+  /**
+   * An opt-out ends automation in the customer's threads (of the brand, or of the locations whose
+   * number it was sent to) and marks them; an opt-in lifts the mark (automation stays off).
+   */
+  async consentChanged(
+    db: Database,
+    scope: TenantScope,
+    c: { customerNumber: E164; optedOut: boolean; locationIds: readonly string[] | null },
+  ): Promise<void> {
     await db.mutate(
-      'UPDATE thread SET automation = false WHERE tenant_id = $1 AND customer_number = $2',
-      [scope.tenantId, customerNumber],
+      `UPDATE thread SET opted_out = $3, automation = automation AND NOT $3
+       WHERE tenant_id = $1 AND customer_number = $2 AND ($4::text[] IS NULL OR location_id = ANY($4::text[]))`,
+      [scope.tenantId, c.customerNumber, c.optedOut, c.locationIds ? [...c.locationIds] : null],
     );
   },
 
+  /** First human replies against 5 / 15 / 60 minutes and the same day (the location's calendar). */
   async responseTimes(db: Database, scope: TenantScope, since: Date) {
     const r = await db.selectOne(
       ResponseTimesRow,
-      `SELECT count(*) AS threads,
-              count(first_human_reply_at) AS answered,
-              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '5 minutes') AS w5,
-              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '15 minutes') AS w15,
-              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '60 minutes') AS w60,
-              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM first_human_reply_at - first_customer_reply_at)) AS median
-       FROM thread WHERE ${inScope(1)} AND first_customer_reply_at >= $3`,
+      `WITH replied AS (
+         SELECT thread.first_customer_reply_at AS asked, thread.first_human_reply_at AS answered,
+                coalesce(d.profile->>'timezone', 'UTC') AS zone
+         FROM thread LEFT JOIN location_directory d USING (location_id)
+         WHERE ${inScope(1)} AND thread.first_customer_reply_at >= $3)
+       SELECT count(*) AS threads,
+              count(answered) AS answered,
+              count(*) FILTER (WHERE answered - asked <= interval '5 minutes') AS w5,
+              count(*) FILTER (WHERE answered - asked <= interval '15 minutes') AS w15,
+              count(*) FILTER (WHERE answered - asked <= interval '60 minutes') AS w60,
+              count(*) FILTER (WHERE (answered AT TIME ZONE zone)::date = (asked AT TIME ZONE zone)::date) AS same_day,
+              percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM answered - asked)) AS median
+       FROM replied`,
       [...scopeParams(scope), since],
     );
     return {
@@ -175,6 +188,7 @@ export const threadRepository = {
       within5m: r.w5,
       within15m: r.w15,
       within60m: r.w60,
+      sameDay: r.sameDay,
       medianSeconds: r.median,
     };
   },

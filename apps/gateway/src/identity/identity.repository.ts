@@ -85,8 +85,8 @@ export const identityRepository = {
     ]);
   },
 
-  member(db: Database, scope: TenantScope, userId: string): Promise<MemberRow | undefined> {
-    return db.selectFirst(MemberRow, `${MEMBER} WHERE m.tenant_id = $1 AND m.user_id = $2`, [
+  member(sql: Sql, scope: TenantScope, userId: string): Promise<MemberRow | undefined> {
+    return sql.selectFirst(MemberRow, `${MEMBER} WHERE m.tenant_id = $1 AND m.user_id = $2`, [
       scope.tenantId,
       userId,
     ]);

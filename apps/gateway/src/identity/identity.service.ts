@@ -9,7 +9,7 @@ import { credentialsRepository as credentials } from './credentials.repository';
 import { identityRepository as identity, type GroupRow } from './identity.repository';
 import { PasswordResetService } from '../sign-in/password-reset.service';
 import { signInRepository } from '../sign-in/sign-in.repository';
-import { effectiveLocations, memberView, within } from './member-view';
+import { announceMember, effectiveLocations, memberView, within } from './member-view';
 import { SessionsService } from './sessions.service';
 import { StaffLinks, type DeliveredLink } from './staff-links.service';
 
@@ -84,19 +84,23 @@ export class IdentityService {
       email: m.email.toLowerCase(),
       name: m.name,
     });
-    const added = await identity.addMembership(db, scope, {
-      userId: user.userId,
-      role: m.role,
-      locationIds: m.locationIds ?? null,
-      groupId: m.groupId ?? null,
-      createdBy: granter.subject,
+    const member = await this.runtime.transaction(async (tx) => {
+      const added = await identity.addMembership(tx, scope, {
+        userId: user.userId,
+        role: m.role,
+        locationIds: m.locationIds ?? null,
+        groupId: m.groupId ?? null,
+        createdBy: granter.subject,
+      });
+      if (!added)
+        throw new GatewayError('conflict', `${m.email} is already a member of ${scope.tenantId}`);
+      const made = await identity.member(tx, scope, user.userId);
+      if (!made) throw new Error('membership vanished after insert');
+      await announceMember(tx, scope, made, false, this.runtime.clock.now());
+      return made;
     });
-    if (!added)
-      throw new GatewayError('conflict', `${m.email} is already a member of ${scope.tenantId}`);
     if (m.phone)
       await this.links.setPhone(user.userId, m.phone, m.textConsent ? granter.subject : null);
-    const member = await identity.member(db, scope, user.userId);
-    if (!member) throw new Error('membership vanished after insert');
     return {
       ...memberView(member),
       ...(await this.firstCredential(user.userId, scope.tenantId, granter, signIn)),
@@ -153,10 +157,12 @@ export class IdentityService {
   }
 
   async removeMember(scope: TenantScope, granter: Access, userId: string): Promise<void> {
-    const db = this.runtime.db;
-    await this.memberInReach(scope, granter, userId);
-    await identity.removeMembership(db, scope, userId);
-    await credentials.revokeRefreshTokensOf(db, scope, userId, this.runtime.clock.now());
+    const member = await this.memberInReach(scope, granter, userId);
+    await this.runtime.transaction(async (tx) => {
+      await identity.removeMembership(tx, scope, userId);
+      await credentials.revokeRefreshTokensOf(tx, scope, userId, this.runtime.clock.now());
+      await announceMember(tx, scope, member, true, this.runtime.clock.now());
+    });
   }
 
   /** Lifts a member's sign-in lock (the same rule as removing it: within the granter's reach). */

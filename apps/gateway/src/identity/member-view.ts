@@ -1,5 +1,5 @@
-import type { LocationId } from '@textback/contracts';
-import type { TenantScope } from '@textback/persistence';
+import type { LocationId, MemberChangedV1, TenantId } from '@textback/contracts';
+import { addToOutbox, type TenantScope, type Tx } from '@textback/persistence';
 import type { MemberRow } from './identity.repository';
 import type { MemberView } from './identity.service';
 
@@ -26,4 +26,36 @@ export function memberView(m: MemberRow): MemberView {
     groupId: m.groupId,
     createdAt: m.createdAt.toISOString(),
   };
+}
+
+/** The membership as the other services learn it (`member.changed.v1`); platform admins have none. */
+export function memberChanged(
+  tenantId: TenantId,
+  m: MemberRow,
+  removed: boolean,
+  at: Date,
+): MemberChangedV1 | undefined {
+  if (m.role === 'platform-admin') return undefined;
+  const locations = effectiveLocations(m);
+  return {
+    tenantId,
+    userId: m.userId,
+    displayName: m.displayName,
+    role: m.role,
+    locationIds: locations === 'all' ? null : [...locations],
+    removed,
+    changedAt: at.toISOString(),
+  };
+}
+
+/** Tells the other services (the inbox's team) of a membership as it now is, with the change. */
+export async function announceMember(
+  tx: Tx,
+  scope: TenantScope,
+  m: MemberRow,
+  removed: boolean,
+  at: Date,
+): Promise<void> {
+  const change = memberChanged(scope.tenantId, m, removed, at);
+  if (change) await addToOutbox(tx, 'member.changed.v1', change);
 }

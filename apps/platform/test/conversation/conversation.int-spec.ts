@@ -136,11 +136,14 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
     const row = await eventually(
       async () => {
         const list = (await (
-          await fetch(`${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac`, {
-            headers: admin,
-          })
-        ).json()) as { threadId: string; customerNumber: string }[];
-        return list.find((r) => r.customerNumber === caller);
+          await fetch(
+            `${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac&limit=100`,
+            {
+              headers: admin,
+            },
+          )
+        ).json()) as { threads: { threadId: string; customerNumber: string }[] };
+        return list.threads.find((r) => r.customerNumber === caller);
       },
       { what: `the thread of ${caller}` },
     );
@@ -201,8 +204,8 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
         `${t.url('conversation')}/v1/inbox/threads?tenantId=cool-breeze-hvac&urgent=true`,
         { headers: admin },
       )
-    ).json()) as { customerNumber: string }[];
-    expect(list.map((r) => r.customerNumber)).toContain(caller);
+    ).json()) as { threads: { customerNumber: string }[] };
+    expect(list.threads.map((r) => r.customerNumber)).toContain(caller);
   });
 
   it("reads a requested time in the location's zone, asking one question at a time", async () => {
@@ -249,7 +252,6 @@ describe('conversations and leads on Kafka + PostgreSQL', () => {
         method: 'POST',
         headers: admin,
         body: JSON.stringify({
-          author: 'dana',
           text: 'Hi, Dana here from Cool Breeze. How can I help?',
         }),
       },

@@ -230,7 +230,7 @@ describe('the reporting funnel after a few hundred calls', () => {
         {
           method: 'POST',
           headers: admin,
-          body: JSON.stringify({ author: 'dana', text: 'Hi, Dana here. When suits you?' }),
+          body: JSON.stringify({ text: 'Hi, Dana here. When suits you?' }),
         },
       );
       expect(res.status).toBe(202);

@@ -1,0 +1,3 @@
+export * from './canned-reply';
+export * from './customer-clock';
+export * from './inbox-cursor';
