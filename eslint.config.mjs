@@ -46,6 +46,8 @@ const systemScopeAllowed = [
   'apps/compliance/src/consent/consent-ledger.service.ts',
   'apps/conversation/src/crm/crm-sync.service.ts',
   'apps/conversation/src/crm/crm.controller.ts',
+  // Escalations and staff alerts of every tenant are due in one queue.
+  'apps/conversation/src/alerts/alert-worker.ts',
   'apps/gateway/src/tenancy/tenancy.service.ts',
   'apps/gateway/src/api-keys/api-keys.service.ts',
   // Users span tenants; presented refresh tokens, invitations and client secrets name their tenant.

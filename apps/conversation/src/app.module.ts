@@ -22,6 +22,10 @@ import { InboxController } from './threads/threads.controller';
 import { ThreadEventsConsumer } from './threads/thread-events.consumer';
 import { ThreadStatusService } from './threads/thread-status.service';
 import { TeamInbox1765300000000 } from './migrations/1765300000000-team-inbox';
+import { InboxAlerts1765300200000 } from './migrations/1765300200000-inbox-alerts';
+import { AlertChannels } from './alerts/alert-channels';
+import { AlertSettingsController } from './alerts/alert-settings.controller';
+import { AlertWorker } from './alerts/alert-worker';
 import { TeamConsumer } from './team/team.consumer';
 import { TeamInboxController } from './team/team-inbox.controller';
 import { TeamInboxService } from './team/team-inbox.service';
@@ -40,6 +44,7 @@ export const conversationMigrations = [
   SealedCrmSecrets1765000100000,
   InboxNotify1765200300000,
   TeamInbox1765300000000,
+  InboxAlerts1765300200000,
 ];
 
 /** The controllers of conversation (its HTTP routes: the route inventory reads them). */
@@ -48,6 +53,7 @@ export const conversationControllers = [
   ThreadEventsConsumer,
   InboxController,
   TeamInboxController,
+  AlertSettingsController,
   TeamConsumer,
   InboxPageController,
   InboxStreamController,
@@ -68,6 +74,8 @@ export class AppModule {
         ThreadStatusService,
         InboxService,
         TeamInboxService,
+        AlertChannels,
+        AlertWorker,
         LeadRecorder,
         OnCallNotifier,
         CrmSyncService,

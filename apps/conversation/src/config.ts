@@ -28,6 +28,22 @@ export const conversationConfigSchema = defineConfig({
   STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(900).default(240),
   /** This service's URL as Plivo calls it (the application's message_url). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),
+  /** How often waiting threads are escalated and staff alerts sent. */
+  ALERT_POLL_MS: z.coerce.number().int().min(10).default(1_000),
+  /** Web Push (VAPID, RFC 8292): the public key pages subscribe with, and its private key from a Secret. */
+  VAPID_PUBLIC_KEY: z.string().min(20).optional(),
+  VAPID_PRIVATE_KEY: z.string().min(20).optional(),
+  /** Who runs the deployment, as push services may contact them (`mailto:` or an https URL). */
+  VAPID_SUBJECT: z
+    .string()
+    .regex(/^(mailto:|https:)/, 'must be a mailto: or https: URL')
+    .default('mailto:ops@textback.invalid'),
+  /** The SMTP server for alerts by e-mail (`smtp://…` or `smtps://…`): from a Secret. Unset: no e-mail alerts. */
+  SMTP_URL: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
+    .optional(),
+  MAIL_FROM: z.string().min(3).default('Textback <no-reply@textback.invalid>'),
 });
 export type ConversationConfig = z.infer<typeof conversationConfigSchema>;
 

@@ -53,6 +53,8 @@ export interface TestPlatform {
     password?: string;
     locationIds?: string[];
     tenantId?: string;
+    /** A phone for staff texts, with the person's consent to them. */
+    phone?: string;
   }): Promise<{ userId: string; authorization: string }>;
   /**
    * Another replica of a service, as Kubernetes runs several: the same schema, the same broker
@@ -197,6 +199,7 @@ export async function startTestPlatform(o: {
             name: p.email.split('@')[0],
             role: p.role,
             ...(p.locationIds ? { locationIds: p.locationIds } : {}),
+            ...(p.phone ? { phone: p.phone, textConsent: true } : {}),
             signIn: 'refresh-token',
           }),
         },

@@ -160,7 +160,7 @@ export const SmsReplyRequestedV1 = z.object({
 export type SmsReplyRequestedV1 = z.infer<typeof SmsReplyRequestedV1>;
 
 /**
- * A text to a member of staff (an invitation or a password reset link), sent from the platform's
+ * A text to a member of staff (an invitation, a password reset link, an inbox alert), sent from the platform's
  * own number — never a business number, never into a customer thread — to a phone the person
  * agreed to receive sign-in texts on (the gateway checked before asking).
  */
@@ -171,7 +171,8 @@ export const StaffTextRequestedV1 = z.object({
   to: E164,
   /** Carries a one-time link: sms-dispatch keeps it only until the carrier has it. */
   text: z.string().min(1).max(480),
-  kind: z.enum(['invitation', 'password-reset']),
+  /** `inbox-alert`: a customer waits in the inbox (no link: the person opens the inbox). */
+  kind: z.enum(['invitation', 'password-reset', 'inbox-alert']),
   requestedAt: Timestamp,
 });
 export type StaffTextRequestedV1 = z.infer<typeof StaffTextRequestedV1>;

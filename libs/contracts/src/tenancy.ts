@@ -93,6 +93,13 @@ export const LocationProfile = z.object({
   onCallWebhookUrl: HttpUrl.optional(),
   /** Automatic follow-up questions per conversation, one at a time, before a person takes over. */
   maxFollowUpQuestions: z.number().int().min(0).max(5).optional(),
+  /** Minutes a customer's message may wait for a person before the next tier is told (default 5). */
+  firstReplyTargetMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .optional(),
   /** 10DLC campaign the business numbers are registered under (carrier throughput is per campaign). */
   campaignId: z.string().max(64).optional(),
   /** The brand's daily text cap across all its locations (carrier daily limits). */
@@ -125,6 +132,9 @@ export const MemberChangedV1 = z.object({
   locationIds: z.array(LocationId).max(5_000).nullable(),
   /** Left the brand: their name stays on what they wrote; never assigned or told again. */
   removed: z.boolean(),
+  /** Where the inbox may alert them: their e-mail, and the phone they agreed to get texts on. */
+  email: z.email().max(320).optional(),
+  textPhone: E164.nullable().optional(),
   changedAt: z.iso.datetime({ offset: true }),
 });
 export type MemberChangedV1 = z.infer<typeof MemberChangedV1>;

@@ -7,3 +7,4 @@ export * from './download-cache';
 export * from './settable-clock';
 export * from './openid-provider';
 export * from './smtp-server';
+export * from './push-service';

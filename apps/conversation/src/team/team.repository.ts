@@ -20,13 +20,23 @@ export const teamRepository = {
   async keepNewest(sql: Sql, scope: TenantScope, m: MemberChangedV1): Promise<void> {
     if (m.tenantId !== scope.tenantId) throw new Error('member outside the scope');
     await sql.mutate(
-      `INSERT INTO team_member (tenant_id, user_id, display_name, role, location_ids, removed, changed_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO team_member (tenant_id, user_id, display_name, role, location_ids, removed, changed_at, email, text_phone)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (tenant_id, user_id) DO UPDATE SET display_name = EXCLUDED.display_name,
          role = EXCLUDED.role, location_ids = EXCLUDED.location_ids, removed = EXCLUDED.removed,
-         changed_at = EXCLUDED.changed_at
+         changed_at = EXCLUDED.changed_at, email = EXCLUDED.email, text_phone = EXCLUDED.text_phone
        WHERE team_member.changed_at <= EXCLUDED.changed_at`,
-      [m.tenantId, m.userId, m.displayName, m.role, m.locationIds, m.removed, m.changedAt],
+      [
+        m.tenantId,
+        m.userId,
+        m.displayName,
+        m.role,
+        m.locationIds,
+        m.removed,
+        m.changedAt,
+        m.email ?? null,
+        m.textPhone ?? null,
+      ],
     );
   },
 
@@ -53,6 +63,15 @@ export const teamRepository = {
        WHERE tenant_id = $1 AND user_id::text = $2 AND NOT removed AND role <> 'analyst'
          AND (location_ids IS NULL OR $3 = ANY(location_ids))`,
       [scope.tenantId, userId, locationId],
+    );
+  },
+
+  /** Where a member may be alerted (from the gateway's announcement). */
+  contact(sql: Sql, scope: TenantScope, userId: string) {
+    return sql.selectFirst(
+      z.object({ email: col.text.nullable(), textPhone: col.text.nullable() }),
+      'SELECT email, text_phone FROM team_member WHERE tenant_id = $1 AND user_id::text = $2 AND NOT removed',
+      [scope.tenantId, userId],
     );
   },
 

@@ -12,6 +12,7 @@ import { addToOutbox, handleOnce, scopeOf, type TenantScope, type Tx } from '@te
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ConversationConfig } from '../config';
+import { alertsRepository as alerts } from '../alerts/alerts.repository';
 import { ConversationError } from '../errors';
 import { LeadRecorder } from './lead-recorder';
 import type { LeadRow } from './leads.repository';
@@ -102,6 +103,13 @@ export class ConversationService {
           // STOP, START and HELP are answered by the platform: nobody needs to reply to them.
           waits: !keyword,
         });
+        // Staff are told (and, unanswered, the next tier): the alert worker's next pass.
+        if (!keyword)
+          await alerts.startWaiting(tx, scope, {
+            threadId: thread.threadId,
+            locationId: thread.locationId,
+            at: this.runtime.clock.now(),
+          });
         if (consent.kind === 'opt-out') {
           await threads.update(tx, scope, thread.threadId, { kind: 'automation-off' });
           return;

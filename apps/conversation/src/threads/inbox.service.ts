@@ -9,6 +9,7 @@ import {
 import type { TenantScope } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
+import { alertsRepository as alerts } from '../alerts/alerts.repository';
 import { ConversationError } from '../errors';
 import { draftsRepository as drafts } from '../team/drafts.repository';
 import { notesRepository as notes } from '../team/notes.repository';
@@ -110,6 +111,7 @@ export class InboxService {
             authorName: people.get(n.authorId.replace(/^user:/, '')) ?? null,
           })),
           draft: (await drafts.of(tx, scope, threadId, actor.subject)) ?? null,
+          escalation: await alerts.steps(tx, scope, threadId),
         };
       },
       { isolation: 'repeatable read' },
@@ -160,6 +162,7 @@ export class InboxService {
         at: null,
       });
       await drafts.discard(tx, scope, threadId, actor.subject);
+      await alerts.endWaiting(tx, scope, threadId);
     });
     return { replyRequested: true };
   }
@@ -192,6 +195,7 @@ export class InboxService {
     const thread = await this.existing(scope, threadId);
     await this.runtime.transaction(async (tx) => {
       await threads.update(tx, scope, threadId, { kind: 'closed', outcome, reason });
+      await alerts.endWaiting(tx, scope, threadId);
       const lead = await this.leads.of(tx, scope, thread, 'engaged');
       if (lead.status === 'booked') return;
       await this.leads.change(tx, scope, lead, { status: outcome === 'won' ? 'booked' : 'lost' });

@@ -14,6 +14,8 @@ const UserRow = z.object({
   displayName: col.text,
   createdAt: col.timestamp,
   removedAt: col.timestamp.nullable(),
+  phone: col.e164.nullable(),
+  textConsentAt: col.timestamp.nullable(),
 });
 export type UserRow = z.output<typeof UserRow>;
 
@@ -119,6 +121,13 @@ export const identityRepository = {
       `${MEMBER} WHERE m.user_id = $1 AND m.tenant_id IS NOT DISTINCT FROM $2 AND u.removed_at IS NULL`,
       [userId, tenantId],
     );
+  },
+
+  /** The person's memberships of brands (not the platform's). */
+  membershipsOf(sql: Sql, _scope: SystemScope, userId: string): Promise<MemberRow[]> {
+    return sql.select(MemberRow, `${MEMBER} WHERE m.user_id = $1 AND m.tenant_id IS NOT NULL`, [
+      userId,
+    ]);
   },
 
   /** Removes the user from the tenant; false when not a member. */

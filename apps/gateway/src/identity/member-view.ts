@@ -44,6 +44,8 @@ export function memberChanged(
     role: m.role,
     locationIds: locations === 'all' ? null : [...locations],
     removed,
+    email: m.email,
+    textPhone: m.phone && m.textConsentAt ? m.phone : null,
     changedAt: at.toISOString(),
   };
 }

@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { E164, TenantId } from '@textback/contracts';
-import { addToOutbox, systemScope, type SystemScope } from '@textback/persistence';
+import { addToOutbox, systemScope, tenantScope, type SystemScope } from '@textback/persistence';
 import { Mailer, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { GatewayConfig } from '../config';
+import { identityRepository as identity } from './identity.repository';
+import { announceMember } from './member-view';
 import { staffLinksRepository as phones } from './staff-links.repository';
 
 export type LinkKind = 'invitation' | 'password-reset';
@@ -33,11 +35,17 @@ export class StaffLinks {
 
   /** Records the person's phone; `consentBy` names who vouches they agreed to sign-in texts. */
   async setPhone(userId: string, phone: E164 | null, consentBy: string | null): Promise<void> {
-    await phones.setPhone(this.runtime.db, this.people, {
-      userId,
-      phone,
-      consentBy: phone ? consentBy : null,
-      at: this.runtime.clock.now(),
+    const at = this.runtime.clock.now();
+    await this.runtime.transaction(async (tx) => {
+      await phones.setPhone(tx, this.people, {
+        userId,
+        phone,
+        consentBy: phone ? consentBy : null,
+        at,
+      });
+      // Each brand's inbox learns where it may text the person now.
+      for (const m of await identity.membershipsOf(tx, this.people, userId))
+        if (m.tenantId) await announceMember(tx, tenantScope(m.tenantId), m, false, at);
     });
   }
 

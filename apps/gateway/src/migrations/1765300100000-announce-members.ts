@@ -13,7 +13,8 @@ export class AnnounceMembers1765300100000 implements MigrationInterface {
       SELECT gen_random_uuid(), 'member.changed.v1', m.tenant_id || ':' || u.user_id,
              jsonb_build_object('tenantId', m.tenant_id, 'userId', u.user_id, 'displayName', u.display_name,
                'role', m.role, 'locationIds', coalesce(m.location_ids, g.location_ids),
-               'removed', u.removed_at IS NOT NULL,
+               'removed', u.removed_at IS NOT NULL, 'email', u.email,
+               'textPhone', CASE WHEN u.text_consent_at IS NOT NULL THEN u.phone END,
                'changedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
       FROM membership m JOIN app_user u USING (user_id)
       LEFT JOIN location_group g ON g.tenant_id = m.tenant_id AND g.group_id = m.group_id

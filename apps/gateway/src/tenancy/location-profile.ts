@@ -35,6 +35,7 @@ export function locationProfileOf(
     ...(s.onCallNumber ? { onCallNumber: s.onCallNumber } : {}),
     ...(s.onCallWebhookUrl ? { onCallWebhookUrl: s.onCallWebhookUrl } : {}),
     maxFollowUpQuestions: s.maxFollowUpQuestions ?? 2,
+    firstReplyTargetMinutes: s.firstReplyTargetMinutes ?? 5,
     ...(tenant.campaignId ? { campaignId: tenant.campaignId } : {}),
     ...(tenant.brandDailyCap ? { brandDailyCap: tenant.brandDailyCap } : {}),
     optOutScope: tenant.optOutScope ?? 'tenant',

@@ -71,6 +71,13 @@ export const LocationRequest = z.strictObject({
   onCallNumber: PhoneInput.optional(),
   onCallWebhookUrl: HttpUrl.optional(),
   maxFollowUpQuestions: z.number().int().min(0).max(5).default(2),
+  /** Minutes a customer's message may wait for a person before the next tier is told. */
+  firstReplyTargetMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(5),
 });
 export type LocationSettings = z.infer<typeof LocationRequest>;
 

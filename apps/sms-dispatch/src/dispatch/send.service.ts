@@ -20,7 +20,8 @@ import { SendRateLimits } from './send-rate-limits';
 import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
 
-const STAFF_TEXTS_PER_TENANT_DAY = 200;
+/** A flood guard on texts to a brand's staff (sign-in links and inbox alerts) per day. */
+const STAFF_TEXTS_PER_TENANT_DAY = 5_000;
 /**
  * One claimed send, start to end: its location, the send-hold policy (quiet hours, caps, the
  * opt-out confirmation window), the rate limits, consent asked at the last moment (failing

@@ -1,3 +1,4 @@
 export * from './canned-reply';
 export * from './customer-clock';
 export * from './inbox-cursor';
+export * from './alerts';

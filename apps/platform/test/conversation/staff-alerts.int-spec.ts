@@ -1,0 +1,219 @@
+import webpush from 'web-push';
+import {
+  eventually,
+  SettableClock,
+  startPushService,
+  startSmtpServer,
+  type RunningPushService,
+  type RunningSmtpServer,
+  type TestSubscription,
+} from '@textback/testing';
+import { startTestPlatform, type TestPlatform } from '../test-platform';
+
+/**
+ * Staff told of a customer's message, and escalation while nobody answers: a text from the
+ * platform's number (at the Plivo fake), a Web Push the test push service verifies and decrypts,
+ * an e-mail at a real SMTP server; the next tier when the runtime clock passes the target.
+ */
+describe('staff alerts and escalation', () => {
+  let t: TestPlatform;
+  let smtp: RunningSmtpServer;
+  let push: RunningPushService;
+  let subscription: TestSubscription;
+  const clock = new SettableClock(new Date('2026-12-07T15:00:00Z')); // 10:00 in Atlanta
+  const who: Record<string, { userId: string; authorization: string }> = {};
+  const phones = { dana: '+14045559101', eli: '+14045559102', lee: '+14045559103' };
+  /** The deployment's own number (PLATFORM_SENDER_NUMBER), as the carrier records it. */
+  const platformSender = '18885550100';
+  const north = '+14045550100';
+
+  async function call(
+    person: string,
+    path: string,
+    init: { method?: string; body?: unknown } = {},
+  ) {
+    const url = new URL(`${t.url('conversation')}/v1/inbox${path}`);
+    url.searchParams.set('tenantId', 'cool-breeze-hvac');
+    const res = await fetch(url, {
+      method: init.method ?? 'GET',
+      headers: { authorization: who[person]!.authorization, 'content-type': 'application/json' },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: (text ? JSON.parse(text) : undefined) as Record<string, unknown>,
+    };
+  }
+  const textsTo = (phone: string) => t.fake.sentTo(phone).filter((m) => m.from === platformSender);
+  const waitForPass = () => new Promise((r) => setTimeout(r, 400));
+
+  beforeAll(async () => {
+    smtp = await startSmtpServer();
+    push = await startPushService();
+    const vapid = webpush.generateVAPIDKeys();
+    t = await startTestPlatform({
+      transport: 'in-process',
+      name: 'staffalerts',
+      clock,
+      env: {
+        SMTP_URL: smtp.url,
+        VAPID_PUBLIC_KEY: vapid.publicKey,
+        VAPID_PRIVATE_KEY: vapid.privateKey,
+        VAPID_SUBJECT: 'mailto:ops@textback.example',
+        ALERT_POLL_MS: '100',
+      },
+    });
+    who['dana'] = await t.person({
+      email: 'dana@cool-breeze.example',
+      role: 'operator',
+      locationIds: ['atlanta-north'],
+      phone: phones.dana,
+    });
+    who['eli'] = await t.person({
+      email: 'eli@cool-breeze.example',
+      role: 'operator',
+      locationIds: ['atlanta-north'],
+      phone: phones.eli,
+    });
+    who['lee'] = await t.person({
+      email: 'lee@cool-breeze.example',
+      role: 'location-manager',
+      locationIds: ['atlanta-north'],
+      phone: phones.lee,
+    });
+    who['bo'] = await t.person({ email: 'bo@cool-breeze.example', role: 'brand-admin' });
+    await eventually(
+      async () =>
+        ((await call('bo', '/team')).body as unknown as unknown[]).length >= 4 || undefined,
+      { what: 'the team in conversation' },
+    );
+    subscription = push.subscribe();
+    expect(
+      (await call('dana', '/push-subscriptions', { method: 'POST', body: subscription })).status,
+    ).toBe(204);
+    // Eli works mornings only (his time): off shift, only urgent threads reach him.
+    expect(
+      (
+        await call('eli', '/alert-settings', {
+          method: 'PUT',
+          body: {
+            channels: ['sms'],
+            timezone: 'America/New_York',
+            shifts: { mon: [{ open: '06:00', close: '09:00' }] },
+          },
+        })
+      ).status,
+    ).toBe(204);
+  }, 120_000);
+
+  afterAll(async () => {
+    await t?.stop();
+    await smtp?.stop();
+    await push?.stop();
+  });
+
+  it("says how each person is reached, and refuses a push service the egress rules don't allow", async () => {
+    const dana = (await call('dana', '/alert-settings')).body;
+    expect(dana).toMatchObject({
+      channels: ['sms', 'push', 'email'],
+      reachable: { sms: true, email: true, push: 1 },
+    });
+    expect(typeof dana['vapidPublicKey']).toBe('string');
+    const metadata = await call('dana', '/push-subscriptions', {
+      method: 'POST',
+      body: { ...subscription, endpoint: 'http://169.254.169.254/push/x' },
+    });
+    expect(metadata.status).toBe(400);
+    expect(metadata.body['message']).toMatch(/^endpoint: .*link-?local/i);
+  });
+
+  it('tells the location’s operators at once by text, push and e-mail — not the off-shift one', async () => {
+    const customer = '+14045557301';
+    await t.fake.receiveFromCustomer({
+      from: customer,
+      to: north,
+      text: 'Can someone look at my furnace this week?',
+    });
+    const sms = await eventually(() => textsTo(phones.dana)[0], { what: "Dana's text" });
+    expect(sms.text).toMatch(
+      /^A customer \(…7301\) texted Atlanta North: "Can someone look at my furnace this week\?"/,
+    );
+    expect(sms.text).not.toContain(customer);
+    const pushed = await eventually(() => push.received[0], { what: "Dana's push" });
+    expect(JSON.parse(pushed.payload)).toMatchObject({
+      title: 'A customer (…7301) texted Atlanta North',
+      url: expect.stringContaining('/inbox?tenant=cool-breeze-hvac&thread='),
+    });
+    expect(pushed.claims).toMatchObject({ aud: push.url, sub: 'mailto:ops@textback.example' });
+    const mail = await eventually(() => smtp.messages.find((m) => m.subject?.includes('…7301')), {
+      what: "Dana's e-mail",
+    });
+    expect(mail.to).toMatchObject({ text: 'dana@cool-breeze.example' });
+    await waitForPass();
+    expect(textsTo(phones.eli)).toEqual([]); // off shift
+    expect(textsTo(phones.lee)).toEqual([]); // the next tier, not yet
+  });
+
+  it('escalates to the location manager, then the brand, as the runtime clock passes the target; a reply ends it', async () => {
+    const customer = '+14045557302';
+    await t.fake.receiveFromCustomer({ from: customer, to: north, text: 'Hello? Anyone?' });
+    await eventually(() => textsTo(phones.dana).find((m) => m.text.includes('…7302')), {
+      what: 'the first alert',
+    });
+    clock.advance(5 * 60_000 + 1_000);
+    const toLee = await eventually(
+      () => textsTo(phones.lee).find((m) => m.text.includes('…7302')),
+      { what: 'the manager alerted' },
+    );
+    expect(toLee.text).toContain('No reply for 5 min.');
+    clock.advance(5 * 60_000 + 1_000);
+    await eventually(
+      () =>
+        smtp.messages.find(
+          (m) => m.subject?.includes('…7302') && m.to && JSON.stringify(m.to).includes('bo@'),
+        ),
+      { what: 'the brand on-call e-mailed' },
+    );
+
+    const threadId = (await call('bo', `/threads?q=7302`)).body['threads'] as {
+      threadId: string;
+    }[];
+    const view = (await call('bo', `/threads/${threadId[0]!.threadId}`)).body as {
+      escalation: { tier: number }[];
+    };
+    expect(view.escalation.map((s) => s.tier)).toEqual([0, 1, 2]);
+
+    // Dana answers; the customer writes again: the alerts start over at the team.
+    await call('dana', `/threads/${threadId[0]!.threadId}/reply`, {
+      method: 'POST',
+      body: { text: 'Hi, Dana here. How can we help?' },
+    });
+    const before = textsTo(phones.dana).length;
+    await t.fake.receiveFromCustomer({ from: customer, to: north, text: 'My AC is leaking' });
+    // Assigned to Dana by her reply: only she is told.
+    await eventually(() => textsTo(phones.dana).length > before || undefined, {
+      what: 'Dana told of the new message',
+    });
+    await waitForPass();
+    expect(textsTo(phones.lee).filter((m) => m.text.includes('AC is leaking'))).toEqual([]);
+  });
+
+  it('reaches an off-shift person for an urgent thread, and forgets a push subscription the service dropped', async () => {
+    push.expire(subscription);
+    await t.fake.receiveFromCustomer({
+      from: '+14045557303',
+      to: north,
+      text: 'I smell gas in the house',
+    });
+    await eventually(() => textsTo(phones.eli).find((m) => m.text.startsWith('URGENT')), {
+      what: 'the off-shift operator told of an emergency',
+    });
+    await eventually(
+      async () =>
+        ((await call('dana', '/alert-settings')).body['reachable'] as { push: number }).push ===
+          0 || undefined,
+      { what: 'the gone subscription removed' },
+    );
+  });
+});
