@@ -242,6 +242,36 @@ const rows: Record<string, Row> = {
     elsewhere: 404,
     call: (t) => ({ path: `/v1/inbox/threads/${t.thread}/canned-replies?tenantId=${t.tenant}` }),
   },
+  /** A person's own alert settings and push subscriptions (a machine's credential: 400, none). */
+  'conversation GET /v1/inbox/alert-settings': {
+    needs: 'inbox:read',
+    call: (t) => ({ path: `/v1/inbox/alert-settings?tenantId=${t.tenant}` }),
+  },
+  'conversation PUT /v1/inbox/alert-settings': {
+    needs: 'inbox:read',
+    call: (t) => ({
+      method: 'PUT',
+      path: `/v1/inbox/alert-settings?tenantId=${t.tenant}`,
+      body: { channels: ['email'], timezone: 'America/New_York', shifts: null },
+    }),
+  },
+  'conversation POST /v1/inbox/push-subscriptions': {
+    needs: 'inbox:read',
+    call: (t) => ({
+      path: `/v1/inbox/push-subscriptions?tenantId=${t.tenant}`,
+      body: {
+        endpoint: 'https://push.example.net/send/abc',
+        keys: { p256dh: `B${'A'.repeat(86)}`, auth: 'AAAAAAAAAAAAAAAAAAAAAA' },
+      },
+    }),
+  },
+  'conversation DELETE /v1/inbox/push-subscriptions': {
+    needs: 'inbox:read',
+    call: (t) => ({
+      method: 'DELETE',
+      path: `/v1/inbox/push-subscriptions?tenantId=${t.tenant}&endpoint=${encodeURIComponent('https://push.example.net/send/abc')}`,
+    }),
+  },
   'conversation GET /v1/inbox/locations': {
     needs: 'inbox:read',
     call: (t) => ({ path: `/v1/inbox/locations?tenantId=${t.tenant}` }),
