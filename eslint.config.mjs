@@ -43,11 +43,15 @@ const systemScopeAllowed = [
   'apps/sms-dispatch/src/dispatch/send.worker.ts',
   'apps/sms-dispatch/src/dispatch/delivery-reports.service.ts',
   'apps/sms-dispatch/src/dispatch/send-rate-limits.ts',
+  // Staff phones' STOP to the platform's number: a platform fact, no tenant.
+  'apps/sms-dispatch/src/dispatch/staff-consent.consumer.ts',
   'apps/compliance/src/consent/consent-ledger.service.ts',
   'apps/conversation/src/crm/crm-sync.service.ts',
   'apps/conversation/src/crm/crm.controller.ts',
   // Escalations and staff alerts of every tenant are due in one queue.
   'apps/conversation/src/alerts/alert-worker.ts',
+  // Texts to the platform's own number are staff's: no tenant.
+  'apps/conversation/src/inbound-sms/staff-inbound.ts',
   'apps/gateway/src/tenancy/tenancy.service.ts',
   'apps/gateway/src/api-keys/api-keys.service.ts',
   // Users span tenants; presented refresh tokens, invitations and client secrets name their tenant.

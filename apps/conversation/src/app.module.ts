@@ -23,6 +23,8 @@ import { ThreadEventsConsumer } from './threads/thread-events.consumer';
 import { ThreadStatusService } from './threads/thread-status.service';
 import { TeamInbox1765300000000 } from './migrations/1765300000000-team-inbox';
 import { InboxAlerts1765300200000 } from './migrations/1765300200000-inbox-alerts';
+import { StaffTextConsent1765300300000 } from './migrations/1765300300000-staff-text-consent';
+import { StaffInbound } from './inbound-sms/staff-inbound';
 import { AlertChannels } from './alerts/alert-channels';
 import { AlertSettingsController } from './alerts/alert-settings.controller';
 import { AlertWorker } from './alerts/alert-worker';
@@ -45,6 +47,7 @@ export const conversationMigrations = [
   InboxNotify1765200300000,
   TeamInbox1765300000000,
   InboxAlerts1765300200000,
+  StaffTextConsent1765300300000,
 ];
 
 /** The controllers of conversation (its HTTP routes: the route inventory reads them). */
@@ -69,6 +72,7 @@ export class AppModule {
       controllers: [...conversationControllers, ...directory.controllers],
       providers: [
         InboundSmsService,
+        StaffInbound,
         ComplianceClient,
         ConversationService,
         ThreadStatusService,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { plivoConfigShape } from '@textback/carrier-plivo';
+import { E164 } from '@textback/contracts';
 import { defineConfig, parseConfig } from '@textback/service-kit';
 
 export const conversationConfigSchema = defineConfig({
@@ -28,6 +29,8 @@ export const conversationConfigSchema = defineConfig({
   STREAM_RECHECK_SECONDS: z.coerce.number().int().min(1).max(900).default(240),
   /** This service's URL as Plivo calls it (the application's message_url). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),
+  /** The deployment's own number (staff texts come from it): texts to it are staff's, never a customer's. */
+  PLATFORM_SENDER_NUMBER: E164.optional(),
   /** How often waiting threads are escalated and staff alerts sent. */
   ALERT_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   /** Web Push (VAPID, RFC 8292): the public key pages subscribe with, and its private key from a Secret. */

@@ -24,6 +24,8 @@ import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-
 import { DropConsentCopy1763990300000 } from './migrations/1763990300000-drop-consent-copy';
 import { StaffTexts1765200100000 } from './migrations/1765200100000-staff-texts';
 import { DeliveryReportQueue1765300000000 } from './migrations/1765300000000-delivery-report-queue';
+import { StaffTextConsent1765300300000 } from './migrations/1765300300000-staff-text-consent';
+import { StaffConsentConsumer } from './dispatch/staff-consent.consumer';
 
 // The earlier local copy of consent is created by its old migrations and dropped by the last one; sends ask compliance.
 export const smsDispatchMigrations = [
@@ -37,10 +39,15 @@ export const smsDispatchMigrations = [
   DropConsentCopy1763990300000,
   StaffTexts1765200100000,
   DeliveryReportQueue1765300000000,
+  StaffTextConsent1765300300000,
 ];
 
 /** The controllers of sms-dispatch (its HTTP routes: the route inventory reads them). */
-export const smsDispatchControllers = [TextbackRequestedConsumer, DeliveryReportsController];
+export const smsDispatchControllers = [
+  TextbackRequestedConsumer,
+  DeliveryReportsController,
+  StaffConsentConsumer,
+];
 /** Sends requested text-backs through Plivo exactly once and ingests their delivery reports. */
 @Module({})
 export class AppModule {

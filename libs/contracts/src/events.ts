@@ -177,6 +177,17 @@ export const StaffTextRequestedV1 = z.object({
 });
 export type StaffTextRequestedV1 = z.infer<typeof StaffTextRequestedV1>;
 
+/**
+ * A member of staff texted STOP (or START) to the platform's own number: texts to that phone from
+ * the platform (sign-in links, inbox alerts) end (or resume). Not a brand's customer: no tenant.
+ */
+export const StaffConsentChangedV1 = z.object({
+  phone: E164,
+  state: z.enum(['opted-out', 'opted-in']),
+  changedAt: Timestamp,
+});
+export type StaffConsentChangedV1 = z.infer<typeof StaffConsentChangedV1>;
+
 export const LeadStatus = z.enum(['new', 'engaged', 'qualified', 'booked', 'lost']);
 export type LeadStatus = z.infer<typeof LeadStatus>;
 

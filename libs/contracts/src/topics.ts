@@ -10,6 +10,7 @@ import {
   LeadChangedV1,
   SmsSentV1,
   StaffTextRequestedV1,
+  StaffConsentChangedV1,
   TextbackRequestedV1,
   TextbackSuppressedV1,
 } from './events';
@@ -29,6 +30,7 @@ export const topics = {
   'sms.received.v1': { schema: SmsReceivedV1, key: 'locationId:from' },
   'sms.reply-requested.v1': { schema: SmsReplyRequestedV1, key: 'locationId:to' },
   'staff-text.requested.v1': { schema: StaffTextRequestedV1, key: 'userId' },
+  'staff-consent.changed.v1': { schema: StaffConsentChangedV1, key: 'phone' },
   'lead.changed.v1': { schema: LeadChangedV1, key: 'leadId' },
   'consent.changed.v1': { schema: ConsentChangedV1, key: 'tenantId:phoneNumber' },
   'audit.recorded.v1': { schema: AuditRecordedV1, key: 'tenantKey' },

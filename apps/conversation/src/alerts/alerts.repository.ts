@@ -130,10 +130,12 @@ export const alertsRepository = {
   async members(sql: Sql, scope: TenantScope): Promise<AlertMember[]> {
     const rows = await sql.select(
       MemberRow,
-      `SELECT m.user_id, m.role, m.location_ids, m.email, m.text_phone,
+      `SELECT m.user_id, m.role, m.location_ids, m.email,
+              CASE WHEN coalesce(sc.opted_out, false) THEN NULL ELSE m.text_phone END AS text_phone,
               (SELECT count(*) FROM push_subscription p WHERE p.tenant_id = m.tenant_id AND p.user_id = m.user_id) AS push_subscriptions,
               s.channels, s.timezone, s.shifts
        FROM team_member m LEFT JOIN alert_setting s USING (tenant_id, user_id)
+       LEFT JOIN staff_text_consent sc ON sc.phone = m.text_phone
        WHERE m.tenant_id = $1 AND NOT m.removed AND m.role <> 'analyst'`,
       [scope.tenantId],
     );
@@ -187,7 +189,8 @@ export const alertsRepository = {
        UPDATE inbox_alert a SET attempts = attempts + 1, due_at = $1 + $2 * interval '1 millisecond'
        FROM due, team_member m
        WHERE a.alert_id = due.alert_id AND m.tenant_id = a.tenant_id AND m.user_id = a.user_id
-       RETURNING a.alert_id, a.tenant_id, a.thread_id, a.user_id, a.channel, a.title, a.body, a.attempts, m.email, m.text_phone`,
+       RETURNING a.alert_id, a.tenant_id, a.thread_id, a.user_id, a.channel, a.title, a.body, a.attempts, m.email,
+         CASE WHEN (SELECT opted_out FROM staff_text_consent s WHERE s.phone = m.text_phone) THEN NULL ELSE m.text_phone END AS text_phone`,
       [now, leaseMs, limit],
     );
   },

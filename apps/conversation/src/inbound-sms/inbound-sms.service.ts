@@ -10,9 +10,11 @@ import {
   type SignedPlivoHook,
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
+import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
 import { ComplianceClient } from './compliance.client';
 import { inboundMessageRepository as inbound } from './inbound-message.repository';
+import { StaffInbound } from './staff-inbound';
 
 /** `sms.received.v1`'s limit on `text` (UTF-16 units, as carriers count a 10-part message). */
 const MAX_EVENT_TEXT = 1600;
@@ -23,9 +25,10 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
   private purge: PeriodicTask | undefined;
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
     private readonly compliance: ComplianceClient,
+    private readonly staff: StaffInbound,
   ) {}
 
   onModuleInit(): void {
@@ -49,6 +52,7 @@ export class InboundSmsService implements OnModuleInit, OnModuleDestroy {
    */
   async receive(hook: SignedPlivoHook<'inboundSms'>): Promise<{ duplicate: boolean }> {
     const { messageUuid: uuid, from, to, nonce } = hook;
+    if (to === this.runtime.config.PLATFORM_SENDER_NUMBER) return this.staff.receive(hook);
     // A directory behind the gateway (a number added a moment ago) is reloaded once before refusing.
     let location = this.directory.locationOfNumber(to);
     if (!location) {

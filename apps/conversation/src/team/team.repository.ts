@@ -70,7 +70,9 @@ export const teamRepository = {
   contact(sql: Sql, scope: TenantScope, userId: string) {
     return sql.selectFirst(
       z.object({ email: col.text.nullable(), textPhone: col.text.nullable() }),
-      'SELECT email, text_phone FROM team_member WHERE tenant_id = $1 AND user_id::text = $2 AND NOT removed',
+      `SELECT m.email, CASE WHEN coalesce(sc.opted_out, false) THEN NULL ELSE m.text_phone END AS text_phone
+       FROM team_member m LEFT JOIN staff_text_consent sc ON sc.phone = m.text_phone
+       WHERE m.tenant_id = $1 AND m.user_id::text = $2 AND NOT m.removed`,
       [scope.tenantId, userId],
     );
   },

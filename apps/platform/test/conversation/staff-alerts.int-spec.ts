@@ -216,4 +216,47 @@ describe('staff alerts and escalation', () => {
       { what: 'the gone subscription removed' },
     );
   });
+
+  it("honours a staff STOP to the platform number (and START), and never takes a staff reply for a customer's", async () => {
+    const platformNumber = '+18885550100';
+    await t.fake.receiveFromCustomer({ from: phones.lee, to: platformNumber, text: 'STOP' });
+    await eventually(
+      async () =>
+        ((await call('lee', '/alert-settings')).body['reachable'] as { sms: boolean }).sms ===
+          false || undefined,
+      { what: "Lee's texts stopped" },
+    );
+    // A sign-in link by text is refused at send time too (sms-dispatch has the STOP).
+    const reset = await fetch(
+      `${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users/${who['lee']!.userId}/password-reset`,
+      { method: 'POST', headers: { authorization: await t.adminAuthorization() } },
+    );
+    expect(reset.status).toBe(201);
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(textsTo(phones.lee).filter((m) => m.text.includes('/settings?reset='))).toEqual([]);
+
+    await t.fake.receiveFromCustomer({
+      from: phones.dana,
+      to: platformNumber,
+      text: 'On it, calling them now',
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(((await call('bo', '/threads?q=9101')).body['threads'] as unknown[]).length).toBe(0);
+
+    await t.fake.receiveFromCustomer({ from: phones.lee, to: platformNumber, text: 'START' });
+    await eventually(
+      async () =>
+        ((await call('lee', '/alert-settings')).body['reachable'] as { sms: boolean }).sms ||
+        undefined,
+      { what: "Lee's texts resumed" },
+    );
+    // Resumed: the same request now reaches the phone (so the first was stopped, not lost).
+    await fetch(
+      `${t.url('gateway')}/v1/admin/tenants/cool-breeze-hvac/users/${who['lee']!.userId}/password-reset`,
+      { method: 'POST', headers: { authorization: await t.adminAuthorization() } },
+    );
+    await eventually(() => textsTo(phones.lee).find((m) => m.text.includes('/settings?reset=')), {
+      what: 'the reset link texted after START',
+    });
+  });
 });

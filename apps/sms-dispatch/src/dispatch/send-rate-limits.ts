@@ -33,6 +33,9 @@ export interface RateLimitSettings {
  * second) rather than a token bucket: the same sustained rate, at most one window's budget at a
  * window's edge.
  */
+/** A flood guard on texts to a brand's staff (sign-in links and inbox alerts) per day. */
+const STAFF_TEXTS_PER_TENANT_DAY = 5_000;
+
 export class SendRateLimits {
   /** The carrier's throughput budgets are shared by every tenant's sends. */
   private readonly scope: SystemScope;
@@ -50,6 +53,12 @@ export class SendRateLimits {
    * brand's cap is per local day of the location: past it, the send waits for the next local
    * midnight (it is held, never dropped).
    */
+  /** A text to a brand's staff: the sender's budget, and a daily cap per tenant against floods. */
+  takeStaff(from: string, tenantId: string, now: Date): Promise<RateLimitHold | undefined> {
+    const cap = { from, tenantId: `staff:${tenantId}`, brandDailyCap: STAFF_TEXTS_PER_TENANT_DAY };
+    return this.take({ ...cap, timezone: 'UTC' }, now);
+  }
+
   async take(send: RateLimitedSend, now: Date): Promise<RateLimitHold | undefined> {
     const local = DateTime.fromJSDate(now).setZone(send.timezone);
     const layers: (RateLimitLayer & { layer: RateLimitHold['layer'] })[] = [

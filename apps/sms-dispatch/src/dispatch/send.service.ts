@@ -19,9 +19,8 @@ import {
 import { SendRateLimits } from './send-rate-limits';
 import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
+import { staffConsentRepository as staffConsent } from './staff-consent.repository';
 
-/** A flood guard on texts to a brand's staff (sign-in links and inbox alerts) per day. */
-const STAFF_TEXTS_PER_TENANT_DAY = 5_000;
 /**
  * One claimed send, start to end: its location, the send-hold policy (quiet hours, caps, the
  * opt-out confirmation window), the rate limits, consent asked at the last moment (failing
@@ -135,19 +134,16 @@ export class SendService {
   }
 
   /**
-   * A sign-in link to staff, from the platform's number: no location's quiet hours or customer
-   * consent (the gateway checked the person's), a daily cap per tenant against floods.
+   * To staff (a sign-in link, an inbox alert), from the platform's number: no location's quiet
+   * hours; the person's consent at the last moment (a STOP to that number ends it); a daily cap.
    */
   private async sendToStaff(row: OutboundSmsRow): Promise<void> {
-    const now = this.runtime.clock.now();
-    const held = await this.limits.take(
-      {
-        from: row.fromNumber,
-        tenantId: `staff:${row.tenantId}`,
-        brandDailyCap: STAFF_TEXTS_PER_TENANT_DAY,
-        timezone: 'UTC',
-      },
-      now,
+    if (await staffConsent.stopped(this.runtime.db, row.toNumber))
+      return this.finish(row, 'suppressed', 'the person texted STOP to the platform number');
+    const held = await this.limits.takeStaff(
+      row.fromNumber,
+      row.tenantId,
+      this.runtime.clock.now(),
     );
     if (held) return this.later(row, held.waitMs, `staff texts: rate limit (${held.layer})`);
     await this.settle(row, await this.callCarrier(row));
