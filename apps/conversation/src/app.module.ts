@@ -18,6 +18,7 @@ import { InboxStreamController } from './threads/inbox-stream.controller';
 import { CrmAdminController, CrmInboundController } from './crm/crm.controller';
 import { CrmSyncService } from './crm/crm-sync.service';
 import { InboxPageController } from './threads/inbox-page.controller';
+import { InboxWorkerController } from './threads/inbox-worker.controller';
 import { InboxController } from './threads/threads.controller';
 import { ThreadEventsConsumer } from './threads/thread-events.consumer';
 import { ThreadStatusService } from './threads/thread-status.service';
@@ -59,6 +60,7 @@ export const conversationControllers = [
   AlertSettingsController,
   TeamConsumer,
   InboxPageController,
+  InboxWorkerController,
   InboxStreamController,
   CrmAdminController,
   CrmInboundController,

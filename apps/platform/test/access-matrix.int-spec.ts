@@ -89,6 +89,7 @@ const rows: Record<string, Row> = {
   'conversation POST /inbox/sign-out': publicRow('relayed to the gateway'),
   'conversation GET /inbox': publicRow('the page; its data comes from guarded APIs'),
   'conversation GET /inbox/assets/:file': publicRow('the page assets'),
+  'conversation GET /inbox/sw.js': publicRow("the page's service worker (shows pushed alerts)"),
   'conversation GET /inbox/sso': publicRow('relayed to the gateway'),
   'conversation GET /inbox/events': publicRow(
     'checks the session at the gateway; tests: inbox-stream',

@@ -5,6 +5,7 @@ import {
   wireChoosePassword,
   wireSingleSignOn,
 } from '@textback/page-session';
+import { showAlertSettings } from './alert-settings';
 import { accessToken, onSignedOut, page, session } from './api';
 import { $ } from './dom';
 import {
@@ -28,6 +29,7 @@ const showSignedIn = (): void => showSignedInAs(session.tenant);
 
 function signedOut(message = ''): void {
   stream?.close();
+  $('alerts-panel').hidden = true;
   clearThreads();
   closeThread();
   showSignInForm(message);
@@ -45,6 +47,12 @@ page.wireBrandSignIn($<HTMLFormElement>('signin'), async (brand) => {
   session.tenant = brand;
   showSignedIn();
   await start();
+});
+
+$('alerts-button').addEventListener('click', () => {
+  const panel = $('alerts-panel');
+  if (!panel.hidden) panel.hidden = true;
+  else void showAlertSettings().catch((err: unknown) => window.alert((err as Error).message));
 });
 
 $('signout').addEventListener('click', () => {

@@ -8,7 +8,7 @@ import {
   type RunningSmtpServer,
   type TestSubscription,
 } from '@textback/testing';
-import { startTestPlatform, type TestPlatform } from '../test-platform';
+import { launchChromium, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * Staff told of a customer's message, and escalation while nobody answers: a text from the
@@ -69,6 +69,7 @@ describe('staff alerts and escalation', () => {
       role: 'operator',
       locationIds: ['atlanta-north'],
       phone: phones.dana,
+      password: 'copper lagoon whistle 9',
     });
     who['eli'] = await t.person({
       email: 'eli@cool-breeze.example',
@@ -258,5 +259,44 @@ describe('staff alerts and escalation', () => {
     await eventually(() => textsTo(phones.lee).find((m) => m.text.includes('/settings?reset=')), {
       what: 'the reset link texted after START',
     });
+  });
+
+  it('lets a person choose channels and a shift on the page, and offers push with the service worker', async () => {
+    const worker = await fetch(`${t.url('conversation')}/inbox/sw.js`);
+    expect(worker.status).toBe(200);
+    expect(worker.headers.get('service-worker-allowed')).toBe('/inbox');
+    const browser = await launchChromium();
+    try {
+      const context = await browser.newContext({ permissions: ['notifications'] });
+      const page = await context.newPage();
+      await page.goto(`${t.url('conversation')}/inbox?tenant=cool-breeze-hvac`);
+      await page.fill('#email', 'dana@cool-breeze.example');
+      await page.fill('#password', 'copper lagoon whistle 9');
+      await page.click('#signin button[type=submit]');
+      await page.locator('#signed-in').waitFor({ state: 'visible' });
+      await page.click('#alerts-button');
+      await page.locator('#alerts-panel h2', { hasText: 'My alerts' }).waitFor();
+      await page.uncheck('input[name=channel-email]');
+      await page.check('#has-shift');
+      await page.fill('#shift-from', '07:00');
+      await page.fill('#shift-to', '15:00');
+      for (const d of ['sat', 'sun']) await page.uncheck(`input[name=day-${d}]`);
+      await page.click('#alerts-save');
+      await page.locator('#alerts-status', { hasText: 'Saved.' }).waitFor();
+      const saved = (await call('dana', '/alert-settings')).body;
+      expect(saved['channels']).toEqual(['sms', 'push']);
+      expect(saved['shifts']).toEqual(
+        Object.fromEntries(
+          ['mon', 'tue', 'wed', 'thu', 'fri'].map((d) => [d, [{ open: '07:00', close: '15:00' }]]),
+        ),
+      );
+      // Headless Chromium reaches no vendor push service: the page says so instead of failing silently.
+      await page.click('#push-enable');
+      await page
+        .locator('#alerts-status', { hasText: /^Push (not )?enabled/ })
+        .waitFor({ timeout: 20_000 });
+    } finally {
+      await browser.close();
+    }
   });
 });

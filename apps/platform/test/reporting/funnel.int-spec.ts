@@ -32,7 +32,11 @@ interface FunnelBody {
   totals: Record<string, number>;
   byLocation: Record<string, Record<string, number>>;
   series: { period: string; metrics: Record<string, number> }[];
-  timings: { timeToText: Timing; timeToFirstHumanReply: Timing };
+  timings: {
+    timeToText: Timing;
+    timeToFirstHumanReply: Timing &
+      Record<'within5m' | 'within15m' | 'within60m' | 'sameDay', number>;
+  };
   roi: Record<string, unknown>;
 }
 interface CallItem {
@@ -401,6 +405,14 @@ describe('the reporting funnel after a few hundred calls', () => {
       expect(timings.timeToText[p]).toBeCloseTo(percentileCont(toText, q)!, 2);
       expect(timings.timeToFirstHumanReply[p]).toBeCloseTo(percentileCont(toHuman, q)!, 2);
     }
+    // The first-reply buckets: 5 / 15 / 60 minutes and the same day (the replies came at once).
+    const within = (s: number) => toHuman.filter((x) => x <= s).length;
+    expect(timings.timeToFirstHumanReply).toMatchObject({
+      within5m: within(300),
+      within15m: within(900),
+      within60m: within(3600),
+      sameDay: toHuman.length,
+    });
 
     // CSV: the same calls, one per line.
     const csv = await (

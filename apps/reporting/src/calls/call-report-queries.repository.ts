@@ -37,6 +37,7 @@ const TimingsRow = z.object({
   w5: col.bigint,
   w15: col.bigint,
   w60: col.bigint,
+  sameDay: col.bigint,
 });
 export type TimingsRow = z.output<typeof TimingsRow>;
 
@@ -94,8 +95,10 @@ export const callReportQueries = {
               percentile_cont(0.99) WITHIN GROUP (ORDER BY extract(epoch FROM first_human_reply_at - first_customer_reply_at)) AS human_p99,
               count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '5 minutes') AS w5,
               count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '15 minutes') AS w15,
-              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '60 minutes') AS w60
-       FROM call_report c
+              count(*) FILTER (WHERE first_human_reply_at - first_customer_reply_at <= interval '60 minutes') AS w60,
+              count(*) FILTER (WHERE (first_human_reply_at AT TIME ZONE coalesce(d.profile->>'timezone', 'UTC'))::date
+                                   = (first_customer_reply_at AT TIME ZONE coalesce(d.profile->>'timezone', 'UTC'))::date) AS same_day
+       FROM call_report c LEFT JOIN location_directory d ON d.location_id = c.location_id
        WHERE ${RANGE} AND c.ended_at IS NOT NULL
        GROUP BY 1`,
       [...rangeParams(scope, range), period],

@@ -55,7 +55,13 @@ export interface Timings {
   /** Seconds from the call's end to the text-back leaving for the carrier. */
   timeToText: Percentiles;
   /** Seconds from the customer's first reply to the first message a person sent. */
-  timeToFirstHumanReply: Percentiles & { within5m: number; within15m: number; within60m: number };
+  timeToFirstHumanReply: Percentiles & {
+    within5m: number;
+    within15m: number;
+    within60m: number;
+    /** Answered the same day in the location's calendar (the minimum bar). */
+    sameDay: number;
+  };
 }
 
 /** The per-call read model as analysts read it: timings, the text-backs' own funnel, the calls list. */
@@ -167,6 +173,7 @@ function timingsOf(r: TimingsRow): Timings {
       within5m: r.w5,
       within15m: r.w15,
       within60m: r.w60,
+      sameDay: r.sameDay,
     },
   };
 }
@@ -193,6 +200,7 @@ function emptyTimings(): Timings {
       within5m: 0,
       within15m: 0,
       within60m: 0,
+      sameDay: 0,
     },
   };
 }

@@ -33,7 +33,10 @@ interface Percentiles {
 interface Funnel {
   tenantId: string;
   totals: Record<string, number>;
-  timings: { timeToText: Percentiles; timeToFirstHumanReply: Percentiles };
+  timings: {
+    timeToText: Percentiles;
+    timeToFirstHumanReply: Percentiles & ReplyBuckets;
+  };
   series: { period: string; metrics: Record<string, number>; roi: Roi }[];
   roi: Roi;
 }
@@ -71,6 +74,12 @@ const percent = (roi: number | null): string =>
   roi === null ? '—' : `${roi >= 0 ? '+' : ''}${Math.round(roi * 100)}%`;
 const seconds = (s: number | null): string =>
   s === null ? '—' : s < 90 ? `${s.toFixed(1)} s` : `${(s / 60).toFixed(1)} min`;
+type ReplyBuckets = Record<'count' | 'within5m' | 'within15m' | 'within60m' | 'sameDay', number>;
+/** "4 / 6 / 7 / 7 of 7": first replies within each target, of all first replies. */
+const replyBuckets = (r: ReplyBuckets): string =>
+  r.count === 0
+    ? '—'
+    : `${r.within5m} / ${r.within15m} / ${r.within60m} / ${r.sameDay} of ${r.count}`;
 
 const charts = new Map<string, Chart>();
 function draw(
@@ -174,6 +183,11 @@ async function show(): Promise<void> {
         'first_human_reply_p50',
         'First human reply (median)',
         seconds(f.timings.timeToFirstHumanReply.p50),
+      ],
+      [
+        'first_human_reply_buckets',
+        'Answered within 5 / 15 / 60 min / same day',
+        replyBuckets(f.timings.timeToFirstHumanReply),
       ],
     ];
     $('kpis').replaceChildren(...cards.map(([metric, label, value]) => kpi(metric, label, value)));
