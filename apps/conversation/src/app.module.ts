@@ -24,7 +24,7 @@ import { ThreadEventsConsumer } from './threads/thread-events.consumer';
 import { ThreadStatusService } from './threads/thread-status.service';
 import { TeamInbox1765300000000 } from './migrations/1765300000000-team-inbox';
 import { InboxAlerts1765300200000 } from './migrations/1765300200000-inbox-alerts';
-import { StaffTextConsent1765300300000 } from './migrations/1765300300000-staff-text-consent';
+import { StaffTextConsent1765300300000 } from '@textback/consent';
 import { StaffInbound } from './inbound-sms/staff-inbound';
 import { AlertChannels } from './alerts/alert-channels';
 import { AlertSettingsController } from './alerts/alert-settings.controller';

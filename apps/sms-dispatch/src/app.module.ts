@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { consentStateMigrations } from '@textback/consent';
+import { consentStateMigrations, StaffTextConsent1765300300000 } from '@textback/consent';
 import { WebhookNonce1763900250000 } from '@textback/persistence';
 import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
@@ -24,7 +24,6 @@ import { CallEndedAt1763900960000 } from './migrations/1763900960000-call-ended-
 import { DropConsentCopy1763990300000 } from './migrations/1763990300000-drop-consent-copy';
 import { StaffTexts1765200100000 } from './migrations/1765200100000-staff-texts';
 import { DeliveryReportQueue1765300000000 } from './migrations/1765300000000-delivery-report-queue';
-import { StaffTextConsent1765300300000 } from './migrations/1765300300000-staff-text-consent';
 import { StaffConsentConsumer } from './dispatch/staff-consent.consumer';
 
 // The earlier local copy of consent is created by its old migrations and dropped by the last one; sends ask compliance.

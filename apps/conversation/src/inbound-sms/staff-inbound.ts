@@ -3,7 +3,8 @@ import { maskPhone } from '@textback/contracts';
 import { readConsentReply } from '@textback/domain';
 import { addToOutbox, systemScope, webhookNonces, type SystemScope } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime, type SignedPlivoHook } from '@textback/service-kit';
-import { staffConsentRepository as staffConsent } from '../alerts/staff-consent.repository';
+import { staffTextConsentRepository as staffConsent } from '@textback/consent';
+import { staffPhonesRepository as staffPhones } from '../alerts/staff-phones.repository';
 import { ConversationError } from '../errors';
 
 /**
@@ -43,7 +44,7 @@ export class StaffInbound {
       });
       await addToOutbox(tx, 'staff-consent.changed.v1', { phone: hook.from, state, changedAt });
     });
-    const staff = await staffConsent.isStaffPhone(this.runtime.db, this.platform, hook.from);
+    const staff = await staffPhones.isStaffPhone(this.runtime.db, this.platform, hook.from);
     this.runtime.logger.info(
       { from: maskPhone(hook.from), staff, consent: state ?? 'none' },
       state

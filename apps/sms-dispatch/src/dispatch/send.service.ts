@@ -19,7 +19,7 @@ import {
 import { SendRateLimits } from './send-rate-limits';
 import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
-import { staffConsentRepository as staffConsent } from './staff-consent.repository';
+import { staffTextConsentRepository as staffConsent } from '@textback/consent';
 
 /**
  * One claimed send, start to end: its location, the send-hold policy (quiet hours, caps, the

@@ -4,7 +4,7 @@ import type { EventEnvelope } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
 import { systemScope, type SystemScope } from '@textback/persistence';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { staffConsentRepository as staffConsent } from './staff-consent.repository';
+import { staffTextConsentRepository as staffConsent } from '@textback/consent';
 
 /** Keeps sms-dispatch's copy of staff phones' STOP and START, checked before every staff text. */
 @Controller()

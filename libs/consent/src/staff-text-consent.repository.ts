@@ -1,8 +1,12 @@
 import { z } from 'zod';
 import { col, type Sql, type SystemScope } from '@textback/persistence';
 
-/** Staff phones that texted STOP to the platform's number (a platform fact: no tenant). */
-export const staffConsentRepository = {
+/**
+ * A service's copy of staff phones that texted STOP (or START) to the platform's own number
+ * (the `staff_text_consent` table): a platform fact, no tenant. Conversation records it as it
+ * arrives; sms-dispatch keeps it from `staff-consent.changed.v1` and checks it before each staff text.
+ */
+export const staffTextConsentRepository = {
   /** Keeps the newest change per phone; an older one (redelivered late) changes nothing. */
   async record(
     sql: Sql,
