@@ -183,6 +183,7 @@ describe.each(['in-process', 'kafka'] as const)('the platform on the %s transpor
       'conversation GET /inbox/events (session-stream)',
       'conversation GET /inbox/sso (credential-exchange)',
       'conversation GET /inbox/sso/callback (credential-exchange)',
+      'conversation GET /inbox/sw.js (page)',
       'conversation POST /inbox/accept-invitation (credential-exchange)',
       'conversation POST /inbox/reset-password (credential-exchange)',
       'conversation POST /inbox/sign-in (credential-exchange)',

@@ -72,13 +72,23 @@ export class AlertWorker implements OnApplicationBootstrap, OnModuleDestroy {
     const scope = tenantScope(e.tenantId, [e.locationId]);
     const team = await alerts.members(tx, scope);
     const thread = { locationId: e.locationId, assignedTo: e.assignedTo };
-    const tier = nextTier(e.tier, team, thread);
+    // Not due for the next tier: a new message, told to the tier already alerted.
+    const tier = e.due ? nextTier(e.tier, team, thread) : e.tier;
     if (tier === undefined) {
       this.runtime.logger.info({ tier: e.tier }, 'escalation ended: nobody left to tell');
       return alerts.end(tx, this.everyTenant, e.threadId);
     }
     const location = this.directory.location(e.locationId);
-    const members = tierMembers(tier, team, thread);
+    // A new message goes to everyone told so far; an escalation to its tier.
+    const members = e.due
+      ? tierMembers(tier, team, thread)
+      : [
+          ...new Map(
+            Array.from({ length: tier + 1 }, (_, i) => tierMembers(i, team, thread))
+              .flat()
+              .map((m) => [m.userId, m]),
+          ).values(),
+        ];
     const targets = alertTargets(members, e.urgent, now);
     const waited = e.waitingSince ? (now.getTime() - e.waitingSince.getTime()) / 60_000 : 0;
     const text = alertText({
@@ -105,25 +115,21 @@ export class AlertWorker implements OnApplicationBootstrap, OnModuleDestroy {
       })),
       now,
     );
-    await alerts.recordStep(tx, scope, {
-      threadId: e.threadId,
-      tier,
-      people: members.length,
-      alerts: targets.length,
-      at: now,
-    });
+    if (e.due)
+      await alerts.recordStep(tx, scope, {
+        threadId: e.threadId,
+        tier,
+        people: members.length,
+        alerts: targets.length,
+        at: now,
+      });
     this.runtime.logger.info(
       { tier: escalationTiers[tier], people: members.length, alerts: targets.length },
       'customer waiting: staff alerted',
     );
     const targetMinutes = location?.firstReplyTargetMinutes ?? 5;
-    await alerts.advance(
-      tx,
-      this.everyTenant,
-      e.threadId,
-      tier,
-      new Date(now.getTime() + targetMinutes * 60_000),
-    );
+    const nextAt = e.due ? new Date(now.getTime() + targetMinutes * 60_000) : e.nextAt;
+    await alerts.advance(tx, this.everyTenant, e.threadId, tier, nextAt);
   }
 
   private async deliver(a: DueAlert): Promise<void> {

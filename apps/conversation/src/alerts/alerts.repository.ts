@@ -20,6 +20,9 @@ const DueEscalation = z.object({
   tenantId: col.tenantId,
   locationId: col.locationId,
   tier: col.int,
+  /** Its next tier is due (else only a new message to tell the current tier of). */
+  due: col.bool,
+  nextAt: col.timestamp,
   assignedTo: col.text.nullable(),
   urgent: col.bool,
   waiting: col.bool,
@@ -58,7 +61,10 @@ export interface NewAlert {
 
 /** Alerts to staff while a customer waits, and each waiting thread's escalation. */
 export const alertsRepository = {
-  /** A thread starts waiting: its escalation begins (nobody told yet); a wait under way goes on. */
+  /**
+   * A thread starts waiting: its escalation begins (nobody told yet); a wait under way goes on,
+   * and the people of its tier are told of the new message.
+   */
   async startWaiting(
     tx: Sql,
     scope: TenantScope,
@@ -66,7 +72,8 @@ export const alertsRepository = {
   ): Promise<void> {
     await tx.mutate(
       `INSERT INTO thread_escalation (thread_id, tenant_id, location_id, tier, next_at)
-       VALUES ($1, $2, $3, -1, $4) ON CONFLICT (thread_id) DO NOTHING`,
+       VALUES ($1, $2, $3, -1, $4)
+       ON CONFLICT (thread_id) DO UPDATE SET news = thread_escalation.tier >= 0`,
       [t.threadId, scope.tenantId, t.locationId, t.at],
     );
   },
@@ -83,23 +90,22 @@ export const alertsRepository = {
   dueEscalations(tx: Sql, _scope: SystemScope, now: Date, limit: number): Promise<DueEscalation[]> {
     return tx.select(
       DueEscalation,
-      `SELECT e.thread_id, e.tenant_id, e.location_id, e.tier, t.assigned_to, t.urgent,
+      `SELECT e.thread_id, e.tenant_id, e.location_id, e.tier, e.next_at <= $1 AS due, e.next_at, t.assigned_to, t.urgent,
               (t.waiting_since IS NOT NULL AND t.status = 'open') AS waiting, t.waiting_since,
               t.customer_name, t.customer_number,
               (SELECT body FROM thread_message m WHERE m.thread_id = t.thread_id AND m.direction = 'inbound'
                 ORDER BY at DESC LIMIT 1) AS last_customer_text
        FROM thread_escalation e JOIN thread t USING (thread_id)
-       WHERE e.next_at <= $1 ORDER BY e.next_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED`,
+       WHERE e.next_at <= $1 OR e.news ORDER BY e.next_at LIMIT $2 FOR UPDATE OF e SKIP LOCKED`,
       [now, limit],
     );
   },
 
   async advance(tx: Sql, _scope: SystemScope, threadId: string, tier: number, nextAt: Date) {
-    await tx.mutate('UPDATE thread_escalation SET tier = $2, next_at = $3 WHERE thread_id = $1', [
-      threadId,
-      tier,
-      nextAt,
-    ]);
+    await tx.mutate(
+      'UPDATE thread_escalation SET tier = $2, next_at = $3, news = false WHERE thread_id = $1',
+      [threadId, tier, nextAt],
+    );
   },
 
   /** Each step of an escalation, as it happened: the tier, and how many people and alerts. */

@@ -59,7 +59,8 @@ export class InboxAlerts1765300200000 implements MigrationInterface {
         tenant_id text NOT NULL,
         location_id text NOT NULL,
         tier integer NOT NULL,
-        next_at timestamptz NOT NULL
+        next_at timestamptz NOT NULL,
+        news boolean NOT NULL DEFAULT false
       )`);
     await q.query('CREATE INDEX thread_escalation_next ON thread_escalation (next_at)');
     await q.query(`

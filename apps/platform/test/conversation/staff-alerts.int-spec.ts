@@ -168,6 +168,19 @@ describe('staff alerts and escalation', () => {
       { what: 'the manager alerted' },
     );
     expect(toLee.text).toContain('No reply for 5 min.');
+    // Another message while they wait: everyone told so far hears of it; no new step.
+    await t.fake.receiveFromCustomer({
+      from: customer,
+      to: north,
+      text: 'Still waiting for a callback',
+    });
+    for (const phone of [phones.dana, phones.lee])
+      await eventually(
+        () => textsTo(phone).find((m) => m.text.includes('Still waiting for a callback')),
+        {
+          what: `the new message told to ${phone}`,
+        },
+      );
     clock.advance(5 * 60_000 + 1_000);
     await eventually(
       () =>

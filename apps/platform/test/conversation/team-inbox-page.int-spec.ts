@@ -1,6 +1,13 @@
 import type { Browser, Page } from 'playwright-core';
 import type { RunningService } from '@textback/service-kit';
-import { eventually } from '@textback/testing';
+import webpush from 'web-push';
+import {
+  eventually,
+  startPushService,
+  startSmtpServer,
+  type RunningPushService,
+  type RunningSmtpServer,
+} from '@textback/testing';
 import { launchChromium, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
@@ -12,6 +19,9 @@ describe('the team inbox page', () => {
   let t: TestPlatform;
   let replica: RunningService;
   let browser: Browser;
+  let smtp: RunningSmtpServer;
+  let push: RunningPushService;
+  const eliPhone = '+14045559202';
   const north = '+14045550100';
   const south = '+14045550110';
   const password = (name: string) => `lantern harbor violet ${name.length * 7}`;
@@ -53,7 +63,19 @@ describe('the team inbox page', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestPlatform({ transport: 'kafka', name: 'teampage' });
+    smtp = await startSmtpServer();
+    push = await startPushService();
+    const vapid = webpush.generateVAPIDKeys();
+    t = await startTestPlatform({
+      transport: 'kafka',
+      name: 'teampage',
+      env: {
+        SMTP_URL: smtp.url,
+        VAPID_PUBLIC_KEY: vapid.publicKey,
+        VAPID_PRIVATE_KEY: vapid.privateKey,
+        ALERT_POLL_MS: '200',
+      },
+    });
     replica = await t.replica('conversation');
     for (const [name, role, locationIds] of [
       ['dana', 'operator', ['atlanta-north']],
@@ -66,7 +88,20 @@ describe('the team inbox page', () => {
         role,
         password: password(name),
         ...(locationIds ? { locationIds: [...locationIds] } : {}),
+        ...(name === 'eli' ? { phone: eliPhone } : {}),
       });
+    const subscribed = await fetch(
+      `${replica.url}/v1/inbox/push-subscriptions?tenantId=cool-breeze-hvac`,
+      {
+        method: 'POST',
+        headers: {
+          authorization: people['eli']!.authorization,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(push.subscribe()),
+      },
+    );
+    expect(subscribed.status).toBe(204);
     const canned = await fetch(
       `${t.url('conversation')}/v1/inbox/canned-replies?tenantId=cool-breeze-hvac`,
       {
@@ -87,6 +122,8 @@ describe('the team inbox page', () => {
   afterAll(async () => {
     await browser?.close();
     await t?.stop();
+    await smtp?.stop();
+    await push?.stop();
   });
 
   it('shows two operators of one location and one of another only their threads', async () => {
@@ -118,6 +155,20 @@ describe('the team inbox page', () => {
       .locator('.message.inbound', { hasText: 'Also the thermostat is blank' })
       .waitFor({ timeout: 15_000 });
     expect(await eli.inputValue('textarea[name=reply]')).toBe('We can come Tuesday morning');
+    // Eli is told of it: a text from the platform's number, a push, a mail.
+    await eventually(
+      () =>
+        t.fake
+          .sentTo(eliPhone)
+          .find((m) => m.from === '18885550100' && m.text.includes('thermostat is blank')),
+      { what: "Eli's text from the platform number" },
+    );
+    await eventually(() => push.received.find((p) => p.payload.includes('thermostat is blank')), {
+      what: "Eli's push, decrypted",
+    });
+    await eventually(() => smtp.messages.find((m) => m.text?.includes('thermostat is blank')), {
+      what: "Eli's e-mail",
+    });
     await eli.reload();
     await row(eli, '+14045558001').click();
     await eli.locator('.message.inbound', { hasText: 'thermostat' }).waitFor();
