@@ -13,7 +13,14 @@ import {
   type SystemScope,
   type Tx,
 } from '@textback/persistence';
-import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
+import type { Counter } from 'prom-client';
+import {
+  counterOf,
+  every,
+  RUNTIME,
+  type PeriodicTask,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ConversationConfig } from '../config';
 import { AlertChannels, type AlertMessage } from './alert-channels';
@@ -34,6 +41,8 @@ export class AlertWorker implements OnApplicationBootstrap, OnModuleDestroy {
   private task: PeriodicTask | undefined;
   /** Escalations and alerts of every tenant are due in one queue. */
   private readonly everyTenant: SystemScope;
+  /** Alerts by channel and outcome (never a person, a number or a tenant). */
+  private readonly alertsTotal: Counter<'channel' | 'outcome'>;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>,
@@ -41,6 +50,12 @@ export class AlertWorker implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly channels: AlertChannels,
   ) {
     this.everyTenant = systemScope('conversation: staff alerts and escalations', runtime.logger);
+    this.alertsTotal = counterOf(
+      runtime.registry,
+      'conversation_staff_alerts_total',
+      'Staff alerts by channel (sms, push, email) and outcome (sent, retried, failed)',
+      ['channel', 'outcome'],
+    );
   }
 
   onApplicationBootstrap(): void {
@@ -157,6 +172,7 @@ export class AlertWorker implements OnApplicationBootstrap, OnModuleDestroy {
             requestedAt: now.toISOString(),
           });
           await alerts.settle(tx, this.everyTenant, a.alertId, { status: 'sent', at: now });
+          tx.afterCommit(() => this.alertsTotal.inc({ channel: 'sms', outcome: 'sent' }));
         });
       }
       if (a.channel === 'push') await this.channels.push(scope, a.userId, message);
@@ -166,9 +182,11 @@ export class AlertWorker implements OnApplicationBootstrap, OnModuleDestroy {
         status: 'sent',
         at: now,
       });
+      this.alertsTotal.inc({ channel: a.channel, outcome: 'sent' });
     } catch (err) {
       const error = (err as Error).message;
       if (a.attempts >= MAX_ATTEMPTS) return this.fail(a, error);
+      this.alertsTotal.inc({ channel: a.channel, outcome: 'retried' });
       await alerts.settle(this.runtime.db, this.everyTenant, a.alertId, {
         status: 'pending',
         at: now,
@@ -180,6 +198,7 @@ export class AlertWorker implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async fail(a: DueAlert, error: string): Promise<void> {
     this.runtime.logger.warn({ channel: a.channel, error }, 'staff alert not delivered');
+    this.alertsTotal.inc({ channel: a.channel, outcome: 'failed' });
     await alerts.settle(this.runtime.db, this.everyTenant, a.alertId, {
       status: 'failed',
       at: this.runtime.clock.now(),

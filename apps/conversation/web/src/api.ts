@@ -34,6 +34,8 @@ export interface ThreadView {
   messages: Message[];
   notes: { noteId: string; body: string; authorName: string | null; at: string }[];
   draft: { body: string } | null;
+  /** Each tier told while the customer waited: 0 team, 1 managers, 2 the brand's on-call. */
+  escalation: { tier: number; people: number; at: string }[];
   customerClock: { localTime: string; quietHours: boolean; windowOpensAt?: string } | null;
 }
 export interface TeamMember {

@@ -42,6 +42,8 @@ function messageView(m: Message, customer: string): HTMLElement {
   );
 }
 
+const tierNames = ['the team', 'the managers', "the brand's on-call"];
+
 function heading(v: ThreadView): HTMLElement[] {
   const t = v.thread;
   const clock = v.customerClock;
@@ -61,6 +63,15 @@ function heading(v: ThreadView): HTMLElement[] {
         textContent: clock.quietHours
           ? `Customer's time ${clock.localTime}: quiet hours until ${clock.windowOpensAt ? time(clock.windowOpensAt) : 'morning'}. A reply to their message still goes; follow-ups wait.`
           : `Customer's time ${clock.localTime}.`,
+      }),
+    );
+  if (v.escalation.length > 0 && t.waitingSince)
+    notices.push(
+      el('p', {
+        className: 'notice escalation',
+        textContent: `Waiting since ${time(t.waitingSince)}. Told: ${v.escalation
+          .map((s) => `${tierNames[s.tier] ?? `tier ${s.tier}`} ${time(s.at)}`)
+          .join(', ')}.`,
       }),
     );
   return [

@@ -154,6 +154,14 @@ describe('staff alerts and escalation', () => {
     await waitForPass();
     expect(textsTo(phones.eli)).toEqual([]); // off shift
     expect(textsTo(phones.lee)).toEqual([]); // the next tier, not yet
+    // Counted by channel and outcome, never by person.
+    const metrics = await (await fetch(`${t.url('conversation')}/metrics`)).text();
+    for (const channel of ['sms', 'push', 'email'])
+      expect(metrics).toMatch(
+        new RegExp(
+          `conversation_staff_alerts_total\\{channel="${channel}",outcome="sent",[^}]*\\} [1-9]`,
+        ),
+      );
   });
 
   it('escalates to the location manager, then the brand, as the runtime clock passes the target; a reply ends it', async () => {
