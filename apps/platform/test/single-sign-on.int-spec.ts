@@ -17,6 +17,15 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
   const settingsUrl = () => `${t.url('gateway')}/v1/admin/tenants/${tenant}/sign-in-settings`;
   const sam = { email: 'sam@cool-breeze.example', name: 'Sam Field', groups: ['atl-operators'] };
 
+  const teamNames = async () =>
+    (
+      (await (
+        await fetch(`${t.url('conversation')}/v1/inbox/team?tenantId=${tenant}`, {
+          headers: { authorization: admin },
+        })
+      ).json()) as { displayName: string }[]
+    ).map((m) => m.displayName);
+
   async function putSettings(body: object, authorization = admin) {
     const res = await fetch(settingsUrl(), {
       method: 'PUT',
@@ -35,8 +44,10 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     await page.fill('input[name=login]', 'sam');
     await page.fill('input[name=password]', 'whatever the provider checks');
     await page.click('button[type=submit]');
+    // Back on the inbox (its DOM is what the tests read next: no need to wait for every asset).
     await page.waitForURL((url) => url.href.startsWith(`${t.url('conversation')}/inbox?`), {
       timeout: 30_000,
+      waitUntil: 'commit',
     });
   }
 
@@ -152,6 +163,10 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
       (await users.json()) as { email: string; role: string; locationIds: string[] }[]
     ).find((u) => u.email === sam.email);
     expect(member).toMatchObject({ role: 'operator', locationIds: ['atlanta-north'] });
+    // The inbox's team knows them (assignable, alerted) from the same membership.
+    await eventually(() => teamNames().then((n) => n.includes('Sam Field') || undefined), {
+      what: 'Sam on the inbox team',
+    });
     await page.close();
   });
 
@@ -167,6 +182,9 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     expect(((await users.json()) as { email: string }[]).map((u) => u.email)).not.toContain(
       sam.email,
     );
+    await eventually(() => teamNames().then((n) => !n.includes('Sam Field') || undefined), {
+      what: 'Sam off the inbox team',
+    });
     await page.close();
   });
 

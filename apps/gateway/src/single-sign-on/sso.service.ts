@@ -19,6 +19,7 @@ import type { GatewayConfig } from '../config';
 import { GatewayError } from '../errors';
 import { identityRepository as identity } from '../identity/identity.repository';
 import { credentialsRepository as credentials } from '../identity/credentials.repository';
+import { announceMember } from '../identity/member-view';
 import { sha256 } from '../identity/secret-credential';
 import { SignInService, type SignedIn } from '../sign-in/sign-in.service';
 import { OpenIdProviders, type SsoSettings } from './openid-providers';
@@ -176,12 +177,17 @@ export class SingleSignOnService {
         }
         await sso.link(tx, scope, { issuer: settings.ssoIssuer, subject, userId, at: now });
         if (!mapped) {
+          const before = await identity.member(tx, scope, userId);
           await identity.removeMembership(tx, scope, userId);
+          // The inbox's team loses them too (never assigned or alerted again).
+          if (before) await announceMember(tx, scope, before, true, now);
           await credentials.revokeRefreshTokensOf(tx, scope, userId, now);
           await sso.revokeSessions(tx, scope, userId, now);
           return { refused: 'your identity provider gives you no role here (no mapped group)' };
         }
         await sso.setManagedMembership(tx, scope, { userId, ...mapped });
+        const member = await identity.member(tx, scope, userId);
+        if (member) await announceMember(tx, scope, member, false, now);
         return { userId };
       },
     );
