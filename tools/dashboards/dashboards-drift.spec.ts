@@ -36,7 +36,7 @@ describe('dashboards and alerts as code', () => {
       expect(exprs.length).toBeGreaterThan(3);
       for (const e of exprs)
         expect(e).toMatch(
-          /call_ingest_|decision_|sms_dispatch_|_consumer_|_http_|_webhook_signature_failures_total|\$\{service\}/,
+          /call_ingest_|decision_|sms_dispatch_|conversation_staff_alerts_total|_consumer_|_http_|_webhook_signature_failures_total|\$\{service\}/,
         );
     }
     expect(uids.size).toBe(names.length);
@@ -54,6 +54,7 @@ describe('dashboards and alerts as code', () => {
       'TextbackPeriodicTaskFailing',
       'TextbackLocationProfilesUnreadable',
       'TextbackLocationDirectoryReloadFailing',
+      'TextbackStaffAlertsFailing',
       'TextbackWebhooksShed',
     ]);
   });

@@ -117,6 +117,17 @@ export const alertRules: readonly AlertRule[] = [
     },
   },
   {
+    alert: 'TextbackStaffAlertsFailing',
+    expr: 'sum by (channel) (increase(conversation_staff_alerts_total{outcome="failed"}[30m])) > 0',
+    for: '0m',
+    labels: { severity: 'ticket' },
+    annotations: {
+      summary: 'Staff alerts are failing: people are not told that customers wait',
+      description:
+        "{{ $value }} {{ $labels.channel }} alerts gave up in 30 minutes (a push service, the SMTP server, or no reachable phone): check conversation's log and the channel's configuration.",
+    },
+  },
+  {
     alert: 'TextbackWebhooksShed',
     expr: 'sum by (service, route) (increase({__name__=~".+_webhooks_shed_total"}[5m])) > 0',
     for: '0m',

@@ -117,6 +117,16 @@ export function pipelineOverview(): dashboard.DashboardBuilder {
           '{{service}}',
         ),
       ),
+    )
+    .withPanel(
+      graph(
+        'Staff alerts by channel and outcome',
+        'short',
+        query(
+          'sum by (channel, outcome) (increase(conversation_staff_alerts_total[5m]))',
+          '{{channel}} {{outcome}}',
+        ),
+      ),
     );
 }
 
