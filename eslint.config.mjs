@@ -52,6 +52,8 @@ const systemScopeAllowed = [
   'apps/conversation/src/alerts/alert-worker.ts',
   // Texts to the platform's own number are staff's: no tenant.
   'apps/conversation/src/inbound-sms/staff-inbound.ts',
+  // Redaction after retention runs over every tenant's threads.
+  'apps/conversation/src/threads/thread-retention.ts',
   'apps/gateway/src/tenancy/tenancy.service.ts',
   'apps/gateway/src/api-keys/api-keys.service.ts',
   // Users span tenants; presented refresh tokens, invitations and client secrets name their tenant.

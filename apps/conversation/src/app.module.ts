@@ -22,6 +22,7 @@ import { InboxWorkerController } from './threads/inbox-worker.controller';
 import { InboxController } from './threads/threads.controller';
 import { ThreadEventsConsumer } from './threads/thread-events.consumer';
 import { ThreadStatusService } from './threads/thread-status.service';
+import { ThreadRetention } from './threads/thread-retention';
 import { TeamInbox1765300000000 } from './migrations/1765300000000-team-inbox';
 import { InboxAlerts1765300200000 } from './migrations/1765300200000-inbox-alerts';
 import { StaffTextConsent1765300300000 } from '@textback/consent';
@@ -78,6 +79,7 @@ export class AppModule {
         ComplianceClient,
         ConversationService,
         ThreadStatusService,
+        ThreadRetention,
         InboxService,
         TeamInboxService,
         AlertChannels,

@@ -31,6 +31,12 @@ export const conversationConfigSchema = defineConfig({
   PUBLIC_BASE_URL: z.url().optional(),
   /** The deployment's own number (staff texts come from it): texts to it are staff's, never a customer's. */
   PLATFORM_SENDER_NUMBER: E164.optional(),
+  /**
+   * Days a thread may be quiet before what was written in it (messages, notes, drafts, alert
+   * texts, the customer's name) is removed; checked every `REDACTION_INTERVAL_MS`.
+   */
+  CONVERSATION_TEXT_RETENTION_DAYS: z.coerce.number().int().min(1).default(365),
+  REDACTION_INTERVAL_MS: z.coerce.number().int().min(1_000).default(3_600_000),
   /** How often waiting threads are escalated and staff alerts sent. */
   ALERT_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   /** Web Push (VAPID, RFC 8292): the public key pages subscribe with, and its private key from a Secret. */

@@ -62,6 +62,8 @@ describe('staff alerts and escalation', () => {
         VAPID_PRIVATE_KEY: vapid.privateKey,
         VAPID_SUBJECT: 'mailto:ops@textback.example',
         ALERT_POLL_MS: '100',
+        CONVERSATION_TEXT_RETENTION_DAYS: '30',
+        REDACTION_INTERVAL_MS: '1000',
       },
     });
     who['dana'] = await t.person({
@@ -319,5 +321,54 @@ describe('staff alerts and escalation', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  // Last: it moves the clock a month on (every token above expires with it).
+  it('removes what was written in a thread quiet past the retention period, and keeps the thread', async () => {
+    const [row] = (await call('bo', '/threads?q=7301')).body['threads'] as { threadId: string }[];
+    const id = row!.threadId;
+    await call('dana', `/threads/${id}/notes`, {
+      method: 'POST',
+      body: { text: 'Gate code 4412' },
+    });
+    await call('dana', `/threads/${id}/customer-name`, {
+      method: 'PUT',
+      body: { customerName: 'Maria' },
+    });
+    await call('dana', `/threads/${id}/draft`, { method: 'PUT', body: { text: 'Hi Maria' } });
+    const schema = t.schema('conversation');
+    const left = async () =>
+      (
+        await t.db.query<{
+          messages: number;
+          notes: number;
+          drafts: number;
+          alerts: number;
+          named: number;
+        }>(
+          `SELECT (SELECT count(*)::int FROM ${schema}.thread_message WHERE thread_id = $1 AND body IS NOT NULL) AS messages,
+                  (SELECT count(*)::int FROM ${schema}.thread_note WHERE thread_id = $1 AND body LIKE '%4412%') AS notes,
+                  (SELECT count(*)::int FROM ${schema}.thread_draft WHERE thread_id = $1) AS drafts,
+                  (SELECT count(*)::int FROM ${schema}.inbox_alert WHERE thread_id = $1 AND body LIKE '%furnace%') AS alerts,
+                  (SELECT count(*)::int FROM ${schema}.thread WHERE thread_id = $1 AND customer_name IS NOT NULL) AS named`,
+          [id],
+        )
+      ).rows[0]!;
+    expect(await left()).toMatchObject({ notes: 1, drafts: 1, named: 1 });
+    expect((await left()).messages).toBeGreaterThan(0);
+    expect((await left()).alerts).toBeGreaterThan(0);
+    clock.advance(31 * 86_400_000);
+    await eventually(
+      async () => {
+        const l = await left();
+        return l.messages + l.notes + l.drafts + l.alerts + l.named === 0 || undefined;
+      },
+      { what: 'the quiet thread redacted' },
+    );
+    const kept = await t.db.query(
+      `SELECT customer_number FROM ${schema}.thread WHERE thread_id = $1`,
+      [id],
+    );
+    expect(kept.rows).toEqual([{ customer_number: '+14045557301' }]);
   });
 });
