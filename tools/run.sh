@@ -68,6 +68,8 @@ case "$cmd" in
   simulate)  run_ts tools/simulate/simulate.ts "$@" ;;
   admin)     run_ts apps/gateway/src/cli/admin.ts "$@" ;;
   ingress-paths) run_ts tools/helm/edge-routes.ts ;;
+  protos)    npx buf lint libs/contracts/proto && exec npx buf generate libs/contracts/proto --template libs/contracts/proto/buf.gen.yaml ;;
+  proto-baseline) exec npx buf build libs/contracts/proto --exclude-source-info -o libs/contracts/proto/partner-v1.baseline.binpb ;;
   lint)      npx nx show projects >/dev/null && npx prettier --check . >&2 && exec npx eslint --ignore-pattern '**/lint-fixtures/**' apps libs tools "$@" ;;
   kafka)     run_ts tools/kafka/start.ts ;;
   plivo-fake) run_ts libs/plivo-fake/src/main.ts ;;
@@ -75,5 +77,5 @@ case "$cmd" in
   typecheck) npx tsc -p tsconfig.json --noEmit "$@" && npx tsc -p tools/dashboards/src/tsconfig.json --noEmit && npx tsc -p apps/conversation/web/tsconfig.json --noEmit && npx tsc -p apps/reporting/web/tsconfig.json --noEmit && exec npx tsc -p apps/gateway/web/tsconfig.json --noEmit ;;
   serve)     run_ts "apps/$1/src/main.ts" "${@:2}" ;;
   exec)      exec "$@" ;;
-  *) echo "usage: tools/run.sh start|test|bench|simulate|admin|ingress-paths|lint|typecheck|kafka|plivo-fake|dashboards [--check]|web|serve <app>|exec <cmd>" >&2; exit 2 ;;
+  *) echo "usage: tools/run.sh start|test|bench|simulate|admin|ingress-paths|protos|proto-baseline|lint|typecheck|kafka|plivo-fake|dashboards [--check]|web|serve <app>|exec <cmd>" >&2; exit 2 ;;
 esac

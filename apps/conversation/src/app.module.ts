@@ -25,6 +25,7 @@ import { ThreadStatusService } from './threads/thread-status.service';
 import { ThreadRetention } from './threads/thread-retention';
 import { TeamInbox1765300000000 } from './migrations/1765300000000-team-inbox';
 import { InboxAlerts1765300200000 } from './migrations/1765300200000-inbox-alerts';
+import { AppAuthors1765400000000 } from './migrations/1765400000000-app-authors';
 import { StaffTextConsent1765300300000 } from '@textback/consent';
 import { StaffInbound } from './inbound-sms/staff-inbound';
 import { AlertChannels } from './alerts/alert-channels';
@@ -34,6 +35,7 @@ import { TeamConsumer } from './team/team.consumer';
 import { TeamInboxController } from './team/team-inbox.controller';
 import { TeamInboxService } from './team/team-inbox.service';
 import { ConversationService } from './threads/conversation.service';
+import { LeadActions } from './threads/lead-actions';
 import { InboxService } from './threads/inbox.service';
 import { LeadRecorder } from './threads/lead-recorder';
 import { OnCallNotifier } from './threads/on-call-notifier';
@@ -50,6 +52,7 @@ export const conversationMigrations = [
   TeamInbox1765300000000,
   InboxAlerts1765300200000,
   StaffTextConsent1765300300000,
+  AppAuthors1765400000000,
 ];
 
 /** The controllers of conversation (its HTTP routes: the route inventory reads them). */
@@ -81,6 +84,7 @@ export class AppModule {
         ThreadStatusService,
         ThreadRetention,
         InboxService,
+        LeadActions,
         TeamInboxService,
         AlertChannels,
         AlertWorker,

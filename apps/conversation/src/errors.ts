@@ -7,7 +7,8 @@ export type ConversationErrorCode =
   | 'replayed'
   | 'not-found'
   | 'consent-unavailable'
-  | 'conflict';
+  | 'conflict'
+  | 'opted-out';
 
 /**
  * The one error class of conversation. Its codes come from the shared table (service-kit `errorCodes`),

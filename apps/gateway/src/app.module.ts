@@ -14,6 +14,7 @@ import { PasswordReset1765100100000 } from './migrations/1765100100000-password-
 import { AuditLog1765100200000 } from './migrations/1765100200000-audit-log';
 import { StaffPhones1765200200000 } from './migrations/1765200200000-staff-phones';
 import { AnnounceMembers1765300100000 } from './migrations/1765300100000-announce-members';
+import { PartnerApi1765400000000 } from './migrations/1765400000000-partner-api';
 import { SingleSignOn1765200000000 } from './migrations/1765200000000-single-sign-on';
 import { SignInSettingsController } from './single-sign-on/sign-in-settings.controller';
 import { SignInSettingsService } from './single-sign-on/sign-in-settings.service';
@@ -35,6 +36,22 @@ import { StaffLinks } from './identity/staff-links.service';
 import { PhoneController } from './identity/phone.controller';
 import { PlatformAdminsController, UsersController } from './identity/users.controller';
 import { SettingsPageController } from './settings-page.controller';
+import { CallHandlers } from './partner/handlers/calls';
+import { ConsentAndReportHandlers } from './partner/handlers/consent-and-reports';
+import { LeadHandlers } from './partner/handlers/leads';
+import { LocationHandlers } from './partner/handlers/locations';
+import { TenantHandlers } from './partner/handlers/tenants';
+import { ThreadHandlers } from './partner/handlers/threads';
+import { IdempotentRequests } from './partner/idempotent-requests';
+import { PartnerAuth } from './partner/partner-auth';
+import { PartnerDispatcher } from './partner/partner-dispatcher';
+import { PartnerDocsController } from './partner/partner-docs.controller';
+import { PartnerGrpcServer } from './partner/partner-grpc.server';
+import { PartnerMeter } from './partner/partner-meter';
+import { PartnerRest } from './partner/partner-rest';
+import { PartnerRestController, PartnerTokenGuard } from './partner/partner-rest.controller';
+import { PartnerUsageController } from './partner/partner-usage.controller';
+import { PeerServices } from './partner/peers';
 import { TenancyController } from './tenancy/tenancy.controller';
 import { TenancyService } from './tenancy/tenancy.service';
 
@@ -49,6 +66,7 @@ export const gatewayMigrations = [
   SingleSignOn1765200000000,
   StaffPhones1765200200000,
   AnnounceMembers1765300100000,
+  PartnerApi1765400000000,
 ];
 
 /** The controllers of gateway (its HTTP routes: the route inventory reads them). */
@@ -67,8 +85,14 @@ export const gatewayControllers = [
   AuditController,
   AuditConsumer,
   SettingsPageController,
+  PartnerDocsController,
+  PartnerRestController,
+  PartnerUsageController,
 ];
-/** Partner REST/gRPC gateway; owns tenancy (tenants, locations, business numbers) and its admin API. */
+/**
+ * The edge for people and partners: tenancy (tenants, locations, business numbers) and its admin
+ * API, identity and tokens, the audit log, and the partner API (gRPC and REST from one proto).
+ */
 @Module({})
 export class AppModule implements OnApplicationBootstrap {
   constructor(
@@ -97,6 +121,20 @@ export class AppModule implements OnApplicationBootstrap {
         SingleSignOnService,
         OpenIdProviders,
         SignInSettingsService,
+        PartnerAuth,
+        PartnerTokenGuard,
+        PartnerMeter,
+        IdempotentRequests,
+        PeerServices,
+        TenantHandlers,
+        LocationHandlers,
+        CallHandlers,
+        ThreadHandlers,
+        LeadHandlers,
+        ConsentAndReportHandlers,
+        PartnerDispatcher,
+        PartnerRest,
+        PartnerGrpcServer,
       ],
     });
   }

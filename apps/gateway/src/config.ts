@@ -67,6 +67,31 @@ export const gatewayConfigSchema = defineConfig({
     .regex(/^smtps?:\/\//, 'must be an smtp:// or smtps:// URL')
     .optional(),
   MAIL_FROM: z.string().min(3).default('Textback <no-reply@textback.invalid>'),
+  /**
+   * The partner API's gRPC port (HTTP/2; -1: off). The REST side is on HTTP_PORT. TLS when both
+   * files are set (mounted from a Secret); plaintext HTTP/2 otherwise (TLS ends at the Ingress).
+   */
+  GRPC_PORT: z.coerce.number().int().min(-1).max(65_535).default(9090),
+  GRPC_HOST: z.string().default('0.0.0.0'),
+  GRPC_TLS_CERT_FILE: z.string().optional(),
+  GRPC_TLS_KEY_FILE: z.string().optional(),
+  /** The services the partner API calls for a partner (its threads, calls, consent, reports). */
+  CALL_INGEST_URL: z.url().default('http://127.0.0.1:3001'),
+  CONVERSATION_URL: z.url().default('http://127.0.0.1:3004'),
+  COMPLIANCE_URL: z.url().default('http://127.0.0.1:3005'),
+  REPORTING_URL: z.url().default('http://127.0.0.1:3006'),
+  /** How long the gateway waits for one of them (a caller's shorter deadline wins). */
+  PARTNER_PEER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  /** Each partner client's requests per minute (all its tenants), and each tenant's (all clients). */
+  PARTNER_CLIENT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+  PARTNER_TENANT_REQUESTS_PER_MINUTE: z.coerce.number().int().min(1).default(1_200),
+  /** How long a mutation's first outcome is kept for retries with its idempotency key. */
+  PARTNER_IDEMPOTENCY_HOURS: z.coerce
+    .number()
+    .int()
+    .min(24)
+    .max(24 * 30)
+    .default(24),
   /** How long an invitation may be accepted. */
   INVITATION_TTL_HOURS: z.coerce.number().int().min(1).max(720).default(168),
 });

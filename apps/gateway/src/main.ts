@@ -21,3 +21,4 @@ export { gatewayControllers } from './app.module';
 export { ApiKeysService } from './api-keys/api-keys.service';
 export { SignInService } from './sign-in/sign-in.service';
 export { AuditService } from './audit/audit.service';
+export { PartnerGrpcServer } from './partner/partner-grpc.server';

@@ -94,7 +94,10 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
         : `http://127.0.0.1:${o.basePort + services.findIndex((s) => s.name === 'conversation')}/inbox`);
     await Promise.all(
       services
-        .filter(({ name }) => name !== 'compliance' && (name !== 'reporting' || inboxUrlUpFront))
+        .filter(
+          ({ name }) =>
+            !['compliance', 'gateway'].includes(name) && (name !== 'reporting' || inboxUrlUpFront),
+        )
         .map(({ name }) =>
           startOne(
             name,
@@ -111,6 +114,19 @@ export async function startPlatform(o: PlatformOptions): Promise<RunningPlatform
         ...(conversation ? { INBOX_URL: `${conversation.url}/inbox` } : {}),
       });
     }
+    // Last: the partner API calls the others for partners (their addresses are known now).
+    const peer = (name: string, key: string): Record<string, string> => {
+      const url = o.env[key] ?? running.get(name)?.url;
+      return url ? { [key]: url } : {};
+    };
+    await startOne('gateway', {
+      ...withCompliance,
+      ...peer('call-ingest', 'CALL_INGEST_URL'),
+      ...peer('conversation', 'CONVERSATION_URL'),
+      ...peer('reporting', 'REPORTING_URL'),
+      GRPC_PORT: o.env['GRPC_PORT'] ?? (o.basePort === 0 ? '0' : String(o.basePort + 10)),
+      GRPC_HOST: o.env['GRPC_HOST'] ?? o.env['HTTP_HOST'] ?? '127.0.0.1',
+    });
   } catch (err) {
     await Promise.allSettled([...running.values()].map((s) => s.stop()));
     throw err;

@@ -58,6 +58,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
   const names = services.map((s) => s.name).filter((n) => !o.without?.includes(n));
   const ports = new Map<string, number>();
   for (const name of names) ports.set(name, await freePort());
+  const grpcPort = await freePort();
   const urlOf = (name: string): string => `http://127.0.0.1:${ports.get(name) ?? 0}`;
   const children = new Map<string, ChildProcess>();
   const logs = new Map<string, string>();
@@ -76,6 +77,11 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
       COMPLIANCE_URL: o.env['COMPLIANCE_URL'] ?? urlOf('compliance'),
       AUTH_JWKS_URL: o.env['AUTH_JWKS_URL'] ?? `${urlOf('gateway')}/.well-known/jwks.json`,
       INBOX_URL: o.env['INBOX_URL'] ?? `${urlOf('conversation')}/inbox`,
+      CALL_INGEST_URL: o.env['CALL_INGEST_URL'] ?? urlOf('call-ingest'),
+      CONVERSATION_URL: o.env['CONVERSATION_URL'] ?? urlOf('conversation'),
+      REPORTING_URL: o.env['REPORTING_URL'] ?? urlOf('reporting'),
+      GRPC_PORT: o.env['GRPC_PORT'] ?? (name === 'gateway' ? String(grpcPort) : '-1'),
+      GRPC_HOST: '127.0.0.1',
     };
     return Object.fromEntries(
       Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined),

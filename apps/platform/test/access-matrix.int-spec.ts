@@ -25,7 +25,7 @@ interface Req {
  */
 interface Row {
   /** `person`: any person's own (sessions, password, second factor), never a key's or client's. */
-  needs: Permission | 'person' | 'public' | 'internal';
+  needs: Permission | 'person' | 'public' | 'internal' | 'partner';
   call?: (t: Target) => Req;
   elsewhere?: 403 | 404 | 200;
   why?: string;
@@ -211,6 +211,15 @@ const rows: Record<string, Row> = {
     needs: 'inbox:write',
     elsewhere: 404,
     call: (t) => ({ path: `/v1/inbox/threads/${t.thread}/book?tenantId=${t.tenant}`, body: {} }),
+  },
+  'conversation PUT /v1/inbox/threads/:threadId/lead/stage': {
+    needs: 'inbox:write',
+    elsewhere: 404,
+    call: (t) => ({
+      method: 'PUT',
+      path: `/v1/inbox/threads/${t.thread}/lead/stage?tenantId=${t.tenant}`,
+      body: { stage: 'qualified' },
+    }),
   },
   'conversation PUT /v1/inbox/threads/:threadId/customer-name': {
     needs: 'inbox:write',
@@ -480,17 +489,31 @@ const rows: Record<string, Row> = {
   },
   'gateway POST /v1/admin/clients': {
     needs: 'tenants:manage',
-    call: () => ({ path: '/v1/admin/clients', body: { name: 'Matrix', scopes: ['inbox:read'] } }),
+    call: () => ({ path: '/v1/admin/clients', body: { name: 'Matrix', scopes: ['threads:read'] } }),
   },
   'gateway GET /v1/admin/clients': {
     needs: 'tenants:manage',
     call: () => ({ path: '/v1/admin/clients' }),
   },
+  'gateway DELETE /v1/admin/clients/:clientId': {
+    needs: 'tenants:manage',
+    call: () => ({
+      method: 'DELETE',
+      path: `/v1/admin/clients/txc_${randomBytes(8).toString('hex')}`,
+    }),
+  },
+  'gateway GET /v1/admin/tenants/:tenantId/partner-usage': {
+    needs: 'tenant:settings',
+    call: (t) => ({ path: `/v1/admin/tenants/${t.tenant}/partner-usage` }),
+  },
+  'gateway GET /v1/partner/openapi.json': publicRow('the API description: no data'),
+  'gateway GET /v1/partner/docs': publicRow('the docs page over openapi.json'),
+  'gateway GET /v1/partner/docs/:asset': publicRow("Swagger UI's static files"),
   'gateway POST /v1/admin/tenants/:tenantId/grants': {
     needs: 'tenant:settings',
     call: (t) => ({
       path: `/v1/admin/tenants/${t.tenant}/grants`,
-      body: { clientId: partnerClient, scopes: ['inbox:read'] },
+      body: { clientId: partnerClient, scopes: ['threads:read'] },
     }),
   },
   'gateway GET /v1/admin/tenants/:tenantId/grants': {
@@ -505,6 +528,11 @@ const rows: Record<string, Row> = {
     }),
   },
 };
+// The partner API's routes, one per RPC: partner-api.int-spec holds each to its own matrix
+// (no credential, wrong scope, other tenant, revoked grant) on gRPC and REST alike.
+for (const r of routeInventory())
+  if (r.handler.startsWith('PartnerRestController.'))
+    rows[`${r.service} ${r.method} ${r.path}`] = { needs: 'partner', why: 'partner-api.int-spec' };
 let partnerClient = '';
 
 interface Credential {
@@ -649,7 +677,7 @@ describe('the access matrix', () => {
       { method: 'DELETE', headers: { authorization: admin } },
     );
     expect(del.status).toBe(204);
-    partnerClient = (await gw('/v1/admin/clients', { name: 'Partner', scopes: ['inbox:read'] }))[
+    partnerClient = (await gw('/v1/admin/clients', { name: 'Partner', scopes: ['threads:read'] }))[
       'clientId'
     ]!;
     const thread = (location: string) => t.threadAt(location);
@@ -700,7 +728,7 @@ describe('the access matrix', () => {
   it('answers every cell as the roles table says', async () => {
     const wrong: string[] = [];
     for (const [key, row] of Object.entries(rows)) {
-      if (row.needs === 'public') continue;
+      if (row.needs === 'public' || row.needs === 'partner') continue;
       if (row.needs === 'internal') {
         // Service-to-service only: no person's or key's token opens it.
         const path = key

@@ -1,5 +1,6 @@
 import type { LocationId, TenantId } from '@textback/contracts';
 import { tenantScope, type TenantScope } from '@textback/persistence';
+import type { PartnerScope } from './partner-scopes';
 import { mayGrantRole, rolePermissions, type Permission, type Role } from './roles';
 
 /** Who is calling, as a verified token says: the only input to authorization. */
@@ -13,6 +14,10 @@ export interface Access {
   /** The locations within it the credential may see. */
   readonly locationIds: 'all' | readonly LocationId[];
   readonly permissions: readonly Permission[];
+  /** A partner client's scopes (the partner API checks them; services check `permissions`). */
+  readonly scopes?: readonly PartnerScope[];
+  /** A partner application's name, as the inbox shows it beside what it wrote. */
+  readonly displayName?: string;
 }
 
 export class AccessDeniedError extends Error {

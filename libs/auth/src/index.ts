@@ -1,4 +1,5 @@
 export * from './roles';
+export * from './partner-scopes';
 export * from './access';
 export * from './tokens';
 export * from './sealed-secrets';

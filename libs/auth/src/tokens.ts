@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { LocationId, TenantId } from '@textback/contracts';
 import type { Access } from './access';
+import { partnerScopeNames } from './partner-scopes';
 import { permissions, roles } from './roles';
 
 export const TOKEN_ISSUER = 'textback-gateway';
@@ -27,6 +28,8 @@ const AccessClaims = z.object({
   tid: z.union([TenantId, z.literal('*')]),
   loc: z.union([z.literal('*'), z.array(LocationId).max(5_000)]),
   perm: z.array(z.enum(permissions)),
+  scp: z.array(z.enum(partnerScopeNames)).optional(),
+  name: z.string().min(1).max(120).optional(),
 });
 
 /** A private ES256 signing key as stored in the mounted secret: a JWK with its key id. */
@@ -107,6 +110,8 @@ export class TokenIssuer {
       tid: access.tenantId,
       loc: access.locationIds === 'all' ? '*' : [...access.locationIds],
       perm: [...access.permissions],
+      ...(access.scopes ? { scp: [...access.scopes] } : {}),
+      ...(access.displayName ? { name: access.displayName } : {}),
     })
       .setProtectedHeader({ alg: 'ES256', kid: signing.kid, typ: 'at+jwt' })
       .setIssuer(TOKEN_ISSUER)
@@ -184,6 +189,8 @@ export class TokenVerifier {
       tenantId: c.tid,
       locationIds: c.loc === '*' ? 'all' : c.loc,
       permissions: c.perm,
+      ...(c.scp ? { scopes: c.scp } : {}),
+      ...(c.name ? { displayName: c.name } : {}),
     };
   }
 }

@@ -7,3 +7,4 @@ export * from './qualification';
 export * from './what-if';
 export * from './inbound-text';
 export * from './inbox';
+export * from './partner';

@@ -10,3 +10,4 @@ export * from './entities/outbox-message.entity';
 export * from './entities/processed-event.entity';
 export * from './webhook-nonces.repository';
 export * from './migrations/1763900250000-webhook-nonce';
+export * from './rate-limit.repository';

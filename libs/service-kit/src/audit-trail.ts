@@ -55,6 +55,8 @@ export class AuditTrail implements CanActivate {
     if (req.path.startsWith('/internal/')) return true;
     const res = context.switchToHttp().getResponse<Response>();
     res.once('finish', () => {
+      // The partner API audits each call it served itself (gRPC calls too), once.
+      if ((req as Audited & { partnerAudited?: boolean }).partnerAudited) return;
       const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
       if (!marked && !mutating && !REFUSED.has(res.statusCode)) return;
       this.record(req, res.statusCode).catch((err: unknown) =>

@@ -12,60 +12,147 @@ import { QueryFailedError } from 'typeorm';
 export const errorCodes = {
   'invalid-request': {
     http: 400,
+    grpc: 'INVALID_ARGUMENT',
     retryable: false,
     meaning: 'the request is wrong; the message names the field',
   },
   'invalid-payload': {
     http: 400,
+    grpc: 'INVALID_ARGUMENT',
     retryable: false,
     meaning: 'a webhook or event body is wrong; the message names the field',
   },
   'location-mismatch': {
     http: 400,
+    grpc: 'INVALID_ARGUMENT',
     retryable: false,
     meaning: 'tenant, location and number do not belong together',
   },
-  unauthorized: { http: 401, retryable: false, meaning: 'no or a wrong credential' },
+  unauthorized: {
+    http: 401,
+    grpc: 'UNAUTHENTICATED',
+    retryable: false,
+    meaning: 'no or a wrong credential',
+  },
   'invalid-signature': {
     http: 401,
+    grpc: 'UNAUTHENTICATED',
     retryable: false,
     meaning: 'a webhook signature is missing, forged or stale',
   },
-  forbidden: { http: 403, retryable: false, meaning: 'the credential may not do this' },
-  'not-found': { http: 404, retryable: false, meaning: 'no such thing (in this tenant)' },
-  conflict: { http: 409, retryable: false, meaning: 'it clashes with what exists' },
-  replayed: { http: 409, retryable: false, meaning: 'this signed request was seen before' },
+  forbidden: {
+    http: 403,
+    grpc: 'PERMISSION_DENIED',
+    retryable: false,
+    meaning: 'the credential may not do this',
+  },
+  'not-found': {
+    http: 404,
+    grpc: 'NOT_FOUND',
+    retryable: false,
+    meaning: 'no such thing (in this tenant)',
+  },
+  conflict: {
+    http: 409,
+    grpc: 'ALREADY_EXISTS',
+    retryable: false,
+    meaning: 'it clashes with what exists',
+  },
+  replayed: {
+    http: 409,
+    grpc: 'ALREADY_EXISTS',
+    retryable: false,
+    meaning: 'this signed request was seen before',
+  },
   throttled: {
     http: 429,
+    grpc: 'RESOURCE_EXHAUSTED',
     retryable: true,
     meaning: 'too many failed attempts: wait as long as the message says',
   },
   'location-unknown': {
     http: 503,
+    grpc: 'UNAVAILABLE',
     retryable: true,
     meaning: "this service's copy of the locations is behind",
   },
   'not-configured': {
     http: 503,
+    grpc: 'FAILED_PRECONDITION',
     retryable: false,
     meaning: 'a setting this needs is unset (the message names it); kept in the dead letter',
   },
   'consent-unavailable': {
     http: 503,
+    grpc: 'UNAVAILABLE',
     retryable: true,
     meaning: 'compliance did not answer; nothing is sent or acknowledged meanwhile',
   },
   overloaded: {
     http: 503,
+    grpc: 'UNAVAILABLE',
     retryable: true,
     meaning: 'too much in flight: the sender retries later (only webhooks whose sender does)',
   },
   'auth-unavailable': {
     http: 503,
+    grpc: 'UNAVAILABLE',
     retryable: true,
     meaning: 'the gateway that issues access tokens did not answer',
   },
-} as const satisfies Record<string, { http: number; retryable: boolean; meaning: string }>;
+  'opted-out': {
+    http: 409,
+    grpc: 'FAILED_PRECONDITION',
+    retryable: false,
+    meaning: 'the customer opted out (STOP): nothing is texted to them until they opt back in',
+  },
+  'request-id-reused': {
+    http: 422,
+    grpc: 'INVALID_ARGUMENT',
+    retryable: false,
+    meaning: 'an idempotency key (request_id) sent again with a different request',
+  },
+  'request-in-progress': {
+    http: 409,
+    grpc: 'ABORTED',
+    retryable: true,
+    meaning: 'the first request with this idempotency key is still running: retry shortly',
+  },
+  'rate-limited': {
+    http: 429,
+    grpc: 'RESOURCE_EXHAUSTED',
+    retryable: true,
+    meaning: "over the client's or the tenant's request budget: retry after the time given",
+  },
+  'deadline-exceeded': {
+    http: 504,
+    grpc: 'DEADLINE_EXCEEDED',
+    retryable: true,
+    meaning: "the caller's deadline passed before the work was done",
+  },
+  unavailable: {
+    http: 503,
+    grpc: 'UNAVAILABLE',
+    retryable: true,
+    meaning: 'a service this needs did not answer',
+  },
+} as const satisfies Record<
+  string,
+  { http: number; grpc: GrpcStatusName; retryable: boolean; meaning: string }
+>;
+
+/** gRPC's canonical status names (the partner gateway maps each code to one at its edge). */
+export type GrpcStatusName =
+  | 'INVALID_ARGUMENT'
+  | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
+  | 'NOT_FOUND'
+  | 'ALREADY_EXISTS'
+  | 'RESOURCE_EXHAUSTED'
+  | 'FAILED_PRECONDITION'
+  | 'ABORTED'
+  | 'DEADLINE_EXCEEDED'
+  | 'UNAVAILABLE';
 
 export type ErrorCode = keyof typeof errorCodes;
 

@@ -34,7 +34,7 @@ import {
 import { LocationDirectory } from '@textback/tenancy';
 import { Inject } from '@nestjs/common';
 import { ConversationError } from '../errors';
-import { InboxService } from '../threads/inbox.service';
+import { LeadActions } from '../threads/lead-actions';
 import { leadRepository } from '../threads/leads.repository';
 import { CrmSyncService } from './crm-sync.service';
 
@@ -109,7 +109,7 @@ export class CrmInboundController {
 
   constructor(
     private readonly crm: CrmSyncService,
-    private readonly threads: InboxService,
+    private readonly leads: LeadActions,
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
   ) {
     this.leadOwners = systemScope(
@@ -139,7 +139,7 @@ export class CrmInboundController {
       : 'mismatch';
     if (!lead || !scope || verdict !== 'valid')
       throw new ConversationError('invalid-signature', `signature ${verdict}`);
-    const saved = await this.threads.book(scope, lead.threadId, parseRequest(Booked, body).value);
+    const saved = await this.leads.book(scope, lead.threadId, parseRequest(Booked, body).value);
     return { leadId, status: saved.status };
   }
 }

@@ -17,7 +17,7 @@ import { teamRepository as team } from '../team/team.repository';
 import { ConversationService } from './conversation.service';
 import { inboxListRepository as inboxList, type InboxFilter } from './inbox-list.repository';
 import { LeadRecorder } from './lead-recorder';
-import { leadRepository as leads, type LeadRow } from './leads.repository';
+import { leadRepository as leads } from './leads.repository';
 import { threadMessageRepository as messages } from './thread-messages.repository';
 import { threadRepository as threads, type ThreadRow } from './threads.repository';
 
@@ -25,6 +25,8 @@ import { threadRepository as threads, type ThreadRow } from './threads.repositor
 export interface Actor {
   readonly subject: string;
   readonly userId: string | undefined;
+  /** A partner application's name (people's names come from the team). */
+  readonly appName?: string | undefined;
 }
 
 export interface InboxQuery {
@@ -132,12 +134,18 @@ export class InboxService {
     actor: Actor,
     threadId: string,
     text: string,
-  ): Promise<{ replyRequested: true }> {
+  ): Promise<{ replyRequested: true; messageId: string }> {
     const thread = await this.existing(scope, threadId);
     const location = this.directory.location(thread.locationId);
     if (!location)
       throw new ConversationError('not-found', `location ${thread.locationId} is not configured`);
-    await this.runtime.transaction(async (tx) => {
+    // Refused here, clearly, rather than queued and failed at send time (which checks again).
+    if (thread.optedOut)
+      throw new ConversationError(
+        'opted-out',
+        'the customer opted out (STOP): nothing is texted to them until they text START',
+      );
+    const messageId = await this.runtime.transaction(async (tx) => {
       await threads.update(tx, scope, threadId, {
         kind: 'human-replied',
         author: actor.userId ?? null,
@@ -161,10 +169,12 @@ export class InboxService {
         status: 'requested',
         at: null,
       });
+      if (actor.appName) await messages.nameApp(tx, scope, actor.subject, actor.appName);
       await drafts.discard(tx, scope, threadId, actor.subject);
       await alerts.endWaiting(tx, scope, threadId);
+      return replyId;
     });
-    return { replyRequested: true };
+    return { replyRequested: true, messageId };
   }
 
   /** Assigns to a member who works at the thread's location (`me`: the person asking), or nobody. */
@@ -215,22 +225,6 @@ export class InboxService {
   responseTimes(scope: TenantScope, since?: Date) {
     const from = since ?? new Date(this.runtime.clock.now().getTime() - 30 * 86_400_000);
     return threads.responseTimes(this.runtime.db, scope, from);
-  }
-
-  /** Without a value (not known yet), reporting counts the location's average ticket. */
-  async book(
-    scope: TenantScope,
-    threadId: string,
-    value: { amountMinor: number; currency: string } | undefined,
-  ): Promise<LeadRow> {
-    const thread = await this.existing(scope, threadId);
-    return this.runtime.transaction(async (tx) => {
-      const lead = await this.leads.of(tx, scope, thread, 'engaged');
-      return this.leads.change(tx, scope, lead, {
-        status: 'booked',
-        ...(value ? { valueMinor: value.amountMinor, currency: value.currency } : {}),
-      });
-    });
   }
 
   private person(actor: Actor, what: string): string {

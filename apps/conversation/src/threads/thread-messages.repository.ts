@@ -84,6 +84,16 @@ export const threadMessageRepository = {
     );
   },
 
+  /** A partner application's name as it writes (the inbox shows it beside its messages). */
+  async nameApp(tx: Tx, _scope: TenantScope, subject: string, displayName: string): Promise<void> {
+    await tx.mutate(
+      `INSERT INTO app_author (subject, display_name) VALUES ($1, $2)
+       ON CONFLICT (subject) DO UPDATE SET display_name = EXCLUDED.display_name, updated_at = now()
+       WHERE app_author.display_name <> EXCLUDED.display_name`,
+      [subject, displayName],
+    );
+  },
+
   /** An operator's requested reply became this sent text. */
   async requestSent(
     tx: Tx,
@@ -125,10 +135,12 @@ export const threadMessageRepository = {
   ofThread(sql: Sql, scope: TenantScope, threadId: string): Promise<MessageRow[]> {
     return sql.select(
       MessageRow,
-      `SELECT m.message_id, m.direction, m.author, m.author_id, tm.display_name AS author_name, m.purpose,
+      `SELECT m.message_id, m.direction, m.author, m.author_id,
+              coalesce(tm.display_name, app.display_name) AS author_name, m.purpose,
               m.body, m.status, m.failure_reason, m.at
        FROM thread_message m JOIN thread USING (thread_id)
        LEFT JOIN team_member tm ON tm.tenant_id = thread.tenant_id AND 'user:' || tm.user_id = m.author_id
+       LEFT JOIN app_author app ON app.subject = m.author_id
        WHERE m.thread_id = $1 AND ${inScope(2)} ORDER BY m.at, m.message_id`,
       [threadId, ...scopeParams(scope)],
     );

@@ -27,12 +27,14 @@ import {
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { InboxService, type Actor } from './inbox.service';
+import { LeadActions } from './lead-actions';
 
 /** Who acts: the credential's subject, and the person's user id when it is a person's. */
 export function actorOf(access: Access): Actor {
   return {
     subject: access.subject,
     userId: access.kind === 'user' ? access.subject.replace(/^user:/, '') : undefined,
+    appName: access.kind === 'client' ? access.displayName : undefined,
   };
 }
 
@@ -61,6 +63,11 @@ const Book = z.strictObject({
 const Close = z.strictObject({
   outcome: z.enum(['won', 'lost'], { error: 'must be won or lost' }),
   reason: z.string().trim().min(1, 'must not be blank').max(500).optional(),
+});
+const Stage = z.strictObject({
+  stage: z.enum(['new', 'engaged', 'qualified', 'lost'], {
+    error: 'must be new, engaged, qualified or lost (booking is POST …/book, with its value)',
+  }),
 });
 const ThreadsQuery = z.strictObject({
   tenantId: edge.tenantId,
@@ -96,6 +103,7 @@ const tenantQuery = new ZodPipe(TenantQuery);
 export class InboxController {
   constructor(
     private readonly threads: InboxService,
+    private readonly leads: LeadActions,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {}
 
@@ -219,7 +227,18 @@ export class InboxController {
     @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
     @Body(new ZodPipe(Book)) b: z.infer<typeof Book>,
   ) {
-    return this.threads.book(this.scope(access, 'inbox:write', q), id, b.value);
+    return this.leads.book(this.scope(access, 'inbox:write', q), id, b.value);
+  }
+
+  @Put('threads/:threadId/lead/stage')
+  @Requires('inbox:write')
+  leadStage(
+    @CurrentAccess() access: Access,
+    @Param('threadId', threadId) id: string,
+    @Query(tenantQuery) q: z.infer<typeof TenantQuery>,
+    @Body(new ZodPipe(Stage)) b: z.infer<typeof Stage>,
+  ) {
+    return this.leads.setStage(this.scope(access, 'inbox:write', q), id, b.stage);
   }
 
   /** The credential's scope within the tenant the request names (403 for another tenant). */

@@ -89,7 +89,7 @@ export class AuthController {
       access_token: accessToken,
       token_type: 'Bearer',
       expires_in: expiresIn,
-      scope: access.permissions.join(' '),
+      scope: (access.scopes ?? access.permissions).join(' '),
     };
   }
 

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, UseGuards } from '@nestjs/common';
 import { z } from 'zod';
-import { permissions, type Access } from '@textback/auth';
+import { partnerScopeNames, type Access } from '@textback/auth';
 import {
   AccessGuard,
   CurrentAccess,
@@ -11,7 +11,7 @@ import {
 } from '@textback/service-kit';
 import { ClientsService } from './clients.service';
 
-const scopes = z.array(z.enum(permissions)).min(1).max(permissions.length);
+const scopes = z.array(z.enum(partnerScopeNames)).min(1).max(partnerScopeNames.length);
 export const NewClient = z.strictObject({ name: edge.name, scopes });
 export const NewGrant = z.strictObject({
   clientId: z.string().regex(/^txc_[a-f0-9]{16}$/, 'not a client id'),
@@ -19,6 +19,10 @@ export const NewGrant = z.strictObject({
   locationIds: z.array(edge.locationId).min(1).max(500).optional(),
 });
 const tenantParam = new ZodPipe(edge.tenantId, 'tenantId');
+const clientIdParam = new ZodPipe(
+  z.string().regex(/^txc_[a-f0-9]{16}$/, 'not a client id'),
+  'clientId',
+);
 type TenantParam = z.infer<typeof edge.tenantId>;
 
 /** Partner clients are registered by the platform (the secret is shown once). */
@@ -39,6 +43,12 @@ export class ClientsController {
   @Get()
   list() {
     return this.clients.list();
+  }
+
+  @Delete(':clientId')
+  @HttpCode(204)
+  async revoke(@Param('clientId', clientIdParam) clientId: string): Promise<void> {
+    await this.clients.revoke(clientId);
   }
 }
 
@@ -68,11 +78,7 @@ export class GrantsController {
   async revoke(
     @CurrentAccess() access: Access,
     @Param('tenantId', tenantParam) tenantId: TenantParam,
-    @Param(
-      'clientId',
-      new ZodPipe(z.string().regex(/^txc_[a-f0-9]{16}$/, 'not a client id'), 'clientId'),
-    )
-    clientId: string,
+    @Param('clientId', clientIdParam) clientId: string,
   ): Promise<void> {
     await this.clients.revokeGrant(scopeFor(access, 'tenant:settings', tenantId), clientId);
   }

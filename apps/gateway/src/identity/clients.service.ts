@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { grantablePermissions, type Access, type Permission } from '@textback/auth';
+import { scopesBeyond, type Access, type PartnerScope } from '@textback/auth';
 import type { LocationId } from '@textback/contracts';
 import { systemScope, type SystemScope, type TenantScope } from '@textback/persistence';
 import {
@@ -22,7 +22,7 @@ const CLIENT_ID = /^txc_[a-f0-9]{16}$/;
 export interface ClientView {
   clientId: string;
   name: string;
-  scopes: readonly Permission[];
+  scopes: readonly PartnerScope[];
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
@@ -31,7 +31,7 @@ export interface ClientView {
 export interface GrantView {
   clientId: string;
   tenantId: string;
-  scopes: readonly Permission[];
+  scopes: readonly PartnerScope[];
   locationIds: readonly string[] | null;
   grantedBy: string;
   grantedAt: string;
@@ -53,14 +53,8 @@ export class ClientsService {
 
   async create(
     creator: Access,
-    c: { name: string; scopes: readonly Permission[] },
+    c: { name: string; scopes: readonly PartnerScope[] },
   ): Promise<ClientView & { clientSecret: string }> {
-    const beyond = c.scopes.filter((s) => !grantablePermissions.includes(s));
-    if (beyond.length > 0)
-      throw new GatewayError(
-        'invalid-request',
-        `scopes: a client may not have ${beyond.join(', ')}`,
-      );
     const { secret, sha256 } = newSecret();
     const row = await credentials.insertClient(this.runtime.db, this.platform, {
       clientId: `txc_${randomBytes(8).toString('hex')}`,
@@ -76,22 +70,30 @@ export class ClientsService {
     return (await credentials.clients(this.runtime.db, this.platform)).map(clientView);
   }
 
+  /** The platform revokes a client (a leaked secret, a partner that left): refused at once. */
+  async revoke(clientId: string): Promise<void> {
+    const now = this.runtime.clock.now();
+    if (!(await credentials.revokeClient(this.runtime.db, this.platform, clientId, now)))
+      throw new GatewayError('not-found', `client ${clientId}: no such live client`);
+  }
+
   /** A tenant lets a client in: never more than the client may ask for or the granter may do. */
   async grant(
     scope: TenantScope,
     granter: Access,
     g: {
       clientId: string;
-      scopes: readonly Permission[];
+      scopes: readonly PartnerScope[];
       locationIds?: readonly LocationId[] | undefined;
     },
   ): Promise<GrantView> {
     const client = await credentials.client(this.runtime.db, this.platform, g.clientId);
     if (!client || client.revokedAt)
       throw new GatewayError('not-found', `client ${g.clientId}: no such client`);
-    const beyond = g.scopes.filter(
-      (s) => !client.scopes.includes(s) || !granter.permissions.includes(s),
-    );
+    const beyond = [
+      ...g.scopes.filter((s) => !client.scopes.includes(s)),
+      ...scopesBeyond(g.scopes, granter.permissions),
+    ];
     if (beyond.length > 0)
       throw new ForbiddenError('forbidden', `scopes: may not grant ${beyond.join(', ')}`);
     const mine = scope.locationIds;
@@ -109,6 +111,17 @@ export class ClientsService {
 
   async grants(scope: TenantScope): Promise<GrantView[]> {
     return (await credentials.grants(this.runtime.db, scope)).map(grantView);
+  }
+
+  /** The live grants a client holds, every tenant's (what the client itself may know). */
+  async grantsOfClient(clientId: string): Promise<GrantView[]> {
+    return (await credentials.grantsOf(this.runtime.db, this.platform, clientId)).map(grantView);
+  }
+
+  /** The tenant's live grant to a live client, or undefined (the partner API checks each call). */
+  async liveGrant(scope: TenantScope, clientId: string): Promise<GrantView | undefined> {
+    const row = await credentials.liveGrant(this.runtime.db, scope, clientId);
+    return row ? grantView(row) : undefined;
   }
 
   async revokeGrant(scope: TenantScope, clientId: string): Promise<void> {
@@ -150,7 +163,7 @@ export class ClientsService {
           : 'several tenants granted this client: name one (tenant_id)',
       );
     const allowed = grant.scopes.filter((s) => client.scopes.includes(s));
-    const unknown = (ask.scopes ?? []).filter((s) => !allowed.includes(s as Permission));
+    const unknown = (ask.scopes ?? []).filter((s) => !allowed.includes(s as PartnerScope));
     if (unknown.length > 0)
       throw new ForbiddenError('forbidden', `scope: not granted ${unknown.join(' ')}`);
     return {
@@ -159,7 +172,10 @@ export class ClientsService {
       role: undefined,
       tenantId: grant.tenantId,
       locationIds: grant.locationIds ?? 'all',
-      permissions: ask.scopes ? allowed.filter((s) => ask.scopes?.includes(s)) : allowed,
+      // A partner's token opens the partner API only: the gateway calls services for it.
+      permissions: [],
+      scopes: ask.scopes ? allowed.filter((s) => ask.scopes?.includes(s)) : allowed,
+      displayName: client.name,
     };
   }
 }

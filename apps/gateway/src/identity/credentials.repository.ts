@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { permissions } from '@textback/auth';
+import { partnerScopeNames } from '@textback/auth';
 import {
   col,
   type Database,
@@ -32,7 +32,7 @@ const ClientRow = z.object({
   clientId: col.text,
   name: col.text,
   secretSha256: z.instanceof(Buffer),
-  scopes: z.array(z.enum(permissions)),
+  scopes: z.array(z.enum(partnerScopeNames)),
   createdBy: col.text,
   createdAt: col.timestamp,
   lastUsedAt: col.timestamp.nullable(),
@@ -43,7 +43,7 @@ export type ClientRow = z.output<typeof ClientRow>;
 const GrantRow = z.object({
   clientId: col.text,
   tenantId: col.tenantId,
-  scopes: z.array(z.enum(permissions)),
+  scopes: z.array(z.enum(partnerScopeNames)),
   locationIds: z.array(col.locationId).nullable(),
   grantedBy: col.text,
   grantedAt: col.timestamp,
@@ -171,6 +171,16 @@ export const credentialsRepository = {
     ]);
   },
 
+  /** Revokes a client everywhere: its grants stop working at its next call. */
+  async revokeClient(db: Database, _scope: SystemScope, clientId: string, at: Date) {
+    return (
+      (await db.mutate(
+        'UPDATE partner_client SET revoked_at = $2 WHERE client_id = $1 AND revoked_at IS NULL',
+        [clientId, at],
+      )) > 0
+    );
+  },
+
   /** Grants (or re-grants) the client access to the tenant. */
   grant(
     db: Database,
@@ -207,6 +217,21 @@ export const credentialsRepository = {
       'SELECT * FROM partner_grant WHERE client_id = $1 AND revoked_at IS NULL ORDER BY tenant_id',
       [clientId],
     );
+  },
+
+  /** The tenant's live grant to a live client (the partner API checks it on every call). */
+  async liveGrant(
+    db: Database,
+    scope: TenantScope,
+    clientId: string,
+  ): Promise<GrantRow | undefined> {
+    const rows = await db.select(
+      GrantRow,
+      `SELECT g.* FROM partner_grant g JOIN partner_client c USING (client_id)
+       WHERE g.tenant_id = $1 AND g.client_id = $2 AND g.revoked_at IS NULL AND c.revoked_at IS NULL`,
+      [scope.tenantId, clientId],
+    );
+    return rows[0];
   },
 
   async revokeGrant(db: Database, scope: TenantScope, clientId: string, at: Date) {

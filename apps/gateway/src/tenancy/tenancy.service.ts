@@ -154,6 +154,13 @@ export class TenancyService {
     );
   }
 
+  /** The tenant's locations with their settings as the admin API takes them (the partner API's). */
+  async locationRecords(tenantId: string) {
+    const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));
+    await this.tenantSettings(this.runtime.db, scope);
+    return tenancy.locations(this.runtime.db, scope);
+  }
+
   async getLocation(tenantId: string, locationId: string): Promise<LocationProfile> {
     const found = (await this.listLocations(tenantId)).find((l) => l.locationId === locationId);
     if (!found)

@@ -1,6 +1,11 @@
 import { DateTime } from 'luxon';
-import { systemScope, type Database, type SystemScope } from '@textback/persistence';
-import { rateLimitRepository, type RateLimitLayer } from './rate-limit.repository';
+import {
+  rateLimitRepository,
+  systemScope,
+  type Database,
+  type RateLimitLayer,
+  type SystemScope,
+} from '@textback/persistence';
 
 export interface RateLimitedSend {
   readonly from: string;

@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import { col, type Sql, type SystemScope } from '@textback/persistence';
+import { col } from './columns';
+import type { Sql } from './sql';
+import type { SystemScope } from './scope';
 
 /** One budget to draw a point from: its key, how many points a window holds, the window. */
 export interface RateLimitLayer {
@@ -12,13 +14,13 @@ const Drawn = z.object({ key: col.text, points: col.int, expire: col.bigint });
 
 /**
  * Fixed-window budgets shared by every replica (`rate_limit`: key, points used, window end in
- * epoch ms). Budgets are the platform's carrier throughput, not a tenant's data.
+ * epoch ms), in each schema that uses them: sms-dispatch's carrier throughput, the partner API's
+ * request budgets — the platform's capacity, not a tenant's data.
  */
 export const rateLimitRepository = {
   /**
    * Draws one point from every layer in one statement (its own transaction: the counters are
-   * locked only while it commits): a window that ended starts afresh. Returns each layer's
-   * points used and window end; when any layer is over, the caller gives the points back.
+   * locked only while it commits): a window that ended starts afresh. Returns each layer's points used and window end; when any layer is over, the caller gives the points back.
    */
   draw(sql: Sql, _scope: SystemScope, layers: readonly RateLimitLayer[], nowMs: number) {
     return sql.select(
