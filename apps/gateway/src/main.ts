@@ -22,3 +22,4 @@ export { ApiKeysService } from './api-keys/api-keys.service';
 export { SignInService } from './sign-in/sign-in.service';
 export { AuditService } from './audit/audit.service';
 export { PartnerGrpcServer } from './partner/partner-grpc.server';
+export { restBindings } from './partner/http-rules';

@@ -276,7 +276,7 @@ describe('identities, memberships and credentials at the gateway', () => {
     const admin = await t.adminAuthorization();
     const made = await call('gateway', '/v1/admin/clients', {
       token: admin,
-      body: { name: 'Acme CRM', scopes: ['inbox:read', 'reports:read'] },
+      body: { name: 'Acme CRM', scopes: ['threads:read', 'reports:read'] },
     });
     expect(made.status).toBe(201);
     const clientId = made.body['clientId'] as string;
@@ -287,15 +287,24 @@ describe('identities, memberships and credentials at the gateway', () => {
     );
     const granted = await call('gateway', `${brand}/grants`, {
       token: bo,
-      body: { clientId, scopes: ['inbox:read'], locationIds: ['atlanta-north'] },
+      body: { clientId, scopes: ['threads:read'], locationIds: ['atlanta-north'] },
     });
     expect(granted.status).toBe(201);
     const north = await threadAt('atlanta-north');
     const south = await threadAt('atlanta-south');
     const token = await tokenRequest({ grant_type: 'client_credentials' }, basic);
     expect(token.status).toBe(200);
-    expect(token.body.scope).toBe('inbox:read');
-    const seen = await threadsSeenBy(token.body.access_token);
+    expect(token.body.scope).toBe('threads:read');
+    // A partner's token opens the partner API only, within its grant's locations.
+    const direct = await call('conversation', '/v1/inbox/threads?tenantId=cool-breeze-hvac', {
+      token: token.body.access_token,
+    });
+    expect(direct.status).toBe(403);
+    const listed = await call('gateway', '/v1/partner/tenants/cool-breeze-hvac/threads?pageSize=100', {
+      token: token.body.access_token,
+    });
+    expect(listed.status).toBe(200);
+    const seen = (listed.body['threads'] as { name: string }[]).map((th) => th.name.split('/').pop());
     expect(seen).toContain(north);
     expect(seen).not.toContain(south);
     // Not beyond the grant, not another tenant, not with a wrong secret.

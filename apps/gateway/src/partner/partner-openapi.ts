@@ -1,4 +1,5 @@
 import { ScalarType, type DescEnum, type DescField, type DescMessage } from '@bufbuild/protobuf';
+import { DurationSchema, FieldMaskSchema, TimestampSchema } from '@bufbuild/protobuf/wkt';
 import { partnerScopes } from '@textback/auth';
 import { restBindings, type RestBinding } from './http-rules';
 import { writable } from './field-mask';
@@ -7,9 +8,9 @@ type Schema = Record<string, unknown>;
 
 /** Well-known types as proto3 JSON writes them. */
 const wellKnown: Record<string, Schema> = {
-  'google.protobuf.Timestamp': { type: 'string', format: 'date-time' },
-  'google.protobuf.FieldMask': { type: 'string', description: 'Field names, comma-separated.' },
-  'google.protobuf.Duration': { type: 'string', pattern: '^-?\\d+(\\.\\d+)?s$' },
+  [TimestampSchema.typeName]: { type: 'string', format: 'date-time' },
+  [FieldMaskSchema.typeName]: { type: 'string', description: 'Field names, comma-separated.' },
+  [DurationSchema.typeName]: { type: 'string', pattern: '^-?\\d+(\\.\\d+)?s$' },
 };
 
 const enumSchema = (e: DescEnum): Schema => ({ type: 'string', enum: e.values.map((v) => v.name) });
