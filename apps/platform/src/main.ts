@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '@textback/embedded-postgres';
+import { PartnerGrpcServer } from '@textback/gateway';
 import { PlivoFake } from '@textback/plivo-fake';
 import { loadPlatformConfig } from './config';
 import { seedDevPeople } from './dev-people';
@@ -57,6 +58,7 @@ async function main(): Promise<void> {
   });
   const secretsFile = join(dataDir, 'dev-secrets.json');
   const gateway = platform.services.get('gateway');
+  const partnerGrpc = gateway?.app.get(PartnerGrpcServer).address ?? null;
   if (gateway) await seedDevPeople(gateway, seedFile, secretsFile);
   const app = plivoApplicationUrls(platform);
   fake?.setMessageUrl(app.message_url);
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
       {
         services: urls,
         plivoFake: fake?.url ?? null,
+        partnerGrpc,
         plivoApplication: app,
         pid: process.pid,
         // Where `npm run admin` finds the gateway's tables (a development database only).
@@ -90,6 +93,7 @@ async function main(): Promise<void> {
       `Sign-in tokens (a platform admin; per franchise a brand-admin, location manager, operator, analyst): "people" in ${secretsFile}\n` +
       `Operator inbox: ${platform.services.get('conversation')?.url ?? ''}/inbox (sign in as an operator: email and password from "people")\n` +
       `Analyst page:   ${platform.services.get('reporting')?.url ?? ''}/reports  (reporting API docs: ${platform.services.get('reporting')?.url ?? ''}/v1/reports/docs)\n` +
+      `Partner API:    ${gateway?.url ?? ''}/v1/partner/docs (REST; gRPC with reflection on ${partnerGrpc ?? 'off'})\n` +
       `Try: npm run simulate -- missed\n\n`,
   );
   let stopping = false;
