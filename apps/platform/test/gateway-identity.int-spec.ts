@@ -300,11 +300,17 @@ describe('identities, memberships and credentials at the gateway', () => {
       token: token.body.access_token,
     });
     expect(direct.status).toBe(403);
-    const listed = await call('gateway', '/v1/partner/tenants/cool-breeze-hvac/threads?pageSize=100', {
-      token: token.body.access_token,
-    });
+    const listed = await call(
+      'gateway',
+      '/v1/partner/tenants/cool-breeze-hvac/threads?pageSize=100',
+      {
+        token: token.body.access_token,
+      },
+    );
     expect(listed.status).toBe(200);
-    const seen = (listed.body['threads'] as { name: string }[]).map((th) => th.name.split('/').pop());
+    const seen = (listed.body['threads'] as { name: string }[]).map((th) =>
+      th.name.split('/').pop(),
+    );
     expect(seen).toContain(north);
     expect(seen).not.toContain(south);
     // Not beyond the grant, not another tenant, not with a wrong secret.
