@@ -86,8 +86,11 @@ describe('the Helm chart', () => {
     const deployments = manifests
       .filter((m) => m.kind === 'Deployment')
       .map((m) => m.metadata.labels?.['app.kubernetes.io/component']);
-    expect(deployments.sort()).toEqual(Object.keys(loaders).sort());
-    expect(manifests.filter((m) => m.kind === 'Service')).toHaveLength(Object.keys(loaders).length);
+    // And the sandbox carrier partners' sandboxes text through (#19).
+    expect(deployments.sort()).toEqual([...Object.keys(loaders), 'sandbox-carrier'].sort());
+    expect(manifests.filter((m) => m.kind === 'Service')).toHaveLength(
+      Object.keys(loaders).length + 1,
+    );
   });
 
   it.each(Object.keys(loaders))(
@@ -119,6 +122,12 @@ describe('the Helm chart', () => {
         expect(env['INBOX_URL']).toBe('https://textback.example.org/inbox');
       if (service === 'sms-dispatch' || service === 'conversation')
         expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
+      if (service === 'sms-dispatch')
+        expect(env['SANDBOX_PLIVO_API_URL']).toBe('http://textback-sandbox-carrier');
+      if (service === 'gateway') {
+        expect(env['GRPC_PORT']).toBe('9090');
+        expect(env['CONVERSATION_URL']).toBe('http://textback-conversation');
+      }
       // Every service verifies access tokens against the gateway's published keys.
       if (service !== 'gateway')
         expect(env['AUTH_JWKS_URL']).toBe('http://textback-gateway/.well-known/jwks.json');

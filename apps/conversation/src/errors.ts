@@ -7,8 +7,7 @@ export type ConversationErrorCode =
   | 'replayed'
   | 'not-found'
   | 'consent-unavailable'
-  | 'conflict'
-  | 'opted-out';
+  | 'conflict';
 
 /**
  * The one error class of conversation. Its codes come from the shared table (service-kit `errorCodes`),

@@ -52,6 +52,7 @@ import { PartnerRest } from './partner/partner-rest';
 import { PartnerRestController, PartnerTokenGuard } from './partner/partner-rest.controller';
 import { PartnerUsageController } from './partner/partner-usage.controller';
 import { PeerServices } from './partner/peers';
+import { SandboxTenants } from './partner/sandbox-tenants';
 import { TenancyController } from './tenancy/tenancy.controller';
 import { TenancyService } from './tenancy/tenancy.service';
 
@@ -126,6 +127,7 @@ export class AppModule implements OnApplicationBootstrap {
         PartnerMeter,
         IdempotentRequests,
         PeerServices,
+        SandboxTenants,
         TenantHandlers,
         LocationHandlers,
         CallHandlers,

@@ -46,6 +46,8 @@ async function main(): Promise<void> {
       // Plain http on this machine: session cookies without `Secure`.
       SESSION_COOKIE_SECURE: process.env['SESSION_COOKIE_SECURE'] ?? 'false',
       ...(fake ? { PLIVO_API_URL: fake.url, PLIVO_LOOKUP_URL: fake.url } : {}),
+      // Partners' sandbox brands text through the local fake too (in production: a fake of its own).
+      ...(fake && !process.env['SANDBOX_PLIVO_API_URL'] ? { SANDBOX_PLIVO_API_URL: fake.url } : {}),
       // Staff sign-in texts come from the platform's own number (the fake takes any sender).
       ...(fake
         ? { PLATFORM_SENDER_NUMBER: process.env['PLATFORM_SENDER_NUMBER'] ?? '+18885550100' }

@@ -161,7 +161,9 @@ describe('the admin CLI', () => {
     ).toEqual({ revoked: key['keyId'] });
     expect((await token({}, `Bearer ${key['key'] as string}`)).status).toBe(401);
 
-    const client = await admin('create-client', '--name', 'Acme CRM', '--scopes', 'inbox:read');
+    const client = await admin('create-client', '--name', 'Acme CRM', '--scopes', 'threads:read');
+    // Every client has a sandbox brand of its own, granted to it (#19).
+    expect(client['sandbox']).toMatchObject({ tenantId: expect.stringMatching(/^sandbox-/) });
     const basic = `Basic ${Buffer.from(`${client['clientId'] as string}:${client['clientSecret'] as string}`).toString('base64')}`;
     await admin(
       'grant-client',
@@ -170,9 +172,10 @@ describe('the admin CLI', () => {
       '--client',
       client['clientId'] as string,
       '--scopes',
-      'inbox:read',
+      'threads:read',
     );
-    expect((await token({ grant_type: 'client_credentials' }, basic)).status).toBe(200);
+    const forSunny = { grant_type: 'client_credentials', tenant_id: 'sunny-plumbing' };
+    expect((await token(forSunny, basic)).status).toBe(200);
     await admin(
       'revoke-grant',
       '--tenant',
@@ -180,7 +183,7 @@ describe('the admin CLI', () => {
       '--client',
       client['clientId'] as string,
     );
-    expect((await token({ grant_type: 'client_credentials' }, basic)).status).toBe(403);
+    expect((await token(forSunny, basic)).status).toBe(403);
 
     const ids = <T extends Record<string, unknown>>(rows: T[], key: keyof T) =>
       rows.map((r) => r[key]);

@@ -282,9 +282,23 @@ describe('identities, memberships and credentials at the gateway', () => {
     const clientId = made.body['clientId'] as string;
     const basic = `Basic ${Buffer.from(`${clientId}:${made.body['clientSecret'] as string}`).toString('base64')}`;
     const bo = await refreshed(people.brandAdmin.refreshToken);
-    expect((await tokenRequest({ grant_type: 'client_credentials' }, basic)).body.message).toMatch(
-      /no tenant has granted/,
-    );
+    // Before any brand grants it, a client reaches only its own sandbox brand.
+    expect(
+      (
+        await tokenRequest(
+          { grant_type: 'client_credentials', tenant_id: 'cool-breeze-hvac' },
+          basic,
+        )
+      ).body.message,
+    ).toMatch(/no tenant has granted/);
+    const sandbox = (made.body['sandbox'] as { tenantId: string }).tenantId;
+    const own = await tokenRequest({ grant_type: 'client_credentials' }, basic);
+    expect(own.status).toBe(200);
+    expect(
+      (await call('gateway', '/v1/partner/tenants', { token: own.body.access_token })).body[
+        'tenants'
+      ],
+    ).toEqual([expect.objectContaining({ name: `tenants/${sandbox}` })]);
     const granted = await call('gateway', `${brand}/grants`, {
       token: bo,
       body: { clientId, scopes: ['threads:read'], locationIds: ['atlanta-north'] },
@@ -339,7 +353,14 @@ describe('identities, memberships and credentials at the gateway', () => {
       (await call('gateway', `${brand}/grants/${clientId}`, { token: bo, method: 'DELETE' }))
         .status,
     ).toBe(204);
-    expect((await tokenRequest({ grant_type: 'client_credentials' }, basic)).status).toBe(403);
+    expect(
+      (
+        await tokenRequest(
+          { grant_type: 'client_credentials', tenant_id: 'cool-breeze-hvac' },
+          basic,
+        )
+      ).status,
+    ).toBe(403);
   });
 
   it('rotates signing keys by kid: the new key signs when due, old tokens verify until they expire', async () => {

@@ -281,6 +281,23 @@ describe('the partner API: access, limits, reflection and health', () => {
     expect(wrong).toEqual([]);
   }, 120_000);
 
+  it("refuses a page token from another tenant's list", async () => {
+    const cool = await partnerRest(t, `/v1/partner/tenants/${own}/locations?pageSize=1`, {
+      token: fullToken,
+    });
+    const next = String(cool.body['nextPageToken']);
+    expect(next).not.toBe('');
+    const paws = await partnerRest(
+      t,
+      `/v1/partner/tenants/happy-paws-vet/locations?pageSize=1&pageToken=${next}`,
+      { token: await full.token('happy-paws-vet') },
+    );
+    expect(paws.status).toBe(400);
+    expect(paws.body['errors']).toEqual([
+      { field: 'page_token', description: expect.stringMatching(/another query/) },
+    ]);
+  });
+
   it('answers 429 with Retry-After over the client budget, counted across gateway replicas, and RESOURCE_EXHAUSTED on gRPC', async () => {
     const replica = await t.replica('gateway');
     const limited = await registerPartner(t, {

@@ -7,12 +7,14 @@ import {
   LeadStage,
   LocationService,
   MessageDirection,
+  TenantService,
   TextbackHours,
   ThreadService,
 } from '@textback/contracts/partner';
 import { eventually } from '@textback/testing';
 import { grpcOf, partnerRest, registerPartner, type Partner } from './partner-kit';
-import { startTestPlatform, type TestPlatform } from './test-platform';
+import { PlivoFake } from '@textback/plivo-fake';
+import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
 const tenant = 'cool-breeze-hvac';
 const everyScope = [
@@ -49,15 +51,24 @@ describe('the partner API: one definition served as gRPC and REST', () => {
   let token: string;
   let signingKey: Awaited<ReturnType<typeof newSigningKey>>;
   let grpc: ReturnType<typeof grpcOf>;
+  let sandboxCarrier: PlivoFake;
   const caller = '+14045557701';
   let threadName = '';
 
   beforeAll(async () => {
     signingKey = await newSigningKey('partner-test');
+    // The sandbox carrier: a Plivo fake of its own, so a sandbox text is seen not to reach the live one.
+    sandboxCarrier = await new PlivoFake({
+      accounts: { [secrets.PLIVO_AUTH_ID]: secrets.PLIVO_AUTH_TOKEN },
+      dlrStepMs: 5,
+    }).start();
     t = await startTestPlatform({
       transport: 'kafka',
       name: 'partner-api',
-      env: { AUTH_SIGNING_KEYS: JSON.stringify({ keys: [signingKey] }) },
+      env: {
+        AUTH_SIGNING_KEYS: JSON.stringify({ keys: [signingKey] }),
+        SANDBOX_PLIVO_API_URL: sandboxCarrier.url,
+      },
     });
     brandAdmin = (await t.person({ email: 'brand@partner.example', role: 'brand-admin' }))
       .authorization;
@@ -72,6 +83,7 @@ describe('the partner API: one definition served as gRPC and REST', () => {
 
   afterAll(async () => {
     await t?.stop();
+    await sandboxCarrier?.stop();
   });
 
   it("provisions a location over gRPC as the admin API would, and refuses an invalid one with the admin API's words", async () => {
@@ -185,6 +197,41 @@ describe('the partner API: one definition served as gRPC and REST', () => {
     expect(t.fake.sentTo(caller).filter((m) => m.origin === 'api')).toHaveLength(1);
   }, 60_000);
 
+  it('runs a mutation once when duplicates with one key arrive together', async () => {
+    const key = randomUUID();
+    const concurrentCaller = '+14045557704';
+    const body = {
+      location: smyrna,
+      businessNumber: smyrnaNumber,
+      callerNumber: concurrentCaller,
+      outcome: 'CALL_OUTCOME_BUSY',
+      endTime: new Date().toISOString(),
+    };
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        partnerRest(t, `/v1/partner/tenants/${tenant}/calls?callId=pbx-${key}`, {
+          token,
+          body,
+          headers: { 'idempotency-key': key },
+        }),
+      ),
+    );
+    // Each is the first answer (run once) or "still running, retry" — never a second run.
+    for (const a of answers) expect([200, 409]).toContain(a.status);
+    const done = answers.filter((a) => a.status === 200);
+    expect(done.length).toBeGreaterThan(0);
+    for (const a of done) expect(a.body).toMatchObject({ duplicate: false });
+    for (const a of answers.filter((x) => x.status === 409)) {
+      expect(a.body).toMatchObject({ code: 'request-in-progress' });
+      expect(Number(a.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    }
+    await eventually(() => t.fake.sentTo(concurrentCaller).some((m) => m.origin === 'api'), {
+      what: 'the one text-back',
+    });
+    await t.fake.settle();
+    expect(t.fake.sentTo(concurrentCaller).filter((m) => m.origin === 'api')).toHaveLength(1);
+  });
+
   it('replies into the thread as the application: the inbox shows it with its author', async () => {
     const threads = grpc.client(ThreadService);
     const thread = await eventually(
@@ -256,6 +303,42 @@ describe('the partner API: one definition served as gRPC and REST', () => {
     const read = await grpc.client(LeadService).getLead({ name: lead }, grpc.as(token));
     expect(read.stage).toBe(LeadStage.BOOKED);
   });
+
+  it('gives the client a sandbox brand whose texts go to the sandbox carrier, never to the live one', async () => {
+    const tenants = await grpc.client(TenantService).listTenants({}, grpc.as(token));
+    expect(tenants.tenants.map((x) => x.name)).toEqual(
+      expect.arrayContaining([`tenants/${tenant}`, `tenants/${partner.sandbox.tenantId}`]),
+    );
+    const sandboxToken = await partner.token(partner.sandbox.tenantId);
+    const location = `tenants/${partner.sandbox.tenantId}/locations/${partner.sandbox.locationId}`;
+    const sandboxCaller = '+14045557705';
+    await eventually(
+      async () => {
+        const res = await partnerRest(
+          t,
+          `/v1/partner/tenants/${partner.sandbox.tenantId}/calls?callId=sandbox-${randomUUID()}`,
+          {
+            token: sandboxToken,
+            body: {
+              location,
+              businessNumber: partner.sandbox.businessNumber,
+              callerNumber: sandboxCaller,
+              outcome: 'CALL_OUTCOME_VOICEMAIL',
+              endTime: new Date().toISOString(),
+            },
+          },
+        );
+        return res.status === 200 || undefined;
+      },
+      { what: 'the sandbox call accepted', timeoutMs: 30_000, intervalMs: 500 },
+    );
+    await eventually(() => sandboxCarrier.sentTo(sandboxCaller).length > 0, {
+      what: 'the text at the sandbox carrier',
+    });
+    expect(sandboxCarrier.sentTo(sandboxCaller)[0]?.text).toMatch(/FieldPro CRM \(sandbox\)/);
+    await t.fake.settle();
+    expect(t.fake.sentTo(sandboxCaller)).toEqual([]);
+  }, 60_000);
 
   it("refuses another tenant's data on both transports", async () => {
     const other = 'tenants/bright-smile-dental/locations/denver-downtown';

@@ -8,6 +8,8 @@ import type { TestPlatform } from './test-platform';
 export interface Partner {
   readonly clientId: string;
   readonly name: string;
+  /** Its sandbox brand (every client has one). */
+  readonly sandbox: { tenantId: string; locationId: string; businessNumber: string };
   /** `Basic …` of its id and secret (the token endpoint's client authentication). */
   readonly basic: string;
   /** A fresh access token for one granting tenant. */
@@ -29,9 +31,10 @@ export async function registerPartner(
     body: JSON.stringify({ name: o.name, scopes: o.scopes }),
   });
   if (made.status !== 201) throw new Error(`client: ${made.status} ${await made.text()}`);
-  const { clientId, clientSecret } = (await made.json()) as {
+  const { clientId, clientSecret, sandbox } = (await made.json()) as {
     clientId: string;
     clientSecret: string;
+    sandbox: Partner['sandbox'];
   };
   for (const g of o.grants) {
     const granted = await fetch(`${gateway}/v1/admin/tenants/${g.tenantId}/grants`, {
@@ -49,6 +52,7 @@ export async function registerPartner(
   return {
     clientId,
     name: o.name,
+    sandbox,
     basic,
     token: async (tenantId) => {
       const res = await t.requestToken(

@@ -88,6 +88,8 @@ export async function startTestPlatform(o: {
     ...secrets,
     PLIVO_API_URL: fake.url,
     PLIVO_LOOKUP_URL: fake.url,
+    // Partners' sandbox brands text through the same fake unless a test brings its own.
+    SANDBOX_PLIVO_API_URL: fake.url,
     PLIVO_TIMEOUT_MS: '1000',
     TENANCY_SEED_FILE: seedFile,
     KAFKA_BROKERS: process.env['KAFKA_BROKERS'],

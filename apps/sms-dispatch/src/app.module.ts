@@ -4,7 +4,7 @@ import { WebhookNonce1763900250000 } from '@textback/persistence';
 import { serviceModule, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory1763900000000, locationDirectoryParts } from '@textback/tenancy';
 import type { SmsDispatchConfig } from './config';
-import { carrierProvider } from './dispatch/carrier';
+import { carriersProvider } from './dispatch/carrier';
 import { ComplianceClient } from './dispatch/compliance.client';
 import { DeliveryReportsService } from './dispatch/delivery-reports.service';
 import {
@@ -56,7 +56,7 @@ export class AppModule {
       controllers: [...smsDispatchControllers, ...directory.controllers],
       providers: [
         DispatchMetrics,
-        carrierProvider,
+        carriersProvider,
         SendOutcomes,
         Reconciler,
         SendService,

@@ -15,6 +15,11 @@ export const smsDispatchConfigSchema = defineConfig({
    * number, so a staff text never lands in a customer's thread. Unset: no staff texts.
    */
   PLATFORM_SENDER_NUMBER: E164.optional(),
+  /**
+   * The sandbox carrier: a Plivo fake the partners' sandbox brands text through (the same account
+   * credentials). Unset: a sandbox's texts are refused, never sent for real.
+   */
+  SANDBOX_PLIVO_API_URL: z.url().optional(),
   /** This service's URL as Plivo calls it (delivery reports). Defaults to the listening address. */
   PUBLIC_BASE_URL: z.url().optional(),
   /** Per sending number (unregistered US long code: 1 msg/s; plivo.md §2.5). */

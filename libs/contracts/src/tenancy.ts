@@ -100,6 +100,11 @@ export const LocationProfile = z.object({
     .min(1)
     .max(24 * 60)
     .optional(),
+  /**
+   * A partner client's sandbox (#19): its texts go to the sandbox carrier (a Plivo fake), never
+   * to the real one, and its callers' line types are not looked up (they are fictional numbers).
+   */
+  sandbox: z.boolean().optional(),
   /** 10DLC campaign the business numbers are registered under (carrier throughput is per campaign). */
   campaignId: z.string().max(64).optional(),
   /** The brand's daily text cap across all its locations (carrier daily limits). */

@@ -139,12 +139,6 @@ export class InboxService {
     const location = this.directory.location(thread.locationId);
     if (!location)
       throw new ConversationError('not-found', `location ${thread.locationId} is not configured`);
-    // Refused here, clearly, rather than queued and failed at send time (which checks again).
-    if (thread.optedOut)
-      throw new ConversationError(
-        'opted-out',
-        'the customer opted out (STOP): nothing is texted to them until they text START',
-      );
     const messageId = await this.runtime.transaction(async (tx) => {
       await threads.update(tx, scope, threadId, {
         kind: 'human-replied',

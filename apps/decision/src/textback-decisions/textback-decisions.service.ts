@@ -72,8 +72,9 @@ export class TextbackDecisionsService {
       now: this.runtime.clock.now(),
     };
     let decision: TextbackDecision = decideTextback(context);
-    // Lookup costs money: only ask about callers every other rule would text.
-    if (decision.outcome === 'requested') {
+    // Lookup costs money: only ask about callers every other rule would text (a sandbox's
+    // callers are fictional numbers: never looked up).
+    if (decision.outcome === 'requested' && !location.sandbox) {
       decision = decideTextback({
         ...context,
         lineType: await this.lineTypes.lineTypeOf(call.callerNumber),

@@ -10,6 +10,7 @@ import {
   UnauthorizedError,
 } from '@textback/service-kit';
 import { GatewayError } from '../errors';
+import { SandboxTenants, type Sandbox } from '../partner/sandbox-tenants';
 import {
   credentialsRepository as credentials,
   type ClientRow,
@@ -47,14 +48,17 @@ export interface GrantView {
 export class ClientsService {
   private readonly platform: SystemScope;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime) {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    private readonly sandboxes: SandboxTenants,
+  ) {
     this.platform = systemScope('gateway: partner clients across tenants', runtime.logger);
   }
 
   async create(
     creator: Access,
     c: { name: string; scopes: readonly PartnerScope[] },
-  ): Promise<ClientView & { clientSecret: string }> {
+  ): Promise<ClientView & { clientSecret: string; sandbox: Sandbox }> {
     const { secret, sha256 } = newSecret();
     const row = await credentials.insertClient(this.runtime.db, this.platform, {
       clientId: `txc_${randomBytes(8).toString('hex')}`,
@@ -63,7 +67,8 @@ export class ClientsService {
       scopes: c.scopes,
       createdBy: creator.subject,
     });
-    return { ...clientView(row), clientSecret: secret };
+    const sandbox = await this.sandboxes.provision(row);
+    return { ...clientView(row), clientSecret: secret, sandbox };
   }
 
   async list(): Promise<ClientView[]> {
@@ -150,15 +155,18 @@ export class ClientsService {
     if (!client.lastUsedAt || now.getTime() - client.lastUsedAt.getTime() > 60_000)
       await credentials.touchClient(db, this.platform, clientId, now);
     const grants = await credentials.grantsOf(db, this.platform, clientId);
+    // Unnamed, the tenant is the one brand that granted the client (its sandbox if none has).
+    const brands = grants.filter((g) => !g.tenantId.startsWith('sandbox-'));
+    const pool = brands.length > 0 ? brands : grants;
     const grant = ask.tenantId
       ? grants.find((g) => g.tenantId === ask.tenantId)
-      : grants.length === 1
-        ? grants[0]
+      : pool.length === 1
+        ? pool[0]
         : undefined;
     if (!grant)
       throw new ForbiddenError(
         'forbidden',
-        ask.tenantId || grants.length === 0
+        ask.tenantId || pool.length === 0
           ? `no tenant has granted this client access${ask.tenantId ? ` (${ask.tenantId})` : ''}`
           : 'several tenants granted this client: name one (tenant_id)',
       );

@@ -15,7 +15,8 @@ const asScopes = (column: string): string => `ARRAY(
 /**
  * The partner API: clients' scopes become the partner catalogue's; each client's requests are
  * remembered by idempotency key (the first outcome, replayed for 24 hours), counted per day and
- * method (the usage a brand sees), and drawn from shared rate-limit windows.
+ * method (the usage a brand sees), and drawn from shared rate-limit windows; each client gets a
+ * sandbox brand.
  */
 export class PartnerApi1765400000000 implements MigrationInterface {
   name = 'PartnerApi1765400000000';
@@ -48,6 +49,8 @@ export class PartnerApi1765400000000 implements MigrationInterface {
         failed integer NOT NULL DEFAULT 0,
         PRIMARY KEY (tenant_id, client_id, day, method)
       )`);
+    // A partner client's sandbox brand: its texts go to the sandbox carrier only.
+    await q.query('ALTER TABLE tenant ADD COLUMN sandbox boolean NOT NULL DEFAULT false');
     await q.query(`
       CREATE TABLE rate_limit (
         key varchar(255) PRIMARY KEY,
@@ -58,6 +61,7 @@ export class PartnerApi1765400000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query('DROP TABLE rate_limit');
+    await q.query('ALTER TABLE tenant DROP COLUMN sandbox');
     await q.query('DROP TABLE partner_usage');
     await q.query('DROP TABLE partner_request');
   }

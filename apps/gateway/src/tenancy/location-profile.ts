@@ -9,6 +9,7 @@ export function locationProfileOf(
   version: number,
   s: LocationSettings,
   updatedAt: Date,
+  sandbox = false,
 ): LocationProfile {
   return LocationProfile.parse({
     tenantId,
@@ -36,6 +37,7 @@ export function locationProfileOf(
     ...(s.onCallWebhookUrl ? { onCallWebhookUrl: s.onCallWebhookUrl } : {}),
     maxFollowUpQuestions: s.maxFollowUpQuestions ?? 2,
     firstReplyTargetMinutes: s.firstReplyTargetMinutes ?? 5,
+    ...(sandbox ? { sandbox: true } : {}),
     ...(tenant.campaignId ? { campaignId: tenant.campaignId } : {}),
     ...(tenant.brandDailyCap ? { brandDailyCap: tenant.brandDailyCap } : {}),
     optOutScope: tenant.optOutScope ?? 'tenant',

@@ -42,6 +42,20 @@ export const tenancyRepository = {
     return row.created;
   },
 
+  /** Marks the tenant a sandbox (set once, when a partner client's sandbox is made). */
+  async markSandbox(tx: Tx, scope: TenantScope): Promise<void> {
+    await tx.mutate('UPDATE tenant SET sandbox = true WHERE tenant_id = $1', [scope.tenantId]);
+  },
+
+  async isSandbox(sql: Sql, scope: TenantScope): Promise<boolean> {
+    const row = await sql.selectFirst(
+      z.object({ sandbox: col.bool }),
+      'SELECT sandbox FROM tenant WHERE tenant_id = $1',
+      [scope.tenantId],
+    );
+    return row?.sandbox ?? false;
+  },
+
   async tenantSettings(sql: Sql, scope: TenantScope): Promise<TenantSettings | undefined> {
     const row = await sql.selectFirst(
       z.object({ settings: TenantRequest }),

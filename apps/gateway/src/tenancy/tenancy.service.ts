@@ -45,15 +45,26 @@ export class TenancyService {
     );
   }
 
+  /**
+   * Creates or replaces a tenant. `sandbox-…` ids are the platform's (a partner client's sandbox,
+   * `o.sandbox`): nobody else creates one.
+   */
   async putTenant(
     tenantId: string,
     body: unknown,
+    o: { sandbox?: boolean } = {},
   ): Promise<{ tenantId: string; created: boolean } & TenantSettings> {
     const id = this.slug(TenantId, 'tenantId', tenantId);
     const scope = tenantScope(id);
     const settings = parseRequest(TenantRequest, body);
+    if (id.startsWith('sandbox-') !== !!o.sandbox)
+      throw new GatewayError(
+        'invalid-request',
+        'tenantId: sandbox-… ids are for partner sandboxes only',
+      );
     const created = await this.runtime.transaction(async (tx) => {
       const created = await tenancy.saveTenant(tx, scope, settings);
+      if (o.sandbox) await tenancy.markSandbox(tx, scope);
       // Brand settings are part of every location's profile: republish them all.
       for (const l of await tenancy.locations(tx, scope, { lock: true }))
         await this.publish(tx, scope, settings, l.locationId, l.version + 1, l.settings);
@@ -211,6 +222,7 @@ export class TenancyService {
       version,
       s,
       this.runtime.clock.now(),
+      await tenancy.isSandbox(tx, scope),
     );
     await addToOutbox(tx, 'location.configured.v1', profile);
     return profile;

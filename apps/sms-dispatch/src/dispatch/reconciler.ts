@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { deliveryOutcomeOf, type PlivoMessaging } from '@textback/carrier-plivo';
+import { deliveryOutcomeOf } from '@textback/carrier-plivo';
 import { maskPhone } from '@textback/contracts';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { CARRIER } from './carrier';
+import { Carriers } from './carrier';
 import {
   outboundSmsRepository as sends,
   scopeOfSend,
@@ -19,7 +19,7 @@ import { SendOutcomes } from './send-outcomes';
 export class Reconciler {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
-    @Inject(CARRIER) private readonly carrier: PlivoMessaging,
+    private readonly carriers: Carriers,
     private readonly outcomes: SendOutcomes,
   ) {}
 
@@ -29,7 +29,9 @@ export class Reconciler {
     const since = new Date((row.sendingStartedAt ?? this.runtime.clock.now()).getTime() - 5_000);
     let found;
     try {
-      found = await this.carrier.outboundSince(since, { from: row.fromNumber, to: row.toNumber });
+      found = await this.carriers
+        .for(row.locationId)
+        .outboundSince(since, { from: row.fromNumber, to: row.toNumber });
     } catch (err) {
       this.runtime.logger.warn(
         { smsId: row.smsId, err: String(err) },

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ExponentialBackoff } from 'cockatiel';
-import type { PlivoMessaging, SendResult } from '@textback/carrier-plivo';
+import type { SendResult } from '@textback/carrier-plivo';
 import { decideSendHold } from '@textback/domain';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { inSpan, SpanKind } from '@textback/telemetry';
 import { LocationDirectory } from '@textback/tenancy';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
-import { CARRIER } from './carrier';
+import { Carriers } from './carrier';
 import { ComplianceClient } from './compliance.client';
 import { DispatchMetrics } from './dispatch.metrics';
 import { knownLocation } from './locations';
@@ -39,7 +39,7 @@ export class SendService {
     private readonly outcomes: SendOutcomes,
     private readonly metrics: DispatchMetrics,
     private readonly reconciler: Reconciler,
-    @Inject(CARRIER) private readonly carrier: PlivoMessaging,
+    private readonly carriers: Carriers,
   ) {
     const c = runtime.config;
     this.limits = new SendRateLimits(runtime.db, runtime.logger, {
@@ -164,7 +164,7 @@ export class SendService {
         attributes: { 'textback.sms.segments': row.segments },
       },
       async (span) => {
-        const r = await this.carrier.send({
+        const r = await this.carriers.for(row.locationId).send({
           from: row.fromNumber,
           to: row.toNumber,
           text: row.body ?? '',

@@ -1,1 +1,2 @@
 export * from './page-token';
+export * from './sandbox-numbers';

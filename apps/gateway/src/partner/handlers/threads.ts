@@ -127,6 +127,12 @@ export class ThreadHandlers {
           throw new PartnerError('invalid-request', 'message.text: must not be blank', {
             fields: [{ field: 'message.text', description: 'must not be blank' }],
           });
+        // A customer who opted out is refused here, clearly; the send checks consent again.
+        if ((await this.view(call, req.parent, 'parent')).thread.optedOut)
+          throw new PartnerError(
+            'opted-out',
+            'the customer opted out (STOP): nothing is texted to them until they text START',
+          );
         const sent = await this.peers.call<{ messageId: string }>(
           call,
           'conversation',
