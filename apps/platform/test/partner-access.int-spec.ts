@@ -19,7 +19,7 @@ import {
   partnerServices,
   TenantService,
 } from '@textback/contracts/partner';
-import { newSigningKey } from '@textback/auth';
+import { newSigningKey, partnerScopeNames } from '@textback/auth';
 import { SettableClock } from '@textback/testing';
 import { routeInventory } from '../../../tools/helm/edge-routes';
 import { grpcOf, partnerRest, registerPartner, type Partner } from './partner-kit';
@@ -158,17 +158,8 @@ describe('the partner API: access, limits, reflection and health', () => {
         tenantId: 'happy-paws-vet',
       })
     ).authorization;
-    const everything = [
-      'locations:read',
-      'locations:write',
-      'calls:write',
-      'threads:read',
-      'messages:write',
-      'leads:write',
-      'consent:read',
-      'reports:read',
-      'events:read',
-    ];
+    // Every scope a method needs (webhooks:manage belongs to part 2).
+    const everything = partnerScopeNames.filter((s) => s !== 'webhooks:manage');
     full = await registerPartner(t, {
       name: 'Matrix Full',
       scopes: everything,

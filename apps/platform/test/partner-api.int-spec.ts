@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Code, ConnectError } from '@connectrpc/connect';
-import { newSigningKey, TokenIssuer } from '@textback/auth';
+import { newSigningKey, partnerScopeNames, TokenIssuer } from '@textback/auth';
 import {
   googleRpc,
   LeadService,
@@ -17,16 +17,8 @@ import { PlivoFake } from '@textback/plivo-fake';
 import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
 const tenant = 'cool-breeze-hvac';
-const everyScope = [
-  'locations:read',
-  'locations:write',
-  'calls:write',
-  'threads:read',
-  'messages:write',
-  'leads:write',
-  'consent:read',
-  'reports:read',
-];
+/** Every scope a part-1 method needs. */
+const everyScope = partnerScopeNames.filter((s) => !['events:read', 'webhooks:manage'].includes(s));
 const smyrna = `tenants/${tenant}/locations/partner-smyrna`;
 const smyrnaNumber = '+14045550500';
 
