@@ -41,25 +41,40 @@ export const partnerRepository = {
     r: RequestKey & { method: string; fingerprint: string; now: Date; keepHours: number },
     leaseMs: number,
   ): Promise<RequestRow> {
-    const rows = await db.select(
+    // A holder that lets its key go between the two statements: claim again.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const held = await partnerRepository.claimOnce(db, scope, r, leaseMs);
+      if (held) return held;
+    }
+    throw new Error('idempotency key let go three times while being claimed');
+  },
+
+  async claimOnce(
+    db: Sql,
+    scope: TenantScope,
+    r: RequestKey & { method: string; fingerprint: string; now: Date; keepHours: number },
+    leaseMs: number,
+  ): Promise<RequestRow | undefined> {
+    const claimed = await db.select(
       RequestRow,
-      `WITH claimed AS (
-         INSERT INTO partner_request (client_id, tenant_id, request_key, method, fingerprint, state, started_at, expires_at)
-         VALUES ($1, $2, $3, $4, $5, 'running', $6::timestamptz, $6::timestamptz + make_interval(hours => $7::int))
-         ON CONFLICT (client_id, tenant_id, request_key) DO UPDATE SET started_at = EXCLUDED.started_at
-           WHERE partner_request.state = 'running' AND partner_request.fingerprint = EXCLUDED.fingerprint
-             AND partner_request.started_at < EXCLUDED.started_at - make_interval(secs => $8::double precision / 1000)
-         RETURNING method, fingerprint, state, outcome, true AS claimed
-       )
-       SELECT * FROM claimed
-       UNION ALL
-       SELECT method, fingerprint, state, outcome, false AS claimed FROM partner_request
-       WHERE client_id = $1 AND tenant_id = $2 AND request_key = $3 AND NOT EXISTS (SELECT 1 FROM claimed)`,
+      `INSERT INTO partner_request (client_id, tenant_id, request_key, method, fingerprint, state, started_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, 'running', $6::timestamptz, $6::timestamptz + make_interval(hours => $7::int))
+       ON CONFLICT (client_id, tenant_id, request_key) DO UPDATE SET started_at = EXCLUDED.started_at
+         WHERE partner_request.state = 'running' AND partner_request.fingerprint = EXCLUDED.fingerprint
+           AND partner_request.started_at < EXCLUDED.started_at - make_interval(secs => $8::double precision / 1000)
+       RETURNING method, fingerprint, state, outcome, true AS claimed`,
       [r.clientId, scope.tenantId, r.key, r.method, r.fingerprint, r.now, r.keepHours, leaseMs],
     );
-    const row = rows[0];
-    if (!row) throw new Error('idempotency claim returned nothing');
-    return row;
+    if (claimed[0]) return claimed[0];
+    // Held by another request: read it in a statement of its own (the insert's snapshot may
+    // predate the commit it waited for).
+    const held = await db.selectFirst(
+      RequestRow,
+      `SELECT method, fingerprint, state, outcome, false AS claimed FROM partner_request
+       WHERE client_id = $1 AND tenant_id = $2 AND request_key = $3`,
+      [r.clientId, scope.tenantId, r.key],
+    );
+    return held;
   },
 
   async finish(db: Sql, scope: TenantScope, r: RequestKey, outcome: unknown): Promise<void> {
