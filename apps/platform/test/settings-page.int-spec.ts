@@ -1,5 +1,6 @@
 import { Secret, TOTP } from 'otpauth';
 import type { Browser, Page } from 'playwright-core';
+import { partnerRest, registerPartner } from './partner-kit';
 import { startTestPlatform, type TestPlatform, launchChromium } from './test-platform';
 
 /**
@@ -13,6 +14,9 @@ describe('the settings page', () => {
   const tenant = 'cool-breeze-hvac';
   const bo = { email: 'bo.settings@cool-breeze.example', password: 'granite orchard signal 61' };
   const kim = { email: 'kim@cool-breeze.example', password: 'saffron tunnel meadow 38' };
+  // Another brand's admin (the first test makes Cool Breeze require a second factor).
+  const ana = { email: 'ana@bright-smile.example', password: 'copper lantern river 27' };
+  const dental = 'bright-smile-dental';
 
   async function signIn(page: Page, url: string, who: { email: string; password: string }) {
     await page.goto(url);
@@ -25,6 +29,7 @@ describe('the settings page', () => {
     t = await startTestPlatform({ transport: 'in-process', name: 'settingspage' });
     await t.person({ ...bo, role: 'brand-admin' });
     await t.person({ ...kim, role: 'operator', locationIds: ['atlanta-north'] });
+    await t.person({ ...ana, role: 'brand-admin', tenantId: dental });
     browser = await launchChromium();
   }, 120_000);
 
@@ -85,6 +90,40 @@ describe('the settings page', () => {
     await new Promise((r) => setTimeout(r, 500));
     expect(await page.locator('#signin-error').textContent()).toBe('');
     await page.screenshot({ path: `${process.cwd()}/.cache/settings-page.png` });
+  });
+
+  it('shows a brand-admin its partner applications with their usage, and revokes one', async () => {
+    const partner = await registerPartner(t, {
+      name: 'Dispatch Board',
+      scopes: ['locations:read'],
+      grants: [{ tenantId: dental, granter: await t.adminAuthorization() }],
+    });
+    const token = await partner.token(dental);
+    for (const path of [`tenants/${dental}/locations`, `tenants/${dental}/phoneNumbers`])
+      expect((await partnerRest(t, `/v1/partner/${path}`, { token })).status).toBe(200);
+    expect(
+      (await partnerRest(t, '/v1/partner/tenants/happy-paws-vet/locations', { token })).status,
+    ).toBe(403);
+    const admin = await browser.newPage();
+    await signIn(admin, `${t.url('gateway')}/settings?tenant=${dental}`, ana);
+    const row = admin.locator(`#grants-body tr[data-client="${partner.clientId}"]`);
+    await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual([
+      'Dispatch Board',
+      'locations:read',
+      'all',
+      expect.any(String),
+      '3',
+      '1',
+      '0',
+      'Revoke',
+    ]);
+    await row.locator('button').click();
+    await admin.locator('#status', { hasText: 'Dispatch Board no longer has access.' }).waitFor();
+    await row.waitFor({ state: 'detached' });
+    expect(
+      (await partnerRest(t, `/v1/partner/tenants/${dental}/locations`, { token })).status,
+    ).toBe(403);
   });
 
   it('lists a person’s sessions and ends another one from the page', async () => {

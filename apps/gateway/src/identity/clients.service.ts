@@ -114,8 +114,11 @@ export class ClientsService {
     return grantView(row);
   }
 
-  async grants(scope: TenantScope): Promise<GrantView[]> {
-    return (await credentials.grants(this.runtime.db, scope)).map(grantView);
+  async grants(scope: TenantScope): Promise<(GrantView & { clientName: string })[]> {
+    return (await credentials.grants(this.runtime.db, scope)).map((g) => ({
+      ...grantView(g),
+      clientName: g.clientName,
+    }));
   }
 
   /** The live grants a client holds, every tenant's (what the client itself may know). */

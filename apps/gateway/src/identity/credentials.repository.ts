@@ -202,10 +202,12 @@ export const credentialsRepository = {
     );
   },
 
-  grants(db: Database, scope: TenantScope): Promise<GrantRow[]> {
+  /** The tenant's grants, with each client's name (what the brand's admins recognise). */
+  grants(db: Database, scope: TenantScope) {
     return db.select(
-      GrantRow,
-      'SELECT * FROM partner_grant WHERE tenant_id = $1 ORDER BY granted_at',
+      GrantRow.extend({ clientName: col.text }),
+      `SELECT g.*, c.name AS client_name FROM partner_grant g JOIN partner_client c USING (client_id)
+       WHERE g.tenant_id = $1 ORDER BY g.granted_at`,
       [scope.tenantId],
     );
   },

@@ -129,6 +129,69 @@ async function renderBrand(): Promise<void> {
   $('brand').hidden = false;
 }
 
+interface GrantView {
+  clientId: string;
+  clientName: string;
+  scopes: string[];
+  locationIds: string[] | null;
+  grantedAt: string;
+  revokedAt: string | null;
+}
+interface UsageRow {
+  clientId: string;
+  calls: number;
+  refused: number;
+  failed: number;
+}
+
+const grantsUrl = (): string => `/v1/admin/tenants/${encodeURIComponent(session.tenant)}/grants`;
+
+/** The brand's partner applications: what each may do, what it did, and a way to cut it off. */
+async function renderPartners(): Promise<void> {
+  const [grants, { usage }] = await Promise.all([
+    api<GrantView[]>('GET', grantsUrl()),
+    api<{ usage: UsageRow[] }>(
+      'GET',
+      `/v1/admin/tenants/${encodeURIComponent(session.tenant)}/partner-usage`,
+    ),
+  ]);
+  const total = (clientId: string, key: 'calls' | 'refused' | 'failed'): string =>
+    String(usage.filter((u) => u.clientId === clientId).reduce((n, u) => n + u[key], 0));
+  $('grants-body').replaceChildren(
+    ...grants
+      .filter((g) => !g.revokedAt)
+      .map((g) => {
+        const tr = document.createElement('tr');
+        tr.dataset['client'] = g.clientId;
+        for (const text of [
+          g.clientName,
+          g.scopes.join(', '),
+          g.locationIds?.join(', ') ?? 'all',
+          new Date(g.grantedAt).toLocaleDateString(),
+          total(g.clientId, 'calls'),
+          total(g.clientId, 'refused'),
+          total(g.clientId, 'failed'),
+        ])
+          tr.append(Object.assign(document.createElement('td'), { textContent: text }));
+        const revoke = Object.assign(document.createElement('button'), {
+          type: 'button',
+          textContent: 'Revoke',
+        });
+        revoke.addEventListener('click', () =>
+          act(`${g.clientName} no longer has access.`, async () => {
+            await api('DELETE', `${grantsUrl()}/${g.clientId}`);
+            await renderPartners();
+          }),
+        );
+        const cell = document.createElement('td');
+        cell.append(revoke);
+        tr.append(cell);
+        return tr;
+      }),
+  );
+  $('partners').hidden = false;
+}
+
 async function start(): Promise<void> {
   const token = await accessToken();
   $('settings').hidden = false;
@@ -137,7 +200,10 @@ async function start(): Promise<void> {
     ? 'Your brand requires a second factor: set one up below, then sign in again with its code.'
     : '';
   await renderSessions();
-  if (session.tenant && permissionsOf(token).includes('tenant:settings')) await renderBrand();
+  if (session.tenant && permissionsOf(token).includes('tenant:settings')) {
+    await renderBrand();
+    await renderPartners();
+  }
 }
 
 function showSignIn(message = ''): void {
