@@ -237,14 +237,14 @@ describe('the partner API: one definition served as gRPC and REST', () => {
       { what: "the caller's thread", intervalMs: 300 },
     );
     threadName = thread.name;
-    const sent = await threads.createMessage(
-      {
-        parent: thread.name,
-        message: { text: 'Hi, FieldPro here: can we come by tomorrow at 9?' },
-        requestId: randomUUID(),
-      },
-      grpc.as(token),
-    );
+    const reply = {
+      parent: thread.name,
+      message: { text: 'Hi, FieldPro here: can we come by tomorrow at 9?' },
+      requestId: randomUUID(),
+    };
+    const sent = await threads.createMessage(reply, grpc.as(token));
+    // The same request again: the first answer, and no second text.
+    expect(await threads.createMessage(reply, grpc.as(token))).toEqual(sent);
     expect(sent).toMatchObject({
       direction: MessageDirection.OUTBOUND,
       authorDisplayName: 'FieldPro CRM',
@@ -264,6 +264,45 @@ describe('the partner API: one definition served as gRPC and REST', () => {
     });
     const listed = await threads.listMessages({ parent: thread.name }, grpc.as(token));
     expect(listed.messages.map((m) => m.authorDisplayName)).toContain('FieldPro CRM');
+    await t.fake.settle();
+    expect(t.fake.sentTo(caller).filter((m) => m.text.startsWith('Hi, FieldPro'))).toHaveLength(1);
+  });
+
+  it('texts a reply once even when the gateway lost its record and asks conversation again', async () => {
+    // What the gateway sends conversation for a keyed reply, twice (as after a crash between
+    // conversation's work and the gateway's record of it).
+    const issuer = await TokenIssuer.fromKeys([signingKey]);
+    const minted = await issuer.issue(
+      {
+        subject: `client:${partner.clientId}`,
+        kind: 'client',
+        role: undefined,
+        tenantId: tenant as never,
+        locationIds: 'all',
+        permissions: ['inbox:write'],
+        displayName: 'FieldPro CRM',
+      },
+      60,
+      new Date(),
+    );
+    const threadId = threadName.split('/').pop()!;
+    const body = { text: 'One more thing: bring the gate code.', requestId: randomUUID() };
+    const ask = () =>
+      fetch(`${t.url('conversation')}/v1/inbox/threads/${threadId}/reply?tenantId=${tenant}`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${minted}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: (await r.json()) as { messageId: string } }));
+    const [first, second] = await Promise.all([ask(), ask()]);
+    expect([first.status, second.status]).toEqual([202, 202]);
+    expect(second.body.messageId).toBe(first.body.messageId);
+    await eventually(() => t.fake.sentTo(caller).some((m) => m.text.startsWith('One more thing')), {
+      what: 'the reply at the carrier',
+    });
+    await t.fake.settle();
+    expect(t.fake.sentTo(caller).filter((m) => m.text.startsWith('One more thing'))).toHaveLength(
+      1,
+    );
   });
 
   it("moves the lead's stage over REST and books it over gRPC; a read-only field in the mask is refused", async () => {

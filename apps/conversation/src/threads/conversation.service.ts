@@ -212,11 +212,11 @@ export class ConversationService {
     to: E164,
     text: string,
     purpose: Exclude<SmsPurpose, 'textback' | 'staff'>,
+    replyId: string = randomUUID(),
   ): Promise<string> {
     const from = location.businessNumbers[0];
     if (!from)
       throw new ConversationError('not-found', `location ${location.locationId} has no number`);
-    const replyId = randomUUID();
     await addToOutbox(tx, 'sms.reply-requested.v1', {
       replyId,
       tenantId: location.tenantId,

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { LocationProfile } from '@textback/contracts';
 import {
@@ -134,22 +135,30 @@ export class InboxService {
     actor: Actor,
     threadId: string,
     text: string,
+    requestId?: string,
   ): Promise<{ replyRequested: true; messageId: string }> {
     const thread = await this.existing(scope, threadId);
     const location = this.directory.location(thread.locationId);
     if (!location)
       throw new ConversationError('not-found', `location ${thread.locationId} is not configured`);
     const messageId = await this.runtime.transaction(async (tx) => {
+      // A request sent again (a partner's retry) is the reply it asked for the first time.
+      const replyId = randomUUID();
+      if (requestId) {
+        const first = await messages.claimRequest(tx, scope, { requestId, threadId, replyId });
+        if (first !== replyId) return first;
+      }
       await threads.update(tx, scope, threadId, {
         kind: 'human-replied',
         author: actor.userId ?? null,
       });
-      const replyId = await this.conversation.requestText(
+      await this.conversation.requestText(
         tx,
         location,
         thread.customerNumber,
         text,
         'operator',
+        replyId,
       );
       // In the thread at once: sent, delivered, or not sent and why, as the pipeline reports it.
       await messages.add(tx, scope, {

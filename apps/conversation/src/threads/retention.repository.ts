@@ -34,6 +34,8 @@ export const retentionRepository = {
         'UPDATE inbound_message SET body = NULL WHERE body IS NOT NULL AND received_at < $1',
         [cutoff],
       ],
+      // Partners' reply request ids (their retries come within days, never a retention later).
+      ['DELETE FROM reply_request WHERE requested_at < $1', [cutoff]],
     ];
     let changed = 0;
     for (const [sql, params] of statements) changed += await tx.mutate(sql, params);

@@ -84,6 +84,30 @@ export const threadMessageRepository = {
     );
   },
 
+  /**
+   * Records which reply a request id asked for, once: the reply id of the first request with it
+   * (this one's when it is the first). A duplicate waits for the first's commit, then reads it.
+   */
+  async claimRequest(
+    tx: Tx,
+    scope: TenantScope,
+    r: { requestId: string; threadId: string; replyId: string },
+  ): Promise<string> {
+    const mine = await tx.select(
+      z.object({ replyId: col.text }),
+      `INSERT INTO reply_request (request_id, tenant_id, thread_id, reply_id) VALUES ($1, $2, $3, $4)
+       ON CONFLICT (request_id) DO NOTHING RETURNING reply_id`,
+      [r.requestId, scope.tenantId, r.threadId, r.replyId],
+    );
+    if (mine[0]) return mine[0].replyId;
+    const first = await tx.selectOne(
+      z.object({ replyId: col.text }),
+      'SELECT reply_id FROM reply_request WHERE request_id = $1 AND tenant_id = $2 AND thread_id = $3',
+      [r.requestId, scope.tenantId, r.threadId],
+    );
+    return first.replyId;
+  },
+
   /** A partner application's name as it writes (the inbox shows it beside its messages). */
   async nameApp(tx: Tx, _scope: TenantScope, subject: string, displayName: string): Promise<void> {
     await tx.mutate(

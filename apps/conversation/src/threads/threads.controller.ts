@@ -11,8 +11,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { Money, type TenantId } from '@textback/contracts';
-import { InboxOrder } from '@textback/domain';
+import type { TenantId } from '@textback/contracts';
 import type { TenantScope } from '@textback/persistence';
 import type { Access, Permission } from '@textback/auth';
 import {
@@ -27,6 +26,17 @@ import {
 } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import { InboxService, type Actor } from './inbox.service';
+import {
+  Assign,
+  Book,
+  Close,
+  Name,
+  Reply,
+  ResponseTimesQuery,
+  Stage,
+  TenantQuery,
+  ThreadsQuery,
+} from './threads.requests';
 import { LeadActions } from './lead-actions';
 
 /** Who acts: the credential's subject, and the person's user id when it is a person's. */
@@ -38,59 +48,6 @@ export function actorOf(access: Access): Actor {
   };
 }
 
-/** A reply the customer will read: not blank, at most 10 SMS parts. */
-const Reply = z.strictObject({
-  text: z
-    .string()
-    .max(1600)
-    .refine((t) => t.trim().length > 0, 'must not be blank'),
-});
-/** `me`, a team member's user id, or null (nobody). */
-const Assign = z.strictObject({
-  assignee: z.union([z.literal('me'), edge.uuid, z.null()], {
-    error: 'must be "me", a user id, or null',
-  }),
-});
-const Name = z.strictObject({ customerName: edge.name.nullable() });
-/** A booking's value: never negative (the revenue report adds it up). */
-const Book = z.strictObject({
-  value: Money.refine((m) => m.amountMinor >= 0, {
-    message: 'must not be negative',
-    path: ['amountMinor'],
-  }).optional(),
-});
-/** How it ended; the reason is what the team learns from (a lost job's above all). */
-const Close = z.strictObject({
-  outcome: z.enum(['won', 'lost'], { error: 'must be won or lost' }),
-  reason: z.string().trim().min(1, 'must not be blank').max(500).optional(),
-});
-const Stage = z.strictObject({
-  stage: z.enum(['new', 'engaged', 'qualified', 'lost'], {
-    error: 'must be new, engaged, qualified or lost (booking is POST …/book, with its value)',
-  }),
-});
-const ThreadsQuery = z.strictObject({
-  tenantId: edge.tenantId,
-  locationId: edge.locationId.optional(),
-  status: z.enum(['open', 'closed']).optional(),
-  urgent: z
-    .enum(['true', 'false'])
-    .transform((v) => v === 'true')
-    .optional(),
-  /** `me`, `none` (unassigned) or a user id. */
-  assignee: z.union([z.enum(['me', 'none']), edge.uuid]).optional(),
-  /** A name, digits of a number, or words of a message. */
-  q: z.string().trim().min(1, 'must not be blank').max(100).optional(),
-  order: InboxOrder.default('latest'),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(400).optional(),
-});
-const ResponseTimesQuery = z.strictObject({
-  tenantId: edge.tenantId,
-  since: edge.date.optional(),
-});
-/** Every thread route names its tenant: the credential decides which tenants it may name. */
-const TenantQuery = z.strictObject({ tenantId: edge.tenantId });
 const threadId = new ZodPipe(edge.uuid, 'threadId');
 const tenantQuery = new ZodPipe(TenantQuery);
 
@@ -144,6 +101,7 @@ export class InboxController {
       actorOf(access),
       id,
       r.text.trim(),
+      r.requestId,
     );
   }
 

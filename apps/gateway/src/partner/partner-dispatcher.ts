@@ -100,9 +100,14 @@ export class PartnerDispatcher {
       if (impl.scope && !granted.scopes.includes(impl.scope))
         throw new PartnerError('forbidden', `this token lacks the scope ${impl.scope}`);
       await this.meter.draw(granted.subject.replace(/^client:/, ''), tenantId);
-      const call = { access: granted, tenantId, signal: arrival.signal };
-      const work = async () => create(impl.output, await impl.handle(request, call));
       const key = arrival.idempotencyKey || (request as Message & { requestId?: string }).requestId;
+      const call = {
+        access: granted,
+        tenantId,
+        signal: arrival.signal,
+        requestKey: key || undefined,
+      };
+      const work = async () => create(impl.output, await impl.handle(request, call));
       const result =
         impl.mutation && key
           ? await this.idempotent.run(

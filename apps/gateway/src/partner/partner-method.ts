@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { GenMessage } from '@bufbuild/protobuf/codegenv2';
 import type { Access, PartnerScope } from '@textback/auth';
@@ -11,6 +12,22 @@ export interface PartnerCall {
   readonly tenantId: TenantId;
   /** Aborts when the caller's deadline passes or it goes away. */
   readonly signal: AbortSignal;
+  /** The mutation's idempotency key, when the caller sent one. */
+  readonly requestKey?: string | undefined;
+}
+
+/**
+ * A UUID that stands for one request of one client on one tenant (its idempotency key), for the
+ * service that does the work to dedupe on too: a retry after the gateway lost its own record
+ * still does the work once.
+ */
+export function requestUuid(call: PartnerCall): string | undefined {
+  if (!call.requestKey) return undefined;
+  const h = createHash('sha256')
+    .update(`${call.access.subject}\u0000${call.tenantId}\u0000${call.requestKey}`)
+    .digest('hex');
+  // RFC 9562 version 8 (custom) with the RFC variant.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-8${h.slice(13, 16)}-${((parseInt(h.slice(16, 18), 16) & 0x3f) | 0x80).toString(16)}${h.slice(18, 20)}-${h.slice(20, 32)}`;
 }
 
 /** A method's implementation: the scope it needs (none: any granted client) and the use case. */

@@ -10,7 +10,7 @@ import {
   type ThreadSchema,
 } from '@textback/contracts/partner';
 import { PartnerError } from '../partner-errors';
-import { grantedLocation, idsOf, rpc, type PartnerCall } from '../partner-method';
+import { grantedLocation, idsOf, requestUuid, rpc, type PartnerCall } from '../partner-method';
 import { PeerServices } from '../peers';
 import { pageParams } from './paging';
 
@@ -140,7 +140,7 @@ export class ThreadHandlers {
           {
             path: `/v1/inbox/threads/${threadId}/reply`,
             query: { tenantId: call.tenantId },
-            body: { text },
+            body: { text, ...(requestUuid(call) ? { requestId: requestUuid(call) } : {}) },
           },
         );
         return messageOf(req.parent, {
