@@ -45,10 +45,20 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
     await page.fill('input[name=password]', 'whatever the provider checks');
     await page.click('button[type=submit]');
     // Back on the inbox (its DOM is what the tests read next: no need to wait for every asset).
-    await page.waitForURL((url) => url.href.startsWith(`${t.url('conversation')}/inbox?`), {
-      timeout: 30_000,
-      waitUntil: 'commit',
-    });
+    // Under a full suite's load the round trip through provider and gateway can take long; a
+    // failure says where the browser stopped.
+    await page
+      .waitForURL((url) => url.href.startsWith(`${t.url('conversation')}/inbox?`), {
+        timeout: 60_000,
+        waitUntil: 'commit',
+      })
+      .catch(async (err: unknown) => {
+        const body = await page
+          .locator('body')
+          .innerText()
+          .catch(() => '');
+        throw new Error(`${String(err)}\nstopped at ${page.url()}: ${body.slice(0, 500)}`);
+      });
   }
 
   beforeAll(async () => {
@@ -168,7 +178,7 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
       what: 'Sam on the inbox team',
     });
     await page.close();
-  });
+  }, 120_000);
 
   it('takes the access away at the next sign-in when the provider drops the group', async () => {
     idp.setAccount('sam', { ...sam, groups: ['marketing'] });
@@ -186,7 +196,7 @@ describe('single sign-on through the tenant’s OpenID provider', () => {
       what: 'Sam off the inbox team',
     });
     await page.close();
-  });
+  }, 120_000);
 
   describe('tenant sign-in policies', () => {
     const pat = { email: 'pat@cool-breeze.example', password: 'copper valley beacon 19' };
