@@ -198,6 +198,37 @@ describe('the Helm chart', () => {
     expect(manifests.some((m) => m.kind === 'Ingress')).toBe(false); // off by default
   }, 60_000);
 
+  it("routes the partner API's gRPC side through a host of its own when one is given", () => {
+    const ingresses = (values: Record<string, string>) =>
+      parseAllDocuments(renderChart(undefined, values))
+        .map((d) => d.toJSON() as Record<string, unknown> | null)
+        .filter((m) => m?.['kind'] === 'Ingress');
+    const base = { 'ingress.enabled': 'true', 'ingress.tlsSecretName': 'textback-tls' };
+    expect(ingresses(base)).toHaveLength(1);
+    const grpc = ingresses({ ...base, 'ingress.grpcHost': 'grpc.textback.example.org' }).find(
+      (m) => (m?.['metadata'] as { name: string }).name === 'textback-grpc',
+    );
+    expect(grpc).toMatchObject({
+      metadata: { annotations: { 'nginx.ingress.kubernetes.io/backend-protocol': 'GRPC' } },
+      spec: {
+        tls: [{ hosts: ['grpc.textback.example.org'] }],
+        rules: [
+          {
+            host: 'grpc.textback.example.org',
+            http: {
+              paths: [
+                {
+                  path: '/',
+                  backend: { service: { name: 'textback-gateway', port: { name: 'grpc' } } },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    });
+  }, 60_000);
+
   it('refuses values its schema does not allow, saying which', () => {
     expect(() => renderChart(undefined, { 'services.reporting.replicas': 'two' })).toThrow(
       /replicas/,
