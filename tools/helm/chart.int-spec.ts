@@ -52,19 +52,34 @@ const secretsOf: Record<string, string[]> = {
   'call-ingest': ['call-events-signing-secret', 'database-url', 'plivo-auth-token'],
   decision: ['database-url', 'plivo-auth-id', 'plivo-auth-token'],
   'sms-dispatch': ['database-url', 'plivo-auth-id', 'plivo-auth-token', 'service-api-key'],
-  conversation: ['database-url', 'plivo-auth-token', 'service-api-key', 'tenant-secrets-keys'],
+  conversation: [
+    'database-url',
+    'plivo-auth-token',
+    'service-api-key',
+    'smtp-url',
+    'tenant-secrets-keys',
+    'vapid-private-key',
+  ],
   compliance: ['database-url', 'service-api-key'],
   reporting: ['database-url'],
-  gateway: ['admin-api-key', 'auth-signing-keys', 'database-url', 'tenant-secrets-keys'],
+  gateway: [
+    'admin-api-key',
+    'auth-signing-keys',
+    'database-url',
+    'smtp-url',
+    'tenant-secrets-keys',
+  ],
 };
 
 /** Plausible secret contents, so each service's config parser can judge the rest. */
 const secretValue = (key: string): string =>
-  key === 'database-url'
-    ? 'postgres://textback:secret@postgres:5432/textback'
-    : key === 'plivo-auth-id'
-      ? 'MAABCDEFGHIJKLMNOPQR'
-      : 'k'.repeat(40);
+  key === 'smtp-url'
+    ? 'smtps://alerts:secret@smtp.example.org:465'
+    : key === 'database-url'
+      ? 'postgres://textback:secret@postgres:5432/textback'
+      : key === 'plivo-auth-id'
+        ? 'MAABCDEFGHIJKLMNOPQR'
+        : 'k'.repeat(40);
 
 /**
  * The Helm chart, linted strictly and rendered by Helm's own engine (helm-java, no helm binary
@@ -76,7 +91,11 @@ describe('the Helm chart', () => {
 
   beforeAll(() => {
     manifests = parseAllDocuments(
-      renderChart(undefined, { publicBaseUrl: 'https://textback.example.org' }),
+      renderChart(
+        undefined,
+        { publicBaseUrl: 'https://textback.example.org' },
+        "platformSenderNumber: '+18885550100'\n",
+      ),
     )
       .map((d) => d.toJSON() as Manifest | null)
       .filter((m): m is Manifest => m !== null);
@@ -124,6 +143,9 @@ describe('the Helm chart', () => {
         expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
       if (service === 'sms-dispatch')
         expect(env['SANDBOX_PLIVO_API_URL']).toBe('http://textback-sandbox-carrier');
+      // Staff texts (sign-in links, inbox alerts) from the platform's own number.
+      if (service === 'sms-dispatch' || service === 'conversation')
+        expect(env['PLATFORM_SENDER_NUMBER']).toBe('+18885550100');
       if (service === 'gateway') {
         expect(env['GRPC_PORT']).toBe('9090');
         expect(env['CONVERSATION_URL']).toBe('http://textback-conversation');

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { downloadCache } from '@textback/testing';
 
@@ -34,8 +35,15 @@ function helmLibDir(): string {
 export function renderChart(
   chart = join(root, 'helm', 'textback'),
   set: Record<string, string> = {},
+  /** Values as YAML (a values file: strings stay strings, unlike `--set`). */
+  valuesYaml?: string,
 ): string {
   const lib = helmLibDir();
+  const valuesFile =
+    valuesYaml === undefined
+      ? undefined
+      : join(mkdtempSync(join(tmpdir(), 'values-')), 'values.yaml');
+  if (valuesFile) writeFileSync(valuesFile, valuesYaml ?? '');
   return execFileSync(
     'java',
     [
@@ -44,6 +52,7 @@ export function renderChart(
       join(__dirname, 'RenderChart.java'),
       chart,
       ...Object.entries(set).map(([k, v]) => `${k}=${v}`),
+      ...(valuesFile ? [`@${valuesFile}`] : []),
     ],
     {
       encoding: 'utf8',
