@@ -388,6 +388,8 @@ describe('the partner API: one definition served as gRPC and REST', () => {
       const path = `/v1/partner/tenants/${tenant}/locations?locationId=partner-x`;
       const malformed = await partnerRest(t, path, { token, raw: '{"displayName": ' });
       expect(malformed.status).toBe(400);
+      expect(malformed.headers.get('content-type')).toMatch(/application\/problem\+json/);
+      expect(String(malformed.body['detail'])).toMatch(/^body: not JSON/);
       const unknown = await partnerRest(t, path, {
         token,
         body: { displayName: 'X', colour: 'blue' },

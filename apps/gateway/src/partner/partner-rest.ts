@@ -23,6 +23,19 @@ function queryValue(schema: DescMessage, key: string, value: unknown): JsonValue
   return Array.isArray(value) ? value.map(one) : one(value);
 }
 
+/** The request's bytes as JSON (undefined when there are none). */
+function jsonOf(raw: unknown): unknown {
+  if (!Buffer.isBuffer(raw) || raw.length === 0) return undefined;
+  try {
+    return JSON.parse(raw.toString('utf8')) as unknown;
+  } catch (err) {
+    throw new PartnerError(
+      'invalid-request',
+      `body: not JSON (${err instanceof Error ? err.message : String(err)})`,
+    );
+  }
+}
+
 /** Sets `location.name` (as JSON names) in a JSON request. */
 function setPath(json: JsonObject, schema: DescMessage, path: string, value: string): void {
   const [head = '', ...rest] = path.split('.');
@@ -70,7 +83,7 @@ export class PartnerRest {
 
   private requestOf(b: RestBinding, req: Request) {
     const schema = b.method.input;
-    const body = req.body as unknown;
+    const body = jsonOf(req.body);
     let json: JsonObject = {};
     if (b.body !== '') {
       if (typeof body !== 'object' || body === null || Array.isArray(body))
