@@ -182,6 +182,16 @@ describe('the partner API: one definition served as gRPC and REST', () => {
     expect(changed.status).toBe(422);
     expect(changed.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(changed.body).toMatchObject({ status: 422, code: 'request-id-reused' });
+    // A key in the header and another in the request: refused, not guessed.
+    const both = await partnerRest(t, `${path}&requestId=${randomUUID()}`, {
+      token,
+      body,
+      headers: { 'idempotency-key': key },
+    });
+    expect(both.status).toBe(400);
+    expect(both.body['errors']).toEqual([
+      { field: 'request_id', description: 'differs from Idempotency-Key' },
+    ]);
     // Without a key, call-ingest's own idempotency on the call id holds.
     const unkeyed = await post(body, {});
     expect(unkeyed.body).toMatchObject({ duplicate: true });

@@ -100,7 +100,14 @@ export class PartnerDispatcher {
       if (impl.scope && !granted.scopes.includes(impl.scope))
         throw new PartnerError('forbidden', `this token lacks the scope ${impl.scope}`);
       await this.meter.draw(granted.subject.replace(/^client:/, ''), tenantId);
-      const key = arrival.idempotencyKey || (request as Message & { requestId?: string }).requestId;
+      const inBody = (request as Message & { requestId?: string }).requestId;
+      if (arrival.idempotencyKey && inBody && inBody !== arrival.idempotencyKey)
+        throw new PartnerError(
+          'invalid-request',
+          'Idempotency-Key and request_id differ: send one of them (or the same)',
+          { fields: [{ field: 'request_id', description: 'differs from Idempotency-Key' }] },
+        );
+      const key = arrival.idempotencyKey || inBody;
       const call = {
         access: granted,
         tenantId,
