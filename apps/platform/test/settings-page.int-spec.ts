@@ -126,6 +126,25 @@ describe('the settings page', () => {
     ).toBe(403);
   });
 
+  it("renders the partner API's docs page (Swagger UI over openapi.json, under the CSP)", async () => {
+    const page = await browser.newPage();
+    const refused: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') refused.push(m.text());
+    });
+    page.on('response', (r) => {
+      if (r.status() >= 400) refused.push(`${r.status()} ${r.url()}`);
+    });
+    await page.goto(`${t.url('gateway')}/v1/partner/docs`);
+    await page.locator('.swagger-ui .info .title', { hasText: 'Textback partner API' }).waitFor();
+    await page
+      .locator('.opblock-summary-path', { hasText: '/v1/partner/tenants/{tenant}/calls' })
+      .first()
+      .waitFor();
+    expect(refused).toEqual([]);
+    await page.close();
+  });
+
   it('lists a person’s sessions and ends another one from the page', async () => {
     const first = await browser.newPage();
     await signIn(first, `${t.url('gateway')}/settings?tenant=${tenant}`, bo);

@@ -15,6 +15,7 @@ const assets: Record<string, string> = {
 };
 const page = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Textback partner API</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/v1/partner/docs/swagger-ui.css"></head>
 <body><div id="docs"></div>
 <script src="/v1/partner/docs/swagger-ui-bundle.js"></script>
