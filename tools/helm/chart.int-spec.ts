@@ -141,7 +141,7 @@ describe('the Helm chart', () => {
         expect(env['INBOX_URL']).toBe('https://textback.example.org/inbox');
       if (service === 'sms-dispatch' || service === 'conversation')
         expect(env['COMPLIANCE_URL']).toBe('http://textback-compliance');
-      if (service === 'sms-dispatch')
+      if (service === 'sms-dispatch' || service === 'gateway')
         expect(env['SANDBOX_PLIVO_API_URL']).toBe('http://textback-sandbox-carrier');
       // Staff texts (sign-in links, inbox alerts) from the platform's own number.
       if (service === 'sms-dispatch' || service === 'conversation')

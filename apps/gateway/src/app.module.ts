@@ -42,6 +42,7 @@ import { LeadHandlers } from './partner/handlers/leads';
 import { LocationHandlers } from './partner/handlers/locations';
 import { TenantHandlers } from './partner/handlers/tenants';
 import { ThreadHandlers } from './partner/handlers/threads';
+import { SandboxHandlers } from './partner/handlers/sandbox';
 import { IdempotentRequests } from './partner/idempotent-requests';
 import { PartnerAuth } from './partner/partner-auth';
 import { PartnerDispatcher } from './partner/partner-dispatcher';
@@ -134,6 +135,7 @@ export class AppModule implements OnApplicationBootstrap {
         ThreadHandlers,
         LeadHandlers,
         ConsentAndReportHandlers,
+        SandboxHandlers,
         PartnerDispatcher,
         PartnerRest,
         PartnerGrpcServer,

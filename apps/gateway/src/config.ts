@@ -80,6 +80,11 @@ export const gatewayConfigSchema = defineConfig({
   CONVERSATION_URL: z.url().default('http://127.0.0.1:3004'),
   COMPLIANCE_URL: z.url().default('http://127.0.0.1:3005'),
   REPORTING_URL: z.url().default('http://127.0.0.1:3006'),
+  /**
+   * The sandbox carrier (a Plivo fake, sms-dispatch's SANDBOX_PLIVO_API_URL): a partner plays its
+   * sandbox customers' texts through it. Unset: no simulated customers.
+   */
+  SANDBOX_PLIVO_API_URL: z.url().optional(),
   /** How long the gateway waits for one of them (a caller's shorter deadline wins). */
   PARTNER_PEER_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
   /** Each partner client's requests per minute (all its tenants), and each tenant's (all clients). */

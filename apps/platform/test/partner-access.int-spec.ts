@@ -71,6 +71,11 @@ const samples: Record<string, (t: string) => Record<string, unknown>> = {
   }),
   BookLead: (t) => ({ name: `tenants/${t}/threads/${thread}/lead` }),
   GetConsentRecord: (t) => ({ name: `tenants/${t}/consentRecords/+14045551999` }),
+  SimulateCustomerMessage: (t) => ({
+    location: `tenants/${t}/locations/atlanta-north`,
+    customerNumber: '+14045551999',
+    text: 'Hello?',
+  }),
   GetFunnelReport: (t) => ({
     name: `tenants/${t}/funnelReport`,
     startDate: '2026-11-01',

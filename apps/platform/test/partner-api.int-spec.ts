@@ -7,6 +7,7 @@ import {
   LeadStage,
   LocationService,
   MessageDirection,
+  SandboxService,
   TenantService,
   TextbackHours,
   ThreadService,
@@ -62,6 +63,7 @@ describe('the partner API: one definition served as gRPC and REST', () => {
         SANDBOX_PLIVO_API_URL: sandboxCarrier.url,
       },
     });
+    sandboxCarrier.setMessageUrl(t.app().message_url);
     brandAdmin = (await t.person({ email: 'brand@partner.example', role: 'brand-admin' }))
       .authorization;
     partner = await registerPartner(t, {
@@ -379,6 +381,39 @@ describe('the partner API: one definition served as gRPC and REST', () => {
     expect(sandboxCarrier.sentTo(sandboxCaller)[0]?.text).toMatch(/FieldPro CRM \(sandbox\)/);
     await t.fake.settle();
     expect(t.fake.sentTo(sandboxCaller)).toEqual([]);
+
+    // The sandbox's customer answers, played through the sandbox carrier: it lands in the thread.
+    const sandbox = grpc.client(SandboxService);
+    const played = await sandbox.simulateCustomerMessage(
+      { location, customerNumber: sandboxCaller, text: 'Yes please, tomorrow morning works' },
+      grpc.as(sandboxToken),
+    );
+    expect(played.carrierMessageId).not.toBe('');
+    const threads = grpc.client(ThreadService);
+    await eventually(
+      async () => {
+        const list = await threads.listThreads(
+          { parent: `tenants/${partner.sandbox.tenantId}` },
+          grpc.as(sandboxToken),
+        );
+        const thread = list.threads.find((th) => th.customerNumber === sandboxCaller);
+        if (!thread) return undefined;
+        const messages = await threads.listMessages({ parent: thread.name }, grpc.as(sandboxToken));
+        return messages.messages.some(
+          (m) => m.direction === MessageDirection.INBOUND && m.text.startsWith('Yes please'),
+        );
+      },
+      { what: 'the simulated reply in its thread', intervalMs: 300 },
+    );
+    // Real brands' customers are never simulated.
+    const real = await refusal(
+      sandbox.simulateCustomerMessage(
+        { location: smyrna, customerNumber: sandboxCaller, text: 'hi' },
+        grpc.as(token),
+      ),
+    );
+    expect(real.code).toBe(Code.InvalidArgument);
+    expect(real.rawMessage).toMatch(/sandboxes only/);
   }, 60_000);
 
   it("refuses another tenant's data on both transports", async () => {

@@ -7,6 +7,7 @@ async function main(): Promise<void> {
   const fake = await new PlivoFake({
     accounts: { [authId]: authToken },
     port: Number(process.env['PLIVO_FAKE_PORT'] ?? 4010),
+    ...(process.env['PLIVO_FAKE_HOST'] ? { host: process.env['PLIVO_FAKE_HOST'] } : {}),
     ...(process.env['PLIVO_FAKE_MESSAGE_URL']
       ? { messageUrl: process.env['PLIVO_FAKE_MESSAGE_URL'] }
       : {}),

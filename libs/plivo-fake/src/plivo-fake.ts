@@ -58,6 +58,8 @@ export interface PlivoFakeOptions {
   /** authId → authToken of the accounts the fake accepts. */
   readonly accounts: Readonly<Record<string, string>>;
   readonly port?: number;
+  /** The address it listens on (default 127.0.0.1; a cluster's sandbox carrier: 0.0.0.0). */
+  readonly host?: string;
   /** Gap between queued → sent → delivered reports (ms). */
   readonly dlrStepMs?: number;
   /** Plivo retries a failed report at +60 s, +120 s, +240 s; scaled so tests need not wait. */
@@ -158,7 +160,9 @@ export class PlivoFake {
       res.status(500).json({ api_id: apiId(), error: err.message });
     });
     await new Promise<void>((resolve) => {
-      this.server = app.listen(this.options.port ?? 0, '127.0.0.1', () => resolve());
+      this.server = app.listen(this.options.port ?? 0, this.options.host ?? '127.0.0.1', () =>
+        resolve(),
+      );
     });
     this.server?.on('connection', (s: Socket) => {
       this.sockets.add(s);

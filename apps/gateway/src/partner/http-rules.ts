@@ -39,7 +39,7 @@ function compile(method: DescMethodUnary): RestBinding {
   const express: string[] = [];
   const openApi: string[] = [];
   // `/v1/partner/{name=tenants/*}/x:verb` → literal and variable parts.
-  const [path = '', customVerb] = value.split(/:(?=[a-z]+$)/);
+  const [path = '', customVerb] = value.split(/:(?=[A-Za-z]+$)/);
   for (const part of path.split(/(\{[^}]+\})/).filter(Boolean)) {
     const variable = /^\{([\w.]+)=([^}]+)\}$/.exec(part);
     if (!variable) {

@@ -8,6 +8,7 @@ import { LeadHandlers } from './handlers/leads';
 import { LocationHandlers } from './handlers/locations';
 import { TenantHandlers } from './handlers/tenants';
 import { ThreadHandlers } from './handlers/threads';
+import { SandboxHandlers } from './handlers/sandbox';
 import { restBindings, type DescMethodUnary, type RestBinding } from './http-rules';
 import { IdempotentRequests } from './idempotent-requests';
 import { PartnerAuth, type PartnerAccess } from './partner-auth';
@@ -59,6 +60,7 @@ export class PartnerDispatcher {
     threads: ThreadHandlers,
     leads: LeadHandlers,
     consentAndReports: ConsentAndReportHandlers,
+    sandbox: SandboxHandlers,
   ) {
     const impls: Record<string, PartnerMethod> = {
       ...tenants.methods,
@@ -67,6 +69,7 @@ export class PartnerDispatcher {
       ...threads.methods,
       ...leads.methods,
       ...consentAndReports.methods,
+      ...sandbox.methods,
     } as unknown as Record<string, PartnerMethod>;
     for (const binding of restBindings) {
       const impl = impls[binding.method.localName];

@@ -165,6 +165,14 @@ export class TenancyService {
     );
   }
 
+  /** Whether the tenant is a partner's sandbox. */
+  isSandbox(tenantId: string): Promise<boolean> {
+    return tenancy.isSandbox(
+      this.runtime.db,
+      tenantScope(this.slug(TenantId, 'tenantId', tenantId)),
+    );
+  }
+
   /** The tenant's locations with their settings as the admin API takes them (the partner API's). */
   async locationRecords(tenantId: string) {
     const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));

@@ -9,6 +9,7 @@ import { file_textback_partner_v1_consent } from './gen/textback/partner/v1/cons
 import { file_textback_partner_v1_leads } from './gen/textback/partner/v1/leads_pb';
 import { file_textback_partner_v1_locations } from './gen/textback/partner/v1/locations_pb';
 import { file_textback_partner_v1_reports } from './gen/textback/partner/v1/reports_pb';
+import { file_textback_partner_v1_sandbox } from './gen/textback/partner/v1/sandbox_pb';
 import { file_textback_partner_v1_tenants } from './gen/textback/partner/v1/tenants_pb';
 import { file_textback_partner_v1_threads } from './gen/textback/partner/v1/threads_pb';
 
@@ -20,6 +21,7 @@ export * from './gen/textback/partner/v1/threads_pb';
 export * from './gen/textback/partner/v1/leads_pb';
 export * from './gen/textback/partner/v1/consent_pb';
 export * from './gen/textback/partner/v1/reports_pb';
+export * from './gen/textback/partner/v1/sandbox_pb';
 export { http } from './gen/google/api/annotations_pb';
 export type { HttpRule } from './gen/google/api/http_pb';
 export { field_behavior as fieldBehavior, FieldBehavior } from './gen/google/api/field_behavior_pb';
@@ -37,6 +39,7 @@ export const partnerFiles = [
   file_textback_partner_v1_leads,
   file_textback_partner_v1_consent,
   file_textback_partner_v1_reports,
+  file_textback_partner_v1_sandbox,
 ];
 
 /** Every service of the partner API. */
