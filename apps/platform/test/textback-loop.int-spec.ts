@@ -206,11 +206,25 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     expect(replay.status).toBe(409);
     expect(await replay.json()).toMatchObject({ error: 'replayed' });
 
-    const { rows } = await t.db.query(
+    // The answer's row is written right after the answer (decision: answer from memory): wait
+    // for it, then there is exactly the one.
+    const rows = await eventually(
+      async () => {
+        const { rows: found } = await t.db.query(
+          `SELECT kind FROM ${t.schema('call-ingest')}.plivo_webhook WHERE call_uuid = $1`,
+          [callUuid],
+        );
+        return found.length > 0 ? found : undefined;
+      },
+      { what: "the answer's row" },
+    );
+    await new Promise((r) => setTimeout(r, 300));
+    expect(rows).toEqual([{ kind: 'answer' }]);
+    const { rows: after } = await t.db.query(
       `SELECT kind FROM ${t.schema('call-ingest')}.plivo_webhook WHERE call_uuid = $1`,
       [callUuid],
     );
-    expect(rows).toEqual([{ kind: 'answer' }]);
+    expect(after).toEqual([{ kind: 'answer' }]);
   });
 
   it('retries a send the carrier refused with 429, and sends exactly one text', async () => {

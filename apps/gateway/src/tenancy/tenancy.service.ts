@@ -173,11 +173,18 @@ export class TenancyService {
     );
   }
 
-  /** The tenant's locations with their settings as the admin API takes them (the partner API's). */
-  async locationRecords(tenantId: string) {
-    const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));
-    await this.tenantSettings(this.runtime.db, scope);
-    return tenancy.locations(this.runtime.db, scope);
+  /**
+   * The tenant's locations (all, or those named) with their settings as the admin API takes them
+   * (the partner API's Location).
+   */
+  async locationRecords(tenantId: string, locationIds: 'all' | readonly string[] = 'all') {
+    const tid = this.slug(TenantId, 'tenantId', tenantId);
+    await this.tenantSettings(this.runtime.db, tenantScope(tid));
+    const ids =
+      locationIds === 'all'
+        ? 'all'
+        : locationIds.map((l) => this.slug(LocationId, 'locationId', l));
+    return tenancy.locations(this.runtime.db, tenantScope(tid, ids));
   }
 
   async getLocation(tenantId: string, locationId: string): Promise<LocationProfile> {

@@ -19,17 +19,14 @@ const m = LocationService.method;
 export class LocationHandlers {
   constructor(private readonly tenancy: TenancyService) {}
 
-  /** The tenant's locations the grant covers, ordered by id. */
-  private async records(call: PartnerCall) {
-    const all = await this.tenancy.locationRecords(call.tenantId);
-    const mine = call.access.locationIds;
-    return all.filter((r) => mine === 'all' || mine.includes(r.locationId));
+  /** The tenant's locations the grant covers (or the one named), ordered by id. */
+  private records(call: PartnerCall, only?: LocationId) {
+    return this.tenancy.locationRecords(call.tenantId, only ? [only] : call.access.locationIds);
   }
 
   private async record(call: PartnerCall, name: string, field = 'name') {
     const [, id] = idsOf(field, name, 'tenants/*/locations/*');
-    covered(call, id as LocationId);
-    const found = (await this.records(call)).find((r) => r.locationId === id);
+    const found = (await this.records(call, covered(call, id as LocationId)))[0];
     if (!found) throw new PartnerError('not-found', `no location ${id} in tenant ${call.tenantId}`);
     return found;
   }
@@ -63,7 +60,7 @@ export class LocationHandlers {
           throw new PartnerError('invalid-request', 'location: is required', {
             fields: [{ field: 'location', description: 'is required' }],
           });
-        const exists = (await this.records(call)).some((r) => r.locationId === req.locationId);
+        const exists = (await this.records(call, req.locationId as LocationId)).length > 0;
         if (exists) throw new PartnerError('conflict', `location ${req.locationId} exists already`);
         const fields = maskedFields(LocationSchema, req.location, undefined).map(
           (f) => f.localName,

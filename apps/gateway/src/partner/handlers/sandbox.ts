@@ -31,9 +31,7 @@ export class SandboxHandlers {
           );
         const carrier = this.runtime.config.SANDBOX_PLIVO_API_URL;
         if (!carrier) throw new PartnerError('unavailable', 'no sandbox carrier is configured');
-        const location = (await this.tenancy.locationRecords(call.tenantId)).find(
-          (l) => l.locationId === locationId,
-        );
+        const [location] = await this.tenancy.locationRecords(call.tenantId, [locationId]);
         const to = location?.settings.businessNumbers[0];
         if (!to) throw new PartnerError('not-found', `no location ${locationId}`);
         const res = await fetch(`${carrier.replace(/\/$/, '')}/__fake/inbound`, {
