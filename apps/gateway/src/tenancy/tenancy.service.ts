@@ -58,10 +58,7 @@ export class TenancyService {
     const scope = tenantScope(id);
     const settings = parseRequest(TenantRequest, body);
     if (id.startsWith('sandbox-') !== !!o.sandbox)
-      throw new GatewayError(
-        'invalid-request',
-        'tenantId: sandbox-… ids are for partner sandboxes only',
-      );
+      throw new GatewayError('invalid-request', 'tenantId: sandbox-… is for partner sandboxes');
     const created = await this.runtime.transaction(async (tx) => {
       const created = await tenancy.saveTenant(tx, scope, settings);
       if (o.sandbox) await tenancy.markSandbox(tx, scope);
@@ -151,13 +148,12 @@ export class TenancyService {
   async getTenant(
     tenantId: string,
   ): Promise<{ tenantId: string; locations: LocationProfile[] } & TenantSettings> {
-    const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));
-    const settings = await this.tenantSettings(this.runtime.db, scope);
+    const settings = await this.tenantSettings(this.runtime.db, this.scopeOf(tenantId));
     return { tenantId, ...settings, locations: await this.listLocations(tenantId) };
   }
 
   async listLocations(tenantId: string): Promise<LocationProfile[]> {
-    const scope = tenantScope(this.slug(TenantId, 'tenantId', tenantId));
+    const scope = this.scopeOf(tenantId);
     const tenant = await this.tenantSettings(this.runtime.db, scope);
     const rows = await tenancy.locations(this.runtime.db, scope);
     return rows.map((r) =>
@@ -167,16 +163,10 @@ export class TenancyService {
 
   /** Whether the tenant is a partner's sandbox. */
   isSandbox(tenantId: string): Promise<boolean> {
-    return tenancy.isSandbox(
-      this.runtime.db,
-      tenantScope(this.slug(TenantId, 'tenantId', tenantId)),
-    );
+    return tenancy.isSandbox(this.runtime.db, this.scopeOf(tenantId));
   }
 
-  /**
-   * The tenant's locations (all, or those named) with their settings as the admin API takes them
-   * (the partner API's Location).
-   */
+  /** The tenant's locations (all, or those named) as stored: the partner API's Location. */
   async locationRecords(tenantId: string, locationIds: 'all' | readonly string[] = 'all') {
     const tid = this.slug(TenantId, 'tenantId', tenantId);
     await this.tenantSettings(this.runtime.db, tenantScope(tid));
@@ -241,6 +231,10 @@ export class TenancyService {
     );
     await addToOutbox(tx, 'location.configured.v1', profile);
     return profile;
+  }
+
+  private scopeOf(tenantId: string): TenantScope {
+    return tenantScope(this.slug(TenantId, 'tenantId', tenantId));
   }
 
   private slug<T>(
