@@ -24,6 +24,7 @@ const sqlAllowed = [
   'libs/persistence/src/sql.ts',
   'libs/persistence/src/database.ts',
   'libs/persistence/src/transaction.ts',
+  'libs/persistence/src/prepared-statements.ts',
   'libs/persistence/src/data-source.ts',
   // Creates the database a development or test run uses, before any schema exists.
   'libs/embedded-postgres/src/**/*.ts',

@@ -350,9 +350,23 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
         body: new URLSearchParams(params).toString(),
       });
     };
-    // An older report arriving late ("sent", before "delivered") does not undo delivery.
-    const late = await report('sent', Number(row.last_sequence) - 1);
+    const reportRows = async (): Promise<number> => {
+      const { rows: n } = await t.db.query<{ n: number }>(
+        `SELECT count(*)::int AS n FROM ${t.schema('sms-dispatch')}.delivery_report WHERE message_uuid = $1`,
+        [text.uuid],
+      );
+      return n[0]!.n;
+    };
+    const written = await reportRows();
+    // An older report arriving late ("sent", before "delivered") does not undo delivery; a
+    // queued/sent report about a send whose acceptance is recorded changes nothing, so it is
+    // acknowledged without a write — and its replay is refused all the same.
+    const lateNonce = `late-${Date.now()}`;
+    const late = await report('sent', Number(row.last_sequence) - 1, {}, lateNonce);
     expect(late.status).toBe(200);
+    expect(await reportRows()).toBe(written);
+    const lateReplayed = await report('sent', Number(row.last_sequence) - 1, {}, lateNonce);
+    expect(lateReplayed.status).toBe(409);
     // Plivo's retry of a report we already have: acknowledged as a duplicate.
     const again = await report('delivered', Number(row.last_sequence));
     expect(await again.json()).toEqual({ received: true, duplicate: true });

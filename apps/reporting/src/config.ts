@@ -1,7 +1,9 @@
 import { z } from 'zod';
-import { defineConfig, parseConfig } from '@textback/service-kit';
+import { defineConfig, kafkaFetchWaitMs, parseConfig } from '@textback/service-kit';
 
 export const reportingConfigSchema = defineConfig({
+  /** Read models are not on a text's path: a longer fetch wait, bigger batches. */
+  KAFKA_FETCH_MAX_WAIT_MS: kafkaFetchWaitMs(250),
   /** What one SMS segment costs, in millionths of the currency unit (Plivo US long code ≈ $0.0055). */
   SMS_COST_MICROS_PER_SEGMENT: z.coerce.number().int().min(0).default(5_500),
   /** Caller numbers in the calls list are kept this long, then nulled (counts and timings stay). */

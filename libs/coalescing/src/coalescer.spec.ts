@@ -66,4 +66,18 @@ describe('Coalescer', () => {
     await expect(a).rejects.toThrow(/1 results for 2 items/);
     await expect(b).rejects.toThrow(/1 results for 2 items/);
   });
+
+  it('with gatherTick, runs what one turn of the event loop submitted together', async () => {
+    const { runs, runAll } = controlledRuns();
+    const c = new Coalescer(runAll, { maxConcurrent: 2, maxItems: 10, gatherTick: true });
+    void c.submit(1);
+    void c.submit(2);
+    void c.submit(3);
+    expect(runs).toEqual([]);
+    await settle();
+    expect(runs.map((r) => r.items)).toEqual([[1, 2, 3]]);
+    void c.submit(4);
+    await settle();
+    expect(runs.map((r) => r.items)).toEqual([[1, 2, 3], [4]]);
+  });
 });

@@ -16,15 +16,18 @@ export class Coalescer<In, Out> {
     reject: (err: unknown) => void;
   }[] = [];
   private inFlight = 0;
+  private gathering: NodeJS.Immediate | undefined;
 
   /**
    * @param runAll handles the items together; returns one result per item, in order.
    * @param options.maxConcurrent runs in flight at once (a slow one does not stall the rest).
    * @param options.maxItems items per run at most.
+   * @param options.gatherTick a run starts after the current turn of the event loop, so the
+   *   items submitted in one turn go together (the partitions' batches of one Kafka fetch).
    */
   constructor(
     private readonly runAll: (items: readonly In[]) => Promise<readonly Out[]>,
-    private readonly options: { maxConcurrent: number; maxItems: number } = {
+    private readonly options: { maxConcurrent: number; maxItems: number; gatherTick?: boolean } = {
       maxConcurrent: 2,
       maxItems: 200,
     },
@@ -33,7 +36,12 @@ export class Coalescer<In, Out> {
   submit(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
       this.waiting.push({ item, resolve, reject });
-      this.runNext();
+      if (!this.options.gatherTick) this.runNext();
+      else
+        this.gathering ??= setImmediate(() => {
+          this.gathering = undefined;
+          this.runNext();
+        });
     });
   }
 

@@ -54,7 +54,8 @@ export class EventBus {
             const handled = all.length > 1 && (await this.deliverAsOneUnit(all, unit));
             return batches.map(() => handled);
           },
-          { maxConcurrent: options.unitsInFlight ?? 2, maxItems: 16 },
+          // The partitions' batches of one fetch arrive in one turn: one unit for them all.
+          { maxConcurrent: options.unitsInFlight ?? 2, maxItems: 16, gatherTick: true },
         )
       : undefined;
   }

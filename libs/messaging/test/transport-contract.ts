@@ -338,8 +338,9 @@ export function transportContract(
         expect(unit.committed.filter((id) => id.startsWith(prefix))).toEqual(
           sent.filter((id) => id.startsWith(prefix)),
         );
-      // Three partitions' batches, one alone first, then the other two in one unit.
-      expect(unit.units).toContain(8);
+      // Three partitions' batches: handed over in one turn they share a unit; any that come
+      // later wait for the slow first unit and go into the next one together.
+      expect(Math.max(...unit.units)).toBeGreaterThanOrEqual(8);
     });
 
     it('isolates a failing event from its batch: the others are kept once, it alone is dead-lettered', async () => {

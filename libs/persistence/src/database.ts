@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Pool, PoolClient } from 'pg';
 import type { z } from 'zod';
+import { asError, runPrepared } from './prepared-statements';
 import { Statements, type Queryable, type Sql, type Tx } from './sql';
 import { Transaction } from './transaction';
 
@@ -37,6 +38,11 @@ export class Database implements Sql {
   private readonly statements: Statements;
   private onOutboxCommitted: () => void = () => undefined;
 
+  /** Statements refused for a plan a migration made stale (each retried, or its transaction). */
+  stalePlans = 0;
+  /** Connections holding a stale prepared statement: released as broken, so the pool drops them. */
+  private readonly staleClients = new WeakSet<PoolClient>();
+
   /** Round trips to PostgreSQL (every statement, BEGIN and COMMIT included): a metric. */
   private counted: () => void = () => undefined;
 
@@ -53,13 +59,38 @@ export class Database implements Sql {
     this.counted = count;
   }
 
-  private counting(on: Queryable): Queryable {
+  /**
+   * Statements go as named prepared statements: PostgreSQL parses and plans each text once per
+   * connection instead of on every call. A connection whose cached plan a migration made stale
+   * (a column added under `SELECT *` by a newer replica) is dropped, not reused: on the pool the
+   * statement is sent again on another connection; in a transaction the transaction fails (its
+   * caller retries, as after any failed transaction) and its connection is dropped at release.
+   */
+  private counting(on: Pool | PoolClient): Queryable {
     return {
-      query: (text, params) => {
+      query: async (text, params) => {
         this.counted();
-        return on.query(text, params);
+        if ('release' in on) return this.prepared(on, text, params);
+        const client = await on.connect();
+        try {
+          const result = await this.prepared(client, text, params);
+          client.release();
+          return result;
+        } catch (err) {
+          const stale = this.staleClients.has(client);
+          client.release(stale ? asError(err) : undefined);
+          if (stale) return on.query(text, params);
+          throw err;
+        }
       },
     };
+  }
+
+  private prepared(client: PoolClient, text: string, params: unknown[] | undefined) {
+    return runPrepared(client, text, params, () => {
+      this.stalePlans += 1;
+      this.staleClients.add(client);
+    });
   }
 
   /** Who to tell when a commit added outbox rows (the relay, once it exists). */
@@ -145,7 +176,7 @@ export class Database implements Sql {
         () => undefined,
         (e: unknown) => (e instanceof Error ? e : new Error(String(e))),
       );
-      client.release(broken);
+      client.release(broken ?? (this.staleClients.has(client) ? asError(err) : undefined));
       throw err;
     }
     client.release();

@@ -1,3 +1,4 @@
+import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { uniqueTestPrefix } from '@textback/testing';
@@ -117,6 +118,47 @@ describe('data layer (typed statements over the pg pool)', () => {
       { isolation: 'repeatable read' },
     );
     expect(seen[0]).toBe(seen[1]);
+  });
+
+  it('prepares each statement once per connection, and survives a migration that changes a prepared result', async () => {
+    // One connection, so the statement prepared first is the one made stale.
+    const schema = (ds.options as { schema?: string }).schema ?? '';
+    const pool = new Pool({
+      connectionString: process.env['DATABASE_URL']!,
+      max: 1,
+      options: `-c search_path=${schema}`,
+    });
+    try {
+      const one = new Database(pool);
+      await one.mutate('CREATE TABLE shape (shape_id text PRIMARY KEY)');
+      await one.mutate(`INSERT INTO shape VALUES ('s')`);
+      const Shape = z.object({ shapeId: col.text, extra: col.int.optional() });
+      const read = 'SELECT * FROM shape';
+      expect(await one.select(Shape, read)).toEqual([{ shapeId: 's' }]);
+      const { rows } = await pool.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM pg_prepared_statements WHERE statement = $1',
+        [read],
+      );
+      expect(rows[0]?.n).toBe(1);
+      // A newer replica's migration adds a column under the prepared `SELECT *`.
+      await ds.query(`ALTER TABLE ${schema}.shape ADD COLUMN extra int DEFAULT 7`);
+      // On the pool: sent again on a fresh connection, the stale one dropped.
+      expect(await one.select(Shape, read)).toEqual([{ shapeId: 's', extra: 7 }]);
+      expect(one.stalePlans).toBe(1);
+      // In a transaction, on a connection prepared before the migration: that transaction
+      // fails (its caller retries), the connection is dropped, the retry reads the new shape.
+      await one.select(Shape, read);
+      await ds.query(`ALTER TABLE ${schema}.shape ADD COLUMN later int`);
+      await expect(one.transaction((tx) => tx.select(Shape, read))).rejects.toThrow(
+        /cached plan must not change result type/,
+      );
+      expect(await one.transaction((tx) => tx.select(Shape, read))).toEqual([
+        { shapeId: 's', extra: 7 },
+      ]);
+      expect(one.stalePlans).toBe(2);
+    } finally {
+      await pool.end();
+    }
   });
 
   it('scopes: an event names its tenant and location; a request scope may see all locations', () => {

@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** `KAFKA_FETCH_MAX_WAIT_MS` with a service's own default (see the base setting). */
+export function kafkaFetchWaitMs(defaultMs: number) {
+  return z.coerce.number().int().min(1).max(5_000).default(defaultMs);
+}
+
 /** Settings every service reads; each app extends this with its own. */
 export const baseConfigShape = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
@@ -11,6 +16,13 @@ export const baseConfigShape = z.object({
     .regex(/^[a-zA-Z0-9._-]*$/)
     .default(''),
   KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+  /**
+   * A consumer's fetch waits until this many bytes are ready or `KAFKA_FETCH_MAX_WAIT_MS` has
+   * passed: a few milliseconds of latency buy bigger batches (one transaction and one offset
+   * commit each) when traffic is light. Services off the text's path wait longer.
+   */
+  KAFKA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).default(262_144),
+  KAFKA_FETCH_MAX_WAIT_MS: kafkaFetchWaitMs(20),
   /** How soon the group notices a consumer that died without leaving (its partitions move on). */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   /** The service's consumer group (default: its name). A new group with an empty schema rebuilds its read models from the topics. */

@@ -18,3 +18,4 @@ export * from './gateway-relay';
 export * from './audit-trail';
 export * from './mailer';
 export * from './load-shedding';
+export * from './recent-keys';

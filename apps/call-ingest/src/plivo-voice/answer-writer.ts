@@ -1,11 +1,8 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { systemScope, type SystemScope } from '@textback/persistence';
-import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { counterOf, RecentKeys, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { CallIngestConfig } from '../config';
 import { plivoCallRepository as calls, type NewCall } from './plivo-call.repository';
-
-/** Nonces remembered in memory: replays to this replica are refused before any write. */
-const RECENT_NONCES = 200_000;
 
 /**
  * answer_url replies from memory; its call is written right after, together with the other
@@ -19,7 +16,8 @@ export class AnswerWriter implements OnModuleDestroy {
   private buffer: NewCall[] = [];
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private readonly recent = new Set<string>();
+  /** Replays to this replica are refused before any write. */
+  private readonly recent = new RecentKeys(200_000);
   private readonly carrierCalls: SystemScope;
 
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>) {
@@ -31,11 +29,7 @@ export class AnswerWriter implements OnModuleDestroy {
 
   /** False when the nonce was seen here before (a replay). */
   write(call: NewCall): boolean {
-    if (this.recent.has(call.nonce)) return false;
-    this.recent.add(call.nonce);
-    // A Set iterates in insertion order: the first is the oldest.
-    if (this.recent.size > RECENT_NONCES)
-      this.recent.delete(this.recent.values().next().value ?? '');
+    if (!this.recent.add(call.nonce)) return false;
     this.buffer.push(call);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;

@@ -15,6 +15,7 @@ import {
 import {
   counterOf,
   every,
+  RecentKeys,
   RUNTIME,
   type PeriodicTask,
   type ServiceRuntime,
@@ -44,6 +45,8 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   private task: PeriodicTask | undefined;
   /** Reports arriving together are made durable together: one statement, many 200s. */
   private readonly queue: Coalescer<ReportToQueue, WebhookAcceptance>;
+  /** Nonces of reports answered from memory: a replay to this replica is refused. */
+  private readonly unwritten = new RecentKeys(200_000);
   /** Reports name a message, not a tenant: their send is found across tenants. */
   private readonly carrierReports: SystemScope;
 
@@ -91,6 +94,16 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       status: statusLabelOf(report.status),
       error_code: /^\d{1,5}$/.test(errorCode ?? '') ? (errorCode as string) : 'none',
     });
+    // `queued`/`sent` about a send whose acceptance is recorded: nothing would change, so nothing
+    // is written (most reports). Anything else, or a send this replica does not know, is queued.
+    if (report.outcome === 'in-flight' && this.outcomes.isAccepted(report.messageUuid)) {
+      if (!this.unwritten.add(report.nonce))
+        throw new SmsDispatchError(
+          'replayed',
+          'this request was already received (nonce seen before)',
+        );
+      return { duplicate: false };
+    }
     const accepted = await this.queue.submit({
       nonce: report.nonce,
       messageUuid: report.messageUuid,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LocationId } from '@textback/contracts';
 import { addToOutbox, type Tx } from '@textback/persistence';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { RecentKeys, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent } from '@textback/telemetry';
 import { DispatchMetrics } from './dispatch.metrics';
 import { scopeOfSend, type OutboundSmsRow } from './outbound-sms.repository';
@@ -26,6 +26,12 @@ export type SendOutcome =
  */
 @Injectable()
 export class SendOutcomes {
+  /**
+   * Carrier message ids of sends this replica saw accepted (committed): a `queued` or `sent`
+   * report about one of them changes nothing, so it is answered without a write.
+   */
+  private readonly accepted = new RecentKeys(100_000);
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly metrics: DispatchMetrics,
@@ -36,6 +42,11 @@ export class SendOutcomes {
     const when = at ?? this.runtime.clock.now();
     if (tx) await this.recordIn(tx, send, outcome, when);
     else await this.runtime.transaction((t) => this.recordIn(t, send, outcome, when));
+  }
+
+  /** Whether the carrier's acceptance of this message is recorded (as far as this replica knows). */
+  isAccepted(messageUuid: string): boolean {
+    return this.accepted.has(messageUuid);
   }
 
   private async recordIn(tx: Tx, send: SendRef, outcome: SendOutcome, at: Date): Promise<void> {
@@ -52,6 +63,7 @@ export class SendOutcomes {
           at,
         );
         if (!sent) return;
+        tx.afterCommit(() => this.accepted.add(outcome.messageUuid));
         this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
         if (!sent.locationId) return; // to staff: no customer's conversation, no event
         if (sent.purpose === 'textback' && sent.callEndedAt)

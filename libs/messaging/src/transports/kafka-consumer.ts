@@ -1,3 +1,4 @@
+import { Coalescer } from '@textback/coalescing';
 import type { Consumer, IHeaders, KafkaMessage } from 'kafkajs';
 import type { ConsumerOptions, DeliveryHandler, Subscription } from '../transport';
 import { TransportAbortedError } from '../transport';
@@ -32,13 +33,26 @@ export async function consumeBatches(
   });
   abortSignal.catch(() => undefined);
 
+  // Offsets of batches handled together (one unit of work spans several partitions) go to the
+  // broker in one OffsetCommit request: one commit after another, the newest offset per partition.
+  const commits = new Coalescer<PartitionOffset, void>(
+    async (offsets) => {
+      if (aborted) throw new TransportAbortedError();
+      await consumer.commitOffsets(newestPerPartition(offsets));
+      return offsets.map(() => undefined);
+    },
+    { maxConcurrent: 1, maxItems: 1_000 },
+  );
+
   const joined = waitForJoin(consumer);
   await consumer.connect();
   await consumer.subscribe({ topics: [...logicalOf.keys()], fromBeginning: true });
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: options.concurrency ?? 3,
+    // Every partition's batch of a fetch is handed over at once (the bus gathers them into
+    // units, at most `unitsInFlight` at a time); one partition's batches never overlap.
+    partitionsConsumedConcurrently: options.concurrency ?? 64,
     eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
       const size = options.maxBatchSize ?? 100;
       for (let from = 0; from < batch.messages.length; from += size) {
@@ -47,7 +61,7 @@ export async function consumeBatches(
         if (stopping || !isRunning() || isStale()) return;
         const slice = batch.messages.slice(from, from + size);
         const work = handleAndCommit(
-          consumer,
+          commits,
           handler,
           logicalOf,
           batch.topic,
@@ -89,8 +103,31 @@ export async function consumeBatches(
   };
 }
 
+interface PartitionOffset {
+  readonly topic: string;
+  readonly partition: number;
+  /** The next offset to read (one past the last handled). */
+  readonly offset: bigint;
+}
+
+function newestPerPartition(
+  offsets: readonly PartitionOffset[],
+): { topic: string; partition: number; offset: string }[] {
+  const newest = new Map<string, PartitionOffset>();
+  for (const o of offsets) {
+    const key = `${o.topic}\u0000${o.partition}`;
+    const known = newest.get(key);
+    if (!known || known.offset < o.offset) newest.set(key, o);
+  }
+  return [...newest.values()].map((o) => ({
+    topic: o.topic,
+    partition: o.partition,
+    offset: o.offset.toString(),
+  }));
+}
+
 async function handleAndCommit(
-  consumer: Consumer,
+  commits: Coalescer<PartitionOffset, void>,
   handler: DeliveryHandler,
   logicalOf: ReadonlyMap<string, string>,
   topic: string,
@@ -114,9 +151,7 @@ async function handleAndCommit(
     abortSignal,
   ]);
   // Commit only after the handler succeeded: a crash before this line means redelivery.
-  await consumer.commitOffsets([
-    { topic, partition, offset: (BigInt(last.offset) + 1n).toString() },
-  ]);
+  await commits.submit({ topic, partition, offset: BigInt(last.offset) + 1n });
 }
 
 /** Resolves once the consumer has joined its group and got partitions, so sends after it are seen. */

@@ -25,6 +25,9 @@ export interface KafkaTransportOptions {
   readonly partitions?: number;
   readonly replicationFactor?: number;
   readonly sessionTimeoutMs?: number;
+  /** A fetch waits for this many bytes, or `fetchMaxWaitMs`, whichever comes first. */
+  readonly fetchMinBytes?: number;
+  readonly fetchMaxWaitMs?: number;
   readonly log?: (level: 'error' | 'warn' | 'info', message: string) => void;
 }
 
@@ -162,6 +165,8 @@ export class KafkaTransport implements Transport {
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
+      minBytes: this.options.fetchMinBytes ?? 1,
+      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 5_000,
       retry: { initialRetryTime: 100, retries: 8 },
     });
     this.consumers.add(consumer);
