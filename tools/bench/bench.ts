@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,6 +39,8 @@ const { values } = parseArgs({
     'warm-up': { type: 'string', default: '10' },
     /** Also print rows written per call by table (where a call's database work goes). */
     profile: { type: 'boolean', default: false },
+    /** `processes` topology: each service's warnings and errors (its last 64 KB) to `<dir>/<service>.log`. */
+    logs: { type: 'string' },
     /** `processes` topology: each service's V8 CPU profile is written under this folder. */
     'cpu-profile': { type: 'string' },
   },
@@ -95,6 +97,7 @@ export interface BenchResult {
   cpuMsPerCallByProcess?: Record<string, number>;
   /** With `--profile` (`processes`): statements sent to PostgreSQL per call, by service. */
   dbStatementsPerCallByService?: Record<string, number>;
+  dbTransactionsPerCallByService?: Record<string, number>;
   /** PostgreSQL transactions per call across all services (includes idle polling). */
   dbTransactionsPerCall: number;
   /**
@@ -163,7 +166,7 @@ async function startTopology(
     TENANCY_SEED_FILE: seedWithoutDailyCaps(),
     KAFKA_BROKERS: infra.kafkaBrokers,
     KAFKA_TOPIC_PREFIX: `${prefix}.`,
-    LOG_LEVEL: 'error',
+    LOG_LEVEL: values.logs ? 'warn' : 'error',
     SENDER_MESSAGES_PER_SECOND: '100000',
     CAMPAIGN_MESSAGES_PER_SECOND: '100000',
     BRAND_DAILY_CAP: '10000000',
@@ -186,7 +189,15 @@ async function startTopology(
           ),
         ),
       serviceUrls: new Map([...platform.services.values()].map((s) => [s.name, s.url])),
-      stop: () => platform.stop(),
+      stop: async () => {
+        const logs = values.logs;
+        if (logs) {
+          mkdirSync(resolve(logs), { recursive: true });
+          for (const name of platform.services.keys())
+            writeFileSync(join(resolve(logs), `${name}.log`), platform.output(name));
+        }
+        await platform.stop();
+      },
     };
   }
   const platform = await startPlatform({
@@ -208,6 +219,7 @@ async function startTopology(
 /** Each service's `<svc>_db_statements_total`, read from its /metrics. */
 async function statementsByService(
   urls: ReadonlyMap<string, string>,
+  metric = 'db_statements_total',
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const [name, url] of urls) {
@@ -216,7 +228,7 @@ async function statementsByService(
       () => '',
     );
     // `<svc>_db_statements_total{service="…"} 123` (the registry's default label, if any)
-    const line = text.split('\n').find((l) => /^\w+_db_statements_total[ {]/.test(l));
+    const line = text.split('\n').find((l) => new RegExp(`^\\w+_${metric}[ {]`).test(l));
     if (line) out.set(name, Number(line.split(' ').at(-1)));
   }
   return out;
@@ -276,6 +288,9 @@ async function withPipeline<T>(
       const statementsBefore = values.profile
         ? await statementsByService(platform.serviceUrls)
         : undefined;
+      const transactionsBefore = values.profile
+        ? await statementsByService(platform.serviceUrls, 'db_transactions_total')
+        : undefined;
       const done = next<{ result: DriveResult }>();
       driver.postMessage(order);
       const { result: r } = await done;
@@ -303,23 +318,30 @@ async function withPipeline<T>(
         )
         .filter(([, n]) => n > 0)
         .sort((a, b) => b[1] - a[1]);
+      const byService = (before: Map<string, number> | undefined, now: Map<string, number>) =>
+        Object.fromEntries(
+          [...now]
+            .map(
+              ([name, n]) =>
+                [name, round((n - (before?.get(name) ?? 0)) / Math.max(1, r.calls))] as const,
+            )
+            .sort((a, b) => b[1] - a[1]),
+        );
       const statementsAfter = await statementsByService(platform.serviceUrls);
-      const dbStatementsPerCallByService = Object.fromEntries(
-        [...statementsAfter]
-          .map(
-            ([name, n]) =>
-              [
-                name,
-                round((n - (statementsBefore?.get(name) ?? 0)) / Math.max(1, r.calls)),
-              ] as const,
-          )
-          .sort((a, b) => b[1] - a[1]),
+      const transactionsAfter = await statementsByService(
+        platform.serviceUrls,
+        'db_transactions_total',
       );
       return {
         ...result,
         rowsWrittenPerCall: Object.fromEntries(perCall),
         cpuMsPerCallByProcess,
-        ...(statementsAfter.size > 0 ? { dbStatementsPerCallByService } : {}),
+        ...(statementsAfter.size > 0
+          ? {
+              dbStatementsPerCallByService: byService(statementsBefore, statementsAfter),
+              dbTransactionsPerCallByService: byService(transactionsBefore, transactionsAfter),
+            }
+          : {}),
       };
     });
   } finally {
@@ -479,6 +501,11 @@ function describe(
         : []),
       ...(r.dbStatementsPerCallByService
         ? [`  statements per call by service: ${JSON.stringify(r.dbStatementsPerCallByService)}`]
+        : []),
+      ...(r.dbTransactionsPerCallByService
+        ? [
+            `  transactions per call by service: ${JSON.stringify(r.dbTransactionsPerCallByService)}`,
+          ]
         : []),
       ...(r.maxCallsPerSecond !== undefined
         ? [`  highest rate holding the targets: ${r.maxCallsPerSecond} calls/s`]

@@ -43,8 +43,11 @@ export class Database implements Sql {
   /** Connections holding a stale prepared statement: released as broken, so the pool drops them. */
   private readonly staleClients = new WeakSet<PoolClient>();
 
-  /** Round trips to PostgreSQL (every statement, BEGIN and COMMIT included): a metric. */
-  private counted: () => void = () => undefined;
+  /**
+   * Round trips to PostgreSQL (every statement, BEGIN and COMMIT included) and whether each
+   * opens a transaction (a BEGIN, or a statement on its own): metrics.
+   */
+  private counted: (opensTransaction: boolean) => void = () => undefined;
 
   constructor(
     /** For libraries that take a pg pool themselves (the rate limiter's store): still one pool. */
@@ -54,8 +57,8 @@ export class Database implements Sql {
     this.statements = new Statements(this.counting(pool));
   }
 
-  /** Called once per statement sent (the service counts its round trips). */
-  countStatementsWith(count: () => void): void {
+  /** Called once per statement sent (the service counts its round trips and transactions). */
+  countStatementsWith(count: (opensTransaction: boolean) => void): void {
     this.counted = count;
   }
 
@@ -69,8 +72,9 @@ export class Database implements Sql {
   private counting(on: Pool | PoolClient): Queryable {
     return {
       query: async (text, params) => {
-        this.counted();
-        if ('release' in on) return this.prepared(on, text, params);
+        const alone = !('release' in on);
+        this.counted(alone);
+        if (!alone) return this.prepared(on, text, params);
         const client = await on.connect();
         try {
           const result = await this.prepared(client, text, params);
@@ -162,13 +166,13 @@ export class Database implements Sql {
     const tx = new Transaction(this.counting(client));
     let result: T;
     try {
-      this.counted();
+      this.counted(true);
       await client.query(
         options.isolation ? `BEGIN ISOLATION LEVEL ${options.isolation.toUpperCase()}` : 'BEGIN',
       );
       result = await work(tx);
       await tx.writeGathered();
-      this.counted();
+      this.counted(false);
       await client.query('COMMIT');
     } catch (err) {
       // A failed ROLLBACK means the connection is broken: release it as such so the pool drops it.

@@ -42,6 +42,11 @@ export const baseConfigShape = z.object({
   CONSUMER_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(5),
   CONSUMER_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(200),
   CONSUMER_RETRY_MAX_MS: z.coerce.number().int().min(1).default(5_000),
+  /**
+   * A consumer's units of work (transactions over several partitions' batches) in flight at
+   * once. One where units would lock the same rows in different orders (reporting's read models).
+   */
+  CONSUMER_UNITS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(250),
   /** Services taking webhooks: how long a nonce is remembered (a repeat inside it is a replay). */
   WEBHOOK_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),

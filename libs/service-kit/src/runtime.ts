@@ -111,11 +111,21 @@ export async function createRuntime<C extends BaseConfig>(
     'Statements sent to PostgreSQL (round trips; BEGIN and COMMIT included)',
     [],
   );
-  db.countStatementsWith(() => statements.inc());
+  const transactions = counterOf(
+    registry,
+    `${service.replace(/-/g, '_')}_db_transactions_total`,
+    'Transactions opened in PostgreSQL (a BEGIN, or a statement on its own)',
+    [],
+  );
+  db.countStatementsWith((opensTransaction) => {
+    statements.inc();
+    if (opensTransaction) transactions.inc();
+  });
   const bus = new EventBus({
     service,
     // A consumer's batch of events is one transaction (its handlers' statements join it).
     unitOfWork: (work, events) => db.batch(work, events),
+    unitsInFlight: config.CONSUMER_UNITS_IN_FLIGHT,
     ...(config.CONSUMER_GROUP_ID ? { groupId: config.CONSUMER_GROUP_ID } : {}),
     transport,
     registry,

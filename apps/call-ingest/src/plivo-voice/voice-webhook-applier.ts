@@ -4,6 +4,7 @@ import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textbac
 import { inSpan } from '@textback/telemetry';
 import type { CallIngestConfig } from '../config';
 import { LocationDirectory } from '@textback/tenancy';
+import { AnswerWriter } from './answer-writer';
 import { CallFinalizer } from './call-finalizer';
 import { dialDecision } from './dial-decision';
 import { plivoCallRepository as calls } from './plivo-call.repository';
@@ -23,6 +24,7 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<CallIngestConfig>,
     private readonly finalizer: CallFinalizer,
+    private readonly answers: AnswerWriter,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
   ) {
     this.carrierCalls = systemScope(
@@ -49,6 +51,9 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
 
   /** One batch; returns how many webhooks it applied. */
   async applyBatch(): Promise<number> {
+    // Answers this replica gave and has not written yet go first: a call's callbacks then find
+    // its row (a rebuild is for answers lost with a process, or given by another replica).
+    await this.answers.flush();
     return this.runtime.transaction(async (tx) => {
       const hooks = await queue.pending(tx, this.carrierCalls, BATCH);
       if (hooks.length === 0) return 0;
