@@ -25,9 +25,15 @@ export const callIngestConfigSchema = defineConfig({
   PLIVO_DIAL_ACTION_GRACE_MS: z.coerce.number().int().min(0).default(3_000),
   /**
    * How long answered calls wait to be written together after answer_url has replied (0: at the
-   * next turn of the event loop, with whatever else arrived meanwhile).
+   * next turn of the event loop, with whatever else arrived meanwhile). The applier writes them
+   * first when a callback comes sooner; a crash meanwhile is covered by the rebuild.
    */
-  ANSWER_WRITE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  ANSWER_WRITE_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(100),
+  /**
+   * Callbacks are applied within this long of their acknowledgement, with the others of that
+   * moment (one transaction): the hangup's wait before the call is classified, at most.
+   */
+  VOICE_APPLY_DELAY_MS: z.coerce.number().int().min(0).max(1_000).default(20),
 });
 export type CallIngestConfig = z.infer<typeof callIngestConfigSchema>;
 export const CALL_INGEST_CONFIG = Symbol('CALL_INGEST_CONFIG');

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { plivoConfigShape } from '@textback/carrier-plivo';
 import { E164 } from '@textback/contracts';
-import { defineConfig, parseConfig } from '@textback/service-kit';
+import { defineConfig, outboxLingerMs, parseConfig } from '@textback/service-kit';
 
 export const smsDispatchConfigSchema = defineConfig({
   ...plivoConfigShape,
@@ -29,6 +29,13 @@ export const smsDispatchConfigSchema = defineConfig({
   /** Per brand per day, when the tenant sets no cap of its own. */
   BRAND_DAILY_CAP: z.coerce.number().int().positive().default(2_000),
   DISPATCH_POLL_MS: z.coerce.number().int().min(10).default(200),
+  /** `sms.sent`/`delivered`/`failed` feed threads and reports: they may wait a moment, together. */
+  OUTBOX_LINGER_MS: outboxLingerMs(100),
+  /**
+   * A delivery report is applied within this long of its acknowledgement, together with the
+   * others of that moment (one transaction for many): nothing waits on it but a status tick.
+   */
+  DELIVERY_REPORT_APPLY_DELAY_MS: z.coerce.number().int().min(0).max(10_000).default(250),
   /** Attempts at a send the carrier definitely refused (429, connection refused) before giving up. */
   SEND_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(8),
   SEND_RETRY_INITIAL_MS: z.coerce.number().int().min(1).default(1_000),

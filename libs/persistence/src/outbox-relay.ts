@@ -28,6 +28,8 @@ export class OutboxRelay {
   private running: Promise<void> | undefined;
   private stopped = true;
   private wakeRequested = false;
+  /** When the next pass is due (a wake-up never pushes it later). */
+  private dueAt = Infinity;
   private lastPurgeAt = 0;
   private readonly everyTenant: SystemScope;
 
@@ -37,6 +39,11 @@ export class OutboxRelay {
     private readonly bus: OutboxPublisher,
     private readonly options: {
       pollMs?: number;
+      /**
+       * How long a commit's wake-up waits for others (0: none): events nobody waits on for a
+       * moment (a status, a read model's input) go out together, in one pass.
+       */
+      lingerMs?: number;
       batchSize?: number;
       onError?: (err: Error) => void;
       log?: { info(fields: object, message: string): void };
@@ -65,7 +72,8 @@ export class OutboxRelay {
       this.wakeRequested = true;
       return;
     }
-    this.schedule(0);
+    const linger = this.options.lingerMs ?? 0;
+    if (this.dueAt > performance.now() + linger) this.schedule(linger);
   }
 
   async stop(): Promise<void> {
@@ -113,8 +121,10 @@ export class OutboxRelay {
 
   private schedule(delay: number): void {
     if (this.timer) clearTimeout(this.timer);
+    this.dueAt = performance.now() + delay;
     // Never inside a consumer's batch: a wake-up from a handler must not join its transaction.
     this.timer = setTimeout(() => {
+      this.dueAt = Infinity;
       this.running = outsideBatches(() => this.pass()).finally(() => {
         this.running = undefined;
       });
@@ -130,7 +140,10 @@ export class OutboxRelay {
       do {
         this.wakeRequested = false;
         published = await this.relayOnce();
-      } while (!this.stopped && (published >= batch || this.wakeRequested));
+      } while (
+        !this.stopped &&
+        (published >= batch || (this.wakeRequested && !this.options.lingerMs))
+      );
       // Housekeeping between passes: published rows do not pile up forever.
       if (performance.now() - this.lastPurgeAt > (this.options.purgeEveryMs ?? 3_600_000)) {
         this.lastPurgeAt = performance.now();
@@ -139,6 +152,10 @@ export class OutboxRelay {
     } catch (err) {
       this.options.onError?.(err as Error);
     }
-    if (!this.stopped) this.schedule(this.options.pollMs ?? 250);
+    // A commit during the pass (when lingering) is published after the linger, with its peers.
+    if (!this.stopped)
+      this.schedule(
+        this.wakeRequested ? (this.options.lingerMs ?? 0) : (this.options.pollMs ?? 250),
+      );
   }
 }

@@ -65,6 +65,25 @@ describe('outbox and processed-event store on PostgreSQL', () => {
     expect(received.map((r) => r.callId)).toEqual(['o-1', 'o-2', 'o-3']);
   });
 
+  it('with a linger, publishes the commits of a moment together, in one pass', async () => {
+    const passes: number[] = [];
+    const counting = {
+      publishAll: async (events: readonly unknown[]) => {
+        passes.push(events.length);
+        return [];
+      },
+    };
+    const relay = new OutboxRelay(db, schema, counting, { lingerMs: 100, pollMs: 60_000 });
+    relay.start(); // its first pass finds nothing
+    await new Promise((r) => setTimeout(r, 20));
+    // Each commit wakes the relay (it listens to the database's outbox commits).
+    for (const callId of ['l-1', 'l-2', 'l-3'])
+      await db.transaction((tx) => addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId })));
+    await eventually(() => passes.length > 0, { what: 'the lingering pass' });
+    await relay.stop();
+    expect(passes).toEqual([3]);
+  });
+
   it('publishes nothing while another relay of the schema holds the lock, and then everything once', async () => {
     await db.transaction((tx) =>
       addToOutbox(tx, 'call.ended.v1', aCallEnded({ callId: 'locked-1' })),

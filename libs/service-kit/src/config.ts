@@ -5,6 +5,11 @@ export function kafkaFetchWaitMs(defaultMs: number) {
   return z.coerce.number().int().min(1).max(5_000).default(defaultMs);
 }
 
+/** `OUTBOX_LINGER_MS` with a service's own default (see the base setting). */
+export function outboxLingerMs(defaultMs: number) {
+  return z.coerce.number().int().min(0).max(5_000).default(defaultMs);
+}
+
 /** Settings every service reads; each app extends this with its own. */
 export const baseConfigShape = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
@@ -48,6 +53,11 @@ export const baseConfigShape = z.object({
    */
   CONSUMER_UNITS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(250),
+  /**
+   * How long the relay waits after a commit for others to publish with (0: at once). Services
+   * whose events nobody waits on for a moment set more (sms-dispatch, conversation).
+   */
+  OUTBOX_LINGER_MS: outboxLingerMs(0),
   /** Services taking webhooks: how long a nonce is remembered (a repeat inside it is a replay). */
   WEBHOOK_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),
   /** HTTP requests in flight per process past which sheddable webhooks get 503 (their sender retries). */

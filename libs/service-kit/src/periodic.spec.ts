@@ -85,4 +85,25 @@ describe('every (the periodic-task helper)', () => {
     expect(started).toHaveLength(2);
     expect(started[1]! - started[0]!).toBeGreaterThanOrEqual(25);
   });
+
+  it('kickWithin: kicks that come together share one run, within the delay', async () => {
+    let runs = 0;
+    const task = every(
+      { service: 'sms-dispatch', logger: { error: () => undefined }, registry: new Registry() },
+      'apply-delivery-reports',
+      60_000,
+      async () => {
+        runs++;
+      },
+    );
+    for (let i = 0; i < 5; i++) task.kickWithin(30);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(runs).toBe(0);
+    await new Promise((r) => setTimeout(r, 60));
+    expect(runs).toBe(1);
+    task.kickWithin(0);
+    await new Promise((r) => setTimeout(r, 5));
+    await task.stop();
+    expect(runs).toBe(2);
+  });
 });

@@ -5,6 +5,11 @@ import { counterOf } from './service-metrics';
 export interface PeriodicTask {
   /** Runs the task now (or right after the run in progress, if one is). */
   kick(): void;
+  /**
+   * Runs the task within `ms` (or that long after the run in progress): kicks that come
+   * together share one run — work that may wait a moment is done in batches.
+   */
+  kickWithin(ms: number): void;
   /** Stops the timer and waits for a run in progress. */
   stop(): Promise<void>;
 }
@@ -40,14 +45,18 @@ export function every(
     ['task'],
   );
   let running: Promise<void> | undefined;
-  let again = false;
+  /** A kick during a run: how soon after it to run again. */
+  let againIn = Infinity;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
+  let dueAt = Infinity;
 
   const schedule = (delay: number): void => {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(kick, Math.max(0, Math.min(ms, delay)));
+    const wait = Math.max(0, Math.min(ms, delay));
+    dueAt = performance.now() + wait;
+    timer = setTimeout(kick, wait);
     timer.unref();
   };
   const run = async (): Promise<void> => {
@@ -66,21 +75,29 @@ export function every(
         'periodic task failed; it runs again on schedule',
       );
     }
-    schedule(again ? 0 : next);
-    again = false;
+    schedule(Math.min(next, againIn));
+    againIn = Infinity;
   };
+  function kickWithin(delay: number): void {
+    if (stopped) return;
+    if (running) againIn = Math.min(againIn, delay);
+    else if (delay <= 0) kick();
+    else if (dueAt > performance.now() + delay) schedule(delay);
+  }
   function kick(): void {
     if (stopped) return;
     if (running) {
-      again = true;
+      againIn = 0;
       return;
     }
+    dueAt = Infinity;
     // A kick from an event handler runs outside its batch: the task's statements are its own.
     running = outsideBatches(run).finally(() => (running = undefined));
   }
   schedule(ms);
   return {
     kick,
+    kickWithin,
     stop: async () => {
       stopped = true;
       if (timer) clearTimeout(timer);

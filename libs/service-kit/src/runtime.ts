@@ -138,6 +138,7 @@ export async function createRuntime<C extends BaseConfig>(
   });
   const outbox = new OutboxRelay(db, schema, bus, {
     pollMs: config.OUTBOX_POLL_MS,
+    lingerMs: config.OUTBOX_LINGER_MS,
     retainPublishedMs: config.OUTBOX_RETAIN_PUBLISHED_HOURS * 3_600_000,
     onError: (err) => logger.error({ err: err.message }, 'outbox relay failed; will retry'),
     log: logger,

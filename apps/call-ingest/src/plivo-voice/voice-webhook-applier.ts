@@ -45,8 +45,9 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
     await this.task?.stop();
   }
 
+  /** A callback was acknowledged: apply it soon, with the others of that moment. */
   kick(): void {
-    this.task?.kick();
+    this.task?.kickWithin(this.runtime.config.VOICE_APPLY_DELAY_MS);
   }
 
   /** One batch; returns how many webhooks it applied. */

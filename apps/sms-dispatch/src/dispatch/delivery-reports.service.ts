@@ -22,6 +22,7 @@ import {
   type SignedPlivoHook,
 } from '@textback/service-kit';
 import { inSpan } from '@textback/telemetry';
+import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 import {
   deliveryReportRepository as reports,
@@ -51,7 +52,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   private readonly carrierReports: SystemScope;
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
     private readonly outcomes: SendOutcomes,
   ) {
     this.carrierReports = systemScope('sms-dispatch: Plivo delivery reports', runtime.logger);
@@ -117,7 +118,8 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
         'replayed',
         'this request was already received (nonce seen before)',
       );
-    if (accepted === 'accepted') this.task?.kick();
+    if (accepted === 'accepted')
+      this.task?.kickWithin(this.runtime.config.DELIVERY_REPORT_APPLY_DELAY_MS);
     return { duplicate: accepted === 'repeated' };
   }
 

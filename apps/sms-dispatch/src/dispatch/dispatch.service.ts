@@ -17,7 +17,7 @@ import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 import { knownLocation } from './locations';
 import { outboundSmsRepository as sends } from './outbound-sms.repository';
-import { SendWorker } from './send.worker';
+import { SendWakeups } from './send-wakeups';
 
 /**
  * Records each requested text exactly once: a text-back (unique per location + call) or a reply
@@ -30,7 +30,7 @@ export class DispatchService {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
-    private readonly worker: SendWorker,
+    private readonly wakeups: SendWakeups,
   ) {}
 
   /** Records the send for a requested text-back; a redelivered request finds it and does nothing. */
@@ -39,7 +39,7 @@ export class DispatchService {
     const location = await this.checkedLocation(r);
     const text = this.textFor(location);
     await handleOnce(this.runtime.db, 'sms-dispatch.textback-requested', event.metadata.id, (tx) =>
-      sends.insertTextback(this.kickingWorker(tx), scopeOf(event), {
+      sends.insertTextback(this.wakingWorker(tx, new Date(r.sendAfter)), scopeOf(event), {
         smsId: randomUUID(),
         textbackId: r.textbackId,
         locationId: r.locationId,
@@ -62,7 +62,7 @@ export class DispatchService {
     await this.checkedLocation(r);
     const text = countSegments(r.text);
     await handleOnce(this.runtime.db, 'sms-dispatch.reply-requested', event.metadata.id, (tx) =>
-      sends.insertReply(this.kickingWorker(tx), scopeOf(event), {
+      sends.insertReply(this.wakingWorker(tx, this.runtime.clock.now()), scopeOf(event), {
         smsId: randomUUID(),
         locationId: r.locationId,
         requestId: r.replyId,
@@ -94,7 +94,7 @@ export class DispatchService {
       'sms-dispatch.staff-text-requested',
       event.metadata.id,
       (tx) =>
-        sends.insertReply(this.kickingWorker(tx), scopeOf(event), {
+        sends.insertReply(this.wakingWorker(tx, this.runtime.clock.now()), scopeOf(event), {
           smsId: randomUUID(),
           locationId: null,
           requestId: r.textId,
@@ -112,11 +112,11 @@ export class DispatchService {
   }
 
   /**
-   * The worker is woken once the send is committed (after the consumer's whole batch): woken
-   * earlier it would not see the row yet.
+   * The worker is woken when the send falls due, and not before it is committed (after the
+   * consumer's whole batch): woken earlier it would not see the row yet.
    */
-  private kickingWorker(tx: Tx): Tx {
-    tx.afterCommit(() => this.worker.kick());
+  private wakingWorker(tx: Tx, dueAt: Date): Tx {
+    tx.afterCommit(() => this.wakeups.dueAt(dueAt));
     return tx;
   }
 

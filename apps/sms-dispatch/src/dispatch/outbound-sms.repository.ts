@@ -33,11 +33,13 @@ export const OutboundSmsRow = z.object({
 });
 export type OutboundSmsRow = z.output<typeof OutboundSmsRow>;
 
+/** A claimed send, with when texts to its number went out in the day before the claim (the frequency caps). */
+export const ClaimedSend = OutboundSmsRow.extend({ acceptedInLastDay: z.array(col.timestamp) });
+export type ClaimedSend = z.output<typeof ClaimedSend>;
+
 /** The scope of a send the worker claimed: its own tenant and location (a staff text: its tenant). */
 export const scopeOfSend = (row: Pick<OutboundSmsRow, 'tenantId' | 'locationId'>): TenantScope =>
   tenantScope(row.tenantId, row.locationId ? [row.locationId] : 'all');
-
-const At = z.object({ at: col.timestamp });
 
 /** A send by id ($1) within its tenant ($2). */
 export const tenantAnd = 'tenant_id = $2 AND sms_id = $1';
@@ -127,17 +129,6 @@ export const outboundSmsRepository = {
     );
   },
 
-  /** When texts to this number went out in the 24 hours before `now` (the frequency caps). */
-  async acceptedInLastDay(db: Database, scope: TenantScope, to: E164, now: Date): Promise<Date[]> {
-    const rows = await db.select(
-      At,
-      `SELECT updated_at AS at FROM outbound_sms WHERE tenant_id = $1 AND to_number = $2 AND state IN ('accepted', 'delivered')
-         AND updated_at > $3::timestamptz - interval '24 hours'`,
-      [scope.tenantId, to, now],
-    );
-    return rows.map((r) => r.at);
-  },
-
   /** Sends caught mid-call by a crash may or may not have reached the carrier: to settle, never resend. */
   async markStaleSendingUnknown(
     db: Database,
@@ -156,27 +147,25 @@ export const outboundSmsRepository = {
    * Claims up to `limit` sends of every tenant due at `now`: pending ones move to `sending` (one
    * attempt more), unknown ones stay unknown; both are leased for a minute.
    */
-  claimDue(db: Database, _scope: SystemScope, limit: number, now: Date): Promise<OutboundSmsRow[]> {
+  claimDue(db: Database, _scope: SystemScope, limit: number, now: Date): Promise<ClaimedSend[]> {
     return db.select(
-      OutboundSmsRow,
-      `UPDATE outbound_sms SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
-         attempts = attempts + CASE WHEN state = 'pending' THEN 1 ELSE 0 END,
-         sending_started_at = CASE WHEN state = 'pending' THEN $2 ELSE sending_started_at END,
-         due_at = $2::timestamptz + interval '1 minute', updated_at = now()
-       WHERE sms_id IN (SELECT sms_id FROM outbound_sms WHERE state IN ('pending', 'unknown') AND due_at <= $2
-                        ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
+      ClaimedSend,
+      `WITH claimed AS (
+         UPDATE outbound_sms SET state = CASE WHEN state = 'pending' THEN 'sending' ELSE state END,
+           attempts = attempts + CASE WHEN state = 'pending' THEN 1 ELSE 0 END,
+           sending_started_at = CASE WHEN state = 'pending' THEN $2 ELSE sending_started_at END,
+           due_at = $2::timestamptz + interval '1 minute', updated_at = now()
+         WHERE sms_id IN (SELECT sms_id FROM outbound_sms WHERE state IN ('pending', 'unknown') AND due_at <= $2
+                          ORDER BY due_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+         RETURNING *)
+       SELECT claimed.*, ARRAY(
+         SELECT o.updated_at FROM outbound_sms o
+         WHERE o.tenant_id = claimed.tenant_id AND o.to_number = claimed.to_number
+           AND o.state IN ('accepted', 'delivered') AND o.updated_at > $2::timestamptz - interval '24 hours'
+       ) AS accepted_in_last_day
+       FROM claimed`,
       [limit, now],
     );
-  },
-
-  /** When the next pending or unknown send of any tenant falls due (the worker's next wake-up). */
-  async nextDueAt(db: Database, _scope: SystemScope): Promise<Date | undefined> {
-    const row = await db.selectOne(
-      z.object({ at: col.timestamp.nullable() }),
-      `SELECT min(due_at) AS at FROM outbound_sms WHERE state IN ('pending', 'unknown')`,
-    );
-    return row.at ?? undefined;
   },
 
   /** Not now: back to pending at `at` (the attempt does not count). */

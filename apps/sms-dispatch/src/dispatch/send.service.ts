@@ -14,11 +14,13 @@ import { knownLocation } from './locations';
 import {
   outboundSmsRepository as sends,
   scopeOfSend,
+  type ClaimedSend,
   type OutboundSmsRow,
 } from './outbound-sms.repository';
 import { SendRateLimits } from './send-rate-limits';
 import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
+import { SendWakeups } from './send-wakeups';
 import { staffTextConsentRepository as staffConsent } from '@textback/consent';
 
 /**
@@ -40,6 +42,7 @@ export class SendService {
     private readonly metrics: DispatchMetrics,
     private readonly reconciler: Reconciler,
     private readonly carriers: Carriers,
+    private readonly wakeups: SendWakeups,
   ) {
     const c = runtime.config;
     this.limits = new SendRateLimits(runtime.db, runtime.logger, {
@@ -54,7 +57,7 @@ export class SendService {
   }
 
   /** A claimed send: pending ones are sent, unknown ones reconciled with the carrier's record. */
-  handle(row: OutboundSmsRow): Promise<void> {
+  handle(row: ClaimedSend): Promise<void> {
     const reconciling = row.state === 'unknown';
     return inSpan(
       reconciling ? 'sms.reconcile' : 'sms.send',
@@ -67,7 +70,7 @@ export class SendService {
     );
   }
 
-  private async send(row: OutboundSmsRow): Promise<void> {
+  private async send(row: ClaimedSend): Promise<void> {
     if (!row.locationId) return this.sendToStaff(row);
     const t0 = performance.now();
     const location = await knownLocation(this.directory, row.locationId);
@@ -80,12 +83,8 @@ export class SendService {
       to: row.toNumber,
       requestedAt: row.requestedAt,
       location,
-      acceptedInLastDay: await sends.acceptedInLastDay(
-        this.runtime.db,
-        scopeOfSend(row),
-        row.toNumber,
-        now,
-      ),
+      // Read with the claim: the texts to this number in the day before it.
+      acceptedInLastDay: row.acceptedInLastDay,
       now,
     });
     if (hold.kind === 'stop') return this.finish(row, 'suppressed', hold.reason);
@@ -180,7 +179,6 @@ export class SendService {
   }
 
   private async settle(row: OutboundSmsRow, result: SendResult): Promise<void> {
-    const db = this.runtime.db;
     switch (result.kind) {
       case 'accepted':
         return this.outcomes.record(row, { kind: 'accepted', messageUuid: result.messageUuid });
@@ -189,16 +187,15 @@ export class SendService {
           { smsId: row.smsId, reason: result.reason },
           'carrier answer ambiguous: waiting for its record, not resending',
         );
-        return sends.reschedule(db, scopeOfSend(row), row.smsId, 'unknown', {
-          reason: result.reason,
-          at: this.inMs(this.runtime.config.RECONCILE_AFTER_MS),
-        });
+        return this.rescheduled(
+          row,
+          'unknown',
+          result.reason,
+          this.runtime.config.RECONCILE_AFTER_MS,
+        );
       case 'refused':
         if (result.retryable && row.attempts < this.runtime.config.SEND_MAX_ATTEMPTS)
-          return sends.reschedule(db, scopeOfSend(row), row.smsId, 'pending', {
-            reason: result.reason,
-            at: this.inMs(this.retryDelay(row.attempts)),
-          });
+          return this.rescheduled(row, 'pending', result.reason, this.retryDelay(row.attempts));
         return this.finish(
           row,
           'failed',
@@ -230,8 +227,20 @@ export class SendService {
     return this.pendingAt(row, this.inMs(delayMs), reason);
   }
 
-  private pendingAt(row: OutboundSmsRow, at: Date, reason: string): Promise<void> {
-    return sends.backToPending(this.runtime.db, scopeOfSend(row), row.smsId, { at, reason });
+  private async pendingAt(row: OutboundSmsRow, at: Date, reason: string): Promise<void> {
+    await sends.backToPending(this.runtime.db, scopeOfSend(row), row.smsId, { at, reason });
+    this.wakeups.dueAt(at);
+  }
+
+  private async rescheduled(
+    row: OutboundSmsRow,
+    state: 'unknown' | 'pending',
+    reason: string,
+    inMs: number,
+  ): Promise<void> {
+    const at = this.inMs(inMs);
+    await sends.reschedule(this.runtime.db, scopeOfSend(row), row.smsId, state, { reason, at });
+    this.wakeups.dueAt(at);
   }
 
   private inMs(ms: number): Date {

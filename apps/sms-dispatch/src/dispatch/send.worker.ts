@@ -9,13 +9,14 @@ import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textbac
 import type { SmsDispatchConfig } from '../config';
 import { outboundSmsRepository as sends } from './outbound-sms.repository';
 import { SendService } from './send.service';
+import { SendWakeups } from './send-wakeups';
 
 const CLAIM = 10;
 const STALE_CHECK_MS = 5_000;
 
 /**
- * Sends what is due, every tenant's, ten at a time: woken when a send is recorded, and otherwise
- * when the earliest deferred send falls due (at most `DISPATCH_POLL_MS` apart).
+ * Sends what is due, every tenant's, ten at a time: woken when a send falls due (recorded now,
+ * or deferred to a time this replica set), and otherwise every `DISPATCH_POLL_MS`.
  */
 @Injectable()
 export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
@@ -27,7 +28,9 @@ export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
     private readonly sender: SendService,
+    wakeups: SendWakeups,
   ) {
+    wakeups.onDue((at) => this.task?.kickWithin(at.getTime() - this.runtime.clock.now().getTime()));
     this.everyTenant = systemScope(
       'sms-dispatch: the send worker claims due sends',
       runtime.logger,
@@ -44,12 +47,7 @@ export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
     await this.task?.stop();
   }
 
-  /** Runs a pass now (a send was just recorded). */
-  kick(): void {
-    this.task?.kick();
-  }
-
-  private async sendDue(): Promise<{ nextDueInMs: number | undefined }> {
+  private async sendDue(): Promise<void> {
     const { db, clock, config } = this.runtime;
     // A send caught mid-call by a crash may or may not have reached the carrier: settle, never
     // resend. Such a send is old by definition, so a look every few seconds is enough (not on
@@ -69,7 +67,5 @@ export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
       // Fewer than a claim's worth: nothing more is due (no empty claim to find that out).
       if (rows.length < CLAIM) break;
     }
-    const next = await sends.nextDueAt(db, this.everyTenant);
-    return { nextDueInMs: next ? next.getTime() - clock.now().getTime() : undefined };
   }
 }
