@@ -1,11 +1,11 @@
 import { z } from 'zod';
 import { plivoConfigShape } from '@textback/carrier-plivo';
 import { E164 } from '@textback/contracts';
-import { defineConfig, kafkaFetchWaitMs, outboxLingerMs, parseConfig } from '@textback/service-kit';
+import { consumerLingerMs, defineConfig, outboxLingerMs, parseConfig } from '@textback/service-kit';
 
 export const conversationConfigSchema = defineConfig({
   /** Threads follow the texts sent: a little later costs nobody (bigger batches). */
-  KAFKA_FETCH_MAX_WAIT_MS: kafkaFetchWaitMs(100),
+  KAFKA_CONSUMER_LINGER_MS: consumerLingerMs(100),
   /** Leads, replies and alerts may wait a moment for their peers (no caller is on the line). */
   OUTBOX_LINGER_MS: outboxLingerMs(100),
   PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,

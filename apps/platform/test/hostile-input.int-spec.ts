@@ -801,9 +801,17 @@ describe('refuse what must be refused, lose nothing (#11)', () => {
         secrets.PLIVO_AUTH_TOKEN,
       );
       expect(res.status).toBe(200);
-      const { rows } = await t.db.query(
-        `SELECT duration_seconds FROM ${t.schema('call-ingest')}.plivo_call WHERE call_uuid = $1`,
-        [callUuid],
+      // Applied moments after the acknowledgement (with the other callbacks of that moment).
+      const rows = await eventually(
+        async () => {
+          const { rows: found } = await t.db.query(
+            `SELECT duration_seconds FROM ${t.schema('call-ingest')}.plivo_call
+             WHERE call_uuid = $1 AND hangup_at IS NOT NULL`,
+            [callUuid],
+          );
+          return found.length > 0 ? found : undefined;
+        },
+        { what: 'the hangup applied' },
       );
       expect(rows).toEqual([{ duration_seconds: null }]);
     });

@@ -531,7 +531,14 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
       ],
     };
     for (const [service, patterns] of Object.entries(expected)) {
-      const text = await metricsOf(service);
+      // Counters of work still settling (a batch's pause, a lag poll) may take a moment.
+      const text = await eventually(
+        async () => {
+          const now = await metricsOf(service);
+          return patterns.every((p) => p.test(now)) ? now : undefined;
+        },
+        { what: `${service}'s metrics`, timeoutMs: 10_000 },
+      ).catch(() => metricsOf(service));
       for (const p of patterns) expect(text).toMatch(p);
       expect(text).not.toMatch(/\+?1404555\d{4}/);
     }

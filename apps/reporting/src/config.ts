@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { defineConfig, kafkaFetchWaitMs, parseConfig } from '@textback/service-kit';
+import { consumerLingerMs, defineConfig, parseConfig } from '@textback/service-kit';
 
 export const reportingConfigSchema = defineConfig({
-  /** Read models are not on a text's path: a longer fetch wait, bigger batches. */
-  KAFKA_FETCH_MAX_WAIT_MS: kafkaFetchWaitMs(250),
+  /** Read models are not on a text's path: a longer pause between fetches, bigger batches. */
+  KAFKA_CONSUMER_LINGER_MS: consumerLingerMs(250),
   /**
    * One unit at a time: two units holding events of the same calls and callers lock their rows
    * in different orders and deadlock (each then redone event by event).

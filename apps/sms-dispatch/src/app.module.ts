@@ -16,7 +16,7 @@ import { DispatchService } from './dispatch/dispatch.service';
 import { Reconciler } from './dispatch/reconciler';
 import { SendOutcomes } from './dispatch/send-outcomes';
 import { SendService } from './dispatch/send.service';
-import { SendWakeups } from './dispatch/send-wakeups';
+import { SendSchedule } from './dispatch/send-schedule';
 import { SendWorker } from './dispatch/send.worker';
 import { OutboundSms1763900400000 } from './migrations/1763900400000-outbound-sms';
 import { OutboundPurpose1763900700000 } from './migrations/1763900700000-outbound-purpose';
@@ -62,7 +62,7 @@ export class AppModule {
         Reconciler,
         SendService,
         SendWorker,
-        SendWakeups,
+        SendSchedule,
         DispatchService,
         DeliveryReportsService,
         ComplianceClient,

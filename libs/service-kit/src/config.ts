@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
-/** `KAFKA_FETCH_MAX_WAIT_MS` with a service's own default (see the base setting). */
-export function kafkaFetchWaitMs(defaultMs: number) {
-  return z.coerce.number().int().min(1).max(5_000).default(defaultMs);
+/** `KAFKA_CONSUMER_LINGER_MS` with a service's own default (see the base setting). */
+export function consumerLingerMs(defaultMs: number) {
+  return z.coerce.number().int().min(0).max(5_000).default(defaultMs);
 }
 
 /** `OUTBOX_LINGER_MS` with a service's own default (see the base setting). */
@@ -22,12 +22,12 @@ export const baseConfigShape = z.object({
     .default(''),
   KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
   /**
-   * A consumer's fetch waits until this many bytes are ready or `KAFKA_FETCH_MAX_WAIT_MS` has
-   * passed: a few milliseconds of latency buy bigger batches (one transaction and one offset
-   * commit each) when traffic is light. Services off the text's path wait longer.
+   * After handling what a fetch brought, a consumer waits this long before the next fetch, so
+   * the next batch is bigger (one transaction and one offset commit for more events). The first
+   * event after a quiet spell is handled at once; a quiet consumer long-polls the broker.
+   * Services off the text's path wait longer.
    */
-  KAFKA_FETCH_MIN_BYTES: z.coerce.number().int().min(1).default(262_144),
-  KAFKA_FETCH_MAX_WAIT_MS: kafkaFetchWaitMs(20),
+  KAFKA_CONSUMER_LINGER_MS: consumerLingerMs(20),
   /** How soon the group notices a consumer that died without leaving (its partitions move on). */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   /** The service's consumer group (default: its name). A new group with an empty schema rebuilds its read models from the topics. */

@@ -79,8 +79,7 @@ export async function createRuntime<C extends BaseConfig>(
           topicPrefix: config.KAFKA_TOPIC_PREFIX,
           partitions: config.KAFKA_PARTITIONS,
           sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
-          fetchMinBytes: config.KAFKA_FETCH_MIN_BYTES,
-          fetchMaxWaitMs: config.KAFKA_FETCH_MAX_WAIT_MS,
+          consumerLingerMs: config.KAFKA_CONSUMER_LINGER_MS,
           log,
         })
       : new InProcessTransport(o.inProcessBroker ?? new InProcessBroker());

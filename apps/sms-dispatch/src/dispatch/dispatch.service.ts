@@ -17,7 +17,7 @@ import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 import { knownLocation } from './locations';
 import { outboundSmsRepository as sends } from './outbound-sms.repository';
-import { SendWakeups } from './send-wakeups';
+import { SendSchedule } from './send-schedule';
 
 /**
  * Records each requested text exactly once: a text-back (unique per location + call) or a reply
@@ -30,7 +30,7 @@ export class DispatchService {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
-    private readonly wakeups: SendWakeups,
+    private readonly wakeups: SendSchedule,
   ) {}
 
   /** Records the send for a requested text-back; a redelivered request finds it and does nothing. */

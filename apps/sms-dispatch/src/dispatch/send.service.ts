@@ -11,16 +11,11 @@ import { Carriers } from './carrier';
 import { ComplianceClient } from './compliance.client';
 import { DispatchMetrics } from './dispatch.metrics';
 import { knownLocation } from './locations';
-import {
-  outboundSmsRepository as sends,
-  scopeOfSend,
-  type ClaimedSend,
-  type OutboundSmsRow,
-} from './outbound-sms.repository';
+import type { ClaimedSend, OutboundSmsRow } from './outbound-sms.repository';
 import { SendRateLimits } from './send-rate-limits';
 import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
-import { SendWakeups } from './send-wakeups';
+import { SendSchedule } from './send-schedule';
 import { staffTextConsentRepository as staffConsent } from '@textback/consent';
 
 /**
@@ -42,7 +37,7 @@ export class SendService {
     private readonly metrics: DispatchMetrics,
     private readonly reconciler: Reconciler,
     private readonly carriers: Carriers,
-    private readonly wakeups: SendWakeups,
+    private readonly schedule: SendSchedule,
   ) {
     const c = runtime.config;
     this.limits = new SendRateLimits(runtime.db, runtime.logger, {
@@ -187,15 +182,20 @@ export class SendService {
           { smsId: row.smsId, reason: result.reason },
           'carrier answer ambiguous: waiting for its record, not resending',
         );
-        return this.rescheduled(
+        return this.schedule.reschedule(
           row,
           'unknown',
+          this.inMs(this.runtime.config.RECONCILE_AFTER_MS),
           result.reason,
-          this.runtime.config.RECONCILE_AFTER_MS,
         );
       case 'refused':
         if (result.retryable && row.attempts < this.runtime.config.SEND_MAX_ATTEMPTS)
-          return this.rescheduled(row, 'pending', result.reason, this.retryDelay(row.attempts));
+          return this.schedule.reschedule(
+            row,
+            'pending',
+            this.inMs(this.retryDelay(row.attempts)),
+            result.reason,
+          );
         return this.finish(
           row,
           'failed',
@@ -227,20 +227,8 @@ export class SendService {
     return this.pendingAt(row, this.inMs(delayMs), reason);
   }
 
-  private async pendingAt(row: OutboundSmsRow, at: Date, reason: string): Promise<void> {
-    await sends.backToPending(this.runtime.db, scopeOfSend(row), row.smsId, { at, reason });
-    this.wakeups.dueAt(at);
-  }
-
-  private async rescheduled(
-    row: OutboundSmsRow,
-    state: 'unknown' | 'pending',
-    reason: string,
-    inMs: number,
-  ): Promise<void> {
-    const at = this.inMs(inMs);
-    await sends.reschedule(this.runtime.db, scopeOfSend(row), row.smsId, state, { reason, at });
-    this.wakeups.dueAt(at);
+  private pendingAt(row: OutboundSmsRow, at: Date, reason: string): Promise<void> {
+    return this.schedule.pendingAt(row, at, reason);
   }
 
   private inMs(ms: number): Date {

@@ -9,7 +9,7 @@ import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textbac
 import type { SmsDispatchConfig } from '../config';
 import { outboundSmsRepository as sends } from './outbound-sms.repository';
 import { SendService } from './send.service';
-import { SendWakeups } from './send-wakeups';
+import { SendSchedule } from './send-schedule';
 
 const CLAIM = 10;
 const STALE_CHECK_MS = 5_000;
@@ -28,7 +28,7 @@ export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>,
     private readonly sender: SendService,
-    wakeups: SendWakeups,
+    wakeups: SendSchedule,
   ) {
     wakeups.onDue((at) => this.task?.kickWithin(at.getTime() - this.runtime.clock.now().getTime()));
     this.everyTenant = systemScope(

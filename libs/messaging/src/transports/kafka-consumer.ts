@@ -19,7 +19,7 @@ function headerText(headers: IHeaders | undefined): Record<string, string> {
  */
 export async function consumeBatches(
   consumer: Consumer,
-  options: ConsumerOptions & { logicalOf: ReadonlyMap<string, string> },
+  options: ConsumerOptions & { logicalOf: ReadonlyMap<string, string>; lingerMs?: number },
   handler: DeliveryHandler,
   onClose: () => void,
 ): Promise<Subscription> {
@@ -79,6 +79,11 @@ export async function consumeBatches(
         if (last) resolveOffset(last.offset);
         await heartbeat();
       }
+      // kafkajs fetches again once every batch of this fetch is done: a pause here lets the
+      // next fetch bring more (one unit, one commit for them), while the first event after a
+      // quiet spell was handled at once and a quiet consumer long-polls the broker.
+      const linger = options.lingerMs ?? 0;
+      if (linger > 0 && !stopping && !aborted) await new Promise((r) => setTimeout(r, linger));
     },
   });
   await joined;

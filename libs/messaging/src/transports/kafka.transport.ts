@@ -25,9 +25,8 @@ export interface KafkaTransportOptions {
   readonly partitions?: number;
   readonly replicationFactor?: number;
   readonly sessionTimeoutMs?: number;
-  /** A fetch waits for this many bytes, or `fetchMaxWaitMs`, whichever comes first. */
-  readonly fetchMinBytes?: number;
-  readonly fetchMaxWaitMs?: number;
+  /** A consumer's pause after handling a fetch's batches, before it fetches again. */
+  readonly consumerLingerMs?: number;
   readonly log?: (level: 'error' | 'warn' | 'info', message: string) => void;
 }
 
@@ -165,14 +164,16 @@ export class KafkaTransport implements Transport {
       allowAutoTopicCreation: false,
       sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
-      minBytes: this.options.fetchMinBytes ?? 1,
-      maxWaitTimeInMs: this.options.fetchMaxWaitMs ?? 5_000,
       retry: { initialRetryTime: 100, retries: 8 },
     });
     this.consumers.add(consumer);
     return consumeBatches(
       consumer,
-      { ...options, logicalOf: new Map(options.topics.map((t) => [this.physical(t), t])) },
+      {
+        ...options,
+        logicalOf: new Map(options.topics.map((t) => [this.physical(t), t])),
+        lingerMs: this.options.consumerLingerMs ?? 0,
+      },
       handler,
       () => this.consumers.delete(consumer),
     );
