@@ -28,7 +28,8 @@ export const smsDispatchConfigSchema = defineConfig({
   CAMPAIGN_MESSAGES_PER_SECOND: z.coerce.number().positive().default(4),
   /** Per brand per day, when the tenant sets no cap of its own. */
   BRAND_DAILY_CAP: z.coerce.number().int().positive().default(2_000),
-  DISPATCH_POLL_MS: z.coerce.number().int().min(10).default(200),
+  /** The send worker's safety net: it is woken when a send falls due (SendSchedule). */
+  DISPATCH_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   /** `sms.sent`/`delivered`/`failed` feed threads and reports: they may wait a moment, together. */
   OUTBOX_LINGER_MS: outboxLingerMs(100),
   /**

@@ -52,7 +52,8 @@ export const baseConfigShape = z.object({
    * once. One where units would lock the same rows in different orders (reporting's read models).
    */
   CONSUMER_UNITS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(2),
-  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(250),
+  /** The relay's safety net: it is woken after every commit that wrote outbox rows. */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   /**
    * How long the relay waits after a commit for others to publish with (0: at once). Services
    * whose events nobody waits on for a moment set more (sms-dispatch, conversation).
