@@ -216,8 +216,8 @@ async function startTopology(
   };
 }
 
-/** Each service's `<svc>_db_statements_total`, read from its /metrics. */
-async function statementsByService(
+/** A counter's value per service, from each one's /metrics (`<svc>_<metric>`). */
+async function countersByService(
   urls: ReadonlyMap<string, string>,
   metric = 'db_statements_total',
 ): Promise<Map<string, number>> {
@@ -286,10 +286,10 @@ async function withPipeline<T>(
       const cpuBefore = machineBusySeconds();
       const byProcessBefore = values.profile ? processCpu() : undefined;
       const statementsBefore = values.profile
-        ? await statementsByService(platform.serviceUrls)
+        ? await countersByService(platform.serviceUrls)
         : undefined;
       const transactionsBefore = values.profile
-        ? await statementsByService(platform.serviceUrls, 'db_transactions_total')
+        ? await countersByService(platform.serviceUrls, 'db_transactions_total')
         : undefined;
       const done = next<{ result: DriveResult }>();
       driver.postMessage(order);
@@ -327,8 +327,8 @@ async function withPipeline<T>(
             )
             .sort((a, b) => b[1] - a[1]),
         );
-      const statementsAfter = await statementsByService(platform.serviceUrls);
-      const transactionsAfter = await statementsByService(
+      const statementsAfter = await countersByService(platform.serviceUrls);
+      const transactionsAfter = await countersByService(
         platform.serviceUrls,
         'db_transactions_total',
       );

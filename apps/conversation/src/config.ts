@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { plivoConfigShape } from '@textback/carrier-plivo';
 import { E164 } from '@textback/contracts';
-import { consumerLingerMs, defineConfig, outboxLingerMs, parseConfig } from '@textback/service-kit';
+import { defineConfig, parseConfig, serviceDefault } from '@textback/service-kit';
 
 export const conversationConfigSchema = defineConfig({
   /** Threads follow the texts sent: a little later costs nobody (bigger batches). */
-  KAFKA_CONSUMER_LINGER_MS: consumerLingerMs(100),
+  KAFKA_CONSUMER_LINGER_MS: serviceDefault('KAFKA_CONSUMER_LINGER_MS', 100),
   /** Leads, replies and alerts may wait a moment for their peers (no caller is on the line). */
-  OUTBOX_LINGER_MS: outboxLingerMs(100),
+  OUTBOX_LINGER_MS: serviceDefault('OUTBOX_LINGER_MS', 100),
   PLIVO_AUTH_TOKEN: plivoConfigShape.PLIVO_AUTH_TOKEN,
   /** compliance reads every inbound text before we acknowledge it (an acknowledged STOP is already recorded). */
   COMPLIANCE_URL: z.url().default('http://127.0.0.1:3005'),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { plivoConfigShape } from '@textback/carrier-plivo';
-import { consumerLingerMs, defineConfig, parseConfig } from '@textback/service-kit';
+import { defineConfig, parseConfig, serviceDefault } from '@textback/service-kit';
 
 export const decisionConfigSchema = defineConfig({
   ...plivoConfigShape,
@@ -8,7 +8,7 @@ export const decisionConfigSchema = defineConfig({
    * Calls end a few a second per location at most: 50 ms between fetches gathers a moment's
    * calls into one unit and one relay pass (the text's path spends at most that here).
    */
-  KAFKA_CONSUMER_LINGER_MS: consumerLingerMs(50),
+  KAFKA_CONSUMER_LINGER_MS: serviceDefault('KAFKA_CONSUMER_LINGER_MS', 50),
   /** Bearer key of `GET /v1/decisions/{callId}` (an operator route); from a Secret. */
   /** Look up each caller's line type (Plivo Lookup, $0.004 each) so landlines get no text. */
   LINE_TYPE_LOOKUP: z.enum(['on', 'off']).default('on'),

@@ -1,14 +1,14 @@
 import { z } from 'zod';
-import { consumerLingerMs, defineConfig, parseConfig } from '@textback/service-kit';
+import { defineConfig, parseConfig, serviceDefault } from '@textback/service-kit';
 
 export const reportingConfigSchema = defineConfig({
   /** Read models are not on a text's path: a longer pause between fetches, bigger batches. */
-  KAFKA_CONSUMER_LINGER_MS: consumerLingerMs(250),
+  KAFKA_CONSUMER_LINGER_MS: serviceDefault('KAFKA_CONSUMER_LINGER_MS', 250),
   /**
    * One unit at a time: two units holding events of the same calls and callers lock their rows
    * in different orders and deadlock (each then redone event by event).
    */
-  CONSUMER_UNITS_IN_FLIGHT: z.coerce.number().int().min(1).max(16).default(1),
+  CONSUMER_UNITS_IN_FLIGHT: serviceDefault('CONSUMER_UNITS_IN_FLIGHT', 1),
   /** What one SMS segment costs, in millionths of the currency unit (Plivo US long code ≈ $0.0055). */
   SMS_COST_MICROS_PER_SEGMENT: z.coerce.number().int().min(0).default(5_500),
   /** Caller numbers in the calls list are kept this long, then nulled (counts and timings stay). */

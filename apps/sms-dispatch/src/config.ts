@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { plivoConfigShape } from '@textback/carrier-plivo';
 import { E164 } from '@textback/contracts';
-import { defineConfig, outboxLingerMs, parseConfig } from '@textback/service-kit';
+import { defineConfig, parseConfig, serviceDefault } from '@textback/service-kit';
 
 export const smsDispatchConfigSchema = defineConfig({
   ...plivoConfigShape,
@@ -31,7 +31,7 @@ export const smsDispatchConfigSchema = defineConfig({
   /** The send worker's safety net: it is woken when a send falls due (SendSchedule). */
   DISPATCH_POLL_MS: z.coerce.number().int().min(10).default(1_000),
   /** `sms.sent`/`delivered`/`failed` feed threads and reports: they may wait a moment, together. */
-  OUTBOX_LINGER_MS: outboxLingerMs(100),
+  OUTBOX_LINGER_MS: serviceDefault('OUTBOX_LINGER_MS', 100),
   /**
    * A delivery report is applied within this long of its acknowledgement, together with the
    * others of that moment (one transaction for many): nothing waits on it but a status tick.

@@ -1,15 +1,5 @@
 import { z } from 'zod';
 
-/** `KAFKA_CONSUMER_LINGER_MS` with a service's own default (see the base setting). */
-export function consumerLingerMs(defaultMs: number) {
-  return z.coerce.number().int().min(0).max(5_000).default(defaultMs);
-}
-
-/** `OUTBOX_LINGER_MS` with a service's own default (see the base setting). */
-export function outboxLingerMs(defaultMs: number) {
-  return z.coerce.number().int().min(0).max(5_000).default(defaultMs);
-}
-
 /** Settings every service reads; each app extends this with its own. */
 export const baseConfigShape = z.object({
   HTTP_PORT: z.coerce.number().int().min(0).max(65535),
@@ -27,7 +17,7 @@ export const baseConfigShape = z.object({
    * event after a quiet spell is handled at once; a quiet consumer long-polls the broker.
    * Services off the text's path wait longer.
    */
-  KAFKA_CONSUMER_LINGER_MS: consumerLingerMs(20),
+  KAFKA_CONSUMER_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(20),
   /** How soon the group notices a consumer that died without leaving (its partitions move on). */
   KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).default(30_000),
   /** The service's consumer group (default: its name). A new group with an empty schema rebuilds its read models from the topics. */
@@ -58,7 +48,7 @@ export const baseConfigShape = z.object({
    * How long the relay waits after a commit for others to publish with (0: at once). Services
    * whose events nobody waits on for a moment set more (sms-dispatch, conversation).
    */
-  OUTBOX_LINGER_MS: outboxLingerMs(0),
+  OUTBOX_LINGER_MS: z.coerce.number().int().min(0).max(5_000).default(0),
   /** Services taking webhooks: how long a nonce is remembered (a repeat inside it is a replay). */
   WEBHOOK_NONCE_WINDOW_HOURS: z.coerce.number().int().min(1).default(24),
   /** HTTP requests in flight per process past which sheddable webhooks get 503 (their sender retries). */
@@ -85,6 +75,14 @@ export const baseConfigShape = z.object({
     .transform((v) => v === 'true'),
 });
 export type BaseConfig = z.infer<typeof baseConfigShape>;
+
+/** A base setting with a service's own default; its bounds stay the base's. */
+export function serviceDefault(
+  key: 'KAFKA_CONSUMER_LINGER_MS' | 'OUTBOX_LINGER_MS' | 'CONSUMER_UNITS_IN_FLIGHT',
+  value: number,
+) {
+  return baseConfigShape.shape[key].unwrap().default(value);
+}
 
 /** An app's config schema: the base settings plus its own, with the cross-field rules applied. */
 export function defineConfig<E extends z.ZodRawShape>(extra: E) {
