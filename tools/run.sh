@@ -37,13 +37,14 @@ ensure_node() {
 
 ensure_deps() {
   local stamp="node_modules/.textback-lock-stamp"
-  local want; want="$(node -p 'process.version')-$(sha256sum package-lock.json | cut -c1-16)"
+  # The lock and the patches applied to installed packages (patch-package, on postinstall).
+  local want; want="$(node -p 'process.version')-$(cat package-lock.json patches/*.patch | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "[textback] installing dependencies (npm ci: exactly the lock file)" >&2
     # Reproducible: npm ci installs what package-lock.json says and never rewrites it. The lock
     # lists every platform's optional binaries (@swc/core-*, @nx/nx-*), so it works on macOS too.
     npm ci --no-audit --no-fund --loglevel=error >&2
-    want="$(node -p 'process.version')-$(sha256sum package-lock.json | cut -c1-16)"
+    want="$(node -p 'process.version')-$(cat package-lock.json patches/*.patch | sha256sum | cut -c1-16)"
     echo "$want" > "$stamp"
   fi
 }
