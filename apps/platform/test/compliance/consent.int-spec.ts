@@ -266,7 +266,8 @@ describe('consent on Kafka + PostgreSQL', () => {
     expect(created.status).toBe(201);
     await eventually(
       async () => {
-        for (const service of ['call-ingest', 'decision', 'compliance']) {
+        // conversation too: it takes the STOP, and refuses a text to a number it does not know yet.
+        for (const service of ['call-ingest', 'decision', 'conversation', 'compliance']) {
           const { rows } = await t.db.query(
             `SELECT 1 FROM ${t.schema(service)}.location_directory WHERE location_id = 'decatur'`,
           );
@@ -277,7 +278,8 @@ describe('consent on Kafka + PostgreSQL', () => {
       { what: 'the new location everywhere' },
     );
     const caller = newCaller();
-    await t.fake.receiveFromCustomer({ from: caller, to: '+14705550181', text: 'STOP' });
+    const stop = await t.fake.receiveFromCustomer({ from: caller, to: '+14705550181', text: 'STOP' });
+    expect(stop.status).toBe(200);
     await eventually(
       async () => {
         const { rows } = await t.db.query(
