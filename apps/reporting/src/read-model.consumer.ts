@@ -56,9 +56,10 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
 
   @OnEvent('call.ended.v1')
   callEnded(@Payload() e: EventEnvelope<'call.ended.v1'>) {
+    // Its own call's row only, and never what matches replies to texts (its text_sent_at).
     return this.apply(
       e,
-      caller(e.payload.locationId, e.payload.callerNumber),
+      undefined,
       (tx) => this.funnel.onCallEnded(tx, e),
       (tx) => this.calls.onCallEnded(tx, e),
     );
@@ -134,8 +135,7 @@ export class ReadModelConsumer implements OnModuleInit, OnModuleDestroy {
 
   /**
    * `callerKey` serialises the events of one caller at one location that read or change what
-   * matches replies to texts (calls ended, texts sent, replies): a reply and the text it
-   * answers, handled at once in two transactions, would each miss the other's uncommitted row.
+   * matches replies to texts (texts sent, replies): a reply and the text it answers, handled at once in two transactions, would each miss the other's uncommitted row.
    * Taken first in the transaction, so no transaction waits for it while holding other locks.
    */
   private async apply<T extends Topic>(

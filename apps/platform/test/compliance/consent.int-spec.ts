@@ -278,7 +278,11 @@ describe('consent on Kafka + PostgreSQL', () => {
       { what: 'the new location everywhere' },
     );
     const caller = newCaller();
-    const stop = await t.fake.receiveFromCustomer({ from: caller, to: '+14705550181', text: 'STOP' });
+    const stop = await t.fake.receiveFromCustomer({
+      from: caller,
+      to: '+14705550181',
+      text: 'STOP',
+    });
     expect(stop.status).toBe(200);
     await eventually(
       async () => {

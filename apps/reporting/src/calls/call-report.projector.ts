@@ -60,7 +60,6 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
       outcome: c.outcome,
       durationSeconds: c.durationSeconds ?? null,
     });
-    await replies.settleReplies(tx, scope, c.locationId, c.callerNumber);
   }
 
   async onTextbackRequested(tx: Tx, e: EventEnvelope<'textback.requested.v1'>): Promise<void> {
@@ -95,7 +94,8 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
       return;
     }
     if ((s.purpose ?? 'textback') !== 'textback' || !s.sourceId) return;
-    await reports.textSent(tx, scope, {
+    // Matching replies to texts again is needed only if this number has replied at all.
+    const answered = await reports.textSent(tx, scope, {
       callId: s.sourceId,
       locationId: s.locationId,
       caller: callerOf(s.to),
@@ -103,7 +103,7 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
       at: s.at,
       segments: s.segments,
     });
-    await replies.settleReplies(tx, scope, s.locationId, s.to);
+    if (answered) await replies.settleReplies(tx, scope, s.locationId, s.to);
   }
 
   async onSmsDelivered(tx: Tx, e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {

@@ -108,13 +108,16 @@ export const callReportRepository = {
       at: string;
       segments: number;
     },
-  ): Promise<void> {
-    await tx.mutate(
+  ): Promise<boolean> {
+    // Returns whether the number has any reply at this location (read after the caller's lock).
+    const row = await tx.selectOne(
+      z.object({ answered: z.boolean() }),
       `INSERT INTO call_report (call_id, tenant_id, location_id, caller_number, caller_masked, textback_id, text_sent_at, segments)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (call_id) DO UPDATE SET text_sent_at = LEAST(call_report.text_sent_at, EXCLUDED.text_sent_at), segments = EXCLUDED.segments,
          textback_id = COALESCE(call_report.textback_id, EXCLUDED.textback_id),
-         caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number), caller_masked = COALESCE(call_report.caller_masked, EXCLUDED.caller_masked)`,
+         caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number), caller_masked = COALESCE(call_report.caller_masked, EXCLUDED.caller_masked)
+       RETURNING EXISTS (SELECT 1 FROM reply_event r WHERE r.location_id = $3 AND r.number = $4) AS answered`,
       [
         s.callId,
         scope.tenantId,
@@ -126,6 +129,7 @@ export const callReportRepository = {
         s.segments,
       ],
     );
+    return row.answered;
   },
 
   /**

@@ -13,6 +13,15 @@ const LeadState = z.object({
   reached: z.array(z.string()),
   firstAt: col.timestamp.nullable(),
 });
+/** A lead's funnel state as stored: the stages it has reached and the day it began. */
+interface LeadStateRow {
+  leadId: string;
+  locationId: string;
+  day: string | null;
+  firstAt: string;
+  version: number;
+  reached: string[];
+}
 const Pending = z.object({
   tenantId: col.tenantId,
   at: col.timestamp,
@@ -37,18 +46,17 @@ export const funnelRepository = {
     );
   },
 
-  async saveLeadState(
-    tx: Tx,
-    scope: TenantScope,
-    s: {
-      leadId: string;
-      locationId: string;
-      day: string | null;
-      firstAt: string;
-      version: number;
-      reached: string[];
-    },
-  ): Promise<void> {
+  /** A lead's first state, unless one is stored already: whether it was inserted. */
+  async insertLeadState(tx: Tx, scope: TenantScope, s: LeadStateRow): Promise<boolean> {
+    const inserted = await tx.mutate(
+      `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, first_at, version, reached) VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (lead_id) DO NOTHING`,
+      [s.leadId, scope.tenantId, s.locationId, s.day, s.firstAt, s.version, s.reached],
+    );
+    return inserted === 1;
+  },
+
+  async saveLeadState(tx: Tx, scope: TenantScope, s: LeadStateRow): Promise<void> {
     await tx.mutate(
       `INSERT INTO lead_state (lead_id, tenant_id, location_id, day, first_at, version, reached) VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (lead_id) DO UPDATE SET version = EXCLUDED.version, reached = EXCLUDED.reached`,

@@ -94,8 +94,26 @@ export class FunnelService {
   async onLeadChanged(tx: Tx, e: EventEnvelope<'lead.changed.v1'>): Promise<void> {
     const l = e.payload;
     const scope = scopeOf(e);
+    // A lead's first change almost always finds no state yet: one insert, not a read and a write.
+    if (l.version === 1) {
+      const first = this.advance(l, undefined);
+      if (await counters.insertLeadState(tx, scope, first.state)) {
+        await this.count(tx, scope, l.locationId, first.state.firstAt, first.increments);
+        return;
+      }
+    }
     const known = await counters.leadState(tx, scope, l.leadId);
     if (known && known.version >= l.version) return; // an older or repeated change
+    const next = this.advance(l, known);
+    await counters.saveLeadState(tx, scope, next.state);
+    await this.count(tx, scope, l.locationId, next.state.firstAt, next.increments);
+  }
+
+  /** A lead's state after a change, and what the change adds to the funnel. */
+  private advance(
+    l: EventEnvelope<'lead.changed.v1'>['payload'],
+    known: { reached: string[]; firstAt: Date | null } | undefined,
+  ) {
     // Every stage of a lead counts on the day the lead began.
     const firstAt = known?.firstAt?.toISOString() ?? l.changedAt;
     const reached = new Set(known?.reached ?? []);
@@ -110,15 +128,15 @@ export class FunnelService {
           [l.value ? 'bookings_with_value' : 'bookings_at_average_ticket', 1],
         );
     }
-    await counters.saveLeadState(tx, scope, {
+    const state = {
       leadId: l.leadId,
       locationId: l.locationId,
       day: this.localDay(l.locationId, firstAt) ?? null,
       firstAt,
       version: l.version,
       reached: [...reached].filter((s) => (STAGES as readonly string[]).includes(s)),
-    });
-    await this.count(tx, scope, l.locationId, firstAt, increments);
+    };
+    return { state, increments };
   }
 
   /** Counts the facts that waited for their location's profile, now that it is known. */
