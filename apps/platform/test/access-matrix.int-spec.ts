@@ -167,7 +167,7 @@ const rows: Record<string, Row> = {
     call: (t) => ({ path: `/v1/admin/tenants/${t.tenant}/users/${randomUUID()}/unlock`, body: {} }),
   },
   'compliance POST /internal/v1/consent/inbound': { needs: 'internal' },
-  'compliance GET /internal/v1/consent/:tenantId/:phone': { needs: 'internal' },
+  'compliance POST /internal/v1/consent/checks': { needs: 'internal' },
 
   'decision GET /v1/decisions/:callId': {
     needs: 'decisions:read',

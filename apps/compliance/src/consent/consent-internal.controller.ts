@@ -1,12 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Body, Controller, HttpCode, Post, UseGuards } from '@nestjs/common';
 import { Payload } from '@nestjs/microservices';
-import { z } from 'zod';
-import { SmsReceivedV1, type EventEnvelope, type TenantId } from '@textback/contracts';
+import {
+  ConsentChecksV1,
+  SmsReceivedV1,
+  type ConsentCheckResultsV1,
+  type EventEnvelope,
+} from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
-import { tenantScope } from '@textback/persistence';
 import { ServiceKeyGuard, ZodPipe } from '@textback/service-kit';
 import { ConsentLedgerService } from './consent-ledger.service';
-import { e164, phoneParam, StateQuery, tenantIdParam } from './consent.controller';
 import { InboundConsentService } from './inbound-consent.service';
 
 @Controller()
@@ -46,17 +48,13 @@ export class ConsentCheckController {
     return { reading: await this.inbound.readInbound(message) };
   }
 
-  @Get(':tenantId/:phone')
-  async check(
-    @Param('tenantId', tenantIdParam) tenantId: TenantId,
-    @Param('phone', phoneParam) phone: string,
-    @Query(new ZodPipe(StateQuery)) { channel }: z.infer<typeof StateQuery>,
-  ) {
-    const state = await this.ledger.currentState(
-      tenantScope(tenantId),
-      e164(phone, 'phone'),
-      channel ? e164(channel, 'channel') : undefined,
-    );
-    return { state, mayText: state !== 'opted-out' };
+  /** Many checks in one request, answered in order from one read of the ledger. */
+  @Post('checks')
+  @HttpCode(200)
+  async checkMany(
+    @Body(new ZodPipe(ConsentChecksV1)) { checks }: ConsentChecksV1,
+  ): Promise<ConsentCheckResultsV1> {
+    const states = await this.ledger.currentStates(checks);
+    return { results: states.map((state) => ({ state, mayText: state !== 'opted-out' })) };
   }
 }

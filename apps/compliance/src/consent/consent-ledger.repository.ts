@@ -90,6 +90,32 @@ export const consentLedgerRepository = {
     return row?.state;
   },
 
+  /**
+   * `latestState` for many (tenant, number, channel) at once, in order: one statement for the
+   * group of sends sms-dispatch is about to make. Each check names its own tenant.
+   */
+  async latestStates(
+    sql: Sql,
+    _scope: SystemScope,
+    checks: readonly { tenantId: string; phoneNumber: E164; channelNumber?: E164 | undefined }[],
+  ): Promise<('opted-in' | 'opted-out' | undefined)[]> {
+    const rows = await sql.select(
+      z.object({ state: State.shape.state.nullable() }),
+      `SELECT latest.state FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS q(tenant_id, phone_number, channel_number, n)
+       LEFT JOIN LATERAL (
+         SELECT c.state FROM consent_change c
+         WHERE c.tenant_id = q.tenant_id AND c.phone_number = q.phone_number AND (c.scope = 'tenant' OR c.channel_number = q.channel_number)
+         ORDER BY c.seq DESC LIMIT 1) latest ON true
+       ORDER BY q.n`,
+      [
+        checks.map((c) => c.tenantId),
+        checks.map((c) => c.phoneNumber),
+        checks.map((c) => c.channelNumber ?? ''),
+      ],
+    );
+    return rows.map((r) => r.state ?? undefined);
+  },
+
   history(db: Database, scope: TenantScope, phoneNumber?: E164): Promise<ConsentChangeRow[]> {
     return db.select(
       ConsentChangeRow,

@@ -308,5 +308,39 @@ describe('consent on Kafka + PostgreSQL', () => {
       state: 'no-record',
       history: [expect.objectContaining({ scope: 'number', channelNumber: '+14705550181' })],
     });
+
+    // sms-dispatch's check before its sends: many in one request, answered in order.
+    const checks = (body: unknown) =>
+      fetch(`${t.url('compliance')}/internal/v1/consent/checks`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${secrets.SERVICE_API_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      });
+    const answered = await checks({
+      checks: [
+        { tenantId: 'corner-plumbing', phoneNumber: caller, channelNumber: '+14705550181' },
+        { tenantId: 'corner-plumbing', phoneNumber: caller, channelNumber: '+14705550182' },
+        { tenantId: 'cool-breeze-hvac', phoneNumber: caller, channelNumber: '+14705550181' },
+        { tenantId: 'corner-plumbing', phoneNumber: caller, channelNumber: '+14705550181' },
+      ],
+    });
+    expect(answered.status).toBe(200);
+    expect(await answered.json()).toEqual({
+      results: [
+        { state: 'opted-out', mayText: false },
+        { state: 'no-record', mayText: true },
+        { state: 'no-record', mayText: true },
+        { state: 'opted-out', mayText: false },
+      ],
+    });
+    const malformed = await checks({
+      checks: [{ tenantId: 'corner-plumbing', phoneNumber: '555' }],
+    });
+    expect(malformed.status).toBe(400);
+    expect(JSON.stringify(await malformed.json())).toContain('phoneNumber');
+    expect((await checks({ checks: [] })).status).toBe(400);
   });
 });

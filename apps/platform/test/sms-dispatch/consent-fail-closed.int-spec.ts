@@ -21,19 +21,28 @@ describe('the consent check before a send fails closed', () => {
         res.end('{"error":"unavailable"}');
         return;
       }
-      fetch(`${target}${req.url ?? ''}`, {
-        headers: { authorization: req.headers.authorization ?? '' },
-      }).then(
-        async (r) => {
-          res.statusCode = r.status;
-          res.setHeader('content-type', 'application/json');
-          res.end(await r.text());
-        },
-        () => {
-          res.statusCode = 502;
-          res.end();
-        },
-      );
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => forward(Buffer.concat(chunks)));
+      const forward = (body: Buffer) =>
+        fetch(`${target}${req.url ?? ''}`, {
+          method: req.method,
+          headers: {
+            authorization: req.headers.authorization ?? '',
+            'content-type': req.headers['content-type'] ?? 'application/json',
+          },
+          ...(req.method === 'GET' ? {} : { body }),
+        }).then(
+          async (r) => {
+            res.statusCode = r.status;
+            res.setHeader('content-type', 'application/json');
+            res.end(await r.text());
+          },
+          () => {
+            res.statusCode = 502;
+            res.end();
+          },
+        );
     });
     await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', () => r()));
     const port = (proxy.address() as { port: number }).port;

@@ -1,41 +1,62 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Coalescer } from '@textback/coalescing';
+import {
+  ConsentCheckResultsV1,
+  type ConsentChecksV1,
+  type E164,
+  type TenantId,
+} from '@textback/contracts';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 
+type Check = ConsentChecksV1['checks'][number];
+
 /**
  * Asks compliance, the owner of consent, just before each carrier call. No answer (down, slow,
  * an error) is not a yes: the caller of this defers the send and asks again later.
+ *
+ * The sends of a claim reach this moment together: checks asked while one request is out go in
+ * the next one (one request and one read of the ledger for the group, not one per text).
  */
 @Injectable()
 export class ComplianceClient {
-  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>) {}
+  private readonly checks: Coalescer<Check, boolean>;
 
-  async mayText(tenantId: string, phoneNumber: string, channelNumber: string): Promise<boolean> {
+  constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<SmsDispatchConfig>) {
+    this.checks = new Coalescer((group) => this.askAll(group), { maxConcurrent: 1, maxItems: 100 });
+  }
+
+  mayText(tenantId: TenantId, phoneNumber: E164, channelNumber: E164): Promise<boolean> {
+    return this.checks.submit({ tenantId, phoneNumber, channelNumber });
+  }
+
+  private async askAll(checks: readonly Check[]): Promise<boolean[]> {
     const c = this.runtime.config;
-    const url = `${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/${encodeURIComponent(tenantId)}/${encodeURIComponent(phoneNumber)}?channel=${encodeURIComponent(channelNumber)}`;
     let res: Response;
     try {
-      res = await fetch(url, {
-        headers: { authorization: `Bearer ${c.SERVICE_API_KEY}` },
+      res = await fetch(`${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/checks`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${c.SERVICE_API_KEY}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({ checks: [...checks] } satisfies ConsentChecksV1),
         signal: AbortSignal.timeout(c.COMPLIANCE_TIMEOUT_MS),
       });
     } catch (err) {
-      throw new SmsDispatchError(
-        'consent-unavailable',
+      throw unavailable(
         `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`,
-        true,
       );
     }
-    if (!res.ok)
-      throw new SmsDispatchError('consent-unavailable', `compliance answered ${res.status}`, true);
-    const body = (await res.json()) as { mayText?: unknown };
-    if (typeof body.mayText !== 'boolean')
-      throw new SmsDispatchError(
-        'consent-unavailable',
-        'compliance answered without mayText',
-        true,
-      );
-    return body.mayText;
+    if (!res.ok) throw unavailable(`compliance answered ${res.status}`);
+    const body = ConsentCheckResultsV1.safeParse(await res.json().catch(() => undefined));
+    if (!body.success || body.data.results.length !== checks.length)
+      throw unavailable('compliance answered without a result for each check');
+    return body.data.results.map((r) => r.mayText);
   }
+}
+
+function unavailable(message: string): SmsDispatchError {
+  return new SmsDispatchError('consent-unavailable', message, true);
 }
