@@ -19,6 +19,15 @@ export function activeTraceparent(): string | undefined {
 }
 
 /**
+ * Captures the active trace context: the returned function runs work in it later, so work
+ * gathered from several callers (one transaction for many) stays in each caller's trace.
+ */
+export function captureContext(): <T>(work: () => T) => T {
+  const captured = context.active();
+  return (work) => context.with(captured, work);
+}
+
+/**
  * Runs `work` in a span. With `parent` (a stored traceparent) the span continues that trace:
  * one call's webhooks, its decision, its send and its delivery reports form one trace even
  * though Plivo calls us in separate requests; the request's own span is kept as a link.

@@ -77,12 +77,19 @@ export const deliveryReportRepository = {
   },
 
   /** The oldest reports not yet applied, locked (another replica's worker takes others). */
-  pending(tx: Tx, _scope: SystemScope, limit: number): Promise<PendingReport[]> {
+  /** The oldest unapplied reports (`only`: just those of these seqs), locked for applying. */
+  pending(
+    tx: Tx,
+    _scope: SystemScope,
+    limit: number,
+    only?: readonly number[],
+  ): Promise<PendingReport[]> {
     return tx.select(
       PendingReport,
       `SELECT seq, message_uuid, sequence, status, error_code, send_id, received_at
-       FROM delivery_report WHERE applied_at IS NULL ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
-      [limit],
+       FROM delivery_report WHERE applied_at IS NULL AND ($2::bigint[] IS NULL OR seq = ANY($2::bigint[]))
+       ORDER BY seq LIMIT $1 FOR UPDATE SKIP LOCKED`,
+      [limit, only ?? null],
     );
   },
 

@@ -128,23 +128,67 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
    * is about (locked), the span continuing that send's trace. Returns how many it applied.
    */
   async applyBatch(): Promise<number> {
-    return this.runtime.transaction(async (tx) => {
-      const pending = await reports.pending(tx, this.carrierReports, BATCH);
-      const sends = await reports.lockReported(
+    const taken: PendingReport[] = [];
+    try {
+      return await this.runtime.transaction((tx) => this.applyReports(tx, BATCH, taken));
+    } catch (err) {
+      if (taken.length < 2) throw err;
+      return this.applyEachAlone(taken, err);
+    }
+  }
+
+  /**
+   * A batch that failed, report by report, each in its own transaction: one that cannot be
+   * applied (it stays queued and is tried again on the next pass) never holds up the others.
+   * A message's later reports wait behind its failed one: its reports still apply in order.
+   */
+  private async applyEachAlone(batch: readonly PendingReport[], cause: unknown): Promise<number> {
+    this.runtime.logger.warn(
+      { reports: batch.length, err: messageOf(cause) },
+      'a batch of delivery reports failed; applying them one by one',
+    );
+    const failed = new Set<string>();
+    let applied = 0;
+    for (const report of batch) {
+      if (failed.has(report.messageUuid)) continue;
+      try {
+        applied += await this.runtime.transaction((tx) =>
+          this.applyReports(tx, 1, [], [report.seq]),
+        );
+      } catch (err) {
+        failed.add(report.messageUuid);
+        this.runtime.logger.error(
+          { seq: report.seq, err: messageOf(err) },
+          'delivery report could not be applied; kept queued',
+        );
+      }
+    }
+    return applied;
+  }
+
+  /** Applies the oldest queued reports (`only`: just these); `taken` gets the reports read. */
+  private async applyReports(
+    tx: Tx,
+    limit: number,
+    taken: PendingReport[],
+    only?: readonly number[],
+  ): Promise<number> {
+    const pending = await reports.pending(tx, this.carrierReports, limit, only);
+    taken.push(...pending);
+    const sends = await reports.lockReported(
+      tx,
+      this.carrierReports,
+      pending.map((r) => r.messageUuid),
+      pending.flatMap((r) => (r.sendId ? [r.sendId] : [])),
+    );
+    for (const report of pending) await this.apply(tx, report, sends);
+    if (pending.length > 0)
+      await reports.markApplied(
         tx,
         this.carrierReports,
-        pending.map((r) => r.messageUuid),
-        pending.flatMap((r) => (r.sendId ? [r.sendId] : [])),
+        pending.map((r) => r.seq),
       );
-      for (const report of pending) await this.apply(tx, report, sends);
-      if (pending.length > 0)
-        await reports.markApplied(
-          tx,
-          this.carrierReports,
-          pending.map((r) => r.seq),
-        );
-      return pending.length;
-    });
+    return pending.length;
   }
 
   /** `sends`: the batch's sends, kept current as its reports change them. */
@@ -193,3 +237,7 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
 }
 
 const BATCH = 200;
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,8 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { Coalescer } from '@textback/coalescing';
 import type { LocationId } from '@textback/contracts';
 import { addToOutbox, type Tx } from '@textback/persistence';
 import { RecentKeys, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { activeTraceparent } from '@textback/telemetry';
+import { activeTraceparent, captureContext } from '@textback/telemetry';
 import { DispatchMetrics } from './dispatch.metrics';
 import { scopeOfSend, type OutboundSmsRow } from './outbound-sms.repository';
 import { sendOutcomesRepository as transitions } from './send-outcomes.repository';
@@ -19,6 +20,14 @@ export type SendOutcome =
       readonly errorCode: string | undefined;
     };
 
+/** An outcome waiting to be recorded with others (its caller's trace kept for its events). */
+interface Recording {
+  send: SendRef;
+  outcome: SendOutcome;
+  when: Date;
+  inCallersTrace: <T>(work: () => T) => T;
+}
+
 /**
  * Records where a send ended up — the carrier has it, delivered it, or it failed or was
  * suppressed — once: the state transition, its metric and its event (`sms.sent|delivered|
@@ -31,6 +40,10 @@ export class SendOutcomes {
    * report about one of them changes nothing, so it is answered without a write.
    */
   private readonly accepted = new RecentKeys(100_000);
+  private readonly together = new Coalescer<Recording, { error?: unknown }>(
+    (group) => this.recordTogether(group),
+    { maxConcurrent: 2, maxItems: 50 },
+  );
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
@@ -40,8 +53,43 @@ export class SendOutcomes {
   /** `at`: when it happened (a delivery report's arrival), now unless given. */
   async record(send: SendRef, outcome: SendOutcome, tx?: Tx, at?: Date): Promise<void> {
     const when = at ?? this.runtime.clock.now();
-    if (tx) await this.recordIn(tx, send, outcome, when);
-    else await this.runtime.transaction((t) => this.recordIn(t, send, outcome, when));
+    if (tx) return this.recordIn(tx, send, outcome, when);
+    const { error } = await this.together.submit({
+      send,
+      outcome,
+      when,
+      inCallersTrace: captureContext(),
+    });
+    if (error !== undefined) throw error;
+  }
+
+  /**
+   * Outcomes recorded at the same moment (the sends of a claim answered together) share one
+   * transaction. If that fails, each is recorded alone: one bad row never takes others with it.
+   */
+  private async recordTogether(group: readonly Recording[]): Promise<{ error?: unknown }[]> {
+    const one = (t: Tx, r: Recording) =>
+      r.inCallersTrace(() => this.recordIn(t, r.send, r.outcome, r.when));
+    if (group.length > 1) {
+      try {
+        await this.runtime.transaction(async (t) => {
+          for (const r of group) await one(t, r);
+        });
+        return group.map(() => ({}));
+      } catch {
+        // each alone below
+      }
+    }
+    return Promise.all(
+      group.map((r) =>
+        this.runtime
+          .transaction((t) => one(t, r))
+          .then(
+            () => ({}),
+            (error: unknown) => ({ error }),
+          ),
+      ),
+    );
   }
 
   /** Whether the carrier's acceptance of this message is recorded (as far as this replica knows). */
