@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { classifyPlivoCall } from '@textback/domain';
 import { addToOutbox, systemScope, type SystemScope, type Tx } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
-import { plivoCallRepository as calls } from './plivo-call.repository';
+import { inSpan } from '@textback/telemetry';
+import { plivoCallRepository as calls, type PlivoCallRow } from './plivo-call.repository';
 
 /**
  * Classifies a Plivo call once its hangup and the Dial's verdict are in (or the verdict is
@@ -20,11 +21,31 @@ export class CallFinalizer {
     );
   }
 
-  async finalizeIfComplete(tx: Tx, callUuid: string, overdue = false): Promise<void> {
-    const call = await calls.lockForFinalizing(tx, this.carrierCalls, callUuid);
-    if (!call || call.finalizedAt) return;
-    const verdictIn = !call.dialed || call.dialActionAt !== null || call.bLegConnected;
-    if (!overdue && !(call.hangupAt && verdictIn)) return;
+  /**
+   * Classifies those of `callUuids` that are complete (all of them when `overdue`): the calls
+   * locked and marked in one statement each, each call's classification in its own span.
+   */
+  async finalizeIfComplete(
+    tx: Tx,
+    callUuids: readonly string[],
+    options: { overdue?: boolean; traces?: ReadonlyMap<string, string | null> } = {},
+  ): Promise<void> {
+    const classified: { callUuid: string; outcome: string }[] = [];
+    for (const call of await calls.lockForFinalizing(tx, this.carrierCalls, callUuids)) {
+      const verdictIn = !call.dialed || call.dialActionAt !== null || call.bLegConnected;
+      if (!options.overdue && !(call.hangupAt && verdictIn)) continue;
+      await inSpan(
+        'call.classify',
+        { service: 'call-ingest', parent: options.traces?.get(call.callUuid) ?? null },
+        async () =>
+          classified.push({ callUuid: call.callUuid, outcome: await this.classify(tx, call) }),
+      );
+    }
+    await calls.markFinalized(tx, this.carrierCalls, classified);
+  }
+
+  private async classify(tx: Tx, call: PlivoCallRow): Promise<string> {
+    const callUuid = call.callUuid;
     const outcome = classifyPlivoCall({
       dialed: call.dialed,
       screened: call.screened,
@@ -36,7 +57,6 @@ export class CallFinalizer {
       ...(call.hangupCause ? { hangupCause: call.hangupCause } : {}),
       ...(call.hangupSource ? { hangupSource: call.hangupSource } : {}),
     });
-    await calls.markFinalized(tx, this.carrierCalls, callUuid, outcome);
     counterOf(
       this.runtime.registry,
       'call_ingest_calls_ended_total',
@@ -48,7 +68,7 @@ export class CallFinalizer {
         { callUuid, outcome },
         'call ended without a caller id: nobody to text',
       );
-      return;
+      return outcome;
     }
     const endedAt = call.hangupAt ?? call.dialActionAt ?? this.runtime.clock.now();
     await addToOutbox(tx, 'call.ended.v1', {
@@ -64,5 +84,6 @@ export class CallFinalizer {
       ...(call.durationSeconds !== null ? { durationSeconds: call.durationSeconds } : {}),
       ...(call.hangupCause ? { hangupCause: call.hangupCause.slice(0, 64) } : {}),
     });
+    return outcome;
   }
 }

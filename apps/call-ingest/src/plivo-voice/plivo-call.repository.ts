@@ -160,28 +160,30 @@ export const plivoCallRepository = {
     );
   },
 
-  /** The call, locked for classifying (skipped when another transaction is at it). */
+  /** The calls not yet classified, locked for classifying (one another transaction is at is skipped). */
   lockForFinalizing(
     tx: Tx,
     _scope: SystemScope,
-    callUuid: string,
-  ): Promise<PlivoCallRow | undefined> {
-    return tx.selectFirst(
+    callUuids: readonly string[],
+  ): Promise<PlivoCallRow[]> {
+    return tx.select(
       PlivoCallRow,
-      'SELECT * FROM plivo_call WHERE call_uuid = $1 FOR UPDATE SKIP LOCKED',
-      [callUuid],
+      `SELECT * FROM plivo_call WHERE call_uuid = ANY($1::text[]) AND finalized_at IS NULL
+       ORDER BY call_uuid FOR UPDATE SKIP LOCKED`,
+      [callUuids],
     );
   },
 
   async markFinalized(
     tx: Tx,
     _scope: SystemScope,
-    callUuid: string,
-    outcome: string,
+    classified: readonly { callUuid: string; outcome: string }[],
   ): Promise<void> {
+    if (classified.length === 0) return;
     await tx.mutate(
-      'UPDATE plivo_call SET outcome = $2, finalized_at = now() WHERE call_uuid = $1',
-      [callUuid, outcome],
+      `UPDATE plivo_call c SET outcome = f.outcome, finalized_at = now()
+       FROM unnest($1::text[], $2::text[]) AS f(call_uuid, outcome) WHERE c.call_uuid = f.call_uuid`,
+      [classified.map((c) => c.callUuid), classified.map((c) => c.outcome)],
     );
   },
 

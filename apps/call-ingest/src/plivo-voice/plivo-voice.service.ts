@@ -174,7 +174,9 @@ export class PlivoVoiceService implements OnModuleInit, OnModuleDestroy {
     );
     for (const { callUuid, traceparent } of due) {
       await inSpan('call.finalize-overdue', { service: 'call-ingest', parent: traceparent }, () =>
-        this.runtime.transaction((tx) => this.finalizer.finalizeIfComplete(tx, callUuid, true)),
+        this.runtime.transaction((tx) =>
+          this.finalizer.finalizeIfComplete(tx, [callUuid], { overdue: true }),
+        ),
       );
     }
     return due.length;

@@ -72,14 +72,12 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
           () => this.apply(tx, hook),
         );
       }
-      for (const callUuid of callUuids) {
-        if (!traces.has(callUuid)) continue; // a call answer_url did not record: nothing to classify
-        await inSpan(
-          'call.classify',
-          { service: 'call-ingest', parent: traces.get(callUuid) ?? null },
-          () => this.finalizer.finalizeIfComplete(tx, callUuid),
-        );
-      }
+      // A call answer_url did not record has nothing to classify.
+      await this.finalizer.finalizeIfComplete(
+        tx,
+        callUuids.filter((c) => traces.has(c)),
+        { traces },
+      );
       await queue.markApplied(
         tx,
         this.carrierCalls,
