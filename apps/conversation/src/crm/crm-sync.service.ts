@@ -73,12 +73,12 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   /** Queues the lead's change for its tenant's CRM, if the tenant has one (inside the lead's transaction). */
-  async enqueue(
+  enqueue(
     tx: Tx,
     scope: TenantScope,
     lead: LeadChangedV1,
     previousStatus: string | undefined,
-  ): Promise<void> {
+  ): void {
     const type =
       lead.version === 1
         ? 'lead.created'
@@ -87,8 +87,7 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
           : 'lead.updated';
     // Queued only for a tenant with an endpoint; the worker then finds it at once, not at its
     // next poll.
-    if (await crm.enqueue(tx, scope, { deliveryId: randomUUID(), lead, eventType: type }))
-      tx.afterCommit(() => this.kick());
+    crm.enqueue(tx, scope, { deliveryId: randomUUID(), lead, eventType: type }, () => this.kick());
   }
 
   /** Saves a tenant's CRM endpoint once its URL passes the egress check (checked again at each delivery). */

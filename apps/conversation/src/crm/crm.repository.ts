@@ -82,25 +82,29 @@ export const crmRepository = {
     );
   },
 
-  /** Queues a lead change for the tenant's CRM, if it has one (inside the lead's transaction); whether it did. */
-  async enqueue(
+  /**
+   * Queues a lead change for the tenant's CRM, if it has one, in the lead's transaction: gathered
+   * over the transaction and written in one statement just before its commit (a consumer's unit
+   * of many leads, one insert); `onQueued` runs after the commit if anything was queued.
+   */
+  enqueue(
     tx: Tx,
     scope: TenantScope,
     d: { deliveryId: string; lead: LeadChangedV1; eventType: string },
-  ): Promise<boolean> {
-    const queued = await tx.mutate(
-      `INSERT INTO crm_delivery (delivery_id, tenant_id, lead_id, lead_version, event_type, payload)
-       SELECT $1, $2, $3, $4, $5, $6 FROM crm_endpoint WHERE tenant_id = $2`,
-      [
-        d.deliveryId,
-        scope.tenantId,
-        d.lead.leadId,
-        d.lead.version,
-        d.eventType,
-        JSON.stringify(d.lead),
-      ],
-    );
-    return queued > 0;
+    onQueued: () => void,
+  ): void {
+    tx.gathered(
+      CRM_DELIVERIES,
+      (): GatheredDeliveries => ({ entries: [], onQueued }),
+      insertDeliveries,
+    ).entries.push({
+      deliveryId: d.deliveryId,
+      tenantId: scope.tenantId,
+      leadId: d.lead.leadId,
+      version: d.lead.version,
+      eventType: d.eventType,
+      payload: JSON.stringify(d.lead),
+    });
   },
 
   deliveries(db: Database, scope: TenantScope, status?: string): Promise<DeliveryView[]> {
@@ -169,3 +173,38 @@ export const crmRepository = {
     );
   },
 };
+
+/** The CRM deliveries a transaction gathers (see `Tx.gathered`). */
+const CRM_DELIVERIES = { gathering: 'crm_delivery' };
+interface GatheredDeliveries {
+  entries: {
+    deliveryId: string;
+    tenantId: string;
+    leadId: string;
+    version: number;
+    eventType: string;
+    payload: string;
+  }[];
+  onQueued: () => void;
+}
+
+/** Only the tenants with an endpoint get theirs; in the order queued (a lead's versions in order). */
+async function insertDeliveries(tx: Tx, g: GatheredDeliveries): Promise<void> {
+  const e = g.entries;
+  const queued = await tx.mutate(
+    `INSERT INTO crm_delivery (delivery_id, tenant_id, lead_id, lead_version, event_type, payload)
+     SELECT q.d, q.t, q.l, q.v, q.e, q.p
+     FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::int[], $5::text[], $6::jsonb[]) WITH ORDINALITY AS q(d, t, l, v, e, p, n)
+     WHERE EXISTS (SELECT 1 FROM crm_endpoint c WHERE c.tenant_id = q.t)
+     ORDER BY q.n`,
+    [
+      e.map((x) => x.deliveryId),
+      e.map((x) => x.tenantId),
+      e.map((x) => x.leadId),
+      e.map((x) => x.version),
+      e.map((x) => x.eventType),
+      e.map((x) => x.payload),
+    ],
+  );
+  if (queued > 0) tx.afterCommit(g.onQueued);
+}

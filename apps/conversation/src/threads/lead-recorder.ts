@@ -80,6 +80,6 @@ export class LeadRecorder {
       changedAt: this.runtime.clock.now().toISOString(),
     };
     await addToOutbox(tx, 'lead.changed.v1', event);
-    await this.crm.enqueue(tx, scope, event, previousStatus);
+    this.crm.enqueue(tx, scope, event, previousStatus);
   }
 }
