@@ -221,11 +221,15 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       const outcome = deliveryOutcomeOf(status);
       // Still on its way (queued, sent): nothing changes for the send, nothing is written.
       if (outcome === 'in-flight') return;
-      await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
       sends[i] = { ...(sends[i] ?? row), lastSequence: sequence };
       if (outcome === 'delivered') {
-        await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid }, tx, at);
-      } else if (outcome === 'failed') {
+        // The report's status is recorded with the transition, in one statement.
+        const report = { status, sequence };
+        await this.outcomes.record(row, { kind: 'delivered', messageUuid: uuid, report }, tx, at);
+        return;
+      }
+      await reports.recordLastStatus(tx, scopeOfSend(row), row.smsId, status, sequence);
+      if (outcome === 'failed') {
         const reason =
           errorCode === CARRIER_OPT_OUT_ERROR_CODE
             ? 'recipient opted out at the carrier (ErrorCode 200)'

@@ -1,5 +1,8 @@
 import type { TenantScope, Tx } from '@textback/persistence';
+import { z } from 'zod';
 import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
+
+const Delivered = OutboundSmsRow.extend({ transitioned: z.boolean() });
 
 /** A send's final transitions, each once: the row as it became, or undefined when already there. */
 export const sendOutcomesRepository = {
@@ -24,17 +27,32 @@ export const sendOutcomesRepository = {
     );
   },
 
-  markDelivered(
+  /**
+   * Delivered, if the send was accepted. With `report` (the delivery report saying so) its status
+   * and sequence are recorded in the same statement, whatever the send's state.
+   */
+  async markDelivered(
     tx: Tx,
     scope: TenantScope,
     smsId: string,
     at: Date,
+    report?: { status: string; sequence: number },
   ): Promise<OutboundSmsRow | undefined> {
-    return tx.selectFirst(
-      OutboundSmsRow,
-      `UPDATE outbound_sms SET state = 'delivered', updated_at = $3 WHERE ${tenantAnd} AND state = 'accepted' RETURNING *`,
-      [smsId, scope.tenantId, at],
+    // `before`: the state as the transaction found it (the row is locked), to tell a transition.
+    const row = await tx.selectFirst(
+      Delivered,
+      `WITH before AS (SELECT state FROM outbound_sms WHERE ${tenantAnd})
+       UPDATE outbound_sms o SET
+         state = CASE WHEN before.state = 'accepted' THEN 'delivered' ELSE o.state END,
+         updated_at = CASE WHEN before.state = 'accepted' THEN $3 ELSE now() END,
+         last_status = COALESCE($4, o.last_status), last_sequence = COALESCE($5, o.last_sequence)
+       FROM before WHERE o.tenant_id = $2 AND o.sms_id = $1 AND (before.state = 'accepted' OR $4::text IS NOT NULL)
+       RETURNING o.*, before.state = 'accepted' AS transitioned`,
+      [smsId, scope.tenantId, at, report?.status ?? null, report?.sequence ?? null],
     );
+    if (!row?.transitioned) return undefined;
+    const { transitioned: _, ...sent } = row;
+    return sent;
   },
 
   markFinished(

@@ -13,7 +13,12 @@ export type SendRef = Pick<OutboundSmsRow, 'smsId' | 'tenantId' | 'locationId'>;
 
 export type SendOutcome =
   | { readonly kind: 'accepted'; readonly messageUuid: string }
-  | { readonly kind: 'delivered'; readonly messageUuid: string }
+  | {
+      readonly kind: 'delivered';
+      readonly messageUuid: string;
+      /** The delivery report that says so: its status is recorded with the transition. */
+      readonly report?: { readonly status: string; readonly sequence: number };
+    }
   | {
       readonly kind: 'failed' | 'suppressed';
       readonly reason: string;
@@ -129,7 +134,7 @@ export class SendOutcomes {
         return;
       }
       case 'delivered': {
-        const done = await transitions.markDelivered(tx, scope, send.smsId, at);
+        const done = await transitions.markDelivered(tx, scope, send.smsId, at, outcome.report);
         if (!done) return;
         this.metrics.texts.inc({ outcome: 'delivered', purpose: done.purpose });
         if (!done.locationId) return;
