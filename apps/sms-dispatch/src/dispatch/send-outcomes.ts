@@ -116,11 +116,14 @@ export class SendOutcomes {
           at,
         );
         if (!sent) return;
-        tx.afterCommit(() => this.accepted.add(outcome.messageUuid));
-        this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
+        // Counted once committed: a group that failed and is recorded again counts each once.
+        tx.afterCommit(() => {
+          this.accepted.add(outcome.messageUuid);
+          this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
+          if (sent.locationId && sent.purpose === 'textback' && sent.callEndedAt)
+            this.metrics.timeToText.observe((at.getTime() - sent.callEndedAt.getTime()) / 1000);
+        });
         if (!sent.locationId) return; // to staff: no customer's conversation, no event
-        if (sent.purpose === 'textback' && sent.callEndedAt)
-          this.metrics.timeToText.observe((at.getTime() - sent.callEndedAt.getTime()) / 1000);
         await addToOutbox(tx, 'sms.sent.v1', {
           ...smsFields(sent, sent.locationId),
           carrierMessageId: outcome.messageUuid,
@@ -136,7 +139,9 @@ export class SendOutcomes {
       case 'delivered': {
         const done = await transitions.markDelivered(tx, scope, send.smsId, at, outcome.report);
         if (!done) return;
-        this.metrics.texts.inc({ outcome: 'delivered', purpose: done.purpose });
+        tx.afterCommit(() =>
+          this.metrics.texts.inc({ outcome: 'delivered', purpose: done.purpose }),
+        );
         if (!done.locationId) return;
         await addToOutbox(tx, 'sms.delivered.v1', {
           ...smsFields(done, done.locationId),
@@ -150,7 +155,9 @@ export class SendOutcomes {
         const why = { reason: outcome.reason, errorCode: outcome.errorCode };
         const done = await transitions.markFinished(tx, scope, send.smsId, outcome.kind, why);
         if (!done) return;
-        this.metrics.texts.inc({ outcome: outcome.kind, purpose: done.purpose });
+        tx.afterCommit(() =>
+          this.metrics.texts.inc({ outcome: outcome.kind, purpose: done.purpose }),
+        );
         if (!done.locationId) {
           this.runtime.logger.warn(
             { smsId: done.smsId, reason: outcome.reason },
