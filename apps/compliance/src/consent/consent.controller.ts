@@ -38,15 +38,15 @@ const OperatorChange = z.strictObject({
   /** Only this business number (per-number scope); omitted: the whole brand. */
   channelNumber: z.string().max(40).optional(),
 });
-export const tenantIdParam = new ZodPipe(edge.tenantId, 'tenantId');
-export const phoneParam = new ZodPipe(z.string().max(40), 'phone');
+const tenantIdParam = new ZodPipe(edge.tenantId, 'tenantId');
+const phoneParam = new ZodPipe(z.string().max(40), 'phone');
 const ExportQuery = z.strictObject({
   format: z.enum(['csv', 'json']).default('json'),
   phone: z.string().max(40).optional(),
 });
-export const StateQuery = z.strictObject({ channel: z.string().max(40).optional() });
+const StateQuery = z.strictObject({ channel: z.string().max(40).optional() });
 
-export function e164(value: string, field: string): E164 {
+function e164(value: string, field: string): E164 {
   try {
     return toE164(value);
   } catch (err) {
