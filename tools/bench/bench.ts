@@ -5,10 +5,12 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker, isMainThread } from 'node:worker_threads';
 import { Client } from 'pg';
+import { parse } from 'yaml';
 import { resolveInfrastructure, uniqueTestPrefix } from '@textback/testing';
 import { plivoApplicationUrls, startPlatform } from '../../apps/platform/src/platform';
 import { startProcesses } from '../../apps/platform/src/processes';
 import { bareKafkaRelay } from './baseline';
+import { startTraceSink } from './trace-sink';
 import { cpuByProcess, machineBusySeconds, processCpu } from './cpu';
 import { authId, authToken, type DriveOrder, type DriveResult } from './driver';
 
@@ -43,6 +45,8 @@ const { values } = parseArgs({
     logs: { type: 'string' },
     /** `processes` topology: each service's V8 CPU profile is written under this folder. */
     'cpu-profile': { type: 'string' },
+    /** A service setting (`KEY=VALUE`, repeatable) for an experiment: services get a fresh environment. */
+    'service-env': { type: 'string', multiple: true, default: [] },
   },
 });
 
@@ -52,6 +56,16 @@ const topology = values.topology as 'single' | 'processes';
 const say = (m: string): void => {
   if (!values.json) process.stderr.write(`${m}\n`);
 };
+
+function serviceSettings(pairs: string[]): Record<string, string> {
+  return Object.fromEntries(
+    pairs.map((pair) => {
+      const at = pair.indexOf('=');
+      if (at < 1) throw new Error(`--service-env: KEY=VALUE, got ${JSON.stringify(pair)}`);
+      return [pair.slice(0, at), pair.slice(at + 1)];
+    }),
+  );
+}
 
 /** The latency targets a rate must hold (issue #17). */
 const targets = { ackP99Ms: 20, answerP99Ms: 50, sendP99Ms: 250 };
@@ -146,6 +160,18 @@ async function tableWrites(databaseUrl: string, prefix: string): Promise<Map<str
   return new Map(rows.map((r) => [r.t.slice(prefix.length + 1), Number(r.n)]));
 }
 
+/** The chart's tracing (helm values `otel.sampleRatio`): exported, that share of traces recorded. */
+function tracedLikeTheChart(endpoint: string): Record<string, string> {
+  const chartValues = parse(
+    readFileSync(join(__dirname, '..', '..', 'helm', 'textback', 'values.yaml'), 'utf8'),
+  ) as { otel: { sampleRatio: number } };
+  return {
+    OTEL_EXPORTER_OTLP_ENDPOINT: endpoint,
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: String(chartValues.otel.sampleRatio),
+  };
+}
+
 async function startTopology(
   transport: 'kafka' | 'embedded',
   infra: { kafkaBrokers: string; databaseUrl: string },
@@ -171,10 +197,12 @@ async function startTopology(
     CAMPAIGN_MESSAGES_PER_SECOND: '100000',
     BRAND_DAILY_CAP: '10000000',
     DATABASE_POOL_SIZE: '8',
+    ...serviceSettings(values['service-env']),
   };
   if (topology === 'processes') {
+    const traces = await startTraceSink();
     const platform = await startProcesses({
-      env,
+      env: { ...tracedLikeTheChart(traces.endpoint), ...env },
       databaseUrl: infra.databaseUrl,
       schemaPrefix: `${prefix}_`,
       ...(values['cpu-profile'] ? { cpuProfileDir: resolve(values['cpu-profile']) } : {}),
@@ -197,6 +225,8 @@ async function startTopology(
             writeFileSync(join(resolve(logs), `${name}.log`), platform.output(name));
         }
         await platform.stop();
+        say(`[traces] ${traces.exports()} span exports received`);
+        await traces.stop();
       },
     };
   }

@@ -251,6 +251,31 @@ describe('the Helm chart', () => {
     });
   }, 60_000);
 
+  it('exports a share of traces when a collector is given, and records none without one', () => {
+    const tracingEnv = (values: Record<string, string>) => {
+      const deployment = parseAllDocuments(renderChart(undefined, values))
+        .map((d) => d.toJSON() as Manifest | null)
+        .find(
+          (m) =>
+            m?.kind === 'Deployment' &&
+            m.metadata.labels?.['app.kubernetes.io/component'] === 'call-ingest',
+        );
+      const env = deployment?.spec?.template?.spec.containers[0]?.env ?? [];
+      return Object.fromEntries(
+        env.filter((v) => v.name.startsWith('OTEL_')).map((v) => [v.name, v.value]),
+      );
+    };
+    // No collector: nothing exported, so the services record nothing (otel.preload.ts).
+    expect(tracingEnv({})).toEqual({ OTEL_SERVICE_NAME: 'call-ingest' });
+    expect(tracingEnv({ 'otel.endpoint': 'http://otel-collector:4318' })).toEqual({
+      OTEL_SERVICE_NAME: 'call-ingest',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://otel-collector:4318',
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0.1',
+    });
+    expect(() => renderChart(undefined, { 'otel.sampleRatio': '2' })).toThrow(/sampleRatio/);
+  }, 60_000);
+
   it('refuses values its schema does not allow, saying which', () => {
     expect(() => renderChart(undefined, { 'services.reporting.replicas': 'two' })).toThrow(
       /replicas/,

@@ -17,5 +17,7 @@ helm.sh/chart: {{ .Chart.Name }}-{{ .Chart.Version }}
   valueFrom: { secretKeyRef: { name: {{ .Values.database.existingSecret }}, key: database-url } }
 {{- with .Values.otel.endpoint }}
 - { name: OTEL_EXPORTER_OTLP_ENDPOINT, value: {{ . | quote }} }
+- { name: OTEL_TRACES_SAMPLER, value: parentbased_traceidratio }
+- { name: OTEL_TRACES_SAMPLER_ARG, value: {{ $.Values.otel.sampleRatio | quote }} }
 {{- end }}
 {{- end -}}
