@@ -47,6 +47,8 @@ const { values } = parseArgs({
     'cpu-profile': { type: 'string' },
     /** A service setting (`KEY=VALUE`, repeatable) for an experiment: services get a fresh environment. */
     'service-env': { type: 'string', multiple: true, default: [] },
+    /** Seconds to measure the warmed platform idle (no calls) before the run: its fixed CPU. */
+    idle: { type: 'string', default: '0' },
   },
 });
 
@@ -78,6 +80,12 @@ function percentile(values: number[], p: number): number {
 const round = (n: number): number => Math.round(n * 10) / 10;
 /** Three significant digits (a ratio of 0.0404 must not print as 0). */
 const significant = (n: number): number => Number(n.toPrecision(3));
+
+/** The platform's CPU with no calls (broker, PostgreSQL and every service), per second. */
+interface IdleCpu {
+  idleCpuMsPerSecond: number;
+  idleCpuMsPerSecondByProcess: Record<string, number>;
+}
 
 export interface BenchResult {
   transport: 'kafka' | 'embedded';
@@ -281,7 +289,10 @@ async function transactions(databaseUrl: string): Promise<number> {
 async function withPipeline<T>(
   transport: 'kafka' | 'embedded',
   infra: { kafkaBrokers: string; databaseUrl: string },
-  work: (drive: (rate: number, seconds: number) => Promise<BenchResult>) => Promise<T>,
+  work: (
+    drive: (rate: number, seconds: number) => Promise<BenchResult>,
+    idle: (seconds: number) => Promise<IdleCpu>,
+  ) => Promise<T>,
 ): Promise<T> {
   const driver = new Worker(resolve(__dirname, 'driver.ts'), {
     workerData: { role: 'driver' },
@@ -298,6 +309,21 @@ async function withPipeline<T>(
     const ready = next<{ ready: true }>();
     driver.postMessage(platform.urls);
     await ready;
+    const idle = async (forSeconds: number): Promise<IdleCpu> => {
+      say(`[${transport}/${topology}] idle for ${forSeconds} s`);
+      const [busyBefore, before] = [machineBusySeconds(), processCpu()];
+      await new Promise((res) => setTimeout(res, forSeconds * 1000));
+      const perSecond = (s: number) => round((s * 1000) / forSeconds);
+      return {
+        idleCpuMsPerSecond: perSecond(machineBusySeconds() - busyBefore),
+        idleCpuMsPerSecondByProcess: Object.fromEntries(
+          [...cpuByProcess(before, processCpu(), platform.pids())]
+            .map(([name, s]) => [name, perSecond(s)] as const)
+            .filter(([, ms]) => ms >= 1)
+            .sort((a, b) => b[1] - a[1]),
+        ),
+      };
+    };
     return await work(async (at, forSeconds) => {
       const order: DriveOrder = {
         rate: at,
@@ -373,7 +399,7 @@ async function withPipeline<T>(
             }
           : {}),
       };
-    });
+    }, idle);
   } finally {
     await platform.stop();
     driver.postMessage('stop');
@@ -475,19 +501,22 @@ async function main(): Promise<void> {
       values.transport === 'both'
         ? (['kafka', 'embedded'] as const)
         : [values.transport as 'kafka' | 'embedded'];
-    const results: (BenchResult & { maxCallsPerSecond?: number; search?: BenchResult[] })[] = [];
+    const results: (BenchResult &
+      Partial<IdleCpu> & { maxCallsPerSecond?: number; search?: BenchResult[] })[] = [];
     for (const t of which)
       results.push(
-        await withPipeline(t, infra, async (drive) => {
+        await withPipeline(t, infra, async (drive, idle) => {
           // A deployed platform is warm: the first run (JIT, pools, consumer groups, prepared
           // statements, the broker's own JIT) is not counted.
           const warmUp = Number(values['warm-up']);
           if (warmUp > 0) await drive(Math.max(1, Math.min(rate, 25)), warmUp);
-          if (!values['find-max']) return drive(rate, seconds);
+          const idleSeconds = Number(values.idle);
+          const atRest = idleSeconds > 0 ? await idle(idleSeconds) : {};
+          if (!values['find-max']) return { ...atRest, ...(await drive(rate, seconds)) };
           const { maxCallsPerSecond, runs } = await findMax(drive);
           const best = runs.filter(holds).at(-1) ?? runs[0];
           if (!best) throw new Error('--find-max: no run');
-          return { ...best, maxCallsPerSecond, search: runs };
+          return { ...atRest, ...best, maxCallsPerSecond, search: runs };
         }),
       );
     say('[baseline] bare kafkajs three-hop relay');
@@ -511,11 +540,12 @@ async function main(): Promise<void> {
 }
 
 function describe(
-  r: BenchResult & {
-    baselineCallsPerSecond: number;
-    ratioToBaseline: number;
-    maxCallsPerSecond?: number;
-  },
+  r: BenchResult &
+    Partial<IdleCpu> & {
+      baselineCallsPerSecond: number;
+      ratioToBaseline: number;
+      maxCallsPerSecond?: number;
+    },
 ): string {
   return (
     [
@@ -535,6 +565,11 @@ function describe(
       ...(r.dbTransactionsPerCallByService
         ? [
             `  transactions per call by service: ${JSON.stringify(r.dbTransactionsPerCallByService)}`,
+          ]
+        : []),
+      ...(r.idleCpuMsPerSecondByProcess
+        ? [
+            `  idle (no calls): ${r.idleCpuMsPerSecond} ms CPU a second, by process ${JSON.stringify(r.idleCpuMsPerSecondByProcess)}`,
           ]
         : []),
       ...(r.maxCallsPerSecond !== undefined

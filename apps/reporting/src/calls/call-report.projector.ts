@@ -11,6 +11,7 @@ import {
 import { every, RUNTIME, type PeriodicTask, type ServiceRuntime } from '@textback/service-kit';
 import { LocationDirectory } from '@textback/tenancy';
 import type { ReportingConfig } from '../config';
+import { callReportUpserts as upserts } from './call-report-upserts.repository';
 import { callReportRepository as reports } from './call-report.repository';
 import { replyEventsRepository as replies } from './reply-events.repository';
 
@@ -51,7 +52,7 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
   async onCallEnded(tx: Tx, e: EventEnvelope<'call.ended.v1'>): Promise<void> {
     const c = e.payload;
     const scope = scopeOf(e);
-    await reports.callEnded(tx, scope, {
+    upserts.callEnded(tx, scope, {
       callId: c.callId,
       locationId: c.locationId,
       caller: callerOf(c.callerNumber),
@@ -64,7 +65,7 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
 
   async onTextbackRequested(tx: Tx, e: EventEnvelope<'textback.requested.v1'>): Promise<void> {
     const r = e.payload;
-    await reports.textbackRequested(tx, scopeOf(e), {
+    upserts.textbackRequested(tx, scopeOf(e), {
       callId: r.callId,
       locationId: r.locationId,
       caller: callerOf(r.to),
@@ -77,7 +78,7 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
 
   async onTextbackSuppressed(tx: Tx, e: EventEnvelope<'textback.suppressed.v1'>): Promise<void> {
     const s = e.payload;
-    await reports.textbackSuppressed(tx, scopeOf(e), {
+    upserts.textbackSuppressed(tx, scopeOf(e), {
       callId: s.callId,
       locationId: s.locationId,
       caller: callerOf(s.callerNumber),
@@ -109,7 +110,7 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
   async onSmsDelivered(tx: Tx, e: EventEnvelope<'sms.delivered.v1'>): Promise<void> {
     const s = e.payload;
     if (!s.textbackId) return;
-    await reports.textOutcome(tx, scopeOf(e), {
+    upserts.textOutcome(tx, scopeOf(e), {
       textbackId: s.textbackId,
       status: 'delivered',
       reason: null,
@@ -121,7 +122,7 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
   async onSmsFailed(tx: Tx, e: EventEnvelope<'sms.failed.v1'>): Promise<void> {
     const s = e.payload;
     if (!s.textbackId) return;
-    await reports.textOutcome(tx, scopeOf(e), {
+    upserts.textOutcome(tx, scopeOf(e), {
       textbackId: s.textbackId,
       status: 'failed',
       reason: s.reason,
@@ -146,7 +147,7 @@ export class CallReportProjector implements OnModuleInit, OnModuleDestroy {
   async onLeadChanged(tx: Tx, e: EventEnvelope<'lead.changed.v1'>): Promise<void> {
     const l = e.payload;
     if (!l.callId) return;
-    await reports.leadChanged(tx, scopeOf(e), {
+    upserts.leadChanged(tx, scopeOf(e), {
       callId: l.callId,
       locationId: l.locationId,
       caller: callerOf(l.customerNumber),

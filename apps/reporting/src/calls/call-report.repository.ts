@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import type { E164 } from '@textback/contracts';
 import {
   col,
   type Database,
@@ -7,96 +6,13 @@ import {
   type TenantScope,
   type Tx,
 } from '@textback/persistence';
+import type { Caller } from './call-report-upserts.repository';
 
-/** What the caller's number is shown as, and (until retention) the number itself. */
-interface Caller {
-  number: E164;
-  masked: string;
-}
-
-/** The per-call read model, filled in by each event in any order. */
+/**
+ * The per-call read model, filled in by each event in any order: the writes that read back
+ * (a text sent) and the upkeep; the others are gathered per transaction (call-report-upserts).
+ */
 export const callReportRepository = {
-  async callEnded(
-    tx: Tx,
-    scope: TenantScope,
-    c: {
-      callId: string;
-      locationId: string;
-      caller: Caller;
-      day: string | null;
-      endedAt: string;
-      outcome: string;
-      durationSeconds: number | null;
-    },
-  ): Promise<void> {
-    // The call's own end is authoritative for its day and time; others only fill gaps.
-    await tx.mutate(
-      `INSERT INTO call_report (call_id, tenant_id, location_id, caller_number, caller_masked, day, ended_at, outcome, duration_seconds)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (call_id) DO UPDATE SET day = EXCLUDED.day, ended_at = EXCLUDED.ended_at, outcome = EXCLUDED.outcome,
-         duration_seconds = EXCLUDED.duration_seconds, caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number),
-         caller_masked = EXCLUDED.caller_masked`,
-      [
-        c.callId,
-        scope.tenantId,
-        c.locationId,
-        c.caller.number,
-        c.caller.masked,
-        c.day,
-        c.endedAt,
-        c.outcome,
-        c.durationSeconds,
-      ],
-    );
-  },
-
-  async textbackRequested(
-    tx: Tx,
-    scope: TenantScope,
-    r: {
-      callId: string;
-      locationId: string;
-      caller: Caller;
-      day: string | null;
-      endedAt: string | null;
-      textbackId: string;
-      sendAfter: string;
-    },
-  ): Promise<void> {
-    await tx.mutate(
-      `INSERT INTO call_report (call_id, tenant_id, location_id, caller_number, caller_masked, day, ended_at, textback_id, send_after)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
-       ON CONFLICT (call_id) DO UPDATE SET textback_id = EXCLUDED.textback_id, send_after = EXCLUDED.send_after,
-         day = COALESCE(call_report.day, EXCLUDED.day), ended_at = COALESCE(call_report.ended_at, EXCLUDED.ended_at),
-         caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number), caller_masked = COALESCE(call_report.caller_masked, EXCLUDED.caller_masked)`,
-      [
-        r.callId,
-        scope.tenantId,
-        r.locationId,
-        r.caller.number,
-        r.caller.masked,
-        r.day,
-        r.endedAt,
-        r.textbackId,
-        r.sendAfter,
-      ],
-    );
-  },
-
-  async textbackSuppressed(
-    tx: Tx,
-    scope: TenantScope,
-    s: { callId: string; locationId: string; caller: Caller; day: string | null; reason: string },
-  ): Promise<void> {
-    await tx.mutate(
-      `INSERT INTO call_report (call_id, tenant_id, location_id, caller_number, caller_masked, day, suppression_reason)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
-       ON CONFLICT (call_id) DO UPDATE SET suppression_reason = EXCLUDED.suppression_reason, day = COALESCE(call_report.day, EXCLUDED.day),
-         caller_number = COALESCE(call_report.caller_number, EXCLUDED.caller_number), caller_masked = COALESCE(call_report.caller_masked, EXCLUDED.caller_masked)`,
-      [s.callId, scope.tenantId, s.locationId, s.caller.number, s.caller.masked, s.day, s.reason],
-    );
-  },
-
   async textSent(
     tx: Tx,
     scope: TenantScope,
@@ -130,66 +46,6 @@ export const callReportRepository = {
       ],
     );
     return row.answered;
-  },
-
-  /**
-   * A delivery report settles the text for good; the latest report wins. Keyed by the text-back
-   * id (read only joined to the tenant's call_report rows), so the scope names whose it is.
-   */
-  async textOutcome(
-    tx: Tx,
-    _scope: TenantScope,
-    o: {
-      textbackId: string;
-      status: 'delivered' | 'failed';
-      reason: string | null;
-      errorCode: string | null;
-      at: string;
-    },
-  ): Promise<void> {
-    await tx.mutate(
-      `INSERT INTO textback_outcome (textback_id, status, reason, error_code, at) VALUES ($1, $2, $3, $4, $5)
-       ON CONFLICT (textback_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason, error_code = EXCLUDED.error_code, at = EXCLUDED.at
-       WHERE textback_outcome.at <= EXCLUDED.at`,
-      [o.textbackId, o.status, o.reason, o.errorCode, o.at],
-    );
-  },
-
-  async leadChanged(
-    tx: Tx,
-    scope: TenantScope,
-    l: {
-      callId: string;
-      locationId: string;
-      caller: Caller;
-      leadId: string;
-      threadId: string;
-      status: string;
-      version: number;
-      valueMinor: number | null;
-      currency: string | null;
-    },
-  ): Promise<void> {
-    await tx.mutate(
-      `INSERT INTO call_report (call_id, tenant_id, location_id, caller_number, caller_masked, lead_id, thread_id, lead_status, lead_version, lead_value_minor, lead_currency)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
-       ON CONFLICT (call_id) DO UPDATE SET lead_id = EXCLUDED.lead_id, thread_id = EXCLUDED.thread_id, lead_status = EXCLUDED.lead_status,
-         lead_version = EXCLUDED.lead_version, lead_value_minor = EXCLUDED.lead_value_minor, lead_currency = EXCLUDED.lead_currency
-       WHERE call_report.lead_version IS NULL OR call_report.lead_version < EXCLUDED.lead_version`,
-      [
-        l.callId,
-        scope.tenantId,
-        l.locationId,
-        l.caller.number,
-        l.caller.masked,
-        l.leadId,
-        l.threadId,
-        l.status,
-        l.version,
-        l.valueMinor,
-        l.currency,
-      ],
-    );
   },
 
   /** Every tenant's caller numbers and reply records older than the cutoff: nulled and deleted. */
