@@ -81,4 +81,40 @@ describe('sms-dispatch records sends made together', () => {
     });
     for (const c of callers) expect(t.fake.sentTo(c)).toHaveLength(1);
   }, 90_000);
+
+  it('records acceptances made together in one statement, one event for each send', async () => {
+    const together = ['+14045558821', '+14045558822', '+14045558823', '+14045558824'];
+    await Promise.all(
+      together.map((from) =>
+        playCall({
+          answerUrl: t.app().answer_url,
+          hangupUrl: t.app().hangup_url,
+          authToken: secrets.PLIVO_AUTH_TOKEN,
+          from,
+          to: business,
+          scenario: 'missed',
+        }),
+      ),
+    );
+    const schema = t.schema('sms-dispatch');
+    const sentEvents = await eventually(
+      async () => {
+        const { rows } = await t.db.query<{ sms_id: string; to: string }>(
+          `SELECT payload->>'smsId' AS sms_id, payload->>'to' AS to FROM ${schema}.outbox_message
+            WHERE topic = 'sms.sent.v1' AND payload->>'to' = ANY($1)`,
+          [together],
+        );
+        return rows.length >= together.length ? rows : undefined;
+      },
+      { what: 'an sms.sent event for each send' },
+    );
+    expect(sentEvents.map((e) => e.to).sort()).toEqual([...together].sort());
+    const { rows: sends } = await t.db.query<{ sms_id: string; state: string }>(
+      `SELECT sms_id, state FROM ${schema}.outbound_sms WHERE to_number = ANY($1)`,
+      [together],
+    );
+    expect(sends.map((r) => r.sms_id).sort()).toEqual(sentEvents.map((e) => e.sms_id).sort());
+    expect(sends.every((r) => ['accepted', 'delivered'].includes(r.state))).toBe(true);
+    for (const c of together) expect(t.fake.sentTo(c)).toHaveLength(1);
+  }, 60_000);
 });

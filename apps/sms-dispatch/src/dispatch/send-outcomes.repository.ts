@@ -28,6 +28,39 @@ export const sendOutcomesRepository = {
   },
 
   /**
+   * `markAccepted` for sends of one tenant accepted together, in one statement: the rows that
+   * changed, by send id (a send already settled is absent).
+   */
+  async markAcceptedTogether(
+    tx: Tx,
+    scope: TenantScope,
+    sends: readonly {
+      smsId: string;
+      carrierMessageId: string;
+      traceparent: string | null;
+      at: Date;
+    }[],
+  ): Promise<Map<string, OutboundSmsRow>> {
+    const rows = await tx.select(
+      OutboundSmsRow,
+      `UPDATE outbound_sms o SET state = 'accepted', carrier_message_id = a.carrier_message_id, error_reason = NULL,
+         updated_at = a.at, traceparent = COALESCE(a.traceparent, o.traceparent),
+         body = CASE WHEN o.purpose = 'staff' THEN NULL ELSE o.body END
+       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) AS a(sms_id, carrier_message_id, traceparent, at)
+       WHERE o.tenant_id = $1 AND o.sms_id = a.sms_id AND o.state IN ('pending', 'sending', 'unknown')
+       RETURNING o.*`,
+      [
+        scope.tenantId,
+        sends.map((a) => a.smsId),
+        sends.map((a) => a.carrierMessageId),
+        sends.map((a) => a.traceparent),
+        sends.map((a) => a.at),
+      ],
+    );
+    return new Map(rows.map((r) => [r.smsId, r]));
+  },
+
+  /**
    * Delivered, if the send was accepted. With `report` (the delivery report saying so) its status
    * and sequence are recorded in the same statement, whatever the send's state.
    */

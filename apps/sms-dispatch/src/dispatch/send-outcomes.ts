@@ -78,7 +78,11 @@ export class SendOutcomes {
     if (group.length > 1) {
       try {
         await this.runtime.transaction(async (t) => {
-          for (const r of group) await one(t, r);
+          // A send named twice keeps its outcomes in order; otherwise acceptances go together.
+          const once = new Set(group.map((r) => r.send.smsId)).size === group.length;
+          const accepted = once ? group.filter((r) => r.outcome.kind === 'accepted') : [];
+          await this.acceptTogether(t, accepted);
+          for (const r of group) if (!accepted.includes(r)) await one(t, r);
         });
         return group.map(() => ({}));
       } catch {
@@ -102,6 +106,56 @@ export class SendOutcomes {
     return this.accepted.has(messageUuid);
   }
 
+  /** Acceptances of one group: one statement per tenant, each send's event in its caller's trace. */
+  private async acceptTogether(tx: Tx, group: readonly Recording[]): Promise<void> {
+    const byTenant = new Map<string, { r: Recording; messageUuid: string }[]>();
+    for (const r of group) {
+      if (r.outcome.kind !== 'accepted') continue;
+      const acceptance = { r, messageUuid: r.outcome.messageUuid };
+      byTenant.set(r.send.tenantId, [...(byTenant.get(r.send.tenantId) ?? []), acceptance]);
+    }
+    for (const acceptances of byTenant.values()) {
+      const [first] = acceptances;
+      if (!first) continue;
+      const changed = await transitions.markAcceptedTogether(
+        tx,
+        scopeOfSend(first.r.send),
+        acceptances.map(({ r, messageUuid }) => ({
+          smsId: r.send.smsId,
+          carrierMessageId: messageUuid,
+          traceparent: r.inCallersTrace(() => activeTraceparent() ?? null),
+          at: r.when,
+        })),
+      );
+      for (const { r, messageUuid } of acceptances) {
+        const sent = changed.get(r.send.smsId);
+        if (sent) await r.inCallersTrace(() => this.onAccepted(tx, sent, messageUuid, r.when));
+      }
+    }
+  }
+
+  /** The carrier has it: counted once committed, and `sms.sent` for a customer's text. */
+  private async onAccepted(tx: Tx, sent: OutboundSmsRow, messageUuid: string, at: Date) {
+    // Counted once committed: a group that failed and is recorded again counts each once.
+    tx.afterCommit(() => {
+      this.accepted.add(messageUuid);
+      this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
+      if (sent.locationId && sent.purpose === 'textback' && sent.callEndedAt)
+        this.metrics.timeToText.observe((at.getTime() - sent.callEndedAt.getTime()) / 1000);
+    });
+    if (!sent.locationId) return; // to staff: no customer's conversation, no event
+    await addToOutbox(tx, 'sms.sent.v1', {
+      ...smsFields(sent, sent.locationId),
+      carrierMessageId: messageUuid,
+      segments: sent.segments,
+      encoding: sent.encoding,
+      ...(sent.body ? { text: sent.body } : {}),
+      purpose: sent.purpose,
+      sourceId: sent.callId,
+      at: at.toISOString(),
+    });
+  }
+
   private async recordIn(tx: Tx, send: SendRef, outcome: SendOutcome, at: Date): Promise<void> {
     const scope = scopeOfSend(send);
     switch (outcome.kind) {
@@ -115,25 +169,7 @@ export class SendOutcomes {
           activeTraceparent() ?? null,
           at,
         );
-        if (!sent) return;
-        // Counted once committed: a group that failed and is recorded again counts each once.
-        tx.afterCommit(() => {
-          this.accepted.add(outcome.messageUuid);
-          this.metrics.texts.inc({ outcome: 'sent', purpose: sent.purpose });
-          if (sent.locationId && sent.purpose === 'textback' && sent.callEndedAt)
-            this.metrics.timeToText.observe((at.getTime() - sent.callEndedAt.getTime()) / 1000);
-        });
-        if (!sent.locationId) return; // to staff: no customer's conversation, no event
-        await addToOutbox(tx, 'sms.sent.v1', {
-          ...smsFields(sent, sent.locationId),
-          carrierMessageId: outcome.messageUuid,
-          segments: sent.segments,
-          encoding: sent.encoding,
-          ...(sent.body ? { text: sent.body } : {}),
-          purpose: sent.purpose,
-          sourceId: sent.callId,
-          at: at.toISOString(),
-        });
+        if (sent) await this.onAccepted(tx, sent, outcome.messageUuid, at);
         return;
       }
       case 'delivered': {
