@@ -118,6 +118,10 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     t.fake.setLineType(caller, 'fixed');
     const played = await call('missed', caller);
     expect(await settled(played.callUuid)).toEqual({ outcome: 'suppressed', reason: 'landline' });
+    // The next call is decided from the cached line type: Lookup (paid per request) asked once.
+    const again = await call('busy', caller);
+    expect(await settled(again.callUuid)).toEqual({ outcome: 'suppressed', reason: 'landline' });
+    expect(t.fake.lookupsOf(caller)).toBe(1);
     expect(textsTo(caller)).toEqual([]);
   });
 

@@ -114,6 +114,8 @@ export class PlivoFake {
   readonly messages = new Map<string, FakeMessage>();
   private readonly optOuts = new Set<string>();
   private readonly lineTypes = new Map<string, LineType>();
+  /** Lookup requests per number (digits): a cache in front of Lookup must ask once. */
+  private readonly lookups = new Map<string, number>();
   private readonly outcomes = new Map<string, DeliveryOutcome>();
   private readonly faults: Fault[] = [];
   private readonly sockets = new Set<Socket>();
@@ -196,6 +198,11 @@ export class PlivoFake {
 
   setLineType(number: string, type: LineType): void {
     this.lineTypes.set(digitsOnly(number), type);
+  }
+
+  /** How many times Lookup was asked about this number. */
+  lookupsOf(number: string): number {
+    return this.lookups.get(digitsOnly(number)) ?? 0;
   }
 
   /**
@@ -465,6 +472,7 @@ export class PlivoFake {
       return void res
         .status(404)
         .json({ api_id: apiId(), error_code: 20404, message: 'Phone number is invalid' });
+    this.lookups.set(digits, (this.lookups.get(digits) ?? 0) + 1);
     const type = this.lineTypes.get(digits) ?? 'mobile';
     const fixed = type === 'fixed';
     res.json({

@@ -22,12 +22,14 @@ export class LineTypesService {
     });
   }
 
-  /** undefined when Lookup is off or fails: the text is then sent and the carrier has the last word. */
-  async lineTypeOf(number: E164): Promise<LineType | undefined> {
+  /**
+   * The cached type (read with the caller's other facts), else Lookup's answer, cached. undefined
+   * when Lookup is off or fails: the text is then sent and the carrier has the last word.
+   */
+  async lineTypeOf(number: E164, cached: LineType | undefined): Promise<LineType | undefined> {
     if (this.runtime.config.LINE_TYPE_LOOKUP === 'off') return undefined;
-    const { db, config } = this.runtime;
-    const cached = await lineTypes.fresh(db, number, config.LINE_TYPE_CACHE_DAYS);
     if (cached) return cached;
+    const { db } = this.runtime;
     try {
       const type = await this.plivo.lineType(number);
       await lineTypes.remember(db, number, type);

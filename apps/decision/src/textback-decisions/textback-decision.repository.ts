@@ -17,25 +17,38 @@ const DecisionRow = z.object({
 });
 export type DecisionRow = z.output<typeof DecisionRow>;
 
-const DecidedAt = z.object({ decidedAt: col.timestamp });
-const Cached = z.object({ lineType: z.enum(lineTypes) });
+const CallerFacts = z.object({
+  lastTextbackAt: col.timestamp.nullable(),
+  cachedLineType: z.enum(lineTypes).nullable(),
+});
 
 /** Decisions, one per call. */
 export const textbackDecisionRepository = {
-  /** When this caller was last texted from the location, for another call (the cool-down). */
-  async lastTextbackAt(
+  /**
+   * The facts about the caller this service keeps, in one statement: when they were last texted
+   * from the location for another call (the cool-down), and their line type if looked up within
+   * `lineTypeMaxAgeDays` (a carrier fact shared by every tenant, paid once).
+   */
+  async callerFacts(
     db: Database,
     scope: TenantScope,
     call: { locationId: string; callerNumber: E164; callId: string },
-  ): Promise<Date | undefined> {
-    const row = await db.selectFirst(
-      DecidedAt,
-      `SELECT decided_at FROM textback_decision
-       WHERE tenant_id = $1 AND location_id = $2 AND caller_number = $3 AND outcome = 'requested' AND call_id <> $4
-       ORDER BY decided_at DESC LIMIT 1`,
-      [scope.tenantId, call.locationId, call.callerNumber, call.callId],
+    lineTypeMaxAgeDays: number,
+  ): Promise<{ lastTextbackAt: Date | undefined; cachedLineType: LineType | undefined }> {
+    const row = await db.selectOne(
+      CallerFacts,
+      `SELECT
+         (SELECT max(decided_at) FROM textback_decision
+           WHERE tenant_id = $1 AND location_id = $2 AND caller_number = $3 AND outcome = 'requested' AND call_id <> $4
+         ) AS last_textback_at,
+         (SELECT line_type FROM line_type WHERE phone_number = $3 AND looked_up_at > now() - make_interval(days => $5)
+         ) AS cached_line_type`,
+      [scope.tenantId, call.locationId, call.callerNumber, call.callId, lineTypeMaxAgeDays],
     );
-    return row?.decidedAt;
+    return {
+      lastTextbackAt: row.lastTextbackAt ?? undefined,
+      cachedLineType: row.cachedLineType ?? undefined,
+    };
   },
 
   /** False when the call was decided before (the same call reported twice). */
@@ -90,15 +103,6 @@ export const textbackDecisionRepository = {
  * tenant (one lookup, paid once), so these statements take no scope.
  */
 export const lineTypeRepository = {
-  async fresh(db: Database, number: E164, maxAgeDays: number): Promise<LineType | undefined> {
-    const row = await db.selectFirst(
-      Cached,
-      `SELECT line_type FROM line_type WHERE phone_number = $1 AND looked_up_at > now() - make_interval(days => $2)`,
-      [number, maxAgeDays],
-    );
-    return row?.lineType;
-  },
-
   async remember(db: Database, number: E164, type: LineType): Promise<void> {
     await db.mutate(
       `INSERT INTO line_type (phone_number, line_type) VALUES ($1, $2)

@@ -5,6 +5,7 @@ import { maskPhone, type EventEnvelope } from '@textback/contracts';
 import { decideTextback, type TextbackContext, type TextbackDecision } from '@textback/domain';
 import { addToOutbox, handleOnce, scopeOf } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import type { DecisionConfig } from '../config';
 import { LocationDirectory } from '@textback/tenancy';
 import { DecisionError } from '../errors';
 import { LineTypesService } from './line-types.service';
@@ -13,7 +14,7 @@ import { textbackDecisionRepository as decisions } from './textback-decision.rep
 @Injectable()
 export class TextbackDecisionsService {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
+    @Inject(RUNTIME) private readonly runtime: ServiceRuntime<DecisionConfig>,
     @Inject(LocationDirectory) private readonly directory: LocationDirectory,
     private readonly lineTypes: LineTypesService,
     @Inject(ConsentStates) private readonly consent: ConsentStates,
@@ -62,7 +63,12 @@ export class TextbackDecisionsService {
         `business number ${maskPhone(call.businessNumber)} is not a number of location ${call.locationId}`,
       );
     }
-    const lastTextbackAt = await decisions.lastTextbackAt(db, scope, call);
+    const { lastTextbackAt, cachedLineType } = await decisions.callerFacts(
+      db,
+      scope,
+      call,
+      this.runtime.config.LINE_TYPE_CACHE_DAYS,
+    );
     const context: TextbackContext = {
       call,
       location,
@@ -77,7 +83,7 @@ export class TextbackDecisionsService {
     if (decision.outcome === 'requested' && !location.sandbox) {
       decision = decideTextback({
         ...context,
-        lineType: await this.lineTypes.lineTypeOf(call.callerNumber),
+        lineType: await this.lineTypes.lineTypeOf(call.callerNumber, cachedLineType),
       });
     }
 
