@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { chromium, type Browser } from 'playwright-core';
 import { signCallEvent } from '@textback/call-ingest';
-import { PlivoFake } from '@textback/plivo-fake';
+import { PlivoFake, playCall } from '@textback/plivo-fake';
 import { eventually, uniqueTestPrefix } from '@textback/testing';
 import type { Clock, RunningService } from '@textback/service-kit';
 import {
@@ -285,5 +285,19 @@ export function postCallEvent(callIngestUrl: string, body: object): Promise<Resp
       ),
     },
     body: raw,
+  });
+}
+
+/** Plays one call through Plivo's voice webhooks to the platform's application, signed. */
+export function playCallTo(
+  t: Pick<TestPlatform, 'app'>,
+  call: { from: string; to: string } & Partial<Parameters<typeof playCall>[0]>,
+): ReturnType<typeof playCall> {
+  return playCall({
+    answerUrl: t.app().answer_url,
+    hangupUrl: t.app().hangup_url,
+    authToken: secrets.PLIVO_AUTH_TOKEN,
+    scenario: 'missed',
+    ...call,
   });
 }

@@ -6,7 +6,7 @@ import {
   type FakeMessage,
 } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from './test-platform';
+import { playCallTo, secrets, startTestPlatform, type TestPlatform } from './test-platform';
 
 /**
  * The missed-call text-back loop through real Kafka and PostgreSQL, driven the way Plivo drives
@@ -31,16 +31,7 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
     scenario: CallScenario,
     from: string,
     extra: Partial<Parameters<typeof playCall>[0]> = {},
-  ) =>
-    playCall({
-      answerUrl: t.app().answer_url,
-      hangupUrl: t.app().hangup_url,
-      authToken: secrets.PLIVO_AUTH_TOKEN,
-      from,
-      to: business,
-      scenario,
-      ...extra,
-    });
+  ) => playCallTo(t, { from, to: business, scenario, ...extra });
 
   const textsTo = (caller: string): FakeMessage[] => t.fake.sentTo(caller);
   const deliveredTextTo = (caller: string): Promise<FakeMessage> =>
@@ -472,14 +463,7 @@ describe('the text-back loop on Kafka + PostgreSQL', () => {
       { what: 'the new location to reach the services' },
     );
     const caller = newCaller();
-    const played = await playCall({
-      answerUrl: t.app().answer_url,
-      hangupUrl: t.app().hangup_url,
-      authToken: secrets.PLIVO_AUTH_TOKEN,
-      from: caller,
-      to: '+17705550177',
-      scenario: 'missed',
-    });
+    const played = await playCallTo(t, { from: caller, to: '+17705550177' });
     expect(played.answerXml).toContain('<Number>17705550199</Number>');
     const decided = await t.decisionOf(played.callUuid);
     expect(decided.outcome).toBe('requested');

@@ -103,11 +103,31 @@ export const textbackDecisionRepository = {
  * tenant (one lookup, paid once), so these statements take no scope.
  */
 export const lineTypeRepository = {
+  /**
+   * Caches Lookup's answer. In a consumer's unit the answers are gathered and written in one
+   * statement before it commits (a unit that fails asks Lookup again when it is redone).
+   */
   async remember(db: Database, number: E164, type: LineType): Promise<void> {
-    await db.mutate(
-      `INSERT INTO line_type (phone_number, line_type) VALUES ($1, $2)
-       ON CONFLICT (phone_number) DO UPDATE SET line_type = EXCLUDED.line_type, looked_up_at = now()`,
-      [number, type],
-    );
+    const batch = db.batchOf();
+    if (batch) {
+      batch.tx
+        .gathered(LINE_TYPES, () => new Map<E164, LineType>(), writeLineTypes)
+        .set(number, type);
+      return;
+    }
+    await writeLineTypes(db, new Map([[number, type]]));
   },
 };
+
+const LINE_TYPES = { gathering: 'line_type' };
+
+async function writeLineTypes(
+  sql: Tx | Database,
+  types: ReadonlyMap<E164, LineType>,
+): Promise<void> {
+  await sql.mutate(
+    `INSERT INTO line_type (phone_number, line_type) SELECT * FROM unnest($1::text[], $2::text[])
+     ON CONFLICT (phone_number) DO UPDATE SET line_type = EXCLUDED.line_type, looked_up_at = now()`,
+    [[...types.keys()], [...types.values()]],
+  );
+}

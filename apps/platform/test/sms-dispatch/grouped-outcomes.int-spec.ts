@@ -1,6 +1,5 @@
-import { playCall } from '@textback/plivo-fake';
 import { eventually } from '@textback/testing';
-import { secrets, startTestPlatform, type TestPlatform } from '../test-platform';
+import { playCallTo, startTestPlatform, type TestPlatform } from '../test-platform';
 
 /**
  * sms-dispatch records the carrier's answers for sends made at the same moment in one
@@ -41,18 +40,7 @@ describe('sms-dispatch records sends made together', () => {
       BEGIN RAISE EXCEPTION 'refused by the test'; END $$;
       CREATE TRIGGER refuse_one BEFORE UPDATE ON ${schema}.outbound_sms FOR EACH ROW
         WHEN (NEW.state = 'accepted' AND NEW.to_number = '${refused}') EXECUTE FUNCTION ${schema}.refuse_one();`);
-    await Promise.all(
-      callers.map((from) =>
-        playCall({
-          answerUrl: t.app().answer_url,
-          hangupUrl: t.app().hangup_url,
-          authToken: secrets.PLIVO_AUTH_TOKEN,
-          from,
-          to: business,
-          scenario: 'missed',
-        }),
-      ),
-    );
+    await Promise.all(callers.map((from) => playCallTo(t, { from, to: business })));
     const whileRefused = await eventually(
       async () => {
         const states = await statesOf();
@@ -84,18 +72,7 @@ describe('sms-dispatch records sends made together', () => {
 
   it('records acceptances made together in one statement, one event for each send', async () => {
     const together = ['+14045558821', '+14045558822', '+14045558823', '+14045558824'];
-    await Promise.all(
-      together.map((from) =>
-        playCall({
-          answerUrl: t.app().answer_url,
-          hangupUrl: t.app().hangup_url,
-          authToken: secrets.PLIVO_AUTH_TOKEN,
-          from,
-          to: business,
-          scenario: 'missed',
-        }),
-      ),
-    );
+    await Promise.all(together.map((from) => playCallTo(t, { from, to: business })));
     const schema = t.schema('sms-dispatch');
     const sentEvents = await eventually(
       async () => {
