@@ -6,32 +6,11 @@ const Delivered = OutboundSmsRow.extend({ transitioned: z.boolean() });
 
 /** A send's final transitions, each once: the row as it became, or undefined when already there. */
 export const sendOutcomesRepository = {
-  /** The carrier has the message; undefined when it was already settled (once only). */
-  markAccepted(
-    tx: Tx,
-    scope: TenantScope,
-    smsId: string,
-    carrierMessageId: string,
-    traceparent: string | null,
-    at: Date,
-  ): Promise<OutboundSmsRow | undefined> {
-    // `updated_at` is the service clock's: the frequency caps count accepted texts by it.
-    return tx.selectFirst(
-      OutboundSmsRow,
-      // From here on the message's reports continue the trace of the send that got it accepted.
-      // A staff text's body is a one-time link: kept only until the carrier has it.
-      `UPDATE outbound_sms SET state = 'accepted', carrier_message_id = $3, error_reason = NULL, updated_at = $5,
-         traceparent = COALESCE($4, traceparent), body = CASE WHEN purpose = 'staff' THEN NULL ELSE body END
-       WHERE ${tenantAnd} AND state IN ('pending', 'sending', 'unknown') RETURNING *`,
-      [smsId, scope.tenantId, carrierMessageId, traceparent, at],
-    );
-  },
-
   /**
-   * `markAccepted` for sends of one tenant accepted together, in one statement: the rows that
-   * changed, by send id (a send already settled is absent).
+   * The carrier has these messages (one tenant's sends, answered together): the rows that
+   * changed, by send id; a send already settled is absent (once only).
    */
-  async markAcceptedTogether(
+  async markAccepted(
     tx: Tx,
     scope: TenantScope,
     sends: readonly {
@@ -41,6 +20,9 @@ export const sendOutcomesRepository = {
       at: Date;
     }[],
   ): Promise<Map<string, OutboundSmsRow>> {
+    // `updated_at` is the service clock's: the frequency caps count accepted texts by it.
+    // From here on the message's reports continue the trace of the send that got it accepted.
+    // A staff text's body is a one-time link: kept only until the carrier has it.
     const rows = await tx.select(
       OutboundSmsRow,
       `UPDATE outbound_sms o SET state = 'accepted', carrier_message_id = a.carrier_message_id, error_reason = NULL,

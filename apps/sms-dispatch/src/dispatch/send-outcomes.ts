@@ -117,7 +117,7 @@ export class SendOutcomes {
     for (const acceptances of byTenant.values()) {
       const [first] = acceptances;
       if (!first) continue;
-      const changed = await transitions.markAcceptedTogether(
+      const changed = await transitions.markAccepted(
         tx,
         scopeOfSend(first.r.send),
         acceptances.map(({ r, messageUuid }) => ({
@@ -161,14 +161,15 @@ export class SendOutcomes {
     switch (outcome.kind) {
       case 'accepted': {
         // From here on the message's reports continue the trace of the send that got it accepted.
-        const sent = await transitions.markAccepted(
-          tx,
-          scope,
-          send.smsId,
-          outcome.messageUuid,
-          activeTraceparent() ?? null,
-          at,
-        );
+        const accepted = await transitions.markAccepted(tx, scope, [
+          {
+            smsId: send.smsId,
+            carrierMessageId: outcome.messageUuid,
+            traceparent: activeTraceparent() ?? null,
+            at,
+          },
+        ]);
+        const sent = accepted.get(send.smsId);
         if (sent) await this.onAccepted(tx, sent, outcome.messageUuid, at);
         return;
       }
