@@ -13,14 +13,15 @@ import {
 import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
 
 /**
- * The sends a batch of reports is about: by the carrier's message id, or (before we recorded it)
- * by our send id. Both are compared in their own types so each uses its index (a ::text cast
- * scanned the table).
+ * The sends a batch of reports is about: by the carrier's message id, or by our send id (the
+ * status URL carries it). One table and no subquery: a row locked by a send whose acceptance
+ * commits while we wait is rechecked on its new version by `sms_id`, which never changes. (A
+ * self-join here lost such rows: PostgreSQL's recheck of a locked row against the join dropped
+ * all but one of a batch accepted meanwhile, and their reports were ignored.) Each condition
+ * keeps its column's type so both use their index.
  */
-export const FIND_SENDS = `SELECT * FROM outbound_sms WHERE sms_id IN (
-  SELECT sms_id FROM outbound_sms WHERE carrier_message_id = ANY($1::text[])
-  UNION ALL
-  SELECT sms_id FROM outbound_sms WHERE sms_id = ANY($2::uuid[]) AND carrier_message_id IS NULL)`;
+export const FIND_SENDS = `SELECT * FROM outbound_sms
+  WHERE carrier_message_id = ANY($1::text[]) OR sms_id = ANY($2::uuid[])`;
 
 const PendingReport = z.object({
   seq: col.bigint,
@@ -101,8 +102,8 @@ export const deliveryReportRepository = {
 
   /**
    * The sends a batch of reports is about, locked in one statement (in id order, so two
-   * replicas' appliers never wait on each other crosswise): by the carrier's message id, or by
-   * our send id for a send whose message id we have not recorded yet.
+   * replicas' appliers never wait on each other crosswise): by the carrier's message id or by
+   * our send id (see FIND_SENDS).
    */
   lockReported(
     tx: Tx,

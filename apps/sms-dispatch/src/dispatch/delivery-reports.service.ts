@@ -62,11 +62,9 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    const { db, config } = this.runtime;
     this.purge = every(this.runtime, 'purge-webhook-nonces', 600_000, () =>
-      webhookNonces.forgetOlderThan(
-        this.runtime.db,
-        this.runtime.config.WEBHOOK_NONCE_WINDOW_HOURS,
-      ),
+      webhookNonces.forgetOlderThan(db, config.WEBHOOK_NONCE_WINDOW_HOURS),
     );
     // Woken by every accepted report; the timer is the safety net (another replica's, a restart).
     this.task = every(this.runtime, 'apply-delivery-reports', 1_000, async () => {
@@ -182,13 +180,9 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
       pending.flatMap((r) => (r.sendId ? [r.sendId] : [])),
     );
     for (const report of pending) await this.apply(tx, report, sends);
-    if (pending.length > 0)
-      await reports.markApplied(
-        tx,
-        this.carrierReports,
-        pending.map((r) => r.seq),
-      );
-    return pending.length;
+    const seqs = pending.map((r) => r.seq);
+    if (seqs.length > 0) await reports.markApplied(tx, this.carrierReports, seqs);
+    return seqs.length;
   }
 
   /** `sends`: the batch's sends, kept current as its reports change them. */
@@ -201,10 +195,19 @@ export class DeliveryReportsService implements OnModuleInit, OnModuleDestroy {
     );
     const row = sends[i];
     if (!row) {
-      this.runtime.logger.warn(
-        { status },
-        'delivery report for a message we did not send; kept, ignored',
-      );
+      // Ours by its send id with another message id: the carrier has two messages for one send
+      // (an ambiguous send resent because the carrier's record did not show it).
+      const twice = sends.find((s) => s.smsId === report.sendId);
+      if (twice)
+        this.runtime.logger.error(
+          { status, messageUuid: uuid, smsId: twice.smsId },
+          'a second carrier message for one send; its report is kept, not applied',
+        );
+      else
+        this.runtime.logger.warn(
+          { status, messageUuid: uuid },
+          'delivery report for a message we did not send; kept, ignored',
+        );
       return;
     }
     const span = {
