@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { startCompliance } from '@textback/compliance';
 import type { LocationProfile } from '@textback/contracts';
 import { EventBus, InProcessBroker, InProcessTransport } from '@textback/messaging';
+import { PlivoMessaging } from '@textback/carrier-plivo';
 import { PlivoFake } from '@textback/plivo-fake';
 import type { RunningService } from '@textback/service-kit';
 import {
@@ -40,6 +41,7 @@ describe('sms-dispatch send rules (middle tier: PostgreSQL, in-process transport
     fake = await new PlivoFake({
       accounts: { [secrets.PLIVO_AUTH_ID]: secrets.PLIVO_AUTH_TOKEN },
       dlrStepMs: 5,
+      clock, // the carrier's record is read by time: its clock is the pinned one
     }).start();
     const env = (service: string) => ({
       ...secrets,
@@ -148,6 +150,76 @@ describe('sms-dispatch send rules (middle tier: PostgreSQL, in-process transport
     expect(settled.attempts).toBe(1);
     await new Promise((r) => setTimeout(r, 300));
     expect(fake.sentTo(reply.to)).toHaveLength(1); // never sent twice
+  });
+
+  it('settles an ambiguous send from the carrier record read to its end, past more than ten pages of other texts', async () => {
+    const to = '+14045557001';
+    const send = async (text: string): Promise<string> => {
+      const reply = aReplyRequest(location, {
+        purpose: 'operator',
+        to,
+        text,
+        requestedAt: clock.now().toISOString(),
+      });
+      await bus.publish('sms.reply-requested.v1', reply.replyId, reply);
+      return reply.replyId;
+    };
+    const stateOf = async (replyId: string) =>
+      (
+        await db.query<{ state: string; attempts: number; carrier_message_id: string | null }>(
+          `SELECT state, attempts, carrier_message_id FROM "${schema}".outbound_sms WHERE call_id = $1`,
+          [replyId],
+        )
+      ).rows[0];
+    // A first text to the same person, sent and recorded: in the same stretch of the record.
+    const first = await send('Got it, checking the schedule.');
+    await eventually(async () => (await stateOf(first))?.carrier_message_id ?? undefined, {
+      what: 'the first text recorded as sent',
+    });
+    // Queued, answered 500, and its delivery reports never reach us: only the record can tell.
+    fake.injectFault({ kind: 'accepted-then-500', reportsLost: true });
+    const second = await send('Dana here, on my way.');
+    await eventually(async () => (await stateOf(second))?.state === 'unknown', {
+      what: 'the ambiguous send to wait for the carrier record',
+    });
+    // A busy number: 250 more texts after it. The record lists newest first, 20 to a page.
+    const account = new PlivoMessaging({
+      authId: secrets.PLIVO_AUTH_ID,
+      authToken: secrets.PLIVO_AUTH_TOKEN,
+      apiUrl: fake.url,
+      lookupUrl: fake.url,
+      timeoutMs: 5_000,
+    });
+    for (let i = 0; i < 250; i++)
+      await account.send({
+        from: location.businessNumbers[0]!,
+        to: `+1678555${String(i).padStart(4, '0')}`,
+        text: 'Another customer',
+        statusUrl: 'http://127.0.0.1:9/nobody-listens',
+      });
+
+    clock.advance(6_000); // past RECONCILE_AFTER_MS
+    // The record says delivered: its reports were lost, not its outcome.
+    const settled = await eventually(
+      async () => {
+        const row = await stateOf(second);
+        return row?.state === 'delivered' ? row : undefined;
+      },
+      { what: 'the ambiguous send settled from the record' },
+    );
+    const texts = fake.sentTo(to);
+    expect(texts.map((m) => m.text)).toEqual([
+      'Got it, checking the schedule.',
+      'Dana here, on my way.',
+    ]);
+    // Its own message, not the earlier text to the same person from the same number.
+    expect(settled).toEqual({
+      state: 'delivered',
+      attempts: 1,
+      carrier_message_id: texts[1]?.uuid,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(fake.sentTo(to)).toHaveLength(2); // never sent twice
   });
 
   it('suppresses an opt-out confirmation asked more than 5 minutes ago', async () => {

@@ -105,18 +105,25 @@ export class PlivoMessaging {
     }
   }
 
-  /** The carrier's record of messages sent since a moment: how an ambiguous send is settled. */
-  async outboundSince(
-    since: Date,
+  /**
+   * The carrier's record of the messages from `match.from` to `match.to` created in a window of
+   * time: how an ambiguous send is settled. The list API filters only by time, newest first, 20
+   * to a page, so every page of the window is read; `complete` is false when it holds more than
+   * `maxPages` pages — absence is then unknown, and the caller must not read it as "not sent".
+   */
+  async outboundBetween(
+    window: { from: Date; to: Date },
     match: { from: string; to: string },
-    maxPages = 10,
-  ): Promise<MessageRecord[]> {
+    maxPages = 500,
+  ): Promise<{ found: MessageRecord[]; complete: boolean }> {
     const found: MessageRecord[] = [];
-    const gte = since.toISOString().replace('T', ' ').slice(0, 19);
+    const at = (d: Date): string => d.toISOString().replace('T', ' ').slice(0, 19);
     for (let page = 0; page < maxPages; page++) {
       const list = (await this.client.messages.list({
         message_direction: 'outbound',
-        message_time__gte: gte,
+        message_time__gte: at(window.from),
+        // The API takes whole seconds: the end rounded up, so the window's last second is in.
+        message_time__lte: at(new Date(window.to.getTime() + 999)),
         limit: 20,
         offset: page * 20,
       })) as unknown as
@@ -146,9 +153,9 @@ export class PlivoMessaging {
           });
         }
       }
-      if (rows.length < 20) break;
+      if (rows.length < 20) return { found, complete: true };
     }
-    return found;
+    return { found, complete: false };
   }
 
   /** Line type of a number (plivo.md §7); `unknown` when Lookup cannot say. */

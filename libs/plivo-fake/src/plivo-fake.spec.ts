@@ -228,7 +228,7 @@ describe('the Plivo fake, driven by the real plivo SDK', () => {
   });
 
   it('finds an ambiguous send in the carrier record, by sender, recipient and time', async () => {
-    const since = new Date(Date.now() - 1000);
+    const window = { from: new Date(Date.now() - 1000), to: new Date(Date.now() + 5000) };
     fake.injectFault({ kind: 'accepted-then-drop' });
     await messaging.send({
       from: '+14045550199',
@@ -236,16 +236,38 @@ describe('the Plivo fake, driven by the real plivo SDK', () => {
       text: 'hi',
       statusUrl: statusUrl(),
     });
-    const found = await messaging.outboundSince(since, {
+    const { found, complete } = await messaging.outboundBetween(window, {
       from: '+14045550199',
       to: '+14045550104',
     });
+    expect(complete).toBe(true);
     expect(found).toHaveLength(1);
     expect(
-      await messaging.outboundSince(since, { from: '+14045550199', to: '+14045550105' }),
+      await messaging.outboundBetween(window, { from: '+14045550199', to: '+14045550105' }),
+    ).toEqual({ found: [], complete: true });
+    // Outside the window (Plivo's message_time__gte/__lte, whole seconds): not listed.
+    const before = { from: new Date(Date.now() - 60_000), to: new Date(Date.now() - 30_000) };
+    expect(
+      (await messaging.outboundBetween(before, { from: '+14045550199', to: '+14045550104' })).found,
     ).toEqual([]);
     const mdr = await sdk.messages.get(found[0]!.messageUuid);
     expect(mdr).toMatchObject({ toNumber: '14045550104', messageDirection: 'outbound' });
+  });
+
+  it('says when a window holds more pages than it was allowed to read: absence is then unknown', async () => {
+    const window = { from: new Date(Date.now() - 1000), to: new Date(Date.now() + 5000) };
+    for (let i = 0; i < 45; i++)
+      await messaging.send({
+        from: '+14045550198',
+        to: `+140455502${String(i).padStart(2, '0')}`,
+        text: 'hi',
+        statusUrl: statusUrl(),
+      });
+    const match = { from: '+14045550198', to: '+14045550200' };
+    expect(await messaging.outboundBetween(window, match, 2)).toMatchObject({ complete: false });
+    const all = await messaging.outboundBetween(window, match);
+    expect(all.complete).toBe(true);
+    expect(all.found).toHaveLength(1); // the oldest, on the last page
   });
 
   it('answers Lookup with the carrier type, 404 (20404) for an invalid number', async () => {

@@ -21,8 +21,11 @@ export type Fault =
   | { kind: 'server-error' }
   /** The request never gets an answer (the SDK has no default timeout). */
   | { kind: 'hang' }
-  /** The message IS queued (and will be delivered), but the answer is a 500. */
-  | { kind: 'accepted-then-500' }
+  /**
+   * The message IS queued (and will be delivered), but the answer is a 500. `reportsLost`: its
+   * delivery reports never reach the sender either (its webhook was down through every retry).
+   */
+  | { kind: 'accepted-then-500'; reportsLost?: boolean }
   /** The message IS queued, then the connection is dropped without an answer. */
   | { kind: 'accepted-then-drop' }
   /** The message IS queued, the answer never comes, and its delivery reports wait until the sender gives up (times out or crashes). */
@@ -68,6 +71,8 @@ export interface PlivoFakeOptions {
   readonly messagingSignatures?: readonly SignatureScheme[];
   /** Where inbound messages are posted (the Plivo application's message_url). */
   readonly messageUrl?: string;
+  /** The carrier's clock (message times): a test that pins its service's clock pins this too. */
+  readonly clock?: { now(): Date };
 }
 
 const OPT_OUT = new Set([
@@ -314,7 +319,7 @@ export class PlivoFake {
     const message: FakeMessage = {
       ...m,
       ...segmentsOf(m.text),
-      createdAt: new Date(),
+      createdAt: this.options.clock?.now() ?? new Date(),
       errorCode: undefined,
       sequence: 0,
     };
@@ -386,7 +391,7 @@ export class PlivoFake {
         text,
         direction: 'outbound',
         origin: 'api',
-        statusUrl,
+        statusUrl: fault?.kind === 'accepted-then-500' && fault.reportsLost ? undefined : statusUrl,
         statusMethod,
         status: 'queued',
       });
@@ -436,10 +441,17 @@ export class PlivoFake {
   private listMessages(req: Request, res: Response): void {
     const authId = this.authenticate(req, res);
     if (!authId) return;
-    const since =
-      typeof req.query['message_time__gte'] === 'string'
-        ? Date.parse(`${req.query['message_time__gte'].replace(' ', 'T')}Z`)
-        : 0;
+    // Plivo's message_time filters (`YYYY-MM-DD HH:MM:SS`, UTC): __gt, __gte, __lt, __lte.
+    const bound = (op: string): number | undefined => {
+      const v = req.query[`message_time__${op}`];
+      return typeof v === 'string' ? Date.parse(`${v.replace(' ', 'T')}Z`) : undefined;
+    };
+    const [gt, gte, lt, lte] = ['gt', 'gte', 'lt', 'lte'].map(bound);
+    const inWindow = (t: number): boolean =>
+      (gt === undefined || t > gt) &&
+      (gte === undefined || t >= gte) &&
+      (lt === undefined || t < lt) &&
+      (lte === undefined || t <= lte);
     const direction = req.query['message_direction'];
     const limit = Math.min(Number(req.query['limit'] ?? 20), 20);
     const offset = Number(req.query['offset'] ?? 0);
@@ -447,7 +459,7 @@ export class PlivoFake {
       .filter(
         (m) =>
           m.authId === authId &&
-          m.createdAt.getTime() >= since &&
+          inWindow(Math.floor(m.createdAt.getTime() / 1000) * 1000) &&
           (!direction || m.direction === direction),
       )
       .sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime());
@@ -524,7 +536,7 @@ export class PlivoFake {
     m.errorCode = errorCode;
     m.sequence = ++this.sequence;
     if (!m.statusUrl) return;
-    const now = new Date();
+    const now = this.options.clock?.now() ?? new Date();
     const params: Record<string, string> = {
       MessageUUID: m.uuid,
       ParentMessageUUID: m.uuid,

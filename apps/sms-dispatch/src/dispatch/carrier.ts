@@ -5,7 +5,7 @@ import { LocationDirectory } from '@textback/tenancy';
 import type { SmsDispatchConfig } from '../config';
 
 /** What a send and its reconciliation ask of a carrier. */
-export type Carrier = Pick<PlivoMessaging, 'send' | 'outboundSince'>;
+export type Carrier = Pick<PlivoMessaging, 'send' | 'outboundBetween'>;
 
 /** A sandbox with no sandbox carrier configured: its texts are refused, never sent for real. */
 const noSandboxCarrier: Carrier = {
@@ -16,7 +16,7 @@ const noSandboxCarrier: Carrier = {
       status: undefined,
       reason: 'a partner sandbox, and no sandbox carrier is configured (SANDBOX_PLIVO_API_URL)',
     }),
-  outboundSince: () => Promise.resolve([]),
+  outboundBetween: () => Promise.resolve({ found: [], complete: true }),
 };
 
 /**

@@ -135,11 +135,12 @@ export const outboundSmsRepository = {
     _scope: SystemScope,
     olderThanMs: number,
     now: Date,
+    reconcileAt: Date,
   ): Promise<number> {
     return db.mutate(
-      `UPDATE outbound_sms SET state = 'unknown', due_at = $2, updated_at = now()
+      `UPDATE outbound_sms SET state = 'unknown', due_at = $3, updated_at = now()
        WHERE state = 'sending' AND sending_started_at < $2::timestamptz - make_interval(secs => $1::double precision / 1000)`,
-      [olderThanMs, now],
+      [olderThanMs, now, reconcileAt],
     );
   },
 
@@ -207,6 +208,21 @@ export const outboundSmsRepository = {
       scope.tenantId,
       at,
     ]);
+  },
+
+  /** Which of these carrier message ids are recorded for a send (of this tenant). */
+  async withCarrierIds(
+    db: Database,
+    scope: TenantScope,
+    ids: readonly string[],
+  ): Promise<Set<string>> {
+    if (ids.length === 0) return new Set();
+    const rows = await db.select(
+      z.object({ carrierMessageId: col.text }),
+      'SELECT carrier_message_id FROM outbound_sms WHERE tenant_id = $1 AND carrier_message_id = ANY($2::text[])',
+      [scope.tenantId, ids],
+    );
+    return new Set(rows.map((r) => r.carrierMessageId));
   },
 
   /** An ambiguous send the carrier has no record of: safe to send again, now. */

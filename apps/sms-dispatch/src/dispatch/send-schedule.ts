@@ -8,6 +8,19 @@ import {
 } from './outbound-sms.repository';
 
 /**
+ * Whether a claimed send is too old to call the carrier now. A send `sending` for twice the
+ * carrier timeout is taken for a crashed one and settled from the carrier's record, so its call
+ * must start within one timeout of its claim (answered or not, it ends within the next).
+ */
+export function claimTooOldToCall(
+  claimedAt: Date | null,
+  now: Date,
+  carrierTimeoutMs: number,
+): boolean {
+  return claimedAt !== null && now.getTime() - claimedAt.getTime() > carrierTimeoutMs;
+}
+
+/**
  * When sends fall due: a send deferred (pending or unknown again, at a time) or recorded is said
  * here, and the send worker, listening, runs then. Its regular pass (`DISPATCH_POLL_MS`) stays
  * the safety net for sends another replica deferred.

@@ -15,8 +15,10 @@ import type { ClaimedSend, OutboundSmsRow } from './outbound-sms.repository';
 import { SendRateLimits } from './send-rate-limits';
 import { Reconciler } from './reconciler';
 import { SendOutcomes } from './send-outcomes';
-import { SendSchedule } from './send-schedule';
+import { claimTooOldToCall, SendSchedule } from './send-schedule';
 import { staffTextConsentRepository as staffConsent } from '@textback/consent';
+
+const CLAIM_TOO_OLD = 'claimed too long before its carrier call: claimed again';
 
 /**
  * One claimed send, start to end: its location, the send-hold policy (quiet hours, caps, the
@@ -84,7 +86,7 @@ export class SendService {
     });
     if (hold.kind === 'stop') return this.finish(row, 'suppressed', hold.reason);
     // Deferred, never dropped: quiet hours and caps end at a known time.
-    if (hold.kind === 'defer') return this.pendingAt(row, hold.until, hold.reason);
+    if (hold.kind === 'defer') return this.schedule.pendingAt(row, hold.until, hold.reason);
     const t1 = performance.now();
     const held = await this.limits.take(
       {
@@ -116,6 +118,7 @@ export class SendService {
       return this.later(row, this.retryDelay(row.attempts), err.message);
     }
     if (stopped) return this.finish(row, 'suppressed', 'opted out before the send');
+    if (this.tooOldToCall(row)) return this.later(row, 0, CLAIM_TOO_OLD);
     const t3 = performance.now();
     const result = await this.callCarrier(row);
     const t4 = performance.now();
@@ -140,6 +143,7 @@ export class SendService {
       this.runtime.clock.now(),
     );
     if (held) return this.later(row, held.waitMs, `staff texts: rate limit (${held.layer})`);
+    if (this.tooOldToCall(row)) return this.later(row, 0, CLAIM_TOO_OLD);
     await this.settle(row, await this.callCarrier(row));
   }
 
@@ -147,6 +151,11 @@ export class SendService {
   private async consentStops(row: OutboundSmsRow): Promise<boolean> {
     if (row.purpose === 'help' || row.purpose === 'opt-out-confirmation') return false;
     return !(await this.compliance.mayText(row.tenantId, row.toNumber, row.fromNumber));
+  }
+
+  private tooOldToCall(row: OutboundSmsRow): boolean {
+    const { clock, config } = this.runtime;
+    return claimTooOldToCall(row.sendingStartedAt, clock.now(), config.PLIVO_TIMEOUT_MS);
   }
 
   private callCarrier(row: OutboundSmsRow): Promise<SendResult> {
@@ -224,11 +233,7 @@ export class SendService {
 
   /** Not now, and the attempt does not count: pending again after `delayMs`. */
   private later(row: OutboundSmsRow, delayMs: number, reason: string): Promise<void> {
-    return this.pendingAt(row, this.inMs(delayMs), reason);
-  }
-
-  private pendingAt(row: OutboundSmsRow, at: Date, reason: string): Promise<void> {
-    return this.schedule.pendingAt(row, at, reason);
+    return this.schedule.pendingAt(row, this.inMs(delayMs), reason);
   }
 
   private inMs(ms: number): Date {

@@ -54,11 +54,16 @@ export class SendWorker implements OnApplicationBootstrap, OnModuleDestroy {
     // every pass: a pass runs for every recorded send).
     if (performance.now() - this.lastStaleCheck > STALE_CHECK_MS) {
       this.lastStaleCheck = performance.now();
+      // Its delivery report (the status URL names the send) may settle it first, as for an
+      // ambiguous answer; the carrier's record is read after the same wait.
+      const now = clock.now();
+      const reconcileAt = new Date(now.getTime() + config.RECONCILE_AFTER_MS);
       await sends.markStaleSendingUnknown(
         db,
         this.everyTenant,
         config.PLIVO_TIMEOUT_MS * 2,
-        clock.now(),
+        now,
+        reconcileAt,
       );
     }
     for (;;) {
