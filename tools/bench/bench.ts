@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -214,6 +214,7 @@ async function startTopology(
       databaseUrl: infra.databaseUrl,
       schemaPrefix: `${prefix}_`,
       ...(values['cpu-profile'] ? { cpuProfileDir: resolve(values['cpu-profile']) } : {}),
+      ...(values.logs ? { logDir: resolve(values.logs) } : {}),
     });
     return {
       urls: plivoApplicationUrls(platform),
@@ -226,12 +227,6 @@ async function startTopology(
         ),
       serviceUrls: new Map([...platform.services.values()].map((s) => [s.name, s.url])),
       stop: async () => {
-        const logs = values.logs;
-        if (logs) {
-          mkdirSync(resolve(logs), { recursive: true });
-          for (const name of platform.services.keys())
-            writeFileSync(join(resolve(logs), `${name}.log`), platform.output(name));
-        }
         await platform.stop();
         say(`[traces] ${traces.exports()} span exports received`);
         await traces.stop();

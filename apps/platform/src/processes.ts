@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { services } from './platform';
@@ -35,6 +35,8 @@ export interface ProcessPlatformOptions {
   readonly readyTimeoutMs?: number;
   /** Writes each service's V8 CPU profile under `<dir>/<service>/` when it exits (bench `--cpu-profile`). */
   readonly cpuProfileDir?: string;
+  /** Appends everything each service prints to `<dir>/<service>.log` (bench `--logs`). */
+  readonly logDir?: string;
 }
 
 function freePort(): Promise<number> {
@@ -103,9 +105,12 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
       ],
       { cwd: root, env: envFor(name), stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    const logFile = o.logDir ? join(o.logDir, `${name}.log`) : undefined;
+    if (o.logDir) mkdirSync(o.logDir, { recursive: true });
     const keep = (chunk: Buffer): void => {
-      // The last 64 KB: enough to say why it failed.
+      // The last 64 KB in memory (enough to say why it failed); all of it in the file if asked.
       logs.set(name, `${logs.get(name) ?? ''}${chunk.toString()}`.slice(-65_536));
+      if (logFile) appendFileSync(logFile, chunk);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
