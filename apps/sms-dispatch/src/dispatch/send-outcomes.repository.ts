@@ -20,8 +20,6 @@ export const sendOutcomesRepository = {
       at: Date;
     }[],
   ): Promise<Map<string, OutboundSmsRow>> {
-    // In id order, the order the delivery-report applier locks sends in: the two never deadlock.
-    const inOrder = [...sends].sort((a, b) => (a.smsId < b.smsId ? -1 : a.smsId > b.smsId ? 1 : 0));
     // `updated_at` is the service clock's: the frequency caps count accepted texts by it.
     // From here on the message's reports continue the trace of the send that got it accepted.
     // A staff text's body is a one-time link: kept only until the carrier has it.
@@ -35,10 +33,10 @@ export const sendOutcomesRepository = {
        RETURNING o.*`,
       [
         scope.tenantId,
-        inOrder.map((a) => a.smsId),
-        inOrder.map((a) => a.carrierMessageId),
-        inOrder.map((a) => a.traceparent),
-        inOrder.map((a) => a.at),
+        sends.map((a) => a.smsId),
+        sends.map((a) => a.carrierMessageId),
+        sends.map((a) => a.traceparent),
+        sends.map((a) => a.at),
       ],
     );
     return new Map(rows.map((r) => [r.smsId, r]));
