@@ -38,9 +38,15 @@ export class AnswerWriter implements OnModuleDestroy {
     return true;
   }
 
-  /** Writes what is buffered (one statement); retried at the next answer or on stop if it fails. */
+  /**
+   * Writes what is buffered (one statement); retried at the next answer or on stop if it fails.
+   * Returns once every answer buffered when it was called is written (or has failed): the
+   * applier relies on that to find a call's row. Two callers of one moment (the timer and the
+   * applier) must not both see an empty buffer while the other's write is in flight, so the
+   * wait for a write is a loop and taking the buffer is synchronous after it.
+   */
   async flush(): Promise<void> {
-    await this.flushing;
+    while (this.flushing) await this.flushing;
     const answers = this.buffer;
     if (answers.length === 0) return;
     this.buffer = [];
