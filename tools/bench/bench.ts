@@ -10,6 +10,7 @@ import { resolveInfrastructure, uniqueTestPrefix } from '@textback/testing';
 import { plivoApplicationUrls, startPlatform } from '../../apps/platform/src/platform';
 import { startProcesses } from '../../apps/platform/src/processes';
 import { bareKafkaRelay } from './baseline';
+import { exchangeWithin } from '@textback/exchange';
 import { startTraceSink } from './trace-sink';
 import { cpuByProcess, machineBusySeconds, processCpu } from './cpu';
 import { authId, authToken, type DriveOrder, type DriveResult } from './driver';
@@ -256,7 +257,7 @@ async function countersByService(
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const [name, url] of urls) {
-    const text = await fetch(`${url}/metrics`).then(
+    const text = await exchangeWithin(`${url}/metrics`, {}, { timeoutMs: 10_000 }).then(
       (r) => r.text(),
       () => '',
     );

@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { services } from './platform';
+import { exchangeWithin } from '@textback/exchange';
 
 const root = resolve(__dirname, '..', '..', '..');
 
@@ -63,6 +64,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
   const grpcPort = await freePort();
   const urlOf = (name: string): string => `http://127.0.0.1:${ports.get(name) ?? 0}`;
   const children = new Map<string, ChildProcess>();
+  const logFiles = new Map<string, WriteStream>();
   const logs = new Map<string, string>();
 
   const envFor = (name: string): Record<string, string> => {
@@ -105,12 +107,18 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
       ],
       { cwd: root, env: envFor(name), stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const logFile = o.logDir ? join(o.logDir, `${name}.log`) : undefined;
     if (o.logDir) mkdirSync(o.logDir, { recursive: true });
+    // A stream, not a synchronous append per chunk: a service logging at info would otherwise
+    // stall this process (the bench's) on disk writes. One per service, kept across restarts.
+    let logFile = logFiles.get(name);
+    if (o.logDir && !logFile) {
+      logFile = createWriteStream(join(o.logDir, `${name}.log`), { flags: 'a' });
+      logFiles.set(name, logFile);
+    }
     const keep = (chunk: Buffer): void => {
       // The last 64 KB in memory (enough to say why it failed); all of it in the file if asked.
       logs.set(name, `${logs.get(name) ?? ''}${chunk.toString()}`.slice(-65_536));
-      if (logFile) appendFileSync(logFile, chunk);
+      logFile?.write(chunk);
     };
     child.stdout?.on('data', keep);
     child.stderr?.on('data', keep);
@@ -119,7 +127,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
     for (;;) {
       if (child.exitCode !== null)
         throw new Error(`${name} exited (${child.exitCode}):\n${logs.get(name) ?? ''}`);
-      const ready = await fetch(`${urlOf(name)}/readyz`, { signal: AbortSignal.timeout(2_000) })
+      const ready = await exchangeWithin(`${urlOf(name)}/readyz`, {}, { timeoutMs: 2_000 })
         .then((r) => r.ok)
         .catch(() => false);
       if (ready) return;
@@ -140,6 +148,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
   const stop = async (): Promise<void> => {
     // Edges first so nothing new comes in while consumers drain.
     for (const name of names) await kill(name, 'SIGTERM');
+    await Promise.all([...logFiles.values()].map((f) => new Promise((r) => f.end(r))));
   };
 
   try {

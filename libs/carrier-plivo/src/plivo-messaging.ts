@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import * as plivo from 'plivo';
+import { exchangeWithin, jsonOrUndefined } from '@textback/exchange';
 
 /**
  * Plivo's Message and Lookup APIs behind the one seam the services use. Messages go through the
@@ -161,17 +162,15 @@ export class PlivoMessaging {
   /** Line type of a number (plivo.md §7); `unknown` when Lookup cannot say. */
   async lineType(e164: string): Promise<LineType> {
     const auth = Buffer.from(`${this.options.authId}:${this.options.authToken}`).toString('base64');
-    const res = await fetch(
+    const res = await exchangeWithin(
       `${this.options.lookupUrl.replace(/\/$/, '')}/v1/Number/${encodeURIComponent(e164)}?type=carrier`,
-      {
-        headers: { authorization: `Basic ${auth}` },
-        signal: AbortSignal.timeout(this.options.timeoutMs),
-      },
+      { headers: { authorization: `Basic ${auth}` } },
+      { timeoutMs: this.options.timeoutMs },
     );
     if (res.status === 404) return 'unknown';
     if (!res.ok) throw new Error(`lookup answered ${res.status}`);
-    const body = (await res.json()) as { carrier?: { type?: string } };
-    const type = body.carrier?.type;
+    const body = jsonOrUndefined(res) as { carrier?: { type?: string } } | null | undefined;
+    const type = body?.carrier?.type;
     return type === 'mobile' || type === 'fixed' || type === 'voip' || type === 'toll-free'
       ? type
       : 'unknown';

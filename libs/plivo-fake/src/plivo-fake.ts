@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { SegmentedMessage } from 'sms-segments-calculator';
 import { plivoSignatureHeaders } from '@textback/carrier-plivo';
+import { exchangeWithin } from '@textback/exchange';
 
 /**
  * A local Plivo that follows ../shared/docs/plivo.md: the Message API the real `plivo` SDK
@@ -585,7 +586,7 @@ export class PlivoFake {
     });
     const query = new URLSearchParams(params).toString();
     try {
-      const res = await fetch(
+      const answer = await exchangeWithin(
         method === 'GET' ? `${url}${url.includes('?') ? '&' : '?'}${query}` : url,
         {
           method,
@@ -594,11 +595,10 @@ export class PlivoFake {
             ...(method === 'POST' ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
           },
           ...(method === 'POST' ? { body: query } : {}),
-          signal: AbortSignal.timeout(8_000),
         },
+        { timeoutMs: 8_000 },
       );
-      await res.arrayBuffer();
-      return res.status;
+      return answer.status;
     } catch {
       return 0;
     }

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { XMLParser } from 'fast-xml-parser';
 import { plivoSignatureHeaders } from '@textback/carrier-plivo';
+import { exchangeWithin } from '@textback/exchange';
 
 /**
  * Plays an inbound call the way Plivo's voice platform would (plivo.md §1): answer_url, then the
@@ -91,42 +92,9 @@ export async function postVoiceWebhook(
       headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams(params).toString(),
     },
-    timeoutMs,
+    { timeoutMs },
   );
-  return { url, params, ...answer };
-}
-
-/**
- * One request and its whole answer within `timeoutMs`, or a TimeoutError. The deadline is our
- * own timer raced against the exchange, not only the fetch's abort signal: a 500 calls/s bench
- * run hung for good after every call was texted, its load generator idle with no socket open —
- * a fetch or body read that never settled (cf. nodejs/node#56917, a body read cut by its abort
- * left pending). The abort still tears the connection down.
- */
-export async function exchangeWithin(
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  fetchImpl: typeof fetch = fetch,
-): Promise<{ status: number; body: string }> {
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const err = new DOMException(`no answer within ${timeoutMs} ms`, 'TimeoutError');
-      abort.abort(err);
-      reject(err);
-    }, timeoutMs);
-  });
-  const exchange = async (): Promise<{ status: number; body: string }> => {
-    const res = await fetchImpl(url, { ...init, signal: abort.signal });
-    return { status: res.status, body: await res.text() };
-  };
-  try {
-    return await Promise.race([exchange(), expired]);
-  } finally {
-    clearTimeout(timer);
-  }
+  return { url, params, status: answer.status, body: answer.text() };
 }
 
 /** Plivo's voice-callback retry settings, from a URL's `#ct=…&rt=…&tt=…&rc=…&rp=…` fragment. */

@@ -30,6 +30,7 @@ describe('egress: URLs a tenant or partner gives us', () => {
         'https://crm.example/hooks',
         { method: 'POST' },
         { allowInsecure: false, resolve: resolvingTo(address) },
+        { timeoutMs: 5_000 },
       ),
     ).rejects.toThrow(/crm\.example: .* range/);
   });
@@ -88,21 +89,40 @@ describe('egress: URLs a tenant or partner gives us', () => {
     beforeAll(async () => {
       server = createServer((req, res) => {
         received.push(`${req.method} ${req.headers.host} ${req.url}`);
+        if (req.url === '/slow') return; // a tenant's server that never answers
         res.writeHead(202).end('ok');
       });
       await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
       port = (server.address() as { port: number }).port;
     });
-    afterAll(() => new Promise<void>((r) => server.close(() => r())));
+    afterAll(
+      () =>
+        new Promise<void>((r) => {
+          server.closeAllConnections();
+          server.close(() => r());
+        }),
+    );
 
     it('reaches the pinned address under the name it was given (development: http + loopback)', async () => {
       const res = await egressFetch(
         `http://crm.example:${port}/hooks`,
         { method: 'POST', body: '{}' },
         { allowInsecure: true, resolve: resolvingTo('127.0.0.1') },
+        { timeoutMs: 5_000 },
       );
       expect(res).toEqual({ status: 202, ok: true, body: 'ok' });
       expect(received).toEqual([`POST crm.example:${port} /hooks`]);
+    });
+
+    it('ends at its deadline when the server never answers', async () => {
+      await expect(
+        egressFetch(
+          `http://crm.example:${port}/slow`,
+          { method: 'POST', body: '{}' },
+          { allowInsecure: true, resolve: resolvingTo('127.0.0.1') },
+          { timeoutMs: 200 },
+        ),
+      ).rejects.toMatchObject({ name: 'TimeoutError' });
     });
   });
 });

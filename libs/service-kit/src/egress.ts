@@ -2,6 +2,7 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import { exchangeWithin, type Answer, type FetchLike } from '@textback/exchange';
 
 /**
  * The one way out to a URL a tenant or partner gave us (CRM and on-call webhooks now; partner
@@ -89,6 +90,8 @@ export async function checkEgressUrl(
 /**
  * `fetch` to a tenant- or partner-supplied URL: checked as above at the moment of the call, and
  * connected to the checked address only (a pinned lookup), with TLS still verifying the name.
+ * The request and its whole answer are bounded by `limits` (one deadline, `exchangeWithin`):
+ * a tenant's server that answers slowly, or never, costs one timeout and nothing more.
  */
 export interface EgressResponse {
   readonly status: number;
@@ -97,25 +100,50 @@ export interface EgressResponse {
   readonly body: string;
 }
 
+export interface EgressLimits {
+  /** The request and its whole answer within this many milliseconds. */
+  readonly timeoutMs: number;
+  /** The caller's own cancellation. */
+  readonly signal?: AbortSignal;
+}
+
+type EgressInit = Omit<RequestInit, 'signal' | 'redirect'>;
+
 export async function egressFetch(
   raw: string,
-  init: Omit<UndiciRequestInit, 'dispatcher' | 'redirect'>,
+  init: EgressInit,
   policy: EgressPolicy,
+  limits: EgressLimits,
 ): Promise<EgressResponse> {
-  const res = await egressRequest(raw, init, policy, 65_536);
-  return { status: res.status, ok: res.ok, body: await res.text() };
+  const answer = await egressExchange(raw, init, policy, limits, 65_536);
+  return { status: answer.status, ok: answer.ok, body: answer.text() };
 }
 
 /**
- * The same checked, pinned request as a standard `Response` (its body read whole, at most
- * `maxBytes`), for libraries that take a `fetch` (openid-client's `customFetch`).
+ * The same checked, pinned request as a standard `Response` (its body read whole, at most 1 MiB),
+ * for libraries that take a `fetch` (openid-client's `customFetch`).
  */
 export async function egressRequest(
   raw: string,
-  init: Omit<UndiciRequestInit, 'dispatcher' | 'redirect'>,
+  init: EgressInit,
   policy: EgressPolicy,
-  maxBytes = 1_048_576,
+  limits: EgressLimits,
 ): Promise<Response> {
+  const answer = await egressExchange(raw, init, policy, limits, 1_048_576);
+  const empty = answer.status === 204 || answer.status === 304;
+  return new Response(empty ? null : answer.bytes, {
+    status: answer.status,
+    headers: answer.headers,
+  });
+}
+
+async function egressExchange(
+  raw: string,
+  init: EgressInit,
+  policy: EgressPolicy,
+  limits: EgressLimits,
+  maxBytes: number,
+): Promise<Answer> {
   const { url, addresses } = await checkEgressUrl(raw, policy);
   const address = addresses[0] ?? '';
   const pinned: LookupFunction = (_hostname, options, callback) => {
@@ -127,15 +155,17 @@ export async function egressRequest(
     else callback(null, address, family);
   };
   const dispatcher = new Agent({ connect: { lookup: pinned }, connections: 1, pipelining: 0 });
+  const pinnedFetch: FetchLike = (u, i) =>
+    undiciFetch(u, { ...(i as UndiciRequestInit), dispatcher }) as unknown as Promise<Response>;
   try {
     // Redirects are not followed: each hop would need the same check.
-    const res = await undiciFetch(url, { ...init, dispatcher, redirect: 'manual' });
-    const body = Buffer.from(await res.arrayBuffer()).subarray(0, maxBytes);
-    const headers = new Headers();
-    res.headers.forEach((value, name) => headers.append(name, value));
-    const empty = res.status === 204 || res.status === 304;
-    return new Response(empty ? null : body, { status: res.status, headers });
+    return await exchangeWithin(
+      url,
+      { ...init, redirect: 'manual' },
+      { ...limits, maxBytes, fetch: pinnedFetch },
+    );
   } finally {
-    await dispatcher.close();
+    // Destroyed, not closed: closing waits for a request in flight, which may never end.
+    void dispatcher.destroy().catch(() => undefined);
   }
 }

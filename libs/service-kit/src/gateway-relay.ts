@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { InvalidTokenError, type Access } from '@textback/auth';
+import { exchangeWithin, jsonOrUndefined } from '@textback/exchange';
 import { UnauthorizedError } from './admin-key.guard';
 import { ServiceError } from './errors';
 import type { ServiceRuntime } from './runtime';
@@ -41,14 +42,17 @@ export async function relayToGateway(
   if (!o.noSession && typeof csrf === 'string') headers['x-csrf-token'] = csrf;
   const userAgent = req.headers['user-agent'];
   if (userAgent) headers['user-agent'] = userAgent;
-  const answer = await fetch(new URL(path, tokenUrl), {
-    method: o.method ?? 'POST',
-    // A redirect (to the identity provider, or back to the page) is the browser's to follow.
-    redirect: 'manual',
-    headers,
-    ...(o.body === undefined ? {} : { body: o.body }),
-    signal: AbortSignal.timeout(5_000),
-  }).catch(() => {
+  const answer = await exchangeWithin(
+    new URL(path, tokenUrl),
+    {
+      method: o.method ?? 'POST',
+      // A redirect (to the identity provider, or back to the page) is the browser's to follow.
+      redirect: 'manual',
+      headers,
+      ...(o.body === undefined ? {} : { body: o.body }),
+    },
+    { timeoutMs: 5_000 },
+  ).catch(() => {
     throw new AuthUnavailableError('auth-unavailable', 'the gateway did not answer');
   });
   for (const cookie of answer.headers.getSetCookie()) res.append('set-cookie', cookie);
@@ -59,7 +63,7 @@ export async function relayToGateway(
     return;
   }
   if (o.errorsTo && answer.status >= 400) {
-    const said = (await answer.json().catch(() => ({}))) as { message?: unknown };
+    const said = (jsonOrUndefined(answer) ?? {}) as { message?: unknown };
     const message = typeof said.message === 'string' ? said.message : `refused (${answer.status})`;
     const to = new URL(o.errorsTo, 'http://page.invalid');
     to.searchParams.set('sso_error', message.slice(0, 300));
@@ -67,7 +71,7 @@ export async function relayToGateway(
     return;
   }
   res.status(answer.status);
-  const text = await answer.text();
+  const text = answer.text();
   if (text) res.type('json').send(text);
   else res.end();
 }
@@ -86,14 +90,14 @@ export async function sessionAccess(
   if (!tokenUrl || !runtime.tokens)
     throw new AuthUnavailableError('auth-unavailable', 'no gateway configured');
   if (!cookie || !csrf) throw new UnauthorizedError('unauthorized', 'not signed in');
-  const answer = await fetch(new URL('/v1/auth/session/token', tokenUrl), {
-    method: 'POST',
-    headers: { cookie, 'x-csrf-token': csrf },
-    signal: AbortSignal.timeout(5_000),
-  }).catch(() => {
+  const answer = await exchangeWithin(
+    new URL('/v1/auth/session/token', tokenUrl),
+    { method: 'POST', headers: { cookie, 'x-csrf-token': csrf } },
+    { timeoutMs: 5_000 },
+  ).catch(() => {
     throw new AuthUnavailableError('auth-unavailable', 'the gateway did not answer');
   });
-  const body = (await answer.json().catch(() => ({}))) as {
+  const body = (jsonOrUndefined(answer) ?? {}) as {
     access_token?: string;
     expires_in?: number;
     message?: string;

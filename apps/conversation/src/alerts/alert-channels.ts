@@ -72,6 +72,8 @@ export class AlertChannels implements OnModuleDestroy {
           request.endpoint,
           { method: request.method, headers: request.headers, body: request.body ?? null },
           { allowInsecure: c.EGRESS_ALLOW_INSECURE },
+          // A push service that does not answer costs this alert one wait, not the worker.
+          { timeoutMs: 10_000 },
         );
         if (res.ok) delivered += 1;
         else if (res.status === 404 || res.status === 410)

@@ -182,9 +182,9 @@ export class CrmSyncService implements OnApplicationBootstrap, OnModuleDestroy {
             'x-textback-event': d.eventType,
           },
           body,
-          signal: AbortSignal.timeout(this.runtime.config.CRM_TIMEOUT_MS),
         },
         { allowInsecure: this.runtime.config.EGRESS_ALLOW_INSECURE },
+        { timeoutMs: this.runtime.config.CRM_TIMEOUT_MS },
       );
       status = res.status;
     } catch (err) {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { SmsReceivedV1 } from '@textback/contracts';
+import { exchangeWithin, jsonOrUndefined, type Answer } from '@textback/exchange';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
@@ -14,17 +15,20 @@ export class ComplianceClient {
 
   async readInbound(message: SmsReceivedV1): Promise<string> {
     const c = this.runtime.config;
-    let res: Response;
+    let res: Answer;
     try {
-      res = await fetch(`${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/inbound`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${c.SERVICE_API_KEY}`,
-          'content-type': 'application/json',
+      res = await exchangeWithin(
+        `${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/inbound`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${c.SERVICE_API_KEY}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify(message),
         },
-        body: JSON.stringify(message),
-        signal: AbortSignal.timeout(c.COMPLIANCE_TIMEOUT_MS),
-      });
+        { timeoutMs: c.COMPLIANCE_TIMEOUT_MS },
+      );
     } catch (err) {
       throw new ConversationError(
         'consent-unavailable',
@@ -34,7 +38,9 @@ export class ComplianceClient {
     }
     if (!res.ok)
       throw new ConversationError('consent-unavailable', `compliance answered ${res.status}`, true);
-    const body = (await res.json()) as { reading?: unknown };
+    const body = jsonOrUndefined(res) as { reading?: unknown } | null | undefined;
+    if (typeof body !== 'object' || body === null)
+      throw new ConversationError('consent-unavailable', 'compliance answered without JSON', true);
     return typeof body.reading === 'string' ? body.reading : 'none';
   }
 }

@@ -58,9 +58,9 @@ export class OnCallNotifier implements OnModuleDestroy {
             ...emergency,
             at: this.runtime.clock.now().toISOString(),
           }),
-          signal: AbortSignal.timeout(5_000),
         },
         egress,
+        { timeoutMs: 5_000 },
       );
       if (!res.ok) throw new Error(`on-call webhook answered ${res.status}`);
     });

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Access, Permission } from '@textback/auth';
+import { exchangeWithin, jsonOrUndefined, type Answer } from '@textback/exchange';
 import { errorCodes, RUNTIME, type ErrorCode, type ServiceRuntime } from '@textback/service-kit';
 import { TokenService } from '../auth/token.service';
 import type { GatewayConfig } from '../config';
@@ -41,20 +42,20 @@ export class PeerServices {
     const url = new URL(`${this.base(peer)}${r.path}`);
     for (const [k, v] of Object.entries(r.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
-    let res: Response;
+    let res: Answer;
     try {
-      res = await fetch(url, {
-        method: r.method ?? (r.body === undefined ? 'GET' : 'POST'),
-        headers: {
-          authorization: `Bearer ${await this.token(call.access, permission)}`,
-          ...(r.body === undefined ? {} : { 'content-type': 'application/json' }),
+      res = await exchangeWithin(
+        url,
+        {
+          method: r.method ?? (r.body === undefined ? 'GET' : 'POST'),
+          headers: {
+            authorization: `Bearer ${await this.token(call.access, permission)}`,
+            ...(r.body === undefined ? {} : { 'content-type': 'application/json' }),
+          },
+          ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }),
         },
-        ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }),
-        signal: AbortSignal.any([
-          call.signal,
-          AbortSignal.timeout(this.runtime.config.PARTNER_PEER_TIMEOUT_MS),
-        ]),
-      });
+        { timeoutMs: this.runtime.config.PARTNER_PEER_TIMEOUT_MS, signal: call.signal },
+      );
     } catch (err) {
       if (call.signal.aborted)
         throw new PartnerError('deadline-exceeded', `${peer} did not answer within the deadline`);
@@ -63,9 +64,9 @@ export class PeerServices {
         `${peer} did not answer: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
-    const text = await res.text();
-    const body = text ? (JSON.parse(text) as unknown) : undefined;
-    if (res.ok) return body as T;
+    // Not JSON (a proxy's error page, say): no body to relay, the status decides.
+    const body = res.bytes.length > 0 ? jsonOrUndefined(res) : undefined;
+    if (res.ok && (body !== undefined || res.bytes.length === 0)) return body as T;
     const { error, message } = (body ?? {}) as { error?: string; message?: string };
     if (res.status < 500 && error && error in errorCodes)
       throw new PartnerError(error as ErrorCode, message ?? error);

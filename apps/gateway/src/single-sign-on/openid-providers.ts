@@ -43,9 +43,9 @@ export class OpenIdProviders {
           method: options.method,
           headers: options.headers as Record<string, string>,
           body: options.body as string | undefined,
-          signal: options.signal ?? AbortSignal.timeout(10_000),
         },
         { allowInsecure: insecure },
+        { timeoutMs: 10_000, ...(options.signal ? { signal: options.signal } : {}) },
       );
     try {
       const config = await oidc.discovery(

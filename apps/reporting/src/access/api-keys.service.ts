@@ -3,6 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Counter } from 'prom-client';
 import { InvalidTokenError, looksLikeAccessToken, type Access } from '@textback/auth';
 import type { LocationId, TenantId } from '@textback/contracts';
+import { exchangeWithin, jsonOrUndefined } from '@textback/exchange';
 import { tenantScope, type TenantScope } from '@textback/persistence';
 import { counterOf, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { ReportingError } from '../errors';
@@ -74,11 +75,11 @@ export class ApiKeysService {
     this.exchanged.delete(id);
     const url = this.runtime.tokenUrl();
     if (!url) throw new ReportingError('auth-unavailable', 'no gateway configured');
-    const res = await fetch(url, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}` },
-      signal: AbortSignal.timeout(5_000),
-    }).catch(() => {
+    const res = await exchangeWithin(
+      url,
+      { method: 'POST', headers: { authorization: `Bearer ${key}` } },
+      { timeoutMs: 5_000 },
+    ).catch(() => {
       throw new ReportingError('auth-unavailable', 'the gateway did not answer');
     });
     if (res.status === 401) {
@@ -86,7 +87,9 @@ export class ApiKeysService {
       throw new ReportingError('unauthorized', 'API key unknown, revoked or expired');
     }
     if (!res.ok) throw new ReportingError('auth-unavailable', `the gateway answered ${res.status}`);
-    const body = (await res.json()) as { access_token: string; expires_in: number };
+    const body = jsonOrUndefined(res) as { access_token?: unknown; expires_in?: unknown } | null;
+    if (typeof body?.access_token !== 'string' || typeof body.expires_in !== 'number')
+      throw new ReportingError('auth-unavailable', 'the gateway answered without a token');
     if (this.exchanged.size >= CACHED_KEYS) this.exchanged.clear();
     this.exchanged.set(id, {
       token: body.access_token,

@@ -6,6 +6,7 @@ import {
   type E164,
   type TenantId,
 } from '@textback/contracts';
+import { exchangeWithin, jsonOrUndefined, type Answer } from '@textback/exchange';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
@@ -33,24 +34,27 @@ export class ComplianceClient {
 
   private async askAll(checks: readonly Check[]): Promise<boolean[]> {
     const c = this.runtime.config;
-    let res: Response;
+    let res: Answer;
     try {
-      res = await fetch(`${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/checks`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${c.SERVICE_API_KEY}`,
-          'content-type': 'application/json',
+      res = await exchangeWithin(
+        `${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/checks`,
+        {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${c.SERVICE_API_KEY}`,
+            'content-type': 'application/json',
+          },
+          body: JSON.stringify({ checks: [...checks] } satisfies ConsentChecksV1),
         },
-        body: JSON.stringify({ checks: [...checks] } satisfies ConsentChecksV1),
-        signal: AbortSignal.timeout(c.COMPLIANCE_TIMEOUT_MS),
-      });
+        { timeoutMs: c.COMPLIANCE_TIMEOUT_MS },
+      );
     } catch (err) {
       throw unavailable(
         `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
     if (!res.ok) throw unavailable(`compliance answered ${res.status}`);
-    const body = ConsentCheckResultsV1.safeParse(await res.json().catch(() => undefined));
+    const body = ConsentCheckResultsV1.safeParse(jsonOrUndefined(res));
     if (!body.success || body.data.results.length !== checks.length)
       throw unavailable('compliance answered without a result for each check');
     return body.data.results.map((r) => r.mayText);

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { SandboxService } from '@textback/contracts/partner';
+import { exchangeWithin, jsonOrUndefined } from '@textback/exchange';
 import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { GatewayConfig } from '../../config';
 import { TenancyService } from '../../tenancy/tenancy.service';
@@ -34,18 +35,21 @@ export class SandboxHandlers {
         const [location] = await this.tenancy.locationRecords(call.tenantId, [locationId]);
         const to = location?.settings.businessNumbers[0];
         if (!to) throw new PartnerError('not-found', `no location ${locationId}`);
-        const res = await fetch(`${carrier.replace(/\/$/, '')}/__fake/inbound`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ from: req.customerNumber, to, text: req.text }),
-          signal: AbortSignal.any([call.signal, AbortSignal.timeout(10_000)]),
-        }).catch((err: unknown) => {
+        const res = await exchangeWithin(
+          `${carrier.replace(/\/$/, '')}/__fake/inbound`,
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ from: req.customerNumber, to, text: req.text }),
+          },
+          { timeoutMs: 10_000, signal: call.signal },
+        ).catch((err: unknown) => {
           throw new PartnerError(
             'unavailable',
             `the sandbox carrier did not answer: ${String(err)}`,
           );
         });
-        const answer = (await res.json().catch(() => ({}))) as {
+        const answer = (jsonOrUndefined(res) ?? {}) as {
           messageUuid?: string;
           status?: number;
         };
