@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import * as plivo from 'plivo';
-import { exchangeWithin, jsonOrUndefined } from '@textback/exchange';
+import { exchangeWithin, isTimeout, jsonOrUndefined, settleWithin } from '@textback/exchange';
 
 /**
  * Plivo's Message and Lookup APIs behind the one seam the services use. Messages go through the
@@ -44,8 +44,13 @@ export interface MessageRecord {
 
 const digits = (n: string): string => n.replace(/\D/g, '');
 
+/** How long past the SDK's own timeout we wait for its call before giving up on it. */
+const GRACE_MS = 1_000;
+
 /** Classifies the SDK's rejections (plivo.md §6.3: typed errors, plain Errors for 429, strings for network errors). */
 export function classifySendFailure(err: unknown): Exclude<SendResult, { kind: 'accepted' }> {
+  // Our own deadline over the SDK's call (it may have reached the carrier).
+  if (isTimeout(err)) return { kind: 'ambiguous', reason: 'timeout' };
   if (typeof err === 'string') {
     // Network errors reject with the error's stack as a string.
     if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(err))
@@ -92,11 +97,13 @@ export class PlivoMessaging {
     statusUrl: string;
   }): Promise<SendResult> {
     try {
-      const res = await this.client.messages.create(
-        digits(input.from),
-        digits(input.to),
-        input.text,
-        { url: input.statusUrl, method: 'POST' },
+      // The SDK's own timeout should end it first; ours is the bound if the SDK's never settles.
+      const res = await settleWithin(
+        this.client.messages.create(digits(input.from), digits(input.to), input.text, {
+          url: input.statusUrl,
+          method: 'POST',
+        }),
+        this.options.timeoutMs + GRACE_MS,
       );
       const uuid = res.messageUuid[0];
       if (!uuid) return { kind: 'ambiguous', reason: 'accepted without a message uuid' };
@@ -120,14 +127,17 @@ export class PlivoMessaging {
     const found: MessageRecord[] = [];
     const at = (d: Date): string => d.toISOString().replace('T', ' ').slice(0, 19);
     for (let page = 0; page < maxPages; page++) {
-      const list = (await this.client.messages.list({
-        message_direction: 'outbound',
-        message_time__gte: at(window.from),
-        // The API takes whole seconds: the end rounded up, so the window's last second is in.
-        message_time__lte: at(new Date(window.to.getTime() + 999)),
-        limit: 20,
-        offset: page * 20,
-      })) as unknown as
+      const list = (await settleWithin(
+        this.client.messages.list({
+          message_direction: 'outbound',
+          message_time__gte: at(window.from),
+          // The API takes whole seconds: the end rounded up, so the window's last second is in.
+          message_time__lte: at(new Date(window.to.getTime() + 999)),
+          limit: 20,
+          offset: page * 20,
+        }),
+        this.options.timeoutMs + GRACE_MS,
+      )) as unknown as
         | {
             messageUuid?: string;
             fromNumber?: string;

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { exchangeWithin, isTimeout } from './exchange';
+import { exchangeWithin, isTimeout, settleWithin } from './exchange';
 
 describe('exchangeWithin: one request and its whole answer within a deadline', () => {
   let server: Server;
@@ -123,3 +123,12 @@ async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 200 && !condition(); i++) await new Promise((r) => setTimeout(r, 10));
   expect(condition()).toBe(true);
 }
+
+describe('settleWithin: a call we cannot abort, given up at a deadline', () => {
+  it('passes an answer through, and gives up on a call that never settles', async () => {
+    await expect(settleWithin(Promise.resolve(7), 1_000)).resolves.toBe(7);
+    await expect(settleWithin(Promise.reject(new Error('no')), 1_000)).rejects.toThrow('no');
+    const never = new Promise<number>(() => undefined);
+    await expect(settleWithin(never, 100)).rejects.toMatchObject({ name: 'TimeoutError' });
+  });
+});

@@ -84,6 +84,23 @@ export async function exchangeWithin(
   }
 }
 
+/**
+ * A call we cannot abort (an SDK's request), given up at `ms` with a TimeoutError; what it does
+ * later is ignored. For the SDKs whose own timeouts we pass but cannot see inside: the same hang
+ * must not stop a worker there either.
+ */
+export async function settleWithin<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ExchangeTimeoutError(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The body as JSON, or undefined when it is not JSON (for callers that check its shape next). */
 export function jsonOrUndefined(answer: Answer): unknown {
   try {
