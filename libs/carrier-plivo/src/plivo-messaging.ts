@@ -44,9 +44,6 @@ export interface MessageRecord {
 
 const digits = (n: string): string => n.replace(/\D/g, '');
 
-/** How long past the SDK's own timeout we wait for its call before giving up on it. */
-const GRACE_MS = 1_000;
-
 /** Classifies the SDK's rejections (plivo.md §6.3: typed errors, plain Errors for 429, strings for network errors). */
 export function classifySendFailure(err: unknown): Exclude<SendResult, { kind: 'accepted' }> {
   // Our own deadline over the SDK's call (it may have reached the carrier).
@@ -97,13 +94,14 @@ export class PlivoMessaging {
     statusUrl: string;
   }): Promise<SendResult> {
     try {
-      // The SDK's own timeout should end it first; ours is the bound if the SDK's never settles.
+      // Ours as well as the SDK's own timeout (if its call never settled): no later than the
+      // timeout, since sms-dispatch counts on a call ending within it (`claimTooOldToCall`).
       const res = await settleWithin(
         this.client.messages.create(digits(input.from), digits(input.to), input.text, {
           url: input.statusUrl,
           method: 'POST',
         }),
-        this.options.timeoutMs + GRACE_MS,
+        this.options.timeoutMs,
       );
       const uuid = res.messageUuid[0];
       if (!uuid) return { kind: 'ambiguous', reason: 'accepted without a message uuid' };
@@ -136,7 +134,7 @@ export class PlivoMessaging {
           limit: 20,
           offset: page * 20,
         }),
-        this.options.timeoutMs + GRACE_MS,
+        this.options.timeoutMs,
       )) as unknown as
         | {
             messageUuid?: string;
