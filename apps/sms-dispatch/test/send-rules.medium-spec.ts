@@ -152,6 +152,44 @@ describe('sms-dispatch send rules (middle tier: PostgreSQL, in-process transport
     expect(fake.sentTo(reply.to)).toHaveLength(1); // never sent twice
   });
 
+  it('sends again an ambiguous send the carrier never queued, once the carrier can no longer create it', async () => {
+    // Answered 500 and not queued: only the record can tell, and only once its window closes
+    // (the carrier may create a message up to a minute after our request gave up).
+    fake.injectFault({ kind: 'server-error' });
+    const reply = aReplyRequest(location, {
+      purpose: 'operator',
+      text: 'Dana here, running ten minutes late.',
+      requestedAt: clock.now().toISOString(),
+    });
+    await bus.publish('sms.reply-requested.v1', reply.replyId, reply);
+    await eventually(async () => (await sendTo(reply.to))?.state === 'unknown', {
+      what: 'the ambiguous send to wait for the carrier record',
+    });
+    clock.advance(6_000); // past RECONCILE_AFTER_MS: read, absent, but the window is open
+    const waiting = await eventually(
+      async () => {
+        const row = await sendTo(reply.to);
+        return row && row.due_at.getTime() > clock.now().getTime() + 30_000 ? row : undefined;
+      },
+      { what: 'the reconcile to wait for the window to close' },
+    );
+    expect(waiting).toMatchObject({ state: 'unknown', attempts: 1 });
+    expect(fake.sentTo(reply.to)).toEqual([]);
+
+    clock.advance(60_000); // the window (claim + 2 × 1 s + 60 s) has closed
+    const settled = await eventually(
+      async () => {
+        const row = await sendTo(reply.to);
+        return row && /accepted|delivered/.test(row.state) ? row : undefined;
+      },
+      { what: 'the send sent again and accepted' },
+    );
+    expect(settled.attempts).toBe(2);
+    expect(fake.sentTo(reply.to).map((m) => m.text)).toEqual([
+      'Dana here, running ten minutes late.',
+    ]);
+  });
+
   it('settles an ambiguous send from the carrier record read to its end, past more than ten pages of other texts', async () => {
     const to = '+14045557001';
     const send = async (text: string): Promise<string> => {

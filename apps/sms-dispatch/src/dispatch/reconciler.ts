@@ -15,23 +15,27 @@ import { SendOutcomes } from './send-outcomes';
 const CLOCK_SKEW_MS = 5_000;
 /** How long after our request gave up the carrier may still create its message. */
 const CARRIER_LAG_MS = 60_000;
+/** Read again this long after the window closes (the carrier's record catching up). */
+const WINDOW_MARGIN_MS = 1_000;
 /** A record too large to read to its end is read again this much later. */
 const RECHECK_MS = 300_000;
 
 /**
  * The time in which the carrier can have created a send's message: from its claim (less clock
  * skew) to twice the carrier timeout later (the call starts within one timeout of the claim,
- * see `claimTooOldToCall`, and gives up after another) plus the carrier's own lag.
+ * see `claimTooOldToCall`, and gives up after another) plus the carrier's own lag. Until it
+ * closes, the carrier may still create the message: its absence does not count yet.
  */
 export function carrierRecordWindow(
   claimedAt: Date,
   now: Date,
   carrierTimeoutMs: number,
-): { from: Date; to: Date } {
+): { from: Date; to: Date; closesAt: Date } {
   const end = claimedAt.getTime() + 2 * carrierTimeoutMs + CARRIER_LAG_MS;
   return {
     from: new Date(claimedAt.getTime() - CLOCK_SKEW_MS),
     to: new Date(Math.min(now.getTime(), end)),
+    closesAt: new Date(end),
   };
 }
 
@@ -84,6 +88,14 @@ export class Reconciler {
     const mine = record.found
       .filter((m) => !others.has(m.messageUuid))
       .sort((a, b) => a.time.getTime() - b.time.getTime())[0];
+    if (!mine && window.closesAt > now) {
+      // Found now, it is settled at once; absent, only once the carrier can no longer create it.
+      logger.info(
+        { smsId: row.smsId },
+        'ambiguous send not in the carrier record yet: checking again when its window closes',
+      );
+      return later(window.closesAt.getTime() - now.getTime() + WINDOW_MARGIN_MS);
+    }
     if (!mine) {
       logger.info(
         { smsId: row.smsId, to: maskPhone(row.toNumber) },
