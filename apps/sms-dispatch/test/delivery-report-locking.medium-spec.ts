@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import type { TenantId } from '@textback/contracts';
 import type { DataSource } from 'typeorm';
-import { Database, openDataSource, poolOf, systemScope } from '@textback/persistence';
+import { Database, openDataSource, poolOf, systemScope, tenantScope } from '@textback/persistence';
 import { eventually, uniqueTestPrefix } from '@textback/testing';
 import { smsDispatchMigrations } from '../src/app.module';
 import { deliveryReportRepository as reports } from '../src/dispatch/delivery-report.repository';
+import { sendOutcomesRepository as outcomes } from '../src/dispatch/send-outcomes.repository';
 
 /**
  * Reports race the acceptances they are about: the carrier's first report can arrive while the
@@ -107,5 +109,45 @@ describe('delivery reports lock the sends they are about (middle tier: PostgreSQ
         [second, 'MSG-2'],
       ].sort((a, b) => String(a[0]).localeCompare(String(b[0]))),
     );
+  });
+
+  it('an acceptance locks its sends in id order, as the applier does (no deadlock between them)', async () => {
+    const sendIds = (await sendsWaitingForTheCarrier(40)).sort();
+    const [lowest, ...others] = sendIds;
+    // The applier holds the lowest send (its report came first).
+    await accepting.query('BEGIN');
+    await accepting.query('SELECT 1 FROM outbound_sms WHERE sms_id = $1 FOR UPDATE', [lowest]);
+    // The group's acceptance, given in another order, waits for that send…
+    const shuffled = [...sendIds].reverse();
+    const accepted = db.transaction((tx) =>
+      outcomes.markAccepted(
+        tx,
+        tenantScope('locks-tenant' as TenantId),
+        shuffled.map((smsId) => ({
+          smsId,
+          carrierMessageId: `acc-${smsId}`,
+          traceparent: null,
+          at: new Date(),
+        })),
+      ),
+    );
+    await eventually(
+      async () =>
+        (
+          await accepting.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+            [schema],
+          )
+        ).rows[0]?.n === '1',
+      { what: 'the acceptance to wait for the lowest send' },
+    );
+    // …holding none of the others, so the applier can still take them in id order.
+    const free = await accepting.query<{ sms_id: string }>(
+      'SELECT sms_id FROM outbound_sms WHERE sms_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED',
+      [others],
+    );
+    expect(free.rows).toHaveLength(others.length);
+    await accepting.query('COMMIT');
+    expect((await accepted).size).toBe(40);
   });
 });

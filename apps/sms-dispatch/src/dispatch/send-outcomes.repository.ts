@@ -23,12 +23,18 @@ export const sendOutcomesRepository = {
     // `updated_at` is the service clock's: the frequency caps count accepted texts by it.
     // From here on the message's reports continue the trace of the send that got it accepted.
     // A staff text's body is a one-time link: kept only until the carrier has it.
+    // The rows are locked first, in id order, as the delivery-report applier locks them: an
+    // UPDATE … FROM locks in its plan's order, and the two deadlocked about once a bench run.
     const rows = await tx.select(
       OutboundSmsRow,
-      `UPDATE outbound_sms o SET state = 'accepted', carrier_message_id = a.carrier_message_id, error_reason = NULL,
+      `WITH locked AS MATERIALIZED (
+         SELECT sms_id FROM outbound_sms WHERE tenant_id = $1 AND sms_id = ANY($2::uuid[])
+         ORDER BY sms_id FOR UPDATE)
+       UPDATE outbound_sms o SET state = 'accepted', carrier_message_id = a.carrier_message_id, error_reason = NULL,
          updated_at = a.at, traceparent = COALESCE(a.traceparent, o.traceparent),
          body = CASE WHEN o.purpose = 'staff' THEN NULL ELSE o.body END
        FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) AS a(sms_id, carrier_message_id, traceparent, at)
+       JOIN locked USING (sms_id)
        WHERE o.tenant_id = $1 AND o.sms_id = a.sms_id AND o.state IN ('pending', 'sending', 'unknown')
        RETURNING o.*`,
       [
