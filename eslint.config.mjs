@@ -43,6 +43,8 @@ const systemScopeAllowed = [
   'apps/call-ingest/src/plivo-voice/answer-writer.ts',
   'apps/sms-dispatch/src/dispatch/send.worker.ts',
   'apps/sms-dispatch/src/dispatch/delivery-reports.service.ts',
+  // A claim's sends (of every tenant) answered together are accepted in one statement.
+  'apps/sms-dispatch/src/dispatch/send-outcomes.ts',
   'apps/sms-dispatch/src/dispatch/send-rate-limits.ts',
   // Staff phones' STOP to the platform's number: a platform fact, no tenant.
   'apps/sms-dispatch/src/dispatch/staff-consent.consumer.ts',

@@ -1,4 +1,4 @@
-import type { TenantScope, Tx } from '@textback/persistence';
+import type { SystemScope, TenantScope, Tx } from '@textback/persistence';
 import { z } from 'zod';
 import { OutboundSmsRow, tenantAnd } from './outbound-sms.repository';
 
@@ -7,42 +7,46 @@ const Delivered = OutboundSmsRow.extend({ transitioned: z.boolean() });
 /** A send's final transitions, each once: the row as it became, or undefined when already there. */
 export const sendOutcomesRepository = {
   /**
-   * The carrier has these messages (one tenant's sends, answered together): the rows that
-   * changed, by send id; a send already settled is absent (once only).
+   * The carrier has these messages: one send (its tenant's scope), or the sends of a claim
+   * answered together, of any tenants (a system scope; each row still matched by its id and its
+   * tenant). The rows that changed, by send id; a send already settled is absent (once only).
    */
   async markAccepted(
     tx: Tx,
-    scope: TenantScope,
+    scope: TenantScope | SystemScope,
     sends: readonly {
       smsId: string;
+      tenantId: string;
       carrierMessageId: string;
       traceparent: string | null;
       at: Date;
     }[],
   ): Promise<Map<string, OutboundSmsRow>> {
+    if ('tenantId' in scope && sends.some((s) => s.tenantId !== scope.tenantId))
+      throw new Error("an acceptance names another tenant's send");
     // `updated_at` is the service clock's: the frequency caps count accepted texts by it.
     // From here on the message's reports continue the trace of the send that got it accepted.
     // A staff text's body is a one-time link: kept only until the carrier has it.
-    // The rows are locked first, in id order, as the delivery-report applier locks them: an
-    // UPDATE … FROM alone locks in its plan's order (a lock-order inversion with the applier;
-    // delivery-report-locking.medium-spec.ts). The bench still logs about one deadlock a run
-    // between the two, from a cause not found yet: the applier's batch is then redone report by
-    // report, nothing lost.
+    // One statement for the whole group, its rows locked first in id order, as the delivery-
+    // report applier locks them. The two deadlocked about once a bench run while a group went in
+    // one statement per tenant (each in id order, the group not) or an UPDATE … FROM alone (its
+    // plan's order); delivery-report-locking.medium-spec.ts shows both orders.
     const rows = await tx.select(
       OutboundSmsRow,
       `WITH locked AS MATERIALIZED (
-         SELECT sms_id FROM outbound_sms WHERE tenant_id = $1 AND sms_id = ANY($2::uuid[])
-         ORDER BY sms_id FOR UPDATE)
+         SELECT sms_id FROM outbound_sms WHERE sms_id = ANY($1::uuid[]) ORDER BY sms_id FOR UPDATE)
        UPDATE outbound_sms o SET state = 'accepted', carrier_message_id = a.carrier_message_id, error_reason = NULL,
          updated_at = a.at, traceparent = COALESCE(a.traceparent, o.traceparent),
          body = CASE WHEN o.purpose = 'staff' THEN NULL ELSE o.body END
-       FROM unnest($2::uuid[], $3::text[], $4::text[], $5::timestamptz[]) AS a(sms_id, carrier_message_id, traceparent, at)
+       FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+         AS a(sms_id, tenant_id, carrier_message_id, traceparent, at)
        JOIN locked USING (sms_id)
-       WHERE o.tenant_id = $1 AND o.sms_id = a.sms_id AND o.state IN ('pending', 'sending', 'unknown')
+       WHERE o.sms_id = a.sms_id AND o.tenant_id = a.tenant_id
+         AND o.state IN ('pending', 'sending', 'unknown')
        RETURNING o.*`,
       [
-        scope.tenantId,
         sends.map((a) => a.smsId),
+        sends.map((a) => a.tenantId),
         sends.map((a) => a.carrierMessageId),
         sends.map((a) => a.traceparent),
         sends.map((a) => a.at),

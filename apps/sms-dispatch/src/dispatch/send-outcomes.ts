@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Coalescer } from '@textback/coalescing';
 import type { LocationId } from '@textback/contracts';
-import { addToOutbox, type Tx } from '@textback/persistence';
+import { addToOutbox, systemScope, type SystemScope, type Tx } from '@textback/persistence';
 import { RecentKeys, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import { activeTraceparent, captureContext } from '@textback/telemetry';
 import { DispatchMetrics } from './dispatch.metrics';
@@ -50,10 +50,18 @@ export class SendOutcomes {
     { maxConcurrent: 2, maxItems: 50 },
   );
 
+  /** A claim's sends are of any tenants; they are accepted together, in one statement. */
+  private readonly claimedSends: SystemScope;
+
   constructor(
     @Inject(RUNTIME) private readonly runtime: ServiceRuntime,
     private readonly metrics: DispatchMetrics,
-  ) {}
+  ) {
+    this.claimedSends = systemScope(
+      "sms-dispatch: acceptances of a claim's sends, of every tenant, together",
+      runtime.logger,
+    );
+  }
 
   /** `at`: when it happened (a delivery report's arrival), now unless given. */
   async record(send: SendRef, outcome: SendOutcome, tx?: Tx, at?: Date): Promise<void> {
@@ -106,31 +114,26 @@ export class SendOutcomes {
     return this.accepted.has(messageUuid);
   }
 
-  /** Acceptances of one group: one statement per tenant, each send's event in its caller's trace. */
+  /** Acceptances of one group: one statement for all, each send's event in its caller's trace. */
   private async acceptTogether(tx: Tx, group: readonly Recording[]): Promise<void> {
-    const byTenant = new Map<string, { r: Recording; messageUuid: string }[]>();
-    for (const r of group) {
-      if (r.outcome.kind !== 'accepted') continue;
-      const acceptance = { r, messageUuid: r.outcome.messageUuid };
-      byTenant.set(r.send.tenantId, [...(byTenant.get(r.send.tenantId) ?? []), acceptance]);
-    }
-    for (const acceptances of byTenant.values()) {
-      const [first] = acceptances;
-      if (!first) continue;
-      const changed = await transitions.markAccepted(
-        tx,
-        scopeOfSend(first.r.send),
-        acceptances.map(({ r, messageUuid }) => ({
-          smsId: r.send.smsId,
-          carrierMessageId: messageUuid,
-          traceparent: r.inCallersTrace(() => activeTraceparent() ?? null),
-          at: r.when,
-        })),
-      );
-      for (const { r, messageUuid } of acceptances) {
-        const sent = changed.get(r.send.smsId);
-        if (sent) await r.inCallersTrace(() => this.onAccepted(tx, sent, messageUuid, r.when));
-      }
+    const acceptances = group.flatMap((r) =>
+      r.outcome.kind === 'accepted' ? [{ r, messageUuid: r.outcome.messageUuid }] : [],
+    );
+    if (acceptances.length === 0) return;
+    const changed = await transitions.markAccepted(
+      tx,
+      this.claimedSends,
+      acceptances.map(({ r, messageUuid }) => ({
+        smsId: r.send.smsId,
+        tenantId: r.send.tenantId,
+        carrierMessageId: messageUuid,
+        traceparent: r.inCallersTrace(() => activeTraceparent() ?? null),
+        at: r.when,
+      })),
+    );
+    for (const { r, messageUuid } of acceptances) {
+      const sent = changed.get(r.send.smsId);
+      if (sent) await r.inCallersTrace(() => this.onAccepted(tx, sent, messageUuid, r.when));
     }
   }
 
@@ -164,6 +167,7 @@ export class SendOutcomes {
         const accepted = await transitions.markAccepted(tx, scope, [
           {
             smsId: send.smsId,
+            tenantId: send.tenantId,
             carrierMessageId: outcome.messageUuid,
             traceparent: activeTraceparent() ?? null,
             at,
