@@ -54,7 +54,12 @@ export class PeerServices {
           },
           ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }),
         },
-        { timeoutMs: this.runtime.config.PARTNER_PEER_TIMEOUT_MS, signal: call.signal },
+        {
+          timeoutMs: this.runtime.config.PARTNER_PEER_TIMEOUT_MS,
+          signal: call.signal,
+          // A thread with its messages is the largest answer relayed; pages are bounded.
+          maxBytes: PEER_ANSWER_MAX_BYTES,
+        },
       );
     } catch (err) {
       if (call.signal.aborted)
@@ -64,6 +69,11 @@ export class PeerServices {
         `${peer} did not answer: ${err instanceof Error ? err.message : String(err)}`,
       );
     }
+    if (res.truncated)
+      throw new PartnerError(
+        'unavailable',
+        `${peer} answered more than ${PEER_ANSWER_MAX_BYTES} bytes`,
+      );
     // Not JSON (a proxy's error page, say): no body to relay, the status decides.
     const body = res.bytes.length > 0 ? jsonOrUndefined(res) : undefined;
     if (res.ok && (body !== undefined || res.bytes.length === 0)) return body as T;
@@ -104,3 +114,5 @@ export class PeerServices {
     return accessToken;
   }
 }
+
+const PEER_ANSWER_MAX_BYTES = 8 * 1_048_576;
