@@ -14,6 +14,9 @@ import { plivoCallRepository as calls, type NewCall } from './plivo-call.reposit
 @Injectable()
 export class AnswerWriter implements OnModuleDestroy {
   private buffer: NewCall[] = [];
+  /** Calls answered here whose row is not written yet (buffered or being written), with a count. */
+  private readonly unwritten = new Map<string, number>();
+  private onWritten: () => void = () => undefined;
   private flushing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   /** Replays to this replica are refused before any write. */
@@ -31,6 +34,7 @@ export class AnswerWriter implements OnModuleDestroy {
   write(call: NewCall): boolean {
     if (!this.recent.add(call.nonce)) return false;
     this.buffer.push(call);
+    this.unwritten.set(call.callUuid, (this.unwritten.get(call.callUuid) ?? 0) + 1);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
@@ -53,6 +57,12 @@ export class AnswerWriter implements OnModuleDestroy {
     this.flushing = calls
       .recordAnswers(this.runtime.db, this.carrierCalls, answers)
       .then((replays) => {
+        for (const a of answers) {
+          const left = (this.unwritten.get(a.callUuid) ?? 1) - 1;
+          if (left > 0) this.unwritten.set(a.callUuid, left);
+          else this.unwritten.delete(a.callUuid);
+        }
+        this.onWritten();
         if (replays.length > 0)
           counterOf(
             this.runtime.registry,
@@ -75,6 +85,20 @@ export class AnswerWriter implements OnModuleDestroy {
       })
       .finally(() => (this.flushing = undefined));
     await this.flushing;
+  }
+
+  /**
+   * Whether this replica answered the call and its row is not written yet: its callbacks then
+   * wait for it (an answer can land in the buffer just after the applier's flush) rather than
+   * rebuild the call without its trace.
+   */
+  holds(callUuid: string): boolean {
+    return this.unwritten.has(callUuid);
+  }
+
+  /** Told after each write (the applier, to apply the callbacks that waited for it). */
+  whenWritten(listener: () => void): void {
+    this.onWritten = listener;
   }
 
   async onModuleDestroy(): Promise<void> {

@@ -19,6 +19,8 @@ import { voiceWebhookQueue as queue, type PendingWebhook } from './voice-webhook
 @Injectable()
 export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
   private task: PeriodicTask | undefined;
+  /** Callbacks were left for a later run: their answers were still being written. */
+  private waitingForAnswers = false;
   private readonly carrierCalls: SystemScope;
 
   constructor(
@@ -34,6 +36,9 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
+    this.answers.whenWritten(() => {
+      if (this.waitingForAnswers) this.kick();
+    });
     this.task = every(this.runtime, 'apply-voice-webhooks', 1_000, async () => {
       // A full batch means more may be waiting: run again at once.
       const applied = await this.applyBatch();
@@ -55,11 +60,25 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
     // Answers this replica gave and has not written yet go first: a call's callbacks then find
     // its row (a rebuild is for answers lost with a process, or given by another replica).
     await this.answers.flush();
-    return this.runtime.transaction(async (tx) => {
-      const hooks = await queue.pending(tx, this.carrierCalls, BATCH);
-      if (hooks.length === 0) return 0;
+    const waiting: string[] = [];
+    const applied = await this.runtime.transaction(async (tx) => {
+      const taken = await queue.pending(tx, this.carrierCalls, BATCH);
+      if (taken.length === 0) return 0;
+      // An answer given here just after the flush above is still on its way: its callbacks wait
+      // for it (applied after its write) — for a while; then the call is rebuilt without it.
+      // Asked before the calls are read: an answer written in between is then found.
+      const now = this.runtime.clock.now().getTime();
+      const held = new Set(taken.map((h) => h.callUuid).filter((c) => this.answers.holds(c)));
+      const traces = await calls.tracesOf(tx, this.carrierCalls, [
+        ...new Set(taken.map((h) => h.callUuid)),
+      ]);
+      const waits = (h: PendingWebhook) =>
+        !traces.has(h.callUuid) &&
+        held.has(h.callUuid) &&
+        now - h.receivedAt.getTime() < ANSWER_WAIT_MS;
+      const hooks = taken.filter((h) => !waits(h));
+      waiting.push(...taken.filter(waits).map((h) => h.callUuid));
       const callUuids = [...new Set(hooks.map((h) => h.callUuid))];
-      const traces = await calls.tracesOf(tx, this.carrierCalls, callUuids);
       for (const callUuid of callUuids) {
         if (traces.has(callUuid)) continue;
         const of = hooks.filter((h) => h.callUuid === callUuid);
@@ -85,6 +104,12 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
       );
       return hooks.length;
     });
+    if (waiting.length > 0) {
+      // Run again once their answers are written (now, if they already are).
+      this.waitingForAnswers = true;
+      if (!waiting.some((c) => this.answers.holds(c))) this.kick();
+    } else this.waitingForAnswers = false;
+    return applied;
   }
 
   /**
@@ -132,3 +157,5 @@ export class VoiceWebhookApplier implements OnModuleInit, OnModuleDestroy {
 }
 
 const BATCH = 200;
+/** How long callbacks wait for their call's answer to be written before it is rebuilt. */
+const ANSWER_WAIT_MS = 30_000;
