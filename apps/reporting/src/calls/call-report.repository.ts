@@ -67,9 +67,17 @@ export const callReportRepository = {
     return rows.map((r) => r.locationId);
   },
 
+  /**
+   * Their local day, for a location's calls that waited for its zone. Rows a consumer's batch
+   * holds are skipped (the next pass takes them): waiting for them deadlocked with the batch's
+   * call-report upserts, which lock rows over several statements.
+   */
   setDays(db: Database, _scope: SystemScope, locationId: string, zone: string): Promise<number> {
     return db.mutate(
-      'UPDATE call_report SET day = (ended_at AT TIME ZONE $2)::date WHERE location_id = $1 AND day IS NULL AND ended_at IS NOT NULL',
+      `UPDATE call_report SET day = (ended_at AT TIME ZONE $2)::date
+       WHERE call_id IN (SELECT call_id FROM call_report
+                         WHERE location_id = $1 AND day IS NULL AND ended_at IS NOT NULL
+                         FOR UPDATE SKIP LOCKED)`,
       [locationId, zone],
     );
   },
