@@ -62,6 +62,19 @@ describe('delivery reports lock the sends they are about (middle tier: PostgreSQ
     return ids;
   };
 
+  /** Resolves once one of the service's own connections (named after the schema) waits for a lock. */
+  const oneWaitsForALock = (what: string) =>
+    eventually(
+      async () =>
+        (
+          await accepting.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
+            [schema],
+          )
+        ).rows[0]?.n === '1',
+      { what },
+    );
+
   it('gets back every send of a group accepted while it waited, with the carrier ids just recorded', async () => {
     const sendIds = await sendsWaitingForTheCarrier(40);
     const messageUuids = sendIds.map(() => randomUUID());
@@ -77,16 +90,7 @@ describe('delivery reports lock the sends they are about (middle tier: PostgreSQ
     const locked = db
       .transaction((tx) => reports.lockReported(tx, scope, messageUuids, sendIds))
       .finally(() => (waiting = false));
-    await eventually(
-      async () =>
-        (
-          await accepting.query<{ n: string }>(
-            `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-            [schema],
-          )
-        ).rows[0]?.n === '1',
-      { what: 'the report applier to wait for the acceptance' },
-    );
+    await oneWaitsForALock('the report applier to wait for the acceptance');
     expect(waiting).toBe(true);
     await accepting.query('COMMIT');
 
@@ -140,16 +144,7 @@ describe('delivery reports lock the sends they are about (middle tier: PostgreSQ
         })),
       ),
     );
-    await eventually(
-      async () =>
-        (
-          await accepting.query<{ n: string }>(
-            `SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-            [schema],
-          )
-        ).rows[0]?.n === '1',
-      { what: 'the acceptance to wait for the lowest send' },
-    );
+    await oneWaitsForALock('the acceptance to wait for the lowest send');
     // …holding none of the others, so the applier can still take them in id order.
     const free = await accepting.query<{ sms_id: string }>(
       'SELECT sms_id FROM outbound_sms WHERE sms_id = ANY($1::uuid[]) FOR UPDATE SKIP LOCKED',
