@@ -52,35 +52,19 @@ export async function exchangeWithin(
   init: Omit<RequestInit, 'signal'>,
   options: ExchangeOptions,
 ): Promise<Answer> {
-  const { timeoutMs, signal } = options;
-  const abort = new AbortController();
-  let timer: NodeJS.Timeout | undefined;
-  let onCallerAbort: (() => void) | undefined;
-  const ended = new Promise<never>((_, reject) => {
-    const end = (reason: unknown): void => {
-      abort.abort(reason);
-      reject(reason as Error);
-    };
-    timer = setTimeout(
-      () => end(new ExchangeTimeoutError(`no answer within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    if (signal) {
-      onCallerAbort = () => end(signal.reason);
-      if (signal.aborted) onCallerAbort();
-      else signal.addEventListener('abort', onCallerAbort, { once: true });
-    }
-  });
+  const ours = new AbortController();
+  const signal = options.signal ? AbortSignal.any([ours.signal, options.signal]) : ours.signal;
   const exchange = async (): Promise<Answer> => {
-    const res = await (options.fetch ?? fetch)(String(url), { ...init, signal: abort.signal });
+    const res = await (options.fetch ?? fetch)(String(url), { ...init, signal });
     const { bytes, truncated } = await readUpTo(res, options.maxBytes ?? 1_048_576);
     return new Answer(res.status, res.headers, bytes, truncated);
   };
   try {
-    return await Promise.race([exchange(), ended]);
-  } finally {
-    clearTimeout(timer);
-    if (onCallerAbort) signal?.removeEventListener('abort', onCallerAbort);
+    return await settleWithin(exchange(), options.timeoutMs);
+  } catch (err) {
+    // Past the deadline: tear the connection down (the exchange itself may never notice).
+    ours.abort(err);
+    throw err;
   }
 }
 
