@@ -28,3 +28,13 @@ export const ConsentCheckResultsV1 = z.object({
   results: z.array(z.object({ state: ConsentState, mayText: z.boolean() })),
 });
 export type ConsentCheckResultsV1 = z.infer<typeof ConsentCheckResultsV1>;
+
+/**
+ * conversation → compliance, `POST /internal/v1/consent/inbound` (body: `sms.received.v1`'s
+ * payload): an inbound text read and recorded before the carrier is told we have it. The answer
+ * is what the text meant for consent.
+ */
+export const ConsentInboundReadingV1 = z.object({
+  reading: z.enum(['opt-out', 'opt-in', 'help', 'review', 'none']),
+});
+export type ConsentInboundReadingV1 = z.infer<typeof ConsentInboundReadingV1>;

@@ -15,6 +15,7 @@ export * from './clock';
 export * from './routes';
 export * from './access.guard';
 export * from './gateway-relay';
+export * from './internal-call';
 export * from './audit-trail';
 export * from './mailer';
 export * from './load-shedding';

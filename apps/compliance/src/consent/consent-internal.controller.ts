@@ -4,6 +4,7 @@ import {
   ConsentChecksV1,
   SmsReceivedV1,
   type ConsentCheckResultsV1,
+  type ConsentInboundReadingV1,
   type EventEnvelope,
 } from '@textback/contracts';
 import { OnEvent } from '@textback/messaging';
@@ -44,7 +45,9 @@ export class ConsentCheckController {
    */
   @Post('inbound')
   @HttpCode(200)
-  async readInbound(@Body(new ZodPipe(SmsReceivedV1)) message: SmsReceivedV1) {
+  async readInbound(
+    @Body(new ZodPipe(SmsReceivedV1)) message: SmsReceivedV1,
+  ): Promise<ConsentInboundReadingV1> {
     return { reading: await this.inbound.readInbound(message) };
   }
 

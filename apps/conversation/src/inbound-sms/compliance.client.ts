@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { SmsReceivedV1 } from '@textback/contracts';
-import { exchangeWithin, jsonOrUndefined, type Answer } from '@textback/exchange';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { ConsentInboundReadingV1, type SmsReceivedV1 } from '@textback/contracts';
+import { callInternal, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { ConversationConfig } from '../config';
 import { ConversationError } from '../errors';
 
@@ -13,34 +12,23 @@ import { ConversationError } from '../errors';
 export class ComplianceClient {
   constructor(@Inject(RUNTIME) private readonly runtime: ServiceRuntime<ConversationConfig>) {}
 
-  async readInbound(message: SmsReceivedV1): Promise<string> {
+  async readInbound(message: SmsReceivedV1): Promise<ConsentInboundReadingV1['reading']> {
     const c = this.runtime.config;
-    let res: Answer;
-    try {
-      res = await exchangeWithin(
-        `${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/inbound`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${c.SERVICE_API_KEY}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify(message),
-        },
-        { timeoutMs: c.COMPLIANCE_TIMEOUT_MS },
-      );
-    } catch (err) {
-      throw new ConversationError(
-        'consent-unavailable',
-        `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`,
-        true,
-      );
-    }
-    if (!res.ok)
-      throw new ConversationError('consent-unavailable', `compliance answered ${res.status}`, true);
-    const body = jsonOrUndefined(res) as { reading?: unknown } | null | undefined;
-    if (typeof body !== 'object' || body === null)
-      throw new ConversationError('consent-unavailable', 'compliance answered without JSON', true);
-    return typeof body.reading === 'string' ? body.reading : 'none';
+    const answer = await callInternal({
+      baseUrl: c.COMPLIANCE_URL,
+      path: '/internal/v1/consent/inbound',
+      bearer: c.SERVICE_API_KEY,
+      body: message,
+      timeoutMs: c.COMPLIANCE_TIMEOUT_MS,
+    });
+    if (!answer.answered) throw unavailable(`compliance did not answer: ${answer.reason}`);
+    if (!answer.ok) throw unavailable(`compliance answered ${answer.status}`);
+    const body = ConsentInboundReadingV1.safeParse(answer.json);
+    if (!body.success) throw unavailable('compliance answered without a reading');
+    return body.data.reading;
   }
+}
+
+function unavailable(message: string): ConversationError {
+  return new ConversationError('consent-unavailable', message, true);
 }

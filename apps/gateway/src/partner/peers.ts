@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Access, Permission } from '@textback/auth';
-import { exchangeWithin, jsonOrUndefined, type Answer } from '@textback/exchange';
-import { errorCodes, RUNTIME, type ErrorCode, type ServiceRuntime } from '@textback/service-kit';
+import {
+  callInternal,
+  errorCodes,
+  RUNTIME,
+  type ErrorCode,
+  type ServiceRuntime,
+} from '@textback/service-kit';
 import { TokenService } from '../auth/token.service';
 import type { GatewayConfig } from '../config';
 import { PartnerError } from './partner-errors';
@@ -39,48 +44,31 @@ export class PeerServices {
   ) {}
 
   async call<T>(call: PartnerCall, peer: Peer, permission: Permission, r: PeerRequest): Promise<T> {
-    const url = new URL(`${this.base(peer)}${r.path}`);
-    for (const [k, v] of Object.entries(r.query ?? {}))
-      if (v !== undefined) url.searchParams.set(k, String(v));
-    let res: Answer;
-    try {
-      res = await exchangeWithin(
-        url,
-        {
-          method: r.method ?? (r.body === undefined ? 'GET' : 'POST'),
-          headers: {
-            authorization: `Bearer ${await this.token(call.access, permission)}`,
-            ...(r.body === undefined ? {} : { 'content-type': 'application/json' }),
-          },
-          ...(r.body === undefined ? {} : { body: JSON.stringify(r.body) }),
-        },
-        {
-          timeoutMs: this.runtime.config.PARTNER_PEER_TIMEOUT_MS,
-          signal: call.signal,
-          // A thread with its messages is the largest answer relayed; pages are bounded.
-          maxBytes: PEER_ANSWER_MAX_BYTES,
-        },
-      );
-    } catch (err) {
+    const answer = await callInternal({
+      baseUrl: this.base(peer),
+      ...r,
+      bearer: await this.token(call.access, permission),
+      timeoutMs: this.runtime.config.PARTNER_PEER_TIMEOUT_MS,
+      signal: call.signal,
+      // A thread with its messages is the largest answer relayed; pages are bounded.
+      maxBytes: PEER_ANSWER_MAX_BYTES,
+    });
+    if (!answer.answered) {
       if (call.signal.aborted)
         throw new PartnerError('deadline-exceeded', `${peer} did not answer within the deadline`);
-      throw new PartnerError(
-        'unavailable',
-        `${peer} did not answer: ${err instanceof Error ? err.message : String(err)}`,
-      );
+      throw new PartnerError('unavailable', `${peer} did not answer: ${answer.reason}`);
     }
-    if (res.truncated)
+    if (answer.truncated)
       throw new PartnerError(
         'unavailable',
         `${peer} answered more than ${PEER_ANSWER_MAX_BYTES} bytes`,
       );
     // Not JSON (a proxy's error page, say): no body to relay, the status decides.
-    const body = res.bytes.length > 0 ? jsonOrUndefined(res) : undefined;
-    if (res.ok && (body !== undefined || res.bytes.length === 0)) return body as T;
-    const { error, message } = (body ?? {}) as { error?: string; message?: string };
-    if (res.status < 500 && error && error in errorCodes)
+    if (answer.ok && (answer.json !== undefined || answer.empty)) return answer.json as T;
+    const { error, message } = (answer.json ?? {}) as { error?: string; message?: string };
+    if (answer.status < 500 && error && error in errorCodes)
       throw new PartnerError(error as ErrorCode, message ?? error);
-    throw new PartnerError('unavailable', `${peer} answered ${res.status}`);
+    throw new PartnerError('unavailable', `${peer} answered ${answer.status}`);
   }
 
   private base(peer: Peer): string {
@@ -91,7 +79,7 @@ export class PeerServices {
       compliance: c.COMPLIANCE_URL,
       reporting: c.REPORTING_URL,
     }[peer];
-    return url.replace(/\/$/, '');
+    return url;
   }
 
   private async token(access: Access, permission: Permission): Promise<string> {

@@ -6,8 +6,7 @@ import {
   type E164,
   type TenantId,
 } from '@textback/contracts';
-import { exchangeWithin, jsonOrUndefined, type Answer } from '@textback/exchange';
-import { RUNTIME, type ServiceRuntime } from '@textback/service-kit';
+import { callInternal, RUNTIME, type ServiceRuntime } from '@textback/service-kit';
 import type { SmsDispatchConfig } from '../config';
 import { SmsDispatchError } from '../errors';
 
@@ -34,27 +33,16 @@ export class ComplianceClient {
 
   private async askAll(checks: readonly Check[]): Promise<boolean[]> {
     const c = this.runtime.config;
-    let res: Answer;
-    try {
-      res = await exchangeWithin(
-        `${c.COMPLIANCE_URL.replace(/\/$/, '')}/internal/v1/consent/checks`,
-        {
-          method: 'POST',
-          headers: {
-            authorization: `Bearer ${c.SERVICE_API_KEY}`,
-            'content-type': 'application/json',
-          },
-          body: JSON.stringify({ checks: [...checks] } satisfies ConsentChecksV1),
-        },
-        { timeoutMs: c.COMPLIANCE_TIMEOUT_MS },
-      );
-    } catch (err) {
-      throw unavailable(
-        `compliance did not answer: ${err instanceof Error ? err.message : String(err)}`,
-      );
-    }
-    if (!res.ok) throw unavailable(`compliance answered ${res.status}`);
-    const body = ConsentCheckResultsV1.safeParse(jsonOrUndefined(res));
+    const answer = await callInternal({
+      baseUrl: c.COMPLIANCE_URL,
+      path: '/internal/v1/consent/checks',
+      bearer: c.SERVICE_API_KEY,
+      body: { checks: [...checks] } satisfies ConsentChecksV1,
+      timeoutMs: c.COMPLIANCE_TIMEOUT_MS,
+    });
+    if (!answer.answered) throw unavailable(`compliance did not answer: ${answer.reason}`);
+    if (!answer.ok) throw unavailable(`compliance answered ${answer.status}`);
+    const body = ConsentCheckResultsV1.safeParse(answer.json);
     if (!body.success || body.data.results.length !== checks.length)
       throw unavailable('compliance answered without a result for each check');
     return body.data.results.map((r) => r.mayText);
