@@ -12,7 +12,7 @@ import { startProcesses } from '../../apps/platform/src/processes';
 import { bareKafkaRelay } from './baseline';
 import { exchangeWithin } from '@textback/exchange';
 import { startTraceSink } from './trace-sink';
-import { cpuByProcess, machineBusySeconds, processCpu } from './cpu';
+import { cpuByProcess, machineBusySeconds, peakMemoryMb, processCpu } from './cpu';
 import { authId, authToken, type DriveOrder, type DriveResult } from './driver';
 
 /**
@@ -118,6 +118,8 @@ export interface BenchResult {
   rowsWrittenPerCall?: Record<string, number>;
   /** With `--profile`: CPU ms per completed call by process (services by name, `java` the broker, `postgres`). */
   cpuMsPerCallByProcess?: Record<string, number>;
+  /** With `--profile`: each service's peak resident memory since it started, MB (`VmHWM`). */
+  peakMemoryMbByProcess?: Record<string, number>;
   /** With `--profile` (`processes`): statements sent to PostgreSQL per call, by service. */
   dbStatementsPerCallByService?: Record<string, number>;
   dbTransactionsPerCallByService?: Record<string, number>;
@@ -388,6 +390,7 @@ async function withPipeline<T>(
         ...result,
         rowsWrittenPerCall: Object.fromEntries(perCall),
         cpuMsPerCallByProcess,
+        peakMemoryMbByProcess: peakMemoryMb(platform.pids()),
         ...(statementsAfter.size > 0
           ? {
               dbStatementsPerCallByService: byService(statementsBefore, statementsAfter),
@@ -554,6 +557,9 @@ function describe(
         : []),
       ...(r.cpuMsPerCallByProcess
         ? [`  CPU ms per call by process: ${JSON.stringify(r.cpuMsPerCallByProcess)}`]
+        : []),
+      ...(r.peakMemoryMbByProcess
+        ? [`  peak resident memory, MB: ${JSON.stringify(r.peakMemoryMbByProcess)}`]
         : []),
       ...(r.dbStatementsPerCallByService
         ? [`  statements per call by service: ${JSON.stringify(r.dbStatementsPerCallByService)}`]

@@ -59,3 +59,20 @@ export function cpuByProcess(
   }
   return by;
 }
+
+/**
+ * Each service's peak resident memory so far, in MB (`VmHWM`): what its container's memory limit
+ * must hold, with headroom (helm/textback/values.yaml).
+ */
+export function peakMemoryMb(services: ReadonlyMap<number, string>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [pid, name] of services) {
+    try {
+      const kb = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+      if (kb) out[name] = Math.round(Number(kb) / 1024);
+    } catch {
+      // gone (a service restarted by a crash test)
+    }
+  }
+  return out;
+}

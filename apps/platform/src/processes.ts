@@ -98,7 +98,6 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
       process.execPath,
       [
         ...(o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(o.cpuProfileDir, name)}`] : []),
-        '--enable-source-maps',
         '--require',
         '@swc-node/register',
         '--require',

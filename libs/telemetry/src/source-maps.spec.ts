@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { promisify } from 'node:util';
+
+const root = resolve(__dirname, '../../..');
+
+/**
+ * A service starts as `node --require @swc-node/register --require otel.preload.ts main.ts`
+ * (tools/run.sh, the process runner, the image), without `--enable-source-maps`: that flag
+ * loads and keeps every node_modules source map too (~30 MB of heap a service). swc-node maps our
+ * own TypeScript's stack traces itself when Node's maps are off; a log's error must still name
+ * the line it was thrown on.
+ */
+describe("stack traces name our TypeScript's lines", () => {
+  let dir: string;
+  beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'textback-source-maps-'))));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('names the TypeScript line an error was thrown on, as a service starts', async () => {
+    const file = join(dir, 'thrower.ts');
+    writeFileSync(
+      file,
+      [
+        'interface Shape {',
+        '  readonly sides: number;',
+        '}',
+        'const square: Shape = { sides: 4 };',
+        '',
+        'function fail(shape: Shape): never {',
+        '  throw new Error(`a shape with ${shape.sides} sides`);', // line 7
+        '}',
+        '',
+        'try {',
+        '  fail(square);',
+        '} catch (err) {',
+        '  console.log(JSON.stringify({ stack: (err as Error).stack }));',
+        '}',
+      ].join('\n'),
+    );
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--require',
+        '@swc-node/register',
+        '--require',
+        join(root, 'libs/telemetry/src/otel.preload.ts'),
+        file,
+      ],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          SWC_NODE_PROJECT: join(root, 'tsconfig.base.json'),
+          OTEL_SDK_DISABLED: 'true',
+          NODE_OPTIONS: '',
+        },
+      },
+    );
+    const { stack } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { stack: string };
+    expect(stack).toContain(`at fail (${file}:7:9)`);
+    expect(stack).toContain(`(${file}:11:3)`);
+  });
+});
