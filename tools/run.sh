@@ -55,7 +55,7 @@ export NX_DAEMON=false NX_NO_CLOUD=true NX_SKIP_NX_CACHE="${CI:+true}" NX_CACHE_
 # TypeScript runs through SWC (keeps decorator metadata for Nest DI, honours tsconfig paths);
 # OpenTelemetry is preloaded so it patches http/pg before they are first required.
 export SWC_NODE_PROJECT="$root/tsconfig.base.json"
-run_ts() { exec node --require @swc-node/register --require "$root/libs/telemetry/src/otel.preload.ts" "$@"; }
+run_ts() { exec node --require "$root/libs/telemetry/src/source-maps.preload.cjs" --require @swc-node/register --require "$root/libs/telemetry/src/otel.preload.ts" "$@"; }
 # The operator inbox (apps/conversation/web), the analyst page (apps/reporting/web) and the
 # settings page (apps/gateway/web), built with
 # Vite; the conversation, reporting and gateway services serve them.

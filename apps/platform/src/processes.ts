@@ -99,6 +99,8 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
       [
         ...(o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(o.cpuProfileDir, name)}`] : []),
         '--require',
+        join(root, 'libs/telemetry/src/source-maps.preload.cjs'),
+        '--require',
         '@swc-node/register',
         '--require',
         join(root, 'libs/telemetry/src/otel.preload.ts'),

@@ -67,6 +67,8 @@ describe('npm start (embedded mode)', () => {
       process.execPath,
       [
         '--require',
+        join(root, 'libs/telemetry/src/source-maps.preload.cjs'),
+        '--require',
         '@swc-node/register',
         '--require',
         join(root, 'libs/telemetry/src/otel.preload.ts'),

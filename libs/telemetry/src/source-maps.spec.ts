@@ -7,11 +7,10 @@ import { promisify } from 'node:util';
 const root = resolve(__dirname, '../../..');
 
 /**
- * A service starts as `node --require @swc-node/register --require otel.preload.ts main.ts`
- * (tools/run.sh, the process runner, the image), without `--enable-source-maps`: that flag
- * loads and keeps every node_modules source map too (~30 MB of heap a service). swc-node maps our
- * own TypeScript's stack traces itself when Node's maps are off; a log's error must still name
- * the line it was thrown on.
+ * A service starts as `node --require source-maps.preload.cjs --require @swc-node/register
+ * --require otel.preload.ts main.ts` (tools/run.sh, the process runner, the image): Node's own
+ * source maps for our code, none for node_modules. A log's error must name the TypeScript line
+ * it was thrown on (not twice mapped, as when Node's maps are turned on after swc-node's).
  */
 describe("stack traces name our TypeScript's lines", () => {
   let dir: string;
@@ -35,13 +34,16 @@ describe("stack traces name our TypeScript's lines", () => {
         'try {',
         '  fail(square);',
         '} catch (err) {',
-        '  console.log(JSON.stringify({ stack: (err as Error).stack }));',
+        '  const m = require("node:module") as { getSourceMapsSupport(): unknown };',
+        '  console.log(JSON.stringify({ stack: (err as Error).stack, maps: m.getSourceMapsSupport() }));',
         '}',
       ].join('\n'),
     );
     const { stdout } = await promisify(execFile)(
       process.execPath,
       [
+        '--require',
+        join(root, 'libs/telemetry/src/source-maps.preload.cjs'),
         '--require',
         '@swc-node/register',
         '--require',
@@ -58,7 +60,12 @@ describe("stack traces name our TypeScript's lines", () => {
         },
       },
     );
-    const { stack } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { stack: string };
+    const { stack, maps } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as {
+      stack: string;
+      maps: unknown;
+    };
+    // Node's maps, not node_modules': no map of theirs loaded and kept.
+    expect(maps).toEqual({ enabled: true, nodeModules: false, generatedCode: false });
     expect(stack).toContain(`at fail (${file}:7:9)`);
     expect(stack).toContain(`(${file}:11:3)`);
   });
