@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { services } from './platform';
 import { exchangeWithin } from '@textback/exchange';
+import { servicePreloads } from '@textback/telemetry';
 
 const root = resolve(__dirname, '..', '..', '..');
 
@@ -98,12 +99,7 @@ export async function startProcesses(o: ProcessPlatformOptions): Promise<Process
       process.execPath,
       [
         ...(o.cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(o.cpuProfileDir, name)}`] : []),
-        '--require',
-        join(root, 'libs/telemetry/src/source-maps.preload.cjs'),
-        '--require',
-        '@swc-node/register',
-        '--require',
-        join(root, 'libs/telemetry/src/otel.preload.ts'),
+        ...servicePreloads(root),
         join(root, `apps/${name}/src/main.ts`),
       ],
       { cwd: root, env: envFor(name), stdio: ['ignore', 'pipe', 'pipe'] },

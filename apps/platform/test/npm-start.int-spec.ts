@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from 'pg';
 import { signCallEvent } from '@textback/call-ingest';
+import { servicePreloads } from '@textback/telemetry';
 import { eventually, freePort } from '@textback/testing';
 
 const root = resolve(__dirname, '..', '..', '..');
@@ -65,15 +66,7 @@ describe('npm start (embedded mode)', () => {
     const started = Date.now();
     child = spawn(
       process.execPath,
-      [
-        '--require',
-        join(root, 'libs/telemetry/src/source-maps.preload.cjs'),
-        '--require',
-        '@swc-node/register',
-        '--require',
-        join(root, 'libs/telemetry/src/otel.preload.ts'),
-        join(root, 'apps/platform/src/main.ts'),
-      ],
+      [...servicePreloads(root), join(root, 'apps/platform/src/main.ts')],
       {
         cwd: root,
         env: {

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { servicePreloads } from './service-preloads';
 
 const root = resolve(__dirname, '../../..');
 
@@ -41,15 +42,7 @@ describe("stack traces name our TypeScript's lines", () => {
     );
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      [
-        '--require',
-        join(root, 'libs/telemetry/src/source-maps.preload.cjs'),
-        '--require',
-        '@swc-node/register',
-        '--require',
-        join(root, 'libs/telemetry/src/otel.preload.ts'),
-        file,
-      ],
+      [...servicePreloads(root), file],
       {
         cwd: root,
         env: {
