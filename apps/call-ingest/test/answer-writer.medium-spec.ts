@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Database, openDataSource, poolOf, systemScope } from '@textback/persistence';
 import type { ServiceRuntime } from '@textback/service-kit';
 import { createLogger, createMetricsRegistry } from '@textback/telemetry';
-import { eventually, uniqueTestPrefix } from '@textback/testing';
+import { eventually, schemaSession, uniqueTestPrefix } from '@textback/testing';
 import { callIngestMigrations } from '../src/app.module';
 import type { CallIngestConfig } from '../src/config';
 import { AnswerWriter } from '../src/plivo-voice/answer-writer';
@@ -34,12 +34,7 @@ describe('answers buffered by call-ingest (middle tier: PostgreSQL)', () => {
       migrations: callIngestMigrations,
     });
     db = new Database(poolOf(ds));
-    locker = new Client({
-      connectionString: process.env['DATABASE_URL'],
-      options: `-c search_path=${schema}`,
-      application_name: `${schema}-locker`,
-    });
-    await locker.connect();
+    locker = await schemaSession(schema, `${schema}-locker`);
     const runtime = {
       db,
       // Long enough that only the test's flushes write, and the applier runs when called.

@@ -1,7 +1,7 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { Database, openDataSource, poolOf, systemScope } from '@textback/persistence';
-import { uniqueTestPrefix } from '@textback/testing';
+import { schemaSession, uniqueTestPrefix } from '@textback/testing';
 import { reportingMigrations } from '../src/app.module';
 import { callReportRepository as calls } from '../src/calls/call-report.repository';
 
@@ -24,11 +24,7 @@ describe('calls waiting for their local day (middle tier: PostgreSQL)', () => {
       migrations: reportingMigrations,
     });
     db = new Database(poolOf(ds));
-    batch = new Client({
-      connectionString: process.env['DATABASE_URL'],
-      options: `-c search_path=${schema}`,
-    });
-    await batch.connect();
+    batch = await schemaSession(schema);
   });
 
   afterAll(async () => {

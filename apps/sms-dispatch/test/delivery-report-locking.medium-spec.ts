@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import type { TenantId } from '@textback/contracts';
 import type { DataSource } from 'typeorm';
 import { Database, openDataSource, poolOf, systemScope, tenantScope } from '@textback/persistence';
-import { eventually, uniqueTestPrefix } from '@textback/testing';
+import { eventually, schemaSession, uniqueTestPrefix } from '@textback/testing';
 import { smsDispatchMigrations } from '../src/app.module';
 import { deliveryReportRepository as reports } from '../src/dispatch/delivery-report.repository';
 import { sendOutcomesRepository as outcomes } from '../src/dispatch/send-outcomes.repository';
@@ -29,11 +29,7 @@ describe('delivery reports lock the sends they are about (middle tier: PostgreSQ
       migrations: smsDispatchMigrations,
     });
     db = new Database(poolOf(ds));
-    accepting = new Client({
-      connectionString: process.env['DATABASE_URL'],
-      options: `-c search_path=${schema}`,
-    });
-    await accepting.connect();
+    accepting = await schemaSession(schema);
     // A table with history, analysed (below), so the planner plans as it does in production.
     await db.mutate(
       `INSERT INTO outbound_sms (sms_id, tenant_id, location_id, call_id, from_number, to_number, body, segments, encoding, state, due_at, carrier_message_id)

@@ -8,3 +8,4 @@ export * from './settable-clock';
 export * from './openid-provider';
 export * from './smtp-server';
 export * from './push-service';
+export * from './schema-session';
