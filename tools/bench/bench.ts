@@ -27,31 +27,65 @@ import { authId, authToken, type DriveOrder, type DriveResult } from './driver';
  * Kubernetes). A bare kafkajs three-hop relay gives the broker's ceiling on this machine.
  * Carrier pacing (1 msg/s per number) is lifted: this measures our pipeline, not Plivo's limits.
  */
-const { values } = parseArgs({
-  options: {
-    rate: { type: 'string', default: '500' },
-    seconds: { type: 'string', default: '10' },
-    transport: { type: 'string', default: 'both' },
-    topology: { type: 'string', default: 'single' },
-    'find-max': { type: 'boolean', default: false },
-    tenants: { type: 'string', default: '1' },
-    skew: { type: 'string', default: '1' },
-    json: { type: 'boolean', default: false },
-    'drain-seconds': { type: 'string', default: '20' },
-    /** Seconds of calls (at the rate, at most 25/s) before the measured run, not counted. */
-    'warm-up': { type: 'string', default: '10' },
-    /** Also print rows written per call by table (where a call's database work goes). */
-    profile: { type: 'boolean', default: false },
-    /** `processes` topology: each service's warnings and errors (its last 64 KB) to `<dir>/<service>.log`. */
-    logs: { type: 'string' },
-    /** `processes` topology: each service's V8 CPU profile is written under this folder. */
-    'cpu-profile': { type: 'string' },
-    /** A service setting (`KEY=VALUE`, repeatable) for an experiment: services get a fresh environment. */
-    'service-env': { type: 'string', multiple: true, default: [] },
-    /** Seconds to measure the warmed platform idle (no calls) before the run: its fixed CPU. */
-    idle: { type: 'string', default: '0' },
-  },
-});
+const usage = `npm run bench -- [options]
+
+  --rate N               calls a second offered (default 500)
+  --seconds N            seconds of calls (default 10)
+  --transport T          kafka | embedded | both (default both)
+  --topology T           single (every service in this process, as npm start) | processes
+                         (each service its own Node process, as in Kubernetes; needs kafka)
+  --find-max             search the highest rate holding ack p99 ≤ 20, answer_url p99 ≤ 50
+                         and hangup → carrier p99 ≤ 250 ms
+  --tenants 2 --skew N   two brands, the first offered N calls for each of the second's
+  --drain-seconds N      wait this long without a new text before counting the rest lost (20)
+  --warm-up N            seconds of calls before the measured run, not counted (10)
+  --idle N               measure the warmed platform with no calls for N seconds first
+  --profile              also CPU, statements and transactions by process, rows written per
+                         table, peak memory
+  --logs DIR             processes: each service's warnings and errors to DIR/<service>.log
+  --cpu-profile DIR      processes: each service's V8 CPU profile under DIR
+  --service-env K=V      a service setting for an experiment (repeatable)
+  --json                 one JSON object on stdout, no progress lines
+  --help                 this text
+
+The standing budget: npm run bench -- --topology processes --transport kafka --rate 50 --json
+`;
+
+function parseOptions() {
+  try {
+    return parseArgs({
+      options: {
+        help: { type: 'boolean', short: 'h', default: false },
+        rate: { type: 'string', default: '500' },
+        seconds: { type: 'string', default: '10' },
+        transport: { type: 'string', default: 'both' },
+        topology: { type: 'string', default: 'single' },
+        'find-max': { type: 'boolean', default: false },
+        tenants: { type: 'string', default: '1' },
+        skew: { type: 'string', default: '1' },
+        json: { type: 'boolean', default: false },
+        'drain-seconds': { type: 'string', default: '20' },
+        /** Seconds of calls (at the rate, at most 25/s) before the measured run, not counted. */
+        'warm-up': { type: 'string', default: '10' },
+        /** Also print rows written per call by table (where a call's database work goes). */
+        profile: { type: 'boolean', default: false },
+        /** `processes` topology: each service's warnings and errors (its last 64 KB) to `<dir>/<service>.log`. */
+        logs: { type: 'string' },
+        /** `processes` topology: each service's V8 CPU profile is written under this folder. */
+        'cpu-profile': { type: 'string' },
+        /** A service setting (`KEY=VALUE`, repeatable) for an experiment: services get a fresh environment. */
+        'service-env': { type: 'string', multiple: true, default: [] },
+        /** Seconds to measure the warmed platform idle (no calls) before the run: its fixed CPU. */
+        idle: { type: 'string', default: '0' },
+      },
+    });
+  } catch (err) {
+    // An unknown option or a missing value: say which, and what the bench takes.
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n\n${usage}`);
+    process.exit(2);
+  }
+}
+const { values } = parseOptions();
 
 const rate = Number(values.rate);
 const seconds = Number(values.seconds);
@@ -486,7 +520,31 @@ async function findMax(
   return { maxCallsPerSecond: good, runs };
 }
 
+/** A number option, or a clear refusal (`--rate fast` must not run a NaN-rate bench). */
+function checkNumbers(): void {
+  for (const name of [
+    'rate',
+    'seconds',
+    'tenants',
+    'skew',
+    'drain-seconds',
+    'warm-up',
+    'idle',
+  ] as const) {
+    const n = Number(values[name]);
+    if (!Number.isFinite(n) || n < 0 || ((name === 'rate' || name === 'seconds') && n <= 0))
+      throw new Error(
+        `--${name}: a ${name === 'rate' || name === 'seconds' ? 'positive' : 'non-negative'} number, got ${JSON.stringify(values[name])}\n\n${usage}`,
+      );
+  }
+}
+
 async function main(): Promise<void> {
+  if (values.help) {
+    process.stdout.write(usage);
+    return;
+  }
+  checkNumbers();
   if (topology !== 'single' && topology !== 'processes')
     throw new Error('--topology: single or processes');
   if (topology === 'processes' && values.transport !== 'kafka')

@@ -2,7 +2,13 @@ import { z } from 'zod';
 import type { LocationProfile } from '@textback/contracts';
 import { col, type Database, type SystemScope, type TenantScope } from '@textback/persistence';
 
-const StoredProfile = z.object({ locationId: col.locationId, profile: col.json });
+/**
+ * `rowVersion` is the row's `xmin`: it changes with every write to the row (an update by any
+ * means, not only a newer profile version), so a reload can fetch and parse only what changed.
+ */
+const StoredVersion = z.object({ locationId: col.locationId, rowVersion: col.text });
+export type StoredVersion = z.output<typeof StoredVersion>;
+const StoredProfile = StoredVersion.extend({ profile: col.json });
 export type StoredProfile = z.output<typeof StoredProfile>;
 
 /** A service's stored copy of the location profiles (the `location_directory` table). */
@@ -21,8 +27,21 @@ export const locationDirectoryRepository = {
     );
   },
 
-  /** Every tenant's stored profiles, as stored (the caller validates them). */
-  all(db: Database, _scope: SystemScope): Promise<StoredProfile[]> {
-    return db.select(StoredProfile, 'SELECT location_id, profile FROM location_directory');
+  /** Every tenant's stored locations with their row versions (no profiles: cheap to poll). */
+  versions(db: Database, _scope: SystemScope): Promise<StoredVersion[]> {
+    return db.select(
+      StoredVersion,
+      'SELECT location_id, xmin::text AS row_version FROM location_directory',
+    );
+  },
+
+  /** These locations' stored profiles, as stored (the caller validates them). */
+  profiles(db: Database, _scope: SystemScope, locationIds: string[]): Promise<StoredProfile[]> {
+    return db.select(
+      StoredProfile,
+      `SELECT location_id, xmin::text AS row_version, profile FROM location_directory
+        WHERE location_id = ANY($1::text[])`,
+      [locationIds],
+    );
   },
 };

@@ -30,6 +30,10 @@ export interface DirectoryRuntime {
 export class LocationDirectory {
   private byId = new Map<string, LocationProfile>();
   private byNumber = new Map<string, LocationProfile>();
+  /** The stored row version (`xmin`) each location was last read at, readable or not. */
+  private readonly readAt = new Map<string, string>();
+  /** Locations whose stored profile this version cannot read (served from their last good copy). */
+  private readonly unreadable = new Set<string>();
   private reloading: PeriodicTask | undefined;
   private readonly listeners: ((profile: LocationProfile) => void)[] = [];
 
@@ -98,32 +102,48 @@ export class LocationDirectory {
   }
 
   /**
-   * Reads every stored profile. One this version cannot read is not silently dropped: it is
-   * logged and counted (an alert fires), and the copy in memory keeps the last good version of
-   * that location, so a schema change never makes locations vanish from a running service.
+   * Brings the copy in step with the table, reading and parsing only the rows written since the
+   * last reload (each row's version is PostgreSQL's `xmin`): a brand with thousands of locations
+   * must not cost every replica of every service a parse of all of them every few seconds.
+   * A profile this version cannot read is not silently dropped: it is logged and counted (an
+   * alert fires), and the copy keeps the last good version of that location, so a schema change
+   * never makes locations vanish from a running service.
    */
   async reload(): Promise<void> {
-    const rows = await stored.all(this.db, this.everyTenant);
-    const good: LocationProfile[] = [];
-    const bad: string[] = [];
-    for (const r of rows) {
-      const parsed = LocationProfile.safeParse(r.profile);
-      if (parsed.success) good.push(parsed.data);
-      else {
-        bad.push(r.locationId);
-        const kept = this.byId.get(r.locationId);
-        if (kept) good.push(kept);
-        this.runtime.logger.error(
-          {
-            locationId: r.locationId,
-            issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
-          },
-          'stored location profile cannot be read; kept the last good copy',
-        );
-      }
+    const versions = await stored.versions(this.db, this.everyTenant);
+    const present = new Set<string>(versions.map((v) => v.locationId));
+    const changed = versions
+      .filter((v) => this.readAt.get(v.locationId) !== v.rowVersion)
+      .map((v) => v.locationId);
+    const removed = [...this.readAt.keys()].filter((id) => !present.has(id));
+    if (changed.length === 0 && removed.length === 0) return;
+    const rows =
+      changed.length > 0 ? await stored.profiles(this.db, this.everyTenant, changed) : [];
+    const next = new Map(this.byId);
+    for (const id of removed) {
+      next.delete(id);
+      this.readAt.delete(id);
+      this.unreadable.delete(id);
     }
-    this.invalid?.set(bad.length);
-    this.index(good);
+    for (const r of rows) {
+      this.readAt.set(r.locationId, r.rowVersion);
+      const parsed = LocationProfile.safeParse(r.profile);
+      if (parsed.success) {
+        next.set(r.locationId, parsed.data);
+        this.unreadable.delete(r.locationId);
+        continue;
+      }
+      this.unreadable.add(r.locationId);
+      this.runtime.logger.error(
+        {
+          locationId: r.locationId,
+          issues: parsed.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`),
+        },
+        'stored location profile cannot be read; kept the last good copy',
+      );
+    }
+    this.invalid?.set(this.unreadable.size);
+    this.index([...next.values()]);
   }
 
   location(locationId: LocationId | string): LocationProfile | undefined {
