@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { webhookNonce } from './nonce';
 import type { Server } from 'node:http';
 import type { Socket } from 'node:net';
 import express, { type NextFunction, type Request, type Response } from 'express';
@@ -581,7 +582,7 @@ export class PlivoFake {
       url,
       params,
       authToken,
-      nonce: randomBytes(10).readBigUInt64BE().toString(),
+      nonce: webhookNonce(),
       schemes: this.options.messagingSignatures ?? ['v2'],
     });
     const query = new URLSearchParams(params).toString();

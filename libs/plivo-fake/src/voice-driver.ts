@@ -1,4 +1,5 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { webhookNonce } from './nonce';
 import { XMLParser } from 'fast-xml-parser';
 import { plivoSignatureHeaders } from '@textback/carrier-plivo';
 import { exchangeWithin } from '@textback/exchange';
@@ -82,7 +83,7 @@ export async function postVoiceWebhook(
     url: url.split('#')[0] ?? url,
     params,
     authToken,
-    nonce: randomBytes(10).readBigUInt64BE().toString(),
+    nonce: webhookNonce(),
     schemes: ['v3'],
   });
   const answer = await exchangeWithin(
