@@ -148,4 +148,19 @@ describe('the location directory reload (middle tier: PostgreSQL)', () => {
     await directory.reload();
     expect(directory.location('atlanta-north')?.version).toBe(3);
   });
+
+  it('keeps a newer version applied from the topic while a reload was reading the table', async () => {
+    await store(aLocation({ locationId: 'austin', version: 2, brandName: 'Read by the reload' }));
+    const newer = aLocation({ locationId: 'austin', version: 3, brandName: 'Applied meanwhile' });
+    const profiles = jest.mocked(locationDirectoryRepository.profiles).getMockImplementation()!;
+    jest.mocked(locationDirectoryRepository.profiles).mockImplementationOnce(async (d, s, ids) => {
+      const rows = await profiles(d, s, ids); // version 2, read before the topic's version 3
+      await directory.apply(tenantScope(newer.tenantId), newer);
+      return rows;
+    });
+    await directory.reload();
+    expect(directory.location('austin')?.brandName).toBe('Applied meanwhile');
+    await directory.reload(); // the row changed since: read again, still version 3
+    expect(directory.location('austin')?.version).toBe(3);
+  });
 });

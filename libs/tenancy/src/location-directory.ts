@@ -129,7 +129,9 @@ export class LocationDirectory {
       this.readAt.set(r.locationId, r.rowVersion);
       const parsed = LocationProfile.safeParse(r.profile);
       if (parsed.success) {
-        next.set(r.locationId, parsed.data);
+        // A newer version applied from the topic while this reload read the table stays.
+        const known = next.get(r.locationId);
+        if (!known || known.version <= parsed.data.version) next.set(r.locationId, parsed.data);
         this.unreadable.delete(r.locationId);
         continue;
       }
