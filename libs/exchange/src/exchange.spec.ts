@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Dispatcher } from 'undici';
 import { exchangeWithin, isTimeout, settleWithin } from './exchange';
 
 describe('exchangeWithin: one request and its whole answer within a deadline', () => {
@@ -64,29 +65,67 @@ describe('exchangeWithin: one request and its whole answer within a deadline', (
     await waitFor(() => closed.includes('/half'));
   });
 
-  it('ends at the deadline even when the fetch itself never settles, abort or not', async () => {
-    // What the hung bench run looked like from its caller: a fetch left pending.
-    const pending = (): Promise<Response> => new Promise<Response>(() => undefined);
-    await expect(exchangeWithin(url, {}, { timeoutMs: 150, fetch: pending })).rejects.toMatchObject(
-      { name: 'TimeoutError' },
-    );
-    const stalledBody = (): Promise<Response> =>
-      Promise.resolve(
-        new Response(new ReadableStream({ pull: () => new Promise<void>(() => undefined) })),
-      );
+  it('ends at the deadline even when the request itself never settles, abort or not', async () => {
+    // What the hung bench run looked like from its caller: an exchange left pending.
+    class NeverAnswers extends Dispatcher {
+      override dispatch(): boolean {
+        return true; // takes the request and never calls a handler, not even on abort
+      }
+    }
     await expect(
-      exchangeWithin(url, {}, { timeoutMs: 150, fetch: stalledBody }),
+      exchangeWithin(url, {}, { timeoutMs: 150, dispatcher: new NeverAnswers() }),
     ).rejects.toMatchObject({ name: 'TimeoutError' });
   });
 
+  it('sends a form or a text with the content-type fetch would have set, unless given one', async () => {
+    const seen: string[] = [];
+    handle = (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        seen.push(`${req.headers['content-type']} ${body}`);
+        res.end();
+      });
+    };
+    const form = new URLSearchParams({ grant_type: 'authorization_code', code: 'a b' });
+    await exchangeWithin(url, { method: 'POST', body: form }, { timeoutMs: 5_000 });
+    await exchangeWithin(url, { method: 'post', body: 'plain' }, { timeoutMs: 5_000 });
+    await exchangeWithin(
+      url,
+      { method: 'POST', body: '{}', headers: new Headers({ 'Content-Type': 'application/json' }) },
+      { timeoutMs: 5_000 },
+    );
+    expect(seen).toEqual([
+      'application/x-www-form-urlencoded;charset=UTF-8 grant_type=authorization_code&code=a+b',
+      'text/plain;charset=UTF-8 plain',
+      'application/json {}',
+    ]);
+  });
+
+  it('answers a redirect as it is (never followed), every cookie it sets kept', async () => {
+    handle = (_req, res) => {
+      res.setHeader('set-cookie', ['session=1; HttpOnly', 'csrf=2']);
+      res.writeHead(302, { location: 'http://169.254.169.254/latest/meta-data/' });
+      res.end();
+    };
+    const answer = await exchangeWithin(`${url}/moved`, {}, { timeoutMs: 5_000 });
+    expect(answer.status).toBe(302);
+    expect(answer.headers.get('location')).toBe('http://169.254.169.254/latest/meta-data/');
+    expect(answer.headers.getSetCookie()).toEqual(['session=1; HttpOnly', 'csrf=2']);
+  });
+
   it("ends with the caller's reason when the caller's signal aborts", async () => {
-    handle = () => undefined;
+    let arrived = (): void => undefined;
+    const atServer = new Promise<void>((resolve) => (arrived = resolve));
+    handle = () => arrived();
     const caller = new AbortController();
     const pending = exchangeWithin(
       `${url}/cancelled`,
       {},
       { timeoutMs: 60_000, signal: caller.signal },
     );
+    pending.catch(() => undefined);
+    await atServer; // the server has the request: the abort must close its connection
     caller.abort(new Error('the client went away'));
     await expect(pending).rejects.toThrow('the client went away');
     await waitFor(() => closed.includes('/cancelled'));

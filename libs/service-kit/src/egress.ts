@@ -1,8 +1,8 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import type { LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
-import { exchangeWithin, type Answer, type FetchLike } from '@textback/exchange';
+import { Agent } from 'undici';
+import { exchangeWithin, type Answer, type ExchangeInit } from '@textback/exchange';
 
 /**
  * The one way out to a URL a tenant or partner gave us (CRM and on-call webhooks now; partner
@@ -107,7 +107,7 @@ export interface EgressLimits {
   readonly signal?: AbortSignal;
 }
 
-type EgressInit = Omit<RequestInit, 'signal' | 'redirect'>;
+type EgressInit = Omit<ExchangeInit, 'redirect'>;
 
 export async function egressFetch(
   raw: string,
@@ -155,15 +155,9 @@ async function egressExchange(
     else callback(null, address, family);
   };
   const dispatcher = new Agent({ connect: { lookup: pinned }, connections: 1, pipelining: 0 });
-  const pinnedFetch: FetchLike = (u, i) =>
-    undiciFetch(u, { ...(i as UndiciRequestInit), dispatcher }) as unknown as Promise<Response>;
   try {
-    // Redirects are not followed: each hop would need the same check.
-    return await exchangeWithin(
-      url,
-      { ...init, redirect: 'manual' },
-      { ...limits, maxBytes, fetch: pinnedFetch },
-    );
+    // Redirects are not followed (exchangeWithin never does): each hop would need the same check.
+    return await exchangeWithin(url, init, { ...limits, maxBytes, dispatcher });
   } finally {
     // Destroyed, not closed: closing waits for a request in flight, which may never end.
     void dispatcher.destroy().catch(() => undefined);
