@@ -24,8 +24,6 @@ export interface ExchangeInit {
   readonly headers?: RequestInit['headers'];
   /** A string, bytes or a form; a string or form without a content-type gets fetch's default. */
   readonly body?: string | Uint8Array | URLSearchParams | null;
-  /** Ignored: redirects are never followed (kept so a fetch-shaped init passes through). */
-  readonly redirect?: RequestInit['redirect'];
 }
 
 export interface ExchangeOptions {

@@ -107,11 +107,9 @@ export interface EgressLimits {
   readonly signal?: AbortSignal;
 }
 
-type EgressInit = Omit<ExchangeInit, 'redirect'>;
-
 export async function egressFetch(
   raw: string,
-  init: EgressInit,
+  init: ExchangeInit,
   policy: EgressPolicy,
   limits: EgressLimits,
 ): Promise<EgressResponse> {
@@ -125,7 +123,7 @@ export async function egressFetch(
  */
 export async function egressRequest(
   raw: string,
-  init: EgressInit,
+  init: ExchangeInit,
   policy: EgressPolicy,
   limits: EgressLimits,
 ): Promise<Response> {
@@ -139,7 +137,7 @@ export async function egressRequest(
 
 async function egressExchange(
   raw: string,
-  init: EgressInit,
+  init: ExchangeInit,
   policy: EgressPolicy,
   limits: EgressLimits,
   maxBytes: number,

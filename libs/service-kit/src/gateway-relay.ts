@@ -42,12 +42,12 @@ export async function relayToGateway(
   if (!o.noSession && typeof csrf === 'string') headers['x-csrf-token'] = csrf;
   const userAgent = req.headers['user-agent'];
   if (userAgent) headers['user-agent'] = userAgent;
+  // A redirect (to the identity provider, or back to the page) is the browser's to follow, and
+  // exchangeWithin never follows one: it is passed on below.
   const answer = await exchangeWithin(
     new URL(path, tokenUrl),
     {
       method: o.method ?? 'POST',
-      // A redirect (to the identity provider, or back to the page) is the browser's to follow.
-      redirect: 'manual',
       headers,
       ...(o.body === undefined ? {} : { body: o.body }),
     },
